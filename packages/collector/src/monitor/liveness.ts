@@ -1,0 +1,176 @@
+import { formatDuration } from '@pantau/shared';
+import type { HostRef, Signal } from './signals.ts';
+
+export interface LivenessOptions {
+  /** How long a host may stay disconnected before it is down, ms. Default 5000. */
+  graceMs: number;
+  /** A connected host that sent nothing for this many intervals is down (a silent cut). Default 3. */
+  silentIntervals: number;
+  /** A reconnect after a gap at least this long is reported as "came back", ms. Default: graceMs. */
+  gapMs?: number;
+}
+
+interface HostState {
+  host: HostRef;
+  connected: boolean;
+  intervalMs: number;
+  lastSeen: number;
+  disconnectedAt: number | undefined;
+  down: boolean;
+}
+
+/**
+ * Decides when a host is down: its socket closed and it did not come back within the grace
+ * period, or its socket stays open but nothing arrived for `silentIntervals` × interval.
+ */
+export class HostLiveness {
+  readonly #hosts = new Map<string, HostState>();
+  readonly #options: LivenessOptions;
+
+  constructor(options: LivenessOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * A host known to be online before a collector restart: it counts as disconnected at `now`,
+   * so it is reported down if its agent does not return within the grace period.
+   */
+  expect(host: HostRef, now: number, intervalMs: number, alreadyDown = false): void {
+    this.#hosts.set(host.id, {
+      host,
+      connected: false,
+      intervalMs,
+      lastSeen: now,
+      disconnectedAt: now,
+      down: alreadyDown,
+    });
+  }
+
+  connected(
+    host: HostRef,
+    now: number,
+    intervalMs: number,
+    agentVersion?: string,
+    previousVersion?: string,
+  ): Signal[] {
+    const state = this.#hosts.get(host.id);
+    const signals: Signal[] = [];
+    if (state?.down) signals.push(this.#up(state, now));
+    const gap = state?.disconnectedAt === undefined ? 0 : now - state.disconnectedAt;
+    if (state && !state.connected && gap >= (this.#options.gapMs ?? this.#options.graceMs)) {
+      signals.push({
+        type: 'change',
+        key: `change:${host.id}:agent_back:${now}`,
+        kind: 'agent_back',
+        hostId: host.id,
+        severity: 'info',
+        title: `${host.name}: agent is back after ${formatDuration(gap)}`,
+        detail: `The agent on ${host.name} reconnected after a gap of ${formatDuration(gap)}.`,
+        at: now,
+      });
+    }
+    if (agentVersion && previousVersion && agentVersion !== previousVersion) {
+      signals.push({
+        type: 'change',
+        key: `change:${host.id}:agent_version:${agentVersion}`,
+        kind: 'agent_version',
+        hostId: host.id,
+        severity: 'info',
+        title: `${host.name}: agent ${previousVersion} → ${agentVersion}`,
+        detail: `The agent on ${host.name} changed version from ${previousVersion} to ${agentVersion}.`,
+        at: now,
+      });
+    }
+    this.#hosts.set(host.id, {
+      host,
+      connected: true,
+      intervalMs,
+      lastSeen: now,
+      disconnectedAt: undefined,
+      down: false,
+    });
+    return signals;
+  }
+
+  /** Any frame from the host proves it alive. */
+  seen(hostId: string, now: number): Signal[] {
+    const state = this.#hosts.get(hostId);
+    if (!state) return [];
+    state.lastSeen = now;
+    if (state.down && state.connected) return [this.#up(state, now)];
+    return [];
+  }
+
+  disconnected(hostId: string, now: number): void {
+    const state = this.#hosts.get(hostId);
+    if (!state || !state.connected) return;
+    state.connected = false;
+    state.disconnectedAt = now;
+  }
+
+  /** The host was deleted: forget it, and clear its problem if it had one. */
+  forget(hostId: string, now: number): Signal[] {
+    const state = this.#hosts.get(hostId);
+    this.#hosts.delete(hostId);
+    return state?.down ? [this.#up(state, now)] : [];
+  }
+
+  tick(now: number): Signal[] {
+    const signals: Signal[] = [];
+    for (const state of this.#hosts.values()) {
+      if (state.down) continue;
+      if (!state.connected && state.disconnectedAt !== undefined) {
+        if (now - state.disconnectedAt >= this.#options.graceMs) {
+          signals.push(
+            this.#down(state, state.disconnectedAt, 'its agent disconnected and did not come back'),
+          );
+        }
+      } else if (state.connected && now - state.lastSeen > this.#options.silentIntervals * state.intervalMs) {
+        signals.push(
+          this.#down(
+            state,
+            state.lastSeen,
+            `nothing arrived for ${formatDuration(now - state.lastSeen)} (connection silent)`,
+          ),
+        );
+      }
+    }
+    return signals;
+  }
+
+  isDown(hostId: string): boolean {
+    return this.#hosts.get(hostId)?.down ?? false;
+  }
+
+  #down(state: HostState, since: number, why: string): Signal {
+    state.down = true;
+    return {
+      type: 'problem',
+      key: `host:${state.host.id}`,
+      kind: 'host_down',
+      hostId: state.host.id,
+      ruleId: 'host-down',
+      firing: true,
+      severity: 'critical',
+      title: `${state.host.name} is down`,
+      detail: `${state.host.name} is unreachable: ${why}.`,
+      at: since,
+    };
+  }
+
+  #up(state: HostState, now: number): Signal {
+    state.down = false;
+    return {
+      type: 'problem',
+      key: `host:${state.host.id}`,
+      kind: 'host_down',
+      hostId: state.host.id,
+      ruleId: 'host-down',
+      firing: false,
+      severity: 'critical',
+      title: `${state.host.name} is up`,
+      detail: `${state.host.name} is reachable again.`,
+      at: now,
+    };
+  }
+}
