@@ -103,7 +103,7 @@ export class HostLiveness {
 
   disconnected(hostId: string, now: number): void {
     const state = this.#hosts.get(hostId);
-    if (!state || !state.connected) return;
+    if (!state?.connected) return;
     state.connected = false;
     state.disconnectedAt = now;
   }

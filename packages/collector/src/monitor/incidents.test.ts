@@ -1,0 +1,229 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import incidentsMigration from '../store/migrations/200-incidents.ts';
+import { IncidentManager, type Notice } from './incidents.ts';
+import { DEFAULT_POLICY, type NotifyPolicy } from './policy.ts';
+import type { HostRef, ProblemSignal, Signal } from './signals.ts';
+import { Silences } from './silences.ts';
+
+const web1: HostRef = { id: 'h1', name: 'web-1', labels: { role: 'web' } };
+const db1: HostRef = { id: 'h2', name: 'db-1', labels: { role: 'db' } };
+const hosts = new Map([web1, db1].map((h) => [h.id, h]));
+
+const down = (host: HostRef, at: number, firing = true): ProblemSignal => ({
+  type: 'problem',
+  key: `host:${host.id}`,
+  kind: 'host_down',
+  hostId: host.id,
+  ruleId: 'host-down',
+  firing,
+  severity: 'critical',
+  title: `${host.name} is ${firing ? 'down' : 'up'}`,
+  detail: '',
+  at,
+});
+
+describe('IncidentManager', () => {
+  let dir: string;
+  let file: string;
+  let db: Database.Database;
+  let notices: Notice[];
+  let policy: NotifyPolicy;
+
+  const open = (database = db) => {
+    const silences = new Silences(database);
+    const manager = new IncidentManager({
+      db: database,
+      silences,
+      host: (id) => hosts.get(id),
+      policy: () => policy,
+      notify: (notice) => notices.push(notice),
+    });
+    return { manager, silences };
+  };
+  const types = () => notices.map((n) => `${n.type}:${n.incident.id}`);
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pantau-incidents-'));
+    file = join(dir, 'pantau.db');
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    incidentsMigration.up(db);
+    notices = [];
+    policy = { ...DEFAULT_POLICY };
+  });
+  afterEach(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('opens once, reminds every repeat interval, and recovers once', () => {
+    const { manager } = open();
+    manager.apply([down(web1, 1_000)], 6_000);
+    manager.apply([down(web1, 1_000)], 7_000);
+    expect(types()).toEqual(['opened:1']);
+    manager.tick(15_999);
+    expect(types()).toEqual(['opened:1']);
+    manager.tick(16_000);
+    manager.tick(26_000);
+    expect(types()).toEqual(['opened:1', 'reminder:1', 'reminder:1']);
+    manager.apply([down(web1, 30_000, false)], 30_000);
+    expect(types()).toEqual(['opened:1', 'reminder:1', 'reminder:1', 'recovered:1']);
+    expect(manager.get(1)).toMatchObject({
+      status: 'resolved',
+      openedAt: 1_000,
+      resolvedAt: 30_000,
+      resolvedBy: 'auto',
+      notified: 4,
+    });
+    manager.tick(100_000);
+    expect(notices).toHaveLength(4);
+  });
+
+  it('backs off reminders up to the maximum', () => {
+    policy = { ...DEFAULT_POLICY, repeatMs: 10_000, backoff: 2, maxRepeatMs: 30_000 };
+    const { manager } = open();
+    manager.apply([down(web1, 0)], 0);
+    const at: number[] = [];
+    for (let t = 0; t <= 120_000; t += 1_000) {
+      const before = notices.length;
+      manager.tick(t);
+      if (notices.length > before) at.push(t);
+    }
+    expect(at).toEqual([10_000, 30_000, 60_000, 90_000, 120_000]);
+  });
+
+  it('stops reminders when acknowledged, tells everyone who took it, still sends recovery', () => {
+    const { manager } = open();
+    manager.apply([down(web1, 0)], 0);
+    const incident = manager.acknowledge(1, 'alice', 5_000);
+    expect(incident).toMatchObject({
+      status: 'acknowledged',
+      acknowledgedBy: 'alice',
+      acknowledgedAt: 5_000,
+    });
+    expect(manager.acknowledge(1, 'bob', 6_000).acknowledgedBy).toBe('alice');
+    manager.tick(60_000);
+    manager.apply([down(web1, 70_000, false)], 70_000);
+    expect(types()).toEqual(['opened:1', 'acknowledged:1', 'recovered:1']);
+    expect(() => manager.acknowledge(1, 'bob', 80_000)).toThrow(/already resolved/);
+    expect(() => manager.acknowledge(99, 'bob', 80_000)).toThrow(/not found/);
+  });
+
+  it('keeps problems apart: one incident per key', () => {
+    const { manager } = open();
+    manager.apply([down(web1, 0), down(db1, 0)], 0);
+    expect(manager.list({ status: 'active' }).map((i) => i.hostId)).toEqual(['h2', 'h1']);
+    manager.apply([down(db1, 5, false)], 5);
+    expect(manager.list({ status: 'open' }).map((i) => i.hostId)).toEqual(['h1']);
+    expect(manager.list({ status: 'resolved', hostId: 'h2' })).toHaveLength(1);
+  });
+
+  it('resumes after a restart: no second "opened", reminders go on', () => {
+    const first = open();
+    first.manager.apply([down(web1, 0)], 0);
+    db.close();
+    db = new Database(file);
+    const second = open(db);
+    expect(second.manager.unresolved().map((i) => i.key)).toEqual(['host:h1']);
+    second.manager.apply([down(web1, 0)], 12_000);
+    second.manager.tick(12_000);
+    expect(types()).toEqual(['opened:1', 'reminder:1']);
+  });
+
+  it('silences and maintenance hold back notifications but not detection, and count what they held', () => {
+    const { manager, silences } = open();
+    const maintenance = silences.create(
+      {
+        kind: 'maintenance',
+        label: { key: 'role', value: 'web' },
+        startsAt: 0,
+        endsAt: 20_000,
+        createdBy: 'admin',
+        reason: 'kernel update',
+      },
+      0,
+    );
+    manager.apply([down(web1, 1_000), down(db1, 1_000)], 1_000);
+    manager.tick(11_000);
+    expect(types()).toEqual(['opened:2', 'reminder:2']);
+    expect(manager.get(1)).toMatchObject({ status: 'open', notified: 0, suppressed: 2 });
+    expect(silences.get(maintenance.id)?.suppressed).toBe(2);
+    expect(manager.events(1).filter((e) => e.type === 'suppressed')).toHaveLength(2);
+    manager.tick(21_000);
+    expect(types()).toContain('reminder:1');
+  });
+
+  it('a problem that was never told recovers silently', () => {
+    const { manager, silences } = open();
+    silences.create({ kind: 'silence', hostId: 'h1', startsAt: 0, endsAt: 3_600_000, createdBy: 'admin' }, 0);
+    manager.apply([down(web1, 0)], 0);
+    manager.apply([down(web1, 5_000, false)], 5_000);
+    expect(notices).toEqual([]);
+    expect(manager.get(1)?.status).toBe('resolved');
+  });
+
+  it('damps flapping: after repeated openings one incident stays open until the problem stays clear', () => {
+    policy = { ...DEFAULT_POLICY, flapOpenings: 3, flapWindowMs: 60_000 };
+    const { manager } = open();
+    const flap = (t: number): Signal[] => [down(web1, t)];
+    manager.apply(flap(0), 0);
+    manager.apply([down(web1, 1_000, false)], 1_000);
+    manager.apply(flap(2_000), 2_000);
+    manager.apply([down(web1, 3_000, false)], 3_000);
+    manager.apply(flap(4_000), 4_000);
+    manager.apply([down(web1, 5_000, false)], 5_000);
+    manager.apply(flap(6_000), 6_000);
+    manager.apply([down(web1, 7_000, false)], 7_000);
+    const opened = notices.filter((n) => n.type === 'opened');
+    expect(opened).toHaveLength(3);
+    expect(manager.list({ status: 'active' })).toHaveLength(1);
+    manager.tick(66_999);
+    expect(manager.list({ status: 'active' })).toHaveLength(1);
+    manager.tick(67_000);
+    expect(manager.list({ status: 'active' })).toHaveLength(0);
+  });
+
+  it('records change events as resolved incidents and tells them once', () => {
+    const { manager } = open();
+    manager.apply(
+      [
+        {
+          type: 'change',
+          key: 'change:h1:reboot:1',
+          kind: 'reboot',
+          hostId: 'h1',
+          severity: 'warning',
+          title: 'web-1 rebooted',
+          detail: '',
+          at: 1,
+        },
+      ],
+      2,
+    );
+    expect(types()).toEqual(['change:1']);
+    expect(manager.get(1)).toMatchObject({ kind: 'change', status: 'resolved' });
+    manager.tick(100_000);
+    expect(notices).toHaveLength(1);
+  });
+
+  it('manual resolve sends recovery and refuses twice', () => {
+    const { manager } = open();
+    manager.apply([down(web1, 0)], 0);
+    expect(manager.resolve(1, 'alice', 1_000)).toMatchObject({ status: 'resolved', resolvedBy: 'alice' });
+    expect(() => manager.resolve(1, 'alice', 1_000)).toThrow(/already resolved/);
+    expect(types()).toEqual(['opened:1', 'recovered:1']);
+  });
+
+  it('paginates newest first', () => {
+    const { manager } = open();
+    for (let i = 0; i < 5; i++) manager.apply([{ ...down(web1, i), key: `k${i}` }], i);
+    const page1 = manager.list({ limit: 2 });
+    const page2 = manager.list({ limit: 2, before: page1.at(-1)!.id });
+    expect(page1.map((i) => i.id)).toEqual([5, 4]);
+    expect(page2.map((i) => i.id)).toEqual([3, 2]);
+  });
+});
