@@ -69,8 +69,15 @@ describe('HostLiveness', () => {
   it('expects hosts that were online before a restart, without repeating a known outage', () => {
     const live = new HostLiveness(options);
     live.expect(web1, 0, 5_000);
-    live.expect(db1, 0, 5_000, true);
+    live.expect(db1, 0, 5_000, { down: true });
     expect(problems(live.tick(5_000)).map((s) => s.hostId)).toEqual(['h1']);
+  });
+
+  it('gives hosts expected back after a restart their own, longer grace', () => {
+    const live = new HostLiveness(options);
+    live.expect(web1, 0, 5_000, { graceMs: 15_000 });
+    expect(live.tick(14_999)).toEqual([]);
+    expect(problems(live.tick(15_000))).toMatchObject([{ firing: true, at: 0 }]);
   });
 
   it('reports an agent version change', () => {

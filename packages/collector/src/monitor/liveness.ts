@@ -17,6 +17,8 @@ interface HostState {
   lastSeen: number;
   disconnectedAt: number | undefined;
   down: boolean;
+  /** Grace for this disconnect: longer for hosts expected back after a collector restart. */
+  graceMs: number;
 }
 
 /**
@@ -35,14 +37,20 @@ export class HostLiveness {
    * A host known to be online before a collector restart: it counts as disconnected at `now`,
    * so it is reported down if its agent does not return within the grace period.
    */
-  expect(host: HostRef, now: number, intervalMs: number, alreadyDown = false): void {
+  expect(
+    host: HostRef,
+    now: number,
+    intervalMs: number,
+    options: { down?: boolean; graceMs?: number } = {},
+  ): void {
     this.#hosts.set(host.id, {
       host,
       connected: false,
       intervalMs,
       lastSeen: now,
       disconnectedAt: now,
-      down: alreadyDown,
+      down: options.down ?? false,
+      graceMs: options.graceMs ?? this.#options.graceMs,
     });
   }
 
@@ -88,6 +96,7 @@ export class HostLiveness {
       lastSeen: now,
       disconnectedAt: undefined,
       down: false,
+      graceMs: this.#options.graceMs,
     });
     return signals;
   }
@@ -106,6 +115,7 @@ export class HostLiveness {
     if (!state?.connected) return;
     state.connected = false;
     state.disconnectedAt = now;
+    state.graceMs = this.#options.graceMs;
   }
 
   /** The host was deleted: forget it, and clear its problem if it had one. */
@@ -120,7 +130,7 @@ export class HostLiveness {
     for (const state of this.#hosts.values()) {
       if (state.down) continue;
       if (!state.connected && state.disconnectedAt !== undefined) {
-        if (now - state.disconnectedAt >= this.#options.graceMs) {
+        if (now - state.disconnectedAt >= state.graceMs) {
           signals.push(
             this.#down(state, state.disconnectedAt, 'its agent disconnected and did not come back'),
           );

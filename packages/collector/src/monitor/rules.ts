@@ -1,5 +1,7 @@
 import { parseDuration } from '@pantau/shared';
 import Type, { type Static } from 'typebox';
+import { DurationText } from './duration-text.ts';
+import { type NotifyPolicy, PolicyInput, resolvePolicy } from './policy.ts';
 import type { HostRef, Severity } from './signals.ts';
 
 export const ThresholdMetric = Type.Union([
@@ -9,8 +11,6 @@ export const ThresholdMetric = Type.Union([
   Type.Literal('disk'),
   Type.Literal('load'),
 ]);
-
-const DurationText = Type.String({ pattern: '^\\s*(\\d+(\\.\\d+)?(ms|s|m|h|d))+\\s*$', maxLength: 32 });
 
 /** A threshold rule as people write it (config file or API). */
 export const ThresholdRuleInput = Type.Object(
@@ -32,6 +32,8 @@ export const ThresholdRuleInput = Type.Object(
     /** Disk rules only: mount points to watch. Default: all. */
     mounts: Type.Optional(Type.Array(Type.String({ maxLength: 256 }), { maxItems: 256 })),
     enabled: Type.Optional(Type.Boolean()),
+    /** Notification policy for this rule; defaults to the monitor's. */
+    policy: Type.Optional(PolicyInput),
   },
   { additionalProperties: false },
 );
@@ -48,6 +50,8 @@ export interface ThresholdRule {
   labels: Readonly<Record<string, string>>;
   mounts: readonly string[];
   enabled: boolean;
+  /** Its own notification policy, when it has one. */
+  policy: NotifyPolicy | undefined;
 }
 
 /** Sensible defaults; config and the API can replace or add to them. */
@@ -59,7 +63,7 @@ export const DEFAULT_THRESHOLD_RULES: readonly ThresholdRuleInput[] = [
   { id: 'load-high', metric: 'load', above: 4, for: '10m', severity: 'warning' },
 ];
 
-export function resolveThresholdRule(input: ThresholdRuleInput): ThresholdRule {
+export function resolveThresholdRule(input: ThresholdRuleInput, base?: NotifyPolicy): ThresholdRule {
   return Object.freeze({
     id: input.id,
     metric: input.metric,
@@ -70,6 +74,7 @@ export function resolveThresholdRule(input: ThresholdRuleInput): ThresholdRule {
     labels: Object.freeze({ ...(input.labels ?? {}) }),
     mounts: Object.freeze([...(input.mounts ?? [])]),
     enabled: input.enabled ?? true,
+    policy: input.policy ? resolvePolicy(input.policy, base) : undefined,
   });
 }
 

@@ -1,0 +1,171 @@
+import type { Snapshot } from '@pantau/shared';
+import type { Database } from 'better-sqlite3';
+import { Changes } from './changes.ts';
+import { CheckStreaks } from './checks.ts';
+import type { MonitorConfig } from './config.ts';
+import { IncidentManager, type Notice } from './incidents.ts';
+import { HostLiveness } from './liveness.ts';
+import type { NotifyPolicy } from './policy.ts';
+import type { ThresholdRule } from './rules.ts';
+import type { HostRef, Signal } from './signals.ts';
+import { Silences } from './silences.ts';
+import { Thresholds } from './thresholds.ts';
+
+export interface MonitorOptions {
+  db: Database;
+  config: MonitorConfig;
+  /** Looks a host up by id (name and labels, for messages and selectors). */
+  host(id: string): HostRef | undefined;
+  /** Hands a notice to the notification outbox; called inside the incident's transaction. */
+  notify(notice: Notice): void;
+  now?: () => number;
+  /** How often deadlines (grace, silence, reminders) are checked, ms. Default 250. */
+  tickMs?: number;
+  onError?: (err: unknown) => void;
+}
+
+/**
+ * Detection and incidents in one place: the gateway tells it about connections and stored
+ * snapshots, it tells the incident manager what started and what ended.
+ */
+export class Monitor {
+  readonly incidents: IncidentManager;
+  readonly silences: Silences;
+  readonly #o: MonitorOptions;
+  readonly #now: () => number;
+  readonly #liveness: HostLiveness;
+  readonly #checks: CheckStreaks;
+  readonly #thresholds: Thresholds;
+  readonly #changes = new Changes();
+  readonly #intervals = new Map<string, number>();
+  #rules: readonly ThresholdRule[];
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: MonitorOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+    const { config } = options;
+    this.#liveness = new HostLiveness({ graceMs: config.graceMs, silentIntervals: config.silentIntervals });
+    this.#checks = new CheckStreaks(config.checkFailures);
+    this.#rules = config.thresholds;
+    this.#thresholds = new Thresholds(this.#rules);
+    this.silences = new Silences(options.db);
+    this.incidents = new IncidentManager({
+      db: options.db,
+      silences: this.silences,
+      host: options.host,
+      policy: (ruleId) => this.policy(ruleId),
+      notify: options.notify,
+    });
+  }
+
+  /**
+   * Resumes after a (re)start: open problems stay open with their detectors primed, and hosts
+   * that were online get `startupGrace` to reconnect before they count as down.
+   */
+  start(onlineHosts: readonly { host: HostRef; intervalMs: number }[]): void {
+    const now = this.#now();
+    const open = this.incidents.unresolved();
+    const downHosts = new Set(open.filter((i) => i.kind === 'host_down').map((i) => i.hostId));
+    for (const incident of open) {
+      if (incident.kind === 'service_down') this.#checks.resume(incident.key, incident.openedAt);
+      if (incident.kind === 'threshold') this.#thresholds.resume(incident.key, incident.openedAt);
+    }
+    for (const { host, intervalMs } of onlineHosts) {
+      this.#liveness.expect(host, now, intervalMs, { graceMs: this.#o.config.startupGraceMs });
+    }
+    for (const hostId of downHosts) {
+      const host = this.#o.host(hostId);
+      if (host) this.#liveness.expect(host, now, this.#intervals.get(hostId) ?? 5_000, { down: true });
+    }
+    this.#timer = setInterval(() => this.tick(), this.#o.tickMs ?? 250);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  tick(now = this.#now()): void {
+    this.#guard(() => {
+      this.incidents.apply(this.#liveness.tick(now), now);
+      this.incidents.tick(now);
+    });
+  }
+
+  hostConnected(host: HostRef, intervalMs: number, agentVersion?: string, previousVersion?: string): void {
+    this.#intervals.set(host.id, intervalMs);
+    const now = this.#now();
+    this.#guard(() =>
+      this.incidents.apply(
+        this.#liveness.connected(host, now, intervalMs, agentVersion, previousVersion),
+        now,
+      ),
+    );
+  }
+
+  hostDisconnected(hostId: string): void {
+    this.#liveness.disconnected(hostId, this.#now());
+  }
+
+  /** Any frame from a host; cheap, called on the ingest path. */
+  seen(hostId: string): void {
+    const now = this.#now();
+    const signals = this.#liveness.seen(hostId, now);
+    if (signals.length > 0) this.#guard(() => this.incidents.apply(signals, now));
+  }
+
+  /**
+   * A stored snapshot. Replayed backlog (older than a few intervals) proves the host alive but
+   * does not feed thresholds or checks: those describe the past, and the outage covered it.
+   */
+  snapshot(host: HostRef, snapshot: Snapshot): void {
+    const now = this.#now();
+    const interval = this.#intervals.get(host.id) ?? 5_000;
+    if (now - snapshot.ts > 3 * interval + 5_000) return;
+    const signals: Signal[] = [
+      ...(snapshot.checks ? this.#checks.observe(host, snapshot.checks, now) : []),
+      ...this.#thresholds.observe(host, snapshot, now),
+      ...this.#changes.observe(host, snapshot, now),
+    ];
+    if (signals.length > 0) this.#guard(() => this.incidents.apply(signals, now));
+  }
+
+  hostRemoved(host: HostRef): void {
+    const now = this.#now();
+    this.#changes.forget(host.id);
+    this.#intervals.delete(host.id);
+    this.#guard(() =>
+      this.incidents.apply([...this.#liveness.forget(host.id, now), ...this.#checks.forget(host, now)], now),
+    );
+  }
+
+  /** Threshold rules in force (config plus those added through the API). */
+  rules(): readonly ThresholdRule[] {
+    return this.#rules;
+  }
+
+  setRules(rules: readonly ThresholdRule[], hosts: ReadonlyMap<string, HostRef>): void {
+    const now = this.#now();
+    this.#rules = rules;
+    this.#guard(() => this.incidents.apply(this.#thresholds.setRules(rules, now, hosts), now));
+  }
+
+  policy(ruleId: string): NotifyPolicy {
+    return (
+      this.#rules.find((r) => r.id === ruleId)?.policy ??
+      this.#o.config.policies[ruleId] ??
+      this.#o.config.policy
+    );
+  }
+
+  #guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      // Detection must never take the ingest path down with it.
+      this.#o.onError?.(err);
+    }
+  }
+}
