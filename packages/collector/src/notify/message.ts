@@ -149,6 +149,10 @@ function what(e: IncidentFacts): string {
     : `${KIND_LABEL[e.kind]}: ${e.check} on ${e.host}`;
 }
 
+function target(e: IncidentFacts): string {
+  return e.check === undefined ? e.host : `${e.check} on ${e.host}`;
+}
+
 function factLines(e: IncidentFacts): Line[] {
   const lines: Line[] = [{ label: 'Host', value: e.host }];
   if (e.check !== undefined) lines.push({ label: 'Check', value: e.check });
@@ -197,7 +201,9 @@ function word(event: NotifyEvent, options: RenderOptions): Wording {
     case 'recovered':
       return {
         mark: '✅',
-        title: `Recovered: ${what(event)} (#${event.incidentId})`,
+        title: `Recovered: ${target(event)}, ${KIND_LABEL[event.kind].toLowerCase()} for ${formatDuration(
+          Math.max(0, event.at - event.since),
+        )} (#${event.incidentId})`,
         lines: [
           ...lines,
           { label: 'Lasted', value: formatDuration(Math.max(0, event.at - event.since)) },

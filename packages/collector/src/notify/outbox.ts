@@ -204,10 +204,10 @@ export class Outbox {
 
   /** Messages by status (all when omitted), newest first. */
   messages(options: { status?: MessageStatus; limit?: number } = {}): OutboxMessage[] {
-    const rows = this.#sql.messages.all(options.status ?? null, options.limit ?? 100) as Record<
-      string,
-      unknown
-    >[];
+    const rows = this.#sql.messages.all({
+      status: options.status ?? null,
+      limit: options.limit ?? 100,
+    }) as Record<string, unknown>[];
     return rows.map(toMessage);
   }
 
@@ -364,7 +364,9 @@ function prepare(db: Database) {
     later: s('UPDATE notify_outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?'),
     depth: s(`SELECT COUNT(*) AS n FROM notify_outbox WHERE status = 'pending'`),
     oldest: s(`SELECT MIN(created_at) AS created_at FROM notify_outbox WHERE status = 'pending'`),
-    messages: s(`SELECT * FROM notify_outbox WHERE (?1 IS NULL OR status = ?1) ORDER BY id DESC LIMIT ?2`),
+    messages: s(
+      `SELECT * FROM notify_outbox WHERE (@status IS NULL OR status = @status) ORDER BY id DESC LIMIT @limit`,
+    ),
     message: s('SELECT * FROM notify_outbox WHERE id = ?'),
     attempts: s('SELECT * FROM notify_attempts WHERE message_id = ? ORDER BY at, id'),
     pruneAttempts: s(`DELETE FROM notify_attempts WHERE message_id IN
