@@ -54,8 +54,8 @@ export interface PushedUser {
  * A fake Telegram Bot API server on 127.0.0.1, port 0. Pass `url` as grammY's `apiRoot`: requests
  * go to `${url}/bot<token>/<method>`. Implements getMe, sendMessage, editMessageText,
  * answerCallbackQuery, getUpdates (long polling over a queue the test pushes into),
- * setMyCommands, getMyCommands, deleteMessage, sendChatAction and sendPhoto (multipart), and
- * records every call.
+ * setMyCommands, getMyCommands, deleteMessage, deleteWebhook, getWebhookInfo, sendChatAction and
+ * sendPhoto (multipart), and records every call.
  */
 export class FakeTelegramServer {
   readonly token: string;
@@ -270,7 +270,10 @@ export class FakeTelegramServer {
         this.#messages.set(key, edited);
         return ok(edited);
       }
+      case 'getWebhookInfo':
+        return ok({ url: '', has_custom_certificate: false, pending_update_count: this.#updates.length });
       case 'answerCallbackQuery':
+      case 'deleteWebhook':
       case 'deleteMessage':
       case 'sendChatAction':
         return ok(true);
@@ -375,6 +378,14 @@ async function readBody(req: IncomingMessage, url: URL): Promise<Record<string, 
     for (const [key, value] of form) {
       body[key] =
         typeof value === 'string' ? value : { filename: value.name, size: value.size, type: value.type };
+    }
+    // grammY uploads a file as its own part and refers to it with "attach://<part name>".
+    for (const [key, value] of Object.entries(body)) {
+      const part = typeof value === 'string' && value.startsWith('attach://') ? value.slice(9) : undefined;
+      if (part !== undefined && part in body) {
+        body[key] = body[part];
+        delete body[part];
+      }
     }
   }
   return body;

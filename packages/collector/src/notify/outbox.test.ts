@@ -83,7 +83,7 @@ describe('Outbox with Telegram', () => {
     const id = send(o, '2001', 'first');
     const failed = await fake.waitFor(() => o.attempts(id).length === 1 && fake.callsOf('sendMessage')[0]);
     send(o, '2002', 'other chat');
-    await fake.waitFor(() => fake.sent().length === 2, 5_000, 'both messages');
+    await fake.waitFor(() => fake.sent().length === 2 && o.depth() === 0, 5_000, 'both messages');
     // The whole channel waited: even the other chat went out only after retry_after.
     for (const call of fake.sent()) expect(call.at - failed.at).toBeGreaterThanOrEqual(990);
     expect(o.attempts(id).map((a) => [a.outcome, a.retryAfterMs])).toEqual([
