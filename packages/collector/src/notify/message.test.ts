@@ -61,6 +61,12 @@ describe('renderTelegram', () => {
     expect(opens * 2).toBe(tags.length);
   });
 
+  it('clips huge outside text so the message stays under Telegram’s 4096 characters', () => {
+    const { html } = renderTelegram({ ...opened, host: '<'.repeat(5_000), summary: '&'.repeat(5_000) });
+    expect(html.length).toBeLessThan(4_096);
+    expect(html).toContain('…');
+  });
+
   it('recovery says how long it lasted and carries no buttons', () => {
     const { html, replyMarkup } = renderTelegram({ ...opened, type: 'recovered', at: since + 252_000 });
     expect(html).toContain('Recovered: tcp :8080 on web-1, service down for 4m 12s (#42)');

@@ -149,6 +149,24 @@ function what(e: IncidentFacts): string {
     : `${KIND_LABEL[e.kind]}: ${e.check} on ${e.host}`;
 }
 
+/** Longest piece of outside text put into a message; Telegram refuses texts over 4096 characters. */
+const MAX_FIELD = 200;
+
+function clip(text: string): string {
+  return text.length <= MAX_FIELD ? text : `${text.slice(0, MAX_FIELD - 1)}…`;
+}
+
+/** The event with its outside text clipped, so a huge name cannot make a message undeliverable. */
+function clipped<E extends IncidentFacts>(e: E): E {
+  return {
+    ...e,
+    host: clip(e.host),
+    ...(e.check === undefined ? {} : { check: clip(e.check) }),
+    ...(e.summary === undefined ? {} : { summary: clip(e.summary) }),
+    ...(e.value === undefined ? {} : { value: clip(e.value) }),
+  };
+}
+
 function target(e: IncidentFacts): string {
   return e.check === undefined ? e.host : `${e.check} on ${e.host}`;
 }
@@ -170,10 +188,15 @@ function incidentUrl(id: number, options: RenderOptions): string {
   return `${options.consoleUrl!.replace(/\/+$/, '')}/incidents/${id}`;
 }
 
-function word(event: NotifyEvent, options: RenderOptions): Wording {
-  if (event.type === 'text') {
-    return { mark: 'ℹ️', title: event.title, lines: [{ label: '', value: event.text }] };
+function word(original: NotifyEvent, options: RenderOptions): Wording {
+  if (original.type === 'text') {
+    return {
+      mark: 'ℹ️',
+      title: clip(original.title),
+      lines: [{ label: '', value: original.text.slice(0, 3_500) }],
+    };
   }
+  const event = clipped(original);
   const lines = factLines(event);
   const since = { label: 'Since', value: `${formatTime(event.since)}` };
   const value = event.value === undefined ? [] : [{ label: 'Current value', value: event.value }];

@@ -115,7 +115,7 @@ export class Outbox {
   readonly #inFlight = new Map<string, Promise<void>>();
   /** Channel-wide holds after a 429 that applies to the whole bot. */
   readonly #pausedUntil = new Map<ChannelName, number>();
-  readonly #abort = new AbortController();
+  #abort = new AbortController();
   #timer: unknown;
   #running = false;
   #ticking = false;
@@ -157,12 +157,14 @@ export class Outbox {
   start(): void {
     if (this.#running) return;
     this.#running = true;
+    if (this.#abort.signal.aborted) this.#abort = new AbortController();
     this.wake();
   }
 
   /**
    * Stops dispatching and waits for sends in flight; after `stopTimeoutMs` they are aborted (and
    * stay pending). Every attempt is recorded before this resolves, so the database can be closed.
+   * The channels stay open: whoever made them closes them.
    */
   async stop(): Promise<void> {
     this.#running = false;
@@ -181,7 +183,6 @@ export class Outbox {
       this.#abort.abort();
       await pending;
     }
-    for (const channel of Object.values(this.#channels)) await channel?.close?.();
   }
 
   /** Runs a dispatch pass soon (after the caller's transaction, if any, has committed). */

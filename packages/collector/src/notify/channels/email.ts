@@ -21,7 +21,7 @@ export interface EmailChannelOptions {
   tls?: { rejectUnauthorized?: boolean; servername?: string };
 }
 
-/** Sends plain-text + HTML mail through one pooled SMTP transport (nodemailer). */
+/** Sends plain-text + HTML mail over SMTP with nodemailer, one connection per message. */
 export class EmailChannel implements Channel<'email'> {
   readonly name = 'email';
   readonly #transport: Transporter;

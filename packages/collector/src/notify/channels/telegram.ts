@@ -14,6 +14,8 @@ export interface TelegramChannelOptions {
   maxInlineRetries?: number;
   /** Timeout of one Bot API request (ms, rounded up to whole seconds). Default 15000. */
   timeoutMs?: number;
+  /** Clock for the recorded attempt times (epoch ms). Default Date.now. */
+  now?: () => number;
 }
 
 /**
@@ -26,8 +28,10 @@ export class TelegramChannel implements Channel<'telegram'> {
   readonly api: Api;
   /** Requests of each running send, found by the send's own abort signal. */
   readonly #tries = new Map<object, InnerTry[]>();
+  readonly #now: () => number;
 
   constructor(options: TelegramChannelOptions) {
+    this.#now = options.now ?? Date.now;
     this.api = new Api(options.token, {
       apiRoot: options.apiRoot ?? 'https://api.telegram.org',
       timeoutSeconds: Math.ceil((options.timeoutMs ?? 15_000) / 1000),
@@ -46,13 +50,13 @@ export class TelegramChannel implements Channel<'telegram'> {
 
   readonly #record: Transformer = async (prev, method, payload, signal) => {
     const tries = signal === undefined ? undefined : this.#tries.get(signal);
-    const at = Date.now();
+    const at = this.#now();
     const result = await prev(method, payload, signal);
     const retryAfter = result.ok ? undefined : result.parameters?.retry_after;
     if (tries !== undefined && !result.ok && retryAfter !== undefined) {
       tries.push({
         at,
-        durationMs: Date.now() - at,
+        durationMs: this.#now() - at,
         outcome: 'wait',
         error: `${result.error_code}: ${result.description}`,
         retryAfterMs: retryAfter * 1000,
