@@ -38,7 +38,7 @@ export interface OutboxOptions {
   timers?: Timers;
   /** How often the dispatcher looks for messages enqueued without waking it (ms). Default 1000. */
   pollIntervalMs?: number;
-  /** Most sends in flight at once, all channels together. Default 8. */
+  /** Most sends in flight at once per channel, so a hanging channel cannot hold up the others. Default 8. */
   concurrency?: number;
   backoff?: BackoffOptions;
   /** Per-channel pacing; replaces the default (Telegram: 1 per chat per second, 25/s overall). */
@@ -113,12 +113,12 @@ export class Outbox {
 
   /** Sends in flight, by recipient key. */
   readonly #inFlight = new Map<string, Promise<void>>();
+  readonly #busy = new Map<ChannelName, number>();
   /** Channel-wide holds after a 429 that applies to the whole bot. */
   readonly #pausedUntil = new Map<ChannelName, number>();
   #abort = new AbortController();
   #timer: unknown;
   #running = false;
-  #ticking = false;
   #lastPrune = Number.NEGATIVE_INFINITY;
 
   constructor(options: OutboxOptions) {
@@ -241,8 +241,7 @@ export class Outbox {
 
   #tick(): void {
     this.#timer = undefined;
-    if (!this.#running || this.#ticking) return;
-    this.#ticking = true;
+    if (!this.#running) return;
     try {
       const now = this.#now();
       if (now - this.#lastPrune >= PRUNE_EVERY_MS) {
@@ -251,8 +250,8 @@ export class Outbox {
       }
       let nextAt = now + this.#pollMs;
       for (const head of this.#sql.heads.all() as HeadRow[]) {
-        if (this.#inFlight.size >= this.#concurrency) break;
-        if (this.#inFlight.has(head.recipient_key)) continue;
+        const busy = this.#busy.get(head.channel) ?? 0;
+        if (busy >= this.#concurrency || this.#inFlight.has(head.recipient_key)) continue;
         const at = Math.max(
           head.next_attempt_at,
           this.#pausedUntil.get(head.channel) ?? 0,
@@ -263,8 +262,10 @@ export class Outbox {
           continue;
         }
         this.#limiter.started(head.channel, now);
+        this.#busy.set(head.channel, busy + 1);
         const delivery = this.#deliver(head).finally(() => {
           this.#inFlight.delete(head.recipient_key);
+          this.#busy.set(head.channel, (this.#busy.get(head.channel) ?? 1) - 1);
           this.wake();
         });
         this.#inFlight.set(head.recipient_key, delivery);
@@ -273,8 +274,6 @@ export class Outbox {
     } catch (error) {
       this.#log.error({ err: error }, 'notify outbox: dispatch pass failed');
       this.#timer = this.#timers.setTimeout(() => this.#tick(), this.#pollMs);
-    } finally {
-      this.#ticking = false;
     }
   }
 
