@@ -188,6 +188,21 @@ describe('Outbox with Telegram', () => {
     expect(o.oldestAgeMs()).toBe(5_000);
   });
 
+  it('dead-letters messages for a channel that is not configured, and prunes old ones', async () => {
+    let now = Date.now();
+    const o = new Outbox({ db: store.db, channels: {}, now: () => now, retentionMs: 60_000 });
+    outboxes.push(o);
+    o.start();
+    const id = send(o, '9001', 'nowhere');
+    await fake.waitFor(() => o.message(id)?.status === 'dead', 2_000, 'the dead letter');
+    expect(o.message(id)?.lastError).toBe('no telegram channel is configured');
+    expect(o.prune()).toBe(0);
+    now += 61_000;
+    expect(o.prune()).toBe(1);
+    expect(o.message(id)).toBeUndefined();
+    expect(attemptCount(store.db)).toBe(0);
+  });
+
   it('enqueues atomically with the caller’s transaction', () => {
     const o = outbox();
     expect(() =>

@@ -171,14 +171,14 @@ export class Outbox {
     if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
     this.#timer = undefined;
     const pending = Promise.all(this.#inFlight.values());
-    let timeout: NodeJS.Timeout | undefined;
+    let timeout: unknown;
     const waited = await Promise.race([
       pending.then(() => true),
       new Promise<boolean>((resolve) => {
-        timeout = setTimeout(() => resolve(false), this.#stopTimeoutMs);
+        timeout = this.#timers.setTimeout(() => resolve(false), this.#stopTimeoutMs);
       }),
     ]);
-    clearTimeout(timeout);
+    this.#timers.clearTimeout(timeout);
     if (!waited) {
       this.#abort.abort();
       await pending;
