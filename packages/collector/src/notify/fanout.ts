@@ -1,0 +1,77 @@
+import type { Database } from 'better-sqlite3';
+import type { ChannelName, PayloadByChannel } from './channels/types.ts';
+import { enqueue, type OutboxMessageInput } from './enqueue.ts';
+import {
+  type NotifyEvent,
+  type RenderOptions,
+  renderEmail,
+  renderTelegram,
+  renderWebhook,
+} from './message.ts';
+import { listApprovedRecipients, type Recipient } from './recipients.ts';
+
+export interface NotifyAllOptions {
+  render?: RenderOptions;
+  /** Only these channels (e.g. the configured ones). Default all. */
+  channels?: readonly ChannelName[];
+  /** Enqueue time, epoch ms. Default Date.now(). */
+  now?: number;
+}
+
+/**
+ * Enqueues one event for every enabled, approved recipient on every channel, in one transaction:
+ * either everyone gets it or nobody does. Inside a caller's transaction it joins that one.
+ * Returns the outbox message ids.
+ */
+export function notifyAll(db: Database, event: NotifyEvent, options: NotifyAllOptions = {}): number[] {
+  const render = options.render ?? {};
+  const now = options.now ?? Date.now();
+  const rendered = {
+    telegram: undefined as ReturnType<typeof renderTelegram> | undefined,
+    email: undefined as ReturnType<typeof renderEmail> | undefined,
+    webhook: undefined as string | undefined,
+  };
+  const incidentId = event.type === 'text' ? null : event.incidentId;
+  return db.transaction(() =>
+    listApprovedRecipients(db, options.channels).map((recipient) => {
+      const message = messageFor(recipient, event, render, rendered);
+      return enqueue(
+        db,
+        { ...message, recipientId: recipient.id, eventType: event.type, incidentId } as OutboxMessageInput,
+        now,
+      );
+    }),
+  )();
+}
+
+/** Renders once per channel and addresses the result to one recipient. */
+function messageFor(
+  recipient: Recipient,
+  event: NotifyEvent,
+  render: RenderOptions,
+  cache: {
+    telegram?: ReturnType<typeof renderTelegram>;
+    email?: ReturnType<typeof renderEmail>;
+    webhook?: string;
+  },
+): { [C in ChannelName]: { channel: C; payload: PayloadByChannel[C] } }[ChannelName] {
+  switch (recipient.channel) {
+    case 'telegram': {
+      cache.telegram ??= renderTelegram(event, render);
+      const { html, replyMarkup } = cache.telegram;
+      return {
+        channel: 'telegram',
+        payload: { chatId: recipient.address, html, ...(replyMarkup === undefined ? {} : { replyMarkup }) },
+      };
+    }
+    case 'email':
+      cache.email ??= renderEmail(event, render);
+      return { channel: 'email', payload: { to: recipient.address, ...cache.email } };
+    case 'webhook':
+      cache.webhook ??= JSON.stringify(renderWebhook(event, render));
+      return {
+        channel: 'webhook',
+        payload: { url: recipient.address, secret: recipient.secret, body: cache.webhook },
+      };
+  }
+}

@@ -1,0 +1,395 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { Channel, ChannelName, Channels, InnerTry, SendResult } from './channels/types.ts';
+import { describeError } from './channels/types.ts';
+import { enqueue, type OutboxMessageInput } from './enqueue.ts';
+import { type NotifyAllOptions, notifyAll } from './fanout.ts';
+import type { NotifyEvent } from './message.ts';
+import { DEFAULT_RATE_LIMITS, type RateLimit, RateLimiter } from './rate-limit.ts';
+
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** The subset of a pino logger the outbox uses. */
+export interface NotifyLogger {
+  info(object: object, message: string): void;
+  warn(object: object, message: string): void;
+  error(object: object, message: string): void;
+}
+
+export interface BackoffOptions {
+  /** Wait after the first transient failure (ms). Default 1000. */
+  initialMs?: number;
+  /** Growth per further attempt. Default 2. */
+  factor?: number;
+  /** Longest wait between attempts (ms). Default 300000 (5 min). */
+  maxMs?: number;
+}
+
+export interface OutboxOptions {
+  /** Database with the notify migrations applied. */
+  db: Database;
+  /** Configured channels; a message for a missing channel is dead-lettered. */
+  channels: Channels;
+  /** Clock, epoch ms. Default Date.now. */
+  now?: () => number;
+  /** Timer functions. Default the global setTimeout/clearTimeout. */
+  timers?: Timers;
+  /** How often the dispatcher looks for messages enqueued without waking it (ms). Default 1000. */
+  pollIntervalMs?: number;
+  /** Most sends in flight at once per channel, so a hanging channel cannot hold up the others. Default 8. */
+  concurrency?: number;
+  backoff?: BackoffOptions;
+  /** Per-channel pacing; replaces the default (Telegram: 1 per chat per second, 25/s overall). */
+  rateLimits?: Partial<Record<ChannelName, RateLimit>>;
+  /** How long delivered and dead messages and their attempts are kept (ms). Default 604800000 (7 d). */
+  retentionMs?: number;
+  /** How long stop() waits for sends in flight before aborting them (ms). Default 3000. */
+  stopTimeoutMs?: number;
+  logger?: NotifyLogger;
+}
+
+export type MessageStatus = 'pending' | 'sent' | 'dead';
+
+export interface OutboxMessage {
+  id: number;
+  recipientKey: string;
+  recipientId: number | null;
+  channel: ChannelName;
+  payload: unknown;
+  eventType: string | null;
+  incidentId: number | null;
+  status: MessageStatus;
+  attempts: number;
+  createdAt: number;
+  nextAttemptAt: number;
+  doneAt: number | null;
+  lastError: string | null;
+  providerRef: string | null;
+}
+
+export interface DeliveryAttempt {
+  id: number;
+  messageId: number;
+  at: number;
+  durationMs: number;
+  outcome: 'sent' | 'retry' | 'wait' | 'dead';
+  error: string | null;
+  retryAfterMs: number | null;
+}
+
+interface HeadRow {
+  id: number;
+  recipient_key: string;
+  channel: ChannelName;
+  payload: string;
+  attempts: number;
+  next_attempt_at: number;
+}
+
+const PRUNE_EVERY_MS = 3_600_000;
+const NO_LOGGER: NotifyLogger = { info() {}, warn() {}, error() {} };
+
+/**
+ * Persistent outbox and its dispatcher. Messages wait in SQLite until delivered or given up, so an
+ * outage delays them and a restart resumes them. Each recipient's messages go out one at a time in
+ * enqueue order; different recipients proceed in parallel within the rate limits. Delivery is at
+ * least once: a send cut short by a crash is repeated after the restart.
+ */
+export class Outbox {
+  readonly db: Database;
+  readonly #channels: Channels;
+  readonly #now: () => number;
+  readonly #timers: Timers;
+  readonly #pollMs: number;
+  readonly #concurrency: number;
+  readonly #backoff: Required<BackoffOptions>;
+  readonly #limiter: RateLimiter;
+  readonly #retentionMs: number;
+  readonly #stopTimeoutMs: number;
+  readonly #log: NotifyLogger;
+  readonly #sql: ReturnType<typeof prepare>;
+
+  /** Sends in flight, by recipient key. */
+  readonly #inFlight = new Map<string, Promise<void>>();
+  readonly #busy = new Map<ChannelName, number>();
+  /** Channel-wide holds after a 429 that applies to the whole bot. */
+  readonly #pausedUntil = new Map<ChannelName, number>();
+  #abort = new AbortController();
+  #timer: unknown;
+  #running = false;
+  #lastPrune = Number.NEGATIVE_INFINITY;
+
+  constructor(options: OutboxOptions) {
+    this.db = options.db;
+    this.#channels = options.channels;
+    this.#now = options.now ?? Date.now;
+    this.#timers = options.timers ?? {
+      setTimeout: (callback, ms) => setTimeout(callback, ms),
+      clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+    };
+    this.#pollMs = options.pollIntervalMs ?? 1_000;
+    this.#concurrency = options.concurrency ?? 8;
+    this.#backoff = { initialMs: 1_000, factor: 2, maxMs: 300_000, ...options.backoff };
+    this.#limiter = new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS);
+    this.#retentionMs = options.retentionMs ?? 7 * 86_400_000;
+    this.#stopTimeoutMs = options.stopTimeoutMs ?? 3_000;
+    this.#log = options.logger ?? NO_LOGGER;
+    this.#sql = prepare(this.db);
+  }
+
+  /** Enqueues one message (see `enqueue`) and wakes the dispatcher. */
+  enqueue(message: OutboxMessageInput): number {
+    const id = enqueue(this.db, message, this.#now());
+    this.wake();
+    return id;
+  }
+
+  /** Fans an event out to every approved recipient on the configured channels, in one transaction. */
+  notifyAll(event: NotifyEvent, options: Omit<NotifyAllOptions, 'now'> = {}): number[] {
+    const channels = options.channels ?? (Object.keys(this.#channels) as ChannelName[]);
+    const ids = notifyAll(this.db, event, { ...options, channels, now: this.#now() });
+    this.wake();
+    return ids;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    if (this.#abort.signal.aborted) this.#abort = new AbortController();
+    this.wake();
+  }
+
+  /**
+   * Stops dispatching and waits for sends in flight; after `stopTimeoutMs` they are aborted (and
+   * stay pending). Every attempt is recorded before this resolves, so the database can be closed.
+   * The channels stay open: whoever made them closes them.
+   */
+  async stop(): Promise<void> {
+    this.#running = false;
+    if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const pending = Promise.all(this.#inFlight.values());
+    let timeout: unknown;
+    const waited = await Promise.race([
+      pending.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timeout = this.#timers.setTimeout(() => resolve(false), this.#stopTimeoutMs);
+      }),
+    ]);
+    this.#timers.clearTimeout(timeout);
+    if (!waited) {
+      this.#abort.abort();
+      await pending;
+    }
+  }
+
+  /** Runs a dispatch pass soon (after the caller's transaction, if any, has committed). */
+  wake(): void {
+    if (!this.#running) return;
+    if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
+    this.#timer = this.#timers.setTimeout(() => this.#tick(), 0);
+  }
+
+  /** Messages waiting to be delivered, for /metrics. */
+  depth(): number {
+    return (this.#sql.depth.get() as { n: number }).n;
+  }
+
+  /** Age of the oldest waiting message (ms), 0 when none wait, for /metrics. */
+  oldestAgeMs(): number {
+    const row = this.#sql.oldest.get() as { created_at: number | null };
+    return row.created_at === null ? 0 : Math.max(0, this.#now() - row.created_at);
+  }
+
+  /** Messages by status (all when omitted), newest first. */
+  messages(options: { status?: MessageStatus; limit?: number } = {}): OutboxMessage[] {
+    const rows = this.#sql.messages.all({
+      status: options.status ?? null,
+      limit: options.limit ?? 100,
+    }) as Record<string, unknown>[];
+    return rows.map(toMessage);
+  }
+
+  message(id: number): OutboxMessage | undefined {
+    const row = this.#sql.message.get(id) as Record<string, unknown> | undefined;
+    return row === undefined ? undefined : toMessage(row);
+  }
+
+  /** Every recorded attempt of one message, oldest first. */
+  attempts(messageId: number): DeliveryAttempt[] {
+    return (this.#sql.attempts.all(messageId) as Record<string, unknown>[]).map((r) => ({
+      id: r.id as number,
+      messageId: r.message_id as number,
+      at: r.at as number,
+      durationMs: r.duration_ms as number,
+      outcome: r.outcome as DeliveryAttempt['outcome'],
+      error: r.error as string | null,
+      retryAfterMs: r.retry_after_ms as number | null,
+    }));
+  }
+
+  /** Deletes delivered and dead messages (with their attempts) older than the retention. */
+  prune(): number {
+    const before = this.#now() - this.#retentionMs;
+    return this.db.transaction(() => {
+      this.#sql.pruneAttempts.run(before);
+      return this.#sql.pruneMessages.run(before).changes;
+    })();
+  }
+
+  #tick(): void {
+    this.#timer = undefined;
+    if (!this.#running) return;
+    try {
+      const now = this.#now();
+      if (now - this.#lastPrune >= PRUNE_EVERY_MS) {
+        this.#lastPrune = now;
+        this.prune();
+      }
+      let nextAt = now + this.#pollMs;
+      for (const head of this.#sql.heads.all() as HeadRow[]) {
+        const busy = this.#busy.get(head.channel) ?? 0;
+        if (busy >= this.#concurrency || this.#inFlight.has(head.recipient_key)) continue;
+        const at = Math.max(
+          head.next_attempt_at,
+          this.#pausedUntil.get(head.channel) ?? 0,
+          this.#limiter.nextAllowed(head.channel, head.recipient_key, now),
+        );
+        if (at > now) {
+          nextAt = Math.min(nextAt, at);
+          continue;
+        }
+        this.#limiter.started(head.channel, now);
+        this.#busy.set(head.channel, busy + 1);
+        const delivery = this.#deliver(head).finally(() => {
+          this.#inFlight.delete(head.recipient_key);
+          this.#busy.set(head.channel, (this.#busy.get(head.channel) ?? 1) - 1);
+          this.wake();
+        });
+        this.#inFlight.set(head.recipient_key, delivery);
+      }
+      this.#timer = this.#timers.setTimeout(() => this.#tick(), Math.max(0, nextAt - now));
+    } catch (error) {
+      this.#log.error({ err: error }, 'notify outbox: dispatch pass failed');
+      this.#timer = this.#timers.setTimeout(() => this.#tick(), this.#pollMs);
+    }
+  }
+
+  async #deliver(head: HeadRow): Promise<void> {
+    const at = this.#now();
+    let result: SendResult;
+    const channel = this.#channels[head.channel] as Channel | undefined;
+    if (channel === undefined) {
+      result = { outcome: 'permanent', error: `no ${head.channel} channel is configured` };
+    } else {
+      try {
+        result = await channel.send(JSON.parse(head.payload) as never, {
+          messageId: head.id,
+          signal: this.#abort.signal,
+        });
+      } catch (error) {
+        result = { outcome: 'retry', error: describeError(error) };
+      }
+    }
+    const end = this.#now();
+    this.#limiter.finished(head.channel, head.recipient_key, end);
+    try {
+      this.#record(head, result, at, end);
+    } catch (error) {
+      // The send happened but could not be recorded: it will be repeated (at least once).
+      this.#log.error(
+        { err: error, messageId: head.id },
+        'notify outbox: could not record a delivery attempt',
+      );
+    }
+  }
+
+  #record(head: HeadRow, result: SendResult, at: number, end: number): void {
+    const inner: InnerTry[] = result.inner ?? [];
+    const attempts = head.attempts + inner.length + 1;
+    this.db.transaction(() => {
+      for (const t of inner) {
+        this.#sql.attempt.run(head.id, t.at, t.durationMs, t.outcome, t.error, t.retryAfterMs ?? null);
+      }
+      const lastStart = inner.length === 0 ? at : Math.max(at, inner.at(-1)!.at + inner.at(-1)!.durationMs);
+      const duration = end - lastStart;
+      switch (result.outcome) {
+        case 'sent':
+          this.#sql.attempt.run(head.id, lastStart, duration, 'sent', null, null);
+          this.#sql.done.run('sent', attempts, end, null, result.ref ?? null, head.id);
+          break;
+        case 'permanent':
+          this.#sql.attempt.run(head.id, lastStart, duration, 'dead', result.error, null);
+          this.#sql.done.run('dead', attempts, end, result.error, null, head.id);
+          this.#log.warn(
+            { messageId: head.id, channel: head.channel, recipient: head.recipient_key, error: result.error },
+            'notify: message dead-lettered after a permanent error',
+          );
+          break;
+        case 'retry': {
+          const delay = Math.min(
+            this.#backoff.maxMs,
+            this.#backoff.initialMs * this.#backoff.factor ** Math.min(head.attempts, 30),
+          );
+          this.#sql.attempt.run(head.id, lastStart, duration, 'retry', result.error, null);
+          this.#sql.later.run(attempts, end + delay, result.error, head.id);
+          break;
+        }
+        case 'wait':
+          this.#sql.attempt.run(head.id, lastStart, duration, 'wait', result.error, result.retryAfterMs);
+          this.#sql.later.run(attempts, end + result.retryAfterMs, result.error, head.id);
+          if (result.scope === 'channel') {
+            const until = end + result.retryAfterMs;
+            this.#pausedUntil.set(head.channel, Math.max(this.#pausedUntil.get(head.channel) ?? 0, until));
+          }
+          break;
+      }
+    })();
+  }
+}
+
+function prepare(db: Database) {
+  const s = (sql: string): Statement => db.prepare(sql);
+  return {
+    heads: s(`SELECT o.id, o.recipient_key, o.channel, o.payload, o.attempts, o.next_attempt_at
+              FROM (SELECT MIN(id) AS id FROM notify_outbox WHERE status = 'pending' GROUP BY recipient_key) h
+              JOIN notify_outbox o ON o.id = h.id
+              ORDER BY o.next_attempt_at, o.id`),
+    attempt: s(`INSERT INTO notify_attempts (message_id, at, duration_ms, outcome, error, retry_after_ms)
+                VALUES (?, ?, ?, ?, ?, ?)`),
+    done: s(`UPDATE notify_outbox SET status = ?, attempts = ?, done_at = ?, last_error = ?, provider_ref = ?
+             WHERE id = ?`),
+    later: s('UPDATE notify_outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?'),
+    depth: s(`SELECT COUNT(*) AS n FROM notify_outbox WHERE status = 'pending'`),
+    oldest: s(`SELECT MIN(created_at) AS created_at FROM notify_outbox WHERE status = 'pending'`),
+    messages: s(
+      `SELECT * FROM notify_outbox WHERE (@status IS NULL OR status = @status) ORDER BY id DESC LIMIT @limit`,
+    ),
+    message: s('SELECT * FROM notify_outbox WHERE id = ?'),
+    attempts: s('SELECT * FROM notify_attempts WHERE message_id = ? ORDER BY at, id'),
+    pruneAttempts: s(`DELETE FROM notify_attempts WHERE message_id IN
+                      (SELECT id FROM notify_outbox WHERE status <> 'pending' AND done_at < ?)`),
+    pruneMessages: s(`DELETE FROM notify_outbox WHERE status <> 'pending' AND done_at < ?`),
+  };
+}
+
+function toMessage(r: Record<string, unknown>): OutboxMessage {
+  return {
+    id: r.id as number,
+    recipientKey: r.recipient_key as string,
+    recipientId: r.recipient_id as number | null,
+    channel: r.channel as ChannelName,
+    payload: JSON.parse(r.payload as string) as unknown,
+    eventType: r.event_type as string | null,
+    incidentId: r.incident_id as number | null,
+    status: r.status as MessageStatus,
+    attempts: r.attempts as number,
+    createdAt: r.created_at as number,
+    nextAttemptAt: r.next_attempt_at as number,
+    doneAt: r.done_at as number | null,
+    lastError: r.last_error as string | null,
+    providerRef: r.provider_ref as string | null,
+  };
+}

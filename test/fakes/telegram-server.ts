@@ -1,0 +1,392 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { BotCommand, Chat, Message, Update, User } from 'grammy/types';
+import { waitUntil } from './wait.ts';
+
+/** One request the fake received, successful or not. */
+export interface TelegramCall {
+  method: string;
+  token: string;
+  /** JSON body, form fields or query parameters; uploaded files as { filename, size, type }. */
+  body: Record<string, unknown>;
+  /** Arrival time (epoch ms). */
+  at: number;
+  /** HTTP status answered. */
+  status: number;
+  response: unknown;
+}
+
+/**
+ * A failure to answer instead of the real method: `status` 429 (with `retryAfter` seconds), 500,
+ * 403 and so on. It applies `times` times, or during `forMs` from now, or until cleared.
+ */
+export interface FailureRule {
+  status: number;
+  description?: string;
+  /** Seconds, sent as parameters.retry_after. */
+  retryAfter?: number;
+  /** Methods it applies to. Default all. */
+  methods?: string[];
+  /** Only requests for this chat. */
+  chatId?: string | number;
+  times?: number;
+  forMs?: number;
+}
+
+interface ActiveRule extends Omit<FailureRule, 'forMs'> {
+  until?: number;
+}
+
+export interface FakeTelegramOptions {
+  /** The bot token requests must carry. Default "123456:TEST-TOKEN". */
+  token?: string;
+  /** Answer to getMe. */
+  botInfo?: Partial<User>;
+}
+
+export interface PushedUser {
+  id: number;
+  first_name?: string;
+  username?: string;
+}
+
+/**
+ * A fake Telegram Bot API server on 127.0.0.1, port 0. Pass `url` as grammY's `apiRoot`: requests
+ * go to `${url}/bot<token>/<method>`. Implements getMe, sendMessage, editMessageText,
+ * answerCallbackQuery, getUpdates (long polling over a queue the test pushes into),
+ * setMyCommands, getMyCommands, deleteMessage, deleteWebhook, getWebhookInfo, sendChatAction and
+ * sendPhoto (multipart), and records every call.
+ */
+export class FakeTelegramServer {
+  readonly token: string;
+  readonly botInfo: User;
+  readonly calls: TelegramCall[] = [];
+  /** The bot's commands as last set with setMyCommands. */
+  commands: BotCommand[] = [];
+  readonly #server: Server;
+  #url = '';
+  #rules: ActiveRule[] = [];
+  readonly #blocked = new Set<string>();
+  readonly #messages = new Map<string, Message>();
+  readonly #nextMessageId = new Map<string, number>();
+  readonly #updates: Update[] = [];
+  #nextUpdateId = 1;
+  readonly #pollers = new Set<() => void>();
+
+  private constructor(options: FakeTelegramOptions) {
+    this.token = options.token ?? '123456:TEST-TOKEN';
+    this.botInfo = {
+      id: Number(this.token.split(':')[0]) || 123456,
+      is_bot: true,
+      first_name: 'Pantau Test',
+      username: 'pantau_test_bot',
+      can_join_groups: false,
+      can_read_all_group_messages: false,
+      supports_inline_queries: false,
+      ...options.botInfo,
+    } as User;
+    this.#server = createServer((req, res) => {
+      this.#handle(req, res).catch((error: unknown) => {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({ ok: false, error_code: 500, description: `fake server error: ${String(error)}` }),
+        );
+      });
+    });
+  }
+
+  static async start(options: FakeTelegramOptions = {}): Promise<FakeTelegramServer> {
+    const fake = new FakeTelegramServer(options);
+    await new Promise<void>((resolve) => fake.#server.listen(0, '127.0.0.1', resolve));
+    fake.#url = `http://127.0.0.1:${(fake.#server.address() as AddressInfo).port}`;
+    return fake;
+  }
+
+  /** The grammY `apiRoot`. */
+  get url(): string {
+    return this.#url;
+  }
+
+  /** Answers matching requests with an error (see FailureRule). */
+  fail(rule: FailureRule): void {
+    const { forMs, ...rest } = rule;
+    this.#rules.push({ ...rest, ...(forMs === undefined ? {} : { until: Date.now() + forMs }) });
+  }
+
+  clearFailures(): void {
+    this.#rules = [];
+  }
+
+  /** From now on the chat answers 403 "bot was blocked by the user", as a real one does. */
+  block(chatId: string | number): void {
+    this.#blocked.add(String(chatId));
+  }
+
+  /** Calls of one method, optionally only the successful ones. */
+  callsOf(method: string, options: { ok?: boolean } = {}): TelegramCall[] {
+    return this.calls.filter((c) => c.method === method && (options.ok !== true || c.status === 200));
+  }
+
+  /** Messages delivered by sendMessage, optionally to one chat, in arrival order. */
+  sent(chatId?: string | number): TelegramCall[] {
+    return this.callsOf('sendMessage', { ok: true }).filter(
+      (c) => chatId === undefined || String(c.body.chat_id) === String(chatId),
+    );
+  }
+
+  /** The stored message, as edited so far. */
+  message(chatId: string | number, messageId: number): Message | undefined {
+    return this.#messages.get(`${chatId}:${messageId}`);
+  }
+
+  /** Waits until `find` returns a value (not undefined/false) and resolves with it. */
+  waitFor<T>(find: (fake: this) => T | undefined | false, timeoutMs = 5_000, what?: string): Promise<T> {
+    return waitUntil(() => find(this), { timeoutMs, what: what ?? 'the fake Telegram server' });
+  }
+
+  /** Queues an update for getUpdates; update_id is assigned. */
+  pushUpdate(update: Omit<Update, 'update_id'>): Update {
+    const full = { ...update, update_id: this.#nextUpdateId++ } as Update;
+    this.#updates.push(full);
+    for (const wake of this.#pollers) wake();
+    return full;
+  }
+
+  /** Queues a private text message from a user (e.g. "/status"). */
+  pushMessage(from: PushedUser, text: string): Update {
+    const user = toUser(from);
+    const entities = text.startsWith('/')
+      ? [{ type: 'bot_command' as const, offset: 0, length: text.split(/\s/)[0]!.length }]
+      : undefined;
+    return this.pushUpdate({
+      message: {
+        message_id: this.#nextId(String(from.id)),
+        date: Math.floor(Date.now() / 1000),
+        chat: privateChat(user),
+        from: user,
+        text,
+        ...(entities === undefined ? {} : { entities }),
+      } as Message & Update.NonChannel,
+    });
+  }
+
+  /** Queues a button press on a message the bot sent to `from`'s private chat. */
+  pushCallbackQuery(from: PushedUser, data: string, messageId?: number): Update {
+    const user = toUser(from);
+    const message = messageId === undefined ? undefined : this.message(from.id, messageId);
+    return this.pushUpdate({
+      callback_query: {
+        id: String(Math.floor(Math.random() * 1e12)),
+        from: user,
+        chat_instance: String(from.id),
+        data,
+        ...(message === undefined ? {} : { message }),
+      },
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const wake of this.#pollers) wake();
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = Date.now();
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
+    const body = await readBody(req, url);
+    const method = match?.[2] ?? '';
+    const token = match?.[1] ?? '';
+    const call: TelegramCall = { method, token, body, at, status: 0, response: undefined };
+    this.calls.push(call);
+    const answer = (status: number, response: unknown) => {
+      call.status = status;
+      call.response = response;
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(response));
+    };
+    const error = (status: number, description: string, retryAfter?: number) =>
+      answer(status, {
+        ok: false,
+        error_code: status,
+        description,
+        ...(retryAfter === undefined ? {} : { parameters: { retry_after: retryAfter } }),
+      });
+    if (match === null) return error(404, 'Not Found');
+    if (token !== this.token) return error(401, 'Unauthorized');
+    const rule = this.#takeRule(method, body);
+    if (rule !== undefined) {
+      const description =
+        rule.description ??
+        (rule.status === 429
+          ? `Too Many Requests: retry after ${rule.retryAfter ?? 1}`
+          : 'Internal Server Error');
+      return error(rule.status, description, rule.status === 429 ? (rule.retryAfter ?? 1) : rule.retryAfter);
+    }
+    const chatId = body.chat_id === undefined ? undefined : String(body.chat_id);
+    if (chatId !== undefined && this.#blocked.has(chatId)) {
+      return error(403, 'Forbidden: bot was blocked by the user');
+    }
+    const ok = (result: unknown) => answer(200, { ok: true, result });
+    switch (method) {
+      case 'getMe':
+        return ok(this.botInfo);
+      case 'sendMessage':
+      case 'sendPhoto': {
+        if (chatId === undefined) return error(400, 'Bad Request: chat_id is empty');
+        if (method === 'sendMessage' && (typeof body.text !== 'string' || body.text === '')) {
+          return error(400, 'Bad Request: message text is empty');
+        }
+        const message = {
+          message_id: this.#nextId(chatId),
+          date: Math.floor(at / 1000),
+          chat: chatFor(chatId),
+          from: this.botInfo,
+          ...(method === 'sendMessage'
+            ? { text: body.text }
+            : {
+                photo: [{ file_id: `photo-${at}`, file_unique_id: `u${at}`, width: 800, height: 400 }],
+                ...(typeof body.caption === 'string' ? { caption: body.caption } : {}),
+              }),
+          ...(body.reply_markup === undefined ? {} : { reply_markup: parseJson(body.reply_markup) }),
+        } as Message;
+        this.#messages.set(`${chatId}:${message.message_id}`, message);
+        return ok(message);
+      }
+      case 'editMessageText': {
+        const key = `${chatId}:${body.message_id}`;
+        const message = this.#messages.get(key) as (Message & { text?: string }) | undefined;
+        if (message === undefined) return error(400, 'Bad Request: message to edit not found');
+        if (message.text === body.text && body.reply_markup === undefined) {
+          return error(400, 'Bad Request: message is not modified');
+        }
+        const edited = {
+          ...message,
+          text: body.text,
+          edit_date: Math.floor(at / 1000),
+          ...(body.reply_markup === undefined ? {} : { reply_markup: parseJson(body.reply_markup) }),
+        } as Message;
+        this.#messages.set(key, edited);
+        return ok(edited);
+      }
+      case 'getWebhookInfo':
+        return ok({ url: '', has_custom_certificate: false, pending_update_count: this.#updates.length });
+      case 'answerCallbackQuery':
+      case 'deleteWebhook':
+      case 'deleteMessage':
+      case 'sendChatAction':
+        return ok(true);
+      case 'setMyCommands':
+        this.commands = (parseJson(body.commands) as BotCommand[] | undefined) ?? [];
+        return ok(true);
+      case 'getMyCommands':
+        return ok(this.commands);
+      case 'getUpdates':
+        return ok(await this.#getUpdates(body, req));
+      default:
+        return error(404, 'Not Found: method not found');
+    }
+  }
+
+  /** Confirms updates below `offset`, then answers at once or when one arrives or `timeout` s pass. */
+  async #getUpdates(body: Record<string, unknown>, req: IncomingMessage): Promise<Update[]> {
+    const offset = Number(body.offset ?? 0);
+    const limit = Math.min(100, Number(body.limit ?? 100));
+    const timeoutMs = Number(body.timeout ?? 0) * 1000;
+    while (this.#updates.length > 0 && this.#updates[0]!.update_id < offset) this.#updates.shift();
+    if (this.#updates.length === 0 && timeoutMs > 0) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.#pollers.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, timeoutMs);
+        this.#pollers.add(done);
+        req.socket.once('close', done);
+      });
+    }
+    return this.#updates.slice(0, limit);
+  }
+
+  #takeRule(method: string, body: Record<string, unknown>): ActiveRule | undefined {
+    const now = Date.now();
+    this.#rules = this.#rules.filter(
+      (r) => (r.times === undefined || r.times > 0) && (r.until === undefined || now < r.until),
+    );
+    const rule = this.#rules.find(
+      (r) =>
+        (r.methods === undefined || r.methods.includes(method)) &&
+        (r.chatId === undefined || String(r.chatId) === String(body.chat_id)),
+    );
+    if (rule?.times !== undefined) rule.times -= 1;
+    return rule;
+  }
+
+  #nextId(chatId: string): number {
+    const id = (this.#nextMessageId.get(chatId) ?? 0) + 1;
+    this.#nextMessageId.set(chatId, id);
+    return id;
+  }
+}
+
+function toUser(from: PushedUser): User {
+  return {
+    id: from.id,
+    is_bot: false,
+    first_name: from.first_name ?? `User ${from.id}`,
+    ...(from.username ? { username: from.username } : {}),
+  };
+}
+
+function privateChat(user: User): Chat.PrivateChat {
+  return { id: user.id, type: 'private', first_name: user.first_name };
+}
+
+function chatFor(chatId: string): Chat {
+  const id = Number(chatId);
+  return Number.isSafeInteger(id) && id > 0
+    ? ({ id, type: 'private', first_name: `User ${id}` } as Chat)
+    : ({ id: Number.isSafeInteger(id) ? id : -1, type: 'supergroup', title: chatId } as Chat);
+}
+
+/** grammY sends nested objects as JSON strings in form bodies; accept both. */
+function parseJson(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+async function readBody(req: IncomingMessage, url: URL): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const raw = Buffer.concat(chunks);
+  const body: Record<string, unknown> = Object.fromEntries(url.searchParams);
+  const type = req.headers['content-type'] ?? '';
+  if (raw.length === 0) return body;
+  if (type.includes('application/json')) return { ...body, ...(JSON.parse(raw.toString('utf8')) as object) };
+  if (type.includes('multipart/form-data') || type.includes('application/x-www-form-urlencoded')) {
+    const form = await new Request('http://fake/', {
+      method: 'POST',
+      headers: { 'content-type': type },
+      body: raw,
+    }).formData();
+    for (const [key, value] of form) {
+      body[key] =
+        typeof value === 'string' ? value : { filename: value.name, size: value.size, type: value.type };
+    }
+    // grammY uploads a file as its own part and refers to it with "attach://<part name>".
+    for (const [key, value] of Object.entries(body)) {
+      const part = typeof value === 'string' && value.startsWith('attach://') ? value.slice(9) : undefined;
+      if (part !== undefined && part in body) {
+        body[key] = body[part];
+        delete body[part];
+      }
+    }
+  }
+  return body;
+}
