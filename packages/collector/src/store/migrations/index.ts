@@ -1,0 +1,12 @@
+import type { Database } from 'better-sqlite3';
+import { migration as initial } from './001-initial.ts';
+
+export interface Migration {
+  /** Unique, ascending. The collector core owns 1–99, notifications 100–199. */
+  id: number;
+  name: string;
+  up(db: Database): void;
+}
+
+/** Every migration, in any order: the runner sorts by id. */
+export const migrations: Migration[] = [initial];
