@@ -53,6 +53,25 @@ const handlers: Record<AgentFrame['t'], Handler> = {
   },
 };
 
+const unsupported = (version: unknown) =>
+  `protocol ${version} is not supported; this collector speaks ${PROTOCOL_VERSION}`;
+
+/**
+ * A hello from a newer agent may not match the v1 schema at all; answer it with the version
+ * problem rather than a schema error, so the agent's operator knows what to do.
+ */
+function futureProtocol(data: Buffer): number | null {
+  if (data.length > 64 * 1024) return null;
+  try {
+    const value = JSON.parse(data.toString('utf8')) as { t?: unknown; protocol?: unknown };
+    return value.t === 'hello' && typeof value.protocol === 'number' && value.protocol !== PROTOCOL_VERSION
+      ? value.protocol
+      : null;
+  } catch {
+    return null;
+  }
+}
+
 /** WebSocket close reasons are limited to 123 bytes. */
 function closeReason(text: string): string {
   let out = text;
@@ -120,7 +139,12 @@ export class AgentConnection implements AckTarget {
     const result = decodeAgentFrame(data, this.gateway.maxPayload);
     if (!result.ok) {
       this.gateway.countFrame(true);
-      this.fail(result.error.code, result.error.message);
+      const future = this.state === 'awaiting-hello' ? futureProtocol(data) : null;
+      if (future !== null) {
+        this.fail('UNSUPPORTED_PROTOCOL', unsupported(future));
+      } else {
+        this.fail(result.error.code, result.error.message);
+      }
       return;
     }
     const frame = result.frame;
@@ -142,10 +166,7 @@ export class AgentConnection implements AckTarget {
     clearTimeout(this.#helloTimer);
     if (hello.protocol !== PROTOCOL_VERSION) {
       this.#offlineReason = 'protocol-error';
-      this.fail(
-        'UNSUPPORTED_PROTOCOL',
-        `protocol ${hello.protocol} is not supported; this collector speaks ${PROTOCOL_VERSION}`,
-      );
+      this.fail('UNSUPPORTED_PROTOCOL', unsupported(hello.protocol));
       return;
     }
     this.intervalMs = hello.intervalMs;
