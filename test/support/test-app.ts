@@ -1,14 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../packages/collector/src/app.ts';
 import { type DeepPartial, loadConfig } from '../../packages/collector/src/config/index.ts';
 import type { CollectorConfig } from '../../packages/collector/src/config/types.ts';
 import type { Role } from '../../packages/collector/src/store/access.ts';
 
+type App = Awaited<ReturnType<typeof buildApp>>;
+
 export interface TestApp {
-  app: FastifyInstance;
+  app: App;
   url: string;
   wsUrl: string;
   dataDir: string;

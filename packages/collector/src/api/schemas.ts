@@ -20,7 +20,7 @@ export const HostName = Type.String({
 export const Labels = Type.Record(
   Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
   Type.String({ maxLength: 256 }),
-  { maxProperties: 64, description: 'key → value' },
+  { maxProperties: 64, additionalProperties: false, description: 'key → value' },
 );
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 export const Role = Type.Union([Type.Literal('viewer'), Type.Literal('operator'), Type.Literal('admin')]);

@@ -67,7 +67,7 @@ export class HistoryReader {
         tier === 'raw' ? `avg(${col}), max(${col})` : `sum(${col}_sum) * 1.0 / sum(n), max(${col}_max)`;
       stmt = this.#db
         .prepare(
-          `SELECT (ts - @from) / @step AS b, ${select} FROM ${TABLE[tier]}
+          `SELECT CAST((ts - @from) / @step AS INTEGER) AS b, ${select} FROM ${TABLE[tier]}
            WHERE host = @host AND ts >= @from AND ts < @to GROUP BY b ORDER BY b`,
         )
         .raw(true);
