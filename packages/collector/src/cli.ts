@@ -60,6 +60,11 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
     switch (`${command} ${sub ?? ''}`.trim()) {
       case 'start': {
         const running = await startCollector(config);
+        if (!config.adminToken && running.app.pantau.store.access.tokens(0, 1).length === 0) {
+          running.app.log.warn(
+            'no API token exists yet; create the first with: pantau-collector tokens create --role admin',
+          );
+        }
         return await closeOnSignals(running);
       }
       case 'hosts add':

@@ -165,7 +165,8 @@ describe('history', () => {
   it('downsamples to at most maxPoints with the right averages and maxima', () => {
     const { host } = store.hosts.add('web-1', {});
     const now = Date.now();
-    const start = now - 2 * HOUR;
+    // Minute-aligned, so every rollup row holds a whole minute (an even count of 20s and 40s).
+    const start = Math.floor((now - 2 * HOUR) / 60_000) * 60_000;
     const batch = [];
     for (let i = 0; i < 7200; i++) {
       batch.push({
