@@ -194,6 +194,20 @@ describe('agent gateway: violations', () => {
       /frames\/s/,
     ));
 
+  it('closes a connection that never says hello (4007)', async () => {
+    await t.close();
+    t = await startTestApp({ gateway: { helloTimeout: 200 } });
+    host = t.addHost('slow-1');
+    const agent = await RawAgent.connect(t.wsUrl, host.token);
+    const closed = await agent.closed;
+    expect(closed.code).toBe(CloseCodes.PROTOCOL_VIOLATION);
+    expect(agent.frames[0]).toMatchObject({
+      t: 'error',
+      code: 'UNEXPECTED_FRAME',
+      message: 'no hello within 200 ms of connecting',
+    });
+  });
+
   it('answers 401 to a missing or wrong token, without a socket', async () => {
     expect(await upgradeStatus(t.wsUrl, null)).toBe(401);
     expect(await upgradeStatus(t.wsUrl, 'pag_wrong-token-wrong-token')).toBe(401);
