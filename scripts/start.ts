@@ -1,2 +1,103 @@
-// `pnpm start`: the embedded default. Replaced by the collector's embedded mode once it exists.
-console.log('pantau: collector not built yet; see README.md for the plan.');
+// `pnpm start`: the embedded default. A collector with its SQLite file in ./data, this machine
+// added as a host, and a local agent reporting to it. Ctrl-C stops both.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../packages/collector/src/config/index.ts';
+import { startCollector } from '../packages/collector/src/main.ts';
+import { hashToken } from '../packages/collector/src/security/tokens.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const agentBin = join(root, 'packages/agent/bin/pantau-agent.js');
+const collectorCmd = 'node packages/collector/bin/pantau-collector.js';
+
+const config = loadConfig({
+  overrides: process.env.PANTAU_LOG_LEVEL ? {} : { logLevel: 'warn' },
+});
+const running = await startCollector(config);
+const { store } = running.app.pantau;
+
+// This machine as a host, idempotent across restarts: its agent token lives in the data dir (0600).
+const name = hostname().replace(/[^A-Za-z0-9_.-]/g, '-') || 'localhost';
+const tokenFile = join(config.dataDir, 'local-agent.token');
+let host = store.hosts.getByName(name);
+const saved = existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : null;
+if (!host) {
+  const added = store.hosts.add(name, { local: 'true' });
+  host = added.host;
+  writeFileSync(tokenFile, `${added.token}\n`, { mode: 0o600 });
+  store.audit.record('start', 'host.add', `host:${host.id}`, { name });
+} else if (!saved || store.hosts.byTokenHash(hashToken(saved))?.id !== host.id) {
+  writeFileSync(tokenFile, `${store.hosts.rotateToken(host.id)}\n`, { mode: 0o600 });
+  store.audit.record('start', 'host.token.rotate', `host:${host.id}`);
+}
+chmodSync(tokenFile, 0o600);
+
+// The first admin token is printed once; later starts say how to make another.
+let adminLine: string;
+if (store.access.tokens(0, 1).length === 0) {
+  const { token, secret } = store.access.createToken('admin (pnpm start)', 'admin', null);
+  store.audit.record('start', 'token.create', `token:${token.id}`, { role: 'admin' });
+  adminLine = `admin API token (shown only now; keep it): ${secret}`;
+} else {
+  adminLine = `admin API token: created on the first start; make another with\n    ${collectorCmd} tokens create --role admin`;
+}
+
+let agent: ChildProcess | null = null;
+const agentReady =
+  existsSync(agentBin) &&
+  !readFileSync(join(root, 'packages/agent/src/cli.ts'), 'utf8').includes('not built yet');
+if (agentReady) {
+  agent = spawn(process.execPath, [agentBin, 'run'], {
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      PANTAU_COLLECTOR_URL: `ws://127.0.0.1:${running.port}/agent`,
+      PANTAU_TOKEN_FILE: tokenFile,
+    },
+  });
+  agent.on('exit', (code, signal) => {
+    if (!stopping)
+      console.log(`pantau: the local agent exited (${signal ?? code}); the collector keeps running`);
+    agent = null;
+  });
+}
+
+console.log(`
+pantau is running
+  API           ${running.url}/api/v1   (OpenAPI: ${running.url}/api/v1/openapi.json)
+  docs          ${running.url}/api/v1/docs
+  metrics       ${running.url}/metrics
+  data          ${config.dataDir}
+  this host     ${name} (id ${host.id})
+  ${adminLine}
+  ${
+    agentReady
+      ? `local agent   pid ${agent?.pid}, reporting to ws://127.0.0.1:${running.port}/agent`
+      : `local agent   not started: packages/agent is not built yet in this checkout.
+                The collector runs on; an agent can connect with PANTAU_COLLECTOR_URL=ws://127.0.0.1:${running.port}/agent
+                and PANTAU_TOKEN_FILE=${tokenFile}`
+  }
+Ctrl-C stops everything.
+`);
+
+let stopping = false;
+async function stop(signal: NodeJS.Signals) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`pantau: ${signal}, stopping`);
+  const force = setTimeout(() => process.exit(1), 5_000);
+  force.unref();
+  const child = agent;
+  if (child) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  await running.close();
+  process.exit(0);
+}
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import incidentsMigration from '../store/migrations/200-incidents.ts';
+import { migration as incidentsMigration } from '../store/migrations/200-incidents.ts';
 import { IncidentManager, type Notice } from './incidents.ts';
 import { DEFAULT_POLICY, type NotifyPolicy } from './policy.ts';
 import type { HostRef, ProblemSignal, Signal } from './signals.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sampleSnapshot } from '../../../../test/fixtures/samples.ts';
-import incidentsMigration from '../store/migrations/200-incidents.ts';
+import { migration as incidentsMigration } from '../store/migrations/200-incidents.ts';
 import { resolveMonitorConfig } from './config.ts';
 import type { Notice } from './incidents.ts';
 import { Monitor } from './service.ts';

@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 
 /** Incidents, their timeline, silences and maintenance windows, and rules added through the API. */
-export default {
+export const migration = {
   id: 200,
   name: 'incidents',
   up(db: Database): void {

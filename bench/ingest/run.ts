@@ -1,0 +1,114 @@
+// Ingest benchmark: N simulated agents (raw ws clients in worker processes) each send one
+// realistic snapshot per second to a collector child process. Prints snapshots/s, ack latency
+// percentiles, and the collector's CPU and RSS over the measurement window.
+//   node bench/ingest/run.ts [--agents 500,1000,2000] [--seconds 30] [--warmup 10] [--workers 4]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Store } from '../../packages/collector/src/store/index.ts';
+import { startCollectorProcess } from '../../test/support/collector-process.ts';
+
+const { values } = parseArgs({
+  options: {
+    agents: { type: 'string', default: '500,1000,2000' },
+    seconds: { type: 'string', default: '30' },
+    warmup: { type: 'string', default: '10' },
+    workers: { type: 'string', default: '4' },
+  },
+});
+const seconds = Number(values.seconds);
+const warmup = Number(values.warmup);
+const workers = Number(values.workers);
+const workerFile = fileURLToPath(new URL('./agents.ts', import.meta.url));
+const TICK = 100; // clock ticks per second on Linux
+
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+function memKb(pid: number, key: 'VmRSS' | 'VmHWM'): number {
+  const m = new RegExp(`${key}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m?.[1] ?? 0);
+}
+async function stored(url: string, token: string): Promise<number> {
+  const text = await (
+    await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })
+  ).text();
+  return Number(/^pantau_snapshots_stored_total (\d+)/m.exec(text)?.[1] ?? 0);
+}
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+console.log(
+  `ingest benchmark: ${seconds} s measured after ${warmup} s warm-up, ${workers} agent worker processes`,
+);
+console.log(
+  '| agents | snapshots/s | ack p50 ms | ack p99 ms | collector CPU % (of one core) | RSS MB | peak RSS MB | errors |',
+);
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const n of values.agents.split(',').map(Number)) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pantau-bench-'));
+  const setup = new Store({
+    dataDir,
+    busyTimeout: 5000,
+    retention: { raw: 172_800_000, minute: 2_592_000_000, hour: 31_536_000_000, chunkRows: 2000 },
+  });
+  const tokens = Array.from({ length: n }, (_, i) => setup.hosts.add(`bench-${i}`, {}).token);
+  setup.close();
+  const collector = await startCollectorProcess({ dataDir });
+  const pid = collector.child.pid!;
+  const begin = Date.now();
+  const measureFrom = begin + warmup * 1000;
+  const measureTo = measureFrom + seconds * 1000;
+  const runMs = (warmup + seconds + 3) * 1000;
+  const per = Math.ceil(n / workers);
+  const results = Array.from({ length: workers }, (_, w) => {
+    const slice = tokens.slice(w * per, (w + 1) * per);
+    return new Promise<{ sent: number; acked: number; errors: number; latencies: number[] }>(
+      (resolve, reject) => {
+        const child = spawn(
+          process.execPath,
+          [
+            workerFile,
+            collector.wsUrl,
+            JSON.stringify(slice),
+            String(runMs),
+            String(measureFrom),
+            String(measureTo),
+          ],
+          {
+            stdio: ['ignore', 'pipe', 'inherit'],
+          },
+        );
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+        });
+        child.on('exit', (code) =>
+          code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`worker exited ${code}`)),
+        );
+      },
+    );
+  });
+  await new Promise((r) => setTimeout(r, measureFrom - Date.now()));
+  const cpu0 = cpuTicks(pid);
+  const stored0 = await stored(collector.url, collector.adminToken);
+  await new Promise((r) => setTimeout(r, measureTo - Date.now()));
+  const cpu1 = cpuTicks(pid);
+  const stored1 = await stored(collector.url, collector.adminToken);
+  const rss = memKb(pid, 'VmRSS') / 1024;
+  const hwm = memKb(pid, 'VmHWM') / 1024;
+  const done = await Promise.all(results);
+  await collector.stop('SIGTERM');
+  const lat = done.flatMap((d) => d.latencies).sort((a, b) => a - b);
+  const errors = done.reduce((s, d) => s + d.errors, 0);
+  const rate = (stored1 - stored0) / seconds;
+  const cpuPct = ((cpu1 - cpu0) / TICK / seconds) * 100;
+  console.log(
+    `| ${n} | ${rate.toFixed(0)} | ${pct(lat, 50).toFixed(1)} | ${pct(lat, 99).toFixed(1)} | ${cpuPct.toFixed(0)} | ${rss.toFixed(0)} | ${hwm.toFixed(0)} | ${errors} |`,
+  );
+  rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,30 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import type { CollectorConfig } from '../config/index.ts';
+import type { EventBus } from '../events.ts';
+import type { Gateway } from '../gateway/gateway.ts';
+import type { Store } from '../store/index.ts';
+
+/** What route plugins get: the collector's parts, never the app's internals. */
+export interface ApiContext {
+  store: Store;
+  gateway: Gateway;
+  events: EventBus;
+  config: Readonly<CollectorConfig>;
+  /** Base URL people and agents use, e.g. http://pantau.example.com:8080 (no trailing slash). */
+  publicUrl(): string;
+}
+
+export type TypedApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;

@@ -1,0 +1,63 @@
+import { type ErrorCode, ErrorCodes, isErrorCode, PantauError } from '@pantau/shared';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import Type from 'typebox';
+
+export const ErrorResponse = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'stable code from the shared catalog, e.g. VALIDATION_FAILED' }),
+      message: Type.String({ description: 'what went wrong, for people' }),
+    }),
+  },
+  { description: 'every 4xx and 5xx answer has this shape' },
+);
+
+export function errorBody(
+  code: ErrorCode,
+  message?: string,
+): { error: { code: ErrorCode; message: string } } {
+  return { error: { code, message: message ?? ErrorCodes[code].message } };
+}
+
+const BY_STATUS: Record<number, ErrorCode> = {
+  400: 'VALIDATION_FAILED',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  413: 'VALIDATION_FAILED',
+  415: 'VALIDATION_FAILED',
+  429: 'RATE_LIMITED',
+  503: 'SHUTTING_DOWN',
+};
+
+/** One error shape everywhere: `{ "error": { "code", "message" } }` with codes from the shared catalog. */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | PantauError, req, reply) => {
+    if (err instanceof PantauError) {
+      return reply.code(err.status).send(errorBody(err.code, err.message));
+    }
+    if (err.validation) {
+      const where = err.validationContext ?? 'request';
+      const first = err.validation[0];
+      const path = first?.instancePath ? first.instancePath.slice(1).replaceAll('/', '.') : '';
+      const extra =
+        first?.keyword === 'additionalProperties'
+          ? ` has unknown field "${(first.params as { additionalProperty: string }).additionalProperty}"`
+          : ` ${first?.message ?? 'is invalid'}`;
+      return reply
+        .code(400)
+        .send(errorBody('VALIDATION_FAILED', `${where}${path ? `.${path}` : ''}${extra}`));
+    }
+    const status = err.statusCode ?? 500;
+    if (status < 500) {
+      const code = isErrorCode(err.code) ? err.code : (BY_STATUS[status] ?? 'VALIDATION_FAILED');
+      return reply.code(status).send(errorBody(code, err.message));
+    }
+    req.log.error({ err }, 'request failed');
+    return reply.code(500).send(errorBody('INTERNAL'));
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send(errorBody('NOT_FOUND', `no route for ${req.method} ${req.url.split('?')[0]}`)),
+  );
+}

@@ -1,0 +1,196 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fullSnapshot } from '../../../../test/fixtures/samples.ts';
+import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts';
+import type { Role } from '../store/access.ts';
+
+let t: TestApp;
+const tokens = {} as Record<Role, string>;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  for (const role of ['viewer', 'operator', 'admin'] as const) tokens[role] = t.token(role);
+});
+afterAll(() => t.close());
+
+interface Case {
+  route: string;
+  need: Role | 'public';
+  ok: number;
+  /** Builds the request against fresh objects, so allowed calls succeed for every role. */
+  make(): { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; url: string; body?: unknown };
+}
+
+let n = 0;
+const host = () => {
+  const { id } = t.addHost(`role-${++n}`);
+  t.app.pantau.store.writer.write([{ hostId: id, snapshot: fullSnapshot(1), receivedAt: Date.now() }]);
+  return id;
+};
+const user = () => t.app.pantau.store.access.addUser(`user-${++n}`, null, 'viewer').id;
+const apiToken = () => t.app.pantau.store.access.createToken(`tok-${++n}`, 'viewer', null).token.id;
+
+const cases: Case[] = [
+  { route: 'GET /healthz', need: 'public', ok: 200, make: () => ({ method: 'GET', url: '/healthz' }) },
+  { route: 'GET /readyz', need: 'public', ok: 200, make: () => ({ method: 'GET', url: '/readyz' }) },
+  {
+    route: 'GET /api/v1/openapi.json',
+    need: 'public',
+    ok: 200,
+    make: () => ({ method: 'GET', url: '/api/v1/openapi.json' }),
+  },
+  { route: 'GET /metrics', need: 'viewer', ok: 200, make: () => ({ method: 'GET', url: '/metrics' }) },
+  {
+    route: 'GET /api/v1/auth/whoami',
+    need: 'viewer',
+    ok: 200,
+    make: () => ({ method: 'GET', url: '/api/v1/auth/whoami' }),
+  },
+  {
+    route: 'GET /api/v1/metrics',
+    need: 'viewer',
+    ok: 200,
+    make: () => ({ method: 'GET', url: '/api/v1/metrics' }),
+  },
+  {
+    route: 'GET /api/v1/hosts',
+    need: 'viewer',
+    ok: 200,
+    make: () => ({ method: 'GET', url: '/api/v1/hosts' }),
+  },
+  {
+    route: 'GET /api/v1/hosts/:id',
+    need: 'viewer',
+    ok: 200,
+    make: () => ({ method: 'GET', url: `/api/v1/hosts/${host()}` }),
+  },
+  ...['latest', 'processes', 'ports', 'checks', 'containers', 'disks', 'checks/history'].map(
+    (p): Case => ({
+      route: `GET /api/v1/hosts/:id/${p}`,
+      need: 'viewer',
+      ok: 200,
+      make: () => ({ method: 'GET', url: `/api/v1/hosts/${host()}/${p}` }),
+    }),
+  ),
+  {
+    route: 'GET /api/v1/hosts/:id/history',
+    need: 'viewer',
+    ok: 200,
+    make: () => ({ method: 'GET', url: `/api/v1/hosts/${host()}/history?metric=cpu` }),
+  },
+  {
+    route: 'PATCH /api/v1/hosts/:id',
+    need: 'operator',
+    ok: 200,
+    make: () => ({ method: 'PATCH', url: `/api/v1/hosts/${host()}`, body: { labels: { env: 'prod' } } }),
+  },
+  {
+    route: 'POST /api/v1/hosts',
+    need: 'admin',
+    ok: 201,
+    make: () => ({ method: 'POST', url: '/api/v1/hosts', body: { name: `new-${++n}` } }),
+  },
+  {
+    route: 'POST /api/v1/hosts/:id/token',
+    need: 'admin',
+    ok: 200,
+    make: () => ({ method: 'POST', url: `/api/v1/hosts/${host()}/token` }),
+  },
+  {
+    route: 'DELETE /api/v1/hosts/:id/token',
+    need: 'admin',
+    ok: 204,
+    make: () => ({ method: 'DELETE', url: `/api/v1/hosts/${host()}/token` }),
+  },
+  {
+    route: 'DELETE /api/v1/hosts/:id',
+    need: 'admin',
+    ok: 204,
+    make: () => ({ method: 'DELETE', url: `/api/v1/hosts/${host()}` }),
+  },
+  {
+    route: 'GET /api/v1/users',
+    need: 'admin',
+    ok: 200,
+    make: () => ({ method: 'GET', url: '/api/v1/users' }),
+  },
+  {
+    route: 'POST /api/v1/users',
+    need: 'admin',
+    ok: 201,
+    make: () => ({ method: 'POST', url: '/api/v1/users', body: { name: `u-${++n}`, role: 'viewer' } }),
+  },
+  {
+    route: 'PATCH /api/v1/users/:id',
+    need: 'admin',
+    ok: 200,
+    make: () => ({ method: 'PATCH', url: `/api/v1/users/${user()}`, body: { role: 'operator' } }),
+  },
+  {
+    route: 'DELETE /api/v1/users/:id',
+    need: 'admin',
+    ok: 204,
+    make: () => ({ method: 'DELETE', url: `/api/v1/users/${user()}` }),
+  },
+  {
+    route: 'GET /api/v1/tokens',
+    need: 'admin',
+    ok: 200,
+    make: () => ({ method: 'GET', url: '/api/v1/tokens' }),
+  },
+  {
+    route: 'POST /api/v1/tokens',
+    need: 'admin',
+    ok: 201,
+    make: () => ({ method: 'POST', url: '/api/v1/tokens', body: { name: 'ci', role: 'viewer' } }),
+  },
+  {
+    route: 'DELETE /api/v1/tokens/:id',
+    need: 'admin',
+    ok: 204,
+    make: () => ({ method: 'DELETE', url: `/api/v1/tokens/${apiToken()}` }),
+  },
+  {
+    route: 'GET /api/v1/audit',
+    need: 'admin',
+    ok: 200,
+    make: () => ({ method: 'GET', url: '/api/v1/audit' }),
+  },
+];
+
+const rank = { public: 0, viewer: 1, operator: 2, admin: 3 } as const;
+
+describe('role matrix, route by route', () => {
+  it('covers every API route the app registered', async () => {
+    const listed = new Set(cases.map((c) => c.route));
+    // Every documented route (all but the hidden /agent upgrade and the document itself).
+    const doc = (await t.app.inject({ url: '/api/v1/openapi.json' })).json() as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const registered = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((verb) => `${verb.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+    );
+    expect(registered.length).toBeGreaterThan(20);
+    expect(registered.filter((r) => !listed.has(r))).toEqual([]);
+  });
+
+  describe.each(cases)('$route (needs $need)', (c) => {
+    it.each(['none', 'viewer', 'operator', 'admin'] as const)('as %s', async (who) => {
+      const { method, url, body } = c.make();
+      const res = await t.app.inject({
+        method,
+        url,
+        ...(body === undefined ? {} : { payload: body as object }),
+        headers: who === 'none' ? {} : { authorization: `Bearer ${tokens[who]}` },
+      });
+      const have = who === 'none' ? 0 : rank[who];
+      if (have >= rank[c.need]) {
+        expect(res.statusCode, res.body).toBe(c.ok);
+      } else {
+        expect(res.statusCode).toBe(who === 'none' ? 401 : 403);
+        expect(res.json()).toEqual({
+          error: { code: who === 'none' ? 'UNAUTHORIZED' : 'FORBIDDEN', message: expect.any(String) },
+        });
+      }
+    });
+  });
+});

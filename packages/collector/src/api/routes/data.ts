@@ -1,0 +1,191 @@
+import { CheckResult, Container, Disk, PantauError, Port, Processes } from '@pantau/shared';
+import Type, { type TSchema } from 'typebox';
+import type { Area } from '../../store/latest.ts';
+import { MetricCatalog, type MetricName, metricNames } from '../../store/metric-catalog.ts';
+import type { ApiContext, TypedApp } from '../context.ts';
+import { AreaResponse, IdParams, LatestResponse, withErrors } from '../schemas.ts';
+
+/** Data: latest snapshot, metric history, and the per-area views (processes, ports, checks, ...). */
+export async function dataRoutes(app: TypedApp, ctx: ApiContext): Promise<void> {
+  const { store } = ctx;
+  const tags = ['data'];
+  const mustHost = (id: number) => {
+    const host = store.hosts.get(id);
+    if (!host) throw new PantauError('NOT_FOUND', `no host with id ${id}`);
+    return host;
+  };
+
+  app.get(
+    '/metrics',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags,
+        summary: 'Metric names the history endpoint knows, with units',
+        response: withErrors({
+          200: Type.Array(Type.Object({ name: Type.String(), unit: Type.String(), help: Type.String() })),
+        }),
+      },
+    },
+    async () =>
+      metricNames.map((name) => ({ name, unit: MetricCatalog[name].unit, help: MetricCatalog[name].help })),
+  );
+
+  app.get(
+    '/hosts/:id/latest',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags,
+        summary: 'The latest snapshot: core numbers plus the last report of each area',
+        params: IdParams,
+        response: withErrors({ 200: LatestResponse }),
+      },
+    },
+    async (req) => {
+      const host = mustHost(req.params.id);
+      const latest = store.writer.latest(host.id);
+      if (!latest) throw new PantauError('NOT_FOUND', `host ${host.name} has sent no data yet`);
+      const a = (area: Area) => latest.areas[area] ?? null;
+      return {
+        hostId: host.id,
+        ts: latest.ts,
+        metrics: latest.metrics,
+        uptime: latest.uptime,
+        cpuCores: latest.cpuCores,
+        net: a('net'),
+        disks: a('disks'),
+        processes: a('processes'),
+        ports: a('ports'),
+        checks: a('checks'),
+        containers: a('containers'),
+        system: a('system'),
+        errors: a('errors'),
+      } as never;
+    },
+  );
+
+  app.get(
+    '/hosts/:id/history',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags,
+        summary: 'One metric over a time range, from raw data or a rollup tier, at most maxPoints buckets',
+        params: IdParams,
+        querystring: Type.Object(
+          {
+            metric: Type.Union(
+              metricNames.map((n) => Type.Literal(n)),
+              { description: 'see GET /api/v1/metrics' },
+            ),
+            from: Type.Optional(
+              Type.Integer({ minimum: 0, description: 'ms since the epoch; default: to - 1h' }),
+            ),
+            to: Type.Optional(Type.Integer({ minimum: 1, description: 'ms since the epoch; default: now' })),
+            maxPoints: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 500 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: withErrors({
+          200: Type.Object({
+            hostId: Type.Integer(),
+            metric: Type.String(),
+            unit: Type.String(),
+            tier: Type.Union([Type.Literal('raw'), Type.Literal('1m'), Type.Literal('1h')]),
+            step: Type.Integer({ description: 'bucket width, ms' }),
+            from: Type.Integer(),
+            to: Type.Integer(),
+            ts: Type.Array(Type.Integer(), { description: 'bucket starts' }),
+            avg: Type.Array(Type.Number()),
+            max: Type.Array(Type.Number()),
+          }),
+        }),
+      },
+    },
+    async (req) => {
+      const host = mustHost(req.params.id);
+      const to = req.query.to ?? Date.now();
+      const from = req.query.from ?? to - 3_600_000;
+      if (from >= to) throw new PantauError('VALIDATION_FAILED', 'querystring.from must be before to');
+      const series = store.history.read(
+        {
+          hostId: host.id,
+          metric: req.query.metric as MetricName,
+          from,
+          to,
+          maxPoints: req.query.maxPoints ?? 500,
+        },
+        store.retentionConfig,
+      );
+      return { hostId: host.id, from, to, ...series };
+    },
+  );
+
+  const areaRoute = (path: string, area: Area, schema: TSchema, summary: string) =>
+    app.get(
+      `/hosts/:id/${path}`,
+      {
+        config: { role: 'viewer' },
+        schema: { tags, summary, params: IdParams, response: withErrors({ 200: AreaResponse(schema) }) },
+      },
+      async (req) => {
+        const host = mustHost(req.params.id);
+        const state = store.writer.latest(host.id)?.areas[area];
+        return { hostId: host.id, ts: state?.ts ?? null, data: (state?.data ?? null) as never };
+      },
+    );
+  areaRoute('processes', 'processes', Processes, 'Process count and top processes by CPU and memory');
+  areaRoute('ports', 'ports', Type.Array(Port), 'Listening ports');
+  areaRoute('checks', 'checks', Type.Array(CheckResult), 'Latest service check results');
+  areaRoute('containers', 'containers', Type.Array(Container), 'Containers');
+  areaRoute('disks', 'disks', Type.Array(Disk), 'Mounted filesystems');
+
+  app.get(
+    '/hosts/:id/checks/history',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags,
+        summary: 'Check outcome changes (ok ↔ failing) over a time range',
+        params: IdParams,
+        querystring: Type.Object(
+          {
+            from: Type.Optional(Type.Integer({ minimum: 0 })),
+            to: Type.Optional(Type.Integer({ minimum: 1 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: withErrors({
+          200: Type.Array(
+            Type.Object({
+              name: Type.String(),
+              ts: Type.Integer(),
+              ok: Type.Boolean(),
+              latencyMs: Type.Number(),
+              error: Type.Union([Type.String(), Type.Null()]),
+            }),
+          ),
+        }),
+      },
+    },
+    async (req) => {
+      const host = mustHost(req.params.id);
+      const to = req.query.to ?? Date.now();
+      const from = req.query.from ?? to - 86_400_000;
+      const rows = store.db
+        .prepare(
+          `SELECT name, ts, ok, latency_ms AS latencyMs, error FROM check_history
+           WHERE host = ? AND ts >= ? AND ts < ? ORDER BY ts LIMIT 10000`,
+        )
+        .all(host.id, from, to) as {
+        name: string;
+        ts: number;
+        ok: number;
+        latencyMs: number;
+        error: string | null;
+      }[];
+      return rows.map((r) => ({ ...r, ok: r.ok === 1 }));
+    },
+  );
+}

@@ -1,0 +1,49 @@
+import Type from 'typebox';
+import type { ApiContext, TypedApp } from '../context.ts';
+import { withErrors } from '../schemas.ts';
+
+/** /healthz: the process answers. /readyz: the database answers and we are not shutting down. */
+export async function healthRoutes(app: TypedApp, ctx: ApiContext): Promise<void> {
+  app.get(
+    '/healthz',
+    {
+      config: { role: 'public' },
+      schema: {
+        tags: ['operations'],
+        summary: 'Liveness (no auth)',
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+  app.get(
+    '/readyz',
+    {
+      config: { role: 'public' },
+      schema: {
+        tags: ['operations'],
+        summary: 'Readiness: database reachable, not shutting down (no auth)',
+        response: withErrors({
+          200: Type.Object({
+            status: Type.Literal('ready'),
+            agents: Type.Integer(),
+            schemaVersion: Type.Integer(),
+          }),
+        }),
+      },
+    },
+    async (_req, reply) => {
+      if (ctx.gateway.closing) {
+        return reply
+          .code(503)
+          .send({ error: { code: 'SHUTTING_DOWN', message: 'collector is shutting down' } });
+      }
+      ctx.store.db.prepare('SELECT 1').get();
+      return {
+        status: 'ready' as const,
+        agents: ctx.gateway.connected,
+        schemaVersion: ctx.store.migrated.current,
+      };
+    },
+  );
+}

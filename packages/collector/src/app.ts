@@ -1,0 +1,110 @@
+import { hostname } from 'node:os';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import type { ApiContext } from './api/context.ts';
+import { installErrorHandling } from './api/errors.ts';
+import { API_PREFIX, apiPlugin } from './api/plugin.ts';
+import type { CollectorConfig } from './config/index.ts';
+import { EventBus } from './events.ts';
+import { Gateway } from './gateway/gateway.ts';
+import { gatewayPlugin } from './gateway/plugin.ts';
+import { type Migration, Store } from './store/index.ts';
+
+/** The collector's parts, reachable from the app as `app.pantau` (monitor and notify plug in here). */
+export interface Pantau {
+  config: Readonly<CollectorConfig>;
+  store: Store;
+  gateway: Gateway;
+  events: EventBus;
+  publicUrl(): string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    pantau: Pantau;
+  }
+}
+
+export interface BuildOptions {
+  /** pino options or an existing logger; default: JSON at config.logLevel. */
+  logger?: FastifyServerOptions['logger'];
+  /** Migrations contributed by other modules (ids ≥ 100). */
+  migrations?: readonly Migration[];
+}
+
+/** Builds the whole collector (database, gateway, API) without listening. */
+export async function buildApp(
+  config: Readonly<CollectorConfig>,
+  options: BuildOptions = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel },
+    // Agents and scrapers make many requests; errors are logged by the error handler instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+    // Refuse unknown fields instead of silently dropping them; keep defaults and query coercion.
+    ajv: { customOptions: { removeAdditional: false, useDefaults: true, coerceTypes: 'array' } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const store = new Store({
+    dataDir: config.dataDir,
+    busyTimeout: config.store.busyTimeout,
+    retention: config.retention,
+    migrations: options.migrations ?? [],
+  });
+  store.hosts.markAllOffline();
+  const events = new EventBus((err, event) => app.log.error({ err, event }, 'event listener failed'));
+  const gateway = new Gateway({ store, events, config, log: app.log });
+  const publicUrl = () => {
+    if (config.publicUrl) return config.publicUrl;
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const host = ['0.0.0.0', '::', ''].includes(config.host) ? hostname() : config.host;
+    return `http://${host}:${port}`;
+  };
+  const pantau: Pantau = { config, store, gateway, events, publicUrl };
+  app.decorate('pantau', pantau);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Pantau collector API',
+        version: '1',
+        description:
+          'Hosts, metrics, users and tokens. Authenticate with `Authorization: Bearer <API token>`.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  installErrorHandling(app);
+  await app.register(gatewayPlugin, {
+    gateway,
+    store,
+    authFailuresPerMinute: config.gateway.authFailuresPerMinute,
+  });
+  if (config.api.docs) {
+    await app.register(swaggerUi, { routePrefix: `${API_PREFIX}/docs` });
+  }
+  const ctx: ApiContext = pantau;
+  await app.register(apiPlugin, ctx);
+
+  let retentionTimer: NodeJS.Timeout | null = null;
+  app.addHook('onReady', async () => {
+    gateway.start();
+    retentionTimer = setInterval(() => {
+      store.retention.run().catch((err: unknown) => app.log.error({ err }, 'retention pass failed'));
+    }, config.retention.interval);
+    retentionTimer.unref();
+  });
+  app.addHook('onClose', async () => {
+    if (retentionTimer) clearInterval(retentionTimer);
+    await store.retention.idle();
+    gateway.ingestQueue.flush();
+    store.close();
+  });
+  return app;
+}

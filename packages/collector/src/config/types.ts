@@ -1,0 +1,60 @@
+/** The collector's configuration after loading: validated, defaulted and frozen. */
+export interface CollectorConfig {
+  /** Address to listen on. Default `0.0.0.0`. */
+  host: string;
+  /** TCP port for the API, the console and the agents' WebSocket; 0 picks a free port. Default `8080`. */
+  port: number;
+  /** Directory holding the SQLite database (`pantau.db`) and its WAL. Default `./data`. */
+  dataDir: string;
+  /**
+   * URL agents and people use to reach this collector (for install commands). Default: derived
+   * from host and port (`http://<host>:<port>`).
+   */
+  publicUrl: string | null;
+  /** pino level: fatal, error, warn, info, debug, trace or silent. Default `info`. */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** An admin API token accepted in addition to stored ones (secret: prefer `adminTokenFile`). Default none. */
+  adminToken: string | null;
+  gateway: {
+    /** Largest WebSocket message in bytes. Default 1048576 (1 MiB). */
+    maxPayload: number;
+    /** Sustained frames per second allowed per agent connection. Default 20. */
+    frameRate: number;
+    /** Frames an agent may send in a burst above the sustained rate. Default 200. */
+    frameBurst: number;
+    /** Time an agent has to send hello after the upgrade, ms. Default 10 s. */
+    helloTimeout: number;
+    /** Interval between WebSocket pings, ms; 3 missed pongs end the connection. Default 5 s. */
+    pingInterval: number;
+    /** Agent token failures per client address per minute before answering 429. Default 30. */
+    authFailuresPerMinute: number;
+  };
+  store: {
+    /** Longest time a received snapshot waits before its batch is committed, ms. Default 100 ms. */
+    flushInterval: number;
+    /** Snapshots that trigger an immediate flush. Default 1000. */
+    flushRows: number;
+    /** How long a writer waits for a lock held by another process, ms. Default 5 s. */
+    busyTimeout: number;
+  };
+  retention: {
+    /** Raw snapshots are kept this long, ms. Default 48 h. */
+    raw: number;
+    /** 1-minute rollups (and disk and check history) are kept this long, ms. Default 30 d. */
+    minute: number;
+    /** 1-hour rollups are kept this long, ms. Default 365 d. */
+    hour: number;
+    /** How often retention runs, ms. Default 1 min. */
+    interval: number;
+    /** Rows deleted per chunk; each chunk is its own short transaction. Default 2000. */
+    chunkRows: number;
+  };
+  api: {
+    /** Serve `/metrics` without a token (e.g. for a Prometheus on a private network). Default false. */
+    metricsPublic: boolean;
+    /** Failed API authentications per client address per minute before answering 429. Default 30. */
+    authFailuresPerMinute: number;
+    /** Serve the OpenAPI docs page at /api/v1/docs. Default true. */
+    docs: boolean;
+  };
+}

@@ -1,0 +1,62 @@
+import { EventEmitter } from 'node:events';
+import type { JobEndFrame, JobOutputFrame, JobRejectedFrame, Snapshot } from '@pantau/shared';
+
+/** Why a host went offline, as the gateway saw it. The monitor applies its own grace period. */
+export type OfflineReason =
+  | 'closed'
+  | 'silent'
+  | 'revoked'
+  | 'deleted'
+  | 'shutdown'
+  | 'protocol-error'
+  | 'rate-limited';
+
+/**
+ * Facts the collector announces on its internal bus. Detection, notifications and the console
+ * subscribe here, so none of them needs to touch the gateway or the store.
+ */
+export interface CollectorEvents {
+  /** A host's agent said hello and got welcome. */
+  'host.online': { hostId: number; name: string; reason: 'connected'; at: number };
+  /** The host's live connection ended (a replacement by a newer connection is not an offline). */
+  'host.offline': { hostId: number; name: string; reason: OfflineReason; at: number };
+  /** A snapshot was committed to the database (emitted after the transaction). */
+  'snapshot.stored': { hostId: number; name: string; snapshot: Snapshot };
+  'host.added': { hostId: number; name: string; labels: Record<string, string>; at: number };
+  'host.removed': { hostId: number; name: string; at: number };
+  /** A job frame from an agent, for the jobs dispatcher. */
+  'job.frame': { hostId: number; name: string; frame: JobOutputFrame | JobEndFrame | JobRejectedFrame };
+}
+
+type Listener<T> = (payload: T) => void;
+
+/** A small typed wrapper over EventEmitter: listener errors are logged, never thrown into the emitter. */
+export class EventBus<E extends object = CollectorEvents> {
+  readonly #emitter = new EventEmitter({ captureRejections: false });
+  readonly #onError: (err: unknown, event: string) => void;
+
+  constructor(onError: (err: unknown, event: string) => void = () => {}) {
+    this.#emitter.setMaxListeners(100);
+    this.#onError = onError;
+  }
+
+  on<K extends keyof E & string>(event: K, listener: Listener<E[K]>): () => void {
+    const wrapped = (payload: E[K]) => {
+      try {
+        listener(payload);
+      } catch (err) {
+        this.#onError(err, event);
+      }
+    };
+    this.#emitter.on(event, wrapped);
+    return () => this.#emitter.off(event, wrapped);
+  }
+
+  emit<K extends keyof E & string>(event: K, payload: E[K]): void {
+    this.#emitter.emit(event, payload);
+  }
+
+  listenerCount(event: keyof E & string): number {
+    return this.#emitter.listenerCount(event);
+  }
+}

@@ -1,0 +1,177 @@
+import { type AgentFrame, type HelloFrame, PROTOCOL_VERSION, type WelcomeFrame } from '@pantau/shared';
+import type { FastifyBaseLogger } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { CollectorConfig } from '../config/index.ts';
+import type { EventBus, OfflineReason } from '../events.ts';
+import type { Host } from '../store/hosts.ts';
+import type { Store } from '../store/index.ts';
+import { AgentConnection, type ConnectionHost } from './connection.ts';
+import { IngestQueue } from './ingest.ts';
+import { GatewayStats } from './stats.ts';
+
+/**
+ * Every agent connection, the one live connection per host, and the ingest queue behind them.
+ * A connection's failure stays with that connection: nothing here throws into another's path.
+ */
+export class Gateway implements ConnectionHost {
+  readonly stats = new GatewayStats();
+  readonly ingestQueue: IngestQueue;
+  readonly maxPayload: number;
+  readonly frameRate: number;
+  readonly frameBurst: number;
+  readonly helloTimeout: number;
+  /** hostId → the connection that got welcome. */
+  readonly #live = new Map<number, AgentConnection>();
+  readonly #all = new Set<AgentConnection>();
+  readonly #store: Store;
+  readonly #events: EventBus;
+  readonly #log: FastifyBaseLogger;
+  readonly #pingInterval: number;
+  #pingTimer: NodeJS.Timeout | null = null;
+  #closing = false;
+
+  constructor(deps: { store: Store; events: EventBus; config: CollectorConfig; log: FastifyBaseLogger }) {
+    const g = deps.config.gateway;
+    this.#store = deps.store;
+    this.#events = deps.events;
+    this.#log = deps.log;
+    this.maxPayload = g.maxPayload;
+    this.frameRate = g.frameRate;
+    this.frameBurst = g.frameBurst;
+    this.helloTimeout = g.helloTimeout;
+    this.#pingInterval = g.pingInterval;
+    this.ingestQueue = new IngestQueue({
+      writer: deps.store.writer,
+      events: deps.events,
+      stats: this.stats,
+      log: deps.log,
+      flushInterval: deps.config.store.flushInterval,
+      flushRows: deps.config.store.flushRows,
+    });
+  }
+
+  get closing(): boolean {
+    return this.#closing;
+  }
+
+  /** Hosts with a live (welcomed) connection. */
+  get connected(): number {
+    return this.#live.size;
+  }
+
+  isOnline(hostId: number): boolean {
+    return this.#live.has(hostId);
+  }
+
+  start(): void {
+    this.#pingTimer = setInterval(() => this.#heartbeat(), this.#pingInterval);
+    this.#pingTimer.unref();
+  }
+
+  accept(ws: WebSocket, host: Host): AgentConnection {
+    const conn = new AgentConnection(ws, host, this, this.#log.child({ host: host.name }));
+    this.#all.add(conn);
+    return conn;
+  }
+
+  countFrame(rejected: boolean): void {
+    this.stats.framesReceived++;
+    if (rejected) this.stats.framesRejected++;
+  }
+
+  welcome(conn: AgentConnection, hello: HelloFrame): WelcomeFrame {
+    const older = this.#live.get(conn.hostId);
+    this.#live.set(conn.hostId, conn);
+    if (older && older !== conn) {
+      this.#log.info({ host: conn.hostName }, 'a newer connection replaced the live one');
+      older.fail('REPLACED', `a newer connection for ${conn.hostName} took over`);
+    }
+    // Snapshots of the replaced connection may still wait for a flush: commit them first so
+    // lastSeq is exact and the agent does not resend them.
+    if (this.ingestQueue.hasPending(conn.hostId)) this.ingestQueue.flush();
+    const now = Date.now();
+    this.#store.hosts.markOnline(conn.hostId, hello, now);
+    this.#events.emit('host.online', {
+      hostId: conn.hostId,
+      name: conn.hostName,
+      reason: 'connected',
+      at: now,
+    });
+    return {
+      t: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      hostId: String(conn.hostId),
+      hostName: conn.hostName,
+      lastSeq: this.#store.writer.lastSeq(conn.hostId),
+      serverTime: now,
+      settings: {},
+    };
+  }
+
+  ingest(
+    conn: AgentConnection,
+    frame: Extract<AgentFrame, { t: 'metrics' | 'metrics.batch' }>,
+    at: number,
+  ): void {
+    this.ingestQueue.push(conn, frame.t === 'metrics' ? [frame.snapshot] : frame.snapshots, at);
+  }
+
+  jobFrame(conn: AgentConnection, frame: Extract<AgentFrame, { t: `job.${string}` }>): void {
+    this.#events.emit('job.frame', { hostId: conn.hostId, name: conn.hostName, frame });
+  }
+
+  closed(conn: AgentConnection, reason: OfflineReason): void {
+    this.#all.delete(conn);
+    if (this.#live.get(conn.hostId) !== conn) return;
+    this.#live.delete(conn.hostId);
+    const now = Date.now();
+    try {
+      if (this.#store.db.open) this.#store.hosts.markOffline(conn.hostId, now);
+    } catch (err) {
+      this.#log.error({ err }, 'could not record host offline');
+    }
+    this.#events.emit('host.offline', { hostId: conn.hostId, name: conn.hostName, reason, at: now });
+  }
+
+  /** Closes every connection of a host whose token was revoked or which was deleted (4001). */
+  disconnectHost(hostId: number, reason: 'revoked' | 'deleted'): number {
+    let n = 0;
+    for (const conn of this.#all) {
+      if (conn.hostId !== hostId) continue;
+      conn.fail('UNAUTHORIZED', reason === 'revoked' ? 'agent token revoked' : 'host deleted', reason);
+      n++;
+    }
+    return n;
+  }
+
+  #heartbeat(): void {
+    const now = Date.now();
+    for (const conn of this.#all) {
+      if (now - conn.lastPongAt > 3 * this.#pingInterval) {
+        conn.log.warn('no pong for 3 ping intervals; terminating');
+        conn.terminate('silent');
+      } else if (
+        conn.state === 'ready' &&
+        now - conn.lastFrameAt > 3 * conn.intervalMs + this.#pingInterval
+      ) {
+        conn.log.warn({ silentMs: now - conn.lastFrameAt }, 'no frame for 3 intervals; terminating');
+        conn.terminate('silent');
+      } else {
+        conn.ping();
+      }
+    }
+  }
+
+  /** Stop accepting, commit and ack what is queued, then close every agent with 4006. */
+  async shutdown(timeoutMs = 2_000): Promise<void> {
+    this.#closing = true;
+    if (this.#pingTimer) clearInterval(this.#pingTimer);
+    this.ingestQueue.flush();
+    this.ingestQueue.stop();
+    const open = [...this.#all];
+    for (const conn of open) conn.close(4006, 'collector shutting down', 'shutdown');
+    const deadline = Date.now() + timeoutMs;
+    while (this.#all.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const conn of this.#all) conn.terminate('shutdown');
+  }
+}

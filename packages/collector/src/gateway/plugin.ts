@@ -1,0 +1,63 @@
+import websocket from '@fastify/websocket';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorBody } from '../api/errors.ts';
+import { bearerToken, hashToken } from '../security/tokens.ts';
+import type { Host } from '../store/hosts.ts';
+import type { Store } from '../store/index.ts';
+import type { Gateway } from './gateway.ts';
+import { FailureLimiter } from './rate-limit.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    agentHost: Host | null;
+  }
+}
+
+/** Mounts the agents' WebSocket at /agent: token auth in the upgrade request, then the gateway. */
+export async function gatewayPlugin(
+  app: FastifyInstance,
+  opts: { gateway: Gateway; store: Store; authFailuresPerMinute: number },
+): Promise<void> {
+  const { gateway, store } = opts;
+  const failures = new FailureLimiter(opts.authFailuresPerMinute);
+  await app.register(websocket, {
+    // The decoder enforces maxPayload with a clear error frame; ws drops anything far beyond it unread.
+    options: { maxPayload: gateway.maxPayload * 4, perMessageDeflate: false },
+    preClose: async function preClose(this: FastifyInstance) {
+      await gateway.shutdown();
+      await new Promise<void>((resolve) => this.websocketServer.close(() => resolve()));
+    },
+  });
+  app.decorateRequest('agentHost', null);
+
+  async function authenticate(req: FastifyRequest, reply: FastifyReply) {
+    if (gateway.closing)
+      return reply.code(503).send(errorBody('SHUTTING_DOWN', 'collector is shutting down'));
+    if (failures.blocked(req.ip)) {
+      return reply
+        .code(429)
+        .send(errorBody('RATE_LIMITED', 'too many failed agent authentications; wait a minute'));
+    }
+    const token = bearerToken(req.headers.authorization);
+    const host = token ? store.hosts.byTokenHash(hashToken(token)) : undefined;
+    if (!host) {
+      failures.fail(req.ip);
+      gateway.stats.authFailures++;
+      const message = token
+        ? 'agent token is not valid (revoked, rotated or mistyped)'
+        : 'missing Authorization: Bearer <agent token>';
+      req.log.warn({ ip: req.ip }, message);
+      return reply.code(401).send(errorBody('UNAUTHORIZED', message));
+    }
+    req.agentHost = host;
+    return undefined;
+  }
+
+  app.get(
+    '/agent',
+    { websocket: true, preValidation: authenticate, schema: { hide: true } },
+    (socket, req) => {
+      gateway.accept(socket, req.agentHost!);
+    },
+  );
+}

@@ -1,0 +1,54 @@
+/** Token bucket: `rate` tokens per second, at most `burst` saved up. */
+export class TokenBucket {
+  #tokens: number;
+  #at: number;
+  readonly #rate: number;
+  readonly #burst: number;
+
+  constructor(rate: number, burst: number, now = Date.now()) {
+    this.#rate = rate;
+    this.#burst = burst;
+    this.#tokens = burst;
+    this.#at = now;
+  }
+
+  take(now = Date.now()): boolean {
+    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#at) / 1000) * this.#rate);
+    this.#at = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+}
+
+/**
+ * Counts failures per key (client address) in a sliding minute; used for failed logins on the
+ * API and failed agent upgrades. Only failures count, so a busy but honest client is never hit.
+ */
+export class FailureLimiter {
+  readonly #hits = new Map<string, number[]>();
+  readonly #perMinute: number;
+
+  constructor(perMinute: number) {
+    this.#perMinute = perMinute;
+  }
+
+  blocked(key: string, now = Date.now()): boolean {
+    return this.#recent(key, now).length >= this.#perMinute;
+  }
+
+  fail(key: string, now = Date.now()): void {
+    const hits = this.#recent(key, now);
+    hits.push(now);
+    this.#hits.set(key, hits);
+    if (this.#hits.size > 10_000) this.#sweep(now);
+  }
+
+  #recent(key: string, now: number): number[] {
+    return (this.#hits.get(key) ?? []).filter((t) => now - t < 60_000);
+  }
+
+  #sweep(now: number): void {
+    for (const [key, hits] of this.#hits) if (hits.every((t) => now - t >= 60_000)) this.#hits.delete(key);
+  }
+}

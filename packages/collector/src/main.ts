@@ -1,0 +1,73 @@
+import type { FastifyInstance } from 'fastify';
+import { type BuildOptions, buildApp } from './app.ts';
+import type { CollectorConfig } from './config/index.ts';
+
+export interface RunningCollector {
+  app: FastifyInstance;
+  port: number;
+  /** http://127.0.0.1:PORT when listening on all interfaces, else the listen address. */
+  url: string;
+  /** Stops accepting, commits what is queued, closes agents (4006) and the database. */
+  close(): Promise<void>;
+}
+
+/** Builds the collector and listens; the single place that opens the port. */
+export async function startCollector(
+  config: Readonly<CollectorConfig>,
+  options: BuildOptions = {},
+): Promise<RunningCollector> {
+  const app = await buildApp(config, options);
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  app.log.info({ port, url, dataDir: config.dataDir }, 'collector listening');
+  if (!config.adminToken && app.pantau.store.access.tokens(0, 1).length === 0) {
+    app.log.warn(
+      'no API token exists yet; create the first with: pantau-collector tokens create --role admin',
+    );
+  }
+  let closing: Promise<void> | null = null;
+  return {
+    app,
+    port,
+    url,
+    close: () => {
+      closing ??= app.close();
+      return closing;
+    },
+  };
+}
+
+/** Closes on SIGTERM/SIGINT within `graceMs`; resolves with the exit code once closed. */
+export function closeOnSignals(running: RunningCollector, graceMs = 5_000): Promise<number> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      running.app.log.info({ signal }, 'shutting down');
+      const timer = setTimeout(() => {
+        running.app.log.error(`shutdown took longer than ${graceMs} ms; exiting`);
+        resolve(1);
+      }, graceMs);
+      timer.unref();
+      running.close().then(
+        () => {
+          clearTimeout(timer);
+          resolve(0);
+        },
+        (err: unknown) => {
+          running.app.log.error({ err }, 'shutdown failed');
+          clearTimeout(timer);
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+}

@@ -1,0 +1,98 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { MetricCatalog, type MetricName, metricNames } from './metric-catalog.ts';
+
+export type Tier = 'raw' | '1m' | '1h';
+
+export interface HistoryQuery {
+  hostId: number;
+  metric: MetricName;
+  from: number;
+  to: number;
+  maxPoints: number;
+}
+
+export interface HistorySeries {
+  metric: MetricName;
+  unit: string;
+  tier: Tier;
+  /** Bucket width in ms; `ts[i]` is the start of bucket i. */
+  step: number;
+  ts: number[];
+  avg: number[];
+  max: number[];
+}
+
+export interface Retention {
+  raw: number;
+  minute: number;
+  hour: number;
+}
+
+const TIER_MS: Record<Tier, number> = { raw: 1_000, '1m': 60_000, '1h': 3_600_000 };
+const TABLE: Record<Tier, string> = { raw: 'metrics_raw', '1m': 'metrics_1m', '1h': 'metrics_1h' };
+
+/**
+ * Picks the coarsest tier whose rows are at most half a bucket wide (so every point averages
+ * at least two rows and rollup edges do not alias) and whose retention still covers `from`.
+ */
+export function pickTier(
+  from: number,
+  to: number,
+  maxPoints: number,
+  retention: Retention,
+  now: number,
+): Tier {
+  const step = (to - from) / maxPoints;
+  const covers = { raw: now - retention.raw, '1m': now - retention.minute, '1h': -Infinity };
+  if (step >= 2 * TIER_MS['1h'] || from < covers['1m']) return '1h';
+  if (step >= 2 * TIER_MS['1m'] || from < covers.raw) return '1m';
+  return 'raw';
+}
+
+/** Reads one metric for one host over a range, downsampled in SQL to at most maxPoints buckets. */
+export class HistoryReader {
+  readonly #stmts = new Map<string, Statement>();
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  #statement(tier: Tier, metric: MetricName): Statement {
+    const key = `${tier}:${metric}`;
+    let stmt = this.#stmts.get(key);
+    if (!stmt) {
+      const col = MetricCatalog[metric].column;
+      const select =
+        tier === 'raw' ? `avg(${col}), max(${col})` : `sum(${col}_sum) * 1.0 / sum(n), max(${col}_max)`;
+      stmt = this.#db
+        .prepare(
+          `SELECT CAST((ts - @from) / @step AS INTEGER) AS b, ${select} FROM ${TABLE[tier]}
+           WHERE host = @host AND ts >= @from AND ts < @to GROUP BY b ORDER BY b`,
+        )
+        .raw(true);
+      this.#stmts.set(key, stmt);
+    }
+    return stmt;
+  }
+
+  read(q: HistoryQuery, retention: Retention, now = Date.now()): HistorySeries {
+    const tier = pickTier(q.from, q.to, q.maxPoints, retention, now);
+    const step = Math.max(TIER_MS[tier], Math.ceil((q.to - q.from) / q.maxPoints));
+    const def = MetricCatalog[q.metric];
+    const rows = this.#statement(tier, q.metric).all({ host: q.hostId, from: q.from, to: q.to, step }) as [
+      number,
+      number,
+      number,
+    ][];
+    const series: HistorySeries = { metric: q.metric, unit: def.unit, tier, step, ts: [], avg: [], max: [] };
+    for (const [b, avg, max] of rows) {
+      series.ts.push(q.from + b * step);
+      series.avg.push(Math.round((avg / def.scale) * 100) / 100);
+      series.max.push(max / def.scale);
+    }
+    return series;
+  }
+}
+
+export { metricNames };

@@ -1,0 +1,52 @@
+import { AccessRepo } from './access.ts';
+import { AuditLog } from './audit.ts';
+import { type Database, openDatabase } from './db.ts';
+import { HistoryReader, type Retention } from './history.ts';
+import { HostRepo } from './hosts.ts';
+import { type MigrationResult, migrate } from './migrate.ts';
+import { migrations as coreMigrations, type Migration } from './migrations/index.ts';
+import { RetentionJob } from './retention.ts';
+import { SnapshotWriter } from './writer.ts';
+
+export interface StoreOptions {
+  dataDir: string;
+  busyTimeout: number;
+  retention: Retention & { chunkRows: number };
+  /** Extra migrations from other modules (ids outside 1–99). */
+  migrations?: readonly Migration[];
+}
+
+/** The collector's database and the repositories over it. Synchronous: better-sqlite3 is. */
+export class Store {
+  readonly db: Database;
+  readonly hosts: HostRepo;
+  readonly writer: SnapshotWriter;
+  readonly history: HistoryReader;
+  readonly access: AccessRepo;
+  readonly audit: AuditLog;
+  readonly retention: RetentionJob;
+  readonly migrated: MigrationResult;
+  readonly retentionConfig: Retention;
+
+  constructor(options: StoreOptions) {
+    this.db = openDatabase(options.dataDir, options.busyTimeout);
+    this.migrated = migrate(this.db, [...coreMigrations, ...(options.migrations ?? [])]);
+    this.hosts = new HostRepo(this.db);
+    this.writer = new SnapshotWriter(this.db);
+    this.history = new HistoryReader(this.db);
+    this.access = new AccessRepo(this.db);
+    this.audit = new AuditLog(this.db);
+    this.retentionConfig = options.retention;
+    this.retention = new RetentionJob(this.db, options.retention, options.retention.chunkRows);
+  }
+
+  close(): void {
+    if (this.db.open) {
+      // Fold the WAL back into the main file so a copied data dir is self-contained.
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      this.db.close();
+    }
+  }
+}
+
+export { coreMigrations as migrations, type Migration, migrate };

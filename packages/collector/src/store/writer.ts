@@ -1,0 +1,222 @@
+import type { CheckResult, Disk, Snapshot } from '@pantau/shared';
+import type { Database, Statement } from 'better-sqlite3';
+import { AREAS, type Area, type LatestState } from './latest.ts';
+import { encodeCore, metricDefs, metricNames } from './metric-catalog.ts';
+
+export interface IncomingSnapshot {
+  hostId: number;
+  snapshot: Snapshot;
+  /** When the frame arrived (ms), for last-seen and ingest latency. */
+  receivedAt: number;
+}
+
+export interface WriteResult {
+  /** Snapshots stored by this flush, in arrival order. */
+  stored: IncomingSnapshot[];
+  /** Snapshots skipped because (host, seq) was already committed. */
+  duplicates: number;
+  /** Highest committed seq per host touched by this flush (stored or duplicate). */
+  committed: Map<number, number>;
+}
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+/** Net and per-core state change every snapshot; persisting them this often is plenty. */
+const STATE_EVERY = 60_000;
+const DISK_HISTORY_EVERY = 5 * MINUTE;
+
+/**
+ * Writes batches of snapshots in one transaction each: core numbers, both rollup tiers, area
+ * state and history, and the host's committed sequence. Deduplicates by (host, seq).
+ */
+export class SnapshotWriter {
+  readonly #db: Database;
+  readonly #s: Record<string, Statement>;
+  readonly #lastSeq = new Map<number, number>();
+  readonly #latest = new Map<number, LatestState>();
+  readonly #stateWrittenAt = new Map<number, number>();
+  readonly #diskWrittenAt = new Map<string, number>();
+  readonly #checkOk = new Map<string, boolean>();
+
+  constructor(db: Database) {
+    this.#db = db;
+    const cols = metricDefs.map((d) => d.column);
+    const rollup = (table: string) =>
+      db.prepare(
+        `INSERT INTO ${table} (host, ts, n, ${cols.map((c) => `${c}_sum, ${c}_max`).join(', ')})
+         VALUES (?, ?, 1, ${cols.map(() => '?, ?').join(', ')})
+         ON CONFLICT (host, ts) DO UPDATE SET n = n + 1, ${cols
+           .map((c) => `${c}_sum = ${c}_sum + excluded.${c}_sum, ${c}_max = max(${c}_max, excluded.${c}_max)`)
+           .join(', ')}`,
+      );
+    this.#s = {
+      raw: db.prepare(
+        `INSERT OR IGNORE INTO metrics_raw (host, ts, ${cols.join(', ')}) VALUES (?, ?, ${cols.map(() => '?').join(', ')})`,
+      ),
+      m1: rollup('metrics_1m'),
+      h1: rollup('metrics_1h'),
+      state: db.prepare(
+        'INSERT INTO host_state (host, kind, ts, data) VALUES (?, ?, ?, ?) ON CONFLICT (host, kind) DO UPDATE SET ts = excluded.ts, data = excluded.data',
+      ),
+      disk: db.prepare(
+        'INSERT OR REPLACE INTO disk_history (host, mount, ts, size, used) VALUES (?, ?, ?, ?, ?)',
+      ),
+      check: db.prepare(
+        'INSERT OR REPLACE INTO check_history (host, name, ts, ok, latency_ms, error) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      touch: db.prepare('UPDATE hosts SET last_seq = max(last_seq, ?), last_seen = ? WHERE id = ?'),
+      lastSeq: db.prepare('SELECT last_seq FROM hosts WHERE id = ?'),
+      lastRaw: db.prepare(
+        `SELECT ts, ${cols.join(', ')} FROM metrics_raw WHERE host = ? ORDER BY ts DESC LIMIT 1`,
+      ),
+      states: db.prepare('SELECT kind, ts, data FROM host_state WHERE host = ?'),
+    };
+  }
+
+  /** Highest committed seq for a host (0 when none). */
+  lastSeq(hostId: number): number {
+    let seq = this.#lastSeq.get(hostId);
+    if (seq === undefined) {
+      seq = (this.#s.lastSeq!.get(hostId) as { last_seq: number } | undefined)?.last_seq ?? 0;
+      this.#lastSeq.set(hostId, seq);
+    }
+    return seq;
+  }
+
+  write(batch: readonly IncomingSnapshot[]): WriteResult {
+    const before = new Map<number, number>();
+    const stored: IncomingSnapshot[] = [];
+    const touched = new Map<number, { seq: number; seen: number }>();
+    let duplicates = 0;
+    try {
+      this.#db.transaction(() => {
+        for (const item of batch) {
+          const { hostId, snapshot: s } = item;
+          const last = this.lastSeq(hostId);
+          if (!before.has(hostId)) before.set(hostId, last);
+          const t = touched.get(hostId);
+          touched.set(hostId, {
+            seq: Math.max(last, t?.seq ?? 0),
+            seen: Math.max(item.receivedAt, t?.seen ?? 0),
+          });
+          if (s.seq <= last) {
+            duplicates++;
+            continue;
+          }
+          this.#lastSeq.set(hostId, s.seq);
+          touched.get(hostId)!.seq = s.seq;
+          this.#writeOne(hostId, s);
+          stored.push(item);
+        }
+        for (const [hostId, t] of touched) this.#s.touch!.run(t.seq, t.seen, hostId);
+      })();
+    } catch (err) {
+      // The transaction rolled back: forget what it would have committed.
+      for (const [hostId, seq] of before) this.#lastSeq.set(hostId, seq);
+      throw err;
+    }
+    for (const item of stored) this.#remember(item.hostId, item.snapshot);
+    const committed = new Map<number, number>();
+    for (const hostId of touched.keys()) committed.set(hostId, this.#lastSeq.get(hostId)!);
+    return { stored, duplicates, committed };
+  }
+
+  #writeOne(hostId: number, s: Snapshot): void {
+    const vals = encodeCore(s);
+    this.#s.raw!.run(hostId, s.ts, ...vals);
+    const pairs: number[] = [];
+    for (const v of vals) pairs.push(v, v);
+    this.#s.m1!.run(hostId, s.ts - (s.ts % MINUTE), ...pairs);
+    this.#s.h1!.run(hostId, s.ts - (s.ts % HOUR), ...pairs);
+
+    const due = s.ts - (this.#stateWrittenAt.get(hostId) ?? 0) >= STATE_EVERY;
+    if (due) {
+      this.#stateWrittenAt.set(hostId, s.ts);
+      this.#s.state!.run(hostId, 'net', s.ts, JSON.stringify(s.net));
+      this.#s.state!.run(hostId, 'core', s.ts, JSON.stringify({ uptime: s.uptime, cores: s.cpu.cores }));
+    }
+    for (const area of AREAS) {
+      if (area === 'net' || s[area] === undefined) continue;
+      this.#s.state!.run(hostId, area, s.ts, JSON.stringify(s[area]));
+    }
+    if (s.disks) this.#diskHistory(hostId, s.ts, s.disks);
+    if (s.checks) this.#checkHistory(hostId, s.ts, s.checks);
+  }
+
+  #diskHistory(hostId: number, ts: number, disks: Disk[]): void {
+    for (const d of disks) {
+      const key = `${hostId}\0${d.mount}`;
+      if (ts - (this.#diskWrittenAt.get(key) ?? 0) < DISK_HISTORY_EVERY) continue;
+      this.#diskWrittenAt.set(key, ts);
+      this.#s.disk!.run(hostId, d.mount, ts, d.size, d.used);
+    }
+  }
+
+  #checkHistory(hostId: number, ts: number, checks: CheckResult[]): void {
+    for (const c of checks) {
+      const key = `${hostId}\0${c.name}`;
+      if (this.#checkOk.get(key) === c.ok) continue;
+      this.#checkOk.set(key, c.ok);
+      this.#s.check!.run(hostId, c.name, ts, c.ok ? 1 : 0, c.latencyMs, c.error ?? null);
+    }
+  }
+
+  #remember(hostId: number, s: Snapshot): void {
+    const prev = this.#latest.get(hostId);
+    const metrics: Record<string, number> = {};
+    metricNames.forEach((name, i) => {
+      metrics[name] = metricDefs[i]!.read(s);
+    });
+    const areas = { ...(prev?.areas ?? {}) };
+    for (const area of AREAS) if (s[area] !== undefined) areas[area] = { ts: s.ts, data: s[area] };
+    this.#latest.set(hostId, {
+      seq: s.seq,
+      ts: s.ts,
+      metrics,
+      uptime: s.uptime,
+      cpuCores: s.cpu.cores,
+      areas,
+    });
+  }
+
+  /** The latest state: from memory, or rebuilt from the database after a restart. */
+  latest(hostId: number): LatestState | undefined {
+    const cached = this.#latest.get(hostId);
+    if (cached) return cached;
+    const row = this.#s.lastRaw!.get(hostId) as Record<string, number> | undefined;
+    const states = this.#s.states!.all(hostId) as { kind: string; ts: number; data: string }[];
+    if (!row && states.length === 0) return undefined;
+    const metrics: Record<string, number> = {};
+    if (row) {
+      metricNames.forEach((name, i) => {
+        metrics[name] = row[metricDefs[i]!.column]! / metricDefs[i]!.scale;
+      });
+    }
+    const areas: LatestState['areas'] = {};
+    let uptime: number | null = null;
+    let cpuCores: number[] | null = null;
+    for (const st of states) {
+      const data = JSON.parse(st.data) as unknown;
+      if (st.kind === 'core') {
+        const core = data as { uptime: number; cores: number[] };
+        uptime = core.uptime;
+        cpuCores = core.cores;
+      } else if ((AREAS as readonly string[]).includes(st.kind)) {
+        areas[st.kind as Area] = { ts: st.ts, data };
+      }
+    }
+    const state = { seq: null, ts: row?.ts ?? 0, metrics, uptime, cpuCores, areas };
+    this.#latest.set(hostId, state);
+    return state;
+  }
+
+  /** Drops caches for a deleted host. */
+  forget(hostId: number): void {
+    this.#lastSeq.delete(hostId);
+    this.#latest.delete(hostId);
+    this.#stateWrittenAt.delete(hostId);
+    for (const map of [this.#diskWrittenAt, this.#checkOk]) {
+      for (const key of map.keys()) if (key.startsWith(`${hostId}\0`)) map.delete(key);
+    }
+  }
+}

@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildApp } from '../../packages/collector/src/app.ts';
+import { type DeepPartial, loadConfig } from '../../packages/collector/src/config/index.ts';
+import type { CollectorConfig } from '../../packages/collector/src/config/types.ts';
+import type { Role } from '../../packages/collector/src/store/access.ts';
+
+type App = Awaited<ReturnType<typeof buildApp>>;
+
+export interface TestApp {
+  app: App;
+  url: string;
+  wsUrl: string;
+  dataDir: string;
+  adminToken: string;
+  /** Creates an API token with this role and returns its secret. */
+  token(role: Role): string;
+  /** Adds a host through the store; returns its id and agent token. */
+  addHost(name: string, labels?: Record<string, string>): { id: number; token: string };
+  close(options?: { keepData?: boolean }): Promise<void>;
+}
+
+/** A collector built in-process on port 0 with a temporary SQLite file. */
+export async function startTestApp(
+  overrides: DeepPartial<CollectorConfig> = {},
+  dataDir = mkdtempSync(join(tmpdir(), 'pantau-test-')),
+): Promise<TestApp> {
+  const adminToken = `test-admin-${Math.random().toString(36).slice(2)}-0123456789`;
+  const config = loadConfig({
+    env: {},
+    overrides: { host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent', adminToken, ...overrides },
+  });
+  const app = await buildApp(config);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const { store } = app.pantau;
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/agent`,
+    dataDir,
+    adminToken,
+    token: (role) => store.access.createToken(`${role} test`, role, null).secret,
+    addHost: (name, labels = {}) => {
+      const { host, token } = store.hosts.add(name, labels);
+      return { id: host.id, token };
+    },
+    async close(options = {}) {
+      await app.close();
+      if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
