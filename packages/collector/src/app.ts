@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import { type Alerting, buildAlerting } from './alerting.ts';
 import type { ApiContext } from './api/context.ts';
 import { installErrorHandling } from './api/errors.ts';
 import { API_PREFIX, apiPlugin } from './api/plugin.ts';
@@ -18,6 +19,8 @@ export interface Pantau {
   store: Store;
   gateway: Gateway;
   events: EventBus;
+  /** Detection, incidents and the notification outbox. */
+  alerting: Alerting;
   publicUrl(): string;
 }
 
@@ -54,9 +57,7 @@ export async function buildApp(
     retention: config.retention,
     migrations: options.migrations ?? [],
   });
-  store.hosts.markAllOffline();
   const events = new EventBus((err, event) => app.log.error({ err, event }, 'event listener failed'));
-  const gateway = new Gateway({ store, events, config, log: app.log });
   const publicUrl = () => {
     if (config.publicUrl) return config.publicUrl;
     const address = app.server.address();
@@ -64,7 +65,17 @@ export async function buildApp(
     const host = ['0.0.0.0', '::', ''].includes(config.host) ? hostname() : config.host;
     return `http://${host}:${port}`;
   };
-  const pantau: Pantau = { config, store, gateway, events, publicUrl };
+  // Alerting reads which hosts were online before this start, so it comes before markAllOffline.
+  const alerting = buildAlerting({
+    config,
+    store,
+    events,
+    log: app.log,
+    consoleUrl: () => config.publicUrl ?? '',
+  });
+  store.hosts.markAllOffline();
+  const gateway = new Gateway({ store, events, config, log: app.log });
+  const pantau: Pantau = { config, store, gateway, events, alerting, publicUrl };
   app.decorate('pantau', pantau);
 
   await app.register(swagger, {
@@ -95,6 +106,7 @@ export async function buildApp(
   let retentionTimer: NodeJS.Timeout | null = null;
   app.addHook('onReady', async () => {
     gateway.start();
+    alerting.start();
     retentionTimer = setInterval(() => {
       store.retention.run().catch((err: unknown) => app.log.error({ err }, 'retention pass failed'));
     }, config.retention.interval);
@@ -104,6 +116,7 @@ export async function buildApp(
     if (retentionTimer) clearInterval(retentionTimer);
     await store.retention.idle();
     gateway.ingestQueue.flush();
+    await alerting.stop();
     store.close();
   });
   return app;

@@ -17,7 +17,16 @@ export type OfflineReason =
  */
 export interface CollectorEvents {
   /** A host's agent said hello and got welcome. */
-  'host.online': { hostId: number; name: string; reason: 'connected'; at: number };
+  'host.online': {
+    hostId: number;
+    name: string;
+    reason: 'connected';
+    at: number;
+    intervalMs: number;
+    agentVersion: string;
+    /** The version the host's agent had before this connection; null for its first. */
+    previousAgentVersion: string | null;
+  };
   /** The host's live connection ended (a replacement by a newer connection is not an offline). */
   'host.offline': { hostId: number; name: string; reason: OfflineReason; at: number };
   /** A snapshot was committed to the database (emitted after the transaction). */

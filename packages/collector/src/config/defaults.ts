@@ -1,3 +1,6 @@
+import type { TSchema } from 'typebox';
+import Type from 'typebox';
+import { MonitorConfigInput, resolveMonitorConfig } from '../monitor/config.ts';
 import type { CollectorConfig } from './types.ts';
 
 export const defaults: CollectorConfig = {
@@ -24,12 +27,48 @@ export const defaults: CollectorConfig = {
     chunkRows: 2000,
   },
   api: { metricsPublic: false, authFailuresPerMinute: 30, docs: true },
+  monitor: resolveMonitorConfig(),
+  telegram: { token: null, apiRoot: null },
+  smtp: {
+    host: null,
+    port: 587,
+    secure: false,
+    requireTls: true,
+    user: null,
+    password: null,
+    from: null,
+    tlsInsecure: false,
+  },
+  notify: { recipients: [], pollInterval: 1_000 },
 };
 
-type Kind = 'string' | 'port' | 'int' | 'duration' | 'bool' | 'url' | 'level' | 'secret';
+const RecipientsInput = Type.Array(
+  Type.Object(
+    {
+      name: Type.String({ minLength: 1, maxLength: 128 }),
+      channel: Type.Union([Type.Literal('telegram'), Type.Literal('email'), Type.Literal('webhook')]),
+      address: Type.String({ minLength: 1, maxLength: 2048 }),
+      secret: Type.Optional(Type.String({ minLength: 16, maxLength: 256 })),
+      enabled: Type.Optional(Type.Boolean()),
+    },
+    { additionalProperties: false },
+  ),
+  { maxItems: 1000 },
+);
+
+type Kind = 'string' | 'port' | 'int' | 'duration' | 'bool' | 'url' | 'level' | 'secret' | 'schema';
+
+export interface OptionSpec {
+  kind: Kind;
+  min?: number;
+  max?: number;
+  /** For `schema` options: the shape (YAML, or JSON in the env var) and how to resolve it. */
+  schema?: TSchema;
+  resolve?: (value: never) => unknown;
+}
 
 /** How each option is parsed and bounded; the loader walks this table. */
-export const optionKinds: Record<string, { kind: Kind; min?: number; max?: number }> = {
+export const optionKinds: Record<string, OptionSpec> = {
   host: { kind: 'string' },
   port: { kind: 'port' },
   dataDir: { kind: 'string' },
@@ -53,4 +92,17 @@ export const optionKinds: Record<string, { kind: Kind; min?: number; max?: numbe
   'api.metricsPublic': { kind: 'bool' },
   'api.authFailuresPerMinute': { kind: 'int', min: 1 },
   'api.docs': { kind: 'bool' },
+  monitor: { kind: 'schema', schema: MonitorConfigInput, resolve: resolveMonitorConfig },
+  'telegram.token': { kind: 'secret' },
+  'telegram.apiRoot': { kind: 'url' },
+  'smtp.host': { kind: 'string' },
+  'smtp.port': { kind: 'port' },
+  'smtp.secure': { kind: 'bool' },
+  'smtp.requireTls': { kind: 'bool' },
+  'smtp.user': { kind: 'string' },
+  'smtp.password': { kind: 'secret' },
+  'smtp.from': { kind: 'string' },
+  'smtp.tlsInsecure': { kind: 'bool' },
+  'notify.recipients': { kind: 'schema', schema: RecipientsInput },
+  'notify.pollInterval': { kind: 'duration', min: 10, max: 60_000 },
 };

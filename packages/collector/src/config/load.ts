@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { formatDuration, PantauError, parseDuration } from '@pantau/shared';
+import { explain, formatDuration, PantauError, parseDuration } from '@pantau/shared';
 import { parse as parseYaml } from 'yaml';
-import { defaults, optionKinds } from './defaults.ts';
+import { defaults, type OptionSpec, optionKinds } from './defaults.ts';
 import type { CollectorConfig } from './types.ts';
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object | null ? DeepPartial<T[K]> : T[K] };
@@ -117,11 +117,7 @@ function flatten(
   }
 }
 
-function parseValue(
-  path: string,
-  spec: { kind: string; min?: number; max?: number },
-  value: unknown,
-): unknown | { problem: string } {
+function parseValue(path: string, spec: OptionSpec, value: unknown): unknown | { problem: string } {
   const bounds = (n: number, show: (n: number) => string) => {
     if (spec.min !== undefined && n < spec.min) return { problem: `must be at least ${show(spec.min)}` };
     if (spec.max !== undefined && n > spec.max) return { problem: `must be at most ${show(spec.max)}` };
@@ -169,6 +165,23 @@ function parseValue(
     case 'duration': {
       try {
         return bounds(parseDuration(typeof value === 'number' ? value : String(value)), formatDuration);
+      } catch (err) {
+        return { problem: (err as Error).message };
+      }
+    }
+    case 'schema': {
+      let parsed = value;
+      if (typeof value === 'string') {
+        try {
+          parsed = JSON.parse(value);
+        } catch {
+          return { problem: 'must be JSON when given in an environment variable' };
+        }
+      }
+      const problem = explain(spec.schema!, parsed);
+      if (problem !== null) return { problem: problem.replace(/^frame/, 'the value') };
+      try {
+        return spec.resolve ? spec.resolve(parsed as never) : parsed;
       } catch (err) {
         return { problem: (err as Error).message };
       }

@@ -1,3 +1,6 @@
+import type { MonitorConfig } from '../monitor/config.ts';
+import type { RecipientInput } from '../notify/recipients.ts';
+
 /** The collector's configuration after loading: validated, defaulted and frozen. */
 export interface CollectorConfig {
   /** Address to listen on. Default `0.0.0.0`. */
@@ -56,5 +59,37 @@ export interface CollectorConfig {
     authFailuresPerMinute: number;
     /** Serve the OpenAPI docs page at /api/v1/docs. Default true. */
     docs: boolean;
+  };
+  /** Detection and incidents: grace periods, check failures, notification policies, threshold rules. See docs/alerting.md. */
+  monitor: MonitorConfig;
+  telegram: {
+    /** Bot token from @BotFather (secret: prefer `telegram.tokenFile` / `PANTAU_TELEGRAM_TOKEN_FILE`). Default none: no Telegram. */
+    token: string | null;
+    /** Bot API base URL. Default `https://api.telegram.org`. */
+    apiRoot: string | null;
+  };
+  smtp: {
+    /** SMTP server; e-mail is off without it. Default none. */
+    host: string | null;
+    /** Default 587. */
+    port: number;
+    /** TLS from the first byte (port 465); otherwise STARTTLS. Default false. */
+    secure: boolean;
+    /** Refuse to send without STARTTLS. Default true. */
+    requireTls: boolean;
+    /** SMTP AUTH user. Default none. */
+    user: string | null;
+    /** SMTP AUTH password (secret: prefer `smtp.passwordFile`). Default none. */
+    password: string | null;
+    /** Sender address. Default `pantau@<hostname>`. */
+    from: string | null;
+    /** Accept a self-signed server certificate. Default false. */
+    tlsInsecure: boolean;
+  };
+  notify: {
+    /** Recipients from config (replaced at each start; the API and the bot add more). Default none. */
+    recipients: readonly Omit<RecipientInput, 'source'>[];
+    /** How often the outbox looks for due messages when idle, ms. Default 1 s. */
+    pollInterval: number;
   };
 }

@@ -90,12 +90,16 @@ export class Gateway implements ConnectionHost {
     // lastSeq is exact and the agent does not resend them.
     if (this.ingestQueue.hasPending(conn.hostId)) this.ingestQueue.flush();
     const now = Date.now();
+    const previousAgentVersion = this.#store.hosts.get(conn.hostId)?.agentVersion ?? null;
     this.#store.hosts.markOnline(conn.hostId, hello, now);
     this.#events.emit('host.online', {
       hostId: conn.hostId,
       name: conn.hostName,
       reason: 'connected',
       at: now,
+      intervalMs: hello.intervalMs,
+      agentVersion: hello.agentVersion,
+      previousAgentVersion,
     });
     return {
       t: 'welcome',
@@ -126,7 +130,8 @@ export class Gateway implements ConnectionHost {
     this.#live.delete(conn.hostId);
     const now = Date.now();
     try {
-      if (this.#store.db.open) this.#store.hosts.markOffline(conn.hostId, now);
+      // On shutdown the host stays "online" in the database, so the next start expects it back.
+      if (reason !== 'shutdown' && this.#store.db.open) this.#store.hosts.markOffline(conn.hostId, now);
     } catch (err) {
       this.#log.error({ err }, 'could not record host offline');
     }
