@@ -8,7 +8,7 @@ import { collectDisks } from './collectors/disks.ts';
 import { collectLoad } from './collectors/load.ts';
 import { collectMemory } from './collectors/memory.ts';
 import { NetworkCollector } from './collectors/network.ts';
-import { collectPorts } from './collectors/ports.ts';
+import { PortCollector } from './collectors/ports.ts';
 import { ProcessCollector } from './collectors/processes.ts';
 import { collectSystem } from './collectors/system.ts';
 import { collectUptime } from './collectors/uptime.ts';
@@ -35,6 +35,7 @@ export class Sampler {
   readonly #net?: NetworkCollector;
   readonly #diskIo?: DiskIoCollector;
   readonly #processes = new ProcessCollector();
+  readonly #ports = new PortCollector();
   readonly #containers: ContainerCollector;
   readonly #heavy: Record<HeavyName, () => Promise<HeavyResult>>;
   readonly #due = new Map<HeavyName, number>();
@@ -51,7 +52,7 @@ export class Sampler {
     this.#containers = new ContainerCollector(config.dockerSocket);
     this.#heavy = {
       processes: async () => ({ processes: this.#processes.collect() }),
-      ports: async () => ({ ports: collectPorts() }),
+      ports: async () => ({ ports: this.#ports.collect() }),
       disks: async () => {
         const { disks, error } = await collectDisks();
         if (error) throw new Error(error);

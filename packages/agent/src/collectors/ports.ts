@@ -139,16 +139,46 @@ export function toPorts(
   return out.slice(0, Limits.items * 8);
 }
 
-export function collectPorts(): Port[] {
-  const listeners: Listener[] = [];
-  for (const proto of ['tcp', 'tcp6', 'udp', 'udp6'] as const) {
-    let text: string;
-    try {
-      text = readProc(`${PROC}/net/${proto}`);
-    } catch {
-      continue; // no IPv6 in this kernel or namespace
+/**
+ * Listening ports with their owners. Finding an owner means reading every process's fd links,
+ * so owners are remembered by socket inode: a later run scans only when a listener appears
+ * that was not there before, and a socket whose owner cannot be seen (another user's, without
+ * root) is not searched for again while it stays.
+ */
+export class PortCollector {
+  #owners = new Map<number, { pid: number; process: string } | null>();
+
+  collect(): Port[] {
+    const listeners: Listener[] = [];
+    for (const proto of ['tcp', 'tcp6', 'udp', 'udp6'] as const) {
+      let text: string;
+      try {
+        text = readProc(`${PROC}/net/${proto}`);
+      } catch {
+        continue; // no IPv6 in this kernel or namespace
+      }
+      listeners.push(...parseNetSockets(text, proto));
     }
-    listeners.push(...parseNetSockets(text, proto));
+    const inodes = new Set(listeners.map((l) => l.inode).filter((i) => i > 0));
+    const next = new Map<number, { pid: number; process: string } | null>();
+    const unknown = new Set<number>();
+    for (const inode of inodes) {
+      const known = this.#owners.get(inode);
+      if (known === undefined) unknown.add(inode);
+      else next.set(inode, known);
+    }
+    if (unknown.size > 0) {
+      const found = ownersOf(unknown);
+      for (const inode of unknown) next.set(inode, found.get(inode) ?? null);
+    }
+    this.#owners = next;
+    const owners = new Map<number, { pid: number; process: string }>();
+    for (const [inode, owner] of next) if (owner) owners.set(inode, owner);
+    return toPorts(listeners, owners);
   }
-  return toPorts(listeners, ownersOf(new Set(listeners.map((l) => l.inode).filter((i) => i > 0))));
+}
+
+/** One-off collection (no owner cache). */
+export function collectPorts(): Port[] {
+  return new PortCollector().collect();
 }
