@@ -137,10 +137,13 @@ describe('pantau-agent CLI', () => {
     ).toBe(0);
     const unit = readFileSync(join(root, 'etc/systemd/system/pantau-agent.service'), 'utf8');
     expect(unit).toContain(
-    expect(unit).toContain(`ExecStart=${process.execPath} --max-semi-space-size=1 ${AGENT_BIN} run --config /etc/pantau/agent.yaml`);
+      `ExecStart=${process.execPath} --max-semi-space-size=1 ${AGENT_BIN} run --config /etc/pantau/agent.yaml`,
+    );
     // The ExecStart command line really starts the agent.
     const execStart = (/^ExecStart=(.*) run --config .*$/m.exec(unit)?.[1] ?? '').split(' ');
-    const started = spawnSync(execStart[0] as string, [...execStart.slice(1), '--version'], { encoding: 'utf8' });
+    const started = spawnSync(execStart[0] as string, [...execStart.slice(1), '--version'], {
+      encoding: 'utf8',
+    });
     expect(started.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
     expect(unit).toMatch(/^Restart=always$/m);
     expect(cli(['install-service', '--url', 'http://nope', '--root', root], { PANTAU_TOKEN: 's' }).code).toBe(
