@@ -1,5 +1,178 @@
-/** pantau-agent command line. Filled in by the agent's own issue. */
-export async function main(_argv: string[]): Promise<number> {
-  console.error('pantau-agent: not built yet');
-  return 1;
+import { readFileSync } from 'node:fs';
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
+import { PantauError } from '@pantau/shared';
+import { pino } from 'pino';
+import { startAgent } from './agent.ts';
+import { loadConfig } from './config/load.ts';
+import type { AgentConfig } from './config/types.ts';
+import { defaultBin, installService } from './install.ts';
+import { createLogger } from './log.ts';
+import { Sampler } from './snapshot.ts';
+import { AGENT_VERSION } from './version.ts';
+
+const USAGE = `pantau-agent ${AGENT_VERSION}: host metrics and allowlisted actions for a Pantau collector
+
+Usage:
+  pantau-agent run [--config FILE]           stream snapshots to the collector until stopped
+  pantau-agent once [--config FILE]          print one full snapshot as JSON and exit
+  pantau-agent check-config [--config FILE]  validate the config (and env) and print the result
+  pantau-agent install-service --url URL [--url URL2] [--token-file FILE] [options]
+                                             install the systemd service (token from PANTAU_TOKEN,
+                                             --token-file or --token)
+      --interval 5s  --allow ping,uptime  --root DIR  --no-enable  --force  --dry-run
+  pantau-agent --help | --version
+
+Config: YAML file (--config or PANTAU_CONFIG); env PANTAU_COLLECTOR_URL, PANTAU_TOKEN,
+PANTAU_TOKEN_FILE, PANTAU_INTERVAL, PANTAU_LOG_LEVEL override it. See docs/agent.md.
+Exit codes: 0 ok, 1 runtime failure, 2 bad usage or config.
+`;
+
+/** Usage and config problems: printed as one line, exit code 2. */
+class UsageError extends Error {}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    return await dispatch(argv);
+  } catch (err) {
+    if (err instanceof UsageError || (err instanceof PantauError && err.code === 'INVALID_CONFIG')) {
+      process.stderr.write(`pantau-agent: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`pantau-agent: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+function parse(argv: string[], options: ParseArgsOptionsConfig) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: false, strict: true });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}; see pantau-agent --help`);
+  }
+}
+
+async function dispatch(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    case '--version':
+    case '-v':
+    case 'version':
+      process.stdout.write(`${AGENT_VERSION}\n`);
+      return 0;
+    case 'run':
+      return run(rest);
+    case 'once':
+      return once(rest);
+    case 'check-config':
+      return checkConfig(rest);
+    case 'install-service':
+      return install(rest);
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)}; see pantau-agent --help`);
+  }
+}
+
+function configFrom(rest: string[], requireCollector: boolean): AgentConfig {
+  const { values } = parse(rest, { config: { type: 'string', short: 'c' } });
+  const file = values.config as string | undefined;
+  return loadConfig({ ...(file ? { file } : {}), requireCollector });
+}
+
+async function run(rest: string[]): Promise<number> {
+  const config = configFrom(rest, true);
+  const log = await createLogger(config.logLevel);
+  const agent = await startAgent(config, log);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'stopping');
+      process.once(signal, () => process.exit(1)); // a second signal does not wait
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await agent.stop();
+  return 0;
+}
+
+/** Rates (CPU, network, disk I/O) need a window; `once` measures over this one. */
+const ONCE_WINDOW_MS = 1_000;
+
+async function once(rest: string[]): Promise<number> {
+  const config = configFrom(rest, false);
+  const log = pino({ level: 'silent' });
+  const sampler = new Sampler(config, log);
+  await new Promise((resolve) => setTimeout(resolve, ONCE_WINDOW_MS));
+  const body = await sampler.take(60_000);
+  process.stdout.write(`${JSON.stringify({ seq: 1, ...body, dropped: 0 }, null, 2)}\n`);
+  return 0;
+}
+
+function checkConfig(rest: string[]): number {
+  const config = configFrom(rest, true);
+  const shown = { ...config, token: config.token ? '<set>' : '' };
+  process.stdout.write(
+    `config ok\n${JSON.stringify(shown, (_k, v) => (v instanceof RegExp ? String(v) : v), 2)}\n`,
+  );
+  return 0;
+}
+
+function install(rest: string[]): number {
+  const { values } = parse(rest, {
+    url: { type: 'string', multiple: true },
+    token: { type: 'string' },
+    'token-file': { type: 'string' },
+    interval: { type: 'string' },
+    allow: { type: 'string' },
+    root: { type: 'string' },
+    node: { type: 'string' },
+    'no-enable': { type: 'boolean' },
+    force: { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
+  });
+  const urls = ((values.url as string[] | undefined) ?? []).flatMap((u) => u.split(',')).filter(Boolean);
+  if (urls.length === 0)
+    throw new UsageError('install-service needs --url wss://collector.example.com/agent');
+  let token = (values.token as string | undefined) ?? process.env.PANTAU_TOKEN ?? '';
+  const tokenFile = values['token-file'] as string | undefined;
+  if (tokenFile) {
+    try {
+      token = readFileSync(tokenFile, 'utf8').trim();
+    } catch (err) {
+      throw new UsageError(`--token-file ${tokenFile} cannot be read: ${(err as Error).message}`);
+    }
+  }
+  if (!token)
+    throw new UsageError('install-service needs the agent token: PANTAU_TOKEN, --token-file FILE or --token');
+  const interval = values.interval as string | undefined;
+  const allow = values.allow as string | undefined;
+  installService(
+    {
+      urls,
+      token,
+      ...(interval ? { interval } : {}),
+      ...(allow
+        ? {
+            allow: allow
+              .split(',')
+              .map((a) => a.trim())
+              .filter(Boolean),
+          }
+        : {}),
+      root: (values.root as string | undefined) ?? '/',
+      dryRun: values['dry-run'] === true,
+      enable: values['no-enable'] !== true,
+      force: values.force === true,
+      node: (values.node as string | undefined) ?? process.execPath,
+      bin: defaultBin(),
+    },
+    (line) => process.stdout.write(`${line}\n`),
+  );
+  return 0;
 }

@@ -1,0 +1,41 @@
+// Lays the agent out the way `npm install @pantau/agent` would: the compiled JavaScript of
+// @pantau/agent and @pantau/shared (their publishConfig exports applied) under node_modules,
+// with the third-party dependencies linked from this checkout. Nothing is downloaded.
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/** Builds both packages with tsc and returns the installed bin's path inside `dir`. */
+export function installedLayout(dir: string): string {
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  for (const pkg of ['shared', 'agent']) {
+    execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'packages', pkg, 'tsconfig.build.json')], {
+      stdio: 'inherit',
+    });
+  }
+  const modules = join(dir, 'node_modules');
+  for (const [pkg, parts] of [
+    ['agent', ['bin', 'dist', 'systemd', 'package.json']],
+    ['shared', ['dist', 'package.json']],
+  ] as const) {
+    const target = join(modules, '@pantau', pkg);
+    mkdirSync(target, { recursive: true });
+    for (const part of parts)
+      cpSync(join(ROOT, 'packages', pkg, part), join(target, part), { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(target, 'package.json'), 'utf8'));
+    manifest.exports = manifest.publishConfig.exports;
+    writeFileSync(join(target, 'package.json'), JSON.stringify(manifest, null, 2));
+  }
+  for (const [dep, from] of [
+    ['ws', 'agent'],
+    ['pino', 'agent'],
+    ['pino-pretty', 'agent'],
+    ['yaml', 'agent'],
+    ['typebox', 'shared'],
+  ] as const) {
+    symlinkSync(realpathSync(join(ROOT, 'packages', from, 'node_modules', dep)), join(modules, dep));
+  }
+  return join(modules, '@pantau', 'agent', 'bin', 'pantau-agent.js');
+}

@@ -1,0 +1,190 @@
+// Agent footprint: CPU seconds per minute and peak RSS of pantau-agent streaming to a collector,
+// next to Debian's prometheus-node-exporter scraped at the same interval, in the same run.
+//
+//   node bench/agent-footprint/run.ts [--runs 3] [--seconds 60] [--interval 5s] [--from installed|checkout]
+//
+// --from installed (default) runs the compiled JavaScript laid out as npm installs it, with the
+// Node flags of the shipped systemd unit; --from checkout runs the TypeScript sources of this
+// checkout through Node's type stripping (what `pnpm start` does), same flags.
+// Both processes are measured the same way: utime + stime from /proc/PID/stat over the window
+// (after a warm-up) and VmHWM from /proc/PID/status at the end.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseDuration } from '@pantau/shared';
+import { nodeFlags } from '../../packages/agent/src/install.ts';
+import { FakeCollector } from '../../test/support/fake-collector.ts';
+import { installedLayout } from './layout.ts';
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '60' },
+    interval: { type: 'string', default: '5s' },
+    warmup: { type: 'string', default: '10' },
+    from: { type: 'string', default: 'installed' },
+  },
+});
+const RUNS = Number(values.runs);
+const SECONDS = Number(values.seconds);
+const WARMUP = Number(values.warmup);
+const INTERVAL_MS = parseDuration(values.interval);
+const CLOCK_TICKS = 100;
+const NODE_FLAGS = nodeFlags(values.from === 'checkout');
+const LAYOUT = mkdtempSync(join(tmpdir(), 'pantau-bench-layout-'));
+const AGENT_BIN =
+  values.from === 'checkout'
+    ? join(import.meta.dirname, '..', '..', 'packages', 'agent', 'bin', 'pantau-agent.js')
+    : installedLayout(LAYOUT);
+const EXPORTER = 'prometheus-node-exporter';
+
+interface Figures {
+  cpuSecondsPerMinute: number;
+  peakRssMb: number;
+}
+
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(rest[11]) + Number(rest[12]);
+}
+
+function peakRssMb(pid: number): number {
+  const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m?.[1]) / 1024;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function scrape(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
+      let bytes = 0;
+      res.on('data', (c: Buffer) => {
+        bytes += c.length;
+      });
+      res.on('end', () => resolve(bytes));
+    }).on('error', reject);
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function oneRun(
+  run: number,
+): Promise<{ agent: Figures; exporter: Figures; snapshots: number; scrapes: number }> {
+  const collector = new FakeCollector({ token: 'bench-token' });
+  await collector.start();
+  const dir = mkdtempSync(join(tmpdir(), 'pantau-bench-'));
+  const config = join(dir, 'agent.yaml');
+  // The default config, as an installed agent runs it, apart from where the collector is.
+  writeFileSync(
+    config,
+    JSON.stringify({ collector: { urls: [collector.url] }, token: 'bench-token', interval: values.interval }),
+  );
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PANTAU_')));
+  // Node flags as in the shipped systemd unit.
+  const agent = spawn(process.execPath, [...NODE_FLAGS, AGENT_BIN, 'run', '--config', config], {
+    env: clean,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const port = await freePort();
+  const exporter = spawn(EXPORTER, [`--web.listen-address=127.0.0.1:${port}`], {
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
+  let scrapes = 0;
+  let scraping = true;
+  const scraper = (async () => {
+    await sleep(500);
+    while (scraping) {
+      await scrape(port).then(
+        () => scrapes++,
+        () => undefined,
+      );
+      await sleep(INTERVAL_MS);
+    }
+  })();
+  try {
+    await sleep(WARMUP * 1000);
+    const a0 = cpuTicks(agent.pid as number);
+    const e0 = cpuTicks(exporter.pid as number);
+    const t0 = performance.now();
+    await sleep(SECONDS * 1000);
+    const minutes = (performance.now() - t0) / 60_000;
+    const figures = (pid: number, ticks0: number): Figures => ({
+      cpuSecondsPerMinute: (cpuTicks(pid) - ticks0) / CLOCK_TICKS / minutes,
+      peakRssMb: peakRssMb(pid),
+    });
+    const result = {
+      agent: figures(agent.pid as number, a0),
+      exporter: figures(exporter.pid as number, e0),
+      snapshots: collector.stored.length,
+      scrapes,
+    };
+    console.log(
+      `run ${run}: agent ${result.agent.cpuSecondsPerMinute.toFixed(3)} CPU s/min, ${result.agent.peakRssMb.toFixed(1)} MB peak RSS, ${result.snapshots} snapshots | ` +
+        `node_exporter ${result.exporter.cpuSecondsPerMinute.toFixed(3)} CPU s/min, ${result.exporter.peakRssMb.toFixed(1)} MB peak RSS, ${scrapes} scrapes`,
+    );
+    return result;
+  } finally {
+    scraping = false;
+    await scraper;
+    await stop(agent);
+    await stop(exporter);
+    await collector.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+try {
+  execFileSync(EXPORTER, ['--version'], { stdio: 'ignore' });
+} catch {
+  console.error(`${EXPORTER} not found; install it with: apt-get install prometheus-node-exporter`);
+  process.exit(2);
+}
+
+console.log(
+  `agent footprint (${values.from}, node ${NODE_FLAGS.join(' ')}): ${RUNS} runs, ${WARMUP} s warm-up + ${SECONDS} s measured, interval ${values.interval}, node ${process.version}`,
+);
+const results = [];
+try {
+  for (let i = 1; i <= RUNS; i++) results.push(await oneRun(i));
+} finally {
+  rmSync(LAYOUT, { recursive: true, force: true });
+}
+const agentCpu = median(results.map((r) => r.agent.cpuSecondsPerMinute));
+const exporterCpu = median(results.map((r) => r.exporter.cpuSecondsPerMinute));
+const agentRss = median(results.map((r) => r.agent.peakRssMb));
+const exporterRss = median(results.map((r) => r.exporter.peakRssMb));
+console.log('');
+console.log('median              CPU s/min   peak RSS MB');
+console.log(`pantau-agent        ${agentCpu.toFixed(3).padStart(9)}   ${agentRss.toFixed(1).padStart(11)}`);
+console.log(
+  `node_exporter       ${exporterCpu.toFixed(3).padStart(9)}   ${exporterRss.toFixed(1).padStart(11)}`,
+);
+console.log(
+  `ratio agent/exporter ${(agentCpu / exporterCpu).toFixed(2).padStart(8)}   ${(agentRss / exporterRss).toFixed(2).padStart(11)}`,
+);

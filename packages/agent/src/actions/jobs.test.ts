@@ -1,0 +1,233 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { JobEndFrame, JobOutputFrame, JobRejectedFrame, JobStartFrame } from '@pantau/shared';
+import { Limits } from '@pantau/shared';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { ActionsConfig, CustomActionConfig } from '../config/types.ts';
+import { JobManager } from './jobs.ts';
+
+type Sent = JobOutputFrame | JobEndFrame | JobRejectedFrame;
+
+function manager(overrides: Partial<ActionsConfig> = {}, custom: CustomActionConfig[] = []) {
+  const sent: Sent[] = [];
+  const config: ActionsConfig = {
+    allow: ['ping', 'uptime', 'disk-usage', 'service-status', ...custom.map((c) => c.name)],
+    custom,
+    maxConcurrent: 2,
+    outputCapBytes: 1024 * 1024,
+    timeoutMs: 60_000,
+    killGraceMs: 1_000,
+    ...overrides,
+  };
+  const jobs = new JobManager(config, (f) => sent.push(f), pino({ level: 'silent' }));
+  const ended = (jobId: string) =>
+    new Promise<JobEndFrame>((resolve) => {
+      const poll = setInterval(() => {
+        const end = sent.find((f): f is JobEndFrame => f.t === 'job.end' && f.jobId === jobId);
+        if (end) {
+          clearInterval(poll);
+          resolve(end);
+        }
+      }, 20);
+    });
+  const output = (jobId: string, stream = 'stdout') =>
+    sent
+      .filter((f): f is JobOutputFrame => f.t === 'job.output' && f.jobId === jobId && f.stream === stream)
+      .map((f) => f.data)
+      .join('');
+  const rejected = () => sent.filter((f): f is JobRejectedFrame => f.t === 'job.rejected');
+  return { jobs, sent, ended, output, rejected };
+}
+
+const start = (
+  jobId: string,
+  action: string,
+  params: JobStartFrame['params'] = {},
+  timeoutMs?: number,
+): JobStartFrame => ({
+  t: 'job.start',
+  jobId,
+  action,
+  params,
+  ...(timeoutMs ? { timeoutMs } : {}),
+});
+
+function custom(name: string, argv: string[], params: CustomActionConfig['params'] = []): CustomActionConfig {
+  return { name, argv, params, dangerous: false };
+}
+
+/** A process is gone when /proc has no entry for it or only a zombie waiting to be reaped. */
+function gone(pid: number): boolean {
+  if (!existsSync(`/proc/${pid}`)) return true;
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z') ?? true;
+  } catch {
+    return true;
+  }
+}
+
+describe('JobManager with real child processes', () => {
+  it('runs an allowed action and streams its output', async () => {
+    const { jobs, ended, output, rejected } = manager();
+    jobs.start(start('j1', 'uptime'));
+    const end = await ended('j1');
+    expect(rejected()).toEqual([]);
+    expect(end).toMatchObject({
+      exitCode: 0,
+      signal: null,
+      timedOut: false,
+      cancelled: false,
+      truncated: false,
+    });
+    expect(output('j1')).toMatch(/load average/);
+  });
+
+  it('passes validated parameters as whole arguments, never through a shell', async () => {
+    const { jobs, ended, output } = manager({}, [
+      custom(
+        'echo-word',
+        ['printf', '%s|', '{{word}}', 'fixed'],
+        [{ name: 'word', kind: 'regex', pattern: '[a-z ;$()]+' }],
+      ),
+    ]);
+    jobs.start(start('j1', 'echo-word', { word: 'a b; $(id)' }));
+    await ended('j1');
+    // One argument, spaces and shell syntax included, nothing expanded.
+    expect(output('j1')).toBe('a b; $(id)|fixed|');
+  });
+
+  it('rejects actions the config does not allow, and runs nothing', async () => {
+    const { jobs, sent, rejected } = manager();
+    jobs.start(start('j1', 'reboot'));
+    jobs.start(start('j2', 'apt-upgrade'));
+    jobs.start(start('j3', 'no-such-action'));
+    expect(rejected().map((r) => [r.jobId, r.code])).toEqual([
+      ['j1', 'ACTION_NOT_ALLOWED'],
+      ['j2', 'ACTION_NOT_ALLOWED'],
+      ['j3', 'ACTION_NOT_ALLOWED'],
+    ]);
+    expect(rejected()[0]?.reason).toMatch(/actions\.allow/);
+    expect(sent.every((f) => f.t === 'job.rejected')).toBe(true);
+    expect(jobs.running).toBe(0);
+  });
+
+  it('rejects bad parameters with the reason', () => {
+    const { jobs, rejected } = manager();
+    jobs.start(start('a', 'ping', { target: 'example.com', count: 11 }));
+    jobs.start(start('b', 'ping', { target: '-f', count: 1 }));
+    jobs.start(start('c', 'ping', { target: 'host; rm -rf /' }));
+    jobs.start(start('d', 'ping', {}));
+    jobs.start(start('e', 'ping', { target: 'example.com', extra: 'x' }));
+    jobs.start(start('f', 'service-status', { unit: '--all' }));
+    jobs.start(start('g', 'ping', { target: 'a..b' }));
+    const reasons = Object.fromEntries(rejected().map((r) => [r.jobId, `${r.code}: ${r.reason}`]));
+    expect(reasons.a).toMatch(/INVALID_PARAMS: count must be at most 10/);
+    expect(reasons.b).toMatch(/INVALID_PARAMS: target must match/);
+    expect(reasons.c).toMatch(/INVALID_PARAMS: target/);
+    expect(reasons.d).toMatch(/INVALID_PARAMS: parameter target is required/);
+    expect(reasons.e).toMatch(/INVALID_PARAMS: unknown parameter "extra"/);
+    expect(reasons.f).toMatch(/INVALID_PARAMS: unit must match/);
+    expect(reasons.g).toMatch(/INVALID_PARAMS: target must be a host name or an IP address/);
+    expect(jobs.running).toBe(0);
+  });
+
+  it('rejects a job over the concurrency limit', async () => {
+    const { jobs, ended, rejected } = manager({ maxConcurrent: 1 }, [
+      custom('nap', ['sleep', '{{s}}'], [{ name: 's', kind: 'integer', min: 0, max: 5 }]),
+    ]);
+    jobs.start(start('j1', 'nap', { s: 1 }));
+    jobs.start(start('j2', 'nap', { s: 1 }));
+    expect(rejected()).toMatchObject([{ jobId: 'j2', code: 'JOB_LIMIT' }]);
+    await ended('j1');
+    jobs.start(start('j3', 'nap', { s: 0 }));
+    expect((await ended('j3')).exitCode).toBe(0);
+  });
+
+  it('kills the whole process tree on timeout', async () => {
+    const { jobs, ended, output } = manager({ killGraceMs: 500 }, [
+      // Two grandchildren in the background plus a wait: killing only bash would leave them running.
+      // All of them ignore SIGTERM (the trap is inherited), so only the SIGKILL after the grace ends them.
+      custom('tree', ['bash', '-c', 'trap "" TERM; sleep 100 & echo $!; sleep 100 & echo $!; wait']),
+    ]);
+    jobs.start(start('t', 'tree', {}, 700));
+    const end = await ended('t');
+    const pids = output('t').trim().split('\n').map(Number);
+    expect(pids).toHaveLength(2);
+    expect(end.timedOut).toBe(true);
+    expect(end.cancelled).toBe(false);
+    expect(end.signal).toBe('SIGKILL');
+    expect(end.durationMs).toBeGreaterThanOrEqual(1_100);
+    for (const pid of pids) expect(gone(pid)).toBe(true);
+  });
+
+  it('ends a tree that honours SIGTERM without waiting for the grace period', async () => {
+    const { jobs, ended, output } = manager({ killGraceMs: 10_000 }, [
+      custom('tree', ['bash', '-c', 'sleep 100 & echo $!; sleep 100 & echo $!; wait']),
+    ]);
+    jobs.start(start('t', 'tree', {}, 500));
+    const end = await ended('t');
+    const pids = output('t').trim().split('\n').map(Number);
+    expect(end).toMatchObject({ timedOut: true, signal: 'SIGTERM' });
+    expect(end.durationMs).toBeLessThan(5_000);
+    for (const pid of pids) expect(gone(pid)).toBe(true);
+  });
+
+  it('caps the output and says it was truncated', async () => {
+    const cap = 100 * 1024;
+    const { jobs, ended, sent } = manager({ outputCapBytes: cap }, [custom('lots', ['seq', '1', '1000000'])]);
+    jobs.start(start('o', 'lots'));
+    const end = await ended('o');
+    const chunks = sent.filter((f): f is JobOutputFrame => f.t === 'job.output');
+    expect(end.truncated).toBe(true);
+    expect(end.exitCode).toBe(0);
+    expect(chunks.reduce((n, c) => n + Buffer.byteLength(c.data), 0)).toBe(cap);
+    expect(chunks.every((c) => c.data.length <= Limits.outputChunk)).toBe(true);
+    expect(
+      chunks
+        .map((c) => c.data)
+        .join('')
+        .startsWith('1\n2\n3\n'),
+    ).toBe(true);
+  });
+
+  it('cancels a running job', async () => {
+    const { jobs, ended } = manager({}, [custom('long', ['sleep', '30'])]);
+    jobs.start(start('c', 'long'));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    jobs.cancel({ t: 'job.cancel', jobId: 'c' });
+    const end = await ended('c');
+    expect(end).toMatchObject({ cancelled: true, timedOut: false, signal: 'SIGTERM', exitCode: null });
+    expect(end.durationMs).toBeLessThan(5_000);
+  });
+
+  it('reports a program that cannot start', async () => {
+    const { jobs, ended } = manager({}, [custom('missing', ['/nonexistent/program'])]);
+    jobs.start(start('m', 'missing'));
+    const end = await ended('m');
+    expect(end.exitCode).toBe(null);
+    expect(end.error).toMatch(/cannot run \/nonexistent\/program: .*ENOENT/);
+  });
+
+  it('never passes the agent token to a job', async () => {
+    process.env.PANTAU_TOKEN = 'secret-token';
+    try {
+      const { jobs, ended, output } = manager({}, [custom('env', ['env'])]);
+      jobs.start(start('e', 'env'));
+      await ended('e');
+      expect(output('e')).not.toMatch(/secret-token|PANTAU_/);
+      expect(output('e')).toMatch(/^PATH=/m);
+    } finally {
+      delete process.env.PANTAU_TOKEN;
+    }
+  });
+
+  it('announces only allowed actions, with param specs and the dangerous flag', () => {
+    const { jobs } = manager({ allow: ['ping', 'reboot'] });
+    const specs = jobs.specs();
+    expect(specs.map((s) => [s.name, s.dangerous])).toEqual([
+      ['ping', false],
+      ['reboot', true],
+    ]);
+    expect(specs[0]?.params.map((p) => p.name)).toEqual(['target', 'count']);
+  });
+});

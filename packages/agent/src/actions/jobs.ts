@@ -1,0 +1,136 @@
+import type {
+  ActionSpec,
+  JobCancelFrame,
+  JobEndFrame,
+  JobOutputFrame,
+  JobRejectedFrame,
+  JobStartFrame,
+} from '@pantau/shared';
+import type { Logger } from 'pino';
+import type { ActionsConfig } from '../config/types.ts';
+import { type ActionDefinition, BUILTIN_ACTIONS } from './builtin.ts';
+import { customAction } from './custom.ts';
+import { resolveParams } from './params.ts';
+import { jobEnv, type RunHandle, runCommand } from './runner.ts';
+
+/** Where job frames go; the connection sends them when a collector is connected. */
+export type JobSink = (frame: JobOutputFrame | JobEndFrame | JobRejectedFrame) => void;
+
+/** The actions this config allows, by name: built-ins named in `allow` plus allowed custom ones. */
+export function allowedActions(config: ActionsConfig): Map<string, ActionDefinition> {
+  const all = new Map<string, ActionDefinition>();
+  for (const def of BUILTIN_ACTIONS) all.set(def.spec.name, def);
+  for (const custom of config.custom) all.set(custom.name, customAction(custom));
+  const allowed = new Map<string, ActionDefinition>();
+  for (const name of config.allow) {
+    const def = all.get(name);
+    if (def) allowed.set(name, def);
+  }
+  return allowed;
+}
+
+/**
+ * Starts allowed actions for job.start frames and cancels them on job.cancel. Whatever is not
+ * allowed, has bad parameters or would exceed the concurrency limit is rejected before anything
+ * runs. The agent's own config is the last word, whatever the collector asks.
+ */
+export class JobManager {
+  readonly #config: ActionsConfig;
+  readonly #allowed: Map<string, ActionDefinition>;
+  readonly #send: JobSink;
+  readonly #log: Logger;
+  readonly #running = new Map<string, RunHandle>();
+
+  constructor(config: ActionsConfig, send: JobSink, log: Logger) {
+    this.#config = config;
+    this.#allowed = allowedActions(config);
+    this.#send = send;
+    this.#log = log;
+  }
+
+  /** What `hello` announces. */
+  specs(): ActionSpec[] {
+    return [...this.#allowed.values()].map((d) => d.spec);
+  }
+
+  get running(): number {
+    return this.#running.size;
+  }
+
+  start(frame: JobStartFrame): void {
+    const { jobId, action } = frame;
+    const reject = (code: JobRejectedFrame['code'], reason: string) => {
+      this.#log.warn({ jobId, action, code, reason }, 'job rejected');
+      this.#send({ t: 'job.rejected', jobId, code, reason });
+    };
+    const def = this.#allowed.get(action);
+    if (!def) {
+      reject(
+        'ACTION_NOT_ALLOWED',
+        `action ${JSON.stringify(action)} is not allowed on this host; its owner can add it to actions.allow in the agent config`,
+      );
+      return;
+    }
+    if (this.#running.has(jobId)) {
+      reject('INVALID_PARAMS', `job ${jobId} is already running`);
+      return;
+    }
+    if (this.#running.size >= this.#config.maxConcurrent) {
+      reject(
+        'JOB_LIMIT',
+        `${this.#running.size} jobs are running; this host allows ${this.#config.maxConcurrent} at once`,
+      );
+      return;
+    }
+    const params = resolveParams(def.spec.params, frame.params);
+    if (!params.ok) {
+      reject('INVALID_PARAMS', params.reason);
+      return;
+    }
+    const problem = def.check?.(params.values);
+    if (problem) {
+      reject('INVALID_PARAMS', problem);
+      return;
+    }
+    const limit = def.timeoutMs ?? this.#config.timeoutMs;
+    const timeoutMs = Math.min(frame.timeoutMs ?? limit, limit);
+    const argv = def.argv(params.values);
+    this.#log.info({ jobId, action, argv, timeoutMs }, 'job started');
+    const handle = runCommand({
+      argv,
+      env: jobEnv(def.env),
+      timeoutMs,
+      killGraceMs: this.#config.killGraceMs,
+      outputCapBytes: this.#config.outputCapBytes,
+      onOutput: (stream, data) => this.#send({ t: 'job.output', jobId, stream, data }),
+    });
+    this.#running.set(jobId, handle);
+    void handle.done.then((result) => {
+      this.#running.delete(jobId);
+      this.#log.info({ jobId, action, ...result }, 'job ended');
+      this.#send({
+        t: 'job.end',
+        jobId,
+        ...result,
+        ...(result.error ? { error: result.error.slice(0, 1024) } : {}),
+      });
+    });
+  }
+
+  cancel(frame: JobCancelFrame): void {
+    const handle = this.#running.get(frame.jobId);
+    if (!handle) {
+      this.#log.info({ jobId: frame.jobId }, 'job.cancel for a job that is not running');
+      return;
+    }
+    this.#log.info({ jobId: frame.jobId }, 'job cancelled');
+    handle.cancel();
+  }
+
+  /** Cancels every job and waits for them to end (agent shutdown). */
+  async stopAll(): Promise<void> {
+    const all = [...this.#running.values()];
+    for (const h of all) h.cancel();
+    await Promise.all(all.map((h) => h.done));
+  }
+}

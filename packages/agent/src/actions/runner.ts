@@ -1,0 +1,156 @@
+import { spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
+import { Limits } from '@pantau/shared';
+
+export interface RunOptions {
+  argv: readonly string[];
+  env: Readonly<Record<string, string>>;
+  timeoutMs: number;
+  /** Between SIGTERM and SIGKILL, ms. */
+  killGraceMs: number;
+  /** Output kept, bytes over both streams. */
+  outputCapBytes: number;
+  onOutput(stream: 'stdout' | 'stderr', data: string): void;
+}
+
+export interface RunResult {
+  exitCode: number | null;
+  signal: string | null;
+  durationMs: number;
+  truncated: boolean;
+  timedOut: boolean;
+  cancelled: boolean;
+  error?: string;
+}
+
+export interface RunHandle {
+  /** Process id of the job's leader, which is also its process group id. */
+  readonly pid: number | undefined;
+  cancel(): void;
+  readonly done: Promise<RunResult>;
+}
+
+/** How long small output pieces wait to be sent together, ms. */
+const FLUSH_MS = 50;
+
+/** The environment a job sees: never the agent's own (it holds the token). */
+export function jobEnv(extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+  return {
+    PATH: process.env.PATH || '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    HOME: process.env.HOME || '/root',
+    LANG: 'C.UTF-8',
+    ...extra,
+  };
+}
+
+/**
+ * Runs argv without a shell in a process group of its own, so a timeout or cancel can signal
+ * everything it started (SIGTERM, then SIGKILL after the grace period). Output is decoded as
+ * UTF-8, capped, and handed out in pieces of at most 16 KiB characters.
+ */
+export function runCommand(options: RunOptions): RunHandle {
+  const started = performance.now();
+  const [command, ...args] = options.argv;
+  let truncated = false;
+  let timedOut = false;
+  let cancelled = false;
+  let kept = 0;
+  let spawnError: string | undefined;
+  let killTimer: NodeJS.Timeout | undefined;
+
+  const child = spawn(command ?? '', args, {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: options.env,
+    cwd: '/',
+  });
+
+  const pending = { stdout: '', stderr: '' };
+  let flushTimer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    flushTimer = undefined;
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const text = pending[stream];
+      pending[stream] = '';
+      for (let i = 0; i < text.length; i += Limits.outputChunk) {
+        options.onOutput(stream, text.slice(i, i + Limits.outputChunk));
+      }
+    }
+  };
+
+  const capture = (stream: 'stdout' | 'stderr') => {
+    const decoder = new StringDecoder('utf8');
+    child[stream]?.on('data', (chunk: Buffer) => {
+      if (truncated) return; // keep draining so the child never blocks on a full pipe
+      let piece = chunk;
+      if (kept + piece.length > options.outputCapBytes) {
+        piece = piece.subarray(0, options.outputCapBytes - kept);
+        truncated = true;
+      }
+      kept += piece.length;
+      pending[stream] += decoder.write(piece);
+      if (pending[stream].length >= Limits.outputChunk) flush();
+      else flushTimer ??= setTimeout(flush, FLUSH_MS);
+    });
+    child[stream]?.on('end', () => {
+      pending[stream] += decoder.end();
+    });
+  };
+  capture('stdout');
+  capture('stderr');
+
+  const killGroup = (signal: NodeJS.Signals) => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // ESRCH: the whole group is gone already.
+    }
+  };
+  const stop = () => {
+    killGroup('SIGTERM');
+    killTimer ??= setTimeout(() => killGroup('SIGKILL'), options.killGraceMs);
+  };
+
+  const timeout = setTimeout(() => {
+    timedOut = true;
+    stop();
+  }, options.timeoutMs);
+
+  const done = new Promise<RunResult>((resolve) => {
+    let finished = false;
+    const finish = (exitCode: number | null, signal: string | null) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timeout);
+      if (flushTimer) clearTimeout(flushTimer);
+      flush();
+      // A member that ignored SIGTERM still gets its SIGKILL; then nothing more is sent.
+      killTimer?.unref();
+      resolve({
+        exitCode,
+        signal,
+        durationMs: Math.round(performance.now() - started),
+        truncated,
+        timedOut,
+        cancelled,
+        ...(spawnError === undefined ? {} : { error: spawnError }),
+      });
+    };
+    child.on('error', (err) => {
+      spawnError = `cannot run ${command}: ${err.message}`;
+      if (child.pid === undefined) finish(null, null);
+    });
+    child.on('close', (code, signal) => finish(code, signal));
+  });
+
+  return {
+    pid: child.pid,
+    cancel() {
+      if (cancelled) return;
+      cancelled = true;
+      stop();
+    },
+    done,
+  };
+}

@@ -1,0 +1,101 @@
+import { explain, PROTOCOL_VERSION, Snapshot } from '@pantau/shared';
+import type { Logger } from 'pino';
+import { JobManager } from './actions/jobs.ts';
+import type { AgentConfig } from './config/types.ts';
+import { Scheduler } from './scheduler.ts';
+import { Sampler, type SnapshotBody } from './snapshot.ts';
+import { Connection } from './transport/connection.ts';
+import { Outbox } from './transport/outbox.ts';
+import { AGENT_VERSION } from './version.ts';
+
+const HOUR = 3_600_000;
+
+/** Optional parts a snapshot can lose if, against expectations, it fails the protocol schema. */
+const OPTIONAL_PARTS = ['disks', 'processes', 'ports', 'checks', 'containers', 'system', 'errors'] as const;
+
+export interface RunningAgent {
+  stop(): Promise<void>;
+}
+
+/**
+ * Renders a snapshot as JSON with `seq` first. A snapshot the collector would refuse is never
+ * queued (it would be refused again at every replay): its optional parts go first, with a log.
+ */
+export function renderSnapshot(seq: number, dropped: number, body: SnapshotBody, log: Logger): string {
+  const snapshot: Snapshot = { seq, ...body, dropped };
+  const problem = explain(Snapshot, snapshot);
+  if (problem === null) return JSON.stringify(snapshot);
+  log.error({ problem }, 'snapshot failed the protocol schema; sending the core numbers only');
+  for (const key of OPTIONAL_PARTS) delete snapshot[key];
+  return JSON.stringify(snapshot);
+}
+
+/** Wires sampler, outbox, connection and jobs together and starts them. */
+export async function startAgent(config: AgentConfig, log: Logger): Promise<RunningAgent> {
+  const outbox = new Outbox(config.outboxMax);
+  const sampler = new Sampler(config, log);
+  let system = await sampler.system();
+  let intervalMs = config.intervalMs;
+
+  // Declared before use in the callbacks below; job frames go out only while connected.
+  let connection: Connection | undefined;
+  const jobs = new JobManager(config.actions, (frame) => connection?.send(frame), log);
+
+  const scheduler = new Scheduler(intervalMs, async () => {
+    const body = await sampler.take(Math.min(1_000, intervalMs / 2));
+    if (body.system) system = body.system;
+    outbox.push((seq, dropped) => renderSnapshot(seq, dropped, body, log));
+    connection?.flush();
+  });
+
+  connection = new Connection(
+    config.collector,
+    config.token,
+    outbox,
+    {
+      hello: () => ({
+        t: 'hello',
+        protocol: PROTOCOL_VERSION,
+        agentVersion: AGENT_VERSION,
+        system,
+        actions: jobs.specs(),
+        intervalMs,
+      }),
+      welcome: (frame) => {
+        sampler.markDue('system');
+        const wanted = frame.settings.intervalMs;
+        if (wanted !== undefined && wanted !== intervalMs) {
+          log.info({ intervalMs: wanted, was: intervalMs }, 'collector set the interval');
+          intervalMs = wanted;
+          scheduler.setInterval(wanted);
+          if (config.outboxMaxIsDefault) outbox.setMax(Math.ceil(HOUR / wanted));
+        }
+      },
+      jobStart: (frame) => jobs.start(frame),
+      jobCancel: (frame) => jobs.cancel(frame),
+    },
+    log,
+  );
+
+  scheduler.start();
+  connection.start();
+  log.info(
+    {
+      version: AGENT_VERSION,
+      urls: config.collector.urls,
+      intervalMs,
+      outboxMax: outbox.max,
+      actions: jobs.specs().map((s) => s.name),
+    },
+    'agent started',
+  );
+
+  return {
+    async stop() {
+      await scheduler.stop();
+      await jobs.stopAll();
+      await connection?.stop();
+      log.info({ backlog: outbox.size, dropped: outbox.dropped }, 'agent stopped');
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { collectPorts, parseNetSockets, toPorts } from './ports.ts';
+
+const data = (name: string) => readFileSync(join(import.meta.dirname, '..', '..', 'test-data', name), 'utf8');
+
+describe('ports', () => {
+  it('parses listening TCP sockets and skips connections', () => {
+    expect(parseNetSockets(data('net-tcp.txt'), 'tcp')).toEqual([
+      { proto: 'tcp', address: '0.0.0.0', port: 22, inode: 18471 },
+      { proto: 'tcp', address: '127.0.0.1', port: 8080, inode: 29911 },
+      { proto: 'tcp', address: '127.0.0.53', port: 53, inode: 17520 },
+      { proto: 'tcp', address: '0.0.0.0', port: 8081, inode: 29912 },
+      { proto: 'tcp', address: '0.0.0.0', port: 8081, inode: 29913 },
+    ]);
+  });
+
+  it('decodes IPv6 addresses, compressed, with v4-mapped ones in dotted form', () => {
+    expect(parseNetSockets(data('net-tcp6.txt'), 'tcp6').map((l) => `[${l.address}]:${l.port}`)).toEqual([
+      '[::]:22',
+      '[::1]:3306',
+      '[::ffff:127.0.0.1]:8082',
+      '[fe80::5254:ff:fe34:12]:80',
+    ]);
+  });
+
+  it('keeps bound, unconnected UDP sockets only', () => {
+    expect(parseNetSockets(data('net-udp.txt'), 'udp').map((l) => `${l.address}:${l.port}`)).toEqual([
+      '127.0.0.53:53',
+      '0.0.0.0:68',
+    ]);
+  });
+
+  it('merges SO_REUSEPORT twins, attaches owners and sorts by port', () => {
+    const listeners = parseNetSockets(data('net-tcp.txt'), 'tcp');
+    const ports = toPorts(listeners, new Map([[29912, { pid: 812, process: 'node' }]]));
+    expect(ports).toEqual([
+      { proto: 'tcp', address: '0.0.0.0', port: 22 },
+      { proto: 'tcp', address: '127.0.0.53', port: 53 },
+      { proto: 'tcp', address: '127.0.0.1', port: 8080 },
+      { proto: 'tcp', address: '0.0.0.0', port: 8081, pid: 812, process: 'node' },
+    ]);
+  });
+
+  it('finds a port this process listens on, with its pid', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const mine = collectPorts().find((p) => p.port === port);
+      expect(mine).toMatchObject({ proto: 'tcp', address: '127.0.0.1', port, pid: process.pid });
+    } finally {
+      server.close();
+    }
+  });
+});

@@ -1,0 +1,80 @@
+import { Snapshot, validate } from '@pantau/shared';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { renderSnapshot } from './agent.ts';
+import { loadConfig } from './config/load.ts';
+import { ErrorTracker } from './errors.ts';
+import { Sampler } from './snapshot.ts';
+
+const silent = pino({ level: 'silent' });
+
+describe('Sampler', () => {
+  it('puts heavy parts in the first snapshot and then only when due', async () => {
+    const sampler = new Sampler(loadConfig({ env: {}, requireCollector: false }), silent);
+    const first = await sampler.take(5_000);
+    expect(first.processes).toBeDefined();
+    expect(first.ports).toBeDefined();
+    expect(first.disks).toBeDefined();
+    expect(first.system).toBeDefined();
+    const second = await sampler.take(5_000);
+    expect(second.processes).toBeUndefined();
+    expect(second.system).toBeUndefined();
+    expect(validate(Snapshot, { seq: 1, ...first, dropped: 0 })).toBe(true);
+    sampler.markDue('system');
+    expect((await sampler.take(5_000)).system).toBeDefined();
+  });
+
+  it('reports a failing collector once, not at every run, and keeps the rest going', async () => {
+    const config = loadConfig({ env: {}, requireCollector: false });
+    const failing = {
+      ...config,
+      // A "Docker socket" that exists but is not a socket makes the containers collector fail.
+      dockerSocket: '/proc/self/stat',
+    };
+    const sampler = new Sampler(failing, silent);
+    const first = await sampler.take(5_000);
+    expect(first.errors).toEqual([{ collector: 'containers', message: expect.stringMatching(/.+/) }]);
+    expect(first.cpu).toBeDefined();
+    sampler.markDue('containers');
+    const again = await sampler.take(5_000);
+    expect(again.errors).toBeUndefined();
+  });
+});
+
+describe('ErrorTracker', () => {
+  it('reports a failure once, a changed failure again, and recovery with an empty message', () => {
+    const t = new ErrorTracker(silent);
+    t.fail('ports', new Error('EACCES'));
+    t.fail('ports', new Error('EACCES'));
+    expect(t.take()).toEqual([{ collector: 'ports', message: 'EACCES' }]);
+    t.fail('ports', new Error('EACCES'));
+    expect(t.take()).toBeUndefined();
+    t.fail('ports', new Error('EMFILE'));
+    t.ok('ports');
+    t.ok('ports');
+    expect(t.take()).toEqual([
+      { collector: 'ports', message: 'EMFILE' },
+      { collector: 'ports', message: '' },
+    ]);
+  });
+});
+
+describe('renderSnapshot', () => {
+  it('puts seq first and strips optional parts from a snapshot the schema refuses', () => {
+    const body = {
+      ts: 1,
+      uptime: 1,
+      cpu: { total: 1, user: 1, system: 0, iowait: 0, steal: 0, cores: [1] },
+      load: { l1: 0, l5: 0, l15: 0 },
+      memory: { total: 1, used: 0, available: 1, buffers: 0, cached: 0 },
+      swap: { total: 0, used: 0 },
+      net: [],
+    };
+    expect(renderSnapshot(7, 0, body, silent)).toMatch(/^\{"seq":7,"ts":1,/);
+    const bad = { ...body, ports: [{ proto: 'tcp' as const, address: 'x', port: 70_000 }] };
+    const json = JSON.parse(renderSnapshot(8, 2, bad, silent)) as Snapshot;
+    expect(json.ports).toBeUndefined();
+    expect(json.dropped).toBe(2);
+    expect(validate(Snapshot, json)).toBe(true);
+  });
+});

@@ -1,0 +1,159 @@
+import type { Cpu, DiskIo, Load, Memory, NetInterface, Snapshot, Swap, SystemInfo } from '@pantau/shared';
+import type { Logger } from 'pino';
+import { runChecks } from './collectors/checks.ts';
+import { ContainerCollector } from './collectors/containers.ts';
+import { CpuCollector } from './collectors/cpu.ts';
+import { DiskIoCollector } from './collectors/diskio.ts';
+import { collectDisks } from './collectors/disks.ts';
+import { collectLoad } from './collectors/load.ts';
+import { collectMemory } from './collectors/memory.ts';
+import { NetworkCollector } from './collectors/network.ts';
+import { PortCollector } from './collectors/ports.ts';
+import { ProcessCollector } from './collectors/processes.ts';
+import { collectSystem } from './collectors/system.ts';
+import { collectUptime } from './collectors/uptime.ts';
+import type { AgentConfig, Cadences } from './config/types.ts';
+import { ErrorTracker } from './errors.ts';
+
+/** A snapshot before the outbox gives it a sequence number. */
+export type SnapshotBody = Omit<Snapshot, 'seq' | 'dropped'>;
+
+type HeavyName = keyof Cadences;
+type HeavyResult = Partial<
+  Pick<Snapshot, 'disks' | 'processes' | 'ports' | 'checks' | 'containers' | 'system'>
+>;
+
+/**
+ * Takes snapshots: the core numbers (CPU, load, memory, disk I/O, network, uptime) every time,
+ * the heavier parts when their cadence is due. Every collector is isolated: a failure becomes
+ * an entry in `errors` (once per change) and the rest of the snapshot goes on.
+ */
+export class Sampler {
+  readonly #config: AgentConfig;
+  readonly #errors: ErrorTracker;
+  readonly #cpu?: CpuCollector;
+  readonly #net?: NetworkCollector;
+  readonly #diskIo?: DiskIoCollector;
+  readonly #processes = new ProcessCollector();
+  readonly #ports = new PortCollector();
+  readonly #containers: ContainerCollector;
+  readonly #heavy: Record<HeavyName, () => Promise<HeavyResult>>;
+  readonly #due = new Map<HeavyName, number>();
+  readonly #running = new Set<HeavyName>();
+  #pending: HeavyResult = {};
+  #system: SystemInfo | undefined;
+
+  constructor(config: AgentConfig, log: Logger) {
+    this.#config = config;
+    this.#errors = new ErrorTracker(log);
+    this.#cpu = this.#guard('cpu', () => new CpuCollector());
+    this.#net = this.#guard('net', () => new NetworkCollector());
+    this.#diskIo = this.#guard('diskIo', () => new DiskIoCollector());
+    this.#containers = new ContainerCollector(config.dockerSocket);
+    this.#heavy = {
+      processes: async () => ({ processes: this.#processes.collect() }),
+      ports: async () => ({ ports: this.#ports.collect() }),
+      disks: async () => {
+        const { disks, error } = await collectDisks();
+        if (error) throw new Error(error);
+        return { disks };
+      },
+      system: async () => {
+        this.#diskIo?.refreshDevices(); // hot-plugged disks join at the system cadence
+        this.#system = await collectSystem();
+        return { system: this.#system };
+      },
+      checks: async () => (config.checks.length === 0 ? {} : { checks: await runChecks(config.checks) }),
+      containers: async () => {
+        const containers = await this.#containers.collect();
+        return containers === undefined ? {} : { containers };
+      },
+    };
+  }
+
+  /** The latest system info, collected on first use. */
+  async system(): Promise<SystemInfo> {
+    if (!this.#system) await this.#runHeavy('system');
+    this.#system ??= await collectSystem();
+    return this.#system;
+  }
+
+  /** Makes a heavy collector run at the next snapshot (system info after each connect). */
+  markDue(name: HeavyName): void {
+    this.#due.set(name, 0);
+  }
+
+  /**
+   * One snapshot. Due heavy collectors start first; those done within `waitMs` ride in this
+   * snapshot, slower ones (checks waiting on timeouts, Docker) in a later one.
+   */
+  async take(waitMs: number): Promise<SnapshotBody> {
+    const now = performance.now();
+    const started: Promise<void>[] = [];
+    for (const name of Object.keys(this.#heavy) as HeavyName[]) {
+      if (this.#running.has(name) || now < (this.#due.get(name) ?? 0)) continue;
+      this.#due.set(name, now + this.#config.cadences[name]);
+      started.push(this.#runHeavy(name));
+    }
+    const ts = Date.now();
+    const core = this.#core();
+    if (started.length > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(started),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, waitMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    const body: SnapshotBody = { ts, ...core, ...this.#pending };
+    this.#pending = {};
+    const errors = this.#errors.take();
+    if (errors) body.errors = errors;
+    return body;
+  }
+
+  async #runHeavy(name: HeavyName): Promise<void> {
+    this.#running.add(name);
+    try {
+      const result = await this.#heavy[name]();
+      Object.assign(this.#pending, result);
+      this.#errors.ok(name);
+    } catch (err) {
+      this.#errors.fail(name, err);
+    } finally {
+      this.#running.delete(name);
+    }
+  }
+
+  #core(): Pick<Snapshot, 'uptime' | 'cpu' | 'load' | 'memory' | 'swap' | 'diskIo' | 'net'> {
+    const mem = this.#guard('memory', collectMemory);
+    const diskIo = this.#diskIo && this.#guard('diskIo', () => this.#diskIo?.collect() as DiskIo);
+    return {
+      uptime: this.#guard('uptime', collectUptime) ?? 0,
+      cpu: (this.#cpu && this.#guard('cpu', () => this.#cpu?.collect() as Cpu)) ?? NO_CPU,
+      load: this.#guard('load', collectLoad) ?? NO_LOAD,
+      memory: mem?.memory ?? NO_MEMORY,
+      swap: mem?.swap ?? NO_SWAP,
+      ...(diskIo ? { diskIo } : {}),
+      net: (this.#net && this.#guard('net', () => this.#net?.collect() as NetInterface[])) ?? [],
+    };
+  }
+
+  #guard<T>(name: string, fn: () => T): T | undefined {
+    try {
+      const value = fn();
+      this.#errors.ok(name);
+      return value;
+    } catch (err) {
+      this.#errors.fail(name, err);
+      return undefined;
+    }
+  }
+}
+
+const NO_CPU: Cpu = { total: 0, user: 0, system: 0, iowait: 0, steal: 0, cores: [] };
+const NO_LOAD: Load = { l1: 0, l5: 0, l15: 0 };
+const NO_MEMORY: Memory = { total: 0, used: 0, available: 0, buffers: 0, cached: 0 };
+const NO_SWAP: Swap = { total: 0, used: 0 };
