@@ -48,6 +48,8 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     connection?.flush();
   });
 
+  sampler.onUrgent(() => scheduler.fireNow());
+
   connection = new Connection(
     config.collector,
     config.token,
@@ -78,6 +80,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   );
 
   scheduler.start();
+  sampler.startChecks();
   connection.start();
   log.info(
     {
@@ -92,6 +95,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
 
   return {
     async stop() {
+      sampler.stopChecks();
       await scheduler.stop();
       await jobs.stopAll();
       await connection?.stop();

@@ -9,6 +9,7 @@ export class Scheduler {
   #next = 0;
   #stopped = true;
   #current: Promise<void> | undefined;
+  #again = false;
 
   constructor(intervalMs: number, tick: () => Promise<void>) {
     this.#intervalMs = intervalMs;
@@ -35,6 +36,25 @@ export class Scheduler {
     this.#arm();
   }
 
+  /** Runs one extra tick now, off the grid (the grid stays as it is), or right after the running one. */
+  fireNow(): void {
+    if (this.#stopped) return;
+    if (this.#current) {
+      this.#again = true;
+      return;
+    }
+    this.#current = this.#tick().finally(() => {
+      this.#current = undefined;
+      this.#runAgain();
+    });
+  }
+
+  #runAgain(): void {
+    if (!this.#again) return;
+    this.#again = false;
+    this.fireNow();
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
@@ -46,10 +66,12 @@ export class Scheduler {
   }
 
   async #fire(): Promise<void> {
+    if (this.#current) await this.#current; // an extra tick from fireNow is still running
     this.#current = this.#tick();
     await this.#current;
     this.#current = undefined;
     if (this.#stopped) return;
+    this.#runAgain();
     const now = performance.now();
     this.#next += this.#intervalMs;
     if (this.#next <= now) this.#next += Math.ceil((now - this.#next) / this.#intervalMs) * this.#intervalMs;

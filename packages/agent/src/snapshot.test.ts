@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { type AddressInfo, createServer } from 'node:net';
 import { Snapshot, validate } from '@pantau/shared';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -40,6 +42,48 @@ describe('Sampler', () => {
     expect(again.errors).toBeUndefined();
   });
 });
+
+describe('Sampler checks', () => {
+  it('confirms a fresh failure after checkRetry and asks for an immediate snapshot each time', async () => {
+    const server = createServer().listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as AddressInfo).port;
+    const config = loadConfig({
+      env: {},
+      requireCollector: false,
+      text: `checkRetry: 200ms\ncadences: { checks: 1h }\nchecks: [{ name: api, type: tcp, host: 127.0.0.1, port: ${port}, timeout: 1s }]`,
+    });
+    const sampler = new Sampler(config, silent);
+    const urgent: number[] = [];
+    sampler.onUrgent(() => urgent.push(Date.now()));
+    sampler.startChecks();
+    try {
+      await until(async () => (await sampler.take(0)).checks !== undefined);
+      expect(urgent).toEqual([]); // up from the start: nothing urgent
+      server.close();
+      await once(server, 'close');
+      // With a 1 h cadence only the retry can bring the second run within seconds.
+      sampler.stopChecks();
+      sampler.startChecks();
+      await until(() => urgent.length >= 2);
+      expect(urgent[1]! - urgent[0]!).toBeGreaterThanOrEqual(150);
+      expect(urgent[1]! - urgent[0]!).toBeLessThan(1_500);
+      const body = await sampler.take(0);
+      expect(body.checks).toEqual([expect.objectContaining({ name: 'api', ok: false })]);
+    } finally {
+      sampler.stopChecks();
+      server.close();
+    }
+  });
+});
+
+async function until(fn: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 describe('ErrorTracker', () => {
   it('reports a failure once, a changed failure again, and recovery with an empty message', () => {

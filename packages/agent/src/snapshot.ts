@@ -42,6 +42,11 @@ export class Sampler {
   readonly #running = new Set<HeavyName>();
   #pending: HeavyResult = {};
   #system: SystemInfo | undefined;
+  /** Last known up/down of each check, to notice a change. */
+  readonly #checkState = new Map<string, boolean>();
+  #onUrgent: () => void = () => {};
+  #checkTimer: NodeJS.Timeout | undefined;
+  #nextCheckMs = 0;
 
   constructor(config: AgentConfig, log: Logger) {
     this.#config = config;
@@ -63,7 +68,12 @@ export class Sampler {
         this.#system = await collectSystem();
         return { system: this.#system };
       },
-      checks: async () => (config.checks.length === 0 ? {} : { checks: await runChecks(config.checks) }),
+      checks: async () => {
+        if (config.checks.length === 0) return {};
+        const checks = await runChecks(config.checks);
+        this.#afterChecks(checks);
+        return { checks };
+      },
       containers: async () => {
         const containers = await this.#containers.collect();
         return containers === undefined ? {} : { containers };
@@ -76,6 +86,33 @@ export class Sampler {
     if (!this.#system) await this.#runHeavy('system');
     this.#system ??= await collectSystem();
     return this.#system;
+  }
+
+  /**
+   * Called when check results should not wait for the next snapshot: a check changed state, or
+   * a failure is being confirmed. The collector counts consecutive failures, so both matter.
+   */
+  onUrgent(fn: () => void): void {
+    this.#onUrgent = fn;
+  }
+
+  /**
+   * Runs the service checks on their own timer (every `cadences.checks`, or `checkRetry` after a
+   * check went down), so a failure is confirmed and reported within seconds, not snapshots.
+   */
+  startChecks(): void {
+    if (this.#config.checks.length === 0 || this.#checkTimer !== undefined) return;
+    const run = async () => {
+      await this.#runHeavy('checks');
+      if (this.#checkTimer === undefined) return;
+      this.#checkTimer = setTimeout(run, this.#nextCheckMs);
+    };
+    this.#checkTimer = setTimeout(run, 0);
+  }
+
+  stopChecks(): void {
+    clearTimeout(this.#checkTimer);
+    this.#checkTimer = undefined;
   }
 
   /** Makes a heavy collector run at the next snapshot (system info after each connect). */
@@ -91,6 +128,7 @@ export class Sampler {
     const now = performance.now();
     const started: Promise<void>[] = [];
     for (const name of Object.keys(this.#heavy) as HeavyName[]) {
+      if (name === 'checks' && this.#checkTimer !== undefined) continue; // on their own timer
       if (this.#running.has(name) || now < (this.#due.get(name) ?? 0)) continue;
       this.#due.set(name, now + this.#config.cadences[name]);
       started.push(this.#runHeavy(name));
@@ -112,6 +150,20 @@ export class Sampler {
     const errors = this.#errors.take();
     if (errors) body.errors = errors;
     return body;
+  }
+
+  #afterChecks(checks: readonly NonNullable<Snapshot['checks']>[number][]): void {
+    let changed = false;
+    for (const check of checks) {
+      const before = this.#checkState.get(check.name);
+      // Unknown → down counts as a change (a check failing from the start); unknown → up does not.
+      if (before !== check.ok && (before !== undefined || !check.ok)) changed = true;
+      this.#checkState.set(check.name, check.ok);
+    }
+    const failing = checks.some((c) => !c.ok);
+    // A fresh failure is confirmed by a quick second run instead of a full cadence later.
+    this.#nextCheckMs = changed && failing ? this.#config.checkRetryMs : this.#config.cadences.checks;
+    if (changed || failing) this.#onUrgent();
   }
 
   async #runHeavy(name: HeavyName): Promise<void> {

@@ -98,6 +98,11 @@ export interface AgentConfig {
   /** Snapshot interval, ms. Env `PANTAU_INTERVAL`. Default 5 s, minimum 1 s. */
   readonly intervalMs: number;
   readonly cadences: Cadences;
+  /**
+   * After a check changes state, all checks run again this soon to confirm it, and the result is
+   * sent at once instead of waiting for the next snapshot. Default 1 s.
+   */
+  readonly checkRetryMs: number;
   /** Unacked snapshots kept for replay. Default one hour's worth at the interval (720 at 5 s). */
   readonly outboxMax: number;
   /** True when `outbox.max` was not set, so it follows interval changes pushed by the collector. */
