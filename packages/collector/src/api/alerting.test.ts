@@ -5,7 +5,8 @@ import { clearProblem, openProblem } from '../../../../test/support/incidents.ts
 import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts';
 import type { DeepPartial } from '../config/index.ts';
 import type { CollectorConfig } from '../config/types.ts';
-import { SIGNATURE_HEADER } from '../notify/index.ts';
+import { toNotifyEvent } from '../monitor/notices.ts';
+import { renderEmail, SIGNATURE_HEADER } from '../notify/index.ts';
 
 let t: TestApp;
 let admin: Record<string, string>;
@@ -561,7 +562,14 @@ describe('recipients and notifications', () => {
     ).json();
     const host = t.addHost('ack-notify').id;
     const incident = openProblem(t.app, host);
-    await call('POST', `/incidents/${incident.id}/ack`, operator);
+    // The opening e-mail tells people how to acknowledge; that exact call must work.
+    const { text } = renderEmail(
+      toNotifyEvent({ type: 'opened', incident, host: undefined, at: Date.now() }),
+    );
+    const [, path] = /POST (\/api\/v1\/\S+\/ack)/.exec(text)!;
+    expect(path).toBe(`/api/v1/incidents/${incident.id}/ack`);
+    const ack = await t.app.inject({ method: 'POST', url: path!, headers: operator });
+    expect(ack.json().status).toBe('acknowledged');
     const messages = t.app.pantau.alerting.outbox
       .messages({ limit: 500 })
       .filter((m) => m.incidentId === incident.id && m.recipientId === r.id);
