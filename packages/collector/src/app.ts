@@ -85,7 +85,7 @@ export async function buildApp(
         title: 'Pantau collector API',
         version: '1',
         description:
-          'Hosts, metrics, users and tokens. Authenticate with `Authorization: Bearer <API token>`.',
+          'Hosts, metrics, incidents, silences, alert rules, notifications, users and tokens. Authenticate with `Authorization: Bearer <API token>`.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],

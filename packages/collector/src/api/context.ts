@@ -6,6 +6,7 @@ import type {
   RawRequestDefaultExpression,
   RawServerDefault,
 } from 'fastify';
+import type { Alerting } from '../alerting.ts';
 import type { CollectorConfig } from '../config/index.ts';
 import type { EventBus } from '../events.ts';
 import type { Gateway } from '../gateway/gateway.ts';
@@ -17,6 +18,8 @@ export interface ApiContext {
   gateway: Gateway;
   events: EventBus;
   config: Readonly<CollectorConfig>;
+  /** Detection, incidents, silences, rules and the notification outbox. */
+  alerting: Alerting;
   /** Base URL people and agents use, e.g. http://pantau.example.com:8080 (no trailing slash). */
   publicUrl(): string;
 }

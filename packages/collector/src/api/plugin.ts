@@ -4,7 +4,12 @@ import { accessRoutes } from './routes/access.ts';
 import { dataRoutes } from './routes/data.ts';
 import { healthRoutes } from './routes/health.ts';
 import { hostRoutes } from './routes/hosts.ts';
+import { incidentRoutes } from './routes/incidents.ts';
+import { notificationRoutes } from './routes/notifications.ts';
 import { prometheusRoutes } from './routes/prometheus.ts';
+import { recipientRoutes } from './routes/recipients.ts';
+import { ruleRoutes } from './routes/rules.ts';
+import { silenceRoutes } from './routes/silences.ts';
 
 export const API_PREFIX = '/api/v1';
 
@@ -20,6 +25,11 @@ export async function apiPlugin(app: TypedApp, ctx: ApiContext): Promise<void> {
   await app.register(hostRoutes, { ...ctx, prefix: API_PREFIX });
   await app.register(dataRoutes, { ...ctx, prefix: API_PREFIX });
   await app.register(accessRoutes, { ...ctx, prefix: API_PREFIX });
+  await app.register(incidentRoutes, { ...ctx, prefix: API_PREFIX });
+  await app.register(silenceRoutes, { ...ctx, prefix: API_PREFIX });
+  await app.register(ruleRoutes, { ...ctx, prefix: API_PREFIX });
+  await app.register(recipientRoutes, { ...ctx, prefix: API_PREFIX });
+  await app.register(notificationRoutes, { ...ctx, prefix: API_PREFIX });
   app.get(`${API_PREFIX}/openapi.json`, { config: { role: 'public' }, schema: { hide: true } }, async () =>
     (app as unknown as { swagger(): unknown }).swagger(),
   );

@@ -1,13 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fullSnapshot } from '../../../../test/fixtures/samples.ts';
+import { openProblem } from '../../../../test/support/incidents.ts';
 import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts';
+import { upsertRecipient } from '../notify/recipients.ts';
 import type { Role } from '../store/access.ts';
 
 let t: TestApp;
 const tokens = {} as Record<Role, string>;
 
 beforeAll(async () => {
-  t = await startTestApp();
+  // Every 'none' case is a failed authentication; keep them under the 429 limit.
+  t = await startTestApp({ api: { authFailuresPerMinute: 10_000 } });
   for (const role of ['viewer', 'operator', 'admin'] as const) tokens[role] = t.token(role);
 });
 afterAll(() => t.close());
@@ -17,7 +20,7 @@ interface Case {
   need: Role | 'public';
   ok: number;
   /** Builds the request against fresh objects, so allowed calls succeed for every role. */
-  make(): { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; url: string; body?: unknown };
+  make(): { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; body?: unknown };
 }
 
 let n = 0;
@@ -28,6 +31,35 @@ const host = () => {
 };
 const user = () => t.app.pantau.store.access.addUser(`user-${++n}`, null, 'viewer').id;
 const apiToken = () => t.app.pantau.store.access.createToken(`tok-${++n}`, 'viewer', null).token.id;
+const incident = () => openProblem(t.app, host()).id;
+const silence = () =>
+  t.app.pantau.alerting.monitor.silences.create(
+    {
+      kind: 'silence',
+      hostId: String(host()),
+      startsAt: Date.now(),
+      endsAt: Date.now() + 60_000,
+      createdBy: 'test',
+    },
+    Date.now(),
+  ).id;
+const rule = () => {
+  const id = `rule-${++n}`;
+  t.app.pantau.alerting.saveRule({ id, metric: 'cpu', above: 99 }, 'test');
+  return id;
+};
+// Webhook recipients on a closed local port: test messages are queued, their delivery fails quietly.
+const recipient = () =>
+  upsertRecipient(t.app.pantau.store.db, {
+    name: `r-${++n}`,
+    channel: 'webhook',
+    address: `http://127.0.0.1:9/hook-${n}`,
+  }).id;
+const notification = () =>
+  t.app.pantau.alerting.outbox.enqueue({
+    channel: 'webhook',
+    payload: { url: 'http://127.0.0.1:9/none', secret: null, body: '{}' },
+  });
 
 const cases: Case[] = [
   { route: 'GET /healthz', need: 'public', ok: 200, make: () => ({ method: 'GET', url: '/healthz' }) },
@@ -148,6 +180,131 @@ const cases: Case[] = [
     need: 'admin',
     ok: 204,
     make: () => ({ method: 'DELETE', url: `/api/v1/tokens/${apiToken()}` }),
+  },
+  {
+    route: 'GET /api/v1/incidents',
+    need: 'viewer',
+    ok: 200,
+    make: () => ({ method: 'GET', url: '/api/v1/incidents?status=active' }),
+  },
+  {
+    route: 'GET /api/v1/incidents/:id',
+    need: 'viewer',
+    ok: 200,
+    make: () => ({ method: 'GET', url: `/api/v1/incidents/${incident()}` }),
+  },
+  {
+    route: 'POST /api/v1/incidents/:id/ack',
+    need: 'operator',
+    ok: 200,
+    make: () => ({ method: 'POST', url: `/api/v1/incidents/${incident()}/ack` }),
+  },
+  {
+    route: 'POST /api/v1/incidents/:id/resolve',
+    need: 'operator',
+    ok: 200,
+    make: () => ({ method: 'POST', url: `/api/v1/incidents/${incident()}/resolve` }),
+  },
+  {
+    route: 'GET /api/v1/silences',
+    need: 'viewer',
+    ok: 200,
+    make: () => ({ method: 'GET', url: '/api/v1/silences' }),
+  },
+  {
+    route: 'POST /api/v1/silences',
+    need: 'operator',
+    ok: 201,
+    make: () => ({ method: 'POST', url: '/api/v1/silences', body: { hostId: host(), duration: '1h' } }),
+  },
+  {
+    route: 'POST /api/v1/maintenance',
+    need: 'operator',
+    ok: 201,
+    make: () => ({
+      method: 'POST',
+      url: '/api/v1/maintenance',
+      body: {
+        label: 'env=prod',
+        startsAt: Date.now() + 60_000,
+        endsAt: Date.now() + 120_000,
+        reason: 'upgrade',
+      },
+    }),
+  },
+  {
+    route: 'DELETE /api/v1/silences/:id',
+    need: 'operator',
+    ok: 200,
+    make: () => ({ method: 'DELETE', url: `/api/v1/silences/${silence()}` }),
+  },
+  {
+    route: 'GET /api/v1/rules',
+    need: 'viewer',
+    ok: 200,
+    make: () => ({ method: 'GET', url: '/api/v1/rules' }),
+  },
+  {
+    route: 'PUT /api/v1/rules/:id',
+    need: 'admin',
+    ok: 201,
+    make: () => ({
+      method: 'PUT',
+      url: `/api/v1/rules/new-rule-${++n}`,
+      body: { metric: 'disk', above: 95 },
+    }),
+  },
+  {
+    route: 'DELETE /api/v1/rules/:id',
+    need: 'admin',
+    ok: 204,
+    make: () => ({ method: 'DELETE', url: `/api/v1/rules/${rule()}` }),
+  },
+  {
+    route: 'GET /api/v1/recipients',
+    need: 'admin',
+    ok: 200,
+    make: () => ({ method: 'GET', url: '/api/v1/recipients' }),
+  },
+  {
+    route: 'POST /api/v1/recipients',
+    need: 'admin',
+    ok: 201,
+    make: () => ({
+      method: 'POST',
+      url: '/api/v1/recipients',
+      body: { channel: 'email', name: 'ops', address: `ops-${++n}@example.com` },
+    }),
+  },
+  {
+    route: 'PATCH /api/v1/recipients/:id',
+    need: 'admin',
+    ok: 200,
+    make: () => ({ method: 'PATCH', url: `/api/v1/recipients/${recipient()}`, body: { enabled: false } }),
+  },
+  {
+    route: 'DELETE /api/v1/recipients/:id',
+    need: 'admin',
+    ok: 204,
+    make: () => ({ method: 'DELETE', url: `/api/v1/recipients/${recipient()}` }),
+  },
+  {
+    route: 'POST /api/v1/recipients/:id/test',
+    need: 'admin',
+    ok: 202,
+    make: () => ({ method: 'POST', url: `/api/v1/recipients/${recipient()}/test` }),
+  },
+  {
+    route: 'GET /api/v1/notifications',
+    need: 'admin',
+    ok: 200,
+    make: () => ({ method: 'GET', url: '/api/v1/notifications' }),
+  },
+  {
+    route: 'GET /api/v1/notifications/:id',
+    need: 'admin',
+    ok: 200,
+    make: () => ({ method: 'GET', url: `/api/v1/notifications/${notification()}` }),
   },
   {
     route: 'GET /api/v1/audit',

@@ -38,7 +38,7 @@ export const page = <T extends TSchema>(item: T) =>
     next: Type.Union([Type.Integer(), Type.Null()], { description: 'pass as `after` for the next page' }),
   });
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 export const CoreNumbers = Type.Record(Type.String(), Type.Number(), {
   description: 'metric name → latest value in its unit (see GET /api/v1/metrics)',

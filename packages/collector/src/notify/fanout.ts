@@ -44,8 +44,8 @@ export function notifyAll(db: Database, event: NotifyEvent, options: NotifyAllOp
   )();
 }
 
-/** Renders once per channel and addresses the result to one recipient. */
-function messageFor(
+/** Renders once per channel (kept in `cache`) and addresses the result to one recipient. */
+export function messageFor(
   recipient: Recipient,
   event: NotifyEvent,
   render: RenderOptions,
@@ -53,7 +53,7 @@ function messageFor(
     telegram?: ReturnType<typeof renderTelegram>;
     email?: ReturnType<typeof renderEmail>;
     webhook?: string;
-  },
+  } = {},
 ): { [C in ChannelName]: { channel: C; payload: PayloadByChannel[C] } }[ChannelName] {
   switch (recipient.channel) {
     case 'telegram': {

@@ -1,5 +1,6 @@
 import type { Disk } from '@pantau/shared';
 import { LATENCY_BUCKETS } from '../../gateway/stats.ts';
+import type { Severity } from '../../monitor/signals.ts';
 import { dbBytes } from '../../store/maintenance.ts';
 import type { MetricName } from '../../store/metric-catalog.ts';
 import type { ApiContext, TypedApp } from '../context.ts';
@@ -120,6 +121,22 @@ export async function prometheusRoutes(app: TypedApp, ctx: ApiContext): Promise<
         'pantau_db_size_bytes',
         dbBytes(store.db),
       );
+
+      const { outbox, monitor } = ctx.alerting;
+      e.family('pantau_notify_outbox_depth', 'gauge', 'notifications waiting to be delivered').sample(
+        'pantau_notify_outbox_depth',
+        outbox.depth(),
+      );
+      e.family(
+        'pantau_notify_outbox_oldest_age_seconds',
+        'gauge',
+        'age of the oldest notification waiting to be delivered (0 when none wait)',
+      ).sample('pantau_notify_outbox_oldest_age_seconds', outbox.oldestAgeMs() / 1000);
+      const open: Record<Severity, number> = { critical: 0, warning: 0, info: 0 };
+      for (const incident of monitor.incidents.unresolved()) open[incident.severity] += 1;
+      e.family('pantau_incidents_open', 'gauge', 'incidents not yet resolved (open or acknowledged)');
+      for (const [severity, count] of Object.entries(open))
+        e.sample('pantau_incidents_open', count, { severity });
 
       const hosts = store.hosts.list(0, 1_000_000);
       e.family('pantau_host_up', 'gauge', '1 when the host has a live agent connection');

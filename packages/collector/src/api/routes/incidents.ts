@@ -1,0 +1,196 @@
+import { PantauError } from '@pantau/shared';
+import Type from 'typebox';
+import type { Incident } from '../../monitor/incidents.ts';
+import type { ApiContext, TypedApp } from '../context.ts';
+import { IdParams, Nullable, withErrors } from '../schemas.ts';
+
+export const IncidentKind = Type.Union([
+  Type.Literal('host_down'),
+  Type.Literal('service_down'),
+  Type.Literal('threshold'),
+  Type.Literal('change'),
+]);
+
+export const IncidentItem = Type.Object({
+  id: Type.Integer(),
+  kind: IncidentKind,
+  ruleId: Type.String(),
+  hostId: Type.Integer(),
+  hostName: Nullable(Type.String({ description: 'null when the host was deleted since' })),
+  severity: Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')]),
+  title: Type.String(),
+  detail: Type.String(),
+  value: Nullable(Type.String({ description: 'latest value in words, e.g. "93.1 %"' })),
+  status: Type.Union([Type.Literal('open'), Type.Literal('acknowledged'), Type.Literal('resolved')]),
+  openedAt: Type.Integer({ description: 'ms since the epoch' }),
+  acknowledgedAt: Nullable(Type.Integer()),
+  acknowledgedBy: Nullable(Type.String()),
+  resolvedAt: Nullable(Type.Integer()),
+  resolvedBy: Nullable(Type.String({ description: '`auto` when the problem cleared, else who resolved it' })),
+  durationMs: Nullable(Type.Integer({ description: 'resolvedAt − openedAt, once resolved' })),
+  notified: Type.Integer({ description: 'notifications sent about it' }),
+  suppressed: Type.Integer({ description: 'notifications held back by silences or maintenance' }),
+  nextNotifyAt: Nullable(Type.Integer({ description: 'next reminder, while open and not acknowledged' })),
+});
+
+const IncidentDetail = Type.Object({
+  ...IncidentItem.properties,
+  events: Type.Array(
+    Type.Object({
+      at: Type.Integer(),
+      type: Type.String({
+        description: 'opened, notified:<type>, suppressed, acknowledged, flapping, flapped, resolved, change',
+      }),
+      actor: Nullable(Type.String()),
+      detail: Nullable(Type.String()),
+    }),
+  ),
+});
+
+const ListQuery = Type.Object(
+  {
+    status: Type.Optional(
+      Type.Union(
+        [
+          Type.Literal('open'),
+          Type.Literal('acknowledged'),
+          Type.Literal('resolved'),
+          Type.Literal('active'),
+        ],
+        { description: '`active` is open or acknowledged' },
+      ),
+    ),
+    hostId: Type.Optional(Type.Integer({ minimum: 1 })),
+    kind: Type.Optional(IncidentKind),
+    before: Type.Optional(Type.Integer({ minimum: 1, description: 'continue below this id' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+  },
+  { additionalProperties: false },
+);
+
+/** Incidents: list and filter, one with its timeline, acknowledge, resolve by hand. */
+export async function incidentRoutes(app: TypedApp, ctx: ApiContext): Promise<void> {
+  const { store, alerting } = ctx;
+  const incidents = alerting.monitor.incidents;
+  const tags = ['incidents'];
+
+  const view = (i: Incident, names: Map<string, string | null> = new Map()) => {
+    if (!names.has(i.hostId)) names.set(i.hostId, store.hosts.get(Number(i.hostId))?.name ?? null);
+    return {
+      id: i.id,
+      kind: i.kind,
+      ruleId: i.ruleId,
+      hostId: Number(i.hostId),
+      hostName: names.get(i.hostId) ?? null,
+      severity: i.severity,
+      title: i.title,
+      detail: i.detail,
+      value: i.value,
+      status: i.status,
+      openedAt: i.openedAt,
+      acknowledgedAt: i.acknowledgedAt,
+      acknowledgedBy: i.acknowledgedBy,
+      resolvedAt: i.resolvedAt,
+      resolvedBy: i.resolvedBy,
+      durationMs: i.resolvedAt === null ? null : i.resolvedAt - i.openedAt,
+      notified: i.notified,
+      suppressed: i.suppressed,
+      nextNotifyAt: i.nextNotifyAt,
+    };
+  };
+  const mustGet = (id: number) => {
+    const incident = incidents.get(id);
+    if (!incident) throw new PantauError('NOT_FOUND', `no incident with id ${id}`);
+    return incident;
+  };
+
+  app.get(
+    '/incidents',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags,
+        summary: 'List incidents, newest first',
+        querystring: ListQuery,
+        response: withErrors({
+          200: Type.Object({
+            items: Type.Array(IncidentItem),
+            next: Nullable(Type.Integer({ description: 'pass as `before` for the next page' })),
+          }),
+        }),
+      },
+    },
+    async (req) => {
+      const { status, hostId, kind, before } = req.query;
+      const limit = req.query.limit ?? 50;
+      const found = incidents.list({
+        status,
+        kind,
+        before,
+        limit,
+        hostId: hostId === undefined ? undefined : String(hostId),
+      });
+      const names = new Map<string, string | null>();
+      return {
+        items: found.map((i) => view(i, names)),
+        next: found.length === limit ? found.at(-1)!.id : null,
+      };
+    },
+  );
+
+  app.get(
+    '/incidents/:id',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags,
+        summary: 'One incident with its timeline',
+        params: IdParams,
+        response: withErrors({ 200: IncidentDetail }),
+      },
+    },
+    async (req) => ({ ...view(mustGet(req.params.id)), events: incidents.events(req.params.id) }),
+  );
+
+  app.post(
+    '/incidents/:id/ack',
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags,
+        summary: 'Acknowledge: reminders stop. Acknowledging twice is harmless; a resolved incident is a 409',
+        params: IdParams,
+        response: withErrors({ 200: IncidentItem }),
+      },
+    },
+    async (req) => {
+      const before = mustGet(req.params.id);
+      const actor = req.principal!.actor;
+      const incident = incidents.acknowledge(before.id, actor, Date.now());
+      if (before.status !== incident.status) {
+        store.audit.record(actor, 'incident.ack', `incident:${incident.id}`);
+      }
+      return view(incident);
+    },
+  );
+
+  app.post(
+    '/incidents/:id/resolve',
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags,
+        summary:
+          'Resolve by hand; a problem that persists opens a new incident once it clears and fails again',
+        params: IdParams,
+        response: withErrors({ 200: IncidentItem }),
+      },
+    },
+    async (req) => {
+      const actor = req.principal!.actor;
+      const incident = incidents.resolve(mustGet(req.params.id).id, actor, Date.now());
+      store.audit.record(actor, 'incident.resolve', `incident:${incident.id}`);
+      return view(incident);
+    },
+  );
+}
