@@ -92,13 +92,20 @@ async function stop(signal: NodeJS.Signals) {
   if (stopping) return;
   stopping = true;
   console.log(`pantau: ${signal}, stopping`);
-  const force = setTimeout(() => process.exit(1), 5_000);
+  const force = setTimeout(() => {
+    agent?.kill('SIGKILL');
+    process.exit(1);
+  }, 5_000);
   force.unref();
   const child = agent;
   if (child) {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
+    // An agent that does not stop in 3 s is killed: none is left behind, and the collector
+    // still gets its time to close cleanly.
+    const slow = setTimeout(() => child.kill('SIGKILL'), 3_000);
     await exited;
+    clearTimeout(slow);
   }
   await running.close();
   process.exit(0);

@@ -134,4 +134,27 @@ describe('e2e: pnpm start', () => {
     expect(await again.exited).toEqual({ code: 0, signal: null });
     expect(alive(banner2.pid)).toBe(false);
   });
+
+  it('an agent that does not stop on SIGINT is killed, and the collector still closes cleanly', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'pantau-start-'));
+    cleanup.push(() => rmSync(cwd, { recursive: true, force: true }));
+    const s = start(cwd, { PANTAU_PORT: '0', PANTAU_HOST: '127.0.0.1', PANTAU_INTERVAL: '1s' });
+    const pid = await until('the banner', () => {
+      if (s.child.exitCode !== null) throw new Error(`start exited early:\n${s.output()}`);
+      return Number(/local agent\s+pid (\d+)/.exec(s.output())?.[1] ?? 0);
+    });
+    cleanup.push(() => {
+      if (alive(pid)) process.kill(pid, 'SIGKILL');
+    });
+    // The default data dir is ./data in the working directory.
+    expect(existsSync(join(cwd, 'data', 'pantau.db'))).toBe(true);
+    process.kill(pid, 'SIGSTOP');
+    const sent = Date.now();
+    s.child.kill('SIGINT');
+    expect(await s.exited).toEqual({ code: 0, signal: null });
+    expect(Date.now() - sent).toBeLessThan(5_000);
+    expect(alive(pid)).toBe(false);
+    const wal = join(cwd, 'data', 'pantau.db-wal');
+    expect(existsSync(wal) ? statSync(wal).size : 0).toBe(0);
+  });
 });
