@@ -16,7 +16,8 @@ const collectorCmd = 'node packages/collector/bin/pantau-collector.js';
 const config = loadConfig({
   overrides: process.env.PANTAU_LOG_LEVEL ? {} : { logLevel: 'warn' },
 });
-const running = await startCollector(config);
+// No "create a token" warning: the first admin token is made and printed below.
+const running = await startCollector(config, { warnNoToken: false });
 const { store } = running.app.pantau;
 
 // This machine as a host, idempotent across restarts: its agent token lives in the data dir (0600).
@@ -50,10 +51,13 @@ const agentReady =
   existsSync(agentBin) &&
   !readFileSync(join(root, 'packages/agent/src/cli.ts'), 'utf8').includes('not built yet');
 if (agentReady) {
+  // PANTAU_CONFIG names the collector's YAML, which the agent would refuse (unknown keys), and a
+  // PANTAU_TOKEN in the environment would win over the local token file: neither is the agent's.
+  const { PANTAU_CONFIG: _config, PANTAU_TOKEN: _token, ...inherited } = process.env;
   agent = spawn(process.execPath, [agentBin, 'run'], {
     stdio: 'inherit',
     env: {
-      ...process.env,
+      ...inherited,
       PANTAU_COLLECTOR_URL: `ws://127.0.0.1:${running.port}/agent`,
       PANTAU_TOKEN_FILE: tokenFile,
     },
@@ -88,13 +92,20 @@ async function stop(signal: NodeJS.Signals) {
   if (stopping) return;
   stopping = true;
   console.log(`pantau: ${signal}, stopping`);
-  const force = setTimeout(() => process.exit(1), 5_000);
+  const force = setTimeout(() => {
+    agent?.kill('SIGKILL');
+    process.exit(1);
+  }, 5_000);
   force.unref();
   const child = agent;
   if (child) {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
+    // An agent that does not stop in 3 s is killed: none is left behind, and the collector
+    // still gets its time to close cleanly.
+    const slow = setTimeout(() => child.kill('SIGKILL'), 3_000);
     await exited;
+    clearTimeout(slow);
   }
   await running.close();
   process.exit(0);

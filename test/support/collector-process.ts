@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,12 +27,12 @@ export interface CollectorProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
 }
 
-function env(dataDir: string, extra: Record<string, string>): NodeJS.ProcessEnv {
+function env(dataDir: string, extra: Record<string, string>, port = 0): NodeJS.ProcessEnv {
   return {
     ...process.env,
     PANTAU_DATA_DIR: dataDir,
     PANTAU_HOST: '127.0.0.1',
-    PANTAU_PORT: '0',
+    PANTAU_PORT: String(port),
     PANTAU_LOG_LEVEL: 'info',
     ...extra,
   };
@@ -47,19 +48,28 @@ export async function collectorCli(
   return stdout;
 }
 
+/** A port that was free a moment ago (for a collector that must come back on the same port). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 /**
- * Starts `pantau-collector start` as a child process on a free port with its own data dir
- * (a new temporary one unless given), and an admin token made with `tokens create`.
+ * Starts `pantau-collector start` as a child process on a free port (or the given one) with its
+ * own data dir (a new temporary one unless given), and an admin token made with `tokens create`.
  */
 export async function startCollectorProcess(
-  options: { dataDir?: string; adminToken?: string; env?: Record<string, string> } = {},
+  options: { dataDir?: string; adminToken?: string; port?: number; env?: Record<string, string> } = {},
 ): Promise<CollectorProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'pantau-proc-'));
   const adminToken =
     options.adminToken ??
     (await collectorCli(dataDir, ['tokens', 'create', '--role', 'admin'], options.env)).trim();
   const child = spawn(process.execPath, [COLLECTOR_BIN, 'start'], {
-    env: env(dataDir, options.env ?? {}),
+    env: env(dataDir, options.env ?? {}, options.port),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -11,10 +11,15 @@ export interface RunningCollector {
   close(): Promise<void>;
 }
 
+export interface StartOptions extends BuildOptions {
+  /** Warn when no API token exists yet (default true); off where the caller makes the first one. */
+  warnNoToken?: boolean;
+}
+
 /** Builds the collector and listens; the single place that opens the port. */
 export async function startCollector(
   config: Readonly<CollectorConfig>,
-  options: BuildOptions = {},
+  options: StartOptions = {},
 ): Promise<RunningCollector> {
   const app = await buildApp(config, options);
   try {
@@ -28,7 +33,11 @@ export async function startCollector(
   const host = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   app.log.info({ port, url, dataDir: config.dataDir }, 'collector listening');
-  if (!config.adminToken && app.pantau.store.access.tokens(0, 1).length === 0) {
+  if (
+    options.warnNoToken !== false &&
+    !config.adminToken &&
+    app.pantau.store.access.tokens(0, 1).length === 0
+  ) {
     app.log.warn(
       'no API token exists yet; create the first with: pantau-collector tokens create --role admin',
     );
