@@ -106,7 +106,7 @@ async function serviceDown(i: number): Promise<number> {
   servers.push(server);
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
-  await hostWithAgent(name, [{ name: `backend-${i}`, type: 'tcp', host: '127.0.0.1', port }]);
+  const { id } = await hostWithAgent(name, [{ name: `backend-${i}`, type: 'tcp', host: '127.0.0.1', port }]);
   await jitter(10_000); // anywhere in the 10 s check cycle
   const failedAt = Date.now();
   server.close();
@@ -114,7 +114,11 @@ async function serviceDown(i: number): Promise<number> {
     () => arrival(`Service down: backend-${i} on ${name}`, failedAt),
     40_000,
     `${name} message`,
-  );
+  ).catch(async (err: unknown) => {
+    console.error(JSON.stringify(await api('GET', `/incidents?hostId=${id}`), null, 1));
+    throw err;
+  });
+  await quiet(id);
   return at - failedAt;
 }
 

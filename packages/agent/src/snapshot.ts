@@ -47,6 +47,7 @@ export class Sampler {
   #onUrgent: () => void = () => {};
   #checkTimer: NodeJS.Timeout | undefined;
   #nextCheckMs = 0;
+  #checksUrgent = false;
 
   constructor(config: AgentConfig, log: Logger) {
     this.#config = config;
@@ -105,6 +106,8 @@ export class Sampler {
     const run = async () => {
       await this.#runHeavy('checks');
       if (this.#checkTimer === undefined) return;
+      // Only now is the result pending, so the snapshot this asks for carries it.
+      if (this.#checksUrgent) this.#onUrgent();
       this.#checkTimer = setTimeout(run, this.#nextCheckMs);
     };
     this.#checkTimer = setTimeout(run, 0);
@@ -163,7 +166,7 @@ export class Sampler {
     const failing = checks.some((c) => !c.ok);
     // A fresh failure is confirmed by a quick second run instead of a full cadence later.
     this.#nextCheckMs = changed && failing ? this.#config.checkRetryMs : this.#config.cadences.checks;
-    if (changed || failing) this.#onUrgent();
+    this.#checksUrgent = changed || failing;
   }
 
   async #runHeavy(name: HeavyName): Promise<void> {
