@@ -1,8 +1,8 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
-import type { CheckResult } from '@pantau/shared';
-import { Limits } from '@pantau/shared';
+import type { CheckResult } from '@pantau/shared/lite';
+import { Limits } from '@pantau/shared/lite';
 import type { CheckConfig } from '../config/types.ts';
 import { round2 } from './procfs.ts';
 

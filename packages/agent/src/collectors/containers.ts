@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
-import type { Container } from '@pantau/shared';
-import { Limits } from '@pantau/shared';
+import type { Container } from '@pantau/shared/lite';
+import { Limits } from '@pantau/shared/lite';
 import { round2 } from './procfs.ts';
 
 /** The parts of Docker's GET /containers/json the agent uses. */

@@ -1,6 +1,6 @@
 import { readdirSync, readlinkSync } from 'node:fs';
-import type { Port } from '@pantau/shared';
-import { Limits } from '@pantau/shared';
+import type { Port } from '@pantau/shared/lite';
+import { Limits } from '@pantau/shared/lite';
 import { fields, PROC, readProc } from './procfs.ts';
 
 type Proto = Port['proto'];

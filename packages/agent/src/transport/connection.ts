@@ -2,17 +2,18 @@ import {
   type AgentFrame,
   CloseCodes,
   type CollectorFrame,
-  decodeCollectorFrame,
   type ErrorCode,
   encodeFrame,
   errorFrame,
+  explainCollectorFrame,
   FATAL_CLOSE_CODES,
   type HelloFrame,
   type JobCancelFrame,
   type JobStartFrame,
   Limits,
+  quickDecodeCollectorFrame,
   type WelcomeFrame,
-} from '@pantau/shared';
+} from '@pantau/shared/lite';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import type { CollectorConfig } from '../config/types.ts';
@@ -194,6 +195,7 @@ export class Connection {
     let lastHeard = performance.now();
     let code = 0;
     let reason = '';
+    let refusing = false;
     const ws = new WebSocket(url, {
       headers: { authorization: `Bearer ${this.#token}` },
       handshakeTimeout: this.#config.helloTimeoutMs,
@@ -257,9 +259,21 @@ export class Connection {
         );
         return;
       }
-      const decoded = decodeCollectorFrame(data as Buffer);
+      if (refusing) return; // the socket is closing over an invalid frame
+      const decoded = quickDecodeCollectorFrame(data as Buffer);
       if (!decoded.ok) {
-        protocolError(decoded.error.code, decoded.error.message, CloseCodes.INVALID_FRAME);
+        if (decoded.error.code !== 'INVALID_FRAME') {
+          protocolError(decoded.error.code, decoded.error.message, CloseCodes.INVALID_FRAME);
+          return;
+        }
+        // A schema failure: the full validator (loaded now, rarely needed) names the field.
+        refusing = true;
+        void explainCollectorFrame(data as Buffer)
+          .then(
+            (error) => error ?? decoded.error,
+            () => decoded.error,
+          )
+          .then((error) => protocolError(error.code, error.message, CloseCodes.INVALID_FRAME));
         return;
       }
       const frame = decoded.frame;
