@@ -21,4 +21,9 @@ describe('agent footprint', () => {
     expect(loaded.some((url) => url.includes('/@pantau/shared/') || url.includes('/shared/src/'))).toBe(true);
     expect(loaded.filter((url) => /\/typebox\//.test(url))).toEqual([]);
   });
+
+  it('does not load ws, node:http, node:https or node:tls with the default config', () => {
+    const loaded = modulesLoadedBy(join(import.meta.dirname, 'cli.ts'));
+    expect(loaded.filter((url) => /\/ws\/|^node:(http|https|tls)$/.test(url))).toEqual([]);
+  });
 });

@@ -15,10 +15,10 @@ import {
   type WelcomeFrame,
 } from '@pantau/shared/lite';
 import type { Logger } from 'pino';
-import WebSocket from 'ws';
 import type { CollectorConfig } from '../config/types.ts';
 import { Backoff } from './backoff.ts';
 import type { Outbox } from './outbox.ts';
+import { WebSocket } from './websocket.ts';
 
 export interface ConnectionHandlers {
   /** Builds `hello` at each connect (system info may have changed). */
@@ -200,7 +200,6 @@ export class Connection {
       headers: { authorization: `Bearer ${this.#token}` },
       handshakeTimeout: this.#config.helloTimeoutMs,
       maxPayload: Limits.frameBytes,
-      perMessageDeflate: false,
     });
     this.#ws = ws;
     this.#ready = false;
@@ -260,7 +259,7 @@ export class Connection {
         return;
       }
       if (refusing) return; // the socket is closing over an invalid frame
-      const decoded = quickDecodeCollectorFrame(data as Buffer);
+      const decoded = quickDecodeCollectorFrame(data);
       if (!decoded.ok) {
         if (decoded.error.code !== 'INVALID_FRAME') {
           protocolError(decoded.error.code, decoded.error.message, CloseCodes.INVALID_FRAME);
@@ -268,7 +267,7 @@ export class Connection {
         }
         // A schema failure: the full validator (loaded now, rarely needed) names the field.
         refusing = true;
-        void explainCollectorFrame(data as Buffer)
+        void explainCollectorFrame(data)
           .then(
             (error) => error ?? decoded.error,
             () => decoded.error,
@@ -295,12 +294,10 @@ export class Connection {
       }
       this.#dispatch(frame, url);
     });
-    ws.on('unexpected-response', (_req, res) => {
+    ws.on('unexpected-response', (statusCode) => {
       // The collector answers a bad token with HTTP 401 instead of upgrading.
-      code = res.statusCode === 401 ? CloseCodes.UNAUTHORIZED : 0;
-      reason = `HTTP ${res.statusCode} on upgrade`;
-      res.resume();
-      ws.terminate();
+      code = statusCode === 401 ? CloseCodes.UNAUTHORIZED : 0;
+      reason = `HTTP ${statusCode} on upgrade`;
     });
     ws.on('error', (err) => {
       reason ||= err.message;
