@@ -153,7 +153,7 @@ export class PortCollector {
     for (const proto of ['tcp', 'tcp6', 'udp', 'udp6'] as const) {
       let text: string;
       try {
-        text = readProc(`${PROC}/net/${proto}`);
+        text = readProc(`${PROC}/net/${proto}`, true);
       } catch {
         continue; // no IPv6 in this kernel or namespace
       }
