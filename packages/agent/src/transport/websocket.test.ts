@@ -1,6 +1,11 @@
+import { execFile, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type WebSocket as ServerSocket, WebSocketServer } from 'ws';
 import { WebSocket } from './websocket.ts';
@@ -175,5 +180,60 @@ describe('WebSocket client', () => {
 
   it('refuses URLs that are not ws: or wss:', () => {
     expect(() => new WebSocket('http://example.com/')).toThrow(/ws: or wss:/);
+  });
+
+  const openssl = (() => {
+    try {
+      execFileSync('openssl', ['version'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  it.skipIf(!openssl)('speaks wss:// and verifies the certificate', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pantau-wss-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
+    execFileSync(
+      'openssl',
+      [
+        ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
+        ...['-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'],
+        ...['-addext', 'subjectAltName=DNS:localhost'],
+      ],
+      { stdio: 'ignore' },
+    );
+    const https = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) });
+    const wss = new WebSocketServer({ server: https });
+    wss.on('connection', (socket) => socket.on('message', (data) => socket.send(`echo ${data}`)));
+    https.listen(0, '127.0.0.1');
+    await once(https, 'listening');
+    cleanups.push(() => new Promise((r) => https.close(r)));
+    cleanups.push(() => new Promise((r) => wss.close(r)));
+    const url = `wss://localhost:${(https.address() as { port: number }).port}/agent`;
+
+    // Not trusted: the handshake fails on the certificate.
+    const untrusted = client(url);
+    await untrusted.closed;
+    expect(untrusted.errors[0]?.message).toMatch(/self[- ]signed/i);
+
+    // Trusted through NODE_EXTRA_CA_CERTS (read at process start, hence a child process).
+    const script = `
+      import { WebSocket } from ${JSON.stringify(join(import.meta.dirname, 'websocket.ts'))};
+      const ws = new WebSocket(${JSON.stringify(url)});
+      ws.on('open', () => ws.send('hi'));
+      ws.on('message', (data) => { process.stdout.write(String(data)); ws.close(); });
+      ws.on('error', (err) => { process.stdout.write('error ' + err.message); });
+    `;
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        ['--input-type=module', '-e', script],
+        { env: { ...process.env, NODE_EXTRA_CA_CERTS: cert }, timeout: 10_000 },
+        (err, stdout) => (err ? reject(err) : resolve(stdout)),
+      ),
+    );
+    expect(out).toBe('echo hi');
   });
 });
