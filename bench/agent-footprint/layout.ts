@@ -29,7 +29,6 @@ export function installedLayout(dir: string): string {
     writeFileSync(join(target, 'package.json'), JSON.stringify(manifest, null, 2));
   }
   for (const [dep, from] of [
-    ['ws', 'agent'],
     ['pino', 'agent'],
     ['pino-pretty', 'agent'],
     ['yaml', 'agent'],

@@ -1,4 +1,4 @@
-import { explain, PROTOCOL_VERSION, Snapshot } from '@pantau/shared';
+import { checkSnapshot, explainSnapshot, PROTOCOL_VERSION, type Snapshot } from '@pantau/shared/lite';
 import type { Logger } from 'pino';
 import { JobManager } from './actions/jobs.ts';
 import type { AgentConfig } from './config/types.ts';
@@ -20,13 +20,19 @@ export interface RunningAgent {
 /**
  * Renders a snapshot as JSON with `seq` first. A snapshot the collector would refuse is never
  * queued (it would be refused again at every replay): its optional parts go first, with a log.
+ * The check is the generated one (plain code, no TypeBox in the agent); only a refused snapshot
+ * loads TypeBox, to log which field failed.
  */
 export function renderSnapshot(seq: number, dropped: number, body: SnapshotBody, log: Logger): string {
   const snapshot: Snapshot = { seq, ...body, dropped };
-  const problem = explain(Snapshot, snapshot);
-  if (problem === null) return JSON.stringify(snapshot);
-  log.error({ problem }, 'snapshot failed the protocol schema; sending the core numbers only');
+  if (checkSnapshot(snapshot)) return JSON.stringify(snapshot);
+  const refused = { ...snapshot };
   for (const key of OPTIONAL_PARTS) delete snapshot[key];
+  void explainSnapshot(refused).then(
+    (problem) => log.error({ problem }, 'snapshot failed the protocol schema; sent the core numbers only'),
+    (err: Error) =>
+      log.error({ err: err.message }, 'snapshot failed the protocol schema; sent the core numbers only'),
+  );
   return JSON.stringify(snapshot);
 }
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
-import { PantauError } from '@pantau/shared';
+import { PantauError } from '@pantau/shared/lite';
 import { pino } from 'pino';
 import { startAgent } from './agent.ts';
 import { loadConfig } from './config/load.ts';

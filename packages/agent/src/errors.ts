@@ -1,5 +1,5 @@
-import type { CollectorError } from '@pantau/shared';
-import { Limits } from '@pantau/shared';
+import type { CollectorError } from '@pantau/shared/lite';
+import { Limits } from '@pantau/shared/lite';
 import type { Logger } from 'pino';
 
 /**

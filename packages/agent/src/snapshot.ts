@@ -1,4 +1,13 @@
-import type { Cpu, DiskIo, Load, Memory, NetInterface, Snapshot, Swap, SystemInfo } from '@pantau/shared';
+import type {
+  Cpu,
+  DiskIo,
+  Load,
+  Memory,
+  NetInterface,
+  Snapshot,
+  Swap,
+  SystemInfo,
+} from '@pantau/shared/lite';
 import type { Logger } from 'pino';
 import { runChecks } from './collectors/checks.ts';
 import { ContainerCollector } from './collectors/containers.ts';

@@ -1,25 +1,12 @@
 import type { Static, TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
-import type { ErrorCode } from './errors.ts';
-import {
-  type AgentFrame,
-  AgentFrameSchemas,
-  type CollectorFrame,
-  CollectorFrameSchemas,
-  type ErrorFrame,
-} from './frames.ts';
-import { Limits } from './limits.ts';
+import { type AgentFrame, AgentFrameSchemas, type CollectorFrame, CollectorFrameSchemas } from './frames.ts';
+import { buildDecoder, type FrameCheck } from './wire.ts';
 
-/** Why a frame was refused; `code` is one of the protocol codes in the catalog. */
-export interface FrameError {
-  code: Extract<ErrorCode, 'FRAME_TOO_LARGE' | 'INVALID_JSON' | 'UNKNOWN_FRAME' | 'INVALID_FRAME'>;
-  message: string;
-}
-
-export type DecodeResult<F> = { ok: true; frame: F } | { ok: false; error: FrameError };
+export { type DecodeResult, encodeFrame, errorFrame, type FrameError } from './wire.ts';
 
 type Registry = Record<string, TSchema>;
-type Checker = { check(value: unknown): boolean; describe(value: unknown): string };
+type Checker = FrameCheck;
 
 /** Compiles a schema once into a fast check plus a message that names the first failing field. */
 export function compileChecker(schema: TSchema): Checker {
@@ -45,71 +32,18 @@ export function compileChecker(schema: TSchema): Checker {
   };
 }
 
-function buildDecoder<F>(registry: Registry, side: string) {
-  const checkers = new Map(Object.entries(registry).map(([kind, schema]) => [kind, compileChecker(schema)]));
-  const kinds = [...checkers.keys()].join(', ');
-
-  return function decode(
-    data: string | Buffer | ArrayBuffer | Buffer[],
-    maxBytes: number = Limits.frameBytes,
-  ) {
-    const text = toText(data);
-    if (Buffer.byteLength(text, 'utf8') > maxBytes) {
-      return fail<F>(
-        'FRAME_TOO_LARGE',
-        `frame of ${Buffer.byteLength(text, 'utf8')} bytes exceeds ${maxBytes}`,
-      );
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      return fail<F>('INVALID_JSON', `frame is not valid JSON: ${(err as Error).message}`);
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      return fail<F>('INVALID_FRAME', 'frame must be a JSON object with a "t" field');
-    }
-    const t = (value as { t?: unknown }).t;
-    if (t === undefined) return fail<F>('INVALID_FRAME', 'frame has no "t" field');
-    if (typeof t !== 'string') return fail<F>('INVALID_FRAME', 't must be a string');
-    const checker = Object.hasOwn(registry, t) ? checkers.get(t) : undefined;
-    if (!checker) {
-      return fail<F>(
-        'UNKNOWN_FRAME',
-        `unknown frame kind ${JSON.stringify(t.slice(0, 64))} from ${side}; expected one of ${kinds}`,
-      );
-    }
-    if (!checker.check(value))
-      return fail<F>('INVALID_FRAME', `invalid ${t} frame: ${checker.describe(value)}`);
-    return { ok: true, frame: value as F } as DecodeResult<F>;
-  };
-}
-
-function toText(data: string | Buffer | ArrayBuffer | Buffer[]): string {
-  if (typeof data === 'string') return data;
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
-  return data.toString('utf8');
-}
-
-function fail<F>(code: FrameError['code'], message: string): DecodeResult<F> {
-  return { ok: false, error: { code, message } };
+function decoderFor<F>(registry: Registry, side: string) {
+  return buildDecoder<F>(
+    new Map(Object.entries(registry).map(([kind, schema]) => [kind, compileChecker(schema)])),
+    side,
+  );
 }
 
 /** Decodes and validates a frame the collector received from an agent. */
-export const decodeAgentFrame = buildDecoder<AgentFrame>(AgentFrameSchemas, 'agent');
+export const decodeAgentFrame = decoderFor<AgentFrame>(AgentFrameSchemas, 'agent');
 
 /** Decodes and validates a frame the agent received from the collector. */
-export const decodeCollectorFrame = buildDecoder<CollectorFrame>(CollectorFrameSchemas, 'collector');
-
-/** Serializes a frame. Types keep senders honest; receivers validate anyway. */
-export function encodeFrame(frame: AgentFrame | CollectorFrame): string {
-  return JSON.stringify(frame);
-}
-
-export function errorFrame(code: ErrorFrame['code'], message: string): ErrorFrame {
-  return { t: 'error', code, message: message.slice(0, Limits.text) };
-}
+export const decodeCollectorFrame = decoderFor<CollectorFrame>(CollectorFrameSchemas, 'collector');
 
 const checkerCache = new WeakMap<TSchema, Checker>();
 

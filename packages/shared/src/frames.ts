@@ -3,8 +3,7 @@ import { type ErrorCode, ErrorCodes } from './errors.ts';
 import { Limits } from './limits.ts';
 import { Snapshot, SystemInfo } from './metrics.ts';
 
-/** The protocol version this code speaks. `hello.protocol` carries it. */
-export const PROTOCOL_VERSION = 1;
+export { PROTOCOL_VERSION } from './wire.ts';
 
 const strict = { additionalProperties: false } as const;
 const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });

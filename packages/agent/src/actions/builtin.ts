@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { ActionParam, ActionSpec } from '@pantau/shared';
+import type { ActionParam, ActionSpec } from '@pantau/shared/lite';
 import type { ParamValues } from './params.ts';
 
 /** An action the agent knows how to run once its config allows it. */

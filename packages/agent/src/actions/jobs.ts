@@ -5,7 +5,7 @@ import type {
   JobOutputFrame,
   JobRejectedFrame,
   JobStartFrame,
-} from '@pantau/shared';
+} from '@pantau/shared/lite';
 import type { Logger } from 'pino';
 import type { ActionsConfig } from '../config/types.ts';
 import { type ActionDefinition, BUILTIN_ACTIONS } from './builtin.ts';

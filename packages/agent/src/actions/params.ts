@@ -1,4 +1,4 @@
-import type { ActionParam, JobParams } from '@pantau/shared';
+import type { ActionParam, JobParams } from '@pantau/shared/lite';
 
 export type ParamValues = ReadonlyMap<string, string>;
 

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
-import { Limits } from '@pantau/shared';
+import { Limits } from '@pantau/shared/lite';
 
 export interface RunOptions {
   argv: readonly string[];

@@ -1,8 +1,7 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
-import type { CheckResult } from '@pantau/shared';
-import { Limits } from '@pantau/shared';
+import type { CheckResult } from '@pantau/shared/lite';
+import { Limits } from '@pantau/shared/lite';
 import type { CheckConfig } from '../config/types.ts';
 import { round2 } from './procfs.ts';
 
@@ -41,10 +40,11 @@ export function tcpCheck(check: Extract<CheckConfig, { type: 'tcp' }>): Promise<
 }
 
 /** GETs the URL; ok when the status is the expected one and, if asked, the body matches. */
-export function httpCheck(check: Extract<CheckConfig, { type: 'http' }>): Promise<CheckResult> {
+export async function httpCheck(check: Extract<CheckConfig, { type: 'http' }>): Promise<CheckResult> {
   const start = performance.now();
   const url = new URL(check.url);
-  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  // node:http and node:https load on the first HTTP check: several MB an agent without one saves.
+  const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
   return new Promise((resolve) => {
     let settled = false;
     const done = (status: number | undefined, error?: string) => {

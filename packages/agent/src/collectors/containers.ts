@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
-import { request } from 'node:http';
-import type { Container } from '@pantau/shared';
-import { Limits } from '@pantau/shared';
+import type { Container } from '@pantau/shared/lite';
+import { Limits } from '@pantau/shared/lite';
 import { round2 } from './procfs.ts';
 
 /** The parts of Docker's GET /containers/json the agent uses. */
@@ -60,7 +59,9 @@ export function containerFrom(
   return { container: { ...base, cpu, memory }, sample };
 }
 
-function dockerGet<T>(socketPath: string, path: string, timeoutMs: number): Promise<T> {
+async function dockerGet<T>(socketPath: string, path: string, timeoutMs: number): Promise<T> {
+  // Loaded on the first Docker request: hosts without Docker never need node:http.
+  const { request } = await import('node:http');
   return new Promise((resolve, reject) => {
     const req = request({ socketPath, path, timeout: timeoutMs, headers: { host: 'docker' } }, (res) => {
       const chunks: Buffer[] = [];

@@ -1,4 +1,4 @@
-import type { Cpu } from '@pantau/shared';
+import type { Cpu } from '@pantau/shared/lite';
 import { fields, num, PROC, readProc, round2 } from './procfs.ts';
 
 /** Jiffy counters of one CPU line of /proc/stat. */

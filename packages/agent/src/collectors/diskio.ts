@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
-import type { DiskIo } from '@pantau/shared';
+import type { DiskIo } from '@pantau/shared/lite';
 import { fields, num, PROC, rate, readProc } from './procfs.ts';
 
 /** /proc/diskstats counts 512-byte sectors whatever the device's real sector size. */

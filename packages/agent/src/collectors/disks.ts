@@ -1,6 +1,6 @@
 import { statfs } from 'node:fs/promises';
-import type { Disk } from '@pantau/shared';
-import { Limits } from '@pantau/shared';
+import type { Disk } from '@pantau/shared/lite';
+import { Limits } from '@pantau/shared/lite';
 import { fields, PROC, readProc, round2 } from './procfs.ts';
 
 export interface Mount {

@@ -1,4 +1,4 @@
-import type { Load } from '@pantau/shared';
+import type { Load } from '@pantau/shared/lite';
 import { fields, num, PROC, readProc } from './procfs.ts';
 
 /** Parses /proc/loadavg: "0.31 0.27 0.12 1/92 9332". */

@@ -1,4 +1,4 @@
-import type { Memory, Swap } from '@pantau/shared';
+import type { Memory, Swap } from '@pantau/shared/lite';
 import { fields, num, PROC, readProc } from './procfs.ts';
 
 /** Parses /proc/meminfo into bytes. Used = total − available, as `free` and the protocol define it. */

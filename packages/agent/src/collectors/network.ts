@@ -1,5 +1,5 @@
-import type { NetInterface } from '@pantau/shared';
-import { Limits } from '@pantau/shared';
+import type { NetInterface } from '@pantau/shared/lite';
+import { Limits } from '@pantau/shared/lite';
 import { fields, num, PROC, rate, readProc } from './procfs.ts';
 
 export interface NetCounters {

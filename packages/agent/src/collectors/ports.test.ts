@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { collectPorts, parseNetSockets, toPorts } from './ports.ts';
+import { readProc } from './procfs.ts';
 
 const data = (name: string) => readFileSync(join(import.meta.dirname, '..', '..', 'test-data', name), 'utf8');
 
@@ -53,6 +54,33 @@ describe('ports', () => {
       expect(mine).toMatchObject({ proto: 'tcp', address: '127.0.0.1', port, pid: process.pid });
     } finally {
       server.close();
+    }
+  });
+});
+
+describe('readProc of a seq_file', () => {
+  it('reads /proc/net/tcp completely over several kernel chunks without the final empty read', async () => {
+    // 150 listeners: /proc/net/tcp is then more than five 4 KiB chunks (150-byte lines).
+    const servers = await Promise.all(
+      Array.from({ length: 150 }, async () => {
+        const s = createServer();
+        await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+        return s;
+      }),
+    );
+    try {
+      const ports = servers.map((s) => (s.address() as { port: number }).port);
+      const listening = (text: string) => {
+        const found = new Set(parseNetSockets(text, 'tcp').map((l) => l.port));
+        return ports.every((p) => found.has(p));
+      };
+      const text = readProc('/proc/net/tcp', true);
+      expect(Buffer.byteLength(text)).toBeGreaterThan(5 * 4096);
+      expect(listening(text)).toBe(true);
+      expect(text.endsWith('\n')).toBe(true);
+      expect(listening(readFileSync('/proc/net/tcp', 'utf8'))).toBe(true);
+    } finally {
+      await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
     }
   });
 });

@@ -1,6 +1,6 @@
 import { readdirSync, readlinkSync } from 'node:fs';
-import type { Port } from '@pantau/shared';
-import { Limits } from '@pantau/shared';
+import type { Port } from '@pantau/shared/lite';
+import { Limits } from '@pantau/shared/lite';
 import { fields, PROC, readProc } from './procfs.ts';
 
 type Proto = Port['proto'];
@@ -153,7 +153,7 @@ export class PortCollector {
     for (const proto of ['tcp', 'tcp6', 'udp', 'udp6'] as const) {
       let text: string;
       try {
-        text = readProc(`${PROC}/net/${proto}`);
+        text = readProc(`${PROC}/net/${proto}`, true);
       } catch {
         continue; // no IPv6 in this kernel or namespace
       }

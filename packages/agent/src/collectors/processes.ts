@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import type { Process, Processes } from '@pantau/shared';
-import { Limits } from '@pantau/shared';
+import type { Process, Processes } from '@pantau/shared/lite';
+import { Limits } from '@pantau/shared/lite';
 import { CLOCK_TICKS, num, PROC, readProc, round2 } from './procfs.ts';
 
 /** The fields of /proc/[pid]/stat the agent uses. */

@@ -6,27 +6,57 @@ export const PROC = '/proc';
 let buffer = Buffer.allocUnsafe(64 * 1024);
 
 /**
+ * A seq_file (/proc/net/tcp and kin) hands out at most one kernel buffer per read(): at least a
+ * page (4 KiB), filled with whole records until the next one does not fit. So a read that
+ * leaves room for another record (the longest seen in it plus a margin) was the last one, and
+ * the read that would return 0 can be skipped. That matters for /proc/net/tcp{,6}: a read
+ * there can walk the whole established-socket hash table (~2.5 ms of kernel time on a small
+ * VM), the final empty one included.
+ */
+const SEQ_FILE_PAGE = 4096;
+const SEQ_FILE_MARGIN = 64;
+
+/** True when a chunk of `n` bytes ending at `end` in the buffer leaves room for one more record. */
+function lastSeqChunk(end: number, n: number): boolean {
+  let longest = 0;
+  let start = end - n;
+  while (start < end) {
+    const nl = buffer.indexOf(10, start);
+    if (nl === -1 || nl >= end) return false; // a partial record: not a seq_file chunk after all
+    longest = Math.max(longest, nl + 1 - start);
+    start = nl + 1;
+  }
+  return n + longest + SEQ_FILE_MARGIN <= SEQ_FILE_PAGE;
+}
+
+/**
  * Reads a /proc file with open + read + close and one reused buffer: procfs files report size 0,
  * so readFileSync would stat and grow buffers on every call, several times a second.
+ * `seqFile`: the file is a seq_file of short records; stop after a short read (see above).
  */
-export function readProc(path: string): string {
+export function readProc(path: string, seqFile = false): string {
   const fd = openSync(path, 'r');
   try {
     let length = 0;
     for (;;) {
+      // A short read means the end only if the kernel could have filled a whole page.
+      if (seqFile && buffer.length - length < 8192) grow(length);
       const n = readSync(fd, buffer, length, buffer.length - length, null);
       if (n === 0) break;
       length += n;
-      if (length === buffer.length) {
-        const bigger = Buffer.allocUnsafe(buffer.length * 2);
-        buffer.copy(bigger);
-        buffer = bigger;
-      }
+      if (seqFile && lastSeqChunk(length, n)) break;
+      if (length === buffer.length) grow(length);
     }
     return buffer.toString('utf8', 0, length);
   } finally {
     closeSync(fd);
   }
+}
+
+function grow(length: number): void {
+  const bigger = Buffer.allocUnsafe(buffer.length * 2);
+  buffer.copy(bigger, 0, 0, length);
+  buffer = bigger;
 }
 
 /** Clock ticks per second of /proc times (USER_HZ); 100 on every mainline Linux architecture. */

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import type { SystemInfo } from '@pantau/shared';
-import { Limits } from '@pantau/shared';
+import type { SystemInfo } from '@pantau/shared/lite';
+import { Limits } from '@pantau/shared/lite';
 import { AGENT_VERSION } from '../version.ts';
 import { parseProcStat } from './cpu.ts';
 import { PROC, readProc } from './procfs.ts';

@@ -1,4 +1,4 @@
-import { PantauError } from '@pantau/shared';
+import { PantauError } from '@pantau/shared/lite';
 
 /** A config problem: names the field and says what to change. The CLI prints it and exits 2. */
 export class ConfigError extends PantauError {

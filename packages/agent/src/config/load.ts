@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { ActionParam } from '@pantau/shared';
-import { Limits } from '@pantau/shared';
+import type { ActionParam } from '@pantau/shared/lite';
+import { Limits } from '@pantau/shared/lite';
 import { parse as parseYaml } from 'yaml';
 import { BUILTIN_NAMES, READ_ONLY_ACTIONS } from '../actions/builtin.ts';
 import { PLACEHOLDER, wholeMatch } from '../actions/params.ts';

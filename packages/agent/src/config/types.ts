@@ -1,4 +1,4 @@
-import type { ActionParam } from '@pantau/shared';
+import type { ActionParam } from '@pantau/shared/lite';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 

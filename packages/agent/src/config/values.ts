@@ -1,4 +1,4 @@
-import { parseDuration } from '@pantau/shared';
+import { parseDuration } from '@pantau/shared/lite';
 import { ConfigError } from './errors.ts';
 
 export type Obj = Record<string, unknown>;

@@ -2,22 +2,23 @@ import {
   type AgentFrame,
   CloseCodes,
   type CollectorFrame,
-  decodeCollectorFrame,
   type ErrorCode,
   encodeFrame,
   errorFrame,
+  explainCollectorFrame,
   FATAL_CLOSE_CODES,
   type HelloFrame,
   type JobCancelFrame,
   type JobStartFrame,
   Limits,
+  quickDecodeCollectorFrame,
   type WelcomeFrame,
-} from '@pantau/shared';
+} from '@pantau/shared/lite';
 import type { Logger } from 'pino';
-import WebSocket from 'ws';
 import type { CollectorConfig } from '../config/types.ts';
 import { Backoff } from './backoff.ts';
 import type { Outbox } from './outbox.ts';
+import { WebSocket } from './websocket.ts';
 
 export interface ConnectionHandlers {
   /** Builds `hello` at each connect (system info may have changed). */
@@ -194,11 +195,11 @@ export class Connection {
     let lastHeard = performance.now();
     let code = 0;
     let reason = '';
+    let refusing = false;
     const ws = new WebSocket(url, {
       headers: { authorization: `Bearer ${this.#token}` },
       handshakeTimeout: this.#config.helloTimeoutMs,
       maxPayload: Limits.frameBytes,
-      perMessageDeflate: false,
     });
     this.#ws = ws;
     this.#ready = false;
@@ -257,9 +258,21 @@ export class Connection {
         );
         return;
       }
-      const decoded = decodeCollectorFrame(data as Buffer);
+      if (refusing) return; // the socket is closing over an invalid frame
+      const decoded = quickDecodeCollectorFrame(data);
       if (!decoded.ok) {
-        protocolError(decoded.error.code, decoded.error.message, CloseCodes.INVALID_FRAME);
+        if (decoded.error.code !== 'INVALID_FRAME') {
+          protocolError(decoded.error.code, decoded.error.message, CloseCodes.INVALID_FRAME);
+          return;
+        }
+        // A schema failure: the full validator (loaded now, rarely needed) names the field.
+        refusing = true;
+        void explainCollectorFrame(data)
+          .then(
+            (error) => error ?? decoded.error,
+            () => decoded.error,
+          )
+          .then((error) => protocolError(error.code, error.message, CloseCodes.INVALID_FRAME));
         return;
       }
       const frame = decoded.frame;
@@ -281,12 +294,10 @@ export class Connection {
       }
       this.#dispatch(frame, url);
     });
-    ws.on('unexpected-response', (_req, res) => {
+    ws.on('unexpected-response', (statusCode) => {
       // The collector answers a bad token with HTTP 401 instead of upgrading.
-      code = res.statusCode === 401 ? CloseCodes.UNAUTHORIZED : 0;
-      reason = `HTTP ${res.statusCode} on upgrade`;
-      res.resume();
-      ws.terminate();
+      code = statusCode === 401 ? CloseCodes.UNAUTHORIZED : 0;
+      reason = `HTTP ${statusCode} on upgrade`;
     });
     ws.on('error', (err) => {
       reason ||= err.message;
