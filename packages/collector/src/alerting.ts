@@ -74,9 +74,17 @@ export function buildAlerting(options: {
   syncConfigRecipients(db, config.notify.recipients);
   const outbox = new Outbox({ db, channels, pollIntervalMs: config.notify.pollInterval, logger: log });
 
+  // Snapshots arrive thousands of times a second: look hosts up here, not in the database.
+  const refs = new Map<string, HostRef>();
   const hosts = (id: string) => {
-    const host = store.hosts.get(Number(id));
-    return host ? hostRef(host) : undefined;
+    let ref = refs.get(id);
+    if (!ref) {
+      const host = store.hosts.get(Number(id));
+      if (!host) return undefined;
+      ref = hostRef(host);
+      refs.set(id, ref);
+    }
+    return ref;
   };
   const render = () => {
     const url = options.consoleUrl();
@@ -104,22 +112,24 @@ export function buildAlerting(options: {
   const refreshRules = () => monitor.setRules(allRules(), hostMap());
 
   const unsubscribe = [
-    events.on('host.online', (e) =>
-      monitor.hostConnected(
-        hostRef({ id: e.hostId, name: e.name, labels: store.hosts.get(e.hostId)?.labels ?? {} }),
-        e.intervalMs,
-        e.agentVersion,
-        e.previousAgentVersion ?? undefined,
-      ),
+    events.on('host.online', (e) => {
+      refs.delete(String(e.hostId));
+      const ref = hosts(String(e.hostId));
+      if (ref) monitor.hostConnected(ref, e.intervalMs, e.agentVersion, e.previousAgentVersion ?? undefined);
+    }),
+    events.on('host.labels', (e) =>
+      refs.set(String(e.hostId), hostRef({ id: e.hostId, name: e.name, labels: e.labels })),
     ),
     events.on('host.offline', (e) => {
       if (e.reason !== 'deleted') monitor.hostDisconnected(String(e.hostId));
     }),
-    events.on('host.removed', (e) => monitor.hostRemoved({ id: String(e.hostId), name: e.name, labels: {} })),
+    events.on('host.removed', (e) => {
+      refs.delete(String(e.hostId));
+      monitor.hostRemoved({ id: String(e.hostId), name: e.name, labels: {} });
+    }),
     events.on('snapshot.stored', (e) => {
       const ref = hosts(String(e.hostId));
       if (!ref) return;
-      monitor.seen(ref.id);
       monitor.snapshot(ref, e.snapshot);
     }),
   ];

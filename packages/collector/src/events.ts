@@ -33,6 +33,8 @@ export interface CollectorEvents {
   'snapshot.stored': { hostId: number; name: string; snapshot: Snapshot };
   'host.added': { hostId: number; name: string; labels: Record<string, string>; at: number };
   'host.removed': { hostId: number; name: string; at: number };
+  /** A host's labels were replaced (selectors and silences match on them). */
+  'host.labels': { hostId: number; name: string; labels: Record<string, string>; at: number };
   /** A job frame from an agent, for the jobs dispatcher. */
   'job.frame': { hostId: number; name: string; frame: JobOutputFrame | JobEndFrame | JobRejectedFrame };
 }

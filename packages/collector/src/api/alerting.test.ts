@@ -183,6 +183,22 @@ describe('incidents', () => {
 });
 
 describe('silences and maintenance', () => {
+  it('a label silence follows a label edited after the host was first seen', async () => {
+    const host = t.addHost('relabel-1').id;
+    openProblem(t.app, host, { name: 'before' }); // the monitor now knows the host, without labels
+    expect((await call('PATCH', `/hosts/${host}`, operator, { labels: { team: 'night' } })).statusCode).toBe(
+      200,
+    );
+    const silence = await call('POST', '/silences', operator, { label: 'team=night', duration: '1h' });
+    expect(silence.statusCode).toBe(201);
+    const incident = openProblem(t.app, host, { name: 'after' });
+    expect(t.app.pantau.alerting.monitor.incidents.get(incident.id)).toMatchObject({
+      notified: 0,
+      suppressed: 1,
+    });
+    await call('DELETE', `/silences/${silence.json().id}`, operator);
+  });
+
   it('a silence holds notifications back, the timeline and the silence show it, and ending it lets them through', async () => {
     const host = t.addHost('sil-1', { env: 'prod' }).id;
     const created = await call('POST', '/silences', operator, {

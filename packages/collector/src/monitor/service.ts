@@ -7,7 +7,7 @@ import { IncidentManager, type Notice } from './incidents.ts';
 import { HostLiveness } from './liveness.ts';
 import type { NotifyPolicy } from './policy.ts';
 import type { ThresholdRule } from './rules.ts';
-import type { HostRef, Signal } from './signals.ts';
+import type { HostRef } from './signals.ts';
 import { Silences } from './silences.ts';
 import { Thresholds } from './thresholds.ts';
 
@@ -109,26 +109,22 @@ export class Monitor {
     this.#liveness.disconnected(hostId, this.#now());
   }
 
-  /** Any frame from a host; cheap, called on the ingest path. */
-  seen(hostId: string): void {
-    const now = this.#now();
-    const signals = this.#liveness.seen(hostId, now);
-    if (signals.length > 0) this.#guard(() => this.incidents.apply(signals, now));
-  }
-
   /**
-   * A stored snapshot. Replayed backlog (older than a few intervals) proves the host alive but
-   * does not feed thresholds or checks: those describe the past, and the outage covered it.
+   * A stored snapshot, on the ingest path. Every snapshot proves the host alive; replayed backlog
+   * (older than a few intervals) does not feed thresholds or checks: those describe the past,
+   * and the outage covered it.
    */
   snapshot(host: HostRef, snapshot: Snapshot): void {
     const now = this.#now();
+    const signals = this.#liveness.seen(host.id, now);
     const interval = this.#intervals.get(host.id) ?? 5_000;
-    if (now - snapshot.ts > 3 * interval + 5_000) return;
-    const signals: Signal[] = [
-      ...(snapshot.checks ? this.#checks.observe(host, snapshot.checks, now) : []),
-      ...this.#thresholds.observe(host, snapshot, now),
-      ...this.#changes.observe(host, snapshot, now),
-    ];
+    if (now - snapshot.ts <= 3 * interval + 5_000) {
+      if (snapshot.checks) signals.push(...this.#checks.observe(host, snapshot.checks, now));
+      signals.push(
+        ...this.#thresholds.observe(host, snapshot, now),
+        ...this.#changes.observe(host, snapshot, now),
+      );
+    }
     if (signals.length > 0) this.#guard(() => this.incidents.apply(signals, now));
   }
 

@@ -177,6 +177,12 @@ export async function hostRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
     async (req) => {
       const host = mustGet(req.params.id);
       store.hosts.setLabels(host.id, req.body.labels);
+      events.emit('host.labels', {
+        hostId: host.id,
+        name: host.name,
+        labels: req.body.labels,
+        at: Date.now(),
+      });
       store.audit.record(req.principal!.actor, 'host.labels', `host:${host.id}`, { labels: req.body.labels });
       return detail(mustGet(host.id));
     },
