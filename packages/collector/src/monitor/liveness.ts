@@ -153,34 +153,26 @@ export class HostLiveness {
   }
 
   #down(state: HostState, since: number, why: string): Signal {
-    state.down = true;
-    return {
-      type: 'problem',
-      key: `host:${state.host.id}`,
-      kind: 'host_down',
-      hostId: state.host.id,
-      ruleId: 'host-down',
-      firing: true,
-      severity: 'critical',
-      title: `${state.host.name} is down`,
-      detail: `${state.host.name} is unreachable: ${why}.`,
-      at: since,
-    };
+    return this.#set(state, true, since, `${state.host.name} is unreachable: ${why}.`);
   }
 
   #up(state: HostState, now: number): Signal {
-    state.down = false;
+    return this.#set(state, false, now, `${state.host.name} is reachable again.`);
+  }
+
+  #set(state: HostState, down: boolean, at: number, detail: string): Signal {
+    state.down = down;
     return {
       type: 'problem',
       key: `host:${state.host.id}`,
       kind: 'host_down',
       hostId: state.host.id,
       ruleId: 'host-down',
-      firing: false,
+      firing: down,
       severity: 'critical',
-      title: `${state.host.name} is up`,
-      detail: `${state.host.name} is reachable again.`,
-      at: now,
+      title: `${state.host.name} is ${down ? 'down' : 'up'}`,
+      detail,
+      at,
     };
   }
 }
