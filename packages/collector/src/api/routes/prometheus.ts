@@ -25,6 +25,10 @@ class Exposition {
     this.#lines.push(`${name}${l} ${Number.isFinite(value) ? value : 0}`);
     return this;
   }
+  /** A family with one unlabelled sample. */
+  single(name: string, type: 'counter' | 'gauge', help: string, value: number): this {
+    return this.family(name, type, help).sample(name, value);
+  }
   text(): string {
     return `${this.#lines.join('\n')}\n`;
   }
@@ -58,52 +62,51 @@ export async function prometheusRoutes(app: TypedApp, ctx: ApiContext): Promise<
     async (_req, reply) => {
       const s = gateway.stats;
       const e = new Exposition();
-      e.family('pantau_agents_connected', 'gauge', 'agents with a live, welcomed connection').sample(
+      e.single(
         'pantau_agents_connected',
+        'gauge',
+        'agents with a live, welcomed connection',
         gateway.connected,
       );
-      e.family('pantau_frames_received_total', 'counter', 'frames received from agents').sample(
-        'pantau_frames_received_total',
-        s.framesReceived,
-      );
-      e.family(
+      e.single('pantau_frames_received_total', 'counter', 'frames received from agents', s.framesReceived);
+      e.single(
         'pantau_frames_rejected_total',
         'counter',
         'agent frames refused (invalid, out of order, over the rate)',
-      ).sample('pantau_frames_rejected_total', s.framesRejected);
-      e.family('pantau_snapshots_stored_total', 'counter', 'snapshots committed').sample(
-        'pantau_snapshots_stored_total',
-        s.snapshotsStored,
+        s.framesRejected,
       );
-      e.family(
+      e.single('pantau_snapshots_stored_total', 'counter', 'snapshots committed', s.snapshotsStored);
+      e.single(
         'pantau_snapshots_duplicate_total',
         'counter',
         'replayed snapshots already stored (acked, not stored)',
-      ).sample('pantau_snapshots_duplicate_total', s.snapshotsDuplicate);
-      e.family(
+        s.snapshotsDuplicate,
+      );
+      e.single(
         'pantau_agent_auth_failures_total',
         'counter',
         'agent upgrades refused for a bad or missing token',
-      ).sample('pantau_agent_auth_failures_total', s.authFailures);
-      e.family('pantau_ingest_flushes_total', 'counter', 'ingest transactions committed').sample(
-        'pantau_ingest_flushes_total',
-        s.flushes,
+        s.authFailures,
       );
-      e.family(
+      e.single('pantau_ingest_flushes_total', 'counter', 'ingest transactions committed', s.flushes);
+      e.single(
         'pantau_ingest_flush_errors_total',
         'counter',
         'ingest transactions that failed and were retried',
-      ).sample('pantau_ingest_flush_errors_total', s.flushErrors);
-      e.family(
+        s.flushErrors,
+      );
+      e.single(
         'pantau_ingest_flush_seconds_total',
         'counter',
         'time spent committing ingest transactions',
-      ).sample('pantau_ingest_flush_seconds_total', s.flushSeconds);
-      e.family(
+        s.flushSeconds,
+      );
+      e.single(
         'pantau_ingest_queue_snapshots',
         'gauge',
         'snapshots received and waiting for the next commit',
-      ).sample('pantau_ingest_queue_snapshots', gateway.ingestQueue.depth);
+        gateway.ingestQueue.depth,
+      );
       e.family(
         'pantau_ingest_latency_seconds',
         'histogram',
@@ -117,21 +120,21 @@ export async function prometheusRoutes(app: TypedApp, ctx: ApiContext): Promise<
       e.sample('pantau_ingest_latency_seconds_bucket', s.latencyCount, { le: '+Inf' });
       e.sample('pantau_ingest_latency_seconds_sum', s.latencySum);
       e.sample('pantau_ingest_latency_seconds_count', s.latencyCount);
-      e.family('pantau_db_size_bytes', 'gauge', 'database file plus write-ahead log').sample(
-        'pantau_db_size_bytes',
-        dbBytes(store.db),
-      );
+      e.single('pantau_db_size_bytes', 'gauge', 'database file plus write-ahead log', dbBytes(store.db));
 
       const { outbox, monitor } = ctx.alerting;
-      e.family('pantau_notify_outbox_depth', 'gauge', 'notifications waiting to be delivered').sample(
+      e.single(
         'pantau_notify_outbox_depth',
+        'gauge',
+        'notifications waiting to be delivered',
         outbox.depth(),
       );
-      e.family(
+      e.single(
         'pantau_notify_outbox_oldest_age_seconds',
         'gauge',
         'age of the oldest notification waiting to be delivered (0 when none wait)',
-      ).sample('pantau_notify_outbox_oldest_age_seconds', outbox.oldestAgeMs() / 1000);
+        outbox.oldestAgeMs() / 1000,
+      );
       const open: Record<Severity, number> = { critical: 0, warning: 0, info: 0 };
       for (const incident of monitor.incidents.unresolved()) open[incident.severity] += 1;
       e.family('pantau_incidents_open', 'gauge', 'incidents not yet resolved (open or acknowledged)');
