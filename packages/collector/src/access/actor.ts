@@ -1,0 +1,36 @@
+import { PantauError } from '@pantau/shared';
+import { can, type Permission, type Role, roleFor, type Surface } from './roles.ts';
+
+/**
+ * Who does something, as every command sees it. Surfaces build one from their own credentials
+ * (an API token, a Telegram user id, a web session, the CLI at the collector's machine).
+ */
+export interface Actor {
+  /** The user behind it; null for the config's admin token, the CLI and the collector itself. */
+  readonly userId: number | null;
+  /** For the audit log: `user:<id>`, `token:<id>`, `config`, `cli`, `collector`. */
+  readonly id: string;
+  /** For messages: the user's name, or the token's. */
+  readonly name: string;
+  readonly role: Role;
+  readonly surface: Surface;
+}
+
+/** The collector acting on its own (reconcile, expiry, retention). */
+export const SYSTEM_ACTOR: Actor = Object.freeze({
+  userId: null,
+  id: 'collector',
+  name: 'collector',
+  role: 'admin',
+  surface: 'system',
+});
+
+/** Throws FORBIDDEN naming the permission and the role that holds it. */
+export function demand(actor: Actor, permission: Permission): void {
+  if (!can(actor, permission)) {
+    throw new PantauError(
+      'FORBIDDEN',
+      `${permission} needs the ${roleFor(permission)} role; ${actor.name} has ${actor.role}`,
+    );
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Roles and the one permission table. Every surface (REST, Telegram, web console, CLI) asks
+ * `can(principal, permission)` and nothing else; no other file compares roles.
+ */
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Where a request came from, for the audit log. */
+export const SURFACES = ['api', 'telegram', 'web', 'cli', 'system'] as const;
+export type Surface = (typeof SURFACES)[number];
+
+/** The least role that holds each permission. Roles are cumulative: admin ⊇ operator ⊇ viewer. */
+export const PERMISSIONS = {
+  /** Hosts, metrics, processes, ports, checks, containers. */
+  'hosts.read': 'viewer',
+  'incidents.read': 'viewer',
+  'activities.read': 'viewer',
+  'jobs.read': 'viewer',
+  'incidents.ack': 'operator',
+  'silences.manage': 'operator',
+  'maintenance.manage': 'operator',
+  /** Start a job of a non-dangerous activity; cancel one's own jobs. */
+  'job.run': 'operator',
+  'job.run.dangerous': 'admin',
+  /** Approve another admin's dangerous job in four-eyes mode. */
+  'job.approve': 'admin',
+  /** Cancel anybody's job. */
+  'job.cancel.any': 'admin',
+  'hosts.manage': 'admin',
+  'activities.manage': 'admin',
+  'users.manage': 'admin',
+  'tokens.manage': 'admin',
+  'rules.manage': 'admin',
+  'recipients.manage': 'admin',
+  'notifications.read': 'admin',
+  'audit.read': 'admin',
+} as const satisfies Record<string, Role>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+/** Anything that carries a role: a principal, an actor, a user. */
+export interface HasRole {
+  readonly role: Role;
+}
+
+export function roleAtLeast(have: Role, need: Role): boolean {
+  return ROLES.indexOf(have) >= ROLES.indexOf(need);
+}
+
+/** The only question a surface asks. */
+export function can(who: HasRole, permission: Permission): boolean {
+  return roleAtLeast(who.role, PERMISSIONS[permission]);
+}
+
+/** The least role that holds a permission (for error messages and docs). */
+export function roleFor(permission: Permission): Role {
+  return PERMISSIONS[permission];
+}
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
