@@ -107,7 +107,7 @@ export async function incidentRoutes(app: TypedApp, ctx: ApiContext): Promise<vo
   app.get(
     '/incidents',
     {
-      config: { role: 'viewer' },
+      config: { permission: 'incidents.read' },
       schema: {
         tags,
         summary: 'List incidents, newest first',
@@ -141,7 +141,7 @@ export async function incidentRoutes(app: TypedApp, ctx: ApiContext): Promise<vo
   app.get(
     '/incidents/:id',
     {
-      config: { role: 'viewer' },
+      config: { permission: 'incidents.read' },
       schema: {
         tags,
         summary: 'One incident with its timeline',
@@ -155,7 +155,7 @@ export async function incidentRoutes(app: TypedApp, ctx: ApiContext): Promise<vo
   app.post(
     '/incidents/:id/ack',
     {
-      config: { role: 'operator' },
+      config: { permission: 'incidents.ack' },
       schema: {
         tags,
         summary: 'Acknowledge: reminders stop. Acknowledging twice is harmless; a resolved incident is a 409',
@@ -177,7 +177,7 @@ export async function incidentRoutes(app: TypedApp, ctx: ApiContext): Promise<vo
   app.post(
     '/incidents/:id/resolve',
     {
-      config: { role: 'operator' },
+      config: { permission: 'incidents.ack' },
       schema: {
         tags,
         summary:

@@ -87,7 +87,7 @@ export async function recipientRoutes(app: TypedApp, ctx: ApiContext): Promise<v
   app.get(
     '/recipients',
     {
-      config: { role: 'admin' },
+      config: { permission: 'recipients.manage' },
       schema: {
         tags,
         summary: 'Everyone who can get notifications, on every channel',
@@ -100,7 +100,7 @@ export async function recipientRoutes(app: TypedApp, ctx: ApiContext): Promise<v
   app.post(
     '/recipients',
     {
-      config: { role: 'admin' },
+      config: { permission: 'recipients.manage' },
       schema: {
         tags,
         summary: 'Add a recipient (approved unless told otherwise)',
@@ -147,7 +147,7 @@ export async function recipientRoutes(app: TypedApp, ctx: ApiContext): Promise<v
   app.patch(
     '/recipients/:id',
     {
-      config: { role: 'admin' },
+      config: { permission: 'recipients.manage' },
       schema: {
         tags,
         summary: 'Rename, enable or disable, approve or withdraw approval',
@@ -175,7 +175,7 @@ export async function recipientRoutes(app: TypedApp, ctx: ApiContext): Promise<v
   app.delete(
     '/recipients/:id',
     {
-      config: { role: 'admin' },
+      config: { permission: 'recipients.manage' },
       schema: {
         tags,
         summary: 'Remove a recipient; messages already queued for it are still delivered',
@@ -197,7 +197,7 @@ export async function recipientRoutes(app: TypedApp, ctx: ApiContext): Promise<v
   app.post(
     '/recipients/:id/test',
     {
-      config: { role: 'admin' },
+      config: { permission: 'recipients.manage' },
       schema: {
         tags,
         summary: 'Queue a test message to this one recipient (even if disabled or not yet approved)',

@@ -123,7 +123,7 @@ export async function ruleRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
   app.get(
     '/rules',
     {
-      config: { role: 'viewer' },
+      config: { permission: 'rules.read' },
       schema: {
         tags,
         summary: 'Built-in, config and API rules with their effective notification policy',
@@ -142,7 +142,7 @@ export async function ruleRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
   app.put(
     '/rules/:id',
     {
-      config: { role: 'admin' },
+      config: { permission: 'rules.manage' },
       schema: {
         tags,
         summary: 'Create or replace a threshold rule (built-in and config rules are read-only)',
@@ -174,7 +174,7 @@ export async function ruleRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
   app.delete(
     '/rules/:id',
     {
-      config: { role: 'admin' },
+      config: { permission: 'rules.manage' },
       schema: {
         tags,
         summary: 'Delete a threshold rule added through the API; its open incidents resolve',

@@ -145,7 +145,7 @@ export async function silenceRoutes(app: TypedApp, ctx: ApiContext): Promise<voi
   app.get(
     '/silences',
     {
-      config: { role: 'viewer' },
+      config: { permission: 'incidents.read' },
       schema: {
         tags,
         summary:
@@ -165,7 +165,7 @@ export async function silenceRoutes(app: TypedApp, ctx: ApiContext): Promise<voi
   app.post(
     '/silences',
     {
-      config: { role: 'operator' },
+      config: { permission: 'silences.manage' },
       schema: {
         tags,
         summary: 'Silence notifications from now for a duration or until a time (detection goes on)',
@@ -201,7 +201,7 @@ export async function silenceRoutes(app: TypedApp, ctx: ApiContext): Promise<voi
   app.post(
     '/maintenance',
     {
-      config: { role: 'operator' },
+      config: { permission: 'maintenance.manage' },
       schema: {
         tags,
         summary: 'Schedule a maintenance window: notifications are held back from startsAt to endsAt',
@@ -234,7 +234,7 @@ export async function silenceRoutes(app: TypedApp, ctx: ApiContext): Promise<voi
   app.delete(
     '/silences/:id',
     {
-      config: { role: 'operator' },
+      config: { permission: 'silences.manage' },
       schema: {
         tags,
         summary: 'End a silence or maintenance window now (a scheduled one is cancelled)',
