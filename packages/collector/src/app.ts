@@ -4,7 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { type Access, buildAccess } from './access/index.ts';
-import { type Alerting, buildAlerting } from './alerting.ts';
+import { type Alerting, buildAlerting, type MonitorCommands } from './alerting.ts';
 import type { ApiContext } from './api/context.ts';
 import { installErrorHandling } from './api/errors.ts';
 import { API_PREFIX, apiPlugin } from './api/plugin.ts';
@@ -25,6 +25,8 @@ export interface Pantau {
   access: Access;
   /** Host lifecycle: add, rotate or revoke the agent token, labels, remove. */
   fleet: Fleet;
+  /** Incident acknowledge and resolve, silences and maintenance, threshold rules. */
+  monitor: MonitorCommands;
   /** Detection, incidents and the notification outbox. */
   alerting: Alerting;
   publicUrl(): string;
@@ -89,7 +91,17 @@ export async function buildApp(
     rejectCooldown: config.access.rejectCooldown,
   });
   const fleet = buildFleet({ store, gateway, events });
-  const pantau: Pantau = { config, store, gateway, events, access, fleet, alerting, publicUrl };
+  const pantau: Pantau = {
+    config,
+    store,
+    gateway,
+    events,
+    access,
+    fleet,
+    monitor: alerting.commands,
+    alerting,
+    publicUrl,
+  };
   app.decorate('pantau', pantau);
 
   await app.register(swagger, {

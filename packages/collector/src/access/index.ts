@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { EventBus } from '../events.ts';
+import { ContactPoints } from '../notify/contacts.ts';
 import type { AuditLog } from '../store/audit.ts';
 import { TokenAuthenticator } from './authenticate.ts';
 import { TokenRepo } from './token-repo.ts';
@@ -35,6 +36,7 @@ export function buildAccess(o: AccessOptions): Access {
     users: new Users({
       db: o.db,
       users: repos.users,
+      contacts: new ContactPoints(o.db),
       audit: o.audit,
       events: o.events,
       rejectCooldown: o.rejectCooldown,

@@ -1,6 +1,7 @@
 import { formatDuration, PantauError } from '@pantau/shared';
 import type { Database } from 'better-sqlite3';
 import type { EventBus, UserChange } from '../events.ts';
+import type { ContactPoints } from '../notify/contacts.ts';
 import type { AuditLog } from '../store/audit.ts';
 import { type Actor, demand } from './actor.ts';
 import { checkPassword, decoyHash, hashPassword, verifyPassword } from './passwords.ts';
@@ -10,6 +11,8 @@ import type { User, UserFilter, UserRepo } from './user-repo.ts';
 export interface UsersDeps {
   db: Database;
   users: UserRepo;
+  /** Where a user's alerts go: kept in step with their Telegram identity and e-mail. */
+  contacts: ContactPoints;
   audit: AuditLog;
   events: EventBus;
   /** How long a rejected applicant must wait before applying again, ms. */
@@ -114,6 +117,7 @@ export class Users {
         now,
       });
       if (hash) this.#d.users.setPassword(created.id, hash, now);
+      this.#d.contacts.setEmail(created.id, name, email, now);
       this.#d.audit.record(actor, 'user.create', `user:${created.id}`, {
         name,
         role,
@@ -163,6 +167,8 @@ export class Users {
             approvedBy: null,
             now,
           });
+          this.#d.contacts.setTelegram(created.id, name, chatId, now);
+          this.#d.contacts.setEmail(created.id, name, email, now);
           this.#d.audit.record(applicant, 'user.register', `user:${created.id}`, { name, email });
           return created;
         }
@@ -185,6 +191,8 @@ export class Users {
         }
         if (name !== known.name) this.#freeName(name);
         this.#d.users.reapply(known.id, name, email, chatId, now);
+        this.#d.contacts.setTelegram(known.id, name, chatId, now);
+        this.#d.contacts.setEmail(known.id, name, email, now);
         this.#d.audit.record(applicant, 'user.register', `user:${known.id}`, { name, email, again: true });
         return this.#d.users.get(known.id)!;
       })();
@@ -244,7 +252,9 @@ export class Users {
 
   setEmail(actor: Actor, id: number, email: string | null): User {
     return this.#change(actor, id, 'email', 'user.email', (user, now) => {
-      this.#d.users.setEmail(user.id, checkEmail(email), now);
+      const checked = checkEmail(email);
+      this.#d.users.setEmail(user.id, checked, now);
+      this.#d.contacts.setEmail(user.id, user.name, checked, now);
       return {};
     });
   }

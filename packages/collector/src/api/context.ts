@@ -7,7 +7,7 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { Access } from '../access/index.ts';
-import type { Alerting } from '../alerting.ts';
+import type { Alerting, MonitorCommands } from '../alerting.ts';
 import type { CollectorConfig } from '../config/index.ts';
 import type { EventBus } from '../events.ts';
 import type { Fleet } from '../fleet/index.ts';
@@ -24,6 +24,8 @@ export interface ApiContext {
   access: Access;
   /** Host lifecycle commands. */
   fleet: Fleet;
+  /** Incident, silence and rule commands. */
+  monitor: MonitorCommands;
   /** Detection, incidents, silences, rules and the notification outbox. */
   alerting: Alerting;
   /** Base URL people and agents use, e.g. http://pantau.example.com:8080 (no trailing slash). */

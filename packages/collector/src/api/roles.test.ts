@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fullSnapshot } from '../../../../test/fixtures/samples.ts';
 import { openProblem } from '../../../../test/support/incidents.ts';
 import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts';
+import { SYSTEM_ACTOR } from '../access/actor.ts';
 import type { Role } from '../access/roles.ts';
 import type { UserStatus } from '../access/user-repo.ts';
 import { upsertRecipient } from '../notify/recipients.ts';
@@ -60,7 +61,7 @@ const silence = () =>
   ).id;
 const rule = () => {
   const id = `rule-${++n}`;
-  t.app.pantau.alerting.saveRule({ id, metric: 'cpu', above: 99 }, 'test');
+  t.app.pantau.monitor.rules.save(SYSTEM_ACTOR, { id, metric: 'cpu', above: 99 });
   return id;
 };
 // Webhook recipients on a closed local port: test messages are queued, their delivery fails quietly.

@@ -50,10 +50,10 @@ describe('migrations', () => {
     const order: number[] = [];
     const later = [
       {
-        id: 101,
+        id: 150,
         name: 'outbox',
         up: (d: typeof db) => {
-          order.push(101);
+          order.push(150);
           d.exec('CREATE TABLE outbox (id INTEGER PRIMARY KEY)');
         },
       },
@@ -67,9 +67,9 @@ describe('migrations', () => {
       },
     ];
     const result = migrate(db, [...migrations, ...later]);
-    expect(result.applied.map((m) => m.id)).toEqual([90, 101]);
-    expect(order).toEqual([90, 101]);
-    expect(result.current).toBe(Math.max(LATEST, 101));
+    expect(result.applied.map((m) => m.id)).toEqual([90, 150]);
+    expect(order).toEqual([90, 150]);
+    expect(result.current).toBe(Math.max(LATEST, 150));
     expect(db.prepare('SELECT name, notes FROM hosts').get()).toEqual({ name: 'web-1', notes: null });
     expect(db.prepare('SELECT count(*) FROM metrics_raw').pluck().get()).toBe(1);
     expect(migrate(db, [...migrations, ...later]).applied).toEqual([]);

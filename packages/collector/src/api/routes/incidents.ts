@@ -1,6 +1,6 @@
-import { PantauError } from '@pantau/shared';
 import Type from 'typebox';
 import type { Incident } from '../../monitor/incidents.ts';
+import { actorOf } from '../actor.ts';
 import type { ApiContext, TypedApp } from '../context.ts';
 import { IdParams, Nullable, withErrors } from '../schemas.ts';
 
@@ -72,6 +72,7 @@ const ListQuery = Type.Object(
 export async function incidentRoutes(app: TypedApp, ctx: ApiContext): Promise<void> {
   const { store, alerting } = ctx;
   const incidents = alerting.monitor.incidents;
+  const commands = alerting.commands.incidents;
   const tags = ['incidents'];
 
   const view = (i: Incident, names: Map<string, string | null> = new Map()) => {
@@ -97,11 +98,6 @@ export async function incidentRoutes(app: TypedApp, ctx: ApiContext): Promise<vo
       suppressed: i.suppressed,
       nextNotifyAt: i.nextNotifyAt,
     };
-  };
-  const mustGet = (id: number) => {
-    const incident = incidents.get(id);
-    if (!incident) throw new PantauError('NOT_FOUND', `no incident with id ${id}`);
-    return incident;
   };
 
   app.get(
@@ -149,7 +145,10 @@ export async function incidentRoutes(app: TypedApp, ctx: ApiContext): Promise<vo
         response: withErrors({ 200: IncidentDetail }),
       },
     },
-    async (req) => ({ ...view(mustGet(req.params.id)), events: incidents.events(req.params.id) }),
+    async (req) => ({
+      ...view(commands.get(actorOf(req), req.params.id)),
+      events: incidents.events(req.params.id),
+    }),
   );
 
   app.post(
@@ -163,15 +162,7 @@ export async function incidentRoutes(app: TypedApp, ctx: ApiContext): Promise<vo
         response: withErrors({ 200: IncidentItem }),
       },
     },
-    async (req) => {
-      const before = mustGet(req.params.id);
-      const actor = req.principal!.actor;
-      const incident = incidents.acknowledge(before.id, actor, Date.now());
-      if (before.status !== incident.status) {
-        store.audit.record(actor, 'incident.ack', `incident:${incident.id}`);
-      }
-      return view(incident);
-    },
+    async (req) => view(commands.acknowledge(actorOf(req), req.params.id)),
   );
 
   app.post(
@@ -186,11 +177,6 @@ export async function incidentRoutes(app: TypedApp, ctx: ApiContext): Promise<vo
         response: withErrors({ 200: IncidentItem }),
       },
     },
-    async (req) => {
-      const actor = req.principal!.actor;
-      const incident = incidents.resolve(mustGet(req.params.id).id, actor, Date.now());
-      store.audit.record(actor, 'incident.resolve', `incident:${incident.id}`);
-      return view(incident);
-    },
+    async (req) => view(commands.resolve(actorOf(req), req.params.id)),
   );
 }
