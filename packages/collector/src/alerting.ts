@@ -37,7 +37,7 @@ export interface Alerting {
 }
 
 export function hostRef(host: Pick<Host, 'id' | 'name' | 'labels'>): HostRef {
-  return { id: String(host.id), name: host.name, labels: host.labels };
+  return { id: host.id, name: host.name, labels: host.labels };
 }
 
 /**
@@ -63,11 +63,11 @@ export function buildAlerting(options: {
   const outbox = new Outbox({ db, channels, pollIntervalMs: config.notify.pollInterval, logger: log });
 
   // Snapshots arrive thousands of times a second: look hosts up here, not in the database.
-  const refs = new Map<string, HostRef>();
-  const hosts = (id: string) => {
+  const refs = new Map<number, HostRef>();
+  const hosts = (id: number) => {
     let ref = refs.get(id);
     if (!ref) {
-      const host = store.hosts.get(Number(id));
+      const host = store.hosts.get(id);
       if (!host) return undefined;
       ref = hostRef(host);
       refs.set(id, ref);
@@ -92,7 +92,7 @@ export function buildAlerting(options: {
 
   const ruleStore = new RuleStore(db);
   const rules = new RuleCatalog(config.monitor, ruleStore, (id) => monitor.policy(id));
-  const hostMap = () => new Map(store.hosts.list(0, 100_000).map((h) => [String(h.id), hostRef(h)]));
+  const hostMap = () => new Map(store.hosts.list(0, 100_000).map((h) => [h.id, hostRef(h)]));
   const refreshRules = () => monitor.setRules(rules.thresholds(), hostMap());
   const commands: MonitorCommands = {
     incidents: new IncidentCommands({ db, incidents: monitor.incidents, audit: store.audit }),
@@ -116,22 +116,22 @@ export function buildAlerting(options: {
 
   const unsubscribe = [
     events.on('host.online', (e) => {
-      refs.delete(String(e.hostId));
-      const ref = hosts(String(e.hostId));
+      refs.delete(e.hostId);
+      const ref = hosts(e.hostId);
       if (ref) monitor.hostConnected(ref, e.intervalMs, e.agentVersion, e.previousAgentVersion ?? undefined);
     }),
     events.on('host.labels', (e) =>
-      refs.set(String(e.hostId), hostRef({ id: e.hostId, name: e.name, labels: e.labels })),
+      refs.set(e.hostId, hostRef({ id: e.hostId, name: e.name, labels: e.labels })),
     ),
     events.on('host.offline', (e) => {
-      if (e.reason !== 'deleted') monitor.hostDisconnected(String(e.hostId));
+      if (e.reason !== 'deleted') monitor.hostDisconnected(e.hostId);
     }),
     events.on('host.removed', (e) => {
-      refs.delete(String(e.hostId));
-      monitor.hostRemoved({ id: String(e.hostId), name: e.name, labels: {} });
+      refs.delete(e.hostId);
+      monitor.hostRemoved({ id: e.hostId, name: e.name, labels: {} });
     }),
     events.on('snapshot.stored', (e) => {
-      const ref = hosts(String(e.hostId));
+      const ref = hosts(e.hostId);
       if (!ref) return;
       monitor.snapshot(ref, e.snapshot);
     }),

@@ -52,7 +52,7 @@ const silence = () =>
   t.app.pantau.alerting.monitor.silences.create(
     {
       kind: 'silence',
-      hostId: String(host()),
+      hostId: host(),
       startsAt: Date.now(),
       endsAt: Date.now() + 60_000,
       createdBy: 'test',

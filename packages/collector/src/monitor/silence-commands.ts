@@ -147,7 +147,7 @@ export class SilenceCommands {
       label = body.label;
     }
     return {
-      hostId: body.hostId === undefined ? undefined : String(body.hostId),
+      hostId: body.hostId,
       label,
       ruleId: body.ruleId,
       incidentId: body.incidentId,

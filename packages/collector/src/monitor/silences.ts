@@ -6,7 +6,7 @@ export type SilenceKind = 'silence' | 'maintenance';
 export interface Silence {
   id: number;
   kind: SilenceKind;
-  hostId: string | null;
+  hostId: number | null;
   labelKey: string | null;
   labelValue: string | null;
   ruleId: string | null;
@@ -22,7 +22,7 @@ export interface Silence {
 
 export interface NewSilence {
   kind: SilenceKind;
-  hostId?: string | undefined;
+  hostId?: number | undefined;
   label?: { key: string; value: string } | undefined;
   ruleId?: string | undefined;
   incidentId?: number | undefined;
@@ -35,7 +35,7 @@ export interface NewSilence {
 interface Row {
   id: number;
   kind: SilenceKind;
-  host_id: string | null;
+  host_id: number | null;
   label_key: string | null;
   label_value: string | null;
   rule_id: string | null;

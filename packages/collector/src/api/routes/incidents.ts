@@ -75,13 +75,13 @@ export async function incidentRoutes(app: TypedApp, ctx: ApiContext): Promise<vo
   const commands = alerting.commands.incidents;
   const tags = ['incidents'];
 
-  const view = (i: Incident, names: Map<string, string | null> = new Map()) => {
-    if (!names.has(i.hostId)) names.set(i.hostId, store.hosts.get(Number(i.hostId))?.name ?? null);
+  const view = (i: Incident, names: Map<number, string | null> = new Map()) => {
+    if (!names.has(i.hostId)) names.set(i.hostId, store.hosts.get(i.hostId)?.name ?? null);
     return {
       id: i.id,
       kind: i.kind,
       ruleId: i.ruleId,
-      hostId: Number(i.hostId),
+      hostId: i.hostId,
       hostName: names.get(i.hostId) ?? null,
       severity: i.severity,
       title: i.title,
@@ -124,9 +124,9 @@ export async function incidentRoutes(app: TypedApp, ctx: ApiContext): Promise<vo
         kind,
         before,
         limit,
-        hostId: hostId === undefined ? undefined : String(hostId),
+        hostId,
       });
-      const names = new Map<string, string | null>();
+      const names = new Map<number, string | null>();
       return {
         items: found.map((i) => view(i, names)),
         next: found.length === limit ? found.at(-1)!.id : null,

@@ -76,7 +76,7 @@ export async function silenceRoutes(app: TypedApp, ctx: ApiContext): Promise<voi
   const view = (s: Silence, now = Date.now()) => ({
     id: s.id,
     kind: s.kind,
-    hostId: s.hostId === null ? null : Number(s.hostId),
+    hostId: s.hostId,
     label: s.labelKey === null ? null : { key: s.labelKey, value: s.labelValue ?? '' },
     ruleId: s.ruleId,
     incidentId: s.incidentId,
