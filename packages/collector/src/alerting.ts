@@ -14,15 +14,17 @@ import { buildChannels } from './notify/channels/build.ts';
 import type { Channels } from './notify/channels/types.ts';
 import { notifyAll } from './notify/fanout.ts';
 import { Outbox } from './notify/outbox.ts';
-import { syncConfigRecipients } from './notify/recipients.ts';
+import { RecipientCommands } from './notify/recipient-commands.ts';
+import { RecipientRepo } from './notify/recipients.ts';
 import type { Host } from './store/hosts.ts';
 import type { Store } from './store/index.ts';
 
-/** Incident, silence and rule commands every surface calls. */
+/** Incident, silence, rule and recipient commands every surface calls. */
 export interface MonitorCommands {
   incidents: IncidentCommands;
   silences: SilenceCommands;
   rules: RuleCommands;
+  recipients: RecipientCommands;
 }
 
 export interface Alerting {
@@ -59,7 +61,8 @@ export function buildAlerting(options: {
     .map((h) => ({ host: hostRef(h), intervalMs: h.intervalMs ?? 5_000 }));
 
   const channels = buildChannels(config);
-  syncConfigRecipients(db, config.notify.recipients);
+  const recipients = new RecipientRepo(db);
+  recipients.syncConfig(config.notify.recipients);
   const outbox = new Outbox({ db, channels, pollIntervalMs: config.notify.pollInterval, logger: log });
 
   // Snapshots arrive thousands of times a second: look hosts up here, not in the database.
@@ -112,6 +115,7 @@ export function buildAlerting(options: {
       audit: store.audit,
       refresh: refreshRules,
     }),
+    recipients: new RecipientCommands({ db, recipients, audit: store.audit, outbox, channels, render }),
   };
 
   const unsubscribe = [

@@ -5,7 +5,7 @@ import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts
 import { SYSTEM_ACTOR } from '../access/actor.ts';
 import type { Role } from '../access/roles.ts';
 import type { UserStatus } from '../access/user-repo.ts';
-import { upsertRecipient } from '../notify/recipients.ts';
+import { RecipientRepo } from '../notify/recipients.ts';
 
 let t: TestApp;
 const tokens = {} as Record<Role, string>;
@@ -66,7 +66,7 @@ const rule = () => {
 };
 // Webhook recipients on a closed local port: test messages are queued, their delivery fails quietly.
 const recipient = () =>
-  upsertRecipient(t.app.pantau.store.db, {
+  new RecipientRepo(t.app.pantau.store.db).upsert({
     name: `r-${++n}`,
     channel: 'webhook',
     address: `http://127.0.0.1:9/hook-${n}`,

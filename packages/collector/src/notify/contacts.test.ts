@@ -12,7 +12,7 @@ import { migration as initial } from '../store/migrations/001-initial.ts';
 import { migration as notify } from '../store/migrations/100-notify.ts';
 import { migration as incidents } from '../store/migrations/200-incidents.ts';
 import { migrations } from '../store/migrations/index.ts';
-import { listApprovedRecipients, listRecipients, upsertRecipient } from './recipients.ts';
+import { RecipientRepo } from './recipients.ts';
 
 let dir: string;
 let db: InstanceType<typeof Database>;
@@ -62,7 +62,9 @@ describe('migration 101: recipients become contact points and sinks', () => {
       // A name taken by another user gets the chat id added.
       { id: 4, name: 'ops (1003)', status: 'active', tg: 1003, by: 'migration' },
     ]);
-    const owners = Object.fromEntries(listRecipients(db).map((r) => [`${r.channel}:${r.address}`, r.userId]));
+    const owners = Object.fromEntries(
+      new RecipientRepo(db).list().map((r) => [`${r.channel}:${r.address}`, r.userId]),
+    );
     expect(owners).toEqual({
       'telegram:1001': 2,
       'telegram:1002': 3,
@@ -73,7 +75,7 @@ describe('migration 101: recipients become contact points and sinks', () => {
       'webhook:https://hooks.example.com/x': null,
     });
     // Bob is pending: his approval moved from the recipient to the user, and nobody else lost alerts.
-    expect(addresses(listApprovedRecipients(db))).toEqual([
+    expect(addresses(new RecipientRepo(db).approved())).toEqual([
       'telegram:1001',
       'telegram:1003',
       'telegram:-100200',
@@ -103,8 +105,12 @@ describe('fanout to users', () => {
     });
     const bob = access.users.registerTelegram({ telegramId: 12, chatId: 12, name: 'bob' });
     const cat = access.users.registerTelegram({ telegramId: 13, chatId: 13, name: 'cat' });
-    upsertRecipient(db, { name: 'hook', channel: 'webhook', address: 'https://hooks.example.com/y' });
-    expect(addresses(listApprovedRecipients(db))).toEqual([
+    new RecipientRepo(db).upsert({
+      name: 'hook',
+      channel: 'webhook',
+      address: 'https://hooks.example.com/y',
+    });
+    expect(addresses(new RecipientRepo(db).approved())).toEqual([
       'email:root@example.com',
       'webhook:https://hooks.example.com/y',
     ]);
@@ -112,7 +118,7 @@ describe('fanout to users', () => {
     access.users.approve(CLI_ACTOR, ann.id, 'viewer');
     access.users.approve(CLI_ACTOR, bob.id, 'operator');
     access.users.reject(CLI_ACTOR, cat.id);
-    expect(addresses(listApprovedRecipients(db))).toEqual([
+    expect(addresses(new RecipientRepo(db).approved())).toEqual([
       'email:root@example.com',
       'telegram:11',
       'email:ann@example.com',
@@ -121,12 +127,12 @@ describe('fanout to users', () => {
     ]);
     access.users.disable(CLI_ACTOR, bob.id);
     access.users.setEmail(CLI_ACTOR, ann.id, null);
-    expect(addresses(listApprovedRecipients(db))).toEqual([
+    expect(addresses(new RecipientRepo(db).approved())).toEqual([
       'email:root@example.com',
       'telegram:11',
       'webhook:https://hooks.example.com/y',
     ]);
     access.users.remove(CLI_ACTOR, ann.id);
-    expect(addresses(listApprovedRecipients(db, ['telegram']))).toEqual([]);
+    expect(addresses(new RecipientRepo(db).approved(['telegram']))).toEqual([]);
   });
 });
