@@ -78,6 +78,16 @@ describe('Telegram registration and approval', () => {
       action: 'user.approve',
       target: `user:${pending.id}`,
     });
+    expect(access.users.byTelegram(42)).toMatchObject({ id: pending.id, status: 'active' });
+    expect(access.users.actorFor(pending.id, 'telegram')).toEqual({
+      userId: pending.id,
+      id: `user:${pending.id}`,
+      name: 'ann',
+      role: 'operator',
+      surface: 'telegram',
+    });
+    access.users.disable(actor, pending.id);
+    expect(access.users.actorFor(pending.id, 'web')).toBeNull();
     const register = store.audit.list(Number.MAX_SAFE_INTEGER, 10).find((e) => e.action === 'user.register');
     expect(register).toMatchObject({ actor: 'telegram:42', surface: 'telegram' });
   });

@@ -3,9 +3,9 @@ import type { Database } from 'better-sqlite3';
 import type { EventBus, UserChange } from '../events.ts';
 import type { ContactPoints } from '../notify/contacts.ts';
 import type { AuditLog } from '../store/audit.ts';
-import { type Actor, demand } from './actor.ts';
+import { type Actor, demand, userActor } from './actor.ts';
 import { checkPassword, decoyHash, hashPassword, verifyPassword } from './passwords.ts';
-import { isRole, type Role } from './roles.ts';
+import { isRole, type Role, type Surface } from './roles.ts';
 import type { User, UserFilter, UserRepo } from './user-repo.ts';
 
 export interface UsersDeps {
@@ -90,6 +90,17 @@ export class Users {
   get(actor: Actor, id: number): User {
     if (actor.userId !== id) demand(actor, 'users.manage');
     return this.#must(id);
+  }
+
+  /** The user behind a Telegram account, whatever their status (the bot answers pending and disabled ones itself). */
+  byTelegram(telegramId: number): User | undefined {
+    return this.#d.users.byTelegram(telegramId);
+  }
+
+  /** The Actor of an active user acting through a surface (bot, console session); null when they may not act. */
+  actorFor(userId: number, surface: Surface): Actor | null {
+    const user = this.#d.users.get(userId);
+    return user?.status === 'active' ? userActor(user, surface) : null;
   }
 
   /** An admin adds somebody directly: active at once, optionally with a password. */

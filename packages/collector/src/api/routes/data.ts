@@ -173,19 +173,7 @@ export async function dataRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
       const host = mustHost(req.params.id);
       const to = req.query.to ?? Date.now();
       const from = req.query.from ?? to - 86_400_000;
-      const rows = store.db
-        .prepare(
-          `SELECT name, ts, ok, latency_ms AS latencyMs, error FROM check_history
-           WHERE host = ? AND ts >= ? AND ts < ? ORDER BY ts LIMIT 10000`,
-        )
-        .all(host.id, from, to) as {
-        name: string;
-        ts: number;
-        ok: number;
-        latencyMs: number;
-        error: string | null;
-      }[];
-      return rows.map((r) => ({ ...r, ok: r.ok === 1 }));
+      return store.history.checkChanges(host.id, from, to);
     },
   );
 }
