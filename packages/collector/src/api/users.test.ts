@@ -144,3 +144,27 @@ describe('users API', () => {
     expect(await lastAudit()).toMatchObject({ actor: `user:${dora.id}`, action: 'user.password' });
   });
 });
+
+describe('audit API', () => {
+  it('filters by actor, surface, action prefix and target', async () => {
+    const { access } = t.app.pantau;
+    const eve = access.users.registerTelegram({ telegramId: 909, chatId: 909, name: 'eve-tg' });
+    await call('POST', `/users/${eve.id}/reject`, admin);
+    const byTarget = (await call('GET', `/audit?target=user:${eve.id}`, admin)).json().items;
+    expect(byTarget.map((e: { action: string }) => e.action)).toEqual(['user.reject', 'user.register']);
+    const telegram = (await call('GET', '/audit?surface=telegram', admin)).json().items;
+    expect(telegram.length).toBeGreaterThan(0);
+    expect(telegram.every((e: { surface: string }) => e.surface === 'telegram')).toBe(true);
+    const users = (await call('GET', '/audit?action=user&actor=config&limit=500', admin)).json().items;
+    expect(users.length).toBeGreaterThan(1);
+    expect(
+      users.every(
+        (e: { action: string; actor: string }) => e.action.startsWith('user.') && e.actor === 'config',
+      ),
+    ).toBe(true);
+    // A prefix matches whole segments only.
+    expect((await call('GET', '/audit?action=use', admin)).json().items).toEqual([]);
+    const bad = await call('GET', '/audit?surface=fax', admin);
+    expect(bad.statusCode).toBe(400);
+  });
+});

@@ -17,6 +17,18 @@ export interface AuditEntry {
 
 type Row = Omit<AuditEntry, 'details'> & { details: string | null };
 
+/** Narrows the log; every field is optional. */
+export interface AuditFilter {
+  /** Continue below this id (keyset pagination, newest first). */
+  before?: number | undefined;
+  limit: number;
+  actor?: string | undefined;
+  surface?: Surface | undefined;
+  /** An action, or a prefix of dotted actions: `user` matches `user.role`, `user.approve`, … */
+  action?: string | undefined;
+  target?: string | undefined;
+}
+
 /** An actor id given as text (older callers): its surface follows from the id. */
 function surfaceOf(actor: string): Surface {
   if (actor === 'cli' || actor === 'start') return 'cli';
@@ -28,7 +40,19 @@ function surfaceOf(actor: string): Surface {
 export class AuditLog {
   readonly #sql: {
     insert: Statement<[number, string, Surface, string, string | null, string | null]>;
-    page: Statement<[number, number], Row>;
+    page: Statement<
+      [
+        {
+          before: number;
+          limit: number;
+          actor: string | null;
+          surface: Surface | null;
+          action: string | null;
+          target: string | null;
+        },
+      ],
+      Row
+    >;
   };
 
   constructor(db: Database) {
@@ -37,7 +61,11 @@ export class AuditLog {
         'INSERT INTO audit_log (at, actor, surface, action, target, details) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       page: db.prepare(
-        'SELECT id, at, actor, surface, action, target, details FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?',
+        `SELECT id, at, actor, surface, action, target, details FROM audit_log
+         WHERE id < @before AND (@actor IS NULL OR actor = @actor) AND (@surface IS NULL OR surface = @surface)
+           AND (@action IS NULL OR action = @action OR substr(action, 1, length(@action) + 1) = @action || '.')
+           AND (@target IS NULL OR target = @target)
+         ORDER BY id DESC LIMIT @limit`,
       ),
     };
   }
@@ -55,8 +83,19 @@ export class AuditLog {
 
   /** Newest first; `before` is the id to continue below (keyset pagination). */
   list(before: number, limit: number): AuditEntry[] {
+    return this.find({ before, limit });
+  }
+
+  find(filter: AuditFilter): AuditEntry[] {
     return this.#sql.page
-      .all(before, limit)
+      .all({
+        before: filter.before ?? Number.MAX_SAFE_INTEGER,
+        limit: filter.limit,
+        actor: filter.actor ?? null,
+        surface: filter.surface ?? null,
+        action: filter.action ?? null,
+        target: filter.target ?? null,
+      })
       .map((r) => ({ ...r, details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null }));
   }
 }

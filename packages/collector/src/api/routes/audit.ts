@@ -10,11 +10,23 @@ export async function auditRoutes(app: TypedApp, ctx: ApiContext): Promise<void>
       config: { permission: 'audit.read' },
       schema: {
         tags: ['audit'],
-        summary: 'Audit log, newest first: who did what, from which surface',
+        summary:
+          'Audit log, newest first: who did what, from which surface; filter by actor, surface, action, target',
         querystring: Type.Object(
           {
             before: Type.Optional(Type.Integer({ minimum: 1, description: 'continue below this id' })),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+            actor: Type.Optional(
+              Type.String({ maxLength: 128, description: 'e.g. user:3, token:7, config, cli' }),
+            ),
+            surface: Type.Optional(Surface),
+            action: Type.Optional(
+              Type.String({
+                maxLength: 128,
+                description: 'an action, or a prefix: `user` matches user.role, …',
+              }),
+            ),
+            target: Type.Optional(Type.String({ maxLength: 128, description: 'e.g. host:4, user:3' })),
           },
           { additionalProperties: false },
         ),
@@ -40,7 +52,7 @@ export async function auditRoutes(app: TypedApp, ctx: ApiContext): Promise<void>
     },
     async (req) => {
       const limit = req.query.limit ?? 100;
-      const items = ctx.store.audit.list(req.query.before ?? Number.MAX_SAFE_INTEGER, limit);
+      const items = ctx.store.audit.find({ ...req.query, limit });
       return { items, next: items.length === limit ? items.at(-1)!.id : null };
     },
   );
