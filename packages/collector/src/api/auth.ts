@@ -3,6 +3,7 @@ import type { Actor } from '../access/actor.ts';
 import type { TokenAuthenticator } from '../access/authenticate.ts';
 import { can, isPermission, type Permission, type Role, roleFor } from '../access/roles.ts';
 import { FailureLimiter } from '../gateway/rate-limit.ts';
+import type { AuditLog } from '../store/audit.ts';
 import { errorBody } from './errors.ts';
 
 /** Who made a request: set by the auth hook before validation and the handler run. */
@@ -32,6 +33,8 @@ declare module 'fastify' {
 interface AuthDeps {
   auth: TokenAuthenticator;
   failuresPerMinute: number;
+  /** Where refused attempts by known callers are recorded; absent in tests of the hook alone. */
+  audit?: AuditLog;
 }
 
 /**
@@ -62,6 +65,8 @@ export function installAuth(
       }
       const { actor, tokenId } = result;
       if (!can(actor, permission)) {
+        // A known caller reaching for more than their role is worth a line in the audit log.
+        deps.audit?.record(actor, 'access.denied', `${req.method} ${req.routeOptions.url}`, { permission });
         return reply
           .code(403)
           .send(

@@ -20,6 +20,7 @@ export const API_PREFIX = '/api/v1';
 export async function apiPlugin(app: TypedApp, ctx: ApiContext): Promise<void> {
   installAuth(app, {
     auth: ctx.access.auth,
+    audit: ctx.store.audit,
     failuresPerMinute: ctx.config.api.authFailuresPerMinute,
   });
   await app.register(healthRoutes, ctx);

@@ -47,6 +47,13 @@ describe('users API', () => {
     const denied = await call('POST', `/users/${ann.id}/disable`, bearer(secret));
     expect(denied.statusCode).toBe(403);
     expect(denied.json().error.message).toBe('users.manage needs the admin role; ann-tg has operator');
+    expect(await lastAudit()).toMatchObject({
+      actor: `user:${ann.id}`,
+      surface: 'api',
+      action: 'access.denied',
+      target: 'POST /api/v1/users/:id/disable',
+      details: { permission: 'users.manage' },
+    });
 
     expect((await call('POST', `/users/${ann.id}/disable`, admin)).json().status).toBe('disabled');
     expect((await call('GET', '/auth/whoami', bearer(secret))).statusCode).toBe(401);
