@@ -6,5 +6,5 @@ import type { Actor } from '../access/actor.ts';
 export function actorOf(req: FastifyRequest): Actor {
   const p = req.principal;
   if (!p) throw new PantauError('UNAUTHORIZED', 'this route needs an authenticated caller');
-  return p.as;
+  return p.caller;
 }

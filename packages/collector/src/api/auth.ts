@@ -17,7 +17,7 @@ export interface Principal {
   /** The user's name, or the token's. */
   name: string;
   /** The Actor commands take (surface `api`). */
-  as: Actor;
+  caller: Actor;
 }
 
 declare module 'fastify' {
@@ -82,7 +82,7 @@ export function installAuth(
         tokenId,
         userId: actor.userId,
         name: actor.name,
-        as: actor,
+        caller: actor,
       };
       return undefined;
     };
