@@ -261,6 +261,21 @@ export class Users {
     });
   }
 
+  /** Role and e-mail at once (the API's PATCH): everything is checked before the first write, and the role goes first, so a refusal changes neither. */
+  update(
+    actor: Actor,
+    id: number,
+    patch: { role?: Role | undefined; email?: string | null | undefined },
+  ): User {
+    demand(actor, 'users.manage');
+    if (patch.role !== undefined) checkRole(patch.role);
+    if (patch.email !== undefined) checkEmail(patch.email);
+    let user = this.#must(id);
+    if (patch.role !== undefined && patch.role !== user.role) user = this.setRole(actor, id, patch.role);
+    if (patch.email !== undefined && patch.email !== user.email) user = this.setEmail(actor, id, patch.email);
+    return user;
+  }
+
   setEmail(actor: Actor, id: number, email: string | null): User {
     return this.#change(actor, id, 'email', 'user.email', (user, now) => {
       const checked = checkEmail(email);
