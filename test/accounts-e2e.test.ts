@@ -50,7 +50,7 @@ describe('accounts against a running collector process', () => {
     expect((await api(c, alice, 'GET', '/auth/whoami')).body).toMatchObject({ name: 'alice', role: 'admin' });
     const list = await api(c, alice, 'GET', '/users');
     const ids = Object.fromEntries(
-      (list.body?.items as { id: number; name: string }[]).map((u) => [u.name, u.id]),
+      ((list.body?.items ?? []) as { id: number; name: string }[]).map((u) => [u.name, u.id]),
     );
 
     // An operator cannot promote themselves; the answer names the permission and its role.
@@ -66,7 +66,7 @@ describe('accounts against a running collector process', () => {
     expect((await api(c, oscar, 'GET', '/hosts')).status).toBe(200);
 
     const audit = await api(c, alice, 'GET', '/audit?limit=20');
-    const rows = (audit.body?.items as { actor: string; surface: string; action: string }[]).map(
+    const rows = ((audit.body?.items ?? []) as { actor: string; surface: string; action: string }[]).map(
       (e) => `${e.surface} ${e.actor} ${e.action}`,
     );
     expect(rows).toEqual(
