@@ -68,6 +68,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
         system,
         actions: jobs.specs(),
         intervalMs,
+        jobs: jobs.ids(),
       }),
       welcome: (frame) => {
         sampler.markDue('system');
