@@ -67,6 +67,7 @@ export class Dispatcher {
   /** Marks the job running and starts its first window. */
   start(jobId: number, now = Date.now()): void {
     this.#d.repo.update(jobId, { state: 'running', startedAt: now, decideBy: null });
+    this.#d.log.info({ jobId }, 'job started');
     this.jobChanged(jobId, now);
     this.pump(jobId);
   }
@@ -76,31 +77,36 @@ export class Dispatcher {
     for (;;) {
       const job = this.#d.repo.get(jobId);
       if (job?.state !== 'running') return;
-      const runs = this.#d.repo.runs(jobId);
-      const queued = runs.filter((r) => r.state === 'queued');
-      const inflight = runs.filter((r) => r.state === 'running').length;
-      const failures = runs.filter((r) => FAILED_RUN_STATES.has(r.state)).length;
-      const stopAt = amountOf(job.stopAfterFailures, runs.length);
-      if (queued.length > 0 && (job.cancelledBy !== null || (stopAt !== null && failures >= stopAt))) {
+      // Counts, not rows: a 1000-host job is pumped once per finished run.
+      const counts = job.counts;
+      const total = Object.values(counts).reduce((sum, n) => sum + (n ?? 0), 0);
+      const queued = counts.queued ?? 0;
+      const inflight = counts.running ?? 0;
+      const failures = [...FAILED_RUN_STATES].reduce((sum, state) => sum + (counts[state] ?? 0), 0);
+      const stopAt = amountOf(job.stopAfterFailures, total);
+      if (queued > 0 && (job.cancelledBy !== null || (stopAt !== null && failures >= stopAt))) {
         const why =
           job.cancelledBy !== null
             ? `job cancelled by ${job.cancelledBy} before this host started`
             : `not started: ${failures} host(s) failed (stopAfterFailures ${job.stopAfterFailures})`;
         this.#d.repo.transaction(() => {
-          for (const run of queued) this.#endRun(run, { state: 'cancelled', error: why });
+          for (const run of this.#d.repo.nextQueued(jobId, queued))
+            this.#endRun(run, { state: 'cancelled', error: why });
         });
         continue;
       }
-      if (queued.length === 0) {
-        if (inflight === 0) this.#finishJob(job, runs);
+      if (queued === 0) {
+        if (inflight === 0) this.#finishJob(job, total, counts.succeeded ?? 0);
         return;
       }
-      const window = amountOf(job.batch, runs.length) ?? runs.length;
+      const window = amountOf(job.batch, total) ?? total;
       const free = window - inflight;
       if (free <= 0) return;
       const params = this.#d.repo.sentParams(jobId);
       const endedAtOnce = this.#d.repo.transaction(() =>
-        queued.slice(0, free).reduce((ended, run) => this.#launch(job, run, params) || ended, false),
+        this.#d.repo
+          .nextQueued(jobId, free)
+          .reduce((ended, run) => this.#launch(job, run, params) || ended, false),
       );
       if (!endedAtOnce) return;
     }
@@ -249,14 +255,10 @@ export class Dispatcher {
     this.#d.events.emit('job.run', { jobId: run.jobId, seq: seq.seq, run: view });
   }
 
-  #finishJob(job: Job, runs: Run[]): void {
-    const state =
-      job.cancelledBy !== null
-        ? 'cancelled'
-        : runs.every((r) => r.state === 'succeeded')
-          ? 'succeeded'
-          : 'failed';
+  #finishJob(job: Job, total: number, succeeded: number): void {
+    const state = job.cancelledBy !== null ? 'cancelled' : succeeded === total ? 'succeeded' : 'failed';
     this.#d.repo.update(job.id, { state, endedAt: Date.now() });
+    this.#d.log.info({ jobId: job.id, activity: job.activity, state, hosts: total }, 'job ended');
     this.jobChanged(job.id);
   }
 
@@ -303,6 +305,7 @@ export class Dispatcher {
       this.#lost.delete(k);
       const now = this.#d.repo.run(run.jobId, run.hostId);
       if (now?.state !== 'running') return;
+      this.#d.log.warn({ jobId: run.jobId, host: run.host }, 'run lost: the host did not report it in time');
       this.finish(now, {
         state: 'lost',
         error: `${run.host} disconnected and did not report the job within ${this.#d.lostGrace} ms`,

@@ -98,6 +98,7 @@ const FINAL_JOB_STATES = "('succeeded', 'failed', 'cancelled', 'expired')";
 /** Jobs, their per-host runs and their numbered event history. */
 export class JobRepo {
   readonly #db: Database;
+  readonly #patches = new Map<string, Statement>();
   readonly #sql: {
     insertJob: Statement;
     job: Statement<[number], JobRow>;
@@ -241,10 +242,25 @@ export class JobRepo {
   update(id: number, patch: JobPatch): void {
     const entries = Object.entries(patch).filter(([, v]) => v !== undefined);
     if (entries.length === 0) return;
-    const column = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-    this.#db
-      .prepare(`UPDATE jobs SET ${entries.map(([k]) => `${column(k)} = @${k}`).join(', ')} WHERE id = @id`)
-      .run({ ...Object.fromEntries(entries), id });
+    this.#patch(
+      'jobs',
+      'id = @id',
+      entries.map(([k]) => k),
+    ).run({ ...Object.fromEntries(entries), id });
+  }
+
+  /** One UPDATE per set of columns, prepared once (patches come in a handful of shapes). */
+  #patch(table: 'jobs' | 'job_runs', where: string, keys: string[]): Statement {
+    const cacheKey = `${table}:${keys.join(',')}`;
+    let statement = this.#patches.get(cacheKey);
+    if (!statement) {
+      const column = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+      statement = this.#db.prepare(
+        `UPDATE ${table} SET ${keys.map((k) => `${column(k)} = @${k}`).join(', ')} WHERE ${where}`,
+      );
+      this.#patches.set(cacheKey, statement);
+    }
+    return statement;
   }
 
   run(jobId: number, hostId: number): (Run & { outputBytes: number }) | undefined {
@@ -272,12 +288,11 @@ export class JobRepo {
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => [k, typeof v === 'boolean' ? (v ? 1 : 0) : v] as const);
     if (entries.length === 0) return;
-    const column = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-    this.#db
-      .prepare(
-        `UPDATE job_runs SET ${entries.map(([k]) => `${column(k)} = @${k}`).join(', ')} WHERE job_id = @jobId AND host_id = @hostId`,
-      )
-      .run({ ...Object.fromEntries(entries), jobId, hostId });
+    this.#patch(
+      'job_runs',
+      'job_id = @jobId AND host_id = @hostId',
+      entries.map(([k]) => k),
+    ).run({ ...Object.fromEntries(entries), jobId, hostId });
   }
 
   addOutputBytes(jobId: number, hostId: number, bytes: number): void {

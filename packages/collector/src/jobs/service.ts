@@ -141,7 +141,7 @@ export class JobService {
     );
     if (dangerous) {
       this.#d.dispatcher.jobChanged(id, now);
-      this.#armDecide(id, now + this.#d.settings.confirmTimeout - now);
+      this.#armDecide(id, this.#d.settings.confirmTimeout);
     } else {
       this.#d.repo.update(id, { startedAt: now });
       this.#d.dispatcher.jobChanged(id, now);
