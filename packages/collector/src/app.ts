@@ -89,7 +89,7 @@ export async function buildApp(
         title: 'Pantau collector API',
         version: '1',
         description:
-          'Hosts, metrics, incidents, silences, alert rules, notifications, users and tokens. Authenticate with `Authorization: Bearer <API token>`.',
+          'Hosts, metrics, incidents, silences, alert rules, notifications, users, tokens, activities and jobs. Authenticate with `Authorization: Bearer <API token>`.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],

@@ -248,6 +248,31 @@ describe('live events (SSE)', () => {
   });
 });
 
+describe('shutdown', () => {
+  it('ends open event streams so the collector can close; the client resumes elsewhere with Last-Event-ID', async () => {
+    const t3 = await startTestApp();
+    const host = t3.addHost('short-1');
+    const agent = await RawAgent.connect(t3.wsUrl, host.token);
+    await agent.hello({ actions: ACTIONS });
+    const res = await t3.app.inject({
+      method: 'POST',
+      url: '/api/v1/jobs',
+      headers: { authorization: `Bearer ${t3.adminToken}` },
+      payload: { activity: 'uptime', targets: { all: true } },
+    });
+    const stream = await fetch(`${t3.url}/api/v1/jobs/${res.json().id}/events`, {
+      headers: { authorization: `Bearer ${t3.adminToken}` },
+    });
+    const text = stream.text();
+    const started = Date.now();
+    await t3.close();
+    expect(Date.now() - started).toBeLessThan(3_000);
+    const events = parseSse(await text);
+    expect(events.map((e) => e.event)).toEqual(['job', 'run']);
+    agent.close();
+  });
+});
+
 describe('fan-out', () => {
   it('batch: 1 starts the second host only after the first ended', async () => {
     const id = (

@@ -16,6 +16,11 @@ const KEEPALIVE_MS = 15_000;
 export async function jobEventRoutes(app: TypedApp, ctx: ApiContext): Promise<void> {
   const { events } = ctx;
   const jobs = ctx.jobs.service;
+  // Open streams never go idle, so a closing server would wait for them: end them first.
+  const open = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const close of [...open]) close();
+  });
 
   app.get(
     '/jobs/:id/events',
@@ -63,6 +68,7 @@ export async function jobEventRoutes(app: TypedApp, ctx: ApiContext): Promise<vo
       const close = () => {
         if (closed) return;
         closed = true;
+        open.delete(close);
         clearInterval(keepalive);
         for (const off of offs) off();
         raw.end();
@@ -80,6 +86,7 @@ export async function jobEventRoutes(app: TypedApp, ctx: ApiContext): Promise<vo
       const keepalive = setInterval(() => raw.write(': keepalive\n\n'), KEEPALIVE_MS);
       keepalive.unref();
       req.raw.on('close', close);
+      open.add(close);
 
       // Subscribing and replaying in the same tick leaves no gap: the bus is synchronous.
       offs.push(
