@@ -88,8 +88,8 @@ function end(agent: RawAgent, jobId: string, exitCode = 0, extra: { cancelled?: 
   });
 }
 
-async function jobState(id: number, state: string) {
-  const deadline = Date.now() + 5_000;
+async function jobState(id: number, state: string, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const job = (await call('viewer', 'GET', `/jobs/${id}`)).body;
     if (job.state === state) return job;
@@ -360,11 +360,30 @@ describe('cancel', () => {
     const byAdmin = await call('admin2', 'POST', `/jobs/${id}/runs/${web2.id}/cancel`);
     expect(byAdmin.status).toBe(200);
     end(web2.agent, s.jobId, null as unknown as number, { cancelled: true });
-    await jobState(id, 'failed');
+    await jobState(id, 'cancelled');
   });
 });
 
 describe('disconnects', () => {
+  it('a run whose agent never reports ends timed_out at the timeout plus the report margin', async () => {
+    const id = (
+      await call('operator', 'POST', '/jobs', {
+        activity: 'uptime',
+        targets: { hosts: ['web-2'] },
+        timeoutMs: 200,
+      })
+    ).body.id;
+    const s = await started(web2.agent, id);
+    const job = await jobState(id, 'failed', 8_000);
+    expect(job.runs[0]).toMatchObject({
+      state: 'timed_out',
+      error: expect.stringContaining('did not report'),
+    });
+    expect(job.runs[0].durationMs).toBeGreaterThanOrEqual(5_200);
+    // The agent is told to stop, in case it still runs it.
+    expect(web2.agent.frames.some((f) => f.t === 'job.cancel' && f.jobId === s.jobId)).toBe(true);
+  }, 12_000);
+
   it('a run whose agent disconnects and does not come back within the grace period ends lost', async () => {
     const { id: hostId, token } = t.addHost('flaky-1');
     const agent = await RawAgent.connect(t.wsUrl, token);

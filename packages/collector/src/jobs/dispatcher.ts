@@ -96,7 +96,7 @@ export class Dispatcher {
         continue;
       }
       if (queued === 0) {
-        if (inflight === 0) this.#finishJob(job, total, counts.succeeded ?? 0);
+        if (inflight === 0) this.#finishJob(job, total, counts.succeeded ?? 0, failures);
         return;
       }
       const window = amountOf(job.batch, total) ?? total;
@@ -255,8 +255,16 @@ export class Dispatcher {
     this.#d.events.emit('job.run', { jobId: run.jobId, seq: seq.seq, run: view });
   }
 
-  #finishJob(job: Job, total: number, succeeded: number): void {
-    const state = job.cancelledBy !== null ? 'cancelled' : succeeded === total ? 'succeeded' : 'failed';
+  /** Any failed host fails the job; hosts cancelled one by one (and none failed) make it cancelled. */
+  #finishJob(job: Job, total: number, succeeded: number, failures: number): void {
+    const state =
+      job.cancelledBy !== null
+        ? 'cancelled'
+        : succeeded === total
+          ? 'succeeded'
+          : failures > 0
+            ? 'failed'
+            : 'cancelled';
     this.#d.repo.update(job.id, { state, endedAt: Date.now() });
     this.#d.log.info({ jobId: job.id, activity: job.activity, state, hosts: total }, 'job ended');
     this.jobChanged(job.id);
