@@ -57,6 +57,11 @@ export class JobManager {
     return this.#running.size;
   }
 
+  /** Ids of the jobs running now, oldest first. */
+  ids(): string[] {
+    return [...this.#running.keys()];
+  }
+
   start(frame: JobStartFrame): void {
     const { jobId, action } = frame;
     const reject = (code: JobRejectedFrame['code'], reason: string) => {
