@@ -60,7 +60,7 @@ export const HelloFrame = frame('hello', {
   system: SystemInfo,
   actions: Type.Array(ActionSpec, { maxItems: Limits.actions }),
   intervalMs: Type.Integer({ minimum: 1_000, maximum: 3_600_000 }),
-  /** Jobs this agent still runs or holds undelivered results for, so a restarted collector can reconcile. */
+  /** Job ids the agent still runs or holds undelivered results for (since 0.2; absent from older agents). */
   jobs: Type.Optional(Type.Array(JobId, { maxItems: 64 })),
 });
 
