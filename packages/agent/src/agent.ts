@@ -72,18 +72,17 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     outbox,
     jobBacklog,
     {
-      hello: () => {
-        const held = heldJobs(jobs.ids(), jobBacklog.jobIds());
-        return {
-          t: 'hello',
-          protocol: PROTOCOL_VERSION,
-          agentVersion: AGENT_VERSION,
-          system,
-          actions: jobs.specs(),
-          intervalMs,
-          ...(held.length > 0 ? { jobs: held } : {}),
-        };
-      },
+      // `jobs` always goes, empty too: a collector takes an absent list as an older agent's and
+      // cannot tell which of its runs on this host are lost.
+      hello: () => ({
+        t: 'hello',
+        protocol: PROTOCOL_VERSION,
+        agentVersion: AGENT_VERSION,
+        system,
+        actions: jobs.specs(),
+        intervalMs,
+        jobs: heldJobs(jobs.ids(), jobBacklog.jobIds()),
+      }),
       welcome: (frame) => {
         sampler.markDue('system');
         const wanted = frame.settings.intervalMs;

@@ -11,6 +11,7 @@ import type { CollectorConfig } from './config/index.ts';
 import { EventBus } from './events.ts';
 import { Gateway } from './gateway/gateway.ts';
 import { gatewayPlugin } from './gateway/plugin.ts';
+import { buildJobs, type Jobs } from './jobs/index.ts';
 import { type Migration, Store } from './store/index.ts';
 
 /** The collector's parts, reachable from the app as `app.pantau` (monitor and notify plug in here). */
@@ -21,6 +22,8 @@ export interface Pantau {
   events: EventBus;
   /** Detection, incidents and the notification outbox. */
   alerting: Alerting;
+  /** Activities and remote jobs. */
+  jobs: Jobs;
   publicUrl(): string;
 }
 
@@ -75,7 +78,8 @@ export async function buildApp(
   });
   store.hosts.markAllOffline();
   const gateway = new Gateway({ store, events, config, log: app.log });
-  const pantau: Pantau = { config, store, gateway, events, alerting, publicUrl };
+  const jobs = buildJobs({ config, store, gateway, events, log: app.log });
+  const pantau: Pantau = { config, store, gateway, events, alerting, jobs, publicUrl };
   app.decorate('pantau', pantau);
 
   await app.register(swagger, {
@@ -107,6 +111,7 @@ export async function buildApp(
   app.addHook('onReady', async () => {
     gateway.start();
     alerting.start();
+    jobs.start();
     retentionTimer = setInterval(() => {
       store.retention.run().catch((err: unknown) => app.log.error({ err }, 'retention pass failed'));
     }, config.retention.interval);
@@ -114,6 +119,7 @@ export async function buildApp(
   });
   app.addHook('onClose', async () => {
     if (retentionTimer) clearInterval(retentionTimer);
+    jobs.stop();
     await store.retention.idle();
     gateway.ingestQueue.flush();
     await alerting.stop();

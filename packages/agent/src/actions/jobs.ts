@@ -53,13 +53,13 @@ export class JobManager {
     return [...this.#allowed.values()].map((d) => d.spec);
   }
 
-  get running(): number {
-    return this.#running.size;
+  /** The ids of the jobs still running, for `hello.jobs` (the collector reconciles with them). */
+  ids(): string[] {
+    return [...this.#running.keys()].slice(0, 64);
   }
 
-  /** Ids of the jobs running now, oldest first. */
-  ids(): string[] {
-    return [...this.#running.keys()];
+  get running(): number {
+    return this.#running.size;
   }
 
   start(frame: JobStartFrame): void {

@@ -10,6 +10,7 @@ import type { Alerting } from '../alerting.ts';
 import type { CollectorConfig } from '../config/index.ts';
 import type { EventBus } from '../events.ts';
 import type { Gateway } from '../gateway/gateway.ts';
+import type { Jobs } from '../jobs/index.ts';
 import type { Store } from '../store/index.ts';
 
 /** What route plugins get: the collector's parts, never the app's internals. */
@@ -20,6 +21,8 @@ export interface ApiContext {
   config: Readonly<CollectorConfig>;
   /** Detection, incidents, silences, rules and the notification outbox. */
   alerting: Alerting;
+  /** Activities and remote jobs: the commands routes call. */
+  jobs: Jobs;
   /** Base URL people and agents use, e.g. http://pantau.example.com:8080 (no trailing slash). */
   publicUrl(): string;
 }

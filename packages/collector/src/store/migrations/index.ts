@@ -2,13 +2,14 @@ import type { Database } from 'better-sqlite3';
 import { migration as initial } from './001-initial.ts';
 import { migration as notify } from './100-notify.ts';
 import { migration as incidents } from './200-incidents.ts';
+import { migration as jobs } from './400-jobs.ts';
 
 export interface Migration {
-  /** Unique, ascending. The collector core owns 1–99, notifications 100–199, monitoring 200–299. */
+  /** Unique, ascending. The collector core owns 1–99, notifications 100–199, monitoring 200–299, jobs 400–499. */
   id: number;
   name: string;
   up(db: Database): void;
 }
 
 /** Every migration, in any order: the runner sorts by id. */
-export const migrations: Migration[] = [initial, notify, incidents];
+export const migrations: Migration[] = [initial, notify, incidents, jobs];
