@@ -10,6 +10,7 @@
 //   node bench/fanout/run.ts [--agents 1000] [--real 50] [--seed2 20] [--runs 5] [--workers 4]
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ApiClient } from '../../packages/collector/src/cli/api-client.ts';
@@ -135,7 +136,11 @@ async function scenario(
       .map(([s, c]) => `${c} ${s}`)
       .join(', '),
   );
-  console.log(`\n${title}: ${RUNS} runs after one warm-up`);
+  // The machine may be shared: the load says how much of it the benchmark had.
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ');
+  console.log(`\n${title}: ${RUNS} runs after one warm-up; load average ${load} (1 / 5 / 15 min)`);
   console.log(
     '| hosts | job p50 ms | job p95 ms | job max ms | host result p50 ms | host result p95 ms | results |',
   );
