@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunIo, runCommand } from '../packages/collector/src/cli/run.ts';
 import type { AgentProcess } from './support/agent-process.ts';
 import { COLLECTOR_BIN, type CollectorProcess, startCollectorProcess } from './support/collector-process.ts';
 import { Api, startAgent, until } from './support/e2e.ts';
@@ -175,6 +176,32 @@ describe('pantau-collector run (CLI process, collector process, real agents)', (
     const yes = await cli(['risky-check', '--hosts', 'web-1', '--yes']);
     expect(yes.stdout).toMatch(/^web-1 \| ok from web-1$/m);
     expect(yes.code).toBe(0);
+    expect(await jobCount()).toBe(before + 1);
+  }, 30_000);
+
+  it('asks at a terminal before a dangerous activity: "no" creates nothing, "yes" runs it', async () => {
+    const env = { PANTAU_URL: collector.url, PANTAU_TOKEN: collector.adminToken };
+    const questions: string[] = [];
+    const out: string[] = [];
+    const terminal = (answer: string): RunIo => ({
+      out: (t) => out.push(t),
+      err: (t) => out.push(t),
+      interactive: true,
+      ask: async (q) => {
+        questions.push(q);
+        return answer;
+      },
+      onInterrupt: () => () => {},
+    });
+    const before = await jobCount();
+    expect(await runCommand(['risky-check', '--hosts', 'web-1'], terminal('no'), env)).toBe(1);
+    expect(questions).toEqual(['risky-check is dangerous. Run it on 1 host? Type yes to go on: ']);
+    expect(out.at(-1)).toBe('not confirmed; nothing was started');
+    expect(await jobCount()).toBe(before);
+
+    expect(await runCommand(['risky-check', '--hosts', 'web-1'], terminal('yes'), env)).toBe(0);
+    expect(questions).toHaveLength(2);
+    expect(out).toContain('web-1 | ok from web-1');
     expect(await jobCount()).toBe(before + 1);
   }, 30_000);
 

@@ -149,15 +149,15 @@ async function run(options: RunOptions, api: ApiClient, io: RunIo): Promise<numb
   });
   if (job.state === 'awaiting_confirmation') job = await api.call<Job>('POST', `/jobs/${job.id}/confirm`);
   io.out(`job ${job.id}: ${job.state}`);
-  if (job.state === 'awaiting_approval') io.out(`job ${job.id} waits for another admin to approve it`);
 
+  // Skipped hosts get a run too (unreachable or rejected), so they share the prefix width.
   const printer = new HostPrinter(
     io.out,
-    preview.hosts.map((h) => h.name),
+    [...preview.hosts, ...preview.skipped].map((h) => h.name),
   );
   const stopListening = io.onInterrupt(interrupter(api, io, job.id));
   try {
-    await follow(api, io, job.id, printer);
+    await follow(api, io, job.id, printer, job.state);
   } finally {
     stopListening();
     printer.flushAll();
@@ -223,7 +223,10 @@ async function follow(
   io: RunIo,
   jobId: number | string,
   printer: HostPrinter,
+  state: string,
 ): Promise<void> {
+  const seen = { state: '' };
+  jobState(io, seen, state);
   const parser = new SseParser();
   const controller = new AbortController();
   let lastProgress = Date.now();
@@ -234,7 +237,7 @@ async function follow(
         lastProgress = Date.now();
         delay = 250;
         if (event.event === 'end') return;
-        render(io, printer, event.event, event.data);
+        render(io, printer, seen, event.event, event.data);
       }
     } catch (err) {
       if (!(err instanceof ApiError) || err.status !== 0) throw err;
@@ -253,7 +256,15 @@ async function follow(
   }
 }
 
-function render(io: RunIo, printer: HostPrinter, kind: string, data: string): void {
+/** Says what a waiting or expired job means, once per state. */
+function jobState(io: RunIo, seen: { state: string }, state: string): void {
+  if (state === seen.state) return;
+  seen.state = state;
+  if (state === 'awaiting_approval') io.out('waiting for another admin to approve the job');
+  else if (state === 'expired') io.out('the job expired before it was confirmed or approved');
+}
+
+function render(io: RunIo, printer: HostPrinter, seen: { state: string }, kind: string, data: string): void {
   let body: Record<string, unknown>;
   try {
     body = JSON.parse(data) as Record<string, unknown>;
@@ -279,11 +290,8 @@ function render(io: RunIo, printer: HostPrinter, kind: string, data: string): vo
       printer.note(run.host, `${run.state}${details.length ? ` (${details.join(', ')})` : ''}`);
       return;
     }
-    case 'job': {
-      const state = String(body.state);
-      if (state === 'awaiting_approval') io.out('waiting for another admin to approve the job');
-      else if (state === 'expired') io.out('the job expired before it was confirmed or approved');
+    case 'job':
+      jobState(io, seen, String(body.state));
       return;
-    }
   }
 }
