@@ -225,8 +225,8 @@ async function follow(
   printer: HostPrinter,
   state: string,
 ): Promise<void> {
-  const seen = { state: '' };
-  jobState(io, seen, state);
+  const said = new Set<string>();
+  jobState(io, said, state);
   const parser = new SseParser();
   const controller = new AbortController();
   let lastProgress = Date.now();
@@ -237,7 +237,7 @@ async function follow(
         lastProgress = Date.now();
         delay = 250;
         if (event.event === 'end') return;
-        render(io, printer, seen, event.event, event.data);
+        render(io, printer, said, event.event, event.data);
       }
     } catch (err) {
       if (!(err instanceof ApiError) || err.status !== 0) throw err;
@@ -256,15 +256,15 @@ async function follow(
   }
 }
 
-/** Says what a waiting or expired job means, once per state. */
-function jobState(io: RunIo, seen: { state: string }, state: string): void {
-  if (state === seen.state) return;
-  seen.state = state;
+/** Says what a waiting or expired job means, once per state (the stream replays earlier states). */
+function jobState(io: RunIo, said: Set<string>, state: string): void {
+  if (said.has(state)) return;
+  said.add(state);
   if (state === 'awaiting_approval') io.out('waiting for another admin to approve the job');
   else if (state === 'expired') io.out('the job expired before it was confirmed or approved');
 }
 
-function render(io: RunIo, printer: HostPrinter, seen: { state: string }, kind: string, data: string): void {
+function render(io: RunIo, printer: HostPrinter, said: Set<string>, kind: string, data: string): void {
   let body: Record<string, unknown>;
   try {
     body = JSON.parse(data) as Record<string, unknown>;
@@ -291,7 +291,7 @@ function render(io: RunIo, printer: HostPrinter, seen: { state: string }, kind: 
       return;
     }
     case 'job':
-      jobState(io, seen, String(body.state));
+      jobState(io, said, String(body.state));
       return;
   }
 }
