@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -211,18 +211,21 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
-const sleepers = () => {
-  try {
-    return execFileSync('pgrep', ['-f', `sleep ${SLEEP_MARK}`], { encoding: 'utf8' })
-      .trim()
-      .split('\n')
-      .filter(Boolean);
-  } catch {
-    return [];
-  }
-};
+/** Pids of the processes whose command line carries the marker (read from /proc, no ps needed). */
+const sleepers = (): string[] =>
+  readdirSync('/proc')
+    .filter((pid) => /^\d+$/.test(pid))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+          .replaceAll('\0', ' ')
+          .includes(`sleep ${SLEEP_MARK}`);
+      } catch {
+        return false; // gone meanwhile
+      }
+    });
 
-describe('jobs end to end', { timeout: 90_000 }, () => {
+describe('jobs end to end', { timeout: 120_000 }, () => {
   let f: Awaited<ReturnType<typeof fleet>>;
   beforeAll(async () => {
     f = await fleet(3);
@@ -430,7 +433,7 @@ describe('jobs end to end', { timeout: 90_000 }, () => {
   });
 });
 
-describe('jobs across failures', { timeout: 90_000 }, () => {
+describe('jobs across failures', { timeout: 180_000 }, () => {
   it('an agent killed mid-job ends lost after the grace period', async () => {
     const f = await fleet(1);
     const job = await f.operator.ok<Job>('POST', '/jobs', { activity: 'sleepy', targets: { all: true } });

@@ -381,7 +381,11 @@ describe('disconnects', () => {
     });
     expect(job.runs[0].durationMs).toBeGreaterThanOrEqual(5_200);
     // The agent is told to stop, in case it still runs it.
-    expect(web2.agent.frames.some((f) => f.t === 'job.cancel' && f.jobId === s.jobId)).toBe(true);
+    await web2.agent.until(
+      () => web2.agent.frames.some((f) => f.t === 'job.cancel' && f.jobId === s.jobId),
+      2_000,
+      'job.cancel after the collector timed the run out',
+    );
   }, 12_000);
 
   it('a run whose agent disconnects and does not come back within the grace period ends lost', async () => {
@@ -713,6 +717,7 @@ describe('expiry and four-eyes approval', () => {
   let agent: RawAgent;
   let admins: [string, string];
   let hostId: number;
+  let hostToken: string;
   const call2 = async (token: string, method: string, url: string) => {
     const res = await t2.app.inject({
       method: method as 'GET',
@@ -736,6 +741,7 @@ describe('expiry and four-eyes approval', () => {
     admins = [t2.token('admin'), t2.token('admin')];
     const host = t2.addHost('four-1');
     hostId = host.id;
+    hostToken = host.token;
     agent = await RawAgent.connect(t2.wsUrl, host.token);
     await agent.hello({ actions: ACTIONS });
   });
@@ -754,6 +760,27 @@ describe('expiry and four-eyes approval', () => {
     expect(job.state).toBe('expired');
     expect(job.runs[0].state).toBe('cancelled');
     expect(agent.frames.some((f) => f.t === 'job.start')).toBe(false);
+  });
+
+  it('a confirmation deadline survives a collector restart', async () => {
+    const id = await create(admins[0]);
+    agent.close();
+    const dataDir = t2.dataDir;
+    await t2.close({ keepData: true });
+    await new Promise((r) => setTimeout(r, 500));
+    t2 = await startTestApp({ jobs: { fourEyes: true, confirmTimeout: 400 } }, dataDir);
+    const token = t2.token('admin');
+    await new Promise((r) => setTimeout(r, 100));
+    const job = (await call2(token, 'GET', `/jobs/${id}`)).body;
+    expect(job.state).toBe('expired');
+    expect(
+      t2.app.pantau.store.audit
+        .list(Number.MAX_SAFE_INTEGER, 50)
+        .some((a) => a.action === 'job.expire' && a.target === `job:${id}`),
+    ).toBe(true);
+    admins = [t2.token('admin'), t2.token('admin')];
+    agent = await RawAgent.connect(t2.wsUrl, hostToken);
+    await agent.hello({ actions: ACTIONS });
   });
 
   it('after the confirmation another admin approves; nobody approves their own job', async () => {

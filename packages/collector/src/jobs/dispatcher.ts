@@ -59,7 +59,7 @@ export class Dispatcher {
   /** Stores a job-level event and tells the bus. */
   jobChanged(jobId: number, now = Date.now()): Job {
     const job = this.#d.repo.get(jobId)!;
-    const seq = this.#d.repo.appendEvent(jobId, 'job', null, jobView(job), now);
+    const seq = this.#d.repo.appendEvent(jobId, 'job', null, job, now);
     this.#d.events.emit('job.changed', { job, seq });
     return job;
   }
@@ -370,11 +370,6 @@ export class Dispatcher {
     this.#lost.clear();
     this.#later.clear();
   }
-}
-
-/** A job as its `job` events and the API show it. */
-export function jobView(job: Job) {
-  return job;
 }
 
 /** A run as its `run` events show it. */

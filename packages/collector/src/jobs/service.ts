@@ -1,54 +1,28 @@
-import { builtinAction, type JobParams, PantauError, resolveParams } from '@pantau/shared';
+import { builtinAction, PantauError } from '@pantau/shared';
 import { type Actor, demand } from '../access/actor.ts';
-import { roleAtLeast } from '../access/roles.ts';
 import type { AuditLog } from '../store/audit.ts';
-import type { Host, HostRepo } from '../store/hosts.ts';
+import type { HostRepo } from '../store/hosts.ts';
 import type { Activities } from './activities.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { outputTail, type ReportRow, reportRow } from './export.ts';
-import type { JobFilter, JobRepo } from './repo.ts';
-import { resolveTargets } from './targets.ts';
 import {
-  type Activity,
-  type Amount,
-  isJobFinal,
-  isRunFinal,
-  type Job,
-  type JobEvent,
-  type Run,
-  type Targets,
-} from './types.ts';
+  type CreateJobInput,
+  type Plan,
+  type PlanDeps,
+  type Preview,
+  type PreviewInput,
+  planJob,
+} from './plan.ts';
+import type { JobFilter, JobRepo } from './repo.ts';
+import { isJobFinal, isRunFinal, type Job, type JobEvent, type Run } from './types.ts';
+
+export type { CreateJobInput, Preview, PreviewInput };
 
 export interface JobsSettings {
   maxTargets: number;
   fourEyes: boolean;
   confirmTimeout: number;
   defaultTimeout: number;
-}
-
-export interface PreviewInput {
-  activity: string;
-  params?: JobParams | undefined;
-  targets: Targets;
-}
-
-export interface CreateJobInput extends PreviewInput {
-  batch?: Amount | undefined;
-  stopAfterFailures?: Amount | undefined;
-  timeoutMs?: number | undefined;
-}
-
-export type SkipReason = 'offline' | 'action-not-allowed';
-
-export interface Preview {
-  hosts: { id: number; name: string }[];
-  skipped: { id: number; name: string; reason: SkipReason; message: string }[];
-}
-
-interface Plan extends Preview {
-  activity: Activity;
-  targetHosts: Host[];
-  sentParams: Record<string, string | number>;
 }
 
 export interface JobServiceDeps {
@@ -68,20 +42,27 @@ export interface JobServiceDeps {
 export class JobService {
   readonly #d: JobServiceDeps;
   readonly #decide = new Map<number, NodeJS.Timeout>();
+  readonly #planDeps: PlanDeps;
 
   constructor(deps: JobServiceDeps) {
     this.#d = deps;
+    this.#planDeps = {
+      activities: deps.activities,
+      hosts: deps.hosts,
+      isOnline: deps.isOnline,
+      maxTargets: deps.settings.maxTargets,
+    };
   }
 
   preview(actor: Actor, input: PreviewInput): Preview {
-    const { hosts, skipped } = this.#plan(actor, input);
+    const { hosts, skipped } = planJob(this.#planDeps, actor, input);
     return { hosts, skipped };
   }
 
   create(actor: Actor, input: CreateJobInput, now = Date.now()): Job {
     let plan: Plan;
     try {
-      plan = this.#plan(actor, input);
+      plan = planJob(this.#planDeps, actor, input);
     } catch (err) {
       if (err instanceof PantauError && err.code === 'FORBIDDEN') {
         this.#d.audit.record(
@@ -294,61 +275,6 @@ export class JobService {
     this.#d.dispatcher.stop();
   }
 
-  #plan(actor: Actor, input: PreviewInput): Plan {
-    demand(actor, 'job.run');
-    const activity = this.#d.activities.get(input.activity);
-    if (activity.dangerous) demand(actor, 'job.run.dangerous');
-    if (!roleAtLeast(actor.role, activity.minRole)) {
-      throw new PantauError(
-        'FORBIDDEN',
-        `${activity.id} needs the ${activity.minRole} role; ${actor.name} has ${actor.role}`,
-      );
-    }
-    const checked = resolveParams(activity.params, input.params ?? {});
-    if (!checked.ok) throw new PantauError('INVALID_PARAMS', `params of ${activity.id}: ${checked.reason}`);
-    const sentParams: Record<string, string | number> = {
-      ...activity.fixed,
-      ...Object.fromEntries(checked.values),
-    };
-    const targetHosts = resolveTargets(input.targets, this.#allHosts());
-    if (targetHosts.length === 0) {
-      throw new PantauError('VALIDATION_FAILED', `targets match no host (${describe(input.targets)})`);
-    }
-    const cap = this.#d.settings.maxTargets;
-    if (targetHosts.length > cap) {
-      throw new PantauError(
-        'VALIDATION_FAILED',
-        `targets match ${targetHosts.length} hosts; a job may target at most ${cap} (jobs.maxTargets)`,
-      );
-    }
-    const preview: Preview = { hosts: [], skipped: [] };
-    for (const h of targetHosts) {
-      if (!this.#d.isOnline(h.id)) {
-        preview.skipped.push({ id: h.id, name: h.name, reason: 'offline', message: `${h.name} is offline` });
-      } else if (!h.actions.some((a) => a.name === activity.action)) {
-        preview.skipped.push({
-          id: h.id,
-          name: h.name,
-          reason: 'action-not-allowed',
-          message: `${h.name}'s agent does not allow ${activity.action} (actions.allow in its config)`,
-        });
-      } else {
-        preview.hosts.push({ id: h.id, name: h.name });
-      }
-    }
-    return { ...preview, activity, targetHosts, sentParams };
-  }
-
-  #allHosts(): Host[] {
-    const all: Host[] = [];
-    for (let after = 0; ; ) {
-      const page = this.#d.hosts.list(after, 1000);
-      all.push(...page);
-      if (page.length < 1000) return all;
-      after = page[page.length - 1]!.id;
-    }
-  }
-
   #job(id: number): Job {
     const job = this.#d.repo.get(id);
     if (!job) throw new PantauError('NOT_FOUND', `no job with id ${id}`);
@@ -418,12 +344,4 @@ export class JobService {
     this.#d.audit.record('collector', 'job.expire', `job:${id}`, { was: job.state, surface: 'system' }, now);
     this.#d.dispatcher.jobChanged(id, now);
   }
-}
-
-function describe(targets: Targets): string {
-  const parts: string[] = [];
-  if (targets.hosts) parts.push(`hosts ${targets.hosts.map((h) => JSON.stringify(h)).join(', ') || 'none'}`);
-  if (targets.selector !== undefined) parts.push(`selector ${JSON.stringify(targets.selector)}`);
-  if (targets.all) parts.push('all');
-  return parts.join(', ');
 }
