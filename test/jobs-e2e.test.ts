@@ -10,8 +10,8 @@ import { type CollectorProcess, freePort, startCollectorProcess } from './suppor
  * the REST API and SSE stream a user would call.
  */
 
-// A marker no other test uses, to find the job's process tree afterwards.
-const SLEEP_MARK = '37.4242';
+// A marker no other test (nor another copy of this one) uses, to find the job's process tree.
+const SLEEP_MARK = `37.${process.pid}`;
 const ACTIONS = {
   allow: ['uptime', 'nap', 'sleepy', 'danger'],
   custom: [
