@@ -13,6 +13,7 @@ import { EventBus } from './events.ts';
 import { buildFleet, type Fleet } from './fleet/index.ts';
 import { Gateway } from './gateway/gateway.ts';
 import { gatewayPlugin } from './gateway/plugin.ts';
+import { buildJobs, type Jobs } from './jobs/index.ts';
 import { type Migration, Store } from './store/index.ts';
 
 /** The collector's parts, reachable from the app as `app.pantau` (monitor and notify plug in here). */
@@ -29,6 +30,8 @@ export interface Pantau {
   monitor: MonitorCommands;
   /** Detection, incidents and the notification outbox. */
   alerting: Alerting;
+  /** Activities and remote jobs. */
+  jobs: Jobs;
   publicUrl(): string;
 }
 
@@ -91,6 +94,7 @@ export async function buildApp(
     rejectCooldown: config.access.rejectCooldown,
   });
   const fleet = buildFleet({ store, gateway, events });
+  const jobs = buildJobs({ config, store, gateway, events, log: app.log });
   const pantau: Pantau = {
     config,
     store,
@@ -100,6 +104,7 @@ export async function buildApp(
     fleet,
     monitor: alerting.commands,
     alerting,
+    jobs,
     publicUrl,
   };
   app.decorate('pantau', pantau);
@@ -111,7 +116,7 @@ export async function buildApp(
         title: 'Pantau collector API',
         version: '1',
         description:
-          'Hosts, metrics, incidents, silences, alert rules, notifications, users and tokens. Authenticate with `Authorization: Bearer <API token>`.',
+          'Hosts, metrics, incidents, silences, alert rules, notifications, users, tokens, activities and jobs. Authenticate with `Authorization: Bearer <API token>`.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
@@ -133,10 +138,15 @@ export async function buildApp(
   app.addHook('onReady', async () => {
     gateway.start();
     alerting.start();
+    jobs.start();
     retentionTimer = setInterval(() => {
       store.retention.run().catch((err: unknown) => app.log.error({ err }, 'retention pass failed'));
     }, config.retention.interval);
     retentionTimer.unref();
+  });
+  // Before the agents are closed: no job timer may fire while the collector goes down.
+  app.addHook('preClose', async () => {
+    jobs.stop();
   });
   app.addHook('onClose', async () => {
     if (retentionTimer) clearInterval(retentionTimer);

@@ -5,13 +5,14 @@ import { migration as notify } from './100-notify.ts';
 import { migration as contacts } from './101-contacts.ts';
 import { migration as incidents } from './200-incidents.ts';
 import { migration as numericHostIds } from './201-numeric-host-ids.ts';
+import { migration as jobs } from './400-jobs.ts';
 
 export interface Migration {
-  /** Unique, ascending. The collector core owns 1–99, notifications 100–199, monitoring 200–299. */
+  /** Unique, ascending. The collector core owns 1–99, notifications 100–199, monitoring 200–299, jobs 400–499. */
   id: number;
   name: string;
   up(db: Database): void;
 }
 
 /** Every migration, in any order: the runner sorts by id. */
-export const migrations: Migration[] = [initial, accounts, notify, contacts, incidents, numericHostIds];
+export const migrations: Migration[] = [initial, accounts, notify, contacts, incidents, numericHostIds, jobs];
