@@ -16,6 +16,10 @@ export interface CollectorConfig {
   readonly maxDelayMs: number;
   /** Delay before retrying after a close the agent cannot fix itself (4001 bad token, 4002 protocol, 4005 replaced), ms. Default 5 min. */
   readonly fatalDelayMs: number;
+  /** PEM file of the CA (or self-signed certificate) that signs the collector's certificate, read once at start; the system's CAs otherwise. Env `PANTAU_CA_FILE`. Default none. */
+  readonly ca?: string;
+  /** Allow `ws://` (no TLS) to an address that is not loopback. Env `PANTAU_INSECURE=1`. Default false. */
+  readonly insecure: boolean;
 }
 
 /** How often the heavier collectors run, ms. Each result rides in the next snapshot. */
