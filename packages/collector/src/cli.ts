@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { PantauError } from '@pantau/shared';
 import { type CollectorConfig, loadConfig } from './config/index.ts';
-import { closeOnSignals, startCollector } from './main.ts';
+import { closeOnSignals, reloadOnHangup, startCollector } from './main.ts';
 import { ROLES, type Role } from './store/access.ts';
 import { Store } from './store/index.ts';
 import { backupDatabase, dbStats } from './store/maintenance.ts';
@@ -65,7 +65,10 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
             'no API token exists yet; create the first with: pantau-collector tokens create --role admin',
           );
         }
-        return await closeOnSignals(running);
+        const stopReloading = reloadOnHangup(running);
+        const code = await closeOnSignals(running);
+        stopReloading();
+        return code;
       }
       case 'hosts add':
         return withStore(config, (store) => {

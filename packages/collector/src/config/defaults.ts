@@ -10,6 +10,9 @@ export const defaults: CollectorConfig = {
   publicUrl: null,
   logLevel: 'info',
   adminToken: null,
+  tls: { cert: null, key: null },
+  trustProxy: null,
+  enrollment: { codeTtl: 15 * 60_000, failuresPerMinute: 10 },
   gateway: {
     maxPayload: 1024 * 1024,
     frameRate: 20,
@@ -56,7 +59,17 @@ const RecipientsInput = Type.Array(
   { maxItems: 1000 },
 );
 
-type Kind = 'string' | 'port' | 'int' | 'duration' | 'bool' | 'url' | 'level' | 'secret' | 'schema';
+type Kind =
+  | 'string'
+  | 'proxies'
+  | 'port'
+  | 'int'
+  | 'duration'
+  | 'bool'
+  | 'url'
+  | 'level'
+  | 'secret'
+  | 'schema';
 
 export interface OptionSpec {
   kind: Kind;
@@ -75,6 +88,11 @@ export const optionKinds: Record<string, OptionSpec> = {
   publicUrl: { kind: 'url' },
   logLevel: { kind: 'level' },
   adminToken: { kind: 'secret' },
+  'tls.cert': { kind: 'string' },
+  'tls.key': { kind: 'string' },
+  trustProxy: { kind: 'proxies' },
+  'enrollment.codeTtl': { kind: 'duration', min: 60_000, max: 7 * 86_400_000 },
+  'enrollment.failuresPerMinute': { kind: 'int', min: 1 },
   'gateway.maxPayload': { kind: 'int', min: 1024, max: 64 * 1024 * 1024 },
   'gateway.frameRate': { kind: 'int', min: 1, max: 100_000 },
   'gateway.frameBurst': { kind: 'int', min: 1, max: 1_000_000 },
