@@ -31,8 +31,8 @@ export class AgentProcess {
   ) {
     this.dir = mkdtempSync(join(tmpdir(), 'pantau-agent-test-'));
     const file = join(this.dir, 'agent.yaml');
-    // JSON is YAML, and keeps the test free of a YAML writer.
-    writeFileSync(file, JSON.stringify(config, null, 2));
+    // JSON is YAML, and keeps the test free of a YAML writer; a string is written as it is.
+    writeFileSync(file, typeof config === 'string' ? config : JSON.stringify(config, null, 2));
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PANTAU_')));
     this.child = spawn(program[0] as string, [...program.slice(1), ...args, '--config', file], {
       env: { ...clean, PANTAU_LOG_LEVEL: 'debug', ...env },

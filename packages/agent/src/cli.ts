@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { PantauError } from '@pantau/shared/lite';
 import { pino } from 'pino';
 import { startAgent } from './agent.ts';
 import { loadConfig } from './config/load.ts';
 import type { AgentConfig } from './config/types.ts';
+import { ENROLL_DEFAULTS, EnrollError, enroll } from './enroll.ts';
 import { currentProgram, InstallError, installService } from './install.ts';
 import { createLogger } from './log.ts';
 import { Sampler } from './snapshot.ts';
@@ -21,6 +23,9 @@ Usage:
                                              run's variables (PANTAU_COLLECTOR_URL, PANTAU_TOKEN, ...)
       --interval 5s  --allow ping,uptime  --ca-file FILE  --insecure  --node PATH
       --root DIR  --no-enable  --force  --dry-run
+  pantau-agent enroll URL CODE [--name NAME] [--token-file FILE] [--config FILE] [--ca-file FILE]
+                                             exchange an enrollment code for this host's token;
+                                             writes the token file (0600) and a config
   pantau-agent --help | --version
 
 Config: YAML file (--config or PANTAU_CONFIG); env PANTAU_COLLECTOR_URL, PANTAU_TOKEN,
@@ -38,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
     if (
       err instanceof UsageError ||
       err instanceof InstallError ||
+      err instanceof EnrollError ||
       (err instanceof PantauError && err.code === 'INVALID_CONFIG')
     ) {
       process.stderr.write(`pantau-agent: ${err.message}\n`);
@@ -78,6 +84,8 @@ async function dispatch(argv: string[]): Promise<number> {
       return checkConfig(rest);
     case 'install-service':
       return install(rest);
+    case 'enroll':
+      return enrollCommand(rest);
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}; see pantau-agent --help`);
   }
@@ -199,6 +207,46 @@ function install(rest: string[]): number {
       enable: values['no-enable'] !== true,
       force: values.force === true,
       program: currentProgram((values.node as string | undefined) ?? process.execPath),
+    },
+    (line) => process.stdout.write(`${line}\n`),
+  );
+  return 0;
+}
+
+async function enrollCommand(rest: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        name: { type: 'string' },
+        'token-file': { type: 'string' },
+        config: { type: 'string' },
+        'ca-file': { type: 'string' },
+        insecure: { type: 'boolean' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}; see pantau-agent --help`);
+  }
+  const [url, code, extra] = parsed.positionals;
+  if (!url || !code || extra !== undefined)
+    throw new UsageError(
+      'enroll needs the collector URL and the code: pantau-agent enroll https://collector.example.com CODE',
+    );
+  const v = parsed.values as Record<string, string | boolean | undefined>;
+  const caFile = (v['ca-file'] as string | undefined) ?? process.env.PANTAU_CA_FILE;
+  await enroll(
+    {
+      url,
+      code,
+      name: (v.name as string | undefined) ?? hostname(),
+      tokenFile: (v['token-file'] as string | undefined) ?? ENROLL_DEFAULTS.tokenFile,
+      configFile: (v.config as string | undefined) ?? ENROLL_DEFAULTS.configFile,
+      ...(caFile ? { caFile } : {}),
+      insecure: v.insecure === true,
     },
     (line) => process.stdout.write(`${line}\n`),
   );

@@ -2,6 +2,7 @@ import { installAuth } from './auth.ts';
 import type { ApiContext, TypedApp } from './context.ts';
 import { accessRoutes } from './routes/access.ts';
 import { dataRoutes } from './routes/data.ts';
+import { enrollmentRoutes } from './routes/enrollment.ts';
 import { healthRoutes } from './routes/health.ts';
 import { hostRoutes } from './routes/hosts.ts';
 import { incidentRoutes } from './routes/incidents.ts';
@@ -30,6 +31,7 @@ export async function apiPlugin(app: TypedApp, ctx: ApiContext): Promise<void> {
   await app.register(ruleRoutes, { ...ctx, prefix: API_PREFIX });
   await app.register(recipientRoutes, { ...ctx, prefix: API_PREFIX });
   await app.register(notificationRoutes, { ...ctx, prefix: API_PREFIX });
+  await app.register(enrollmentRoutes, { ...ctx, prefix: API_PREFIX });
   app.get(`${API_PREFIX}/openapi.json`, { config: { role: 'public' }, schema: { hide: true } }, async () =>
     (app as unknown as { swagger(): unknown }).swagger(),
   );

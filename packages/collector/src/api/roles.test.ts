@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fullSnapshot } from '../../../../test/fixtures/samples.ts';
 import { openProblem } from '../../../../test/support/incidents.ts';
 import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts';
+import { SYSTEM_ACTOR } from '../access/actor.ts';
+import { Enrollment } from '../fleet/enrollment.ts';
 import { upsertRecipient } from '../notify/recipients.ts';
 import type { Role } from '../store/access.ts';
 
@@ -43,6 +45,8 @@ const silence = () =>
     },
     Date.now(),
   ).id;
+const enrollmentCode = () =>
+  new Enrollment(t.app.pantau.store, t.app.pantau.events, 60_000).create(SYSTEM_ACTOR, {}).code;
 const rule = () => {
   const id = `rule-${++n}`;
   t.app.pantau.alerting.saveRule({ id, metric: 'cpu', above: 99 }, 'test');
@@ -311,6 +315,28 @@ const cases: Case[] = [
     need: 'admin',
     ok: 200,
     make: () => ({ method: 'GET', url: '/api/v1/audit' }),
+  },
+  {
+    route: 'POST /api/v1/enrollments',
+    need: 'admin',
+    ok: 201,
+    make: () => ({ method: 'POST', url: '/api/v1/enrollments', body: {} }),
+  },
+  {
+    route: 'GET /api/v1/enrollments',
+    need: 'admin',
+    ok: 200,
+    make: () => ({ method: 'GET', url: '/api/v1/enrollments' }),
+  },
+  {
+    route: 'POST /api/v1/enroll',
+    need: 'public',
+    ok: 201,
+    make: () => ({
+      method: 'POST',
+      url: '/api/v1/enroll',
+      body: { code: enrollmentCode(), name: `enrolled-${++n}` },
+    }),
   },
 ];
 

@@ -1,5 +1,6 @@
 import { PantauError } from '@pantau/shared';
 import Type from 'typebox';
+import { installCommand } from '../../fleet/install-command.ts';
 import type { Host } from '../../store/hosts.ts';
 import type { ApiContext, TypedApp } from '../context.ts';
 import {
@@ -46,10 +47,7 @@ export async function hostRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
     if (!host) throw new PantauError('NOT_FOUND', `no host with id ${id}`);
     return host;
   };
-  const install = (token: string) => {
-    const url = `${ctx.publicUrl().replace(/^http/, 'ws')}/agent`;
-    return `sudo PANTAU_COLLECTOR_URL='${url}' PANTAU_TOKEN='${token}' pantau-agent install-service`;
-  };
+  const install = (token: string) => installCommand(ctx.publicUrl(), { token });
 
   app.get(
     '/hosts',

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { migration as initial } from './001-initial.ts';
+import { migration as enrollment } from './060-enrollment.ts';
 import { migration as notify } from './100-notify.ts';
 import { migration as incidents } from './200-incidents.ts';
 
@@ -11,4 +12,4 @@ export interface Migration {
 }
 
 /** Every migration, in any order: the runner sorts by id. */
-export const migrations: Migration[] = [initial, notify, incidents];
+export const migrations: Migration[] = [initial, enrollment, notify, incidents];
