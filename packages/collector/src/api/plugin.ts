@@ -6,6 +6,7 @@ import { enrollmentRoutes } from './routes/enrollment.ts';
 import { healthRoutes } from './routes/health.ts';
 import { hostRoutes } from './routes/hosts.ts';
 import { incidentRoutes } from './routes/incidents.ts';
+import { installRoutes } from './routes/install.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { prometheusRoutes } from './routes/prometheus.ts';
 import { recipientRoutes } from './routes/recipients.ts';
@@ -23,6 +24,7 @@ export async function apiPlugin(app: TypedApp, ctx: ApiContext): Promise<void> {
   });
   await app.register(healthRoutes, ctx);
   await app.register(prometheusRoutes, ctx);
+  await app.register(installRoutes, ctx);
   await app.register(hostRoutes, { ...ctx, prefix: API_PREFIX });
   await app.register(dataRoutes, { ...ctx, prefix: API_PREFIX });
   await app.register(accessRoutes, { ...ctx, prefix: API_PREFIX });

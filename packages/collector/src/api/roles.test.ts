@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fullSnapshot } from '../../../../test/fixtures/samples.ts';
 import { openProblem } from '../../../../test/support/incidents.ts';
@@ -12,7 +15,14 @@ const tokens = {} as Record<Role, string>;
 
 beforeAll(async () => {
   // Every 'none' case is a failed authentication; keep them under the 429 limit.
-  t = await startTestApp({ api: { authFailuresPerMinute: 10_000 } });
+  // An install dir with one fake build, so the download route answers 200 whatever was built here.
+  const installDir = mkdtempSync(join(tmpdir(), 'pantau-roles-install-'));
+  writeFileSync(join(installDir, 'pantau-agent-linux-x64'), 'not really an executable');
+  t = await startTestApp({
+    api: { authFailuresPerMinute: 10_000 },
+    enrollment: { failuresPerMinute: 10_000 },
+    install: { dir: installDir },
+  });
   for (const role of ['viewer', 'operator', 'admin'] as const) tokens[role] = t.token(role);
 });
 afterAll(() => t.close());
@@ -315,6 +325,18 @@ const cases: Case[] = [
     need: 'admin',
     ok: 200,
     make: () => ({ method: 'GET', url: '/api/v1/audit' }),
+  },
+  {
+    route: 'GET /install/agent.sh',
+    need: 'public',
+    ok: 200,
+    make: () => ({ method: 'GET', url: '/install/agent.sh' }),
+  },
+  {
+    route: 'GET /install/pantau-agent-linux-:arch',
+    need: 'public',
+    ok: 200,
+    make: () => ({ method: 'GET', url: '/install/pantau-agent-linux-x64' }),
   },
   {
     route: 'POST /api/v1/enrollments',

@@ -12,6 +12,7 @@ export const defaults: CollectorConfig = {
   adminToken: null,
   tls: { cert: null, key: null },
   trustProxy: null,
+  install: { dir: null },
   enrollment: { codeTtl: 15 * 60_000, failuresPerMinute: 10 },
   gateway: {
     maxPayload: 1024 * 1024,
@@ -91,6 +92,7 @@ export const optionKinds: Record<string, OptionSpec> = {
   'tls.cert': { kind: 'string' },
   'tls.key': { kind: 'string' },
   trustProxy: { kind: 'proxies' },
+  'install.dir': { kind: 'string' },
   'enrollment.codeTtl': { kind: 'duration', min: 60_000, max: 7 * 86_400_000 },
   'enrollment.failuresPerMinute': { kind: 'int', min: 1 },
   'gateway.maxPayload': { kind: 'int', min: 1024, max: 64 * 1024 * 1024 },

@@ -44,6 +44,14 @@ export interface CollectorConfig {
     /** Agent token failures per client address per minute before answering 429. Default 30. */
     authFailuresPerMinute: number;
   };
+  install: {
+    /**
+     * Directory holding the built agent (`pantau-agent-linux-x64`, `-arm64`, `pantau-agent.cjs`,
+     * from `pnpm build`) served under /install/. Default: the agent package's dist/ beside this
+     * collector (a checkout or the container image).
+     */
+    dir: string | null;
+  };
   enrollment: {
     /** How long an enrollment code stays valid, ms. Default 15 min. */
     codeTtl: number;
