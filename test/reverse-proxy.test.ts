@@ -2,10 +2,10 @@
 // through, and X-Forwarded-* is believed from the proxy's address only (trustProxy).
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NGINX, type Nginx, startNginx } from '../scripts/demo/nginx.ts';
 import { AgentProcess, testConfig } from './support/agent-process.ts';
 import { freePort } from './support/collector-process.ts';
 import { Api, until } from './support/e2e.ts';
-import { NGINX, type Nginx, startNginx } from './support/nginx.ts';
 import { startTestApp, type TestApp } from './support/test-app.ts';
 
 // Three loopback addresses: the proxy connects from .2 (trusted), clients come from .3.
