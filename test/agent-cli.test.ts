@@ -117,6 +117,26 @@ describe('pantau-agent CLI', () => {
     expect(r.stderr).toMatch(/interval/);
   });
 
+  it('once reads another proc root (procRoot / PANTAU_PROC_ROOT, as in a container)', () => {
+    const proc = join(dir, 'host-proc');
+    mkdirSync(join(proc, 'net'), { recursive: true });
+    const data = join(import.meta.dirname, '..', 'packages', 'agent', 'test-data');
+    for (const [from, to] of [
+      ['meminfo.txt', 'meminfo'],
+      ['loadavg.txt', 'loadavg'],
+      ['uptime.txt', 'uptime'],
+      ['proc-stat-a.txt', 'stat'],
+      ['net-dev-a.txt', 'net/dev'],
+    ] as const)
+      copyFileSync(join(data, from), join(proc, to));
+    const r = cli(['once'], { PANTAU_PROC_ROOT: proc });
+    expect(r.code).toBe(0);
+    const snapshot = JSON.parse(r.stdout) as Snapshot;
+    // The fixture's machine (24684092 kB), not this one.
+    expect(snapshot.memory.total).toBe(24684092 * 1024);
+    expect(snapshot.load).toEqual({ l1: 1.98, l5: 1.05, l15: 0.46 });
+  });
+
   it('install-service --dry-run prints the plan and writes nothing', () => {
     const root = join(dir, 'dry');
     const r = cli(

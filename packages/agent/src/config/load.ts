@@ -72,6 +72,8 @@ function resolve(
     'actions',
     'docker',
     'log',
+    'procRoot',
+    'sysRoot',
   ]);
 
   const intervalMs = env.PANTAU_INTERVAL
@@ -107,6 +109,12 @@ function resolve(
     outboxMaxIsDefault: outbox.max === undefined,
     checks: readChecks(v, top.checks),
     actions: readActions(v, top.actions),
+    procRoot:
+      env.PANTAU_PROC_ROOT ||
+      (top.procRoot === undefined ? '/proc' : v.string(top.procRoot, 'procRoot', '/host/proc')),
+    sysRoot:
+      env.PANTAU_SYS_ROOT ||
+      (top.sysRoot === undefined ? '/sys' : v.string(top.sysRoot, 'sysRoot', '/host/sys')),
     dockerSocket:
       docker.socket === undefined
         ? '/var/run/docker.sock'

@@ -113,6 +113,10 @@ export interface AgentConfig {
   readonly outboxMaxIsDefault: boolean;
   readonly checks: readonly CheckConfig[];
   readonly actions: ActionsConfig;
+  /** Where /proc is: the host's when the agent runs in a container (`-v /proc:/host/proc:ro`). Env `PANTAU_PROC_ROOT`. Default /proc. */
+  readonly procRoot: string;
+  /** Where /sys is (`-v /sys:/host/sys:ro`). Env `PANTAU_SYS_ROOT`. Default /sys. */
+  readonly sysRoot: string;
   /** Docker Engine socket. Default /var/run/docker.sock. */
   readonly dockerSocket: string;
   /** Log level. Env `PANTAU_LOG_LEVEL`. Default info. */
