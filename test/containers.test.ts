@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validate } from 'dockerfile-utils';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { loadConfig as loadAgentConfig } from '../packages/agent/src/config/load.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'pantau-images-'));
@@ -167,4 +169,50 @@ describe('images', () => {
       ),
     ).toMatch(/^\d+\.\d+\.\d+\n$/);
   }, 60_000);
+});
+
+describe('deploy/compose.yaml', () => {
+  const compose = parseYaml(readFileSync(join(ROOT, 'deploy', 'compose.yaml'), 'utf8')) as {
+    services: Record<string, Record<string, unknown>>;
+  };
+
+  it("holds seed 1's topology: a balancer over two backends, the collector, a host-level agent", () => {
+    expect(Object.keys(compose.services).sort()).toEqual([
+      'agent',
+      'backend-1',
+      'backend-2',
+      'balancer',
+      'collector',
+    ]);
+    expect(compose.services['backend-1']?.ports).toEqual(['8080:8080']);
+    expect(compose.services['backend-2']?.ports).toEqual(['8081:8081']);
+    const agent = compose.services.agent as {
+      pid: string;
+      network_mode: string;
+      volumes: string[];
+      environment: Record<string, string>;
+    };
+    expect(agent).toMatchObject({ pid: 'host', network_mode: 'host' });
+    expect(agent.volumes).toEqual(expect.arrayContaining(['/proc:/host/proc:ro', '/sys:/host/sys:ro']));
+    expect(agent.environment.PANTAU_PROC_ROOT).toBe('/host/proc');
+    const collector = compose.services.collector as {
+      environment: Record<string, string>;
+      build: { dockerfile: string };
+    };
+    // The token comes from the environment, never from the file.
+    expect(collector.environment.PANTAU_TELEGRAM_TOKEN).toBe(['$', '{PANTAU_TELEGRAM_TOKEN:-}'].join(''));
+    expect(collector.build.dockerfile).toBe('Dockerfile.collector');
+    const lb = readFileSync(join(ROOT, 'deploy', 'nginx', 'balancer.conf'), 'utf8');
+    expect(lb).toMatch(/server backend-1:8080/);
+    expect(lb).toMatch(/server backend-2:8081/);
+  });
+
+  it("the agent's config is one the agent accepts: checks on both backends and the front port", () => {
+    const config = loadAgentConfig({
+      file: join(ROOT, 'deploy', 'agent.yaml'),
+      env: {},
+      requireCollector: false,
+    });
+    expect(config.checks.map((c) => c.name)).toEqual(['backend :8080', 'backend :8081', 'balancer :8000']);
+  });
 });
