@@ -13,11 +13,9 @@ if (!pkg || !out) {
   process.exit(2);
 }
 
-execFileSync(
-  'pnpm',
-  ['--config.inject-workspace-packages=true', '--filter', pkg, 'deploy', '--prod', out],
-  { stdio: 'inherit' },
-);
+execFileSync('pnpm', ['--config.inject-workspace-packages=true', '--filter', pkg, 'deploy', '--prod', out], {
+  stdio: 'inherit',
+});
 
 /** Every package.json of a workspace package in the deployed tree (the root and injected copies). */
 function manifests(): string[] {
