@@ -6,9 +6,10 @@ import { fullSnapshot } from '../../../../test/fixtures/samples.ts';
 import { openProblem } from '../../../../test/support/incidents.ts';
 import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts';
 import { SYSTEM_ACTOR } from '../access/actor.ts';
+import { type Permission, type Role, roleFor } from '../access/roles.ts';
+import type { UserStatus } from '../access/user-repo.ts';
 import { Enrollment } from '../fleet/enrollment.ts';
-import { upsertRecipient } from '../notify/recipients.ts';
-import type { Role } from '../store/access.ts';
+import { RecipientRepo } from '../notify/recipients.ts';
 
 let t: TestApp;
 const tokens = {} as Record<Role, string>;
@@ -30,6 +31,8 @@ afterAll(() => t.close());
 interface Case {
   route: string;
   need: Role | 'public';
+  /** What the route's hook asks when its command asks more for some targets (default: need). */
+  hook?: Role;
   ok: number;
   /** Builds the request against fresh objects, so allowed calls succeed for every role. */
   make(): { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; body?: unknown };
@@ -41,14 +44,28 @@ const host = () => {
   t.app.pantau.store.writer.write([{ hostId: id, snapshot: fullSnapshot(1), receivedAt: Date.now() }]);
   return id;
 };
-const user = () => t.app.pantau.store.access.addUser(`user-${++n}`, null, 'viewer').id;
-const apiToken = () => t.app.pantau.store.access.createToken(`tok-${++n}`, 'viewer', null).token.id;
+const user = (status: UserStatus = 'active') => {
+  const { repos } = t.app.pantau.access;
+  const { id } = repos.users.insert({
+    name: `user-${++n}`,
+    email: null,
+    role: 'viewer',
+    status: status === 'pending' ? 'pending' : 'active',
+    telegramId: null,
+    telegramChatId: null,
+    approvedBy: status === 'pending' ? null : 'test',
+    now: Date.now(),
+  });
+  if (status === 'disabled') repos.users.setStatus(id, 'disabled', Date.now());
+  return id;
+};
+const apiToken = () => t.app.pantau.access.repos.tokens.create(`tok-${++n}`, 'viewer', null).token.id;
 const incident = () => openProblem(t.app, host()).id;
 const silence = () =>
   t.app.pantau.alerting.monitor.silences.create(
     {
       kind: 'silence',
-      hostId: String(host()),
+      hostId: host(),
       startsAt: Date.now(),
       endsAt: Date.now() + 60_000,
       createdBy: 'test',
@@ -59,12 +76,12 @@ const enrollmentCode = () =>
   new Enrollment(t.app.pantau.store, t.app.pantau.events, 60_000).create(SYSTEM_ACTOR, {}).code;
 const rule = () => {
   const id = `rule-${++n}`;
-  t.app.pantau.alerting.saveRule({ id, metric: 'cpu', above: 99 }, 'test');
+  t.app.pantau.monitor.rules.save(SYSTEM_ACTOR, { id, metric: 'cpu', above: 99 });
   return id;
 };
 // Webhook recipients on a closed local port: test messages are queued, their delivery fails quietly.
 const recipient = () =>
-  upsertRecipient(t.app.pantau.store.db, {
+  new RecipientRepo(t.app.pantau.store.db).upsert({
     name: `r-${++n}`,
     channel: 'webhook',
     address: `http://127.0.0.1:9/hook-${n}`,
@@ -170,6 +187,52 @@ const cases: Case[] = [
     need: 'admin',
     ok: 200,
     make: () => ({ method: 'PATCH', url: `/api/v1/users/${user()}`, body: { role: 'operator' } }),
+  },
+  {
+    route: 'GET /api/v1/users/:id',
+    need: 'admin',
+    ok: 200,
+    make: () => ({ method: 'GET', url: `/api/v1/users/${user()}` }),
+  },
+  {
+    route: 'POST /api/v1/users/:id/approve',
+    need: 'admin',
+    ok: 200,
+    make: () => ({
+      method: 'POST',
+      url: `/api/v1/users/${user('pending')}/approve`,
+      body: { role: 'viewer' },
+    }),
+  },
+  {
+    route: 'POST /api/v1/users/:id/reject',
+    need: 'admin',
+    ok: 200,
+    make: () => ({ method: 'POST', url: `/api/v1/users/${user('pending')}/reject` }),
+  },
+  {
+    route: 'POST /api/v1/users/:id/disable',
+    need: 'admin',
+    ok: 200,
+    make: () => ({ method: 'POST', url: `/api/v1/users/${user()}/disable` }),
+  },
+  {
+    route: 'POST /api/v1/users/:id/enable',
+    need: 'admin',
+    ok: 200,
+    make: () => ({ method: 'POST', url: `/api/v1/users/${user('disabled')}/enable` }),
+  },
+  {
+    // Anybody may set their own; another user's needs users.manage (the command checks).
+    route: 'PUT /api/v1/users/:id/password',
+    need: 'admin',
+    hook: 'viewer',
+    ok: 204,
+    make: () => ({
+      method: 'PUT',
+      url: `/api/v1/users/${user()}/password`,
+      body: { password: 'correct horse battery' },
+    }),
   },
   {
     route: 'DELETE /api/v1/users/:id',
@@ -376,6 +439,26 @@ describe('role matrix, route by route', () => {
     );
     expect(registered.length).toBeGreaterThan(20);
     expect(registered.filter((r) => !listed.has(r))).toEqual([]);
+  });
+
+  it('each documented operation names its permission, and the matrix expects that permission’s role', async () => {
+    const doc = (await t.app.inject({ url: '/api/v1/openapi.json' })).json() as {
+      paths: Record<string, Record<string, { description?: string }>>;
+    };
+    const declared = new Map(
+      Object.entries(doc.paths).flatMap(([path, ops]) =>
+        Object.entries(ops).map(([verb, op]) => {
+          const permission = /Needs `([a-z.]+)`/.exec(op.description ?? '')?.[1];
+          const route = `${verb.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`;
+          return [route, permission === undefined ? 'public' : roleFor(permission as Permission)] as const;
+        }),
+      ),
+    );
+    const mismatched = cases
+      // The OpenAPI document itself is hidden from the document.
+      .filter((c) => declared.has(c.route) && declared.get(c.route) !== (c.hook ?? c.need))
+      .map((c) => `${c.route}: matrix ${c.hook ?? c.need}, route ${declared.get(c.route)}`);
+    expect(mismatched).toEqual([]);
   });
 
   describe.each(cases)('$route (needs $need)', (c) => {

@@ -140,10 +140,9 @@ export class Enrollment {
         now,
         ttl: input.ttl ?? this.#ttl,
       });
-      this.#store.audit.record(actor.id, 'enrollment.create', `enrollment:${e.id}`, {
+      this.#store.audit.record(actor, 'enrollment.create', `enrollment:${e.id}`, {
         name: e.name,
         expiresAt: e.expiresAt,
-        surface: actor.surface,
       });
       return e;
     })();

@@ -39,7 +39,7 @@ export async function enrollmentRoutes(app: TypedApp, ctx: ApiContext): Promise<
   app.post(
     '/enrollments',
     {
-      config: { role: 'admin' },
+      config: { permission: 'hosts.manage' },
       schema: {
         tags,
         summary: 'Create a single-use enrollment code for a new host; the code is in this answer only',
@@ -94,7 +94,7 @@ export async function enrollmentRoutes(app: TypedApp, ctx: ApiContext): Promise<
   app.get(
     '/enrollments',
     {
-      config: { role: 'admin' },
+      config: { permission: 'hosts.manage' },
       schema: {
         tags,
         summary: 'Enrollment codes, newest first: pending, used (by which host, from where) or expired',
@@ -116,7 +116,7 @@ export async function enrollmentRoutes(app: TypedApp, ctx: ApiContext): Promise<
   app.post(
     '/enroll',
     {
-      config: { role: 'public' },
+      config: { permission: 'public' },
       schema: {
         tags,
         summary: 'Exchange an enrollment code for a new host and its agent token (no API token needed)',

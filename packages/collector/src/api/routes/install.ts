@@ -14,7 +14,7 @@ export async function installRoutes(app: TypedApp, ctx: ApiContext): Promise<voi
   app.get(
     '/install/agent.sh',
     {
-      config: { role: 'public' },
+      config: { permission: 'public' },
       schema: {
         tags,
         summary:
@@ -42,7 +42,7 @@ export async function installRoutes(app: TypedApp, ctx: ApiContext): Promise<voi
   app.get(
     '/install/pantau-agent-linux-:arch',
     {
-      config: { role: 'public' },
+      config: { permission: 'public' },
       schema: {
         tags,
         summary: 'The agent as a single executable (no Node needed) for linux-x64 or linux-arm64',
