@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import type { Server as TlsServer } from 'node:tls';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -15,6 +16,7 @@ import { Gateway } from './gateway/gateway.ts';
 import { gatewayPlugin } from './gateway/plugin.ts';
 import { buildJobs, type Jobs } from './jobs/index.ts';
 import { type Migration, Store } from './store/index.ts';
+import { readTls } from './tls.ts';
 
 /** The collector's parts, reachable from the app as `app.pantau` (monitor and notify plug in here). */
 export interface Pantau {
@@ -33,6 +35,8 @@ export interface Pantau {
   /** Activities and remote jobs. */
   jobs: Jobs;
   publicUrl(): string;
+  /** Re-reads the TLS certificate and key (SIGHUP); a bad pair is refused and the old one kept. */
+  reloadTls(): void;
 }
 
 declare module 'fastify' {
@@ -53,7 +57,11 @@ export async function buildApp(
   config: Readonly<CollectorConfig>,
   options: BuildOptions = {},
 ): Promise<FastifyInstance> {
+  const tls = config.tls.cert && config.tls.key ? { cert: config.tls.cert, key: config.tls.key } : null;
   const app = Fastify({
+    ...(tls ? { https: readTls(tls) } : {}),
+    // X-Forwarded-* only from the configured proxies; from anyone else they are ignored.
+    ...(config.trustProxy ? { trustProxy: config.trustProxy } : {}),
     logger: options.logger ?? { level: config.logLevel },
     // Agents and scrapers make many requests; errors are logged by the error handler instead.
     logController: new LogController({ disableRequestLogging: true }),
@@ -74,7 +82,12 @@ export async function buildApp(
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = ['0.0.0.0', '::', ''].includes(config.host) ? hostname() : config.host;
-    return `http://${host}:${port}`;
+    return `${tls ? 'https' : 'http'}://${host}:${port}`;
+  };
+  const reloadTls = () => {
+    if (!tls) return;
+    (app.server as unknown as TlsServer).setSecureContext(readTls(tls));
+    app.log.info({ cert: tls.cert }, 'TLS certificate reloaded');
   };
   // Alerting reads which hosts were online before this start, so it comes before markAllOffline.
   const alerting = buildAlerting({
@@ -106,6 +119,7 @@ export async function buildApp(
     alerting,
     jobs,
     publicUrl,
+    reloadTls,
   };
   app.decorate('pantau', pantau);
 

@@ -9,7 +9,7 @@ import { readSecret } from './cli-secret.ts';
 import { type CollectorConfig, loadConfig } from './config/index.ts';
 import { EventBus } from './events.ts';
 import { buildFleet } from './fleet/index.ts';
-import { closeOnSignals, startCollector } from './main.ts';
+import { closeOnSignals, reloadOnHangup, startCollector } from './main.ts';
 import { Store } from './store/index.ts';
 import { backupDatabase, dbStats } from './store/maintenance.ts';
 
@@ -84,7 +84,11 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
   try {
     switch (`${command} ${sub ?? ''}`.trim()) {
       case 'start': {
-        return await closeOnSignals(await startCollector(config));
+        const running = await startCollector(config);
+        const stopReloading = reloadOnHangup(running);
+        const code = await closeOnSignals(running);
+        stopReloading();
+        return code;
       }
       case 'hosts add':
         return await withStore(config, (store) => {

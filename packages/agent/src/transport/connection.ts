@@ -217,6 +217,7 @@ export class Connection {
       headers: { authorization: `Bearer ${this.#token}` },
       handshakeTimeout: this.#config.helloTimeoutMs,
       maxPayload: Limits.frameBytes,
+      ...(this.#config.ca === undefined ? {} : { ca: this.#config.ca }),
     });
     this.#ws = ws;
     this.#ready = false;

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fullSnapshot } from '../../../../test/fixtures/samples.ts';
 import { RawAgent } from '../../../../test/support/agent-client.ts';
@@ -6,6 +9,7 @@ import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts
 import { type Actor, SYSTEM_ACTOR } from '../access/actor.ts';
 import { type Permission, type Role, roleFor } from '../access/roles.ts';
 import type { UserStatus } from '../access/user-repo.ts';
+import { Enrollment } from '../fleet/enrollment.ts';
 import { RecipientRepo } from '../notify/recipients.ts';
 
 let t: TestApp;
@@ -13,7 +17,15 @@ const tokens = {} as Record<Role, string>;
 
 beforeAll(async () => {
   // Every 'none' case is a failed authentication; keep them under the 429 limit.
-  t = await startTestApp({ api: { authFailuresPerMinute: 10_000 }, jobs: { fourEyes: true } });
+  // An install dir with one fake build, so the download route answers 200 whatever was built here.
+  const installDir = mkdtempSync(join(tmpdir(), 'pantau-roles-install-'));
+  writeFileSync(join(installDir, 'pantau-agent-linux-x64'), 'not really an executable');
+  t = await startTestApp({
+    api: { authFailuresPerMinute: 10_000 },
+    enrollment: { failuresPerMinute: 10_000 },
+    install: { dir: installDir },
+    jobs: { fourEyes: true },
+  });
   for (const role of ['viewer', 'operator', 'admin'] as const) tokens[role] = t.token(role);
   // One online host whose agent allows uptime and reboot; it never answers, so runs stay running.
   const target = t.addHost('role-agent');
@@ -102,6 +114,8 @@ const silence = () =>
     },
     Date.now(),
   ).id;
+const enrollmentCode = () =>
+  new Enrollment(t.app.pantau.store, t.app.pantau.events, 60_000).create(SYSTEM_ACTOR, {}).code;
 const rule = () => {
   const id = `rule-${++n}`;
   t.app.pantau.monitor.rules.save(SYSTEM_ACTOR, { id, metric: 'cpu', above: 99 });
@@ -534,6 +548,40 @@ const cases: Case[] = [
     need: 'admin',
     ok: 200,
     make: () => ({ method: 'GET', url: '/api/v1/audit' }),
+  },
+  {
+    route: 'GET /install/agent.sh',
+    need: 'public',
+    ok: 200,
+    make: () => ({ method: 'GET', url: '/install/agent.sh' }),
+  },
+  {
+    route: 'GET /install/pantau-agent-linux-:arch',
+    need: 'public',
+    ok: 200,
+    make: () => ({ method: 'GET', url: '/install/pantau-agent-linux-x64' }),
+  },
+  {
+    route: 'POST /api/v1/enrollments',
+    need: 'admin',
+    ok: 201,
+    make: () => ({ method: 'POST', url: '/api/v1/enrollments', body: {} }),
+  },
+  {
+    route: 'GET /api/v1/enrollments',
+    need: 'admin',
+    ok: 200,
+    make: () => ({ method: 'GET', url: '/api/v1/enrollments' }),
+  },
+  {
+    route: 'POST /api/v1/enroll',
+    need: 'public',
+    ok: 201,
+    make: () => ({
+      method: 'POST',
+      url: '/api/v1/enroll',
+      body: { code: enrollmentCode(), name: `enrolled-${++n}` },
+    }),
   },
 ];
 

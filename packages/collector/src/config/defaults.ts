@@ -10,6 +10,10 @@ export const defaults: CollectorConfig = {
   publicUrl: null,
   logLevel: 'info',
   adminToken: null,
+  tls: { cert: null, key: null },
+  trustProxy: null,
+  install: { dir: null },
+  enrollment: { codeTtl: 15 * 60_000, failuresPerMinute: 10 },
   gateway: {
     maxPayload: 1024 * 1024,
     frameRate: 20,
@@ -66,7 +70,17 @@ const RecipientsInput = Type.Array(
   { maxItems: 1000 },
 );
 
-type Kind = 'string' | 'port' | 'int' | 'duration' | 'bool' | 'url' | 'level' | 'secret' | 'schema';
+type Kind =
+  | 'string'
+  | 'proxies'
+  | 'port'
+  | 'int'
+  | 'duration'
+  | 'bool'
+  | 'url'
+  | 'level'
+  | 'secret'
+  | 'schema';
 
 export interface OptionSpec {
   kind: Kind;
@@ -85,6 +99,12 @@ export const optionKinds: Record<string, OptionSpec> = {
   publicUrl: { kind: 'url' },
   logLevel: { kind: 'level' },
   adminToken: { kind: 'secret' },
+  'tls.cert': { kind: 'string' },
+  'tls.key': { kind: 'string' },
+  trustProxy: { kind: 'proxies' },
+  'install.dir': { kind: 'string' },
+  'enrollment.codeTtl': { kind: 'duration', min: 60_000, max: 7 * 86_400_000 },
+  'enrollment.failuresPerMinute': { kind: 'int', min: 1 },
   'gateway.maxPayload': { kind: 'int', min: 1024, max: 64 * 1024 * 1024 },
   'gateway.frameRate': { kind: 'int', min: 1, max: 100_000 },
   'gateway.frameBurst': { kind: 'int', min: 1, max: 1_000_000 },

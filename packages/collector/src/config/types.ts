@@ -18,6 +18,18 @@ export interface CollectorConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** An admin API token accepted in addition to stored ones (secret: prefer `adminTokenFile`). Default none. */
   adminToken: string | null;
+  tls: {
+    /** PEM certificate chain file; with `tls.key` the collector serves HTTPS and WSS itself, re-read on SIGHUP. Default none (plain HTTP). */
+    cert: string | null;
+    /** PEM private key file for `tls.cert`. Default none. */
+    key: string | null;
+  };
+  /**
+   * Reverse proxies whose `X-Forwarded-For`/`-Proto`/`-Host` are believed: comma-separated
+   * addresses or CIDR ranges (e.g. `127.0.0.1,10.0.0.0/8`). Headers from anyone else are ignored.
+   * Default none.
+   */
+  trustProxy: string | null;
   gateway: {
     /** Largest WebSocket message in bytes. Default 1048576 (1 MiB). */
     maxPayload: number;
@@ -31,6 +43,20 @@ export interface CollectorConfig {
     pingInterval: number;
     /** Agent token failures per client address per minute before answering 429. Default 30. */
     authFailuresPerMinute: number;
+  };
+  install: {
+    /**
+     * Directory holding the built agent (`pantau-agent-linux-x64`, `-arm64`, `pantau-agent.cjs`,
+     * from `pnpm build`) served under /install/. Default: the agent package's dist/ beside this
+     * collector (a checkout or the container image).
+     */
+    dir: string | null;
+  };
+  enrollment: {
+    /** How long an enrollment code stays valid, ms. Default 15 min. */
+    codeTtl: number;
+    /** Failed enrollment attempts per client address per minute before answering 429. Default 10. */
+    failuresPerMinute: number;
   };
   store: {
     /** Longest time a received snapshot waits before its batch is committed, ms. Default 100 ms. */

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { migration as initial } from './001-initial.ts';
 import { migration as accounts } from './002-accounts.ts';
+import { migration as enrollment } from './060-enrollment.ts';
 import { migration as notify } from './100-notify.ts';
 import { migration as contacts } from './101-contacts.ts';
 import { migration as incidents } from './200-incidents.ts';
@@ -15,4 +16,13 @@ export interface Migration {
 }
 
 /** Every migration, in any order: the runner sorts by id. */
-export const migrations: Migration[] = [initial, accounts, notify, contacts, incidents, numericHostIds, jobs];
+export const migrations: Migration[] = [
+  initial,
+  accounts,
+  enrollment,
+  notify,
+  contacts,
+  incidents,
+  numericHostIds,
+  jobs,
+];
