@@ -52,7 +52,9 @@ describe('migration 101: recipients become contact points and sinks', () => {
     const result = migrate(db, migrations);
     // Every migration the old schema lacked runs, accounts (2) and contacts (101) among them.
     const before = new Set([initial, notify, incidents].map((m) => m.id));
-    expect(result.applied.map((m) => m.id)).toEqual(migrations.map((m) => m.id).filter((id) => !before.has(id)));
+    expect(result.applied.map((m) => m.id)).toEqual(
+      migrations.map((m) => m.id).filter((id) => !before.has(id)),
+    );
     expect(result.applied.map((m) => m.id)).toEqual(expect.arrayContaining([2, 101]));
 
     const users = db
