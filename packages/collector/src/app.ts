@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController
 import { type Alerting, buildAlerting } from './alerting.ts';
 import type { ApiContext } from './api/context.ts';
 import { installErrorHandling } from './api/errors.ts';
+import { installInputGuards } from './api/input-guards.ts';
 import { API_PREFIX, apiPlugin } from './api/plugin.ts';
 import type { CollectorConfig } from './config/index.ts';
 import { EventBus } from './events.ts';
@@ -92,6 +93,7 @@ export async function buildApp(
     },
   });
   installErrorHandling(app);
+  installInputGuards(app);
   await app.register(gatewayPlugin, {
     gateway,
     store,

@@ -76,7 +76,9 @@ export function installAuth(
               'UNAUTHORIZED',
               secret
                 ? 'API token is not valid (revoked or mistyped)'
-                : 'missing Authorization: Bearer <API token>',
+                : req.headers.authorization
+                  ? 'Authorization must be "Bearer <API token>"'
+                  : 'missing Authorization: Bearer <API token>',
             ),
           );
       }

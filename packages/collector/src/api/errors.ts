@@ -41,10 +41,13 @@ export function installErrorHandling(app: FastifyInstance): void {
       const where = err.validationContext ?? 'request';
       const first = err.validation[0];
       const path = first?.instancePath ? first.instancePath.slice(1).replaceAll('/', '.') : '';
+      const allowed = allowedValues(err.validation, first?.instancePath);
       const extra =
         first?.keyword === 'additionalProperties'
           ? ` has unknown field "${(first.params as { additionalProperty: string }).additionalProperty}"`
-          : ` ${first?.message ?? 'is invalid'}`;
+          : allowed
+            ? ` must be one of ${allowed}`
+            : ` ${first?.message ?? 'is invalid'}`;
       return reply
         .code(400)
         .send(errorBody('VALIDATION_FAILED', `${where}${path ? `.${path}` : ''}${extra}`));
@@ -60,4 +63,20 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send(errorBody('NOT_FOUND', `no route for ${req.method} ${req.url.split('?')[0]}`)),
   );
+}
+
+/** A union of literals fails with one `const` error per choice; name the choices instead. */
+function allowedValues(
+  errors: NonNullable<FastifyError['validation']>,
+  path: string | undefined,
+): string | undefined {
+  const here = errors.filter((e) => e.instancePath === path);
+  const values = here.flatMap((e) =>
+    e.keyword === 'const'
+      ? [(e.params as { allowedValue: unknown }).allowedValue]
+      : e.keyword === 'enum'
+        ? (e.params as { allowedValues: unknown[] }).allowedValues
+        : [],
+  );
+  return values.length > 0 ? values.map((v) => JSON.stringify(v)).join(', ') : undefined;
 }
