@@ -96,8 +96,13 @@ export function buildAlerting(options: {
     config: config.monitor,
     host: hosts,
     notify: (notice: Notice) => {
-      notifyAll(db, toNotifyEvent(notice), { render: render(), channels: configured, now: notice.at });
+      const ids = notifyAll(db, toNotifyEvent(notice), {
+        render: render(),
+        channels: configured,
+        now: notice.at,
+      });
       outbox.wake();
+      return ids.length;
     },
     onError: (err) => log.error({ err }, 'monitor failed'),
   });

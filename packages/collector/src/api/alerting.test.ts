@@ -29,6 +29,8 @@ const config = {
   notify: {
     recipients: [{ name: 'from config', channel: 'email', address: 'config@example.com' }],
   },
+  // A configured channel, so incidents reach the config recipient (delivery itself fails here).
+  smtp: { host: '127.0.0.1', port: 9 },
 } as unknown as DeepPartial<CollectorConfig>;
 
 beforeAll(async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openProblem } from '../../../../test/support/incidents.ts';
 import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts';
 
 // Defects found by trying main as a new user and as an attacker (issue 11).
@@ -127,5 +128,15 @@ describe('empty lists and cursors', () => {
     expect(seen).toHaveLength(5);
     expect(new Set(seen).size).toBe(5);
     expect(seen).toEqual([...seen].sort((a, b) => b - a));
+  });
+});
+
+describe('incidents with nobody to tell', () => {
+  it('report notified 0 and say so in their events', async () => {
+    const { id: hostId } = t.addHost('alone-1');
+    const incident = openProblem(t.app, hostId, { name: 'alone' });
+    const res = (await t.app.inject({ url: `/api/v1/incidents/${incident.id}`, headers: admin })).json();
+    expect(res.notified).toBe(0);
+    expect(res.events.map((e: { type: string }) => e.type)).toEqual(['opened', 'unnotified']);
   });
 });

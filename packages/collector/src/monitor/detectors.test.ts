@@ -39,7 +39,7 @@ describe('HostLiveness', () => {
     expect(live.tick(16_000)).toEqual([]);
   });
 
-  it('clears the problem and reports the gap when the agent comes back', () => {
+  it('clears the problem when the agent comes back, with no second "agent is back" message', () => {
     const live = new HostLiveness(options);
     live.connected(web1, 0, 5_000);
     live.disconnected('h1', 10_000);
@@ -47,11 +47,15 @@ describe('HostLiveness', () => {
     const signals = live.connected(web1, 40_000, 5_000);
     expect(signals).toEqual([
       expect.objectContaining({ type: 'problem', key: 'host:h1', firing: false, at: 40_000 }),
-      expect.objectContaining({
-        type: 'change',
-        kind: 'agent_back',
-        title: 'web-1: agent is back after 30s',
-      }),
+    ]);
+  });
+
+  it('reports the gap of a reconnect that was never a down host', () => {
+    const live = new HostLiveness({ ...options, gapMs: 2_000 });
+    live.connected(web1, 0, 5_000);
+    live.disconnected('h1', 10_000);
+    expect(live.connected(web1, 13_000, 5_000)).toEqual([
+      expect.objectContaining({ type: 'change', kind: 'agent_back', title: 'web-1: agent is back after 3s' }),
     ]);
   });
 

@@ -63,9 +63,11 @@ export class HostLiveness {
   ): Signal[] {
     const state = this.#hosts.get(host.id);
     const signals: Signal[] = [];
+    const wasDown = state?.down ?? false;
     if (state?.down) signals.push(this.#up(state, now));
     const gap = state?.disconnectedAt === undefined ? 0 : now - state.disconnectedAt;
-    if (state && !state.connected && gap >= (this.#options.gapMs ?? this.#options.graceMs)) {
+    // A down host's recovery already says how long it was gone: one message per event.
+    if (state && !wasDown && !state.connected && gap >= (this.#options.gapMs ?? this.#options.graceMs)) {
       signals.push({
         type: 'change',
         key: `change:${host.id}:agent_back:${now}`,

@@ -17,7 +17,8 @@ export interface MonitorOptions {
   /** Looks a host up by id (name and labels, for messages and selectors). */
   host(id: string): HostRef | undefined;
   /** Hands a notice to the notification outbox; called inside the incident's transaction. */
-  notify(notice: Notice): void;
+  /** Returns how many messages went to the outbox (0: nobody to tell). */
+  notify(notice: Notice): number;
   now?: () => number;
   /** How often deadlines (grace, silence, reminders) are checked, ms. Default 250. */
   tickMs?: number;
