@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openProblem } from '../../../../test/support/incidents.ts';
 import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts';
+import { loadConfig } from '../config/index.ts';
 
 // Defects found by trying main as a new user and as an attacker (issue 11).
 let t: TestApp;
@@ -138,5 +139,36 @@ describe('incidents with nobody to tell', () => {
     const res = (await t.app.inject({ url: `/api/v1/incidents/${incident.id}`, headers: admin })).json();
     expect(res.notified).toBe(0);
     expect(res.events.map((e: { type: string }) => e.type)).toEqual(['opened', 'unnotified']);
+  });
+});
+
+describe('Telegram recipients without a Telegram bot', () => {
+  it('are refused at creation with what to configure, and nothing is added', async () => {
+    const before = (await t.app.inject({ url: '/api/v1/recipients', headers: admin })).json().items.length;
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/recipients',
+      headers: admin,
+      payload: { channel: 'telegram', name: 'ops chat', address: '-100123' },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toEqual({
+      code: 'VALIDATION_FAILED',
+      message: expect.stringMatching(/body\.channel.*telegram\.token.*PANTAU_TELEGRAM_TOKEN/),
+    });
+    expect((await t.app.inject({ url: '/api/v1/recipients', headers: admin })).json().items).toHaveLength(
+      before,
+    );
+  });
+
+  it('in the config stop the collector from starting, naming the option', () => {
+    expect(() =>
+      loadConfig({
+        env: {},
+        overrides: {
+          notify: { recipients: [{ name: 'ops', channel: 'telegram', address: '12345' }] },
+        } as never,
+      }),
+    ).toThrow(/notify\.recipients\[0\].*telegram\.token/);
   });
 });

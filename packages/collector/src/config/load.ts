@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { explain, formatDuration, PantauError, parseDuration } from '@pantau/shared';
 import { parse as parseYaml } from 'yaml';
+import { CHANNEL_SETTING } from '../notify/recipients.ts';
 import { defaults, type OptionSpec, optionKinds } from './defaults.ts';
 import type { CollectorConfig } from './types.ts';
 
@@ -86,10 +87,18 @@ export function loadConfig(options: LoadOptions = {}): Readonly<CollectorConfig>
       setPath(config, path, parsed);
     }
   }
+  const result = config as unknown as CollectorConfig;
+  if (problems.length === 0 && !result.telegram.token) {
+    result.notify.recipients.forEach((r, i) => {
+      if (r.channel === 'telegram')
+        problems.push(
+          `notify.recipients[${i}] is a Telegram chat but no bot is configured; set ${CHANNEL_SETTING.telegram}`,
+        );
+    });
+  }
   if (problems.length > 0) {
     throw new PantauError('INVALID_CONFIG', `invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
-  const result = config as unknown as CollectorConfig;
   if (!isAbsolute(result.dataDir)) result.dataDir = resolve(cwd, result.dataDir);
   return deepFreeze(result);
 }

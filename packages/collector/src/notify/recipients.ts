@@ -181,3 +181,8 @@ function toRecipient(r: RecipientRow): Recipient {
     createdAt: r.created_at,
   };
 }
+
+/** What to set so a channel can send; a recipient on an unset channel would never hear anything. */
+export const CHANNEL_SETTING: Partial<Record<ChannelName, string>> = {
+  telegram: 'telegram.token (PANTAU_TELEGRAM_TOKEN or PANTAU_TELEGRAM_TOKEN_FILE)',
+};

@@ -2,6 +2,7 @@ import { PantauError } from '@pantau/shared';
 import Type from 'typebox';
 import { messageFor } from '../../notify/fanout.ts';
 import {
+  CHANNEL_SETTING,
   getRecipient,
   listRecipients,
   type Recipient,
@@ -128,6 +129,12 @@ export async function recipientRoutes(app: TypedApp, ctx: ApiContext): Promise<v
         // The name and the secret are checked by the schema, so what is left is the address.
         if (err instanceof PantauError) throw new PantauError(err.code, `body.address: ${err.message}`);
         throw err;
+      }
+      if (channel === 'telegram' && alerting.channels.telegram === undefined) {
+        throw new PantauError(
+          'VALIDATION_FAILED',
+          `body.channel: no Telegram bot is configured; set ${CHANNEL_SETTING.telegram}`,
+        );
       }
       const same = channel === 'email' ? address.toLowerCase() : address;
       const existing = listRecipients(db).find((r) => r.channel === channel && r.address === same);
