@@ -258,6 +258,20 @@ describe('Changes', () => {
     expect(c.observe(web1, sampleSnapshot(4, { ports: [port(22), port(8080)] }), 3)).toEqual([]);
   });
 
+  it('does not call a port new when it comes back within the window after a service restart', () => {
+    const c = new Changes();
+    const min = 60_000;
+    c.observe(web1, sampleSnapshot(1, { ports: [port(22), port(8080)] }), 0);
+    expect(c.observe(web1, sampleSnapshot(2, { ports: [port(22)] }), 15_000)).toEqual([]);
+    expect(c.observe(web1, sampleSnapshot(3, { ports: [port(22), port(8080)] }), 30_000)).toEqual([]);
+    // Gone for longer than the window (10 min by default): back is new again.
+    c.observe(web1, sampleSnapshot(4, { ports: [port(22)] }), 45_000);
+    expect(c.observe(web1, sampleSnapshot(5, { ports: [port(22)] }), 11 * min)).toEqual([]);
+    expect(c.observe(web1, sampleSnapshot(6, { ports: [port(22), port(8080)] }), 12 * min)).toMatchObject([
+      { kind: 'new_port', title: 'web-1: new listening port tcp/8080' },
+    ]);
+  });
+
   it('reports a reboot when uptime goes back', () => {
     const c = new Changes();
     c.observe(web1, sampleSnapshot(1, { uptime: 5_000 }), 0);
