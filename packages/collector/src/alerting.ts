@@ -126,7 +126,8 @@ export function buildAlerting(options: {
       refs.set(String(e.hostId), hostRef({ id: e.hostId, name: e.name, labels: e.labels })),
     ),
     events.on('host.offline', (e) => {
-      if (e.reason !== 'deleted') monitor.hostDisconnected(String(e.hostId));
+      if (e.reason !== 'deleted')
+        monitor.hostDisconnected(String(e.hostId), e.reason === 'silent' ? e.lastHeardAt : undefined);
     }),
     events.on('host.removed', (e) => {
       refs.delete(String(e.hostId));

@@ -89,6 +89,10 @@ export class AgentConnection implements AckTarget {
   state: 'awaiting-hello' | 'ready' | 'closing' = 'awaiting-hello';
   lastFrameAt = Date.now();
   lastPongAt = Date.now();
+  /** The last sign of life from the agent: a frame or a pong. */
+  get lastHeardAt(): number {
+    return Math.max(this.lastFrameAt, this.lastPongAt);
+  }
   intervalMs = 5_000;
   #offlineReason: OfflineReason = 'closed';
   readonly #ws: WebSocket;

@@ -27,6 +27,8 @@ export class Gateway implements ConnectionHost {
   readonly #events: EventBus;
   readonly #log: FastifyBaseLogger;
   readonly #pingInterval: number;
+  readonly #silentAfter: number;
+  #lastHeartbeat = Date.now();
   #pingTimer: NodeJS.Timeout | null = null;
   #closing = false;
 
@@ -40,6 +42,7 @@ export class Gateway implements ConnectionHost {
     this.frameBurst = g.frameBurst;
     this.helloTimeout = g.helloTimeout;
     this.#pingInterval = g.pingInterval;
+    this.#silentAfter = g.silentAfter;
     this.ingestQueue = new IngestQueue({
       writer: deps.store.writer,
       events: deps.events,
@@ -135,7 +138,13 @@ export class Gateway implements ConnectionHost {
     } catch (err) {
       this.#log.error({ err }, 'could not record host offline');
     }
-    this.#events.emit('host.offline', { hostId: conn.hostId, name: conn.hostName, reason, at: now });
+    this.#events.emit('host.offline', {
+      hostId: conn.hostId,
+      name: conn.hostName,
+      reason,
+      at: now,
+      lastHeardAt: conn.lastHeardAt,
+    });
   }
 
   /** Closes every connection of a host whose token was revoked or which was deleted (4001). */
@@ -151,9 +160,14 @@ export class Gateway implements ConnectionHost {
 
   #heartbeat(): void {
     const now = Date.now();
+    // A late heartbeat means this process stalled, not the agents: their pongs may be unread.
+    const stalled = now - this.#lastHeartbeat > 2 * this.#pingInterval;
+    this.#lastHeartbeat = now;
     for (const conn of this.#all) {
-      if (now - conn.lastPongAt > 3 * this.#pingInterval) {
-        conn.log.warn('no pong for 3 ping intervals; terminating');
+      if (stalled) {
+        conn.ping();
+      } else if (now - conn.lastHeardAt > this.#silentAfter) {
+        conn.log.warn({ silentMs: now - conn.lastHeardAt }, 'nothing heard (pong or frame); terminating');
         conn.terminate('silent');
       } else if (
         conn.state === 'ready' &&

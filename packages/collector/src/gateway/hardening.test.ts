@@ -51,3 +51,29 @@ describe('failed upgrades from one address', () => {
     expect(await upgradeStatus(t.wsUrl, 'pag_attacker-guess-000000')).toBe(429);
   });
 });
+
+describe('a connection that goes silent', () => {
+  it('is cut after gateway.silentAfter with nothing heard, reporting when it was last heard', async () => {
+    t = await startTestApp({ gateway: { pingInterval: 100, silentAfter: 1_000 } });
+    const host = t.addHost('quiet-1');
+    const offline: { reason: string; at: number; lastHeardAt?: number }[] = [];
+    t.app.pantau.events.on('host.offline', (e) => offline.push(e));
+    const agent = await RawAgent.connect(t.wsUrl, host.token);
+    await agent.hello();
+    agent.send({ t: 'metrics', snapshot: sampleSnapshot(1) });
+    await agent.waitAck(1);
+    // Pongs flow while the socket is read: no cut for twice silentAfter.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(offline).toEqual([]);
+    const quietFrom = Date.now();
+    agent.ws.pause();
+    const started = Date.now();
+    while (offline.length === 0 && Date.now() - started < 5_000) await new Promise((r) => setTimeout(r, 20));
+    expect(offline).toMatchObject([{ reason: 'silent' }]);
+    const [event] = offline;
+    expect(event!.at - event!.lastHeardAt!).toBeGreaterThanOrEqual(1_000);
+    expect(event!.at - quietFrom).toBeLessThan(2_000);
+    expect(Math.abs(event!.lastHeardAt! - quietFrom)).toBeLessThan(300);
+    agent.ws.terminate();
+  });
+});

@@ -31,6 +31,14 @@ describe('HostLiveness', () => {
     expect(live.isDown('h1')).toBe(true);
   });
 
+  it('dates the grace of a connection cut for silence from when the host was last heard', () => {
+    const live = new HostLiveness(options);
+    live.connected(web1, 0, 5_000);
+    live.disconnected('h1', 18_000, 10_000);
+    const [down] = problems(live.tick(18_000));
+    expect(down).toMatchObject({ firing: true, at: 10_000 });
+  });
+
   it('a reconnect within the grace period is no outage', () => {
     const live = new HostLiveness(options);
     live.connected(web1, 0, 5_000);

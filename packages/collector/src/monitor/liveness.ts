@@ -112,11 +112,12 @@ export class HostLiveness {
     return [];
   }
 
-  disconnected(hostId: string, now: number): void {
+  /** `since`: when the host was last heard from, if before `now` (a connection cut for silence). */
+  disconnected(hostId: string, now: number, since = now): void {
     const state = this.#hosts.get(hostId);
     if (!state?.connected) return;
     state.connected = false;
-    state.disconnectedAt = now;
+    state.disconnectedAt = Math.min(since, now);
     state.graceMs = this.#options.graceMs;
   }
 

@@ -106,8 +106,9 @@ export class Monitor {
     );
   }
 
-  hostDisconnected(hostId: string): void {
-    this.#liveness.disconnected(hostId, this.#now());
+  /** `since`: when the host went quiet, for a connection cut for silence (the grace runs from then). */
+  hostDisconnected(hostId: string, since?: number): void {
+    this.#liveness.disconnected(hostId, this.#now(), since);
   }
 
   /**
