@@ -32,26 +32,28 @@ const agents: NetAgent[] = [];
 const results: number[] = [];
 const falseAlarms: string[] = [];
 
+/** A fresh host per trial, as a repeated outage of one host would be damped as flapping. */
 async function runLink(link: Link, index: number, count: number): Promise<void> {
-  const { id, token } = await collector.addHost(`netfault-${index}`);
-  agents.push(new NetAgent(link, [collector.wsUrl], token));
-  await until(`host ${index} online`, async () => (await collector.host(id)).status === 'online', 30_000);
   for (let i = 0; i < count; i++) {
+    const name = `netfault-${index}-${i + 1}`;
+    const { id, token } = await collector.addHost(name);
+    const agent = new NetAgent(link, [collector.wsUrl], token);
+    agents.push(agent);
+    await until(`${name} online`, async () => (await collector.host(id)).status === 'online', 30_000);
     results.push(await silentLossTrial(collector, link, id));
     process.stderr.write(
       `silent host loss: ${results.length}/${trials} (${(results.at(-1)! / 1000).toFixed(2)} s)\n`,
     );
-    // Back online and recovered before the next cut; then a quiet spell must stay quiet.
-    await until(`host ${index} back`, async () => (await collector.host(id)).status === 'online', 90_000);
+    // Back online and recovered; then a quiet spell must stay quiet.
+    await until(`${name} back`, async () => (await collector.host(id)).status === 'online', 90_000);
     await until(
-      `host ${index} recovered`,
+      `${name} recovered`,
       async () => (await collector.incidents(id)).every((x) => x.status === 'resolved'),
       30_000,
     );
-    const known = (await collector.incidents(id)).length;
-    await sleep(15_000);
-    if ((await collector.incidents(id)).length !== known)
-      falseAlarms.push(`netfault-${index} trial ${i + 1}`);
+    await sleep(10_000);
+    if ((await collector.incidents(id)).length !== 1) falseAlarms.push(name);
+    await agent.stop();
   }
 }
 

@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { type Alerting, buildAlerting } from './alerting.ts';
 import type { ApiContext } from './api/context.ts';
-import { installErrorHandling } from './api/errors.ts';
+import { frameworkError, installErrorHandling } from './api/errors.ts';
 import { installInputGuards } from './api/input-guards.ts';
 import { API_PREFIX, apiPlugin } from './api/plugin.ts';
 import type { CollectorConfig } from './config/index.ts';
@@ -50,6 +50,7 @@ export async function buildApp(
     bodyLimit: 1024 * 1024,
     // Refuse unknown fields instead of silently dropping them; keep defaults and query coercion.
     ajv: { customOptions: { removeAdditional: false, useDefaults: true, coerceTypes: 'array' } },
+    frameworkErrors: frameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const store = new Store({

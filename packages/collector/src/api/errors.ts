@@ -1,5 +1,5 @@
 import { type ErrorCode, ErrorCodes, isErrorCode, PantauError } from '@pantau/shared';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 
 export const ErrorResponse = Type.Object(
@@ -79,4 +79,17 @@ function allowedValues(
         : [],
   );
   return values.length > 0 ? values.map((v) => JSON.stringify(v)).join(', ') : undefined;
+}
+
+const ROUTER_MESSAGES: Record<string, string> = {
+  FST_ERR_BAD_URL: 'the URL is malformed (bad percent-encoding)',
+  FST_ERR_MAX_PARAM_LENGTH: 'a path parameter is longer than 100 characters',
+};
+
+/** Errors the router raises before any route runs: same shape, and the URL is not echoed back. */
+export function frameworkError(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 400;
+  void reply
+    .code(status)
+    .send(errorBody('VALIDATION_FAILED', ROUTER_MESSAGES[err.code] ?? 'the request cannot be routed'));
 }

@@ -172,3 +172,17 @@ describe('Telegram recipients without a Telegram bot', () => {
     ).toThrow(/notify\.recipients\[0\].*telegram\.token/);
   });
 });
+
+describe('URLs the router refuses', () => {
+  it.each([
+    [`/api/v1/hosts/${'a'.repeat(5_000)}`, 414, /path parameter .*longer than 100/],
+    ['/api/v1/hosts/%E0%A4%A', 400, /malformed/],
+  ])('answers a refused URL (case %#) with the error shape', async (url, status, message) => {
+    const res = await t.app.inject({ url, headers: admin });
+    expect(res.statusCode).toBe(status);
+    expect(res.json()).toEqual({
+      error: { code: 'VALIDATION_FAILED', message: expect.stringMatching(message) },
+    });
+    expect(res.body.length).toBeLessThan(300);
+  });
+});
