@@ -127,7 +127,8 @@ export function buildAlerting(options: {
     ),
     events.on('host.offline', (e) => {
       if (e.reason !== 'deleted')
-        monitor.hostDisconnected(String(e.hostId), e.reason === 'silent' ? e.lastHeardAt : undefined);
+        // The grace runs from the last sign of life: a cut link may end in a socket error long after.
+        monitor.hostDisconnected(String(e.hostId), e.lastHeardAt);
     }),
     events.on('host.removed', (e) => {
       refs.delete(String(e.hostId));

@@ -33,7 +33,7 @@ export interface CollectorEvents {
     name: string;
     reason: OfflineReason;
     at: number;
-    /** Last frame or pong from the agent: a silent connection went quiet then, not at `at`. */
+    /** Last frame or pong from the agent: a cut link goes quiet then, not when the socket ends. */
     lastHeardAt?: number;
   };
   /** A snapshot was committed to the database (emitted after the transaction). */

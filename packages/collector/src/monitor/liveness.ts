@@ -112,7 +112,7 @@ export class HostLiveness {
     return [];
   }
 
-  /** `since`: when the host was last heard from, if before `now` (a connection cut for silence). */
+  /** `since`: when the host was last heard from, if before `now` (a cut link, a silent connection). */
   disconnected(hostId: string, now: number, since = now): void {
     const state = this.#hosts.get(hostId);
     if (!state?.connected) return;

@@ -106,7 +106,7 @@ export class Monitor {
     );
   }
 
-  /** `since`: when the host went quiet, for a connection cut for silence (the grace runs from then). */
+  /** `since`: when the host was last heard from (the grace runs from then). */
   hostDisconnected(hostId: string, since?: number): void {
     this.#liveness.disconnected(hostId, this.#now(), since);
   }
