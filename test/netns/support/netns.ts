@@ -2,8 +2,9 @@
 // links a test can cut (every packet dropped, no FIN, no RST) or degrade. Root and iproute2 only.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 
-/** A private /16 of our own, picked by pid so concurrent runs do not collide; used only on our veths. */
+/** Private /29s of our own, picked by pid so concurrent runs do not collide; used only on our veths. */
 const OCTET = 128 + (process.pid % 64);
+const BLOCK = (Math.floor(process.pid / 64) % 32) * 8;
 const PREFIX = `pt${process.pid % 100_000}`;
 
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -74,12 +75,13 @@ export class Link {
     this.ns = `${PREFIX}n${index}`;
     this.hostIf = `${PREFIX}h${index}`;
     this.nsIf = `${PREFIX}a${index}`;
-    this.hostAddr = `10.${OCTET}.${index}.1`;
-    this.nsAddr = `10.${OCTET}.${index}.2`;
+    this.hostAddr = `10.${OCTET}.${BLOCK + index}.1`;
+    this.nsAddr = `10.${OCTET}.${BLOCK + index}.2`;
   }
 
-  /** Creates namespace `index` (0–250); `reach` lists host addresses the namespace routes to through it. */
+  /** Creates namespace `index` (0–7); `reach` lists host addresses the namespace routes to through it. */
   static create(index: number, reach: string[] = []): Link {
+    if (!Number.isInteger(index) || index < 0 || index > 7) throw new Error(`link index ${index} is not 0-7`);
     const link = new Link(index);
     live.add(link);
     try {
