@@ -62,7 +62,7 @@ if (agentReady) {
   const {
     PANTAU_CONFIG: _config,
     PANTAU_TOKEN: _token,
-    PANTAU_AGENT_CONFIG: agentConfig,
+    PANTAU_AGENT_CONFIG: _agentConfig,
     ...inherited
   } = process.env;
   agent = spawn(process.execPath, [agentBin, 'run'], {
