@@ -175,7 +175,8 @@ export class Gateway implements ConnectionHost {
       ) {
         conn.log.warn({ silentMs: now - conn.lastFrameAt }, 'no frame for 3 intervals; terminating');
         conn.terminate('silent');
-      } else {
+      } else if (now - conn.lastHeardAt >= this.#pingInterval) {
+        // Frames prove life as well as pongs do: agents at 1 Hz are never pinged.
         conn.ping();
       }
     }
