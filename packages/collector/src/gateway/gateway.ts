@@ -175,8 +175,8 @@ export class Gateway implements ConnectionHost {
       ) {
         conn.log.warn({ silentMs: now - conn.lastFrameAt }, 'no frame for 3 intervals; terminating');
         conn.terminate('silent');
-      } else if (now - conn.lastHeardAt >= this.#pingInterval) {
-        // Frames prove life as well as pongs do: agents at 1 Hz are never pinged.
+      } else if (now - conn.lastHeardAt >= this.#pingInterval / 2) {
+        // Frames prove life as well as pongs: a frame in the last half interval saves the ping.
         conn.ping();
       }
     }
