@@ -11,7 +11,7 @@ import { RawAgent } from '../support/agent-client.ts';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
 
 const seed = Number(process.env.PANTAU_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const BUDGET_MS = Number(process.env.PANTAU_FUZZ_MS ?? 30_000);
+const BUDGET_MS = Number(process.env.PANTAU_FUZZ_MS ?? 20_000);
 console.info(`hostile-input fuzz: seed ${seed}, ${BUDGET_MS} ms (reproduce with PANTAU_FUZZ_SEED=${seed})`);
 
 let t: TestApp;
