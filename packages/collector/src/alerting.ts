@@ -13,6 +13,7 @@ import type { Channels } from './notify/channels/types.ts';
 import { WebhookChannel } from './notify/channels/webhook.ts';
 import { notifyAll } from './notify/fanout.ts';
 import { Outbox } from './notify/outbox.ts';
+import { DEFAULT_RATE_LIMITS, RateLimiter } from './notify/rate-limit.ts';
 import { syncConfigRecipients } from './notify/recipients.ts';
 import type { Host } from './store/hosts.ts';
 import type { Store } from './store/index.ts';
@@ -21,6 +22,8 @@ export interface Alerting {
   monitor: Monitor;
   outbox: Outbox;
   channels: Channels;
+  /** Per-chat pacing shared by the outbox and the bot's replies. */
+  limiter: RateLimiter;
   /** Threshold rules added through the API (config rules are read-only). */
   apiRules(): ThresholdRuleInput[];
   saveRule(input: ThresholdRuleInput, actor: string): ThresholdRule;
@@ -72,7 +75,14 @@ export function buildAlerting(options: {
     });
   }
   syncConfigRecipients(db, config.notify.recipients);
-  const outbox = new Outbox({ db, channels, pollIntervalMs: config.notify.pollInterval, logger: log });
+  const limiter = new RateLimiter(DEFAULT_RATE_LIMITS);
+  const outbox = new Outbox({
+    db,
+    channels,
+    limiter,
+    pollIntervalMs: config.notify.pollInterval,
+    logger: log,
+  });
 
   // Snapshots arrive thousands of times a second: look hosts up here, not in the database.
   const refs = new Map<string, HostRef>();
@@ -138,6 +148,7 @@ export function buildAlerting(options: {
     monitor,
     outbox,
     channels,
+    limiter,
     apiRules,
     saveRule(input, actor) {
       const rule = resolveThresholdRule(input, config.monitor.policy);

@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import type { UserFromGetMe } from 'grammy/types';
 import { type Alerting, buildAlerting } from './alerting.ts';
 import type { ApiContext } from './api/context.ts';
 import { installErrorHandling } from './api/errors.ts';
@@ -12,6 +13,8 @@ import { EventBus } from './events.ts';
 import { Gateway } from './gateway/gateway.ts';
 import { gatewayPlugin } from './gateway/plugin.ts';
 import { type Migration, Store } from './store/index.ts';
+import { setupTelegram } from './telegram/index.ts';
+import type { BotService } from './telegram/service.ts';
 
 /** The collector's parts, reachable from the app as `app.pantau` (monitor and notify plug in here). */
 export interface Pantau {
@@ -22,6 +25,8 @@ export interface Pantau {
   /** Detection, incidents and the notification outbox. */
   alerting: Alerting;
   publicUrl(): string;
+  /** The Telegram bot; undefined without a token or with telegram.mode off. */
+  bot: BotService | undefined;
 }
 
 declare module 'fastify' {
@@ -35,6 +40,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
   /** Migrations contributed by other modules (ids ≥ 100). */
   migrations?: readonly Migration[];
+  /** The bot's own user, so it skips getMe (tests and benchmarks against a fake Bot API). */
+  telegramBotInfo?: UserFromGetMe;
 }
 
 /** Builds the whole collector (database, gateway, API) without listening. */
@@ -75,7 +82,7 @@ export async function buildApp(
   });
   store.hosts.markAllOffline();
   const gateway = new Gateway({ store, events, config, log: app.log });
-  const pantau: Pantau = { config, store, gateway, events, alerting, publicUrl };
+  const pantau: Pantau = { config, store, gateway, events, alerting, publicUrl, bot: undefined };
   app.decorate('pantau', pantau);
 
   await app.register(swagger, {
@@ -102,11 +109,20 @@ export async function buildApp(
   }
   const ctx: ApiContext = pantau;
   await app.register(apiPlugin, ctx);
+  pantau.bot = await setupTelegram(app, {
+    config,
+    store,
+    alerting,
+    events,
+    publicUrl,
+    ...(options.telegramBotInfo === undefined ? {} : { botInfo: options.telegramBotInfo }),
+  });
 
   let retentionTimer: NodeJS.Timeout | null = null;
   app.addHook('onReady', async () => {
     gateway.start();
     alerting.start();
+    pantau.bot?.start();
     retentionTimer = setInterval(() => {
       store.retention.run().catch((err: unknown) => app.log.error({ err }, 'retention pass failed'));
     }, config.retention.interval);
@@ -114,6 +130,7 @@ export async function buildApp(
   });
   app.addHook('onClose', async () => {
     if (retentionTimer) clearInterval(retentionTimer);
+    await pantau.bot?.stop();
     await store.retention.idle();
     gateway.ingestQueue.flush();
     await alerting.stop();

@@ -28,7 +28,15 @@ export const defaults: CollectorConfig = {
   },
   api: { metricsPublic: false, authFailuresPerMinute: 30, docs: true },
   monitor: resolveMonitorConfig(),
-  telegram: { token: null, apiRoot: null },
+  telegram: {
+    token: null,
+    apiRoot: null,
+    mode: 'polling',
+    webhookPath: '/telegram/webhook',
+    webhookSecret: null,
+    timeZone: null,
+    userRate: 30,
+  },
   smtp: {
     host: null,
     port: 587,
@@ -56,10 +64,24 @@ const RecipientsInput = Type.Array(
   { maxItems: 1000 },
 );
 
-type Kind = 'string' | 'port' | 'int' | 'duration' | 'bool' | 'url' | 'level' | 'secret' | 'schema';
+type Kind =
+  | 'choice'
+  | 'path'
+  | 'zone'
+  | 'string'
+  | 'port'
+  | 'int'
+  | 'duration'
+  | 'bool'
+  | 'url'
+  | 'level'
+  | 'secret'
+  | 'schema';
 
 export interface OptionSpec {
   kind: Kind;
+  /** For `choice` options: the allowed values. */
+  choices?: readonly string[];
   min?: number;
   max?: number;
   /** For `schema` options: the shape (YAML, or JSON in the env var) and how to resolve it. */
@@ -95,6 +117,11 @@ export const optionKinds: Record<string, OptionSpec> = {
   monitor: { kind: 'schema', schema: MonitorConfigInput, resolve: resolveMonitorConfig },
   'telegram.token': { kind: 'secret' },
   'telegram.apiRoot': { kind: 'url' },
+  'telegram.mode': { kind: 'choice', choices: ['polling', 'webhook', 'off'] },
+  'telegram.webhookPath': { kind: 'path' },
+  'telegram.webhookSecret': { kind: 'secret' },
+  'telegram.timeZone': { kind: 'zone' },
+  'telegram.userRate': { kind: 'int', min: 1, max: 10_000 },
   'smtp.host': { kind: 'string' },
   'smtp.port': { kind: 'port' },
   'smtp.secure': { kind: 'bool' },

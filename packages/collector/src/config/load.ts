@@ -86,12 +86,36 @@ export function loadConfig(options: LoadOptions = {}): Readonly<CollectorConfig>
       setPath(config, path, parsed);
     }
   }
+  problems.push(...crossCheck(config as unknown as CollectorConfig));
   if (problems.length > 0) {
     throw new PantauError('INVALID_CONFIG', `invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
   const result = config as unknown as CollectorConfig;
   if (!isAbsolute(result.dataDir)) result.dataDir = resolve(cwd, result.dataDir);
   return deepFreeze(result);
+}
+
+/** Rules that tie options together. */
+function crossCheck(config: CollectorConfig): string[] {
+  const problems: string[] = [];
+  const t = config.telegram;
+  if (t.token !== null && t.mode === 'webhook') {
+    if (t.webhookSecret === null) {
+      problems.push(
+        'telegram.mode is webhook but telegram.webhookSecret is not set: set it (16-256 of A-Z a-z 0-9 _ -) so forged updates are refused',
+      );
+    } else if (!/^[A-Za-z0-9_-]{16,256}$/.test(t.webhookSecret)) {
+      problems.push(
+        'telegram.webhookSecret may hold only A-Z a-z 0-9 _ - (16-256 characters), as Telegram requires',
+      );
+    }
+    if (config.publicUrl === null) {
+      problems.push(
+        'telegram.mode is webhook but publicUrl is not set: set the https:// URL Telegram can reach',
+      );
+    }
+  }
+  return problems;
 }
 
 function flatten(
@@ -124,6 +148,20 @@ function parseValue(path: string, spec: OptionSpec, value: unknown): unknown | {
     return n;
   };
   switch (spec.kind) {
+    case 'choice':
+      return spec.choices?.includes(String(value))
+        ? String(value)
+        : { problem: `must be one of ${spec.choices?.join(', ')}` };
+    case 'path':
+      return typeof value === 'string' && /^\/[A-Za-z0-9/_.-]{0,200}$/.test(value)
+        ? value
+        : { problem: 'must be a URL path such as /telegram/webhook (letters, digits, / _ . -)' };
+    case 'zone':
+      try {
+        return new Intl.DateTimeFormat('en', { timeZone: String(value) }).resolvedOptions().timeZone;
+      } catch {
+        return { problem: 'must be an IANA time zone such as Europe/Berlin or UTC' };
+      }
     case 'string':
       return typeof value === 'string' && value.trim() !== ''
         ? value

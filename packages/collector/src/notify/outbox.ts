@@ -43,6 +43,8 @@ export interface OutboxOptions {
   backoff?: BackoffOptions;
   /** Per-channel pacing; replaces the default (Telegram: 1 per chat per second, 25/s overall). */
   rateLimits?: Partial<Record<ChannelName, RateLimit>>;
+  /** A limiter shared with other senders (the bot's replies), instead of one built from `rateLimits`. */
+  limiter?: RateLimiter;
   /** How long delivered and dead messages and their attempts are kept (ms). Default 604800000 (7 d). */
   retentionMs?: number;
   /** How long stop() waits for sends in flight before aborting them (ms). Default 3000. */
@@ -132,7 +134,7 @@ export class Outbox {
     this.#pollMs = options.pollIntervalMs ?? 1_000;
     this.#concurrency = options.concurrency ?? 8;
     this.#backoff = { initialMs: 1_000, factor: 2, maxMs: 300_000, ...options.backoff };
-    this.#limiter = new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS);
+    this.#limiter = options.limiter ?? new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS);
     this.#retentionMs = options.retentionMs ?? 7 * 86_400_000;
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 3_000;
     this.#log = options.logger ?? NO_LOGGER;

@@ -1,0 +1,50 @@
+import { autoRetry } from '@grammyjs/auto-retry';
+import { Bot, type BotConfig } from 'grammy';
+import type { UserFromGetMe } from 'grammy/types';
+import type { RateLimiter } from '../notify/rate-limit.ts';
+import type { BotContext, BotDeps } from './context.ts';
+import { chartFeature } from './features/chart.ts';
+import { fleetFeature } from './features/fleet.ts';
+import { guard } from './features/guard.ts';
+import { fallbackFeature, helpFeature } from './features/help.ts';
+import { hostFeature } from './features/host.ts';
+import { pacing } from './pacing.ts';
+
+export interface BotOptions {
+  token: string;
+  /** Bot API root. Default https://api.telegram.org. */
+  apiRoot?: string;
+  /** Skips getMe at start (tests, benchmarks). */
+  botInfo?: UserFromGetMe;
+  /** The outbox's limiter: replies and pushes share the per-chat pacing. */
+  limiter: RateLimiter;
+}
+
+/** The bot with every feature, one Composer each; the guard runs first and the fallback last. */
+export function buildBot(options: BotOptions, deps: BotDeps): Bot<BotContext> {
+  const config: BotConfig<BotContext> = {
+    client: { apiRoot: options.apiRoot ?? 'https://api.telegram.org', timeoutSeconds: 30 },
+    ...(options.botInfo === undefined ? {} : { botInfo: options.botInfo }),
+  };
+  const bot = new Bot<BotContext>(options.token, config);
+  bot.api.config.use(pacing(options.limiter));
+  bot.api.config.use(autoRetry({ maxDelaySeconds: 5, maxRetryAttempts: 3, rethrowHttpErrors: true }));
+  bot.use(guard(deps));
+  bot.use(helpFeature());
+  bot.use(fleetFeature(deps));
+  bot.use(hostFeature(deps));
+  bot.use(chartFeature(deps));
+  bot.use(fallbackFeature(deps.log));
+  bot.catch(async (error) => {
+    deps.log.error({ err: error.error, updateId: error.ctx.update.update_id }, 'telegram: a handler failed');
+    try {
+      if (error.ctx.callbackQuery !== undefined)
+        await error.ctx.answerCallbackQuery({ text: 'Something went wrong; it is logged.' });
+      else if (error.ctx.chat?.type === 'private')
+        await error.ctx.reply('Something went wrong answering that; it is logged.');
+    } catch {
+      // Telegram itself failing is already in the log above.
+    }
+  });
+  return bot;
+}
