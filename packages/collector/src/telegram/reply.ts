@@ -6,7 +6,10 @@ export { InlineKeyboard };
 
 /** Sends an HTML answer; every bot answer goes through here (escaped by its renderer, no previews). */
 export async function answer(ctx: BotContext, html: string, keyboard?: InlineKeyboard): Promise<void> {
-  await ctx.reply(html, {
+  // A button on a message too old to be attached to the update still has its sender: the private chat.
+  const chatId = ctx.chat?.id ?? ctx.from?.id;
+  if (chatId === undefined) return;
+  await ctx.api.sendMessage(chatId, html, {
     parse_mode: 'HTML',
     link_preview_options: { is_disabled: true },
     ...(keyboard === undefined ? {} : { reply_markup: keyboard }),

@@ -23,7 +23,8 @@ export function chartFeature(deps: BotDeps): Composer<BotContext> {
   const send = async (ctx: BotContext, chart: ChartName, hostId: number, range: ChartRange) => {
     const host = deps.store.hosts.get(hostId);
     if (host === undefined) return answer(ctx, 'That host no longer exists. /hosts lists the current ones.');
-    await ctx.replyWithChatAction('upload_photo');
+    const chatId = ctx.chat?.id ?? ctx.from!.id;
+    await ctx.api.sendChatAction(chatId, 'upload_photo');
     const drawn = renderMetricChart(deps.store, deps.store.retentionConfig, {
       chart,
       host,
@@ -34,7 +35,7 @@ export function chartFeature(deps: BotDeps): Composer<BotContext> {
     const keyboard = new InlineKeyboard();
     for (const r of CHART_RANGES) if (r !== range) keyboard.text(r, `ch:${chart}:${host.id}:${r}`);
     const empty = drawn.points === 0 ? '\nNo data in this range yet.' : '';
-    await ctx.replyWithPhoto(new InputFile(drawn.png, `${chart}-${host.id}-${range}.png`), {
+    await ctx.api.sendPhoto(chatId, new InputFile(drawn.png, `${chart}-${host.id}-${range}.png`), {
       caption: `${escapeHtml(CHARTS[chart].title)} · ${text(host.name)} · last ${range}${empty}`,
       parse_mode: 'HTML',
       reply_markup: keyboard,

@@ -32,10 +32,11 @@ export interface ViewInput {
 }
 
 /** First line of every host answer: name, status and how fresh the data is. */
-function heading(title: string, v: ViewInput): string {
+function heading(title: string, v: ViewInput, reportedAt?: number): string {
   const status =
     v.host.status === 'online' ? '🟢 online' : v.host.status === 'offline' ? '🔴 offline' : '⚪ new';
-  const seen = v.latest === undefined ? 'no data yet' : `data ${ago(v.latest.ts, v.now)}`;
+  const at = reportedAt ?? v.latest?.ts;
+  const seen = at === undefined ? 'no data yet' : `reported ${ago(at, v.now)}`;
   return `${bold(`${escapeHtml(title)} · ${text(v.host.name)}`)}\n${status} · ${seen}`;
 }
 
@@ -144,7 +145,7 @@ function diskView(v: ViewInput): string {
     io === undefined
       ? ''
       : `\nI/O: read ${formatValue(io['disk.read'] ?? 0, 'bytes/s')}, write ${formatValue(io['disk.write'] ?? 0, 'bytes/s')}`;
-  return `${heading('Disks', v)} (${ago(disks.ts, v.now)})\n${table(['mount', 'used', 'size', 'use'], rows)}${escapeHtml(ioLine)}`;
+  return `${heading('Disks', v, disks.ts)}\n${table(['mount', 'used', 'size', 'use'], rows)}${escapeHtml(ioLine)}`;
 }
 
 function topView(v: ViewInput): string {
@@ -158,7 +159,7 @@ function topView(v: ViewInput): string {
     formatBytes(x.rss),
   ];
   return [
-    `${heading('Top processes', v)} (${p.data.count} running, ${ago(p.ts, v.now)})`,
+    `${heading('Top processes', v, p.ts)} · ${p.data.count} running`,
     'By CPU',
     table(['pid', 'name', 'user', 'cpu', 'rss'], p.data.topCpu.slice(0, 10).map(row)),
     'By memory',
@@ -173,7 +174,7 @@ function portsView(v: ViewInput): string {
   const shown = sorted.slice(0, 60);
   const rows = shown.map((p) => [p.proto, p.address, String(p.port), p.process ?? '']);
   const more = sorted.length > shown.length ? `\n… and ${sorted.length - shown.length} more` : '';
-  return `${heading('Listening ports', v)} (${ago(ports.ts, v.now)})\n${table(['proto', 'address', 'port', 'process'], rows)}${more}`;
+  return `${heading('Listening ports', v, ports.ts)}\n${table(['proto', 'address', 'port', 'process'], rows)}${more}`;
 }
 
 function checksView(v: ViewInput): string {
@@ -185,7 +186,7 @@ function checksView(v: ViewInput): string {
       (c) =>
         `${c.ok ? '✅' : '❌'} ${text(c.name)} ${code(c.target)} ${c.ok ? `${c.latencyMs.toFixed(1)} ms` : text(c.error ?? 'failing', 120)}`,
     );
-  return `${heading('Checks', v)} (${ago(checks.ts, v.now)})\n${lines.length === 0 ? 'No checks configured on this agent.' : lines.join('\n')}`;
+  return `${heading('Checks', v, checks.ts)}\n${lines.length === 0 ? 'No checks configured on this agent.' : lines.join('\n')}`;
 }
 
 function containersView(v: ViewInput): string {
@@ -194,5 +195,5 @@ function containersView(v: ViewInput): string {
   const rows = containers.data
     .slice(0, 40)
     .map((c) => [c.name, c.state, percent(c.cpu), formatBytes(c.memory)]);
-  return `${heading('Containers', v)} (${ago(containers.ts, v.now)})\n${rows.length === 0 ? 'No containers.' : table(['name', 'state', 'cpu', 'memory'], rows)}`;
+  return `${heading('Containers', v, containers.ts)}\n${rows.length === 0 ? 'No containers.' : table(['name', 'state', 'cpu', 'memory'], rows)}`;
 }
