@@ -169,8 +169,11 @@ export class FakeTelegramServer {
     return full;
   }
 
-  /** POSTs an update to the webhook with its secret token (or `secretToken` to forge one); resolves with the status. */
-  async deliver(update: Update, secretToken = this.webhook?.secretToken): Promise<number> {
+  /** POSTs an update to the webhook with its secret token (`secretToken` forges one, null sends none); resolves with the status. */
+  async deliver(
+    update: Update,
+    secretToken: string | null | undefined = this.webhook?.secretToken,
+  ): Promise<number> {
     if (this.webhook === null) throw new Error('no webhook is set');
     let status = 0;
     try {
@@ -178,7 +181,7 @@ export class FakeTelegramServer {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          ...(secretToken === undefined ? {} : { 'x-telegram-bot-api-secret-token': secretToken }),
+          ...(typeof secretToken === 'string' ? { 'x-telegram-bot-api-secret-token': secretToken } : {}),
         },
         body: JSON.stringify(update),
       });
