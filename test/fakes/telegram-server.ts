@@ -73,6 +73,8 @@ export class FakeTelegramServer {
   readonly deliveries: { update: Update; status: number }[] = [];
   /** How many getUpdates requests are waiting right now. */
   #polling = 0;
+  /** When each update was first handed out by getUpdates or POSTed to the webhook (epoch ms, by update_id). */
+  readonly handedOutAt = new Map<number, number>();
   readonly #server: Server;
   #url = '';
   #rules: ActiveRule[] = [];
@@ -176,6 +178,7 @@ export class FakeTelegramServer {
   ): Promise<number> {
     if (this.webhook === null) throw new Error('no webhook is set');
     let status = 0;
+    if (!this.handedOutAt.has(update.update_id)) this.handedOutAt.set(update.update_id, Date.now());
     try {
       const res = await fetch(this.webhook.url, {
         method: 'POST',
@@ -420,6 +423,7 @@ export class FakeTelegramServer {
         const done = () => {
           clearTimeout(timer);
           this.#pollers.delete(done);
+          req.socket.off('close', done);
           resolve();
         };
         const timer = setTimeout(done, timeoutMs);
@@ -427,7 +431,10 @@ export class FakeTelegramServer {
         req.socket.once('close', done);
       });
     }
-    return this.#updates.slice(0, limit);
+    const handed = this.#updates.slice(0, limit);
+    const at = Date.now();
+    for (const u of handed) if (!this.handedOutAt.has(u.update_id)) this.handedOutAt.set(u.update_id, at);
+    return handed;
   }
 
   #takeRule(method: string, body: Record<string, unknown>): ActiveRule | undefined {
