@@ -1,16 +1,17 @@
-import { hostname } from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CollectorConfig } from './config/index.ts';
 import type { EventBus } from './events.ts';
+import { IncidentCommands } from './monitor/incident-commands.ts';
 import type { Notice } from './monitor/incidents.ts';
 import { toNotifyEvent } from './monitor/notices.ts';
-import { resolveThresholdRule, type ThresholdRule, type ThresholdRuleInput } from './monitor/rules.ts';
+import { RuleCatalog } from './monitor/rule-catalog.ts';
+import { RuleCommands } from './monitor/rule-commands.ts';
+import { RuleStore } from './monitor/rule-store.ts';
 import { Monitor } from './monitor/service.ts';
 import type { HostRef } from './monitor/signals.ts';
-import { EmailChannel } from './notify/channels/email.ts';
-import { TelegramChannel } from './notify/channels/telegram.ts';
+import { SilenceCommands } from './monitor/silence-commands.ts';
+import { buildChannels } from './notify/channels/build.ts';
 import type { Channels } from './notify/channels/types.ts';
-import { WebhookChannel } from './notify/channels/webhook.ts';
 import { notifyAll } from './notify/fanout.ts';
 import { Outbox } from './notify/outbox.ts';
 import { DEFAULT_RATE_LIMITS, RateLimiter } from './notify/rate-limit.ts';
@@ -18,16 +19,22 @@ import { syncConfigRecipients } from './notify/recipients.ts';
 import type { Host } from './store/hosts.ts';
 import type { Store } from './store/index.ts';
 
+/** Incident, silence and rule commands every surface calls. */
+export interface MonitorCommands {
+  incidents: IncidentCommands;
+  silences: SilenceCommands;
+  rules: RuleCommands;
+}
+
 export interface Alerting {
   monitor: Monitor;
   outbox: Outbox;
   channels: Channels;
   /** Per-chat pacing shared by the outbox and the bot's replies. */
   limiter: RateLimiter;
-  /** Threshold rules added through the API (config rules are read-only). */
-  apiRules(): ThresholdRuleInput[];
-  saveRule(input: ThresholdRuleInput, actor: string): ThresholdRule;
-  deleteRule(id: string): boolean;
+  /** Every rule: built-in, config, API. */
+  rules: RuleCatalog;
+  commands: MonitorCommands;
   start(): void;
   stop(): Promise<void>;
 }
@@ -37,8 +44,8 @@ export function hostRef(host: Pick<Host, 'id' | 'name' | 'labels'>): HostRef {
 }
 
 /**
- * Builds detection and notification from config and plugs them into the event bus: the gateway
- * says what happened, the monitor decides what it means, the outbox tells people.
+ * Wires detection and notification to the event bus: the gateway says what happened, the
+ * monitor decides what it means, the outbox tells people.
  */
 export function buildAlerting(options: {
   config: Readonly<CollectorConfig>;
@@ -54,26 +61,7 @@ export function buildAlerting(options: {
     .filter((h) => h.status === 'online')
     .map((h) => ({ host: hostRef(h), intervalMs: h.intervalMs ?? 5_000 }));
 
-  const channels: Channels = { webhook: new WebhookChannel() };
-  if (config.telegram.token) {
-    channels.telegram = new TelegramChannel({
-      token: config.telegram.token,
-      ...(config.telegram.apiRoot ? { apiRoot: config.telegram.apiRoot } : {}),
-    });
-  }
-  if (config.smtp.host) {
-    channels.email = new EmailChannel({
-      host: config.smtp.host,
-      port: config.smtp.port,
-      secure: config.smtp.secure,
-      requireTls: config.smtp.requireTls,
-      from: config.smtp.from ?? `pantau@${hostname()}`,
-      ...(config.smtp.user && config.smtp.password
-        ? { auth: { user: config.smtp.user, pass: config.smtp.password } }
-        : {}),
-      ...(config.smtp.tlsInsecure ? { tls: { rejectUnauthorized: false } } : {}),
-    });
-  }
+  const channels = buildChannels(config);
   syncConfigRecipients(db, config.notify.recipients);
   const limiter = new RateLimiter(DEFAULT_RATE_LIMITS);
   const outbox = new Outbox({
@@ -112,14 +100,29 @@ export function buildAlerting(options: {
     onError: (err) => log.error({ err }, 'monitor failed'),
   });
 
-  const listRules = db.prepare<[], { definition: string }>('SELECT definition FROM alert_rules ORDER BY id');
-  const apiRules = () => listRules.all().map((r) => JSON.parse(r.definition) as ThresholdRuleInput);
-  const allRules = () => [
-    ...config.monitor.thresholds,
-    ...apiRules().map((r) => resolveThresholdRule(r, config.monitor.policy)),
-  ];
+  const ruleStore = new RuleStore(db);
+  const rules = new RuleCatalog(config.monitor, ruleStore, (id) => monitor.policy(id));
   const hostMap = () => new Map(store.hosts.list(0, 100_000).map((h) => [String(h.id), hostRef(h)]));
-  const refreshRules = () => monitor.setRules(allRules(), hostMap());
+  const refreshRules = () => monitor.setRules(rules.thresholds(), hostMap());
+  const commands: MonitorCommands = {
+    incidents: new IncidentCommands({ db, incidents: monitor.incidents, audit: store.audit }),
+    silences: new SilenceCommands({
+      db,
+      silences: monitor.silences,
+      incidents: monitor.incidents,
+      hosts: store.hosts,
+      audit: store.audit,
+      knownRule: (id) => rules.known(id),
+    }),
+    rules: new RuleCommands({
+      db,
+      store: ruleStore,
+      catalog: rules,
+      config: config.monitor,
+      audit: store.audit,
+      refresh: refreshRules,
+    }),
+  };
 
   const unsubscribe = [
     events.on('host.online', (e) => {
@@ -149,21 +152,8 @@ export function buildAlerting(options: {
     outbox,
     channels,
     limiter,
-    apiRules,
-    saveRule(input, actor) {
-      const rule = resolveThresholdRule(input, config.monitor.policy);
-      db.prepare(
-        `INSERT INTO alert_rules (id, definition, created_by, updated_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at`,
-      ).run(input.id, JSON.stringify(input), actor, Date.now());
-      refreshRules();
-      return rule;
-    },
-    deleteRule(id) {
-      const removed = db.prepare('DELETE FROM alert_rules WHERE id = ?').run(id).changes > 0;
-      if (removed) refreshRules();
-      return removed;
-    },
+    rules,
+    commands,
     start() {
       refreshRules();
       monitor.start(wasOnline);

@@ -2,12 +2,17 @@ import { PantauError } from '@pantau/shared';
 import type { Database } from 'better-sqlite3';
 import { CHANNEL_NAMES, type ChannelName } from './channels/types.ts';
 
-/** Where a recipient came from: config (replaced at each start), the API, or the Telegram bot. */
-export type RecipientSource = 'config' | 'api' | 'bot';
+/** Where a recipient came from: config (replaced at each start), the API, the Telegram bot, or a user's identity. */
+export type RecipientSource = 'config' | 'api' | 'bot' | 'user';
 
-/** One destination on one channel: a Telegram chat, an e-mail address or a webhook URL. */
+/**
+ * One destination on one channel: a Telegram chat, an e-mail address or a webhook URL. With a
+ * `userId` it is that user's contact point and gets messages while the user is active; without
+ * one it is a standalone sink (webhook, group chat, shared mailbox) that needs `approved`.
+ */
 export interface Recipient {
   id: number;
+  userId: number | null;
   name: string;
   channel: ChannelName;
   /** Telegram chat id, e-mail address or webhook URL. */
@@ -111,10 +116,17 @@ export function listRecipients(db: Database): Recipient[] {
   return (db.prepare('SELECT * FROM notify_recipients ORDER BY id').all() as RecipientRow[]).map(toRecipient);
 }
 
-/** Recipients that get notifications: enabled and approved, optionally only on some channels. */
+/**
+ * Recipients that get notifications: enabled, and either an active user's contact point or an
+ * approved sink; optionally only on some channels. Pending, rejected and disabled users get nothing.
+ */
 export function listApprovedRecipients(db: Database, channels?: readonly ChannelName[]): Recipient[] {
   const rows = db
-    .prepare('SELECT * FROM notify_recipients WHERE enabled = 1 AND approved = 1 ORDER BY id')
+    .prepare(
+      `SELECT r.* FROM notify_recipients r LEFT JOIN users u ON u.id = r.user_id
+       WHERE r.enabled = 1 AND (CASE WHEN r.user_id IS NULL THEN r.approved = 1 ELSE u.status = 'active' END)
+       ORDER BY r.id`,
+    )
     .all() as RecipientRow[];
   return rows.map(toRecipient).filter((r) => channels === undefined || channels.includes(r.channel));
 }
@@ -158,6 +170,7 @@ export function syncConfigRecipients(
 
 interface RecipientRow {
   id: number;
+  user_id: number | null;
   name: string;
   channel: ChannelName;
   address: string;
@@ -171,6 +184,7 @@ interface RecipientRow {
 function toRecipient(r: RecipientRow): Recipient {
   return {
     id: r.id,
+    userId: r.user_id,
     name: r.name,
     channel: r.channel,
     address: r.address,

@@ -1,44 +1,62 @@
 import type { Database, Statement } from 'better-sqlite3';
+import type { Actor } from '../access/actor.ts';
+import type { Surface } from '../access/roles.ts';
 
 export interface AuditEntry {
   id: number;
   at: number;
-  /** Who did it: `token:<id>`, `cli`, `config`, `collector`. */
+  /** Who did it: `user:<id>`, `token:<id>`, `cli`, `config`, `collector`, `telegram:<from.id>`. */
   actor: string;
-  /** What happened, e.g. `token.create`, `host.token.rotate`, `user.role`. */
+  /** Where it came from: api, telegram, web, cli or system. */
+  surface: Surface;
+  /** What happened, e.g. `token.create`, `host.token.rotate`, `user.role`, `user.disable.refused`. */
   action: string;
   target: string | null;
   details: Record<string, unknown> | null;
 }
 
-/** Append-only record of token, role and host changes (and, later, action runs). */
+type Row = Omit<AuditEntry, 'details'> & { details: string | null };
+
+/** An actor id given as text (older callers): its surface follows from the id. */
+function surfaceOf(actor: string): Surface {
+  if (actor === 'cli' || actor === 'start') return 'cli';
+  if (actor === 'collector') return 'system';
+  return 'api';
+}
+
+/** Append-only record of token, role, user, host and incident changes, and of refused attempts. */
 export class AuditLog {
-  readonly #insert: Statement;
-  readonly #page: Statement;
+  readonly #sql: {
+    insert: Statement<[number, string, Surface, string, string | null, string | null]>;
+    page: Statement<[number, number], Row>;
+  };
 
   constructor(db: Database) {
-    this.#insert = db.prepare(
-      'INSERT INTO audit_log (at, actor, action, target, details) VALUES (?, ?, ?, ?, ?)',
-    );
-    this.#page = db.prepare(
-      'SELECT id, at, actor, action, target, details FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?',
-    );
+    this.#sql = {
+      insert: db.prepare(
+        'INSERT INTO audit_log (at, actor, surface, action, target, details) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      page: db.prepare(
+        'SELECT id, at, actor, surface, action, target, details FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?',
+      ),
+    };
   }
 
   record(
-    actor: string,
+    actor: Actor | string,
     action: string,
     target: string | null,
     details?: Record<string, unknown>,
     now = Date.now(),
   ): void {
-    this.#insert.run(now, actor, action, target, details ? JSON.stringify(details) : null);
+    const [id, surface] = typeof actor === 'string' ? [actor, surfaceOf(actor)] : [actor.id, actor.surface];
+    this.#sql.insert.run(now, id, surface, action, target, details ? JSON.stringify(details) : null);
   }
 
   /** Newest first; `before` is the id to continue below (keyset pagination). */
   list(before: number, limit: number): AuditEntry[] {
-    return (
-      this.#page.all(before, limit) as (Omit<AuditEntry, 'details'> & { details: string | null })[]
-    ).map((r) => ({ ...r, details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null }));
+    return this.#sql.page
+      .all(before, limit)
+      .map((r) => ({ ...r, details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null }));
   }
 }

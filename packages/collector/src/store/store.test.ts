@@ -50,26 +50,26 @@ describe('migrations', () => {
     const order: number[] = [];
     const later = [
       {
-        id: 101,
+        id: 150,
         name: 'outbox',
         up: (d: typeof db) => {
-          order.push(101);
+          order.push(150);
           d.exec('CREATE TABLE outbox (id INTEGER PRIMARY KEY)');
         },
       },
       {
-        id: 2,
+        id: 90,
         name: 'host-notes',
         up: (d: typeof db) => {
-          order.push(2);
+          order.push(90);
           d.exec('ALTER TABLE hosts ADD COLUMN notes TEXT');
         },
       },
     ];
     const result = migrate(db, [...migrations, ...later]);
-    expect(result.applied.map((m) => m.id)).toEqual([2, 101]);
-    expect(order).toEqual([2, 101]);
-    expect(result.current).toBe(Math.max(LATEST, 101));
+    expect(result.applied.map((m) => m.id)).toEqual([90, 150]);
+    expect(order).toEqual([90, 150]);
+    expect(result.current).toBe(Math.max(LATEST, 150));
     expect(db.prepare('SELECT name, notes FROM hosts').get()).toEqual({ name: 'web-1', notes: null });
     expect(db.prepare('SELECT count(*) FROM metrics_raw').pluck().get()).toBe(1);
     expect(migrate(db, [...migrations, ...later]).applied).toEqual([]);
@@ -79,14 +79,14 @@ describe('migrations', () => {
 
   it('rolls a failing migration back entirely and names it', () => {
     const broken = {
-      id: 3,
+      id: 91,
       name: 'broken',
       up: (d: Database.Database) => {
         d.exec('CREATE TABLE half (x)');
         d.exec('INSERT INTO nowhere VALUES (1)');
       },
     };
-    expect(() => migrate(store.db, [...migrations, broken])).toThrow(/migration 3 \(broken\) failed/);
+    expect(() => migrate(store.db, [...migrations, broken])).toThrow(/migration 91 \(broken\) failed/);
     expect(count("SELECT count(*) FROM sqlite_master WHERE name = 'half'")).toBe(0);
     expect(count('SELECT max(id) FROM schema_migrations')).toBe(LATEST);
   });

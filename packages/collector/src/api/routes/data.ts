@@ -18,7 +18,7 @@ export async function dataRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
   app.get(
     '/metrics',
     {
-      config: { role: 'viewer' },
+      config: { permission: 'hosts.read' },
       schema: {
         tags,
         summary: 'Metric names the history endpoint knows, with units',
@@ -34,7 +34,7 @@ export async function dataRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
   app.get(
     '/hosts/:id/latest',
     {
-      config: { role: 'viewer' },
+      config: { permission: 'hosts.read' },
       schema: {
         tags,
         summary: 'The latest snapshot: core numbers plus the last report of each area',
@@ -68,7 +68,7 @@ export async function dataRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
   app.get(
     '/hosts/:id/history',
     {
-      config: { role: 'viewer' },
+      config: { permission: 'hosts.read' },
       schema: {
         tags,
         summary: 'One metric over a time range, from raw data or a rollup tier, at most maxPoints buckets',
@@ -126,7 +126,7 @@ export async function dataRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
     app.get(
       `/hosts/:id/${path}`,
       {
-        config: { role: 'viewer' },
+        config: { permission: 'hosts.read' },
         schema: { tags, summary, params: IdParams, response: withErrors({ 200: AreaResponse(schema) }) },
       },
       async (req) => {
@@ -144,7 +144,7 @@ export async function dataRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
   app.get(
     '/hosts/:id/checks/history',
     {
-      config: { role: 'viewer' },
+      config: { permission: 'hosts.read' },
       schema: {
         tags,
         summary: 'Check outcome changes (ok ↔ failing) over a time range',

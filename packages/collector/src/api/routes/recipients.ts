@@ -9,6 +9,7 @@ import {
   upsertRecipient,
   validateRecipient,
 } from '../../notify/recipients.ts';
+import { actorOf } from '../actor.ts';
 import type { ApiContext, TypedApp } from '../context.ts';
 import { IdParams, withErrors } from '../schemas.ts';
 
@@ -23,9 +24,16 @@ const RecipientItem = Type.Object({
   hasSecret: Type.Boolean({ description: 'a webhook with an HMAC key (the key itself is never returned)' }),
   enabled: Type.Boolean(),
   approved: Type.Boolean(),
-  source: Type.Union([Type.Literal('config'), Type.Literal('api'), Type.Literal('bot')], {
-    description: 'config recipients are read-only here',
+  userId: Type.Union([Type.Integer(), Type.Null()], {
+    description:
+      'the user whose contact point this is (their Telegram chat or e-mail); null for a standalone sink',
   }),
+  source: Type.Union(
+    [Type.Literal('config'), Type.Literal('api'), Type.Literal('bot'), Type.Literal('user')],
+    {
+      description: 'config recipients are read-only here; user contact points follow the user',
+    },
+  ),
   createdAt: Type.Integer(),
 });
 
@@ -66,6 +74,7 @@ export async function recipientRoutes(app: TypedApp, ctx: ApiContext): Promise<v
     hasSecret: r.secret !== null,
     enabled: r.enabled,
     approved: r.approved,
+    userId: r.userId,
     source: r.source,
     createdAt: r.createdAt,
   });
@@ -87,7 +96,7 @@ export async function recipientRoutes(app: TypedApp, ctx: ApiContext): Promise<v
   app.get(
     '/recipients',
     {
-      config: { role: 'admin' },
+      config: { permission: 'recipients.manage' },
       schema: {
         tags,
         summary: 'Everyone who can get notifications, on every channel',
@@ -100,7 +109,7 @@ export async function recipientRoutes(app: TypedApp, ctx: ApiContext): Promise<v
   app.post(
     '/recipients',
     {
-      config: { role: 'admin' },
+      config: { permission: 'recipients.manage' },
       schema: {
         tags,
         summary: 'Add a recipient (approved unless told otherwise)',
@@ -135,7 +144,7 @@ export async function recipientRoutes(app: TypedApp, ctx: ApiContext): Promise<v
         throw new PantauError('CONFLICT', `recipient ${existing.id} has this ${channel} address already`);
       }
       const recipient = upsertRecipient(db, input);
-      store.audit.record(req.principal!.actor, 'recipient.create', `recipient:${recipient.id}`, {
+      store.audit.record(actorOf(req), 'recipient.create', `recipient:${recipient.id}`, {
         channel,
         name,
         address: recipient.address,
@@ -147,7 +156,7 @@ export async function recipientRoutes(app: TypedApp, ctx: ApiContext): Promise<v
   app.patch(
     '/recipients/:id',
     {
-      config: { role: 'admin' },
+      config: { permission: 'recipients.manage' },
       schema: {
         tags,
         summary: 'Rename, enable or disable, approve or withdraw approval',
@@ -167,7 +176,7 @@ export async function recipientRoutes(app: TypedApp, ctx: ApiContext): Promise<v
         enabled: req.body.enabled ?? r.enabled,
         approved: req.body.approved ?? r.approved,
       });
-      store.audit.record(req.principal!.actor, 'recipient.update', `recipient:${r.id}`, { ...req.body });
+      store.audit.record(actorOf(req), 'recipient.update', `recipient:${r.id}`, { ...req.body });
       return view(updated);
     },
   );
@@ -175,7 +184,7 @@ export async function recipientRoutes(app: TypedApp, ctx: ApiContext): Promise<v
   app.delete(
     '/recipients/:id',
     {
-      config: { role: 'admin' },
+      config: { permission: 'recipients.manage' },
       schema: {
         tags,
         summary: 'Remove a recipient; messages already queued for it are still delivered',
@@ -185,8 +194,14 @@ export async function recipientRoutes(app: TypedApp, ctx: ApiContext): Promise<v
     },
     async (req, reply) => {
       const r = mustChange(mustGet(req.params.id));
+      if (r.userId !== null) {
+        throw new PantauError(
+          'CONFLICT',
+          `recipient ${r.id} is user ${r.userId}'s contact point; disable it, or change the user's e-mail or Telegram identity`,
+        );
+      }
       removeRecipient(db, r.id);
-      store.audit.record(req.principal!.actor, 'recipient.delete', `recipient:${r.id}`, {
+      store.audit.record(actorOf(req), 'recipient.delete', `recipient:${r.id}`, {
         channel: r.channel,
         address: r.address,
       });
@@ -197,7 +212,7 @@ export async function recipientRoutes(app: TypedApp, ctx: ApiContext): Promise<v
   app.post(
     '/recipients/:id/test',
     {
-      config: { role: 'admin' },
+      config: { permission: 'recipients.manage' },
       schema: {
         tags,
         summary: 'Queue a test message to this one recipient (even if disabled or not yet approved)',
@@ -229,7 +244,7 @@ export async function recipientRoutes(app: TypedApp, ctx: ApiContext): Promise<v
         eventType: 'test',
         incidentId: null,
       });
-      store.audit.record(req.principal!.actor, 'recipient.test', `recipient:${r.id}`, { messageId });
+      store.audit.record(actorOf(req), 'recipient.test', `recipient:${r.id}`, { messageId });
       return reply.code(202).send({ messageId });
     },
   );

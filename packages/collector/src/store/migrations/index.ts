@@ -1,6 +1,8 @@
 import type { Database } from 'better-sqlite3';
 import { migration as initial } from './001-initial.ts';
+import { migration as accounts } from './002-accounts.ts';
 import { migration as notify } from './100-notify.ts';
+import { migration as contacts } from './101-contacts.ts';
 import { migration as incidents } from './200-incidents.ts';
 
 export interface Migration {
@@ -11,4 +13,4 @@ export interface Migration {
 }
 
 /** Every migration, in any order: the runner sorts by id. */
-export const migrations: Migration[] = [initial, notify, incidents];
+export const migrations: Migration[] = [initial, accounts, notify, contacts, incidents];
