@@ -1,7 +1,6 @@
 import type { UserFromGetMe } from 'grammy/types';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { upsertRecipient } from '../packages/collector/src/notify/recipients.ts';
 import { FakeTelegramServer, type TelegramCall } from './fakes/telegram-server.ts';
 import { fullSnapshot, sampleHello } from './fixtures/samples.ts';
 import { startTestApp, type TestApp } from './support/test-app.ts';
@@ -20,32 +19,12 @@ let web1 = 0;
 
 beforeAll(async () => {
   fake = await FakeTelegramServer.start();
-  t = await startTestApp(
-    {
-      telegram: { token: fake.token, apiRoot: fake.url, userRate: 8 },
-      notify: {
-        recipients: [
-          { name: 'Ann', channel: 'telegram', address: String(ANN.id) },
-          { name: 'Flo', channel: 'telegram', address: String(FLOODER.id) },
-          ...VIEWERS.map((v) => ({
-            name: v.first_name,
-            channel: 'telegram' as const,
-            address: String(v.id),
-          })),
-        ],
-      },
-    },
-    undefined,
-    { telegramBotInfo: fake.botInfo as UserFromGetMe },
-  );
-  const { store } = t.app.pantau;
-  upsertRecipient(store.db, {
-    name: 'Pat',
-    channel: 'telegram',
-    address: String(PENDING.id),
-    source: 'bot',
-    approved: false,
+  t = await startTestApp({ telegram: { token: fake.token, apiRoot: fake.url, userRate: 8 } }, undefined, {
+    telegramBotInfo: fake.botInfo as UserFromGetMe,
   });
+  const { store } = t.app.pantau;
+  for (const viewer of [ANN, FLOODER, ...VIEWERS]) telegramUser(viewer, 'active');
+  telegramUser(PENDING, 'pending');
   const now = Date.now();
   for (const name of ['web-1', 'web-2', 'db-1', HOSTILE]) {
     const { id } = t.addHost(name, name === 'db-1' ? { env: 'prod' } : {});
@@ -60,6 +39,20 @@ beforeAll(async () => {
   for (let i = 0; i < 150; i++) t.addHost(`batch-${String(i).padStart(3, '0')}-with-a-longer-name`);
   await fake.waitFor(() => fake.callsOf('getUpdates').length > 0, 5_000, 'the bot to poll');
 }, 30_000);
+
+/** A user with a Telegram identity, as an admin's approval leaves them. */
+function telegramUser(who: { id: number; first_name: string }, status: 'active' | 'pending'): void {
+  t.app.pantau.access.repos.users.insert({
+    name: who.first_name,
+    email: null,
+    role: 'viewer',
+    status,
+    telegramId: who.id,
+    telegramChatId: who.id,
+    approvedBy: status === 'active' ? 'test' : null,
+    now: Date.now(),
+  });
+}
 
 afterAll(async () => {
   await t?.close();
@@ -187,9 +180,13 @@ describe('Telegram bot: bad input', () => {
   });
 
   it('refuses unregistered and pending users once per message, and never answers their buttons', async () => {
-    expect(text(await ask(STRANGER, '/status'))).toContain('You are not registered with this Pantau');
-    expect(text(await ask(STRANGER, '/status'))).toContain(`your Telegram id is ${STRANGER.id}`);
-    expect(text(await ask(PENDING, '/cpu web-1'))).toBe('Your access is waiting for an admin’s approval.');
+    expect(text(await ask(STRANGER, '/status'))).toBe(
+      'You are not registered with this Pantau. Send /start to register.',
+    );
+    expect(text(await ask(STRANGER, '/hosts'))).toContain('Send /start to register');
+    expect(text(await ask(PENDING, '/cpu web-1'))).toBe(
+      'Your registration is waiting for an admin’s approval. I will tell you when it is decided.',
+    );
     const answer = await press(STRANGER, `h:cpu:${web1}`);
     expect(answer.body).toMatchObject({ show_alert: true });
     expect(String(answer.body.text)).toContain('not registered');

@@ -31,10 +31,19 @@ async function collector(fake: FakeTelegramServer, telegram: DeepPartial<Collect
       logLevel: 'silent',
       publicUrl: `http://127.0.0.1:${port}`,
       telegram: { token: fake.token, apiRoot: fake.url, ...telegram },
-      notify: { recipients: [{ name: 'Wen', channel: 'telegram', address: String(USER.id) }] },
     },
   });
   const app: App = await buildApp(config, { telegramBotInfo: fake.botInfo as UserFromGetMe });
+  app.pantau.access.repos.users.insert({
+    name: 'Wen',
+    email: null,
+    role: 'viewer',
+    status: 'active',
+    telegramId: USER.id,
+    telegramChatId: USER.id,
+    approvedBy: 'test',
+    now: Date.now(),
+  });
   await app.listen({ host: '127.0.0.1', port });
   cleanup.push(async () => {
     await app.close();
@@ -55,7 +64,13 @@ describe('Telegram bot modes', () => {
     const { app, url } = await collector(fake, { mode: 'webhook', webhookSecret: SECRET });
     await fake.waitFor(() => fake.webhook ?? undefined);
     expect(fake.webhook).toEqual({ url: `${url}/telegram/webhook`, secretToken: SECRET });
-    expect(fake.commands.map((c) => c.command)).toContain('status');
+    // Guests see how to register; the user's own chat gets the viewer's menu.
+    expect(fake.commands.map((c) => c.command)).toEqual(['start', 'help']);
+    const menu = await fake.waitFor(() =>
+      fake.scopedCommands.get(JSON.stringify({ type: 'chat', chat_id: USER.id })),
+    );
+    expect(menu.map((c) => c.command)).toContain('status');
+    expect(menu.map((c) => c.command)).not.toContain('ack');
     expect(fake.callsOf('getUpdates')).toHaveLength(0);
     app.pantau.store.hosts.add('web-1', {});
 

@@ -140,6 +140,7 @@ export async function buildApp(
     config,
     store,
     alerting,
+    access,
     events,
     publicUrl,
     ...(options.telegramBotInfo === undefined ? {} : { botInfo: options.telegramBotInfo }),

@@ -26,6 +26,8 @@ Usage:
   pantau-collector users passwd NAME                set NAME's web login password: the first line of
                                                     stdin when piped, else asked twice on the terminal
   pantau-collector users list [--status S]          list users (pending, active or disabled)
+  pantau-collector telegram claim                   print a one-time code (15 min): sending /start CODE to
+                                                    the bot in a private chat makes that Telegram user admin
   pantau-collector db migrate                       apply pending database migrations
   pantau-collector db backup FILE                   online backup to FILE (SQLite backup API)
   pantau-collector db stats                         database size and row counts
@@ -159,6 +161,15 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
               ].join('\t'),
             );
           }
+          return 0;
+        });
+      case 'telegram claim':
+        return await withAccess(config, (access) => {
+          const { code, expiresAt } = access.claims.create(CLI_ACTOR);
+          io.err(
+            `send this to the bot in a private chat before ${new Date(expiresAt).toISOString()} to become admin (works once):`,
+          );
+          io.out(`/start ${code}`);
           return 0;
         });
       case 'db migrate':

@@ -1,13 +1,17 @@
 import { autoRetry } from '@grammyjs/auto-retry';
+import { sequentialize } from '@grammyjs/runner';
 import { Bot, type BotConfig } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { RateLimiter } from '../notify/rate-limit.ts';
 import type { BotContext, BotDeps } from './context.ts';
 import { chartFeature } from './features/chart.ts';
 import { fleetFeature } from './features/fleet.ts';
-import { guard } from './features/guard.ts';
+import { activeOnly, guard } from './features/guard.ts';
 import { fallbackFeature, helpFeature } from './features/help.ts';
 import { hostFeature } from './features/host.ts';
+import { incidentFeature } from './features/incidents.ts';
+import { peopleFeature } from './features/people.ts';
+import { registerFeature } from './features/register.ts';
 import { pacing } from './pacing.ts';
 
 export interface BotOptions {
@@ -20,7 +24,10 @@ export interface BotOptions {
   limiter: RateLimiter;
 }
 
-/** The bot with every feature, one Composer each; the guard runs first and the fallback last. */
+/**
+ * The bot with every feature, one Composer each: the guard first, then registration (the only
+ * thing people without access reach), then the features for active users, the fallback last.
+ */
 export function buildBot(options: BotOptions, deps: BotDeps): Bot<BotContext> {
   const config: BotConfig<BotContext> = {
     client: { apiRoot: options.apiRoot ?? 'https://api.telegram.org', timeoutSeconds: 30 },
@@ -29,11 +36,17 @@ export function buildBot(options: BotOptions, deps: BotDeps): Bot<BotContext> {
   const bot = new Bot<BotContext>(options.token, config);
   bot.api.config.use(pacing(options.limiter));
   bot.api.config.use(autoRetry({ maxDelaySeconds: 5, maxRetryAttempts: 3, rethrowHttpErrors: true }));
+  // Updates of one chat in order (a registration conversation needs it); chats run in parallel.
+  bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
   bot.use(guard(deps));
+  bot.use(registerFeature(deps));
+  bot.use(activeOnly(deps));
   bot.use(helpFeature());
+  bot.use(peopleFeature(deps));
   bot.use(fleetFeature(deps));
   bot.use(hostFeature(deps));
   bot.use(chartFeature(deps));
+  bot.use(incidentFeature(deps));
   bot.use(fallbackFeature(deps.log));
   bot.catch(async (error) => {
     deps.log.error({ err: error.error, updateId: error.ctx.update.update_id }, 'telegram: a handler failed');

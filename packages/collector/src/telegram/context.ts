@@ -1,14 +1,17 @@
+import type { ConversationFlavor } from '@grammyjs/conversations';
 import type { Context } from 'grammy';
 import type { Actor } from '../access/actor.ts';
+import type { Access } from '../access/index.ts';
 import type { Alerting } from '../alerting.ts';
 import type { EventBus } from '../events.ts';
 import type { Store } from '../store/index.ts';
-import type { Principals } from './principals.ts';
+import type { Principal, Principals } from './principals.ts';
 
 /** What every bot feature may use: the collector's parts, never the app. */
 export interface BotDeps {
   store: Store;
   alerting: Alerting;
+  access: Access;
   events: EventBus;
   principals: Principals;
   /** IANA zone for times and chart axes. */
@@ -25,5 +28,5 @@ export interface BotLogger {
   error(obj: object, msg: string): void;
 }
 
-/** grammY's context plus the actor the access guard found for the sender. */
-export type BotContext = Context & { actor: Actor };
+/** grammY's context plus who sent the update; `actor` is set only for active users. */
+export type BotContext = ConversationFlavor<Context & { principal: Principal; actor: Actor }>;

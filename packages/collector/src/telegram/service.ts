@@ -2,7 +2,7 @@ import { type RunnerHandle, run } from '@grammyjs/runner';
 import { type Bot, GrammyError } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { BotContext, BotLogger } from './context.ts';
-import { COMMANDS } from './features/help.ts';
+import { GUEST_COMMANDS } from './menus.ts';
 
 export type BotMode = 'polling' | 'webhook';
 
@@ -15,6 +15,8 @@ export interface BotServiceOptions {
   log: BotLogger;
   /** Wait before retrying a failed start (getMe, setWebhook), ms. Default 30 s. */
   retryMs?: number;
+  /** Runs once the bot knows itself (e.g. refreshing each user's command menu). */
+  onStarted?: () => Promise<void>;
 }
 
 /** What the bot is doing, for logs and health. */
@@ -53,9 +55,8 @@ export class BotService {
   async #begin(): Promise<void> {
     try {
       await this.bot.init();
-      await this.bot.api.setMyCommands(
-        COMMANDS.map((c) => ({ command: c.command, description: c.description })),
-      );
+      await this.bot.api.setMyCommands(GUEST_COMMANDS);
+      await this.#o.onStarted?.();
       if (this.#stopping) return;
       if (this.#o.mode === 'webhook') {
         await this.bot.api.setWebhook(this.#o.webhookUrl!, {

@@ -4,13 +4,14 @@ import { migration as accounts } from './002-accounts.ts';
 import { migration as notify } from './100-notify.ts';
 import { migration as contacts } from './101-contacts.ts';
 import { migration as incidents } from './200-incidents.ts';
+import { migration as telegram } from './500-telegram.ts';
 
 export interface Migration {
-  /** Unique, ascending. The collector core owns 1–99, notifications 100–199, monitoring 200–299. */
+  /** Unique, ascending. The collector core owns 1–99, notifications 100–199, monitoring 200–299, the Telegram bot 500–599. */
   id: number;
   name: string;
   up(db: Database): void;
 }
 
 /** Every migration, in any order: the runner sorts by id. */
-export const migrations: Migration[] = [initial, accounts, notify, contacts, incidents];
+export const migrations: Migration[] = [initial, accounts, notify, contacts, incidents, telegram];

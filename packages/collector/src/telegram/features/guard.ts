@@ -7,7 +7,7 @@ const MAX_REMEMBERED = 10_000;
 
 /**
  * Runs before every feature: private chats only, a flood limit per user, and the sender's
- * principal; unregistered, pending and disabled users get one short refusal and nothing else.
+ * principal (registration and claims come next; `activeOnly` then stops everybody else).
  */
 export function guard(deps: BotDeps): Composer<BotContext> {
   const composer = new Composer<BotContext>();
@@ -42,29 +42,40 @@ export function guard(deps: BotDeps): Composer<BotContext> {
           { userId: ctx.from?.id },
           'telegram: user over the message limit; dropping for a minute',
         );
-        if (ctx.callbackQuery !== undefined)
+        if (ctx.callbackQuery !== undefined) {
           await ctx.answerCallbackQuery({ text: 'Slow down: try again in a minute.' });
-        else
+        } else {
           await ctx.reply(
             `Slow down: at most ${deps.userRate} messages a minute. I will answer again in a minute.`,
           );
+        }
       },
     }),
   );
 
   composer.use(async (ctx, next) => {
-    const principal = deps.principals.identify(ctx.from!.id);
-    if (principal.status === 'active') {
-      ctx.actor = principal.actor;
-      return next();
-    }
-    deps.log.info({ userId: ctx.from!.id, status: principal.status }, 'telegram: refused an update');
+    ctx.principal = deps.principals.identify(ctx.from!.id);
+    if (ctx.principal.status === 'active') ctx.actor = ctx.principal.actor;
+    await next();
+  });
+  return composer;
+}
+
+/** After registration: only active users go on; everybody else gets one short refusal. */
+export function activeOnly(deps: BotDeps): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+  composer.use(async (ctx, next) => {
+    const principal = ctx.principal;
+    if (principal.status === 'active') return next();
+    deps.log.info({ userId: ctx.from?.id, status: principal.status }, 'telegram: refused an update');
     const refusal =
       principal.status === 'pending'
-        ? 'Your access is waiting for an admin’s approval.'
+        ? 'Your registration is waiting for an admin’s approval. I will tell you when it is decided.'
         : principal.status === 'disabled'
-          ? 'Your access is disabled. Ask an admin.'
-          : `You are not registered with this Pantau. Ask an admin to add you; your Telegram id is ${ctx.from!.id}.`;
+          ? 'Your account is disabled. Ask an admin.'
+          : principal.status === 'rejected'
+            ? 'Your registration was rejected. You can apply again later with /start.'
+            : 'You are not registered with this Pantau. Send /start to register.';
     if (ctx.callbackQuery !== undefined) await ctx.answerCallbackQuery({ text: refusal, show_alert: true });
     else if (ctx.message !== undefined) await ctx.reply(refusal);
   });

@@ -1,4 +1,5 @@
 import { Composer } from 'grammy';
+import { can } from '../../access/roles.ts';
 import type { BotContext } from '../context.ts';
 import { escapeHtml } from '../html.ts';
 import { answer } from '../reply.ts';
@@ -28,10 +29,23 @@ const HELP = [
   'HOST is a name or the start of one; leave it out to pick from buttons.',
 ].join('\n');
 
-/** /help and /start for a known user. */
+const OPERATOR_HELP = [
+  '',
+  '<b>Incidents</b> (operators): the Acknowledge and Silence buttons on alerts,',
+  '/ack ID: acknowledge; reminders stop',
+  '/silence HOST DURATION: hold back a host’s alerts, e.g. /silence web-1 1h',
+  '/unsilence [ID]: list silences or end one',
+].join('\n');
+
+/** /help and /start for an active user: what their role can do. */
 export function helpFeature(): Composer<BotContext> {
   const composer = new Composer<BotContext>();
-  composer.command(['help', 'start'], (ctx) => answer(ctx, HELP));
+  composer.command(['help', 'start'], (ctx) =>
+    answer(
+      ctx,
+      `${HELP}\n/me: your name and role${can(ctx.actor, 'incidents.ack') ? `\n${OPERATOR_HELP}` : ''}`,
+    ),
+  );
   return composer;
 }
 
