@@ -339,8 +339,10 @@ export class FakeTelegramServer {
         if (message.text === body.text && body.reply_markup === undefined) {
           return error(400, 'Bad Request: message is not modified');
         }
+        // Like Telegram, an edit without reply_markup removes the buttons.
+        const { reply_markup: _dropped, ...kept } = message as Message & { reply_markup?: unknown };
         const edited = {
-          ...message,
+          ...kept,
           text: body.text,
           edit_date: Math.floor(at / 1000),
           ...(body.reply_markup === undefined ? {} : { reply_markup: parseJson(body.reply_markup) }),

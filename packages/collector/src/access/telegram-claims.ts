@@ -115,7 +115,8 @@ export class TelegramClaims {
       name: user.name,
       role: user.role,
       status: user.status,
-      change: 'approved',
+      // The bot answers the claim itself; this event only brings the admin's menu.
+      change: 'telegram',
       at: now,
     });
     return user;

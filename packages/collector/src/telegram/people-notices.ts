@@ -71,6 +71,9 @@ export function peopleNotices(o: PeopleNoticesOptions): () => void {
         void send(chatId, `Your role is ${e.role} now.`);
         void menu(chatId, commandsFor(e.role));
         return;
+      case 'telegram':
+        if (e.status === 'active') void menu(chatId, commandsFor(e.role));
+        return;
       case 'disabled':
         void send(chatId, 'Your access was disabled by an admin.');
         void menu(chatId, GUEST_COMMANDS);
