@@ -3,14 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatBytes } from '../packages/collector/src/charts/units.ts';
 import { FakeTelegramServer, type TelegramCall } from './fakes/telegram-server.ts';
 import type { AgentProcess } from './support/agent-process.ts';
-import { type CollectorProcess, startCollectorProcess } from './support/collector-process.ts';
+import { type CollectorProcess, collectorCli, startCollectorProcess } from './support/collector-process.ts';
 import { Api, startAgent, until } from './support/e2e.ts';
 
 /**
  * The bot end to end: a collector process polling the fake Bot API, a real agent reporting this
- * machine, and a viewer asking from a private chat.
+ * machine, the first admin made with a claim code, and a viewer who registers and asks from a
+ * private chat.
  */
 
+const ADMIN = { id: 3100, first_name: 'Adam' };
 const VIEWER = { id: 3101, first_name: 'Vera' };
 const HOST = 'e2e-bot-host';
 
@@ -26,10 +28,7 @@ beforeAll(async () => {
     env: {
       PANTAU_TELEGRAM_TOKEN: telegram.token,
       PANTAU_TELEGRAM_API_ROOT: telegram.url,
-      PANTAU_NOTIFY_RECIPIENTS: JSON.stringify([
-        { name: 'Vera', channel: 'telegram', address: String(VIEWER.id) },
-      ]),
-      PANTAU_MONITOR: JSON.stringify({ policy: { repeat: '30s' } }),
+      PANTAU_MONITOR: JSON.stringify({ policy: { repeat: '2s' } }),
     },
   });
   api = new Api(collector.url, collector.adminToken);
@@ -47,11 +46,16 @@ afterAll(async () => {
 });
 
 /** Asks as the viewer and waits for the bot's answer starting with `starts` (alerts may arrive in between). */
-async function ask(text: string, starts: string, method = 'sendMessage'): Promise<TelegramCall> {
+async function ask(
+  text: string,
+  starts: string,
+  method = 'sendMessage',
+  who: { id: number; first_name: string } = VIEWER,
+): Promise<TelegramCall> {
   const mine = () =>
-    telegram.callsOf(method, { ok: true }).filter((c) => String(c.body.chat_id) === String(VIEWER.id));
+    telegram.callsOf(method, { ok: true }).filter((c) => String(c.body.chat_id) === String(who.id));
   const before = mine().length;
-  telegram.pushMessage(VIEWER, text);
+  telegram.pushMessage(who, text);
   return until(`the answer to ${text}`, () =>
     mine()
       .slice(before)
@@ -59,7 +63,48 @@ async function ask(text: string, starts: string, method = 'sendMessage'): Promis
   );
 }
 
+/** The first message to `who` after `before` whose text contains `part`. */
+function messageTo(who: { id: number }, before: number, part: string): Promise<TelegramCall> {
+  return until(`a message to ${who.id} with ${part}`, () =>
+    telegram
+      .delivered(who.id)
+      .slice(before)
+      .find((c) => String(c.body.text).includes(part)),
+  );
+}
+
+async function press(who: { id: number }, data: string, messageId: number): Promise<TelegramCall> {
+  const before = telegram.callsOf('answerCallbackQuery').length;
+  telegram.pushCallbackQuery(who, data, messageId);
+  return until(`the answer to ${data}`, () => telegram.callsOf('answerCallbackQuery')[before]);
+}
+
+const messageId = (call: TelegramCall) =>
+  (call.response as { result: { message_id: number } }).result.message_id;
+
 describe('Telegram bot end to end', () => {
+  it('the claim code from the CLI makes the first admin', async () => {
+    const line = (await collectorCli(collector.dataDir, ['telegram', 'claim'])).trim();
+    expect(line).toMatch(/^\/start claim_[A-Za-z0-9_-]+$/);
+    const reply = await ask(line, '✅', 'sendMessage', ADMIN);
+    expect(String(reply.body.text)).toContain('You are now an admin of this Pantau, as <b>Adam</b>');
+  });
+
+  it('a second user registers and the admin approves them as viewer with a button', async () => {
+    await ask('/start', 'Welcome to Pantau');
+    await ask('Vera Viewer', 'Thanks, Vera Viewer');
+    const adminBefore = telegram.delivered(ADMIN.id).length;
+    await ask('vera@example.com', 'Thank you. Your registration is waiting');
+    const request = await messageTo(ADMIN, adminBefore, 'New registration');
+    const approve = (
+      request.body.reply_markup as { inline_keyboard: { text: string; callback_data: string }[][] }
+    ).inline_keyboard[0]![0]!;
+    expect(approve.text).toBe('Approve as viewer');
+    const before = telegram.delivered(VIEWER.id).length;
+    await press(ADMIN, approve.callback_data, messageId(request));
+    await messageTo(VIEWER, before, 'you are a viewer now');
+  });
+
   it('answers /ram, /system and /cpu with the real agent’s numbers', async () => {
     const latest = await api.get<{ metrics: Record<string, number>; cpuCores: number[] | null }>(
       `/hosts/${hostId}/latest`,
@@ -98,4 +143,33 @@ describe('Telegram bot end to end', () => {
     expect(status).toContain('Fleet · 1 hosts');
     expect(status).toContain('🟢 1 up');
   });
+
+  it('the viewer gets the next alert; the admin’s Acknowledge stops the reminders and edits the alert', async () => {
+    const before = {
+      viewer: telegram.delivered(VIEWER.id).length,
+      admin: telegram.delivered(ADMIN.id).length,
+    };
+    await agent.stop();
+    await messageTo(VIEWER, before.viewer, `Host down on ${HOST}`);
+    const alert = await messageTo(ADMIN, before.admin, `Host down on ${HOST}`);
+    await messageTo(ADMIN, before.admin, 'reminder 1');
+    const data = (alert.body.reply_markup as { inline_keyboard: { callback_data: string }[][] })
+      .inline_keyboard[0]![0]!.callback_data;
+    expect(data).toMatch(/^ack:\d+$/);
+    const refused = await press(VIEWER, data, messageId(alert));
+    expect(refused.body.text).toBe('Not allowed: this needs the operator role; you are viewer.');
+    const acked = await press(ADMIN, data, messageId(alert));
+    expect(String(acked.body.text)).toMatch(/^Acknowledged #\d+: reminders stop\.$/);
+    await until('the alert to be edited', () =>
+      telegram.message(ADMIN.id, messageId(alert))?.text?.includes('Acknowledged by Adam'),
+    );
+    const settled = telegram.delivered(ADMIN.id).length;
+    await new Promise((resolve) => setTimeout(resolve, 4_500));
+    expect(
+      telegram
+        .delivered(ADMIN.id)
+        .slice(settled)
+        .filter((c) => String(c.body.text).includes('reminder')),
+    ).toEqual([]);
+  }, 40_000);
 });
