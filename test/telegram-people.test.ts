@@ -2,7 +2,7 @@ import type { UserFromGetMe } from 'grammy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_ACTOR } from '../packages/collector/src/access/actor.ts';
 import { FakeTelegramServer, type TelegramCall } from './fakes/telegram-server.ts';
-import { openProblem } from './support/incidents.ts';
+import { clearProblem, openProblem } from './support/incidents.ts';
 import { startTestApp, type TestApp } from './support/test-app.ts';
 
 /** People through the bot: the first admin by claim code, registration, approval, incidents. */
@@ -237,6 +237,12 @@ describe('Telegram bot: incidents', () => {
         .filter((c) => text(c).includes('reminder')),
     ).toEqual([]);
     expect(audit()).toContain('incident.ack');
+
+    // On recovery the message answers the original alert: one thread per incident.
+    const beforeRecovery = fake.delivered(OPERATOR.id).length;
+    clearProblem(t.app, hostId, { name: 'api' });
+    const recovered = await nextTo(OPERATOR, beforeRecovery, (c) => text(c).includes('Recovered'));
+    expect(recovered.body.reply_parameters).toMatchObject({ message_id: messageId(alert) });
   }, 30_000);
 
   it('/ack, /silence and /unsilence check roles and arguments; forged ids get a clear answer', async () => {

@@ -86,6 +86,8 @@ interface HeadRow {
   recipient_key: string;
   channel: ChannelName;
   payload: string;
+  event_type: string | null;
+  incident_id: number | null;
   attempts: number;
   next_attempt_at: number;
 }
@@ -287,7 +289,7 @@ export class Outbox {
       result = { outcome: 'permanent', error: `no ${head.channel} channel is configured` };
     } else {
       try {
-        result = await channel.send(JSON.parse(head.payload) as never, {
+        result = await channel.send(this.#threaded(head), {
           messageId: head.id,
           signal: this.#abort.signal,
         });
@@ -306,6 +308,19 @@ export class Outbox {
         'notify outbox: could not record a delivery attempt',
       );
     }
+  }
+
+  /** A Telegram recovery answers the chat's opening alert, so each incident reads as one thread. */
+  #threaded(head: HeadRow): never {
+    const payload = JSON.parse(head.payload) as Record<string, unknown>;
+    if (head.channel === 'telegram' && head.event_type === 'recovered' && head.incident_id !== null) {
+      const opened = this.#sql.openedRef.get(head.incident_id, head.recipient_key) as
+        | { ref: string | null }
+        | undefined;
+      const replyTo = Number(opened?.ref);
+      if (Number.isSafeInteger(replyTo) && replyTo > 0) payload.replyTo = replyTo;
+    }
+    return payload as never;
   }
 
   #record(head: HeadRow, result: SendResult, at: number, end: number): void {
@@ -355,10 +370,14 @@ export class Outbox {
 function prepare(db: Database) {
   const s = (sql: string): Statement => db.prepare(sql);
   return {
-    heads: s(`SELECT o.id, o.recipient_key, o.channel, o.payload, o.attempts, o.next_attempt_at
+    heads:
+      s(`SELECT o.id, o.recipient_key, o.channel, o.payload, o.event_type, o.incident_id, o.attempts, o.next_attempt_at
               FROM (SELECT MIN(id) AS id FROM notify_outbox WHERE status = 'pending' GROUP BY recipient_key) h
               JOIN notify_outbox o ON o.id = h.id
               ORDER BY o.next_attempt_at, o.id`),
+    openedRef: s(`SELECT provider_ref AS ref FROM notify_outbox
+                   WHERE incident_id = ? AND recipient_key = ? AND event_type = 'opened' AND status = 'sent'
+                   ORDER BY id DESC LIMIT 1`),
     attempt: s(`INSERT INTO notify_attempts (message_id, at, duration_ms, outcome, error, retry_after_ms)
                 VALUES (?, ?, ?, ?, ?, ?)`),
     done: s(`UPDATE notify_outbox SET status = ?, attempts = ?, done_at = ?, last_error = ?, provider_ref = ?
