@@ -278,4 +278,34 @@ describe('Telegram bot: incidents', () => {
       'This button is no longer valid.',
     );
   }, 40_000);
+
+  it('/notify: a viewer’s minimum severity and mute hold their alerts back, not others’; bad values are refused', async () => {
+    expect(text(await say(VIEWER, '/notify'))).toContain('Minimum severity: info');
+    expect(text(await say(VIEWER, '/notify quiet 25:00-07:00'))).toContain(
+      'I did not understand "quiet 25:00-07:00"',
+    );
+    expect(text(await say(VIEWER, '/notify mute 99d'))).toContain('I did not understand');
+    expect(text(await say(VIEWER, '/notify quiet 08:00-08:00'))).toContain(
+      'quiet hours need a start and an end that differ',
+    );
+    expect(text(await say(VIEWER, '/notify min critical'))).toContain('Minimum severity: critical');
+    const before = { viewer: fake.delivered(VIEWER.id).length, operator: fake.delivered(OPERATOR.id).length };
+    const warning = openProblem(t.app, hostId, { name: 'disk', severity: 'warning' });
+    await nextTo(OPERATOR, before.operator, (c) => text(c).includes(`(#${warning.id})`));
+    const critical = openProblem(t.app, hostId, { name: 'power', severity: 'critical' });
+    const got = await nextTo(VIEWER, before.viewer, (c) => isAlert(c));
+    expect(text(got)).toContain(`(#${critical.id})`);
+    expect(fake.delivered(VIEWER.id).some((c) => text(c).includes(`(#${warning.id})`))).toBe(false);
+
+    const muted = await say(VIEWER, '/notify mute 2h');
+    expect(text(muted)).toMatch(/Muted: until /);
+    const quiet = fake.delivered(VIEWER.id).length;
+    const third = openProblem(t.app, hostId, { name: 'fan', severity: 'critical' });
+    await nextTo(OPERATOR, before.operator, (c) => text(c).includes(`(#${third.id})`));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(fake.delivered(VIEWER.id).slice(quiet).filter(isAlert)).toEqual([]);
+    const unmute = await press(VIEWER, 'nm:off', messageId(muted));
+    expect(unmute.body.text).toBe('Unmuted');
+    expect(audit()).toContain('notify.preferences');
+  }, 40_000);
 });

@@ -10,6 +10,7 @@ import { activeOnly, guard } from './features/guard.ts';
 import { fallbackFeature, helpFeature } from './features/help.ts';
 import { hostFeature } from './features/host.ts';
 import { incidentFeature } from './features/incidents.ts';
+import { notifyFeature } from './features/notify.ts';
 import { peopleFeature } from './features/people.ts';
 import { registerFeature } from './features/register.ts';
 import { pacing } from './pacing.ts';
@@ -43,6 +44,7 @@ export function buildBot(options: BotOptions, deps: BotDeps): Bot<BotContext> {
   bot.use(activeOnly(deps));
   bot.use(helpFeature());
   bot.use(peopleFeature(deps));
+  bot.use(notifyFeature(deps));
   bot.use(fleetFeature(deps));
   bot.use(hostFeature(deps));
   bot.use(chartFeature(deps));

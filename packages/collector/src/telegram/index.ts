@@ -4,6 +4,7 @@ import type { Access } from '../access/index.ts';
 import type { Alerting } from '../alerting.ts';
 import type { CollectorConfig } from '../config/index.ts';
 import type { EventBus } from '../events.ts';
+import { NotifyPreferences } from '../notify/preferences.ts';
 import type { Store } from '../store/index.ts';
 import { buildBot } from './bot.ts';
 import { commandsFor } from './menus.ts';
@@ -45,6 +46,7 @@ export async function setupTelegram(
       alerting: setup.alerting,
       access: setup.access,
       events: setup.events,
+      preferences: new NotifyPreferences(setup.store.db, setup.store.audit),
       principals: setup.principals ?? new UserPrincipals(setup.access.repos.users),
       timeZone: t.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
       userRate: t.userRate,

@@ -19,6 +19,7 @@ const OPERATOR_COMMANDS: BotCommand[] = [
 export function commandsFor(role: Role): BotCommand[] {
   const commands: BotCommand[] = COMMANDS.map((c) => ({ command: c.command, description: c.description }));
   commands.push({ command: 'me', description: 'Your name and role' });
+  commands.push({ command: 'notify', description: 'Your alerts: minimum severity, quiet hours, mute' });
   if (can({ role }, 'incidents.ack')) commands.push(...OPERATOR_COMMANDS);
   return commands;
 }

@@ -5,6 +5,7 @@ import { migration as notify } from './100-notify.ts';
 import { migration as contacts } from './101-contacts.ts';
 import { migration as incidents } from './200-incidents.ts';
 import { migration as telegram } from './500-telegram.ts';
+import { migration as preferences } from './501-notify-preferences.ts';
 
 export interface Migration {
   /** Unique, ascending. The collector core owns 1–99, notifications 100–199, monitoring 200–299, the Telegram bot 500–599. */
@@ -14,4 +15,12 @@ export interface Migration {
 }
 
 /** Every migration, in any order: the runner sorts by id. */
-export const migrations: Migration[] = [initial, accounts, notify, contacts, incidents, telegram];
+export const migrations: Migration[] = [
+  initial,
+  accounts,
+  notify,
+  contacts,
+  incidents,
+  telegram,
+  preferences,
+];

@@ -43,7 +43,7 @@ export function helpFeature(): Composer<BotContext> {
   composer.command(['help', 'start'], (ctx) =>
     answer(
       ctx,
-      `${HELP}\n/me: your name and role${can(ctx.actor, 'incidents.ack') ? `\n${OPERATOR_HELP}` : ''}`,
+      `${HELP}\n/me: your name and role\n/notify: your alerts (minimum severity, quiet hours, mute)${can(ctx.actor, 'incidents.ack') ? `\n${OPERATOR_HELP}` : ''}`,
     ),
   );
   return composer;
