@@ -14,6 +14,7 @@ import { EventBus } from './events.ts';
 import { buildFleet, type Fleet } from './fleet/index.ts';
 import { Gateway } from './gateway/gateway.ts';
 import { gatewayPlugin } from './gateway/plugin.ts';
+import { buildJobs, type Jobs } from './jobs/index.ts';
 import { type Migration, Store } from './store/index.ts';
 import { setupTelegram } from './telegram/index.ts';
 import type { BotService } from './telegram/service.ts';
@@ -32,6 +33,8 @@ export interface Pantau {
   monitor: MonitorCommands;
   /** Detection, incidents and the notification outbox. */
   alerting: Alerting;
+  /** Activities and remote jobs. */
+  jobs: Jobs;
   publicUrl(): string;
   /** The Telegram bot; undefined without a token or with telegram.mode off. */
   bot: BotService | undefined;
@@ -90,6 +93,7 @@ export async function buildApp(
   });
   store.hosts.markAllOffline();
   const gateway = new Gateway({ store, events, config, log: app.log });
+  const jobs = buildJobs({ config, store, gateway, events, log: app.log });
   const access = buildAccess({
     db: store.db,
     audit: store.audit,
@@ -107,6 +111,7 @@ export async function buildApp(
     fleet,
     monitor: alerting.commands,
     alerting,
+    jobs,
     publicUrl,
     bot: undefined,
   };
@@ -119,7 +124,7 @@ export async function buildApp(
         title: 'Pantau collector API',
         version: '1',
         description:
-          'Hosts, metrics, incidents, silences, alert rules, notifications, users and tokens. Authenticate with `Authorization: Bearer <API token>`.',
+          'Hosts, metrics, incidents, silences, alert rules, notifications, users, tokens, activities and jobs. Authenticate with `Authorization: Bearer <API token>`.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
@@ -150,6 +155,7 @@ export async function buildApp(
   app.addHook('onReady', async () => {
     gateway.start();
     alerting.start();
+    jobs.start();
     pantau.bot?.start();
     retentionTimer = setInterval(() => {
       store.retention.run().catch((err: unknown) => app.log.error({ err }, 'retention pass failed'));
@@ -159,6 +165,7 @@ export async function buildApp(
   app.addHook('onClose', async () => {
     if (retentionTimer) clearInterval(retentionTimer);
     await pantau.bot?.stop();
+    jobs.stop();
     await store.retention.idle();
     gateway.ingestQueue.flush();
     await alerting.stop();

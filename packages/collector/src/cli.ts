@@ -4,6 +4,7 @@ import { CLI_ACTOR } from './access/actor.ts';
 import { type Access, buildAccess } from './access/index.ts';
 import { isRole, ROLES } from './access/roles.ts';
 import { USER_STATUSES, type UserStatus } from './access/user-repo.ts';
+import { runCommand, terminalIo } from './cli/run.ts';
 import { readSecret } from './cli-secret.ts';
 import { type CollectorConfig, loadConfig } from './config/index.ts';
 import { EventBus } from './events.ts';
@@ -31,6 +32,9 @@ Usage:
   pantau-collector db migrate                       apply pending database migrations
   pantau-collector db backup FILE                   online backup to FILE (SQLite backup API)
   pantau-collector db stats                         database size and row counts
+  pantau-collector run ACTIVITY --hosts 'web-*' [--param k=v]... [--yes]
+                                                    run an activity on hosts through a running
+                                                    collector's API; see run --help
   pantau-collector --help | --version
 
 Every command takes --config FILE (default: $PANTAU_CONFIG). Options can also come from
@@ -50,6 +54,8 @@ const stdio: Out = {
 
 /** Entry point of the bin; returns the process exit code. */
 export async function main(argv: string[], io: Out = stdio): Promise<number> {
+  // A client of a running collector's API: no config file, no database.
+  if (argv[0] === 'run') return runCommand(argv.slice(1), terminalIo(io));
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);

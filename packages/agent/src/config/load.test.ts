@@ -52,6 +52,8 @@ describe('config', () => {
         allow: ['ping', 'uptime', 'disk-usage', 'service-status'],
         maxConcurrent: 2,
         outputCapBytes: 1_048_576,
+        offlineCapBytes: 1_048_576,
+        offlineFrames: 1_000,
         timeoutMs: 300_000,
       },
       dockerSocket: '/var/run/docker.sock',
@@ -144,6 +146,8 @@ actions:
     ['actions: { allow: [rm-rf] }', 'actions.allow[0]', /unknown action "rm-rf"/],
     ['actions: { maxConcurrent: 0 }', 'actions.maxConcurrent', /from 1 to 64/],
     ['actions: { outputCap: lots }', 'actions.outputCap', /size such as/],
+    ['actions: { offlineCap: 1KiB }', 'actions.offlineCap', /16KiB|16384/],
+    ['actions: { offlineFrames: 2 }', 'actions.offlineFrames', /from 16 to 100000/],
     ['actions: { custom: [{ name: ping, argv: [x] }] }', 'actions.custom[0].name', /built-in action/],
     ['actions: { custom: [{ name: x, argv: [] }] }', 'actions.custom[0].argv', /program and its arguments/],
     [

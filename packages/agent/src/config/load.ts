@@ -326,7 +326,16 @@ function readActions(v: Values, value: unknown): ActionsConfig {
   const a =
     value === undefined
       ? {}
-      : v.object(value, 'actions', ['allow', 'custom', 'maxConcurrent', 'outputCap', 'timeout', 'killGrace']);
+      : v.object(value, 'actions', [
+          'allow',
+          'custom',
+          'maxConcurrent',
+          'outputCap',
+          'timeout',
+          'killGrace',
+          'offlineCap',
+          'offlineFrames',
+        ]);
   const custom = readCustom(v, a.custom);
   const customNames = custom.map((c) => c.name);
   let allow: string[];
@@ -360,6 +369,14 @@ function readActions(v: Values, value: unknown): ActionsConfig {
       a.killGrace === undefined
         ? 5 * SECOND
         : v.duration(a.killGrace, 'actions.killGrace', 0, 5 * 60 * SECOND),
+    offlineCapBytes:
+      a.offlineCap === undefined
+        ? 1024 * 1024
+        : v.bytes(a.offlineCap, 'actions.offlineCap', 16 * 1024, 64 * 1024 * 1024),
+    offlineFrames:
+      a.offlineFrames === undefined
+        ? 1_000
+        : v.integer(a.offlineFrames, 'actions.offlineFrames', 16, 100_000),
   };
 }
 

@@ -89,6 +89,10 @@ export interface ActionsConfig {
   readonly timeoutMs: number;
   /** Between SIGTERM and SIGKILL to a job's process group, ms. Default 5 s. */
   readonly killGraceMs: number;
+  /** Job output kept while disconnected from the collector, characters (≈ bytes); the oldest is dropped first. Default 1 MiB. */
+  readonly offlineCapBytes: number;
+  /** Job frames kept while disconnected; the oldest output is dropped first, `job.end` never. Default 1,000. */
+  readonly offlineFrames: number;
 }
 
 export interface AgentConfig {

@@ -12,6 +12,7 @@ import type { CollectorConfig } from '../config/index.ts';
 import type { EventBus } from '../events.ts';
 import type { Fleet } from '../fleet/index.ts';
 import type { Gateway } from '../gateway/gateway.ts';
+import type { Jobs } from '../jobs/index.ts';
 import type { Store } from '../store/index.ts';
 
 /** What route plugins get: the collector's parts, never the app's internals. */
@@ -28,6 +29,8 @@ export interface ApiContext {
   monitor: MonitorCommands;
   /** Detection, incidents, silences, rules and the notification outbox. */
   alerting: Alerting;
+  /** Activities and remote jobs: the commands routes call. */
+  jobs: Jobs;
   /** Base URL people and agents use, e.g. http://pantau.example.com:8080 (no trailing slash). */
   publicUrl(): string;
 }

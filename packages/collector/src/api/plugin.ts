@@ -1,11 +1,15 @@
 import { installAuth } from './auth.ts';
 import type { ApiContext, TypedApp } from './context.ts';
+import { activityRoutes } from './routes/activities.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { dataRoutes } from './routes/data.ts';
 import { healthRoutes } from './routes/health.ts';
 import { hostRoutes } from './routes/hosts.ts';
 import { incidentRoutes } from './routes/incidents.ts';
+import { jobEventRoutes } from './routes/job-events.ts';
+import { jobReportRoutes } from './routes/job-reports.ts';
+import { jobRoutes } from './routes/jobs.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { prometheusRoutes } from './routes/prometheus.ts';
 import { recipientRoutes } from './routes/recipients.ts';
@@ -35,6 +39,10 @@ export async function apiPlugin(app: TypedApp, ctx: ApiContext): Promise<void> {
   await app.register(ruleRoutes, { ...ctx, prefix: API_PREFIX });
   await app.register(recipientRoutes, { ...ctx, prefix: API_PREFIX });
   await app.register(notificationRoutes, { ...ctx, prefix: API_PREFIX });
+  await app.register(activityRoutes, { ...ctx, prefix: API_PREFIX });
+  await app.register(jobRoutes, { ...ctx, prefix: API_PREFIX });
+  await app.register(jobReportRoutes, { ...ctx, prefix: API_PREFIX });
+  await app.register(jobEventRoutes, { ...ctx, prefix: API_PREFIX });
   app.get(
     `${API_PREFIX}/openapi.json`,
     { config: { permission: 'public' }, schema: { hide: true } },

@@ -64,6 +64,23 @@ export interface CollectorConfig {
     /** How long a rejected Telegram applicant must wait before applying again, ms. Default 24 h. */
     rejectCooldown: number;
   };
+  /** Remote jobs: targets, confirmation, output, reconciliation, history. See docs/jobs.md. */
+  jobs: {
+    /** Most hosts one job may target. Default 1000. */
+    maxTargets: number;
+    /** A dangerous job needs a second admin's approval after its confirmation. Default false. */
+    fourEyes: boolean;
+    /** Time to confirm (and to approve) a dangerous job before it expires, ms. Default 5 min. */
+    confirmTimeout: number;
+    /** Output kept per host run (stdout + stderr), bytes; the rest is dropped and the run marked truncated. Default 1048576 (1 MiB). */
+    outputCap: number;
+    /** A running host that disconnected and has not reported its job back within this time ends `lost`, ms. Default 60 s. */
+    lostGrace: number;
+    /** Per-host timeout of an activity running an agent custom action when the job gives none, ms. Default 5 min. */
+    defaultTimeout: number;
+    /** Ended jobs, their runs and output are deleted this long after they were created, ms. Default 90 d. */
+    retention: number;
+  };
   /** Detection and incidents: grace periods, check failures, notification policies, threshold rules. See docs/alerting.md. */
   monitor: MonitorConfig;
   telegram: {

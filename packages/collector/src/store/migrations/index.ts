@@ -4,11 +4,12 @@ import { migration as accounts } from './002-accounts.ts';
 import { migration as notify } from './100-notify.ts';
 import { migration as contacts } from './101-contacts.ts';
 import { migration as incidents } from './200-incidents.ts';
+import { migration as jobs } from './400-jobs.ts';
 import { migration as telegram } from './500-telegram.ts';
 import { migration as preferences } from './501-notify-preferences.ts';
 
 export interface Migration {
-  /** Unique, ascending. The collector core owns 1–99, notifications 100–199, monitoring 200–299, the Telegram bot 500–599. */
+  /** Unique, ascending. The collector core owns 1–99, notifications 100–199, monitoring 200–299, jobs 400–499, the Telegram bot 500–599. */
   id: number;
   name: string;
   up(db: Database): void;
@@ -21,6 +22,7 @@ export const migrations: Migration[] = [
   notify,
   contacts,
   incidents,
+  jobs,
   telegram,
   preferences,
 ];
