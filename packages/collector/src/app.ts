@@ -146,6 +146,7 @@ export async function buildApp(
     store,
     alerting,
     access,
+    jobs,
     events,
     publicUrl,
     ...(options.telegramBotInfo === undefined ? {} : { botInfo: options.telegramBotInfo }),

@@ -10,9 +10,11 @@ import { activeOnly, guard } from './features/guard.ts';
 import { fallbackFeature, helpFeature } from './features/help.ts';
 import { hostFeature } from './features/host.ts';
 import { incidentFeature } from './features/incidents.ts';
+import { jobsFeature } from './features/jobs.ts';
 import { notifyFeature } from './features/notify.ts';
 import { peopleFeature } from './features/people.ts';
 import { registerFeature } from './features/register.ts';
+import { JobWatch } from './job-watch.ts';
 import { pacing } from './pacing.ts';
 
 export interface BotOptions {
@@ -29,7 +31,7 @@ export interface BotOptions {
  * The bot with every feature, one Composer each: the guard first, then registration (the only
  * thing people without access reach), then the features for active users, the fallback last.
  */
-export function buildBot(options: BotOptions, deps: BotDeps): Bot<BotContext> {
+export function buildBot(options: BotOptions, deps: BotDeps): { bot: Bot<BotContext>; watch: JobWatch } {
   const config: BotConfig<BotContext> = {
     client: { apiRoot: options.apiRoot ?? 'https://api.telegram.org', timeoutSeconds: 30 },
     ...(options.botInfo === undefined ? {} : { botInfo: options.botInfo }),
@@ -49,6 +51,8 @@ export function buildBot(options: BotOptions, deps: BotDeps): Bot<BotContext> {
   bot.use(hostFeature(deps));
   bot.use(chartFeature(deps));
   bot.use(incidentFeature(deps));
+  const watch = new JobWatch({ api: bot.api, jobs: deps.jobs.service, events: deps.events, log: deps.log });
+  bot.use(jobsFeature(deps, watch));
   bot.use(fallbackFeature(deps.log));
   bot.catch(async (error) => {
     deps.log.error({ err: error.error, updateId: error.ctx.update.update_id }, 'telegram: a handler failed');
@@ -61,5 +65,5 @@ export function buildBot(options: BotOptions, deps: BotDeps): Bot<BotContext> {
       // Telegram itself failing is already in the log above.
     }
   });
-  return bot;
+  return { bot, watch };
 }

@@ -4,6 +4,7 @@ import type { Actor } from '../access/actor.ts';
 import type { Access } from '../access/index.ts';
 import type { Alerting } from '../alerting.ts';
 import type { EventBus } from '../events.ts';
+import type { Jobs } from '../jobs/index.ts';
 import type { NotifyPreferences } from '../notify/preferences.ts';
 import type { Store } from '../store/index.ts';
 import type { Principal, Principals } from './principals.ts';
@@ -13,6 +14,8 @@ export interface BotDeps {
   store: Store;
   alerting: Alerting;
   access: Access;
+  /** Activities and jobs (/run, /jobs, /job). */
+  jobs: Jobs;
   events: EventBus;
   /** Each user's own notification settings (/notify). */
   preferences: NotifyPreferences;

@@ -4,6 +4,7 @@ import type { Access } from '../access/index.ts';
 import type { Alerting } from '../alerting.ts';
 import type { CollectorConfig } from '../config/index.ts';
 import type { EventBus } from '../events.ts';
+import type { Jobs } from '../jobs/index.ts';
 import { NotifyPreferences } from '../notify/preferences.ts';
 import type { Store } from '../store/index.ts';
 import { buildBot } from './bot.ts';
@@ -18,6 +19,7 @@ export interface TelegramSetup {
   store: Store;
   alerting: Alerting;
   access: Access;
+  jobs: Jobs;
   events: EventBus;
   publicUrl(): string;
   /** Skips getMe (tests, benchmarks). */
@@ -34,7 +36,7 @@ export async function setupTelegram(
   const t = config.telegram;
   if (t.token === null || t.mode === 'off') return undefined;
   const log = app.log.child({ component: 'telegram' });
-  const bot = buildBot(
+  const { bot, watch } = buildBot(
     {
       token: t.token,
       ...(t.apiRoot === null ? {} : { apiRoot: t.apiRoot }),
@@ -45,6 +47,7 @@ export async function setupTelegram(
       store: setup.store,
       alerting: setup.alerting,
       access: setup.access,
+      jobs: setup.jobs,
       events: setup.events,
       preferences: new NotifyPreferences(setup.store.db, setup.store.audit),
       principals: setup.principals ?? new UserPrincipals(setup.access.repos.users),
@@ -82,6 +85,9 @@ export async function setupTelegram(
   if (t.mode === 'webhook') {
     await app.register(telegramWebhook, { path: t.webhookPath, secret: t.webhookSecret!, service });
   }
-  app.addHook('onClose', async () => stopNotices?.());
+  app.addHook('onClose', async () => {
+    stopNotices?.();
+    watch.stop();
+  });
   return service;
 }

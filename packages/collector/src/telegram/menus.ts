@@ -20,6 +20,12 @@ export function commandsFor(role: Role): BotCommand[] {
   const commands: BotCommand[] = COMMANDS.map((c) => ({ command: c.command, description: c.description }));
   commands.push({ command: 'me', description: 'Your name and role' });
   commands.push({ command: 'notify', description: 'Your alerts: minimum severity, quiet hours, mute' });
+  commands.push(
+    { command: 'jobs', description: 'Recent jobs' },
+    { command: 'job', description: 'One job: /job ID' },
+  );
   if (can({ role }, 'incidents.ack')) commands.push(...OPERATOR_COMMANDS);
+  if (can({ role }, 'job.run'))
+    commands.push({ command: 'run', description: 'Run an activity: /run ACTIVITY TARGETS' });
   return commands;
 }

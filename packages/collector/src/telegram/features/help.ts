@@ -17,6 +17,8 @@ export const COMMANDS = [
   { command: 'checks', description: 'Service checks of a host, or the failing ones' },
   { command: 'containers', description: 'Containers of a host' },
   { command: 'incidents', description: 'Open incidents' },
+  { command: 'jobs', description: 'Recent jobs (/jobs mine for yours)' },
+  { command: 'job', description: 'One job with a line per host: /job ID' },
   { command: 'chart', description: 'Chart: /chart cpu|memory|disk|net|load HOST 1h|6h|24h|7d|30d' },
   { command: 'help', description: 'What I can answer' },
 ] as const;
@@ -35,6 +37,7 @@ const OPERATOR_HELP = [
   '/ack ID: acknowledge; reminders stop',
   '/silence HOST DURATION: hold back a host’s alerts, e.g. /silence web-1 1h',
   '/unsilence [ID]: list silences or end one',
+  '/run ACTIVITY TARGETS [key=value ...]: run an activity after a preview, e.g. /run uptime web-*',
 ].join('\n');
 
 /** /help and /start for an active user: what their role can do. */
