@@ -22,6 +22,9 @@ interface Watched {
   /** Per host: whether the last chunk ended a line (so the next one gets its host prefix). */
   lineOpen: Map<number, boolean>;
   timer: NodeJS.Timeout | undefined;
+  /** An edit is on its way; changes meanwhile wait for it (`dirty`). */
+  busy: boolean;
+  dirty: boolean;
   done: boolean;
 }
 
@@ -52,24 +55,15 @@ export class JobWatch {
       options.events.on('job.output', (e) => {
         const w = this.#watched.get(e.jobId);
         if (w === undefined) return;
-        const lines = e.data.split('\n');
-        let out = '';
-        lines.forEach((line, i) => {
-          const last = i === lines.length - 1;
-          if (last && line === '') return;
-          const open = w.lineOpen.get(e.hostId) ?? false;
-          out += `${open ? '' : `${e.host} | `}${line}${last ? '' : '\n'}`;
-          w.lineOpen.set(e.hostId, last);
-        });
-        w.tail = (w.tail + out).slice(-TAIL_CHARS);
+        this.#append(w, e.hostId, e.host, e.data);
         this.#touch(e.jobId);
       }),
     ];
   }
 
-  /** Starts following a job whose live message is `messageId` in `chatId`. */
+  /** Starts following a job whose live message is `messageId` in `chatId`; output stored so far comes first. */
   watch(jobId: number, chatId: number, messageId: number, actor: Actor): void {
-    this.#watched.set(jobId, {
+    const w: Watched = {
       jobId,
       chatId,
       messageId,
@@ -77,9 +71,31 @@ export class JobWatch {
       tail: '',
       lineOpen: new Map(),
       timer: undefined,
+      busy: false,
+      dirty: false,
       done: false,
-    });
+    };
+    for (const run of this.#o.jobs.get(actor, jobId).runs) {
+      for (const e of this.#o.jobs.output(actor, jobId, run.hostId)) {
+        this.#append(w, run.hostId, run.host, String((e.data as { data?: unknown }).data ?? ''));
+      }
+    }
+    this.#watched.set(jobId, w);
     this.#touch(jobId);
+  }
+
+  /** Adds a chunk of one host's output to the tail, each line prefixed with the host. */
+  #append(w: Watched, hostId: number, host: string, data: string): void {
+    const lines = data.split('\n');
+    let out = '';
+    lines.forEach((line, i) => {
+      const last = i === lines.length - 1;
+      if (last && line === '') return;
+      const open = w.lineOpen.get(hostId) ?? false;
+      out += `${open ? '' : `${host} | `}${line}${last ? '' : '\n'}`;
+      w.lineOpen.set(hostId, last);
+    });
+    w.tail = (w.tail + out).slice(-TAIL_CHARS);
   }
 
   watching(jobId: number): boolean {
@@ -100,12 +116,23 @@ export class JobWatch {
   #touch(jobId: number): void {
     const w = this.#watched.get(jobId);
     if (w === undefined || w.timer !== undefined || w.done) return;
+    if (w.busy) {
+      w.dirty = true;
+      return;
+    }
     const wait = Math.max(0, (this.#lastEdit.get(w.chatId) ?? 0) + EDIT_INTERVAL_MS - this.#now());
     w.timer = setTimeout(() => {
       w.timer = undefined;
-      void this.#flush(w).catch((err: unknown) =>
-        this.#o.log.warn({ err, jobId }, 'telegram: job message edit failed'),
-      );
+      w.busy = true;
+      void this.#flush(w)
+        .catch((err: unknown) => this.#o.log.warn({ err, jobId }, 'telegram: job message edit failed'))
+        .finally(() => {
+          w.busy = false;
+          if (w.dirty) {
+            w.dirty = false;
+            this.#touch(jobId);
+          }
+        });
     }, wait);
   }
 
@@ -127,6 +154,8 @@ export class JobWatch {
       .catch((err: unknown) => {
         if (!String(err).includes('message is not modified')) throw err;
       });
+    // Counted again from the end: the per-chat pacing may have held the edit back.
+    this.#lastEdit.set(w.chatId, this.#now());
     if (!final) return;
     const summary = [
       bold(

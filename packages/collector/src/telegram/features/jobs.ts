@@ -63,10 +63,12 @@ export function jobsFeature(deps: BotDeps, watch: JobWatch): Composer<BotContext
 
   /** Turns the message into the job's live message and follows it. */
   const follow = async (ctx: BotContext, jobId: number) => {
-    const job = jobs().get(ctx.actor, jobId);
-    await replace(ctx, liveView(job, job.runs, ''));
     const message = ctx.callbackQuery?.message;
     if (message !== undefined) watch.watch(jobId, message.chat.id, message.message_id, ctx.actor);
+    else {
+      const job = jobs().get(ctx.actor, jobId);
+      await replace(ctx, liveView(job, job.runs, ''));
+    }
   };
 
   /** Four-eyes mode: every other admin with Telegram gets Approve and Cancel buttons. */
