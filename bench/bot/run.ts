@@ -34,14 +34,23 @@ const config = loadConfig({
     dataDir,
     logLevel: 'silent',
     telegram: { token: fake.token, apiRoot: fake.url, userRate: 10_000, timeZone: 'UTC' },
-    notify: {
-      recipients: users.map((u) => ({ name: u.first_name, channel: 'telegram', address: String(u.id) })),
-    },
   },
 });
 const app = await buildApp(config, { telegramBotInfo: fake.botInfo as UserFromGetMe });
 await app.listen({ host: '127.0.0.1', port: 0 });
 const { store } = app.pantau;
+for (const u of users) {
+  app.pantau.access.repos.users.insert({
+    name: u.first_name,
+    email: null,
+    role: 'viewer',
+    status: 'active',
+    telegramId: u.id,
+    telegramChatId: u.id,
+    approvedBy: 'bench',
+    now: Date.now(),
+  });
+}
 
 const now = Date.now();
 let t = performance.now();
