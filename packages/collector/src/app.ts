@@ -16,7 +16,6 @@ import { Gateway } from './gateway/gateway.ts';
 import { gatewayPlugin } from './gateway/plugin.ts';
 import { buildJobs, type Jobs } from './jobs/index.ts';
 import { type Migration, Store } from './store/index.ts';
-import { setupTelegram } from './telegram/index.ts';
 import type { BotService } from './telegram/service.ts';
 
 /** The collector's parts, reachable from the app as `app.pantau` (monitor and notify plug in here). */
@@ -141,7 +140,10 @@ export async function buildApp(
   }
   const ctx: ApiContext = pantau;
   await app.register(apiPlugin, ctx);
-  pantau.bot = await setupTelegram(app, {
+  // The bot (grammY, ECharts, resvg) is loaded only when it runs: every collector start and CLI call pays for imports.
+  const botWanted = config.telegram.token !== null && config.telegram.mode !== 'off';
+  const { setupTelegram } = botWanted ? await import('./telegram/index.ts') : { setupTelegram: undefined };
+  pantau.bot = await setupTelegram?.(app, {
     config,
     store,
     alerting,
