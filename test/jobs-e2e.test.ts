@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -10,8 +10,8 @@ import { type CollectorProcess, freePort, startCollectorProcess } from './suppor
  * the REST API and SSE stream a user would call.
  */
 
-// A marker no other test uses, to find the job's process tree afterwards.
-const SLEEP_MARK = '37.4242';
+// A marker no other test (nor another copy of this one) uses, to find the job's process tree.
+const SLEEP_MARK = `37.${process.pid}`;
 const ACTIONS = {
   allow: ['uptime', 'nap', 'sleepy', 'danger'],
   custom: [
@@ -58,6 +58,8 @@ class Client {
     body?: unknown,
   ): Promise<{ status: number; body: T }> {
     const res = await fetch(`${this.c.url}/api/v1${path}`, {
+      // A hung collector fails the call with its name instead of the whole test's timeout.
+      signal: AbortSignal.timeout(10_000),
       method,
       headers: {
         authorization: `Bearer ${this.token}`,
@@ -106,6 +108,22 @@ function agent(c: CollectorProcess, token: string, extra: Record<string, unknown
   const a = new AgentProcess({ ...testConfig([c.wsUrl], { actions: ACTIONS, ...extra }), token });
   cleanup.push(() => a.stop());
   return a;
+}
+
+/** Fails with the collector's last output when a step takes longer than it may. */
+async function within<T>(promise: Promise<T>, ms: number, what: string, c: CollectorProcess): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`timed out waiting for ${what}:\n${c.output().slice(-4000)}`)),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function until<T>(
@@ -211,18 +229,21 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
-const sleepers = () => {
-  try {
-    return execFileSync('pgrep', ['-f', `sleep ${SLEEP_MARK}`], { encoding: 'utf8' })
-      .trim()
-      .split('\n')
-      .filter(Boolean);
-  } catch {
-    return [];
-  }
-};
+/** Pids of the processes whose command line carries the marker (read from /proc, no ps needed). */
+const sleepers = (): string[] =>
+  readdirSync('/proc')
+    .filter((pid) => /^\d+$/.test(pid))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+          .replaceAll('\0', ' ')
+          .includes(`sleep ${SLEEP_MARK}`);
+      } catch {
+        return false; // gone meanwhile
+      }
+    });
 
-describe('jobs end to end', { timeout: 90_000 }, () => {
+describe('jobs end to end', { timeout: 120_000 }, () => {
   let f: Awaited<ReturnType<typeof fleet>>;
   beforeAll(async () => {
     f = await fleet(3);
@@ -430,7 +451,7 @@ describe('jobs end to end', { timeout: 90_000 }, () => {
   });
 });
 
-describe('jobs across failures', { timeout: 90_000 }, () => {
+describe('jobs across failures', { timeout: 180_000 }, () => {
   it('an agent killed mid-job ends lost after the grace period', async () => {
     const f = await fleet(1);
     const job = await f.operator.ok<Job>('POST', '/jobs', { activity: 'sleepy', targets: { all: true } });
@@ -456,7 +477,7 @@ describe('jobs across failures', { timeout: 90_000 }, () => {
       'all running',
       async () => (await f.operator.job(job.id)).runs.every((r) => r.state === 'running') || undefined,
     );
-    const stopped = await f.c.stop('SIGTERM');
+    const stopped = await within(f.c.stop('SIGTERM'), 20_000, 'the collector to stop', f.c);
     expect(stopped.code).toBe(0);
     // While it is down: web-2's agent dies for good, web-3's agent restarts without the job.
     const [, web2, web3] = f.hosts;
@@ -465,7 +486,7 @@ describe('jobs across failures', { timeout: 90_000 }, () => {
     const fresh = agent(f.c, web3!.token);
     const c2 = await collector({ dataDir: f.c.dataDir, adminToken: f.c.adminToken, port });
     const admin = new Client(c2, c2.adminToken);
-    const done = await admin.ended(job.id, 30_000);
+    const done = await within(admin.ended(job.id, 30_000), 40_000, 'the job to end after the restart', c2);
     expect(done.runs.map((r) => [r.host, r.state])).toEqual([
       ['web-1', 'timed_out'],
       ['web-2', 'lost'],

@@ -165,10 +165,13 @@ export async function buildApp(
     }, config.retention.interval);
     retentionTimer.unref();
   });
+  // Before the agents are closed: no job timer may fire while the collector goes down.
+  app.addHook('preClose', async () => {
+    jobs.stop();
+  });
   app.addHook('onClose', async () => {
     if (retentionTimer) clearInterval(retentionTimer);
     await pantau.bot?.stop();
-    jobs.stop();
     await store.retention.idle();
     gateway.ingestQueue.flush();
     await alerting.stop();

@@ -250,7 +250,8 @@ describe('live events (SSE)', () => {
 
 describe('shutdown', () => {
   it('ends open event streams so the collector can close; the client resumes elsewhere with Last-Event-ID', async () => {
-    const t3 = await startTestApp();
+    // A short lost grace: a shutdown must not count as the host going away.
+    const t3 = await startTestApp({ jobs: { lostGrace: 100 } });
     const host = t3.addHost('short-1');
     const agent = await RawAgent.connect(t3.wsUrl, host.token);
     await agent.hello({ actions: ACTIONS });
@@ -265,11 +266,15 @@ describe('shutdown', () => {
     });
     const text = stream.text();
     const started = Date.now();
-    await t3.close();
+    await t3.close({ keepData: true });
     expect(Date.now() - started).toBeLessThan(3_000);
     const events = parseSse(await text);
     expect(events.map((e) => e.event)).toEqual(['job', 'run']);
     agent.close();
+    // The run is still running for the next start to reconcile with the agent.
+    const again = await startTestApp({ jobs: { lostGrace: 60_000 } }, t3.dataDir);
+    expect(again.app.pantau.jobs.repo.runs(res.json().id).map((r) => r.state)).toEqual(['running']);
+    await again.close();
   });
 });
 

@@ -87,6 +87,9 @@ export class Gateway implements ConnectionHost {
   accept(ws: WebSocket, host: Host): AgentConnection {
     const conn = new AgentConnection(ws, host, this, this.#log.child({ host: host.name }));
     this.#all.add(conn);
+    // An upgrade that passed authentication just before shutdown began would otherwise stay
+    // open, and the WebSocket server (so the collector) would never finish closing.
+    if (this.#closing) conn.close(4006, 'collector shutting down', 'shutdown');
     return conn;
   }
 

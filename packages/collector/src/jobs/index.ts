@@ -50,7 +50,10 @@ export function buildJobs(deps: {
   });
   gateway.onJobFrame((hostId, frame) => dispatcher.onFrame(hostId, frame));
   const off = [
-    events.on('host.offline', (e) => dispatcher.hostOffline(e.hostId)),
+    // A collector shutting down keeps its runs running: the next start reconciles them.
+    events.on('host.offline', (e) => {
+      if (e.reason !== 'shutdown') dispatcher.hostOffline(e.hostId);
+    }),
     events.on('host.online', (e) => dispatcher.hostOnline(e.hostId, e.jobs)),
   ];
   store.retention.addTask('jobs', (now) =>
