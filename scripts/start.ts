@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../packages/collector/src/config/index.ts';
 import { startCollector } from '../packages/collector/src/main.ts';
 import { hashToken } from '../packages/collector/src/security/tokens.ts';
+import { ensureConsoleBuilt } from '../packages/web/scripts/build.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const agentBin = join(root, 'packages/agent/bin/pantau-agent.js');
@@ -16,6 +17,8 @@ const collectorCmd = 'node packages/collector/bin/pantau-collector.js';
 const config = loadConfig({
   overrides: process.env.PANTAU_LOG_LEVEL ? {} : { logLevel: 'warn' },
 });
+// The web console is built on the first start and whenever its sources changed since.
+if (await ensureConsoleBuilt({ quiet: true })) console.log('pantau: web console built');
 // No "create a token" warning: the first admin token is made and printed below.
 const running = await startCollector(config, { warnNoToken: false });
 const { store } = running.app.pantau;

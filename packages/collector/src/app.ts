@@ -12,6 +12,7 @@ import { EventBus } from './events.ts';
 import { Gateway } from './gateway/gateway.ts';
 import { gatewayPlugin } from './gateway/plugin.ts';
 import { type Migration, Store } from './store/index.ts';
+import { consolePlugin } from './web/plugin.ts';
 
 /** The collector's parts, reachable from the app as `app.pantau` (monitor and notify plug in here). */
 export interface Pantau {
@@ -102,6 +103,7 @@ export async function buildApp(
   }
   const ctx: ApiContext = pantau;
   await app.register(apiPlugin, ctx);
+  await app.register(consolePlugin, {});
 
   let retentionTimer: NodeJS.Timeout | null = null;
   app.addHook('onReady', async () => {

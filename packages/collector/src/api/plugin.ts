@@ -10,6 +10,7 @@ import { prometheusRoutes } from './routes/prometheus.ts';
 import { recipientRoutes } from './routes/recipients.ts';
 import { ruleRoutes } from './routes/rules.ts';
 import { silenceRoutes } from './routes/silences.ts';
+import { streamRoutes } from './routes/stream.ts';
 
 export const API_PREFIX = '/api/v1';
 
@@ -30,6 +31,7 @@ export async function apiPlugin(app: TypedApp, ctx: ApiContext): Promise<void> {
   await app.register(ruleRoutes, { ...ctx, prefix: API_PREFIX });
   await app.register(recipientRoutes, { ...ctx, prefix: API_PREFIX });
   await app.register(notificationRoutes, { ...ctx, prefix: API_PREFIX });
+  await app.register(streamRoutes, { ...ctx, prefix: API_PREFIX });
   app.get(`${API_PREFIX}/openapi.json`, { config: { role: 'public' }, schema: { hide: true } }, async () =>
     (app as unknown as { swagger(): unknown }).swagger(),
   );

@@ -10,7 +10,7 @@ const MAX_WINDOW_MS = 30 * 86_400_000;
 
 const SilenceKind = Type.Union([Type.Literal('silence'), Type.Literal('maintenance')]);
 
-const SilenceItem = Type.Object({
+export const SilenceItem = Type.Object({
   id: Type.Integer(),
   kind: SilenceKind,
   hostId: Nullable(Type.Integer()),

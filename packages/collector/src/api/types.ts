@@ -1,0 +1,21 @@
+// Types the web console imports (types only, never code): one definition, the API's schemas.
+import type { Static } from 'typebox';
+// The request augmentation (req.principal) the route files rely on.
+import type {} from './auth.ts';
+import type { IncidentItem } from './routes/incidents.ts';
+import type { AreaResponse, HostDetail, HostSummary, LatestResponse } from './schemas.ts';
+
+export type {
+  LiveHost,
+  StreamHello,
+  StreamHosts,
+  StreamIncidents,
+  StreamRemoved,
+} from '../web/live-host.ts';
+export type HostSummaryBody = Static<typeof HostSummary>;
+export type HostDetailBody = Static<typeof HostDetail>;
+export type LatestBody = Static<typeof LatestResponse>;
+export type IncidentBody = Static<typeof IncidentItem>;
+export type AreaBody<T> = Static<ReturnType<typeof AreaResponse>> & { data: T | null };
+export type { MetricName } from '../store/metric-catalog.ts';
+export type SilenceBody = Static<typeof import('./routes/silences.ts').SilenceItem>;
