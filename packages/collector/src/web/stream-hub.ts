@@ -36,10 +36,12 @@ export class StreamHub {
     const { store, events } = options;
     this.#store = store;
     this.#incidents = options.incidents;
-    for (const h of this.#allHosts()) this.#hosts.set(h.id, liveFromLatest(h, store.writer.latest(h.id)));
+    this.#reload();
     this.#counts = JSON.stringify(this.#incidentCounts());
     const touch = (id: number, change: (h: LiveHost) => LiveHost) => {
-      const before = this.#hosts.get(id);
+      // Hosts added by the CLI or another process reach the store without a host.added here.
+      const row = this.#hosts.has(id) ? undefined : store.hosts.get(id);
+      const before = this.#hosts.get(id) ?? (row && liveFromLatest(row, store.writer.latest(id)));
       if (!before) return;
       const after = change(before);
       this.#hosts.set(id, after);
@@ -86,6 +88,7 @@ export class StreamHub {
     });
     // Tell EventSource-style clients how soon to retry after the collector goes away.
     res.write('retry: 2000\n\n');
+    if (this.#clients.size === 0) this.#reload();
     res.write(frame('hello', { hosts: [...this.#hosts.values()], incidents: JSON.parse(this.#counts) }));
     this.#clients.add(res);
     res.on('close', () => this.#clients.delete(res));
@@ -97,6 +100,13 @@ export class StreamHub {
     for (const timer of this.#timers) clearInterval(timer);
     for (const res of this.#clients) res.end();
     this.#clients.clear();
+  }
+
+  /** Reads every host from the store again (while nobody listens, changes made elsewhere may be missed). */
+  #reload(): void {
+    this.#hosts.clear();
+    for (const h of this.#allHosts())
+      this.#hosts.set(h.id, liveFromLatest(h, this.#store.writer.latest(h.id)));
   }
 
   #flush(): void {
