@@ -48,6 +48,8 @@ export async function buildApp(
     // Agents and scrapers make many requests; errors are logged by the error handler instead.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+    // Browsers keep spare keep-alive sockets and open streams; close them all rather than wait out keep-alive.
+    forceCloseConnections: true,
     // Refuse unknown fields instead of silently dropping them; keep defaults and query coercion.
     ajv: { customOptions: { removeAdditional: false, useDefaults: true, coerceTypes: 'array' } },
   }).withTypeProvider<TypeBoxTypeProvider>();

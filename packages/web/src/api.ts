@@ -32,8 +32,12 @@ export function authHeaders(): Record<string, string> {
 }
 
 /** Calls /api/v1 with the tab's token; a 401 signs the tab out so the login page shows. */
-export async function api<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
-  const headers: Record<string, string> = { ...authHeaders(), accept: 'application/json' };
+export async function api<T>(
+  path: string,
+  init: { method?: string; body?: unknown; token?: string } = {},
+): Promise<T> {
+  const auth = init.token === undefined ? authHeaders() : { authorization: `Bearer ${init.token}` };
+  const headers: Record<string, string> = { ...auth, accept: 'application/json' };
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(`/api/v1${path}`, {
     method: init.method ?? 'GET',
@@ -43,7 +47,7 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   if (res.status === 204) return undefined as T;
   const body = (await res.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
   if (!res.ok) {
-    if (res.status === 401) signOut();
+    if (res.status === 401 && init.token === undefined) signOut();
     throw new ApiError(
       res.status,
       body?.error?.code ?? `HTTP_${res.status}`,

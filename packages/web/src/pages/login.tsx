@@ -1,5 +1,5 @@
 import { useSignal } from '@preact/signals';
-import { api, errorText, signIn, signOut } from '../api.ts';
+import { api, errorText, signIn } from '../api.ts';
 
 /** Sign in with an API token (`pnpm start` prints the first admin's; `tokens create` makes more). */
 export function LoginPage() {
@@ -10,11 +10,12 @@ export function LoginPage() {
     e.preventDefault();
     busy.value = true;
     error.value = null;
-    signIn(secret.value.trim());
+    const candidate = secret.value.trim();
     try {
-      await api('/hosts?limit=1');
+      // Checked before it is kept, so a wrong token leaves the form (and its message) in place.
+      await api('/hosts?limit=1', { token: candidate });
+      signIn(candidate);
     } catch (err) {
-      signOut();
       error.value = errorText(err);
     } finally {
       busy.value = false;

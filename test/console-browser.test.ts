@@ -1,0 +1,188 @@
+// The web console in a real Chromium against a collector process with real agents.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../packages/collector/src/config/index.ts';
+import { Store } from '../packages/collector/src/store/index.ts';
+import type { AgentProcess } from './support/agent-process.ts';
+import { chromiumPath, launchBrowser, screenshot, signIn, watchPage } from './support/browser.ts';
+import { type CollectorProcess, startCollectorProcess } from './support/collector-process.ts';
+import { Api, startAgent, until } from './support/e2e.ts';
+
+const HOSTILE = '<img src=x onerror=alert(1)>';
+const HOSTILE_LABEL = '<script>alert(2)</script>';
+// Without Chromium the suite cannot run; CI installs it (.ci/run), so there it always runs.
+const run = chromiumPath() || process.env.CI ? describe : describe.skip;
+
+run('web console in Chromium', () => {
+  let collector: CollectorProcess;
+  let api: Api;
+  let browser: Browser;
+  let page: Page;
+  let seen: ReturnType<typeof watchPage>;
+  const agents: AgentProcess[] = [];
+  const hosts: Record<string, number> = {};
+
+  beforeAll(async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pantau-console-'));
+    // A host name the API would refuse, as old data or a future rename could hold it.
+    const store = new Store({ dataDir, busyTimeout: 5000, retention: loadConfig({ env: {} }).retention });
+    store.hosts.add(HOSTILE, { note: HOSTILE_LABEL });
+    store.close();
+    [collector, browser] = await Promise.all([startCollectorProcess({ dataDir }), launchBrowser()]);
+    api = new Api(collector.url, collector.adminToken);
+    for (const name of ['web-1', 'web-2']) {
+      const added = await api.addHost(name);
+      hosts[name] = added.id;
+      await api.call('PATCH', `/hosts/${added.id}`, {
+        labels: { env: name === 'web-1' ? 'prod' : 'staging' },
+      });
+      agents.push(startAgent(collector.wsUrl, added.token));
+    }
+    await until('both agents online', async () => {
+      const list = await api.get<{ items: { status: string; latest: unknown }[] }>('/hosts');
+      return list.items.filter((h) => h.status === 'online' && h.latest).length === 2;
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    seen = watchPage(page);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all(agents.map((a) => a.stop()));
+    await browser?.close();
+    await collector?.stop();
+  });
+
+  it('refuses a wrong token on the login page, then signs in with the right one', async () => {
+    await page.goto(collector.url);
+    await page.getByLabel('API token').fill('pantau-wrong-token-0123456789abcdef0123');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('not valid');
+    await screenshot(page, 'login-refused');
+    await signIn(page, collector.url, collector.adminToken);
+    expect(await page.getByRole('heading', { name: 'Fleet' }).isVisible()).toBe(true);
+  });
+
+  it('shows every host on the fleet page, online, with numbers that move', async () => {
+    const row = page.locator('[data-testid="host-row"][data-host="web-1"]');
+    await row.locator('.status-online').waitFor();
+    const points = () => row.locator('polyline').first().getAttribute('points');
+    const first = await until('a sparkline', async () => ((await points())?.split(' ').length ?? 0) >= 2);
+    expect(first).toBe(true);
+    const before = await points();
+    await expect.poll(points, { timeout: 5000 }).not.toBe(before);
+    expect(await row.getByTestId('cpu').textContent()).toMatch(/^\d+\.\d %$/);
+    expect(await page.getByTestId('fleet-totals').textContent()).toContain('2 of 3 online');
+    await screenshot(page, 'fleet');
+  });
+
+  it('filters by label and by status, and sorts', async () => {
+    const names = () =>
+      page
+        .locator('[data-testid="host-row"]')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-host')));
+    await page.getByLabel('Filter hosts').fill('env=prod');
+    await expect.poll(names).toEqual(['web-1']);
+    await page.getByLabel('Filter hosts').fill('');
+    await page.getByLabel('Status').selectOption('new');
+    await expect.poll(names).toEqual([HOSTILE]);
+    await page.getByLabel('Status').selectOption('all');
+    await page.getByLabel('Sort by').selectOption('status');
+    await expect.poll(async () => (await names())[0]).toBe(HOSTILE);
+    await page.getByLabel('Sort by').selectOption('name');
+  });
+
+  it('renders hostile host names and labels as text', async () => {
+    const row = page.locator('[data-testid="host-row"]').filter({ hasText: HOSTILE });
+    await row.waitFor();
+    expect(await row.locator('a').first().textContent()).toBe(HOSTILE);
+    expect(await row.locator('.label').first().textContent()).toBe(`note=${HOSTILE_LABEL}`);
+    expect(await page.locator('main img, main script').count()).toBe(0);
+    await row.locator('a').first().click();
+    await expect.poll(() => page.getByTestId('host-name').textContent()).toBe(HOSTILE);
+    expect(await page.locator('main img, main script').count()).toBe(0);
+    expect(seen.dialogs).toEqual([]);
+    await screenshot(page, 'hostile-host');
+    await page.goBack();
+  });
+
+  it('draws the host page charts from history and keeps them live', async () => {
+    await page.goto(`${collector.url}/hosts/${hosts['web-1']}`);
+    await expect.poll(() => page.getByTestId('host-name').textContent()).toBe('web-1');
+    const cpu = page.locator('.chart[data-metric="cpu"]');
+    await cpu.locator('canvas').waitFor();
+    const count = async () => Number(await cpu.getAttribute('data-points'));
+    await expect.poll(count).toBeGreaterThan(0);
+    const before = await count();
+    await expect.poll(count, { timeout: 5000 }).toBeGreaterThan(before);
+    expect(await cpu.getAttribute('data-tier')).toBe('raw');
+    expect(await page.locator('.chart canvas').count()).toBe(5);
+    await expect.poll(() => page.getByTestId('processes').locator('tbody tr').count()).toBeGreaterThan(0);
+    await screenshot(page, 'host');
+    // A long range is served from the rollups, not raw rows.
+    await page.getByRole('button', { name: '7d' }).click();
+    await expect.poll(() => cpu.getAttribute('data-tier')).toBe('1m');
+    expect(seen.errors).toEqual([]);
+  });
+
+  it('lists an incident when an agent stops, and acknowledges and resolves it', async () => {
+    await agents[1]!.stop();
+    await page.goto(`${collector.url}/incidents`);
+    const card = page.locator('[data-testid="incident"]').filter({ hasText: 'web-2' });
+    await card.waitFor({ timeout: 20_000 });
+    await card.getByRole('button', { name: 'acknowledge' }).click();
+    await expect.poll(() => card.locator('.badge').first().textContent()).toBe('acknowledged');
+    await card.getByRole('button', { name: 'timeline' }).click();
+    await expect.poll(() => card.locator('.timeline li').count()).toBeGreaterThan(1);
+    await screenshot(page, 'incidents');
+    await card.getByRole('button', { name: 'resolve' }).click();
+    await expect.poll(() => card.count()).toBe(0);
+    const list = await api.get<{ items: { hostName: string; status: string }[] }>(
+      '/incidents?status=resolved',
+    );
+    expect(list.items.find((i) => i.hostName === 'web-2')?.status).toBe('resolved');
+  }, 40_000);
+
+  it('fits a phone screen (390×844) on the fleet, host and incidents pages', async () => {
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    await signIn(phone, collector.url, collector.adminToken);
+    for (const [path, name] of [
+      ['/', 'phone-fleet'],
+      [`/hosts/${hosts['web-1']}`, 'phone-host'],
+      ['/incidents', 'phone-incidents'],
+    ] as const) {
+      await phone.goto(`${collector.url}${path}`);
+      await phone.getByTestId('connection').getByText('live').waitFor();
+      if (path.startsWith('/hosts')) await phone.locator('.chart canvas').first().waitFor();
+      // A string runs in the page, where the DOM exists (this file is type-checked without it).
+      const overflow = await phone.evaluate<number>(
+        'document.documentElement.scrollWidth - window.innerWidth',
+      );
+      expect(overflow, path).toBeLessThanOrEqual(0);
+      await screenshot(phone, name);
+    }
+    await phone.close();
+  });
+
+  it('says when the collector goes away and reconnects by itself', async () => {
+    await page.goto(collector.url);
+    await page.getByTestId('connection').getByText('live').waitFor();
+    const { port, dataDir, adminToken } = collector;
+    expect((await collector.stop()).ms).toBeLessThan(5000);
+    await page.getByTestId('offline-banner').waitFor({ timeout: 10_000 });
+    await screenshot(page, 'collector-away');
+    collector = await startCollectorProcess({ port, dataDir, adminToken });
+    await page.getByTestId('connection').getByText('live').waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('offline-banner').count()).toBe(0);
+    // Still signed in: the stream came back with the same token, no reload needed.
+    await page
+      .locator('[data-testid="host-row"][data-host="web-1"] .status-online')
+      .waitFor({ timeout: 15_000 });
+  }, 45_000);
+});
