@@ -82,7 +82,7 @@ export function HostPage({ id }: { id: number }) {
   const procs = l?.processes?.data;
   return (
     <div class="page host">
-      <header class="page-head">
+      <header class="page-head" data-ts={at ?? undefined}>
         <h1>
           <StatusBadge status={h?.status ?? d.status} /> <span data-testid="host-name">{d.name}</span>
         </h1>
