@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 
 /** Where browser tests put their screenshots (git-ignored; docs/console.md copies a few). */
 export const SCREENSHOTS = fileURLToPath(new URL('../../test-results/console/', import.meta.url));
@@ -41,6 +41,14 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const file = join(SCREENSHOTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/** Saves one element's screenshot (e.g. charts without the process table's command lines). */
+export async function screenshotOf(locator: Locator, name: string): Promise<string> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const file = join(SCREENSHOTS, `${name}.png`);
+  await locator.screenshot({ path: file });
   return file;
 }
 
