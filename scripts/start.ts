@@ -5,6 +5,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CLI_ACTOR } from '../packages/collector/src/access/actor.ts';
 import { loadConfig } from '../packages/collector/src/config/index.ts';
 import { startCollector } from '../packages/collector/src/main.ts';
 import { hashToken } from '../packages/collector/src/security/tokens.ts';
@@ -21,7 +22,7 @@ const config = loadConfig({
 if (await ensureConsoleBuilt({ quiet: true })) console.log('pantau: web console built');
 // No "create a token" warning: the first admin token is made and printed below.
 const running = await startCollector(config, { warnNoToken: false });
-const { store } = running.app.pantau;
+const { store, access } = running.app.pantau;
 
 // This machine as a host, idempotent across restarts: its agent token lives in the data dir (0600).
 const name = hostname().replace(/[^A-Za-z0-9_.-]/g, '-') || 'localhost';
@@ -41,9 +42,8 @@ chmodSync(tokenFile, 0o600);
 
 // The first admin token is printed once; later starts say how to make another.
 let adminLine: string;
-if (store.access.tokens(0, 1).length === 0) {
-  const { token, secret } = store.access.createToken('admin (pnpm start)', 'admin', null);
-  store.audit.record('start', 'token.create', `token:${token.id}`, { role: 'admin' });
+if (access.repos.tokens.live() === 0) {
+  const { secret } = access.tokens.create(CLI_ACTOR, { name: 'admin (pnpm start)', role: 'admin' });
   adminLine = `admin API token (shown only now; keep it): ${secret}`;
 } else {
   adminLine = `admin API token: created on the first start; make another with\n    ${collectorCmd} tokens create --role admin`;

@@ -2,13 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { notifyMigrations } from '../../packages/collector/src/notify/index.ts';
+import { migrate } from '../../packages/collector/src/store/migrate.ts';
+import { migrations } from '../../packages/collector/src/store/migrations/index.ts';
 
 export type Db = InstanceType<typeof Database>;
 
 /**
- * A real SQLite file in a fresh temporary folder, in WAL mode like the collector's, with the notify
- * migrations applied. `open()` gives another connection to the same file (a "restart").
+ * A real SQLite file in a fresh temporary folder, in WAL mode like the collector's, with the
+ * collector's migrations applied (recipients refer to users). `open()` gives another connection
+ * to the same file (a "restart").
  */
 export function tempNotifyDb(): { file: string; db: Db; open(): Db; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'pantau-notify-'));
@@ -23,7 +25,7 @@ export function tempNotifyDb(): { file: string; db: Db; open(): Db; cleanup(): v
     return db;
   };
   const db = open();
-  for (const migration of notifyMigrations) db.transaction(() => migration.up(db))();
+  migrate(db, migrations);
   return {
     file,
     db,

@@ -20,7 +20,7 @@ function signal(hostId: number, firing: boolean, o: ProblemOptions): ProblemSign
     type: 'problem',
     key: `${kind}:${hostId}:${name}`,
     kind,
-    hostId: String(hostId),
+    hostId,
     ruleId,
     firing,
     severity: o.severity ?? 'critical',

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Role } from '../../packages/collector/src/access/roles.ts';
 import { buildApp } from '../../packages/collector/src/app.ts';
 import { type DeepPartial, loadConfig } from '../../packages/collector/src/config/index.ts';
 import type { CollectorConfig } from '../../packages/collector/src/config/types.ts';
-import type { Role } from '../../packages/collector/src/store/access.ts';
 
 type App = Awaited<ReturnType<typeof buildApp>>;
 
@@ -14,8 +14,10 @@ export interface TestApp {
   wsUrl: string;
   dataDir: string;
   adminToken: string;
-  /** Creates an API token with this role and returns its secret. */
+  /** Creates a service API token with this role and returns its secret. */
   token(role: Role): string;
+  /** Adds an active user with this role and a token of theirs; returns the user's id and the secret. */
+  user(name: string, role: Role): { id: number; token: string };
   /** Adds a host through the store; returns its id and agent token. */
   addHost(name: string, labels?: Record<string, string>): { id: number; token: string };
   close(options?: { keepData?: boolean }): Promise<void>;
@@ -35,14 +37,27 @@ export async function startTestApp(
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  const { store } = app.pantau;
+  const { store, access } = app.pantau;
   return {
     app,
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/agent`,
     dataDir,
     adminToken,
-    token: (role) => store.access.createToken(`${role} test`, role, null).secret,
+    token: (role) => access.repos.tokens.create(`${role} test`, role, null).secret,
+    user: (name, role) => {
+      const user = access.repos.users.insert({
+        name,
+        email: null,
+        role,
+        status: 'active',
+        telegramId: null,
+        telegramChatId: null,
+        approvedBy: 'test',
+        now: Date.now(),
+      });
+      return { id: user.id, token: access.repos.tokens.create(`${name} test`, role, user.id).secret };
+    },
     addHost: (name, labels = {}) => {
       const { host, token } = store.hosts.add(name, labels);
       return { id: host.id, token };

@@ -1,41 +1,50 @@
-import { hostname } from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CollectorConfig } from './config/index.ts';
 import type { EventBus } from './events.ts';
+import { IncidentCommands } from './monitor/incident-commands.ts';
 import type { Notice } from './monitor/incidents.ts';
 import { toNotifyEvent } from './monitor/notices.ts';
-import { resolveThresholdRule, type ThresholdRule, type ThresholdRuleInput } from './monitor/rules.ts';
+import { RuleCatalog } from './monitor/rule-catalog.ts';
+import { RuleCommands } from './monitor/rule-commands.ts';
+import { RuleStore } from './monitor/rule-store.ts';
 import { Monitor } from './monitor/service.ts';
 import type { HostRef } from './monitor/signals.ts';
-import { EmailChannel } from './notify/channels/email.ts';
-import { TelegramChannel } from './notify/channels/telegram.ts';
+import { SilenceCommands } from './monitor/silence-commands.ts';
+import { buildChannels } from './notify/channels/build.ts';
 import type { Channels } from './notify/channels/types.ts';
-import { WebhookChannel } from './notify/channels/webhook.ts';
 import { notifyAll } from './notify/fanout.ts';
 import { Outbox } from './notify/outbox.ts';
-import { syncConfigRecipients } from './notify/recipients.ts';
+import { RecipientCommands } from './notify/recipient-commands.ts';
+import { RecipientRepo } from './notify/recipients.ts';
 import type { Host } from './store/hosts.ts';
 import type { Store } from './store/index.ts';
+
+/** Incident, silence, rule and recipient commands every surface calls. */
+export interface MonitorCommands {
+  incidents: IncidentCommands;
+  silences: SilenceCommands;
+  rules: RuleCommands;
+  recipients: RecipientCommands;
+}
 
 export interface Alerting {
   monitor: Monitor;
   outbox: Outbox;
   channels: Channels;
-  /** Threshold rules added through the API (config rules are read-only). */
-  apiRules(): ThresholdRuleInput[];
-  saveRule(input: ThresholdRuleInput, actor: string): ThresholdRule;
-  deleteRule(id: string): boolean;
+  /** Every rule: built-in, config, API. */
+  rules: RuleCatalog;
+  commands: MonitorCommands;
   start(): void;
   stop(): Promise<void>;
 }
 
 export function hostRef(host: Pick<Host, 'id' | 'name' | 'labels'>): HostRef {
-  return { id: String(host.id), name: host.name, labels: host.labels };
+  return { id: host.id, name: host.name, labels: host.labels };
 }
 
 /**
- * Builds detection and notification from config and plugs them into the event bus: the gateway
- * says what happened, the monitor decides what it means, the outbox tells people.
+ * Wires detection and notification to the event bus: the gateway says what happened, the
+ * monitor decides what it means, the outbox tells people.
  */
 export function buildAlerting(options: {
   config: Readonly<CollectorConfig>;
@@ -51,35 +60,17 @@ export function buildAlerting(options: {
     .filter((h) => h.status === 'online')
     .map((h) => ({ host: hostRef(h), intervalMs: h.intervalMs ?? 5_000 }));
 
-  const channels: Channels = { webhook: new WebhookChannel() };
-  if (config.telegram.token) {
-    channels.telegram = new TelegramChannel({
-      token: config.telegram.token,
-      ...(config.telegram.apiRoot ? { apiRoot: config.telegram.apiRoot } : {}),
-    });
-  }
-  if (config.smtp.host) {
-    channels.email = new EmailChannel({
-      host: config.smtp.host,
-      port: config.smtp.port,
-      secure: config.smtp.secure,
-      requireTls: config.smtp.requireTls,
-      from: config.smtp.from ?? `pantau@${hostname()}`,
-      ...(config.smtp.user && config.smtp.password
-        ? { auth: { user: config.smtp.user, pass: config.smtp.password } }
-        : {}),
-      ...(config.smtp.tlsInsecure ? { tls: { rejectUnauthorized: false } } : {}),
-    });
-  }
-  syncConfigRecipients(db, config.notify.recipients);
+  const channels = buildChannels(config);
+  const recipients = new RecipientRepo(db);
+  recipients.syncConfig(config.notify.recipients);
   const outbox = new Outbox({ db, channels, pollIntervalMs: config.notify.pollInterval, logger: log });
 
   // Snapshots arrive thousands of times a second: look hosts up here, not in the database.
-  const refs = new Map<string, HostRef>();
-  const hosts = (id: string) => {
+  const refs = new Map<number, HostRef>();
+  const hosts = (id: number) => {
     let ref = refs.get(id);
     if (!ref) {
-      const host = store.hosts.get(Number(id));
+      const host = store.hosts.get(id);
       if (!host) return undefined;
       ref = hostRef(host);
       refs.set(id, ref);
@@ -102,33 +93,49 @@ export function buildAlerting(options: {
     onError: (err) => log.error({ err }, 'monitor failed'),
   });
 
-  const listRules = db.prepare<[], { definition: string }>('SELECT definition FROM alert_rules ORDER BY id');
-  const apiRules = () => listRules.all().map((r) => JSON.parse(r.definition) as ThresholdRuleInput);
-  const allRules = () => [
-    ...config.monitor.thresholds,
-    ...apiRules().map((r) => resolveThresholdRule(r, config.monitor.policy)),
-  ];
-  const hostMap = () => new Map(store.hosts.list(0, 100_000).map((h) => [String(h.id), hostRef(h)]));
-  const refreshRules = () => monitor.setRules(allRules(), hostMap());
+  const ruleStore = new RuleStore(db);
+  const rules = new RuleCatalog(config.monitor, ruleStore, (id) => monitor.policy(id));
+  const hostMap = () => new Map(store.hosts.list(0, 100_000).map((h) => [h.id, hostRef(h)]));
+  const refreshRules = () => monitor.setRules(rules.thresholds(), hostMap());
+  const commands: MonitorCommands = {
+    incidents: new IncidentCommands({ db, incidents: monitor.incidents, audit: store.audit }),
+    silences: new SilenceCommands({
+      db,
+      silences: monitor.silences,
+      incidents: monitor.incidents,
+      hosts: store.hosts,
+      audit: store.audit,
+      knownRule: (id) => rules.known(id),
+    }),
+    rules: new RuleCommands({
+      db,
+      store: ruleStore,
+      catalog: rules,
+      config: config.monitor,
+      audit: store.audit,
+      refresh: refreshRules,
+    }),
+    recipients: new RecipientCommands({ db, recipients, audit: store.audit, outbox, channels, render }),
+  };
 
   const unsubscribe = [
     events.on('host.online', (e) => {
-      refs.delete(String(e.hostId));
-      const ref = hosts(String(e.hostId));
+      refs.delete(e.hostId);
+      const ref = hosts(e.hostId);
       if (ref) monitor.hostConnected(ref, e.intervalMs, e.agentVersion, e.previousAgentVersion ?? undefined);
     }),
     events.on('host.labels', (e) =>
-      refs.set(String(e.hostId), hostRef({ id: e.hostId, name: e.name, labels: e.labels })),
+      refs.set(e.hostId, hostRef({ id: e.hostId, name: e.name, labels: e.labels })),
     ),
     events.on('host.offline', (e) => {
-      if (e.reason !== 'deleted') monitor.hostDisconnected(String(e.hostId));
+      if (e.reason !== 'deleted') monitor.hostDisconnected(e.hostId);
     }),
     events.on('host.removed', (e) => {
-      refs.delete(String(e.hostId));
-      monitor.hostRemoved({ id: String(e.hostId), name: e.name, labels: {} });
+      refs.delete(e.hostId);
+      monitor.hostRemoved({ id: e.hostId, name: e.name, labels: {} });
     }),
     events.on('snapshot.stored', (e) => {
-      const ref = hosts(String(e.hostId));
+      const ref = hosts(e.hostId);
       if (!ref) return;
       monitor.snapshot(ref, e.snapshot);
     }),
@@ -138,21 +145,8 @@ export function buildAlerting(options: {
     monitor,
     outbox,
     channels,
-    apiRules,
-    saveRule(input, actor) {
-      const rule = resolveThresholdRule(input, config.monitor.policy);
-      db.prepare(
-        `INSERT INTO alert_rules (id, definition, created_by, updated_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at`,
-      ).run(input.id, JSON.stringify(input), actor, Date.now());
-      refreshRules();
-      return rule;
-    },
-    deleteRule(id) {
-      const removed = db.prepare('DELETE FROM alert_rules WHERE id = ?').run(id).changes > 0;
-      if (removed) refreshRules();
-      return removed;
-    },
+    rules,
+    commands,
     start() {
       refreshRules();
       monitor.start(wasOnline);

@@ -3,12 +3,14 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
-import { type Alerting, buildAlerting } from './alerting.ts';
+import { type Access, buildAccess } from './access/index.ts';
+import { type Alerting, buildAlerting, type MonitorCommands } from './alerting.ts';
 import type { ApiContext } from './api/context.ts';
 import { installErrorHandling } from './api/errors.ts';
 import { API_PREFIX, apiPlugin } from './api/plugin.ts';
 import type { CollectorConfig } from './config/index.ts';
 import { EventBus } from './events.ts';
+import { buildFleet, type Fleet } from './fleet/index.ts';
 import { Gateway } from './gateway/gateway.ts';
 import { gatewayPlugin } from './gateway/plugin.ts';
 import { type Migration, Store } from './store/index.ts';
@@ -20,6 +22,12 @@ export interface Pantau {
   store: Store;
   gateway: Gateway;
   events: EventBus;
+  /** Users, tokens, passwords, Telegram registration; token authentication. */
+  access: Access;
+  /** Host lifecycle: add, rotate or revoke the agent token, labels, remove. */
+  fleet: Fleet;
+  /** Incident acknowledge and resolve, silences and maintenance, threshold rules. */
+  monitor: MonitorCommands;
   /** Detection, incidents and the notification outbox. */
   alerting: Alerting;
   publicUrl(): string;
@@ -78,7 +86,25 @@ export async function buildApp(
   });
   store.hosts.markAllOffline();
   const gateway = new Gateway({ store, events, config, log: app.log });
-  const pantau: Pantau = { config, store, gateway, events, alerting, publicUrl };
+  const access = buildAccess({
+    db: store.db,
+    audit: store.audit,
+    events,
+    adminToken: config.adminToken,
+    rejectCooldown: config.access.rejectCooldown,
+  });
+  const fleet = buildFleet({ store, gateway, events });
+  const pantau: Pantau = {
+    config,
+    store,
+    gateway,
+    events,
+    access,
+    fleet,
+    monitor: alerting.commands,
+    alerting,
+    publicUrl,
+  };
   app.decorate('pantau', pantau);
 
   await app.register(swagger, {

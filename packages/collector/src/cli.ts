@@ -1,8 +1,14 @@
 import { parseArgs } from 'node:util';
 import { PantauError } from '@pantau/shared';
+import { CLI_ACTOR } from './access/actor.ts';
+import { type Access, buildAccess } from './access/index.ts';
+import { isRole, ROLES } from './access/roles.ts';
+import { USER_STATUSES, type UserStatus } from './access/user-repo.ts';
+import { readSecret } from './cli-secret.ts';
 import { type CollectorConfig, loadConfig } from './config/index.ts';
+import { EventBus } from './events.ts';
+import { buildFleet } from './fleet/index.ts';
 import { closeOnSignals, startCollector } from './main.ts';
-import { ROLES, type Role } from './store/access.ts';
 import { Store } from './store/index.ts';
 import { backupDatabase, dbStats } from './store/maintenance.ts';
 
@@ -12,9 +18,14 @@ Usage:
   pantau-collector start [--config FILE]            run the collector
   pantau-collector hosts add NAME [--label k=v]...  add a host; prints its agent token once
   pantau-collector hosts list                       list hosts
-  pantau-collector tokens create --role ROLE [--name N]
-                                                    create an API token (viewer, operator, admin);
-                                                    prints the secret once
+  pantau-collector tokens create --role ROLE [--name N] [--user NAME]
+                                                    create an API token (viewer, operator, admin),
+                                                    a user's when --user is given; prints the secret once
+  pantau-collector users add NAME --role ROLE [--email E]
+                                                    add an active user (the first admin comes from here)
+  pantau-collector users passwd NAME                set NAME's web login password: the first line of
+                                                    stdin when piped, else asked twice on the terminal
+  pantau-collector users list [--status S]          list users (pending, active or disabled)
   pantau-collector db migrate                       apply pending database migrations
   pantau-collector db backup FILE                   online backup to FILE (SQLite backup API)
   pantau-collector db stats                         database size and row counts
@@ -24,7 +35,12 @@ Every command takes --config FILE (default: $PANTAU_CONFIG). Options can also co
 PANTAU_* environment variables (e.g. PANTAU_DATA_DIR, PANTAU_PORT); see docs/collector.md.
 `;
 
-type Out = { out(text: string): void; err(text: string): void };
+type Out = {
+  out(text: string): void;
+  err(text: string): void;
+  /** Where `users passwd` reads the password; default: stdin or a terminal prompt. */
+  secret?(prompt: string): Promise<string>;
+};
 const stdio: Out = {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
@@ -59,29 +75,21 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
   try {
     switch (`${command} ${sub ?? ''}`.trim()) {
       case 'start': {
-        const running = await startCollector(config);
-        if (!config.adminToken && running.app.pantau.store.access.tokens(0, 1).length === 0) {
-          running.app.log.warn(
-            'no API token exists yet; create the first with: pantau-collector tokens create --role admin',
-          );
-        }
-        return await closeOnSignals(running);
+        return await closeOnSignals(await startCollector(config));
       }
       case 'hosts add':
-        return withStore(config, (store) => {
+        return await withStore(config, (store) => {
           const name = rest[0];
           if (!name) throw usage('hosts add needs a NAME');
-          if (store.hosts.getByName(name))
-            throw new PantauError('CONFLICT', `a host named ${name} exists already`);
           const labels = Object.fromEntries((values.label ?? []).map(splitLabel));
-          const { host, token } = store.hosts.add(name, labels);
-          store.audit.record('cli', 'host.add', `host:${host.id}`, { name });
+          const fleet = buildFleet({ store, events: new EventBus() });
+          const { host, token } = fleet.hosts.add(CLI_ACTOR, name, labels);
           io.err(`added host ${name} (id ${host.id}); its agent token (shown only now):`);
           io.out(token);
           return 0;
         });
       case 'hosts list':
-        return withStore(config, (store) => {
+        return await withStore(config, (store) => {
           for (const h of store.hosts.list(0, 1_000_000)) {
             io.out(
               `${h.id}\t${h.name}\t${h.status}\t${h.lastSeen ? new Date(h.lastSeen).toISOString() : '-'}`,
@@ -90,17 +98,71 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
           return 0;
         });
       case 'tokens create':
-        return withStore(config, (store) => {
-          const role = values.role as Role | undefined;
-          if (!role || !ROLES.includes(role)) throw usage(`tokens create needs --role ${ROLES.join('|')}`);
-          const { token, secret } = store.access.createToken(values.name ?? `${role} (cli)`, role, null);
-          store.audit.record('cli', 'token.create', `token:${token.id}`, { role, name: token.name });
-          io.err(`created ${role} token ${token.id}; the secret (shown only now):`);
+        return await withAccess(config, (access) => {
+          const role = values.role;
+          if (!isRole(role)) throw usage(`tokens create needs --role ${ROLES.join('|')}`);
+          const user = values.user === undefined ? null : mustUser(access, values.user);
+          const { token, secret } = access.tokens.create(CLI_ACTOR, {
+            name: values.name ?? `${role} (cli)`,
+            role,
+            userId: user?.id ?? null,
+          });
+          io.err(
+            `created ${role} token ${token.id}${user ? ` for ${user.name}` : ''}; the secret (shown only now):`,
+          );
           io.out(secret);
           return 0;
         });
+      case 'users add':
+        return await withAccess(config, async (access) => {
+          const name = rest[0];
+          const role = values.role;
+          if (!name) throw usage('users add needs a NAME');
+          if (!isRole(role)) throw usage(`users add needs --role ${ROLES.join('|')}`);
+          const user = await access.users.create(CLI_ACTOR, { name, role, email: values.email });
+          io.err(
+            `added ${role} ${user.name} (id ${user.id}); set a web login with: pantau-collector users passwd ${user.name}`,
+          );
+          return 0;
+        });
+      case 'users passwd':
+        return await withAccess(config, async (access) => {
+          const name = rest[0];
+          if (!name) throw usage('users passwd needs a NAME');
+          const user = mustUser(access, name);
+          const password = await (io.secret ?? readSecret)(`password for ${user.name}: `);
+          await access.users.setPassword(CLI_ACTOR, user.id, password);
+          io.err(`password set for ${user.name}`);
+          return 0;
+        });
+      case 'users list':
+        return await withAccess(config, (access) => {
+          const status = values.status;
+          if (status !== undefined && !(USER_STATUSES as readonly string[]).includes(status)) {
+            throw usage(`--status must be one of ${USER_STATUSES.join(', ')}`);
+          }
+          const users = access.users.list(CLI_ACTOR, {
+            status: status as UserStatus | undefined,
+            after: 0,
+            limit: 1_000_000,
+          });
+          for (const u of users) {
+            io.out(
+              [
+                u.id,
+                u.name,
+                u.role,
+                u.status,
+                u.email ?? '-',
+                u.telegramId ?? '-',
+                u.hasPassword ? 'password' : '-',
+              ].join('\t'),
+            );
+          }
+          return 0;
+        });
       case 'db migrate':
-        return withStore(config, (store) => {
+        return await withStore(config, (store) => {
           const { applied, current } = store.migrated;
           io.out(
             applied.length === 0
@@ -122,7 +184,7 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
         }
       }
       case 'db stats':
-        return withStore(config, (store) => {
+        return await withStore(config, (store) => {
           io.out(JSON.stringify(dbStats(store.db), null, 2));
           return 0;
         });
@@ -148,6 +210,9 @@ function parse(argv: string[]) {
       label: { type: 'string', multiple: true },
       role: { type: 'string' },
       name: { type: 'string' },
+      user: { type: 'string' },
+      email: { type: 'string' },
+      status: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean' },
     },
@@ -171,11 +236,38 @@ function openStore(config: Readonly<CollectorConfig>): Store {
   });
 }
 
-function withStore(config: Readonly<CollectorConfig>, fn: (store: Store) => number): number {
+async function withStore(
+  config: Readonly<CollectorConfig>,
+  fn: (store: Store) => number | Promise<number>,
+): Promise<number> {
   const store = openStore(config);
   try {
-    return fn(store);
+    return await fn(store);
   } finally {
     store.db.close();
   }
+}
+
+/** The same commands the API calls; their events stay in this process (a running collector does not see them). */
+function withAccess(
+  config: Readonly<CollectorConfig>,
+  fn: (access: Access) => number | Promise<number>,
+): Promise<number> {
+  return withStore(config, (store) =>
+    fn(
+      buildAccess({
+        db: store.db,
+        audit: store.audit,
+        events: new EventBus(),
+        adminToken: null,
+        rejectCooldown: config.access.rejectCooldown,
+      }),
+    ),
+  );
+}
+
+function mustUser(access: Access, name: string) {
+  const user = access.repos.users.byName(name);
+  if (!user) throw new PantauError('NOT_FOUND', `no user named ${name}; see pantau-collector users list`);
+  return user;
 }

@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { JobEndFrame, JobOutputFrame, JobRejectedFrame, Snapshot } from '@pantau/shared';
+import type { Role } from './access/roles.ts';
+import type { UserStatus } from './access/user-repo.ts';
 
 /** Why a host went offline, as the gateway saw it. The monitor applies its own grace period. */
 export type OfflineReason =
@@ -35,9 +37,41 @@ export interface CollectorEvents {
   'host.removed': { hostId: number; name: string; at: number };
   /** A host's labels were replaced (selectors and silences match on them). */
   'host.labels': { hostId: number; name: string; labels: Record<string, string>; at: number };
+  /** Somebody applied through Telegram and waits for an admin (the bot tells the admins). */
+  'user.pending': {
+    userId: number;
+    name: string;
+    email: string | null;
+    telegramId: number | null;
+    at: number;
+  };
+  /**
+   * A user's role, status or identity changed: the bot refreshes their command menu, the
+   * console ends their sessions. `removed` users no longer exist.
+   */
+  'user.changed': {
+    userId: number;
+    name: string;
+    role: Role;
+    status: UserStatus;
+    change: UserChange;
+    at: number;
+  };
   /** A job frame from an agent, for the jobs dispatcher. */
   'job.frame': { hostId: number; name: string; frame: JobOutputFrame | JobEndFrame | JobRejectedFrame };
 }
+
+export type UserChange =
+  | 'created'
+  | 'approved'
+  | 'rejected'
+  | 'role'
+  | 'disabled'
+  | 'enabled'
+  | 'password'
+  | 'email'
+  | 'telegram'
+  | 'removed';
 
 type Listener<T> = (payload: T) => void;
 

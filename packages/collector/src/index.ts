@@ -1,4 +1,6 @@
-export { type Principal, type Role, roleAtLeast } from './api/auth.ts';
+export type { Actor } from './access/actor.ts';
+export { can, type Permission, type Role, roleAtLeast } from './access/roles.ts';
+export type { Principal } from './api/auth.ts';
 export type { ApiContext } from './api/context.ts';
 export { type BuildOptions, buildApp, type Pantau } from './app.ts';
 export { main } from './cli.ts';

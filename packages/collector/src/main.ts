@@ -36,10 +36,11 @@ export async function startCollector(
   if (
     options.warnNoToken !== false &&
     !config.adminToken &&
-    app.pantau.store.access.tokens(0, 1).length === 0
+    app.pantau.access.repos.tokens.live() === 0 &&
+    app.pantau.access.repos.users.activeAdmins() === 0
   ) {
     app.log.warn(
-      'no API token exists yet; create the first with: pantau-collector tokens create --role admin',
+      'no API token or admin exists yet; create the first with: pantau-collector tokens create --role admin (or users add NAME --role admin)',
     );
   }
   let closing: Promise<void> | null = null;

@@ -34,3 +34,21 @@ export function demand(actor: Actor, permission: Permission): void {
     );
   }
 }
+
+/** An admin at the collector's own machine, running `pantau-collector users …`. */
+export const CLI_ACTOR: Actor = Object.freeze({
+  userId: null,
+  id: 'cli',
+  name: 'cli',
+  role: 'admin',
+  surface: 'cli',
+});
+
+/** The actor of a user acting through a surface (bot, console, a token they own). */
+export function userActor(
+  user: { id: number; name: string; role: Role },
+  surface: Surface,
+  role: Role = user.role,
+): Actor {
+  return { userId: user.id, id: `user:${user.id}`, name: user.name, role, surface };
+}

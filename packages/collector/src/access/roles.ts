@@ -11,14 +11,20 @@ export type Surface = (typeof SURFACES)[number];
 
 /** The least role that holds each permission. Roles are cumulative: admin ⊇ operator ⊇ viewer. */
 export const PERMISSIONS = {
+  /** Who am I: one's own identity and role. */
+  'account.read': 'viewer',
   /** Hosts, metrics, processes, ports, checks, containers. */
   'hosts.read': 'viewer',
   'incidents.read': 'viewer',
   'activities.read': 'viewer',
   'jobs.read': 'viewer',
+  /** Alert rules, built-in and added. */
+  'rules.read': 'viewer',
   'incidents.ack': 'operator',
   'silences.manage': 'operator',
   'maintenance.manage': 'operator',
+  /** Replace a host's labels (selectors and silences match on them). */
+  'hosts.label': 'operator',
   /** Start a job of a non-dangerous activity; cancel one's own jobs. */
   'job.run': 'operator',
   'job.run.dangerous': 'admin',
@@ -26,8 +32,10 @@ export const PERMISSIONS = {
   'job.approve': 'admin',
   /** Cancel anybody's job. */
   'job.cancel.any': 'admin',
+  /** Add and remove hosts, rotate and revoke agent tokens. */
   'hosts.manage': 'admin',
   'activities.manage': 'admin',
+  /** Add, approve, reject, disable users and change their roles and passwords. */
   'users.manage': 'admin',
   'tokens.manage': 'admin',
   'rules.manage': 'admin',
@@ -52,9 +60,18 @@ export function can(who: HasRole, permission: Permission): boolean {
   return roleAtLeast(who.role, PERMISSIONS[permission]);
 }
 
+/** The lower of two roles: what a token owned by a user may do. */
+export function lowerRole(a: Role, b: Role): Role {
+  return roleAtLeast(a, b) ? b : a;
+}
+
 /** The least role that holds a permission (for error messages and docs). */
 export function roleFor(permission: Permission): Role {
   return PERMISSIONS[permission];
+}
+
+export function isPermission(value: unknown): value is Permission {
+  return typeof value === 'string' && Object.hasOwn(PERMISSIONS, value);
 }
 
 export function isRole(value: unknown): value is Role {

@@ -47,7 +47,7 @@ beforeAll(async () => {
   hookUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hook`;
   t = await startTestApp(config);
   admin = { authorization: `Bearer ${t.adminToken}` };
-  const op = t.app.pantau.store.access.createToken('ops', 'operator', null);
+  const op = t.app.pantau.access.repos.tokens.create('ops', 'operator', null);
   operator = { authorization: `Bearer ${op.secret}` };
   operatorActor = `token:${op.token.id}`;
   viewer = { authorization: `Bearer ${t.token('viewer')}` };

@@ -144,7 +144,13 @@ describe('tokens and users', () => {
       url: '/api/v1/auth/whoami',
       headers: { authorization: `Bearer ${secret}` },
     });
-    expect(who.json()).toEqual({ role: 'operator', actor: `token:${token.id}`, tokenId: token.id });
+    expect(who.json()).toEqual({
+      role: 'operator',
+      actor: `token:${token.id}`,
+      tokenId: token.id,
+      userId: null,
+      name: 'ci',
+    });
     const list = (await t.app.inject({ url: '/api/v1/tokens', headers: admin })).body;
     expect(list).not.toContain(secret);
     await t.app.inject({ method: 'DELETE', url: `/api/v1/tokens/${token.id}`, headers: admin });
@@ -156,6 +162,8 @@ describe('tokens and users', () => {
   });
 
   it('lowering a user role lowers their tokens, and records the change in the audit log', async () => {
+    // Another active admin, so ann is not the last one.
+    t.user('bob', 'admin');
     const user = (
       await t.app.inject({
         method: 'POST',
@@ -182,10 +190,16 @@ describe('tokens and users', () => {
       url: '/api/v1/auth/whoami',
       headers: { authorization: `Bearer ${secret}` },
     });
-    expect(who.json().role).toBe('viewer');
+    expect(who.json()).toMatchObject({
+      role: 'viewer',
+      userId: user.id,
+      name: 'ann',
+      actor: `user:${user.id}`,
+    });
     const audit = (await t.app.inject({ url: '/api/v1/audit', headers: admin })).json();
     expect(audit.items[0]).toMatchObject({
       actor: 'config',
+      surface: 'api',
       action: 'user.role',
       details: { from: 'admin', to: 'viewer' },
     });

@@ -1,63 +1,56 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { Actor } from '../access/actor.ts';
+import type { TokenAuthenticator } from '../access/authenticate.ts';
+import { can, isPermission, type Permission, type Role, roleFor } from '../access/roles.ts';
 import { FailureLimiter } from '../gateway/rate-limit.ts';
-import { bearerToken, hashToken, sameHash } from '../security/tokens.ts';
-import type { AccessRepo } from '../store/access.ts';
-import { ROLES, type Role } from '../store/access.ts';
+import type { AuditLog } from '../store/audit.ts';
 import { errorBody } from './errors.ts';
-
-export { ROLES, type Role };
 
 /** Who made a request: set by the auth hook before validation and the handler run. */
 export interface Principal {
   role: Role;
-  /** For the audit log: `token:<id>` or `config` (the admin token from the config). */
+  /** For the audit log: `user:<id>`, `token:<id>` or `config` (the admin token from the config). */
   actor: string;
   tokenId: number | null;
+  /** The user the token belongs to; null for service tokens and the config admin token. */
+  userId: number | null;
+  /** The user's name, or the token's. */
+  name: string;
+  /** The Actor commands take (surface `api`). */
+  caller: Actor;
 }
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Least role a caller needs; `public` means no token at all. Every API route declares it. */
-    role?: Role | 'public';
+    /** What a caller must be allowed (access/roles.ts); `public` means no token at all. Every API route declares it. */
+    permission?: Permission | 'public';
   }
   interface FastifyRequest {
     principal: Principal | null;
   }
 }
 
-export function roleAtLeast(have: Role, need: Role): boolean {
-  return ROLES.indexOf(have) >= ROLES.indexOf(need);
-}
-
 interface AuthDeps {
-  access: AccessRepo;
-  /** An extra admin token from the config (compared by hash), or null. */
-  adminToken: string | null;
+  auth: TokenAuthenticator;
   failuresPerMinute: number;
+  /** Where refused attempts by known callers are recorded; absent in tests of the hook alone. */
+  audit?: AuditLog;
 }
 
 /**
- * The one place roles are enforced. Routes declare `config: { role }`; this plugin turns that
- * into an onRequest hook (so a caller without the role gets 401/403 before any validation),
- * and refuses to start when a route forgot to declare a role.
+ * The one place API permissions are enforced. Routes declare `config: { permission }`; this
+ * plugin turns that into an onRequest hook (so a caller without it gets 401/403 before any
+ * validation), and refuses to start when a route forgot to declare one.
  */
 export function installAuth(
   app: FastifyInstance,
   deps: AuthDeps,
-): { requireRole(role: Role): onRequestHookHandler } {
+): { requirePermission(permission: Permission): onRequestHookHandler } {
   const failures = new FailureLimiter(deps.failuresPerMinute);
-  const adminHash = deps.adminToken ? hashToken(deps.adminToken) : null;
   app.decorateRequest('principal', null);
 
-  function identify(secret: string): Principal | undefined {
-    if (adminHash && sameHash(hashToken(secret), adminHash))
-      return { role: 'admin', actor: 'config', tokenId: null };
-    const token = deps.access.authenticate(secret);
-    return token && { role: token.role, actor: `token:${token.id}`, tokenId: token.id };
-  }
-
-  function requireRole(role: Role): onRequestHookHandler {
-    return async function checkRole(req: FastifyRequest, reply: FastifyReply) {
+  function requirePermission(permission: Permission): onRequestHookHandler {
+    return async function checkPermission(req: FastifyRequest, reply: FastifyReply) {
       if (failures.blocked(req.ip)) {
         return reply
           .code(429)
@@ -65,42 +58,47 @@ export function installAuth(
             errorBody('RATE_LIMITED', 'too many failed authentications from this address; wait a minute'),
           );
       }
-      const secret = bearerToken(req.headers.authorization);
-      const principal = secret ? identify(secret) : undefined;
-      if (!principal) {
+      const result = deps.auth.header(req.headers.authorization);
+      if (!result.ok) {
         failures.fail(req.ip);
+        return reply.code(401).send(errorBody('UNAUTHORIZED', result.reason));
+      }
+      const { actor, tokenId } = result;
+      if (!can(actor, permission)) {
+        // A known caller reaching for more than their role is worth a line in the audit log.
+        deps.audit?.record(actor, 'access.denied', `${req.method} ${req.routeOptions.url}`, { permission });
         return reply
-          .code(401)
+          .code(403)
           .send(
             errorBody(
-              'UNAUTHORIZED',
-              secret
-                ? 'API token is not valid (revoked or mistyped)'
-                : 'missing Authorization: Bearer <API token>',
+              'FORBIDDEN',
+              `${permission} needs the ${roleFor(permission)} role; ${actor.name} has ${actor.role}`,
             ),
           );
       }
-      if (!roleAtLeast(principal.role, role)) {
-        return reply
-          .code(403)
-          .send(errorBody('FORBIDDEN', `this needs the ${role} role; the token has ${principal.role}`));
-      }
-      req.principal = principal;
+      req.principal = {
+        role: actor.role,
+        actor: actor.id,
+        tokenId,
+        userId: actor.userId,
+        name: actor.name,
+        caller: actor,
+      };
       return undefined;
     };
   }
 
   app.addHook('onRoute', (route) => {
-    const role = route.config?.role;
-    if (role === undefined) {
+    const permission = route.config?.permission;
+    if (permission === 'public') return;
+    if (!isPermission(permission)) {
       throw new Error(
-        `route ${route.method} ${route.url} must declare config.role (viewer, operator, admin or public)`,
+        `route ${route.method} ${route.url} must declare config.permission (a permission from access/roles.ts, or 'public'); got ${String(permission)}`,
       );
     }
-    if (role === 'public') return;
     const existing = route.onRequest ? [route.onRequest].flat() : [];
-    route.onRequest = [requireRole(role), ...existing];
+    route.onRequest = [requirePermission(permission), ...existing];
   });
 
-  return { requireRole };
+  return { requirePermission };
 }

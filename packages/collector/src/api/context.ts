@@ -6,9 +6,11 @@ import type {
   RawRequestDefaultExpression,
   RawServerDefault,
 } from 'fastify';
-import type { Alerting } from '../alerting.ts';
+import type { Access } from '../access/index.ts';
+import type { Alerting, MonitorCommands } from '../alerting.ts';
 import type { CollectorConfig } from '../config/index.ts';
 import type { EventBus } from '../events.ts';
+import type { Fleet } from '../fleet/index.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import type { Store } from '../store/index.ts';
 
@@ -18,6 +20,12 @@ export interface ApiContext {
   gateway: Gateway;
   events: EventBus;
   config: Readonly<CollectorConfig>;
+  /** Users, tokens and authentication: the commands routes call. */
+  access: Access;
+  /** Host lifecycle commands. */
+  fleet: Fleet;
+  /** Incident, silence and rule commands. */
+  monitor: MonitorCommands;
   /** Detection, incidents, silences, rules and the notification outbox. */
   alerting: Alerting;
   /** Base URL people and agents use, e.g. http://pantau.example.com:8080 (no trailing slash). */

@@ -1,6 +1,7 @@
 import { installAuth } from './auth.ts';
 import type { ApiContext, TypedApp } from './context.ts';
-import { accessRoutes } from './routes/access.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { authRoutes } from './routes/auth.ts';
 import { dataRoutes } from './routes/data.ts';
 import { healthRoutes } from './routes/health.ts';
 import { hostRoutes } from './routes/hosts.ts';
@@ -11,28 +12,35 @@ import { recipientRoutes } from './routes/recipients.ts';
 import { ruleRoutes } from './routes/rules.ts';
 import { silenceRoutes } from './routes/silences.ts';
 import { streamRoutes } from './routes/stream.ts';
+import { tokenRoutes } from './routes/tokens.ts';
+import { userRoutes } from './routes/users.ts';
 
 export const API_PREFIX = '/api/v1';
 
 /** Every HTTP route of the collector, behind the one auth hook; each group in its own file. */
 export async function apiPlugin(app: TypedApp, ctx: ApiContext): Promise<void> {
   installAuth(app, {
-    access: ctx.store.access,
-    adminToken: ctx.config.adminToken,
+    auth: ctx.access.auth,
+    audit: ctx.store.audit,
     failuresPerMinute: ctx.config.api.authFailuresPerMinute,
   });
   await app.register(healthRoutes, ctx);
   await app.register(prometheusRoutes, ctx);
   await app.register(hostRoutes, { ...ctx, prefix: API_PREFIX });
   await app.register(dataRoutes, { ...ctx, prefix: API_PREFIX });
-  await app.register(accessRoutes, { ...ctx, prefix: API_PREFIX });
+  await app.register(authRoutes, { ...ctx, prefix: API_PREFIX });
+  await app.register(userRoutes, { ...ctx, prefix: API_PREFIX });
+  await app.register(tokenRoutes, { ...ctx, prefix: API_PREFIX });
+  await app.register(auditRoutes, { ...ctx, prefix: API_PREFIX });
   await app.register(incidentRoutes, { ...ctx, prefix: API_PREFIX });
   await app.register(silenceRoutes, { ...ctx, prefix: API_PREFIX });
   await app.register(ruleRoutes, { ...ctx, prefix: API_PREFIX });
   await app.register(recipientRoutes, { ...ctx, prefix: API_PREFIX });
   await app.register(notificationRoutes, { ...ctx, prefix: API_PREFIX });
   await app.register(streamRoutes, { ...ctx, prefix: API_PREFIX });
-  app.get(`${API_PREFIX}/openapi.json`, { config: { role: 'public' }, schema: { hide: true } }, async () =>
-    (app as unknown as { swagger(): unknown }).swagger(),
+  app.get(
+    `${API_PREFIX}/openapi.json`,
+    { config: { permission: 'public' }, schema: { hide: true } },
+    async () => (app as unknown as { swagger(): unknown }).swagger(),
   );
 }

@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fullSnapshot } from '../../../../test/fixtures/samples.ts';
 import { openProblem } from '../../../../test/support/incidents.ts';
 import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts';
-import { upsertRecipient } from '../notify/recipients.ts';
-import type { Role } from '../store/access.ts';
+import { SYSTEM_ACTOR } from '../access/actor.ts';
+import type { Role } from '../access/roles.ts';
+import type { UserStatus } from '../access/user-repo.ts';
+import { RecipientRepo } from '../notify/recipients.ts';
 
 let t: TestApp;
 const tokens = {} as Record<Role, string>;
@@ -29,14 +31,28 @@ const host = () => {
   t.app.pantau.store.writer.write([{ hostId: id, snapshot: fullSnapshot(1), receivedAt: Date.now() }]);
   return id;
 };
-const user = () => t.app.pantau.store.access.addUser(`user-${++n}`, null, 'viewer').id;
-const apiToken = () => t.app.pantau.store.access.createToken(`tok-${++n}`, 'viewer', null).token.id;
+const user = (status: UserStatus = 'active') => {
+  const { repos } = t.app.pantau.access;
+  const { id } = repos.users.insert({
+    name: `user-${++n}`,
+    email: null,
+    role: 'viewer',
+    status: status === 'pending' ? 'pending' : 'active',
+    telegramId: null,
+    telegramChatId: null,
+    approvedBy: status === 'pending' ? null : 'test',
+    now: Date.now(),
+  });
+  if (status === 'disabled') repos.users.setStatus(id, 'disabled', Date.now());
+  return id;
+};
+const apiToken = () => t.app.pantau.access.repos.tokens.create(`tok-${++n}`, 'viewer', null).token.id;
 const incident = () => openProblem(t.app, host()).id;
 const silence = () =>
   t.app.pantau.alerting.monitor.silences.create(
     {
       kind: 'silence',
-      hostId: String(host()),
+      hostId: host(),
       startsAt: Date.now(),
       endsAt: Date.now() + 60_000,
       createdBy: 'test',
@@ -45,12 +61,12 @@ const silence = () =>
   ).id;
 const rule = () => {
   const id = `rule-${++n}`;
-  t.app.pantau.alerting.saveRule({ id, metric: 'cpu', above: 99 }, 'test');
+  t.app.pantau.monitor.rules.save(SYSTEM_ACTOR, { id, metric: 'cpu', above: 99 });
   return id;
 };
 // Webhook recipients on a closed local port: test messages are queued, their delivery fails quietly.
 const recipient = () =>
-  upsertRecipient(t.app.pantau.store.db, {
+  new RecipientRepo(t.app.pantau.store.db).upsert({
     name: `r-${++n}`,
     channel: 'webhook',
     address: `http://127.0.0.1:9/hook-${n}`,
@@ -156,6 +172,51 @@ const cases: Case[] = [
     need: 'admin',
     ok: 200,
     make: () => ({ method: 'PATCH', url: `/api/v1/users/${user()}`, body: { role: 'operator' } }),
+  },
+  {
+    route: 'GET /api/v1/users/:id',
+    need: 'admin',
+    ok: 200,
+    make: () => ({ method: 'GET', url: `/api/v1/users/${user()}` }),
+  },
+  {
+    route: 'POST /api/v1/users/:id/approve',
+    need: 'admin',
+    ok: 200,
+    make: () => ({
+      method: 'POST',
+      url: `/api/v1/users/${user('pending')}/approve`,
+      body: { role: 'viewer' },
+    }),
+  },
+  {
+    route: 'POST /api/v1/users/:id/reject',
+    need: 'admin',
+    ok: 200,
+    make: () => ({ method: 'POST', url: `/api/v1/users/${user('pending')}/reject` }),
+  },
+  {
+    route: 'POST /api/v1/users/:id/disable',
+    need: 'admin',
+    ok: 200,
+    make: () => ({ method: 'POST', url: `/api/v1/users/${user()}/disable` }),
+  },
+  {
+    route: 'POST /api/v1/users/:id/enable',
+    need: 'admin',
+    ok: 200,
+    make: () => ({ method: 'POST', url: `/api/v1/users/${user('disabled')}/enable` }),
+  },
+  {
+    // Anybody may set their own; another user's needs users.manage (the command checks).
+    route: 'PUT /api/v1/users/:id/password',
+    need: 'admin',
+    ok: 204,
+    make: () => ({
+      method: 'PUT',
+      url: `/api/v1/users/${user()}/password`,
+      body: { password: 'correct horse battery' },
+    }),
   },
   {
     route: 'DELETE /api/v1/users/:id',

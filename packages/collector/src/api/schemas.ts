@@ -92,13 +92,37 @@ export const LatestResponse = Type.Object({
 export const AreaResponse = <T extends TSchema>(data: T) =>
   Type.Object({ hostId: Type.Integer(), ts: Nullable(Type.Integer()), data: Nullable(data) });
 
+export const UserStatus = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('active'),
+  Type.Literal('disabled'),
+]);
+
 export const User = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
   email: Nullable(Type.String()),
   role: Role,
+  status: UserStatus,
+  telegramId: Nullable(Type.Integer({ description: 'Telegram user id (from.id)' })),
+  telegramChatId: Nullable(Type.Integer({ description: 'private chat the bot reaches them in' })),
+  hasPassword: Type.Boolean({ description: 'whether a web login is set' }),
+  approvedBy: Nullable(Type.String({ description: 'audit id of who approved or created them' })),
+  approvedAt: Nullable(Type.Integer()),
+  rejectedAt: Nullable(Type.Integer({ description: 'set when an admin rejected their application' })),
   createdAt: Type.Integer(),
+  updatedAt: Type.Integer(),
 });
+
+export const Surface = Type.Union([
+  Type.Literal('api'),
+  Type.Literal('telegram'),
+  Type.Literal('web'),
+  Type.Literal('cli'),
+  Type.Literal('system'),
+]);
+
+export const Password = Type.String({ minLength: 1, maxLength: 1024, description: 'at least 10 characters' });
 
 export const ApiToken = Type.Object({
   id: Type.Integer(),

@@ -27,6 +27,7 @@ export const defaults: CollectorConfig = {
     chunkRows: 2000,
   },
   api: { metricsPublic: false, authFailuresPerMinute: 30, docs: true },
+  access: { rejectCooldown: 24 * 3_600_000 },
   monitor: resolveMonitorConfig(),
   telegram: { token: null, apiRoot: null },
   smtp: {
@@ -92,6 +93,7 @@ export const optionKinds: Record<string, OptionSpec> = {
   'api.metricsPublic': { kind: 'bool' },
   'api.authFailuresPerMinute': { kind: 'int', min: 1 },
   'api.docs': { kind: 'bool' },
+  'access.rejectCooldown': { kind: 'duration', min: 0, max: 365 * 86_400_000 },
   monitor: { kind: 'schema', schema: MonitorConfigInput, resolve: resolveMonitorConfig },
   'telegram.token': { kind: 'secret' },
   'telegram.apiRoot': { kind: 'url' },

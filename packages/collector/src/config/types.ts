@@ -60,6 +60,10 @@ export interface CollectorConfig {
     /** Serve the OpenAPI docs page at /api/v1/docs. Default true. */
     docs: boolean;
   };
+  access: {
+    /** How long a rejected Telegram applicant must wait before applying again, ms. Default 24 h. */
+    rejectCooldown: number;
+  };
   /** Detection and incidents: grace periods, check failures, notification policies, threshold rules. See docs/alerting.md. */
   monitor: MonitorConfig;
   telegram: {

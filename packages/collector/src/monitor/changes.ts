@@ -11,7 +11,7 @@ interface Seen {
  * host after the collector starts is the baseline, so a restart does not report every port as new.
  */
 export class Changes {
-  readonly #seen = new Map<string, Seen>();
+  readonly #seen = new Map<number, Seen>();
 
   observe(host: HostRef, snapshot: Snapshot, at: number): Signal[] {
     const signals: Signal[] = [];
@@ -56,7 +56,7 @@ export class Changes {
     return signals;
   }
 
-  forget(hostId: string): void {
+  forget(hostId: number): void {
     this.#seen.delete(hostId);
   }
 }

@@ -7,8 +7,8 @@ import { globMatch, resolveThresholdRule, selects } from './rules.ts';
 import type { HostRef, ProblemSignal, Signal } from './signals.ts';
 import { Thresholds } from './thresholds.ts';
 
-const web1: HostRef = { id: 'h1', name: 'web-1', labels: { role: 'web', env: 'prod' } };
-const db1: HostRef = { id: 'h2', name: 'db-1', labels: { role: 'db' } };
+const web1: HostRef = { id: 1, name: 'web-1', labels: { role: 'web', env: 'prod' } };
+const db1: HostRef = { id: 2, name: 'db-1', labels: { role: 'db' } };
 const problems = (signals: Signal[]) => signals.filter((s): s is ProblemSignal => s.type === 'problem');
 
 describe('HostLiveness', () => {
@@ -17,24 +17,24 @@ describe('HostLiveness', () => {
   it('reports a host down only after the grace period, dated from the disconnect', () => {
     const live = new HostLiveness(options);
     live.connected(web1, 0, 5_000);
-    live.disconnected('h1', 10_000);
+    live.disconnected(1, 10_000);
     expect(live.tick(14_999)).toEqual([]);
     const [down] = problems(live.tick(15_000));
     expect(down).toMatchObject({
-      key: 'host:h1',
+      key: 'host:1',
       firing: true,
       kind: 'host_down',
       at: 10_000,
       title: 'web-1 is down',
     });
     expect(live.tick(20_000)).toEqual([]);
-    expect(live.isDown('h1')).toBe(true);
+    expect(live.isDown(1)).toBe(true);
   });
 
   it('a reconnect within the grace period is no outage', () => {
     const live = new HostLiveness(options);
     live.connected(web1, 0, 5_000);
-    live.disconnected('h1', 10_000);
+    live.disconnected(1, 10_000);
     expect(live.connected(web1, 12_000, 5_000)).toEqual([]);
     expect(live.tick(16_000)).toEqual([]);
   });
@@ -42,11 +42,11 @@ describe('HostLiveness', () => {
   it('clears the problem and reports the gap when the agent comes back', () => {
     const live = new HostLiveness(options);
     live.connected(web1, 0, 5_000);
-    live.disconnected('h1', 10_000);
+    live.disconnected(1, 10_000);
     live.tick(16_000);
     const signals = live.connected(web1, 40_000, 5_000);
     expect(signals).toEqual([
-      expect.objectContaining({ type: 'problem', key: 'host:h1', firing: false, at: 40_000 }),
+      expect.objectContaining({ type: 'problem', key: 'host:1', firing: false, at: 40_000 }),
       expect.objectContaining({
         type: 'change',
         kind: 'agent_back',
@@ -58,19 +58,19 @@ describe('HostLiveness', () => {
   it('notices a silent connection after three intervals without frames', () => {
     const live = new HostLiveness(options);
     live.connected(web1, 0, 1_000);
-    live.seen('h1', 1_000);
+    live.seen(1, 1_000);
     expect(live.tick(4_000)).toEqual([]);
     const [down] = problems(live.tick(4_001));
     expect(down).toMatchObject({ firing: true, at: 1_000 });
     expect(down?.detail).toMatch(/connection silent/);
-    expect(problems(live.seen('h1', 6_000))).toMatchObject([{ firing: false }]);
+    expect(problems(live.seen(1, 6_000))).toMatchObject([{ firing: false }]);
   });
 
   it('expects hosts that were online before a restart, without repeating a known outage', () => {
     const live = new HostLiveness(options);
     live.expect(web1, 0, 5_000);
     live.expect(db1, 0, 5_000, { down: true });
-    expect(problems(live.tick(5_000)).map((s) => s.hostId)).toEqual(['h1']);
+    expect(problems(live.tick(5_000)).map((s) => s.hostId)).toEqual([1]);
   });
 
   it('gives hosts expected back after a restart their own, longer grace', () => {
@@ -106,7 +106,7 @@ describe('CheckStreaks', () => {
     expect(streaks.observe(web1, [bad('8080'), ok('8081')], 1_000)).toEqual([]);
     const [down] = problems(streaks.observe(web1, [bad('8080'), ok('8081')], 3_000));
     expect(down).toMatchObject({
-      key: 'check:h1:8080',
+      key: 'check:1:8080',
       firing: true,
       at: 1_000,
       value: 'connect ECONNREFUSED',
@@ -125,17 +125,17 @@ describe('CheckStreaks', () => {
     const streaks = new CheckStreaks(2);
     streaks.observe(web1, [bad('8080'), bad('8081')], 1_000);
     expect(problems(streaks.observe(web1, [bad('8080'), bad('8081')], 2_000)).map((s) => s.key)).toEqual([
-      'check:h1:8080',
-      'check:h1:8081',
+      'check:1:8080',
+      'check:1:8081',
     ]);
     expect(problems(streaks.observe(web1, [ok('8080'), bad('8081')], 3_000))).toMatchObject([
-      { key: 'check:h1:8080', firing: false },
+      { key: 'check:1:8080', firing: false },
     ]);
   });
 
   it('resumes an open problem after a restart so the next success clears it', () => {
     const streaks = new CheckStreaks(2);
-    streaks.resume('check:h1:8080', 500);
+    streaks.resume('check:1:8080', 500);
     expect(problems(streaks.observe(web1, [bad('8080')], 1_000))).toEqual([]);
     expect(problems(streaks.observe(web1, [ok('8080')], 2_000))).toMatchObject([{ firing: false }]);
   });
@@ -177,7 +177,7 @@ describe('Thresholds', () => {
     expect(t.observe(web1, withDisk(96), 59_999)).toEqual([]);
     const [fired] = problems(t.observe(web1, withDisk(97), 60_000));
     expect(fired).toMatchObject({
-      key: 'threshold:disk-full:h1:/',
+      key: 'threshold:disk-full:1:/',
       firing: true,
       at: 0,
       value: '97.0%',
@@ -214,7 +214,7 @@ describe('Thresholds', () => {
     t.observe(web1, withDisk(95), 0);
     t.observe(web1, withDisk(95), 60_000);
     const cleared = t.setRules([], 70_000, new Map([[web1.id, web1]]));
-    expect(problems(cleared)).toMatchObject([{ key: 'threshold:disk-full:h1:/', firing: false }]);
+    expect(problems(cleared)).toMatchObject([{ key: 'threshold:disk-full:1:/', firing: false }]);
   });
 });
 

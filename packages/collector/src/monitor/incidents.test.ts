@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migration as incidentsMigration } from '../store/migrations/200-incidents.ts';
+import { migration as numericHostIds } from '../store/migrations/201-numeric-host-ids.ts';
 import { IncidentManager, type Notice } from './incidents.ts';
 import { DEFAULT_POLICY, type NotifyPolicy } from './policy.ts';
 import type { HostRef, ProblemSignal, Signal } from './signals.ts';
 import { Silences } from './silences.ts';
 
-const web1: HostRef = { id: 'h1', name: 'web-1', labels: { role: 'web' } };
-const db1: HostRef = { id: 'h2', name: 'db-1', labels: { role: 'db' } };
+const web1: HostRef = { id: 1, name: 'web-1', labels: { role: 'web' } };
+const db1: HostRef = { id: 2, name: 'db-1', labels: { role: 'db' } };
 const hosts = new Map([web1, db1].map((h) => [h.id, h]));
 
 const down = (host: HostRef, at: number, firing = true): ProblemSignal => ({
@@ -52,6 +53,7 @@ describe('IncidentManager', () => {
     db = new Database(file);
     db.pragma('journal_mode = WAL');
     incidentsMigration.up(db);
+    numericHostIds.up(db);
     notices = [];
     policy = { ...DEFAULT_POLICY };
   });
@@ -116,10 +118,10 @@ describe('IncidentManager', () => {
   it('keeps problems apart: one incident per key', () => {
     const { manager } = open();
     manager.apply([down(web1, 0), down(db1, 0)], 0);
-    expect(manager.list({ status: 'active' }).map((i) => i.hostId)).toEqual(['h2', 'h1']);
+    expect(manager.list({ status: 'active' }).map((i) => i.hostId)).toEqual([2, 1]);
     manager.apply([down(db1, 5, false)], 5);
-    expect(manager.list({ status: 'open' }).map((i) => i.hostId)).toEqual(['h1']);
-    expect(manager.list({ status: 'resolved', hostId: 'h2' })).toHaveLength(1);
+    expect(manager.list({ status: 'open' }).map((i) => i.hostId)).toEqual([1]);
+    expect(manager.list({ status: 'resolved', hostId: 2 })).toHaveLength(1);
   });
 
   it('resumes after a restart: no second "opened", reminders go on', () => {
@@ -128,7 +130,7 @@ describe('IncidentManager', () => {
     db.close();
     db = new Database(file);
     const second = open(db);
-    expect(second.manager.unresolved().map((i) => i.key)).toEqual(['host:h1']);
+    expect(second.manager.unresolved().map((i) => i.key)).toEqual(['host:1']);
     second.manager.apply([down(web1, 0)], 12_000);
     second.manager.tick(12_000);
     expect(types()).toEqual(['opened:1', 'reminder:1']);
@@ -159,7 +161,7 @@ describe('IncidentManager', () => {
 
   it('a problem that was never told recovers silently', () => {
     const { manager, silences } = open();
-    silences.create({ kind: 'silence', hostId: 'h1', startsAt: 0, endsAt: 3_600_000, createdBy: 'admin' }, 0);
+    silences.create({ kind: 'silence', hostId: 1, startsAt: 0, endsAt: 3_600_000, createdBy: 'admin' }, 0);
     manager.apply([down(web1, 0)], 0);
     manager.apply([down(web1, 5_000, false)], 5_000);
     expect(notices).toEqual([]);
@@ -193,9 +195,9 @@ describe('IncidentManager', () => {
       [
         {
           type: 'change',
-          key: 'change:h1:reboot:1',
+          key: 'change:1:reboot:1',
           kind: 'reboot',
-          hostId: 'h1',
+          hostId: 1,
           severity: 'warning',
           title: 'web-1 rebooted',
           detail: '',

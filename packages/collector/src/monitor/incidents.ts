@@ -11,7 +11,7 @@ export interface Incident {
   key: string;
   kind: ProblemKind | 'change';
   ruleId: string;
-  hostId: string;
+  hostId: number;
   severity: Severity;
   title: string;
   detail: string;
@@ -47,7 +47,7 @@ export interface IncidentEvent {
 
 export interface IncidentFilter {
   status?: IncidentStatus | 'active' | undefined;
-  hostId?: string | undefined;
+  hostId?: number | undefined;
   kind?: string | undefined;
   /** Only incidents with an id below this one (pagination cursor). */
   before?: number | undefined;
@@ -57,7 +57,7 @@ export interface IncidentFilter {
 export interface IncidentManagerOptions {
   db: Database;
   silences: Silences;
-  host(id: string): HostRef | undefined;
+  host(id: number): HostRef | undefined;
   policy(ruleId: string): NotifyPolicy;
   /** Called inside the transaction that changes the incident, so the outbox write is atomic with it. */
   notify(notice: Notice): void;
@@ -68,7 +68,7 @@ interface Row {
   key: string;
   kind: Incident['kind'];
   rule_id: string;
-  host_id: string;
+  host_id: number;
   severity: Severity;
   title: string;
   detail: string;

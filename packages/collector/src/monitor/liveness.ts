@@ -26,7 +26,7 @@ interface HostState {
  * period, or its socket stays open but nothing arrived for `silentIntervals` × interval.
  */
 export class HostLiveness {
-  readonly #hosts = new Map<string, HostState>();
+  readonly #hosts = new Map<number, HostState>();
   readonly #options: LivenessOptions;
 
   constructor(options: LivenessOptions) {
@@ -102,7 +102,7 @@ export class HostLiveness {
   }
 
   /** Any frame from the host proves it alive. */
-  seen(hostId: string, now: number): Signal[] {
+  seen(hostId: number, now: number): Signal[] {
     const state = this.#hosts.get(hostId);
     if (!state) return [];
     state.lastSeen = now;
@@ -110,7 +110,7 @@ export class HostLiveness {
     return [];
   }
 
-  disconnected(hostId: string, now: number): void {
+  disconnected(hostId: number, now: number): void {
     const state = this.#hosts.get(hostId);
     if (!state?.connected) return;
     state.connected = false;
@@ -119,7 +119,7 @@ export class HostLiveness {
   }
 
   /** The host was deleted: forget it, and clear its problem if it had one. */
-  forget(hostId: string, now: number): Signal[] {
+  forget(hostId: number, now: number): Signal[] {
     const state = this.#hosts.get(hostId);
     this.#hosts.delete(hostId);
     return state?.down ? [this.#up(state, now)] : [];
@@ -148,7 +148,7 @@ export class HostLiveness {
     return signals;
   }
 
-  isDown(hostId: string): boolean {
+  isDown(hostId: number): boolean {
     return this.#hosts.get(hostId)?.down ?? false;
   }
 

@@ -4,7 +4,7 @@ import type { Incident, Notice } from './incidents.ts';
 /** Words a notice for the notification outbox: what, which host, since when, the current value. */
 export function toNotifyEvent(notice: Notice): NotifyEvent {
   const { incident, at } = notice;
-  const hostName = notice.host?.name ?? incident.hostId;
+  const hostName = notice.host?.name ?? `host ${incident.hostId}`;
   if (notice.type === 'change' || incident.kind === 'change') {
     return { type: 'text', at, title: incident.title, text: incident.detail };
   }

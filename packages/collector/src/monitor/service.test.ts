@@ -5,12 +5,13 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sampleSnapshot } from '../../../../test/fixtures/samples.ts';
 import { migration as incidentsMigration } from '../store/migrations/200-incidents.ts';
+import { migration as numericHostIds } from '../store/migrations/201-numeric-host-ids.ts';
 import { resolveMonitorConfig } from './config.ts';
 import type { Notice } from './incidents.ts';
 import { Monitor } from './service.ts';
 import type { HostRef } from './signals.ts';
 
-const web1: HostRef = { id: 'h1', name: 'web-1', labels: {} };
+const web1: HostRef = { id: 1, name: 'web-1', labels: {} };
 
 describe('Monitor', () => {
   let dir: string;
@@ -32,6 +33,7 @@ describe('Monitor', () => {
     dir = mkdtempSync(join(tmpdir(), 'pantau-monitor-'));
     db = new Database(join(dir, 'pantau.db'));
     incidentsMigration.up(db);
+    numericHostIds.up(db);
     now = 1_000_000;
     notices = [];
   });
@@ -43,7 +45,7 @@ describe('Monitor', () => {
   it('host down after the grace period, reminders, recovery', () => {
     const m = monitor({ policy: { repeat: '10s' } });
     m.hostConnected(web1, 5_000, '0.1.0');
-    m.hostDisconnected('h1');
+    m.hostDisconnected(1);
     now += 4_999;
     m.tick();
     expect(notices).toEqual([]);

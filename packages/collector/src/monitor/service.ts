@@ -15,7 +15,7 @@ export interface MonitorOptions {
   db: Database;
   config: MonitorConfig;
   /** Looks a host up by id (name and labels, for messages and selectors). */
-  host(id: string): HostRef | undefined;
+  host(id: number): HostRef | undefined;
   /** Hands a notice to the notification outbox; called inside the incident's transaction. */
   notify(notice: Notice): void;
   now?: () => number;
@@ -37,7 +37,7 @@ export class Monitor {
   readonly #checks: CheckStreaks;
   readonly #thresholds: Thresholds;
   readonly #changes = new Changes();
-  readonly #intervals = new Map<string, number>();
+  readonly #intervals = new Map<number, number>();
   #rules: readonly ThresholdRule[];
   #timer: NodeJS.Timeout | undefined;
 
@@ -105,7 +105,7 @@ export class Monitor {
     );
   }
 
-  hostDisconnected(hostId: string): void {
+  hostDisconnected(hostId: number): void {
     this.#liveness.disconnected(hostId, this.#now());
   }
 
@@ -142,7 +142,7 @@ export class Monitor {
     return this.#rules;
   }
 
-  setRules(rules: readonly ThresholdRule[], hosts: ReadonlyMap<string, HostRef>): void {
+  setRules(rules: readonly ThresholdRule[], hosts: ReadonlyMap<number, HostRef>): void {
     const now = this.#now();
     this.#rules = rules;
     this.#guard(() => this.incidents.apply(this.#thresholds.setRules(rules, now, hosts), now));

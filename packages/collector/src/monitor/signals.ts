@@ -9,7 +9,7 @@ export interface ProblemSignal {
   type: 'problem';
   key: string;
   kind: ProblemKind;
-  hostId: string;
+  hostId: number;
   /** The rule that produced it: `host-down`, `service-down`, or a threshold rule's id. */
   ruleId: string;
   firing: boolean;
@@ -29,7 +29,7 @@ export interface ChangeSignal {
   type: 'change';
   key: string;
   kind: ChangeKind;
-  hostId: string;
+  hostId: number;
   severity: Severity;
   title: string;
   detail: string;
@@ -40,7 +40,7 @@ export type Signal = ProblemSignal | ChangeSignal;
 
 /** The host facts detectors need for messages and selectors. */
 export interface HostRef {
-  id: string;
+  id: number;
   name: string;
   labels: Readonly<Record<string, string>>;
 }

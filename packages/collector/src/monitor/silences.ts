@@ -6,7 +6,7 @@ export type SilenceKind = 'silence' | 'maintenance';
 export interface Silence {
   id: number;
   kind: SilenceKind;
-  hostId: string | null;
+  hostId: number | null;
   labelKey: string | null;
   labelValue: string | null;
   ruleId: string | null;
@@ -22,7 +22,7 @@ export interface Silence {
 
 export interface NewSilence {
   kind: SilenceKind;
-  hostId?: string | undefined;
+  hostId?: number | undefined;
   label?: { key: string; value: string } | undefined;
   ruleId?: string | undefined;
   incidentId?: number | undefined;
@@ -32,21 +32,9 @@ export interface NewSilence {
   createdBy: string;
 }
 
-interface Row {
-  id: number;
-  kind: SilenceKind;
-  host_id: string | null;
-  label_key: string | null;
-  label_value: string | null;
-  rule_id: string | null;
-  incident_id: number | null;
-  starts_at: number;
-  ends_at: number;
-  reason: string;
-  created_by: string;
-  created_at: number;
-  suppressed: number;
-}
+const COLS = `id, kind, host_id AS hostId, label_key AS labelKey, label_value AS labelValue, rule_id AS ruleId,
+  incident_id AS incidentId, starts_at AS startsAt, ends_at AS endsAt, reason, created_by AS createdBy,
+  created_at AS createdAt, suppressed`;
 
 /**
  * Silences (from now until a time) and maintenance windows (a scheduled range) hold back
@@ -54,27 +42,31 @@ interface Row {
  * on; every held-back notification is counted on the silence and on the incident.
  */
 export class Silences {
-  readonly #insert: Statement;
-  readonly #active: Statement<[number, number], Row>;
-  readonly #list: Statement<[number], Row>;
-  readonly #get: Statement<[number], Row>;
-  readonly #end: Statement<[number, number]>;
-  readonly #count: Statement<[number]>;
+  readonly #sql: {
+    insert: Statement<[Record<string, unknown>]>;
+    active: Statement<[number, number], Silence>;
+    list: Statement<[number], Silence>;
+    get: Statement<[number], Silence>;
+    end: Statement<[number, number]>;
+    count: Statement<[number]>;
+  };
 
   constructor(db: Database) {
-    this.#insert = db.prepare(
-      `INSERT INTO silences (kind, host_id, label_key, label_value, rule_id, incident_id, starts_at, ends_at, reason, created_by, created_at)
-       VALUES (@kind, @hostId, @labelKey, @labelValue, @ruleId, @incidentId, @startsAt, @endsAt, @reason, @createdBy, @createdAt)`,
-    );
-    this.#active = db.prepare('SELECT * FROM silences WHERE starts_at <= ? AND ends_at > ? ORDER BY id');
-    this.#list = db.prepare('SELECT * FROM silences WHERE ends_at > ? ORDER BY starts_at, id');
-    this.#get = db.prepare('SELECT * FROM silences WHERE id = ?');
-    this.#end = db.prepare('UPDATE silences SET ends_at = MIN(ends_at, ?) WHERE id = ?');
-    this.#count = db.prepare('UPDATE silences SET suppressed = suppressed + 1 WHERE id = ?');
+    this.#sql = {
+      insert: db.prepare(
+        `INSERT INTO silences (kind, host_id, label_key, label_value, rule_id, incident_id, starts_at, ends_at, reason, created_by, created_at)
+         VALUES (@kind, @hostId, @labelKey, @labelValue, @ruleId, @incidentId, @startsAt, @endsAt, @reason, @createdBy, @createdAt)`,
+      ),
+      active: db.prepare(`SELECT ${COLS} FROM silences WHERE starts_at <= ? AND ends_at > ? ORDER BY id`),
+      list: db.prepare(`SELECT ${COLS} FROM silences WHERE ends_at > ? ORDER BY starts_at, id`),
+      get: db.prepare(`SELECT ${COLS} FROM silences WHERE id = ?`),
+      end: db.prepare('UPDATE silences SET ends_at = MIN(ends_at, ?) WHERE id = ?'),
+      count: db.prepare('UPDATE silences SET suppressed = suppressed + 1 WHERE id = ?'),
+    };
   }
 
   create(input: NewSilence, now: number): Silence {
-    const info = this.#insert.run({
+    const info = this.#sql.insert.run({
       kind: input.kind,
       hostId: input.hostId ?? null,
       labelKey: input.label?.key ?? null,
@@ -91,51 +83,32 @@ export class Silences {
   }
 
   get(id: number): Silence | undefined {
-    const row = this.#get.get(id);
-    return row ? toSilence(row) : undefined;
+    return this.#sql.get.get(id);
   }
 
   /** Silences and windows that have not ended yet, including scheduled ones. */
   list(now: number): Silence[] {
-    return this.#list.all(now).map(toSilence);
+    return this.#sql.list.all(now);
   }
 
   /** Ends a silence now (it stays listed in history through its incidents' timelines). */
   end(id: number, now: number): boolean {
-    return this.#end.run(now, id).changes > 0;
+    return this.#sql.end.run(now, id).changes > 0;
   }
 
   /** The first silence or window that holds back a notification about this incident now. */
   match(host: HostRef | undefined, ruleId: string, incidentId: number, now: number): Silence | undefined {
-    for (const row of this.#active.all(now, now)) {
-      if (row.incident_id !== null && row.incident_id !== incidentId) continue;
-      if (row.rule_id !== null && row.rule_id !== ruleId) continue;
-      if (row.host_id !== null && row.host_id !== host?.id) continue;
-      if (row.label_key !== null && host?.labels[row.label_key] !== row.label_value) continue;
-      return toSilence(row);
+    for (const s of this.#sql.active.all(now, now)) {
+      if (s.incidentId !== null && s.incidentId !== incidentId) continue;
+      if (s.ruleId !== null && s.ruleId !== ruleId) continue;
+      if (s.hostId !== null && s.hostId !== host?.id) continue;
+      if (s.labelKey !== null && host?.labels[s.labelKey] !== s.labelValue) continue;
+      return s;
     }
     return undefined;
   }
 
   countSuppressed(id: number): void {
-    this.#count.run(id);
+    this.#sql.count.run(id);
   }
-}
-
-function toSilence(row: Row): Silence {
-  return {
-    id: row.id,
-    kind: row.kind,
-    hostId: row.host_id,
-    labelKey: row.label_key,
-    labelValue: row.label_value,
-    ruleId: row.rule_id,
-    incidentId: row.incident_id,
-    startsAt: row.starts_at,
-    endsAt: row.ends_at,
-    reason: row.reason,
-    createdBy: row.created_by,
-    createdAt: row.created_at,
-    suppressed: row.suppressed,
-  };
 }

@@ -38,7 +38,7 @@ export class Thresholds {
   }
 
   /** Replaces the rules; problems of rules that are gone are cleared. */
-  setRules(rules: readonly ThresholdRule[], at: number, hosts: ReadonlyMap<string, HostRef>): Signal[] {
+  setRules(rules: readonly ThresholdRule[], at: number, hosts: ReadonlyMap<number, HostRef>): Signal[] {
     const keep = new Set(rules.filter((r) => r.enabled).map((r) => r.id));
     const signals: Signal[] = [];
     for (const [key, state] of this.#states) {
@@ -46,7 +46,7 @@ export class Thresholds {
       if (ruleId && keep.has(ruleId)) continue;
       this.#states.delete(key);
       const rule = this.#rules.find((r) => r.id === ruleId);
-      const host = hostId ? hosts.get(hostId) : undefined;
+      const host = hostId ? hosts.get(Number(hostId)) : undefined;
       if (state.firing && rule && host)
         signals.push(signal(rule, host, subject.join(':'), undefined, false, at));
     }

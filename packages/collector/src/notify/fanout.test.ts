@@ -12,14 +12,7 @@ import { WebhookChannel } from './channels/webhook.ts';
 import { notifyAll } from './fanout.ts';
 import type { NotifyEvent, WebhookBody } from './message.ts';
 import { Outbox } from './outbox.ts';
-import {
-  listApprovedRecipients,
-  listRecipients,
-  setRecipientApproved,
-  setRecipientEnabled,
-  syncConfigRecipients,
-  upsertRecipient,
-} from './recipients.ts';
+import { RecipientRepo } from './recipients.ts';
 
 const SECRET = 'fan-out-webhook-secret-0123';
 
@@ -72,14 +65,18 @@ const event: NotifyEvent = {
 describe('notifyAll', () => {
   it('fans one event out to every approved recipient on all channels', async () => {
     const db = store.db;
-    upsertRecipient(db, { name: 'Alice', channel: 'telegram', address: '111' });
-    upsertRecipient(db, { name: 'Bob', channel: 'telegram', address: '222' });
-    upsertRecipient(db, { name: 'Ops', channel: 'email', address: 'Ops@Example.com' });
-    upsertRecipient(db, { name: 'Chat', channel: 'webhook', address: hookUrl, secret: SECRET });
+    new RecipientRepo(db).upsert({ name: 'Alice', channel: 'telegram', address: '111' });
+    new RecipientRepo(db).upsert({ name: 'Bob', channel: 'telegram', address: '222' });
+    new RecipientRepo(db).upsert({ name: 'Ops', channel: 'email', address: 'Ops@Example.com' });
+    new RecipientRepo(db).upsert({ name: 'Chat', channel: 'webhook', address: hookUrl, secret: SECRET });
     // Not notified: awaiting approval, disabled.
-    upsertRecipient(db, { name: 'Mallory', channel: 'telegram', address: '333', source: 'bot' });
-    const carol = upsertRecipient(db, { name: 'Carol', channel: 'email', address: 'carol@example.com' });
-    setRecipientEnabled(db, carol.id, false);
+    new RecipientRepo(db).upsert({ name: 'Mallory', channel: 'telegram', address: '333', source: 'bot' });
+    const carol = new RecipientRepo(db).upsert({
+      name: 'Carol',
+      channel: 'email',
+      address: 'carol@example.com',
+    });
+    new RecipientRepo(db).setEnabled(carol.id, false);
 
     const outbox = new Outbox({
       db,
@@ -139,8 +136,8 @@ describe('notifyAll', () => {
 
   it('enqueues for everyone or nobody, and joins the caller’s transaction', () => {
     const db = store.db;
-    upsertRecipient(db, { name: 'A', channel: 'telegram', address: '1' });
-    upsertRecipient(db, { name: 'B', channel: 'email', address: 'b@example.com' });
+    new RecipientRepo(db).upsert({ name: 'A', channel: 'telegram', address: '1' });
+    new RecipientRepo(db).upsert({ name: 'B', channel: 'email', address: 'b@example.com' });
     const count = () => (db.prepare('SELECT COUNT(*) AS n FROM notify_outbox').get() as { n: number }).n;
     expect(() =>
       db.transaction(() => {
@@ -157,36 +154,43 @@ describe('notifyAll', () => {
 describe('recipients', () => {
   it('validates addresses with messages that say what to change', () => {
     const db = store.db;
-    expect(() => upsertRecipient(db, { name: 'x', channel: 'telegram', address: 'abc' })).toThrow(
+    expect(() => new RecipientRepo(db).upsert({ name: 'x', channel: 'telegram', address: 'abc' })).toThrow(
       /numeric chat id/,
     );
-    expect(() => upsertRecipient(db, { name: 'x', channel: 'email', address: 'nope' })).toThrow(
+    expect(() => new RecipientRepo(db).upsert({ name: 'x', channel: 'email', address: 'nope' })).toThrow(
       /e-mail address/,
     );
-    expect(() => upsertRecipient(db, { name: 'x', channel: 'webhook', address: 'ftp://h/' })).toThrow(/http/);
     expect(() =>
-      upsertRecipient(db, { name: 'x', channel: 'webhook', address: 'https://h/', secret: 'short' }),
+      new RecipientRepo(db).upsert({ name: 'x', channel: 'webhook', address: 'ftp://h/' }),
+    ).toThrow(/http/);
+    expect(() =>
+      new RecipientRepo(db).upsert({ name: 'x', channel: 'webhook', address: 'https://h/', secret: 'short' }),
     ).toThrow(/16 characters/);
-    expect(listRecipients(db)).toEqual([]);
+    expect(new RecipientRepo(db).list()).toEqual([]);
   });
 
   it('approval gates bot registrations; config sync replaces only config entries', () => {
     const db = store.db;
-    const fromBot = upsertRecipient(db, { name: 'New', channel: 'telegram', address: '42', source: 'bot' });
+    const fromBot = new RecipientRepo(db).upsert({
+      name: 'New',
+      channel: 'telegram',
+      address: '42',
+      source: 'bot',
+    });
     expect(fromBot.approved).toBe(false);
-    expect(listApprovedRecipients(db)).toEqual([]);
-    setRecipientApproved(db, fromBot.id, true);
-    expect(listApprovedRecipients(db).map((r) => r.name)).toEqual(['New']);
+    expect(new RecipientRepo(db).approved()).toEqual([]);
+    new RecipientRepo(db).setApproved(fromBot.id, true);
+    expect(new RecipientRepo(db).approved().map((r) => r.name)).toEqual(['New']);
 
-    syncConfigRecipients(db, [
+    new RecipientRepo(db).syncConfig([
       { name: 'Ops', channel: 'email', address: 'ops@example.com' },
       { name: 'Hook', channel: 'webhook', address: 'https://example.com/h', secret: SECRET },
     ]);
-    syncConfigRecipients(db, [{ name: 'Ops team', channel: 'email', address: 'ops@example.com' }]);
-    expect(listRecipients(db).map((r) => [r.name, r.source])).toEqual([
+    new RecipientRepo(db).syncConfig([{ name: 'Ops team', channel: 'email', address: 'ops@example.com' }]);
+    expect(new RecipientRepo(db).list().map((r) => [r.name, r.source])).toEqual([
       ['New', 'bot'],
       ['Ops team', 'config'],
     ]);
-    expect(listApprovedRecipients(db, ['email']).map((r) => r.address)).toEqual(['ops@example.com']);
+    expect(new RecipientRepo(db).approved(['email']).map((r) => r.address)).toEqual(['ops@example.com']);
   });
 });

@@ -8,7 +8,7 @@ import {
   renderTelegram,
   renderWebhook,
 } from './message.ts';
-import { listApprovedRecipients, type Recipient } from './recipients.ts';
+import { type Recipient, RecipientRepo } from './recipients.ts';
 
 export interface NotifyAllOptions {
   render?: RenderOptions;
@@ -23,7 +23,14 @@ export interface NotifyAllOptions {
  * either everyone gets it or nobody does. Inside a caller's transaction it joins that one.
  * Returns the outbox message ids.
  */
+const repos = new WeakMap<Database, RecipientRepo>();
+
 export function notifyAll(db: Database, event: NotifyEvent, options: NotifyAllOptions = {}): number[] {
+  let recipients = repos.get(db);
+  if (recipients === undefined) {
+    recipients = new RecipientRepo(db);
+    repos.set(db, recipients);
+  }
   const render = options.render ?? {};
   const now = options.now ?? Date.now();
   const rendered = {
@@ -33,7 +40,7 @@ export function notifyAll(db: Database, event: NotifyEvent, options: NotifyAllOp
   };
   const incidentId = event.type === 'text' ? null : event.incidentId;
   return db.transaction(() =>
-    listApprovedRecipients(db, options.channels).map((recipient) => {
+    recipients.approved(options.channels).map((recipient) => {
       const message = messageFor(recipient, event, render, rendered);
       return enqueue(
         db,

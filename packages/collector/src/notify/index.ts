@@ -1,7 +1,8 @@
 import { migration as notifyMigration } from '../store/migrations/100-notify.ts';
+import { migration as contactsMigration } from '../store/migrations/101-contacts.ts';
 
-/** The notification schema's migrations, for the collector's migration runner. */
-export const notifyMigrations = [notifyMigration] as const;
+/** The notification schema's migrations (contact points need the core's users, migration 2). */
+export const notifyMigrations = [notifyMigration, contactsMigration] as const;
 
 export { EmailChannel, type EmailChannelOptions } from './channels/email.ts';
 export { TelegramChannel, type TelegramChannelOptions } from './channels/telegram.ts';

@@ -49,13 +49,32 @@ export function pickTier(
   return 'raw';
 }
 
+/** One change of a check's outcome (ok ↔ failing). */
+export interface CheckChange {
+  name: string;
+  ts: number;
+  ok: boolean;
+  latencyMs: number;
+  error: string | null;
+}
+
 /** Reads one metric for one host over a range, downsampled in SQL to at most maxPoints buckets. */
 export class HistoryReader {
   readonly #stmts = new Map<string, Statement>();
   readonly #db: Database;
+  readonly #checks: Statement<[number, number, number], Omit<CheckChange, 'ok'> & { ok: 0 | 1 }>;
 
   constructor(db: Database) {
     this.#db = db;
+    this.#checks = db.prepare(
+      `SELECT name, ts, ok, latency_ms AS latencyMs, error FROM check_history
+       WHERE host = ? AND ts >= ? AND ts < ? ORDER BY ts LIMIT 10000`,
+    );
+  }
+
+  /** Check outcome changes of one host in [from, to), oldest first, at most 10,000. */
+  checkChanges(hostId: number, from: number, to: number): CheckChange[] {
+    return this.#checks.all(hostId, from, to).map((r) => ({ ...r, ok: r.ok === 1 }));
   }
 
   #statement(tier: Tier, metric: MetricName): Statement {

@@ -20,51 +20,58 @@ export interface Host {
   tokenChangedAt: number | null;
 }
 
-interface HostRow {
-  id: number;
-  name: string;
+/** A row under its API names; the JSON columns are still text. */
+interface Row extends Omit<Host, 'labels' | 'system' | 'actions'> {
   labels: string;
-  status: HostStatus;
-  status_since: number | null;
-  last_seen: number | null;
-  last_seq: number;
-  agent_version: string | null;
-  interval_ms: number | null;
   system: string | null;
   actions: string | null;
-  created_at: number;
-  token_changed_at: number | null;
 }
 
-function toHost(row: HostRow): Host {
+function toHost(row: Row): Host {
   return {
-    id: row.id,
-    name: row.name,
+    ...row,
     labels: JSON.parse(row.labels) as Record<string, string>,
-    status: row.status,
-    statusSince: row.status_since,
-    lastSeen: row.last_seen,
-    lastSeq: row.last_seq,
-    agentVersion: row.agent_version,
-    intervalMs: row.interval_ms,
     system: row.system ? (JSON.parse(row.system) as SystemInfo) : null,
     actions: row.actions ? (JSON.parse(row.actions) as ActionSpec[]) : [],
-    createdAt: row.created_at,
-    tokenChangedAt: row.token_changed_at,
   };
 }
 
-const COLUMNS =
-  'id, name, labels, status, status_since, last_seen, last_seq, agent_version, interval_ms, system, actions, created_at, token_changed_at';
+const COLUMNS = `id, name, labels, status, status_since AS statusSince, last_seen AS lastSeen, last_seq AS lastSeq,
+  agent_version AS agentVersion, interval_ms AS intervalMs, system, actions, created_at AS createdAt,
+  token_changed_at AS tokenChangedAt`;
+
+/** Tables holding a host's data, emptied when the host is deleted. */
+const DATA_TABLES = [
+  'metrics_raw',
+  'metrics_1m',
+  'metrics_1h',
+  'host_state',
+  'disk_history',
+  'check_history',
+];
 
 /** Hosts and their agent tokens (hashed). */
 export class HostRepo {
   readonly #db: Database;
-  readonly #s: Record<string, Statement>;
+  readonly #sql: {
+    insert: Statement<[string, string, string, number, number]>;
+    byId: Statement<[number], Row>;
+    byName: Statement<[string], Row>;
+    byToken: Statement<[string], Row>;
+    page: Statement<[number, number], Row>;
+    count: Statement<[], { n: number }>;
+    setToken: Statement<[string | null, number, number]>;
+    setLabels: Statement<[string, number]>;
+    online: Statement<[number, number, string, number, string, string, number]>;
+    offline: Statement<[number, number]>;
+    allOffline: Statement<[number]>;
+    deleteData: Statement<[number]>[];
+    delete: Statement<[number]>;
+  };
 
   constructor(db: Database) {
     this.#db = db;
-    this.#s = {
+    this.#sql = {
       insert: db.prepare(
         'INSERT INTO hosts (name, labels, token_hash, token_changed_at, created_at) VALUES (?, ?, ?, ?, ?)',
       ),
@@ -83,6 +90,7 @@ export class HostRepo {
         `UPDATE hosts SET status = 'offline', status_since = ? WHERE id = ? AND status = 'online'`,
       ),
       allOffline: db.prepare(`UPDATE hosts SET status = 'offline', status_since = ? WHERE status = 'online'`),
+      deleteData: DATA_TABLES.map((table) => db.prepare(`DELETE FROM ${table} WHERE host = ?`)),
       delete: db.prepare('DELETE FROM hosts WHERE id = ?'),
     };
   }
@@ -90,51 +98,51 @@ export class HostRepo {
   /** Adds a host and returns it with its agent token (the only time the token is visible). */
   add(name: string, labels: Record<string, string>, now = Date.now()): { host: Host; token: string } {
     const token = newToken('agent');
-    const info = this.#s.insert!.run(name, JSON.stringify(labels), hashToken(token), now, now);
+    const info = this.#sql.insert.run(name, JSON.stringify(labels), hashToken(token), now, now);
     return { host: this.get(Number(info.lastInsertRowid))!, token };
   }
 
   get(id: number): Host | undefined {
-    const row = this.#s.byId!.get(id) as HostRow | undefined;
+    const row = this.#sql.byId.get(id);
     return row && toHost(row);
   }
 
   getByName(name: string): Host | undefined {
-    const row = this.#s.byName!.get(name) as HostRow | undefined;
+    const row = this.#sql.byName.get(name);
     return row && toHost(row);
   }
 
   byTokenHash(hash: string): Host | undefined {
-    const row = this.#s.byToken!.get(hash) as HostRow | undefined;
+    const row = this.#sql.byToken.get(hash);
     return row && toHost(row);
   }
 
   /** Keyset pagination: hosts with id > after, at most limit. */
   list(after: number, limit: number): Host[] {
-    return (this.#s.page!.all(after, limit) as HostRow[]).map(toHost);
+    return this.#sql.page.all(after, limit).map(toHost);
   }
 
   count(): number {
-    return (this.#s.count!.get() as { n: number }).n;
+    return this.#sql.count.get()!.n;
   }
 
   /** Replaces the token; the old one stops working at once. */
   rotateToken(id: number, now = Date.now()): string {
     const token = newToken('agent');
-    this.#s.setToken!.run(hashToken(token), now, id);
+    this.#sql.setToken.run(hashToken(token), now, id);
     return token;
   }
 
   revokeToken(id: number, now = Date.now()): void {
-    this.#s.setToken!.run(null, now, id);
+    this.#sql.setToken.run(null, now, id);
   }
 
   setLabels(id: number, labels: Record<string, string>): void {
-    this.#s.setLabels!.run(JSON.stringify(labels), id);
+    this.#sql.setLabels.run(JSON.stringify(labels), id);
   }
 
   markOnline(id: number, hello: HelloFrame, now = Date.now()): void {
-    this.#s.online!.run(
+    this.#sql.online.run(
       now,
       now,
       hello.agentVersion,
@@ -146,28 +154,19 @@ export class HostRepo {
   }
 
   markOffline(id: number, now = Date.now()): void {
-    this.#s.offline!.run(now, id);
+    this.#sql.offline.run(now, id);
   }
 
   /** At start: nobody is connected yet, whatever the file says. */
   markAllOffline(now = Date.now()): number {
-    return this.#s.allOffline!.run(now).changes;
+    return this.#sql.allOffline.run(now).changes;
   }
 
   /** Deletes the host and all its data. */
   delete(id: number): boolean {
     return this.#db.transaction(() => {
-      for (const table of [
-        'metrics_raw',
-        'metrics_1m',
-        'metrics_1h',
-        'host_state',
-        'disk_history',
-        'check_history',
-      ]) {
-        this.#db.prepare(`DELETE FROM ${table} WHERE host = ?`).run(id);
-      }
-      return this.#s.delete!.run(id).changes > 0;
+      for (const statement of this.#sql.deleteData) statement.run(id);
+      return this.#sql.delete.run(id).changes > 0;
     })();
   }
 }

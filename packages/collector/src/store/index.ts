@@ -1,4 +1,3 @@
-import { AccessRepo } from './access.ts';
 import { AuditLog } from './audit.ts';
 import { type Database, openDatabase } from './db.ts';
 import { HistoryReader, type Retention } from './history.ts';
@@ -22,7 +21,6 @@ export class Store {
   readonly hosts: HostRepo;
   readonly writer: SnapshotWriter;
   readonly history: HistoryReader;
-  readonly access: AccessRepo;
   readonly audit: AuditLog;
   readonly retention: RetentionJob;
   readonly migrated: MigrationResult;
@@ -34,7 +32,6 @@ export class Store {
     this.hosts = new HostRepo(this.db);
     this.writer = new SnapshotWriter(this.db);
     this.history = new HistoryReader(this.db);
-    this.access = new AccessRepo(this.db);
     this.audit = new AuditLog(this.db);
     this.retentionConfig = options.retention;
     this.retention = new RetentionJob(this.db, options.retention, options.retention.chunkRows);

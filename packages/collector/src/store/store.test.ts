@@ -50,26 +50,26 @@ describe('migrations', () => {
     const order: number[] = [];
     const later = [
       {
-        id: 101,
+        id: 150,
         name: 'outbox',
         up: (d: typeof db) => {
-          order.push(101);
+          order.push(150);
           d.exec('CREATE TABLE outbox (id INTEGER PRIMARY KEY)');
         },
       },
       {
-        id: 2,
+        id: 90,
         name: 'host-notes',
         up: (d: typeof db) => {
-          order.push(2);
+          order.push(90);
           d.exec('ALTER TABLE hosts ADD COLUMN notes TEXT');
         },
       },
     ];
     const result = migrate(db, [...migrations, ...later]);
-    expect(result.applied.map((m) => m.id)).toEqual([2, 101]);
-    expect(order).toEqual([2, 101]);
-    expect(result.current).toBe(Math.max(LATEST, 101));
+    expect(result.applied.map((m) => m.id)).toEqual([90, 150]);
+    expect(order).toEqual([90, 150]);
+    expect(result.current).toBe(Math.max(LATEST, 150));
     expect(db.prepare('SELECT name, notes FROM hosts').get()).toEqual({ name: 'web-1', notes: null });
     expect(db.prepare('SELECT count(*) FROM metrics_raw').pluck().get()).toBe(1);
     expect(migrate(db, [...migrations, ...later]).applied).toEqual([]);
@@ -79,14 +79,14 @@ describe('migrations', () => {
 
   it('rolls a failing migration back entirely and names it', () => {
     const broken = {
-      id: 3,
+      id: 91,
       name: 'broken',
       up: (d: Database.Database) => {
         d.exec('CREATE TABLE half (x)');
         d.exec('INSERT INTO nowhere VALUES (1)');
       },
     };
-    expect(() => migrate(store.db, [...migrations, broken])).toThrow(/migration 3 \(broken\) failed/);
+    expect(() => migrate(store.db, [...migrations, broken])).toThrow(/migration 91 \(broken\) failed/);
     expect(count("SELECT count(*) FROM sqlite_master WHERE name = 'half'")).toBe(0);
     expect(count('SELECT max(id) FROM schema_migrations')).toBe(LATEST);
   });
@@ -252,5 +252,37 @@ describe('backup and stats', () => {
     expect(stats.rows.metrics_raw).toBe(1);
     expect(stats.schemaVersion).toBe(LATEST);
     expect(stats.fileBytes).toBeGreaterThan(0);
+  });
+});
+
+describe('migration 201: numeric host ids', () => {
+  it('turns text host ids in incidents and silences into integers, keeping every row and event', () => {
+    const file = join(dir, 'old.db');
+    const db = new Database(file);
+    db.pragma('foreign_keys = ON');
+    migrate(
+      db,
+      migrations.filter((m) => m.id < 201),
+    );
+    db.exec(`
+      INSERT INTO incidents (id, key, kind, rule_id, host_id, severity, title, detail, status, opened_at)
+        VALUES (7, 'host:12', 'host_down', 'host-down', '12', 'critical', 'web-1 down', 'gone', 'open', 5);
+      INSERT INTO incident_events (incident_id, at, type, actor) VALUES (7, 5, 'opened', NULL), (7, 6, 'notified', NULL);
+      INSERT INTO silences (kind, host_id, starts_at, ends_at, created_by, created_at) VALUES ('silence', '12', 1, 2, 'x', 1);
+      INSERT INTO silences (kind, label_key, label_value, starts_at, ends_at, created_by, created_at)
+        VALUES ('maintenance', 'env', 'prod', 1, 2, 'x', 1);
+    `);
+    expect(migrate(db, migrations).applied.map((m) => m.id)).toEqual([201]);
+    const types = (table: string) =>
+      db.prepare(`SELECT typeof(host_id) AS t FROM ${table} ORDER BY id`).pluck().all();
+    expect(types('incidents')).toEqual(['integer']);
+    expect(types('silences')).toEqual(['integer', 'null']);
+    expect(db.prepare('SELECT host_id FROM incidents WHERE id = 7').pluck().get()).toBe(12);
+    expect(db.prepare('SELECT count(*) FROM incident_events WHERE incident_id = 7').pluck().get()).toBe(2);
+    // The cascade still holds after the rebuild.
+    db.prepare('DELETE FROM incidents WHERE id = 7').run();
+    expect(db.prepare('SELECT count(*) FROM incident_events').pluck().get()).toBe(0);
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    db.close();
   });
 });

@@ -18,7 +18,7 @@ export async function dataRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
   app.get(
     '/metrics',
     {
-      config: { role: 'viewer' },
+      config: { permission: 'hosts.read' },
       schema: {
         tags,
         summary: 'Metric names the history endpoint knows, with units',
@@ -34,7 +34,7 @@ export async function dataRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
   app.get(
     '/hosts/:id/latest',
     {
-      config: { role: 'viewer' },
+      config: { permission: 'hosts.read' },
       schema: {
         tags,
         summary: 'The latest snapshot: core numbers plus the last report of each area',
@@ -68,7 +68,7 @@ export async function dataRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
   app.get(
     '/hosts/:id/history',
     {
-      config: { role: 'viewer' },
+      config: { permission: 'hosts.read' },
       schema: {
         tags,
         summary: 'One metric over a time range, from raw data or a rollup tier, at most maxPoints buckets',
@@ -126,7 +126,7 @@ export async function dataRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
     app.get(
       `/hosts/:id/${path}`,
       {
-        config: { role: 'viewer' },
+        config: { permission: 'hosts.read' },
         schema: { tags, summary, params: IdParams, response: withErrors({ 200: AreaResponse(schema) }) },
       },
       async (req) => {
@@ -144,7 +144,7 @@ export async function dataRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
   app.get(
     '/hosts/:id/checks/history',
     {
-      config: { role: 'viewer' },
+      config: { permission: 'hosts.read' },
       schema: {
         tags,
         summary: 'Check outcome changes (ok ↔ failing) over a time range',
@@ -173,19 +173,7 @@ export async function dataRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
       const host = mustHost(req.params.id);
       const to = req.query.to ?? Date.now();
       const from = req.query.from ?? to - 86_400_000;
-      const rows = store.db
-        .prepare(
-          `SELECT name, ts, ok, latency_ms AS latencyMs, error FROM check_history
-           WHERE host = ? AND ts >= ? AND ts < ? ORDER BY ts LIMIT 10000`,
-        )
-        .all(host.id, from, to) as {
-        name: string;
-        ts: number;
-        ok: number;
-        latencyMs: number;
-        error: string | null;
-      }[];
-      return rows.map((r) => ({ ...r, ok: r.ok === 1 }));
+      return store.history.checkChanges(host.id, from, to);
     },
   );
 }

@@ -7,7 +7,7 @@ export async function healthRoutes(app: TypedApp, ctx: ApiContext): Promise<void
   app.get(
     '/healthz',
     {
-      config: { role: 'public' },
+      config: { permission: 'public' },
       schema: {
         tags: ['operations'],
         summary: 'Liveness (no auth)',
@@ -19,7 +19,7 @@ export async function healthRoutes(app: TypedApp, ctx: ApiContext): Promise<void
   app.get(
     '/readyz',
     {
-      config: { role: 'public' },
+      config: { permission: 'public' },
       schema: {
         tags: ['operations'],
         summary: 'Readiness: database reachable, not shutting down (no auth)',

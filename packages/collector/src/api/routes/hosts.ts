@@ -1,6 +1,6 @@
-import { PantauError } from '@pantau/shared';
 import Type from 'typebox';
 import type { Host } from '../../store/hosts.ts';
+import { actorOf } from '../actor.ts';
 import type { ApiContext, TypedApp } from '../context.ts';
 import {
   AgentTokenResponse,
@@ -16,7 +16,7 @@ import {
 
 /** Hosts: list, get, add (agent token once + install line), rotate or revoke the token, labels, delete. */
 export async function hostRoutes(app: TypedApp, ctx: ApiContext): Promise<void> {
-  const { store, gateway, events } = ctx;
+  const { store, fleet } = ctx;
   const tags = ['hosts'];
 
   const summary = (h: Host) => {
@@ -41,11 +41,6 @@ export async function hostRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
     actions: h.actions.map((a) => ({ name: a.name, dangerous: a.dangerous })),
     tokenChangedAt: h.tokenChangedAt,
   });
-  const mustGet = (id: number) => {
-    const host = store.hosts.get(id);
-    if (!host) throw new PantauError('NOT_FOUND', `no host with id ${id}`);
-    return host;
-  };
   const install = (token: string) => {
     const url = `${ctx.publicUrl().replace(/^http/, 'ws')}/agent`;
     return `sudo PANTAU_COLLECTOR_URL='${url}' PANTAU_TOKEN='${token}' pantau-agent install-service`;
@@ -54,7 +49,7 @@ export async function hostRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
   app.get(
     '/hosts',
     {
-      config: { role: 'viewer' },
+      config: { permission: 'hosts.read' },
       schema: {
         tags,
         summary: 'List hosts with status, labels, last seen and latest core numbers',
@@ -94,16 +89,16 @@ export async function hostRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
   app.get(
     '/hosts/:id',
     {
-      config: { role: 'viewer' },
+      config: { permission: 'hosts.read' },
       schema: { tags, summary: 'One host', params: IdParams, response: withErrors({ 200: HostDetail }) },
     },
-    async (req) => detail(mustGet(req.params.id)),
+    async (req) => detail(fleet.hosts.get(actorOf(req), req.params.id)),
   );
 
   app.post(
     '/hosts',
     {
-      config: { role: 'admin' },
+      config: { permission: 'hosts.manage' },
       schema: {
         tags,
         summary: 'Add a host; the agent token is in this answer only',
@@ -112,12 +107,7 @@ export async function hostRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
       },
     },
     async (req, reply) => {
-      if (store.hosts.getByName(req.body.name)) {
-        throw new PantauError('CONFLICT', `a host named ${req.body.name} exists already`);
-      }
-      const { host, token } = store.hosts.add(req.body.name, req.body.labels ?? {});
-      store.audit.record(req.principal!.actor, 'host.add', `host:${host.id}`, { name: host.name });
-      events.emit('host.added', { hostId: host.id, name: host.name, labels: host.labels, at: Date.now() });
+      const { host, token } = fleet.hosts.add(actorOf(req), req.body.name, req.body.labels ?? {});
       return reply.code(201).send({ host: detail(host), token, install: install(token) });
     },
   );
@@ -125,7 +115,7 @@ export async function hostRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
   app.post(
     '/hosts/:id/token',
     {
-      config: { role: 'admin' },
+      config: { permission: 'hosts.manage' },
       schema: {
         tags,
         summary: "Rotate the host's agent token; the old one stops working and its connection is closed",
@@ -134,18 +124,15 @@ export async function hostRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
       },
     },
     async (req) => {
-      const host = mustGet(req.params.id);
-      const token = store.hosts.rotateToken(host.id);
-      store.audit.record(req.principal!.actor, 'host.token.rotate', `host:${host.id}`);
-      gateway.disconnectHost(host.id, 'revoked');
-      return { host: detail(mustGet(host.id)), token, install: install(token) };
+      const { host, token } = fleet.hosts.rotateToken(actorOf(req), req.params.id);
+      return { host: detail(host), token, install: install(token) };
     },
   );
 
   app.delete(
     '/hosts/:id/token',
     {
-      config: { role: 'admin' },
+      config: { permission: 'hosts.manage' },
       schema: {
         tags,
         summary: "Revoke the host's agent token without a replacement",
@@ -154,10 +141,7 @@ export async function hostRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
       },
     },
     async (req, reply) => {
-      const host = mustGet(req.params.id);
-      store.hosts.revokeToken(host.id);
-      store.audit.record(req.principal!.actor, 'host.token.revoke', `host:${host.id}`);
-      gateway.disconnectHost(host.id, 'revoked');
+      fleet.hosts.revokeToken(actorOf(req), req.params.id);
       return reply.code(204).send(null);
     },
   );
@@ -165,7 +149,7 @@ export async function hostRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
   app.patch(
     '/hosts/:id',
     {
-      config: { role: 'operator' },
+      config: { permission: 'hosts.label' },
       schema: {
         tags,
         summary: "Replace a host's labels",
@@ -174,24 +158,13 @@ export async function hostRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
         response: withErrors({ 200: HostDetail }),
       },
     },
-    async (req) => {
-      const host = mustGet(req.params.id);
-      store.hosts.setLabels(host.id, req.body.labels);
-      events.emit('host.labels', {
-        hostId: host.id,
-        name: host.name,
-        labels: req.body.labels,
-        at: Date.now(),
-      });
-      store.audit.record(req.principal!.actor, 'host.labels', `host:${host.id}`, { labels: req.body.labels });
-      return detail(mustGet(host.id));
-    },
+    async (req) => detail(fleet.hosts.setLabels(actorOf(req), req.params.id, req.body.labels)),
   );
 
   app.delete(
     '/hosts/:id',
     {
-      config: { role: 'admin' },
+      config: { permission: 'hosts.manage' },
       schema: {
         tags,
         summary: 'Delete a host and all its data; its agent is disconnected',
@@ -200,13 +173,7 @@ export async function hostRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
       },
     },
     async (req, reply) => {
-      const host = mustGet(req.params.id);
-      gateway.disconnectHost(host.id, 'deleted');
-      gateway.ingestQueue.flush();
-      store.hosts.delete(host.id);
-      store.writer.forget(host.id);
-      store.audit.record(req.principal!.actor, 'host.delete', `host:${host.id}`, { name: host.name });
-      events.emit('host.removed', { hostId: host.id, name: host.name, at: Date.now() });
+      fleet.hosts.remove(actorOf(req), req.params.id);
       return reply.code(204).send(null);
     },
   );

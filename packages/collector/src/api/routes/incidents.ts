@@ -1,6 +1,6 @@
-import { PantauError } from '@pantau/shared';
 import Type from 'typebox';
 import type { Incident } from '../../monitor/incidents.ts';
+import { actorOf } from '../actor.ts';
 import type { ApiContext, TypedApp } from '../context.ts';
 import { IdParams, Nullable, withErrors } from '../schemas.ts';
 
@@ -72,15 +72,16 @@ const ListQuery = Type.Object(
 export async function incidentRoutes(app: TypedApp, ctx: ApiContext): Promise<void> {
   const { store, alerting } = ctx;
   const incidents = alerting.monitor.incidents;
+  const commands = alerting.commands.incidents;
   const tags = ['incidents'];
 
-  const view = (i: Incident, names: Map<string, string | null> = new Map()) => {
-    if (!names.has(i.hostId)) names.set(i.hostId, store.hosts.get(Number(i.hostId))?.name ?? null);
+  const view = (i: Incident, names: Map<number, string | null> = new Map()) => {
+    if (!names.has(i.hostId)) names.set(i.hostId, store.hosts.get(i.hostId)?.name ?? null);
     return {
       id: i.id,
       kind: i.kind,
       ruleId: i.ruleId,
-      hostId: Number(i.hostId),
+      hostId: i.hostId,
       hostName: names.get(i.hostId) ?? null,
       severity: i.severity,
       title: i.title,
@@ -98,16 +99,11 @@ export async function incidentRoutes(app: TypedApp, ctx: ApiContext): Promise<vo
       nextNotifyAt: i.nextNotifyAt,
     };
   };
-  const mustGet = (id: number) => {
-    const incident = incidents.get(id);
-    if (!incident) throw new PantauError('NOT_FOUND', `no incident with id ${id}`);
-    return incident;
-  };
 
   app.get(
     '/incidents',
     {
-      config: { role: 'viewer' },
+      config: { permission: 'incidents.read' },
       schema: {
         tags,
         summary: 'List incidents, newest first',
@@ -128,9 +124,9 @@ export async function incidentRoutes(app: TypedApp, ctx: ApiContext): Promise<vo
         kind,
         before,
         limit,
-        hostId: hostId === undefined ? undefined : String(hostId),
+        hostId,
       });
-      const names = new Map<string, string | null>();
+      const names = new Map<number, string | null>();
       return {
         items: found.map((i) => view(i, names)),
         next: found.length === limit ? found.at(-1)!.id : null,
@@ -141,7 +137,7 @@ export async function incidentRoutes(app: TypedApp, ctx: ApiContext): Promise<vo
   app.get(
     '/incidents/:id',
     {
-      config: { role: 'viewer' },
+      config: { permission: 'incidents.read' },
       schema: {
         tags,
         summary: 'One incident with its timeline',
@@ -149,13 +145,16 @@ export async function incidentRoutes(app: TypedApp, ctx: ApiContext): Promise<vo
         response: withErrors({ 200: IncidentDetail }),
       },
     },
-    async (req) => ({ ...view(mustGet(req.params.id)), events: incidents.events(req.params.id) }),
+    async (req) => ({
+      ...view(commands.get(actorOf(req), req.params.id)),
+      events: incidents.events(req.params.id),
+    }),
   );
 
   app.post(
     '/incidents/:id/ack',
     {
-      config: { role: 'operator' },
+      config: { permission: 'incidents.ack' },
       schema: {
         tags,
         summary: 'Acknowledge: reminders stop. Acknowledging twice is harmless; a resolved incident is a 409',
@@ -163,21 +162,13 @@ export async function incidentRoutes(app: TypedApp, ctx: ApiContext): Promise<vo
         response: withErrors({ 200: IncidentItem }),
       },
     },
-    async (req) => {
-      const before = mustGet(req.params.id);
-      const actor = req.principal!.actor;
-      const incident = incidents.acknowledge(before.id, actor, Date.now());
-      if (before.status !== incident.status) {
-        store.audit.record(actor, 'incident.ack', `incident:${incident.id}`);
-      }
-      return view(incident);
-    },
+    async (req) => view(commands.acknowledge(actorOf(req), req.params.id)),
   );
 
   app.post(
     '/incidents/:id/resolve',
     {
-      config: { role: 'operator' },
+      config: { permission: 'incidents.ack' },
       schema: {
         tags,
         summary:
@@ -186,11 +177,6 @@ export async function incidentRoutes(app: TypedApp, ctx: ApiContext): Promise<vo
         response: withErrors({ 200: IncidentItem }),
       },
     },
-    async (req) => {
-      const actor = req.principal!.actor;
-      const incident = incidents.resolve(mustGet(req.params.id).id, actor, Date.now());
-      store.audit.record(actor, 'incident.resolve', `incident:${incident.id}`);
-      return view(incident);
-    },
+    async (req) => view(commands.resolve(actorOf(req), req.params.id)),
   );
 }

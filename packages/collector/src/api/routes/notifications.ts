@@ -69,7 +69,7 @@ export async function notificationRoutes(app: TypedApp, ctx: ApiContext): Promis
   app.get(
     '/notifications',
     {
-      config: { role: 'admin' },
+      config: { permission: 'notifications.read' },
       schema: {
         tags,
         summary: 'Recent outbox messages, newest first, with status, attempts and the last error',
@@ -92,7 +92,7 @@ export async function notificationRoutes(app: TypedApp, ctx: ApiContext): Promis
   app.get(
     '/notifications/:id',
     {
-      config: { role: 'admin' },
+      config: { permission: 'notifications.read' },
       schema: {
         tags,
         summary: 'One outbox message with its payload and every delivery attempt',

@@ -56,7 +56,7 @@ export async function prometheusRoutes(app: TypedApp, ctx: ApiContext): Promise<
   app.get(
     '/metrics',
     {
-      config: { role: ctx.config.api.metricsPublic ? 'public' : 'viewer' },
+      config: { permission: ctx.config.api.metricsPublic ? 'public' : 'hosts.read' },
       schema: { tags: ['operations'], summary: 'Prometheus text exposition', produces: ['text/plain'] },
     },
     async (_req, reply) => {

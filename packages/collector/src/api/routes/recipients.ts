@@ -1,14 +1,6 @@
-import { PantauError } from '@pantau/shared';
 import Type from 'typebox';
-import { messageFor } from '../../notify/fanout.ts';
-import {
-  getRecipient,
-  listRecipients,
-  type Recipient,
-  removeRecipient,
-  upsertRecipient,
-  validateRecipient,
-} from '../../notify/recipients.ts';
+import type { Recipient } from '../../notify/recipients.ts';
+import { actorOf } from '../actor.ts';
 import type { ApiContext, TypedApp } from '../context.ts';
 import { IdParams, withErrors } from '../schemas.ts';
 
@@ -23,9 +15,16 @@ const RecipientItem = Type.Object({
   hasSecret: Type.Boolean({ description: 'a webhook with an HMAC key (the key itself is never returned)' }),
   enabled: Type.Boolean(),
   approved: Type.Boolean(),
-  source: Type.Union([Type.Literal('config'), Type.Literal('api'), Type.Literal('bot')], {
-    description: 'config recipients are read-only here',
+  userId: Type.Union([Type.Integer(), Type.Null()], {
+    description:
+      'the user whose contact point this is (their Telegram chat or e-mail); null for a standalone sink',
   }),
+  source: Type.Union(
+    [Type.Literal('config'), Type.Literal('api'), Type.Literal('bot'), Type.Literal('user')],
+    {
+      description: 'config recipients are read-only here; user contact points follow the user',
+    },
+  ),
   createdAt: Type.Integer(),
 });
 
@@ -52,10 +51,9 @@ const PatchBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 
-/** Notification recipients (admin): list, add, change, remove, and send one a test message. */
+/** Notification recipients (admin): list, add sinks, change, remove, and send one a test message. */
 export async function recipientRoutes(app: TypedApp, ctx: ApiContext): Promise<void> {
-  const { store, alerting, config } = ctx;
-  const db = store.db;
+  const { recipients } = ctx.alerting.commands;
   const tags = ['recipients'];
 
   const view = (r: Recipient) => ({
@@ -66,88 +64,43 @@ export async function recipientRoutes(app: TypedApp, ctx: ApiContext): Promise<v
     hasSecret: r.secret !== null,
     enabled: r.enabled,
     approved: r.approved,
+    userId: r.userId,
     source: r.source,
     createdAt: r.createdAt,
   });
-  const mustGet = (id: number) => {
-    const recipient = getRecipient(db, id);
-    if (!recipient) throw new PantauError('NOT_FOUND', `no recipient with id ${id}`);
-    return recipient;
-  };
-  const mustChange = (r: Recipient) => {
-    if (r.source === 'config') {
-      throw new PantauError(
-        'CONFLICT',
-        `recipient ${r.id} comes from the config file (notify.recipients); change it there`,
-      );
-    }
-    return r;
-  };
 
   app.get(
     '/recipients',
     {
-      config: { role: 'admin' },
+      config: { permission: 'recipients.manage' },
       schema: {
         tags,
-        summary: 'Everyone who can get notifications, on every channel',
+        summary: "Everyone who can get notifications: users' contact points and standalone sinks",
         response: withErrors({ 200: Type.Object({ items: Type.Array(RecipientItem) }) }),
       },
     },
-    async () => ({ items: listRecipients(db).map(view) }),
+    async (req) => ({ items: recipients.list(actorOf(req)).map(view) }),
   );
 
   app.post(
     '/recipients',
     {
-      config: { role: 'admin' },
+      config: { permission: 'recipients.manage' },
       schema: {
         tags,
-        summary: 'Add a recipient (approved unless told otherwise)',
+        summary:
+          'Add a standalone sink: a webhook, a group chat, a shared mailbox (approved unless told otherwise)',
         body: CreateBody,
         response: withErrors({ 201: RecipientItem }),
       },
     },
-    async (req, reply) => {
-      const { channel, name, address, secret, enabled, approved } = req.body;
-      if (secret !== undefined && channel !== 'webhook') {
-        throw new PantauError('VALIDATION_FAILED', 'body.secret is only for webhook recipients');
-      }
-      const input = {
-        channel,
-        name,
-        address,
-        secret: secret ?? null,
-        enabled,
-        approved,
-        source: 'api' as const,
-      };
-      try {
-        validateRecipient(input);
-      } catch (err) {
-        // The name and the secret are checked by the schema, so what is left is the address.
-        if (err instanceof PantauError) throw new PantauError(err.code, `body.address: ${err.message}`);
-        throw err;
-      }
-      const same = channel === 'email' ? address.toLowerCase() : address;
-      const existing = listRecipients(db).find((r) => r.channel === channel && r.address === same);
-      if (existing) {
-        throw new PantauError('CONFLICT', `recipient ${existing.id} has this ${channel} address already`);
-      }
-      const recipient = upsertRecipient(db, input);
-      store.audit.record(req.principal!.actor, 'recipient.create', `recipient:${recipient.id}`, {
-        channel,
-        name,
-        address: recipient.address,
-      });
-      return reply.code(201).send(view(recipient));
-    },
+    async (req, reply) => reply.code(201).send(view(recipients.create(actorOf(req), req.body))),
   );
 
   app.patch(
     '/recipients/:id',
     {
-      config: { role: 'admin' },
+      config: { permission: 'recipients.manage' },
       schema: {
         tags,
         summary: 'Rename, enable or disable, approve or withdraw approval',
@@ -156,40 +109,23 @@ export async function recipientRoutes(app: TypedApp, ctx: ApiContext): Promise<v
         response: withErrors({ 200: RecipientItem }),
       },
     },
-    async (req) => {
-      const r = mustChange(mustGet(req.params.id));
-      const updated = upsertRecipient(db, {
-        channel: r.channel,
-        address: r.address,
-        secret: r.secret,
-        source: r.source,
-        name: req.body.name ?? r.name,
-        enabled: req.body.enabled ?? r.enabled,
-        approved: req.body.approved ?? r.approved,
-      });
-      store.audit.record(req.principal!.actor, 'recipient.update', `recipient:${r.id}`, { ...req.body });
-      return view(updated);
-    },
+    async (req) => view(recipients.update(actorOf(req), req.params.id, req.body)),
   );
 
   app.delete(
     '/recipients/:id',
     {
-      config: { role: 'admin' },
+      config: { permission: 'recipients.manage' },
       schema: {
         tags,
-        summary: 'Remove a recipient; messages already queued for it are still delivered',
+        summary:
+          "Remove a sink (a user's contact point goes with their identity); queued messages are still delivered",
         params: IdParams,
         response: withErrors({ 204: Type.Null() }),
       },
     },
     async (req, reply) => {
-      const r = mustChange(mustGet(req.params.id));
-      removeRecipient(db, r.id);
-      store.audit.record(req.principal!.actor, 'recipient.delete', `recipient:${r.id}`, {
-        channel: r.channel,
-        address: r.address,
-      });
+      recipients.remove(actorOf(req), req.params.id);
       return reply.code(204).send(null);
     },
   );
@@ -197,7 +133,7 @@ export async function recipientRoutes(app: TypedApp, ctx: ApiContext): Promise<v
   app.post(
     '/recipients/:id/test',
     {
-      config: { role: 'admin' },
+      config: { permission: 'recipients.manage' },
       schema: {
         tags,
         summary: 'Queue a test message to this one recipient (even if disabled or not yet approved)',
@@ -209,28 +145,6 @@ export async function recipientRoutes(app: TypedApp, ctx: ApiContext): Promise<v
         }),
       },
     },
-    async (req, reply) => {
-      const r = mustGet(req.params.id);
-      if (alerting.channels[r.channel] === undefined) {
-        const setting = r.channel === 'telegram' ? 'telegram.token' : 'smtp.host';
-        throw new PantauError('CONFLICT', `the ${r.channel} channel is not configured; set ${setting}`);
-      }
-      const now = Date.now();
-      const event = {
-        type: 'text' as const,
-        at: now,
-        title: 'Pantau test message',
-        text: `This is a test from the Pantau collector to ${r.name}. Notifications reach you here.`,
-      };
-      const render = config.publicUrl ? { consoleUrl: config.publicUrl } : {};
-      const messageId = alerting.outbox.enqueue({
-        ...messageFor(r, event, render),
-        recipientId: r.id,
-        eventType: 'test',
-        incidentId: null,
-      });
-      store.audit.record(req.principal!.actor, 'recipient.test', `recipient:${r.id}`, { messageId });
-      return reply.code(202).send({ messageId });
-    },
+    async (req, reply) => reply.code(202).send({ messageId: recipients.test(actorOf(req), req.params.id) }),
   );
 }

@@ -1,15 +1,9 @@
 import { PantauError } from '@pantau/shared';
 import Type from 'typebox';
-import {
-  resolveThresholdRule,
-  ThresholdMetric,
-  type ThresholdRule,
-  ThresholdRuleInput,
-} from '../../monitor/rules.ts';
+import { ThresholdMetric, ThresholdRuleInput } from '../../monitor/rules.ts';
+import { actorOf } from '../actor.ts';
 import type { ApiContext, TypedApp } from '../context.ts';
 import { Nullable, withErrors } from '../schemas.ts';
-
-const BUILT_IN = ['host-down', 'service-down'] as const;
 
 const Policy = Type.Object({
   repeatMs: Type.Integer({ description: 'first reminder this long after the opening message' }),
@@ -54,95 +48,26 @@ const RuleBody = Type.Object(
 
 /** Alert rules: built-in and config rules to read, threshold rules added through the API to change. */
 export async function ruleRoutes(app: TypedApp, ctx: ApiContext): Promise<void> {
-  const { store, alerting, config } = ctx;
-  const { monitor } = alerting;
+  const { rules } = ctx.alerting.commands;
   const tags = ['rules'];
-
-  const threshold = (
-    rule: ThresholdRule,
-    source: 'config' | 'api',
-    definition: ThresholdRuleInput | null,
-  ) => ({
-    id: rule.id,
-    source,
-    kind: 'threshold' as const,
-    description: `${rule.metric} at or above ${rule.above} for ${rule.forMs / 1000} s`,
-    severity: rule.severity,
-    enabled: rule.enabled,
-    policy: monitor.policy(rule.id),
-    settings: {} as Record<string, number>,
-    threshold: {
-      metric: rule.metric,
-      above: rule.above,
-      forMs: rule.forMs,
-      hosts: [...rule.hosts],
-      labels: { ...rule.labels },
-      mounts: [...rule.mounts],
-    },
-    definition,
-  });
-  const builtIns = () => [
-    {
-      id: 'host-down',
-      source: 'builtin' as const,
-      kind: 'host_down' as const,
-      description: 'the agent disconnected and did not come back within the grace period, or went silent',
-      severity: 'critical' as const,
-      enabled: true,
-      policy: monitor.policy('host-down'),
-      settings: {
-        graceMs: config.monitor.graceMs,
-        startupGraceMs: config.monitor.startupGraceMs,
-        silentIntervals: config.monitor.silentIntervals,
-      } as Record<string, number>,
-      threshold: null,
-      definition: null,
-    },
-    {
-      id: 'service-down',
-      source: 'builtin' as const,
-      kind: 'service_down' as const,
-      description: 'an agent-side check failed checkFailures times in a row',
-      severity: 'critical' as const,
-      enabled: true,
-      policy: monitor.policy('service-down'),
-      settings: { checkFailures: config.monitor.checkFailures } as Record<string, number>,
-      threshold: null,
-      definition: null,
-    },
-  ];
-  const apiRule = (id: string) => alerting.apiRules().find((r) => r.id === id);
-  const readOnly = (id: string) => {
-    if ((BUILT_IN as readonly string[]).includes(id)) return 'a built-in rule';
-    if (config.monitor.thresholds.some((r) => r.id === id)) return 'a rule from the config file';
-    return null;
-  };
-  const view = (input: ThresholdRuleInput) =>
-    threshold(resolveThresholdRule(input, config.monitor.policy), 'api', input);
 
   app.get(
     '/rules',
     {
-      config: { role: 'viewer' },
+      config: { permission: 'rules.read' },
       schema: {
         tags,
         summary: 'Built-in, config and API rules with their effective notification policy',
         response: withErrors({ 200: Type.Object({ items: Type.Array(RuleItem) }) }),
       },
     },
-    async () => ({
-      items: [
-        ...builtIns(),
-        ...config.monitor.thresholds.map((r) => threshold(r, 'config', null)),
-        ...alerting.apiRules().map(view),
-      ],
-    }),
+    async (req) => ({ items: rules.list(actorOf(req)) }),
   );
 
   app.put(
     '/rules/:id',
     {
-      config: { role: 'admin' },
+      config: { permission: 'rules.manage' },
       schema: {
         tags,
         summary: 'Create or replace a threshold rule (built-in and config rules are read-only)',
@@ -159,22 +84,15 @@ export async function ruleRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
           `body.id "${req.body.id}" differs from the path's "${id}"`,
         );
       }
-      const taken = readOnly(id);
-      if (taken) throw new PantauError('CONFLICT', `rule ${id} is ${taken} and cannot be changed here`);
-      const existed = apiRule(id) !== undefined;
-      const input: ThresholdRuleInput = { ...req.body, id };
-      alerting.saveRule(input, req.principal!.actor);
-      store.audit.record(req.principal!.actor, existed ? 'rule.replace' : 'rule.create', `rule:${id}`, {
-        definition: input,
-      });
-      return reply.code(existed ? 200 : 201).send(view(input));
+      const { rule, created } = rules.save(actorOf(req), { ...req.body, id });
+      return reply.code(created ? 201 : 200).send(rule);
     },
   );
 
   app.delete(
     '/rules/:id',
     {
-      config: { role: 'admin' },
+      config: { permission: 'rules.manage' },
       schema: {
         tags,
         summary: 'Delete a threshold rule added through the API; its open incidents resolve',
@@ -183,11 +101,7 @@ export async function ruleRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
       },
     },
     async (req, reply) => {
-      const { id } = req.params;
-      const taken = readOnly(id);
-      if (taken) throw new PantauError('CONFLICT', `rule ${id} is ${taken} and cannot be deleted here`);
-      if (!alerting.deleteRule(id)) throw new PantauError('NOT_FOUND', `no API rule with id ${id}`);
-      store.audit.record(req.principal!.actor, 'rule.delete', `rule:${id}`);
+      rules.remove(actorOf(req), req.params.id);
       return reply.code(204).send(null);
     },
   );

@@ -14,7 +14,7 @@ export async function streamRoutes(app: TypedApp, ctx: ApiContext): Promise<void
   app.get(
     '/stream',
     {
-      config: { role: 'viewer' },
+      config: { permission: 'hosts.read' },
       schema: {
         tags: ['console'],
         summary:

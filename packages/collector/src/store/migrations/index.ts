@@ -1,7 +1,10 @@
 import type { Database } from 'better-sqlite3';
 import { migration as initial } from './001-initial.ts';
+import { migration as accounts } from './002-accounts.ts';
 import { migration as notify } from './100-notify.ts';
+import { migration as contacts } from './101-contacts.ts';
 import { migration as incidents } from './200-incidents.ts';
+import { migration as numericHostIds } from './201-numeric-host-ids.ts';
 
 export interface Migration {
   /** Unique, ascending. The collector core owns 1–99, notifications 100–199, monitoring 200–299. */
@@ -11,4 +14,4 @@ export interface Migration {
 }
 
 /** Every migration, in any order: the runner sorts by id. */
-export const migrations: Migration[] = [initial, notify, incidents];
+export const migrations: Migration[] = [initial, accounts, notify, contacts, incidents, numericHostIds];

@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts';
+import { CLI_ACTOR, userActor } from '../access/actor.ts';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(() => t.close());
+
+describe('fleet host commands', () => {
+  it('add, labels, rotate, revoke and remove: each audited with the actor and surface, and announced', async () => {
+    const { fleet, events, store } = t.app.pantau;
+    const seen: string[] = [];
+    const offs = [
+      events.on('host.added', (e) => seen.push(`added:${e.name}`)),
+      events.on('host.labels', (e) => seen.push(`labels:${JSON.stringify(e.labels)}`)),
+      events.on('host.removed', (e) => seen.push(`removed:${e.name}`)),
+    ];
+    const admin = userActor({ id: 99, name: 'root', role: 'admin' }, 'telegram');
+    const { host, token } = fleet.hosts.add(admin, 'fleet-1', { env: 'prod' });
+    expect(token).toMatch(/^pag_/);
+    fleet.hosts.setLabels(CLI_ACTOR, host.id, { env: 'staging' });
+    const rotated = fleet.hosts.rotateToken(admin, host.id);
+    expect(rotated.token).not.toBe(token);
+    expect(fleet.hosts.revokeToken(admin, host.id).tokenChangedAt).not.toBeNull();
+    fleet.hosts.remove(admin, host.id);
+    expect(store.hosts.get(host.id)).toBeUndefined();
+    for (const off of offs) off();
+    expect(seen).toEqual(['added:fleet-1', 'labels:{"env":"staging"}', 'removed:fleet-1']);
+    const audit = store.audit
+      .find({ limit: 10, target: `host:${host.id}` })
+      .map((e) => [e.action, e.actor, e.surface]);
+    expect(audit).toEqual([
+      ['host.delete', 'user:99', 'telegram'],
+      ['host.token.revoke', 'user:99', 'telegram'],
+      ['host.token.rotate', 'user:99', 'telegram'],
+      ['host.labels', 'cli', 'cli'],
+      ['host.add', 'user:99', 'telegram'],
+    ]);
+  });
+
+  it('refuses bad input and a too-low role, changing nothing', () => {
+    const { fleet, store } = t.app.pantau;
+    const before = store.hosts.count();
+    const operator = userActor({ id: 5, name: 'op', role: 'operator' }, 'web');
+    expect(() => fleet.hosts.add(CLI_ACTOR, '<img src=x>')).toThrow(/host name .* must be 1-128 letters/);
+    expect(() => fleet.hosts.add(CLI_ACTOR, 'ok-name', { 'bad key': 'x' })).toThrow(/label key "bad key"/);
+    expect(() => fleet.hosts.add(operator, 'ok-name')).toThrow(
+      'hosts.manage needs the admin role; op has operator',
+    );
+    const { host } = fleet.hosts.add(CLI_ACTOR, 'dup-1');
+    expect(() => fleet.hosts.add(CLI_ACTOR, 'dup-1')).toThrow(/a host named dup-1 exists already/);
+    expect(() => fleet.hosts.remove(CLI_ACTOR, 424242)).toThrow(
+      expect.objectContaining({ code: 'NOT_FOUND' }),
+    );
+    expect(() => fleet.hosts.remove(operator, host.id)).toThrow(/hosts.manage/);
+    expect(store.hosts.count()).toBe(before + 1);
+  });
+});
