@@ -1,6 +1,7 @@
 // `pnpm start`: the embedded default. A collector with its SQLite file in ./data, this machine
 // added as a host, and a local agent reporting to it. Ctrl-C stops both.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +50,16 @@ if (access.repos.tokens.live() === 0) {
   adminLine = `admin API token: created on the first start; make another with\n    ${collectorCmd} tokens create --role admin`;
 }
 
+// The console's first admin: a password printed once, like the token; later starts say how to set one.
+let consoleLine: string;
+if (!access.repos.users.byName('admin')) {
+  const password = randomBytes(12).toString('base64url');
+  await access.users.create(CLI_ACTOR, { name: 'admin', role: 'admin', password });
+  consoleLine = `console login admin / ${password} (shown only now)`;
+} else {
+  consoleLine = `console login admin; set a new password with ${collectorCmd} users passwd admin`;
+}
+
 let agent: ChildProcess | null = null;
 const agentReady =
   existsSync(agentBin) &&
@@ -79,6 +90,7 @@ pantau is running
   metrics       ${running.url}/metrics
   data          ${config.dataDir}
   this host     ${name} (id ${host.id})
+  console       ${running.url}/   ${consoleLine}
   ${adminLine}
   ${
     agentReady

@@ -15,6 +15,7 @@ import { Gateway } from './gateway/gateway.ts';
 import { gatewayPlugin } from './gateway/plugin.ts';
 import { type Migration, Store } from './store/index.ts';
 import { consolePlugin } from './web/plugin.ts';
+import { Sessions } from './web/sessions.ts';
 
 /** The collector's parts, reachable from the app as `app.pantau` (monitor and notify plug in here). */
 export interface Pantau {
@@ -30,6 +31,8 @@ export interface Pantau {
   monitor: MonitorCommands;
   /** Detection, incidents and the notification outbox. */
   alerting: Alerting;
+  /** Web console sessions (login, cookie and CSRF checks, timeouts). */
+  sessions: Sessions;
   publicUrl(): string;
 }
 
@@ -94,6 +97,15 @@ export async function buildApp(
     rejectCooldown: config.access.rejectCooldown,
   });
   const fleet = buildFleet({ store, gateway, events });
+  const sessions = new Sessions({
+    db: store.db,
+    users: access.users,
+    audit: store.audit,
+    events,
+    idleMs: config.web.sessionIdle,
+    maxMs: config.web.sessionMax,
+    loginFailuresPerMinute: config.web.loginFailuresPerMinute,
+  });
   const pantau: Pantau = {
     config,
     store,
@@ -103,6 +115,7 @@ export async function buildApp(
     fleet,
     monitor: alerting.commands,
     alerting,
+    sessions,
     publicUrl,
   };
   app.decorate('pantau', pantau);
@@ -147,6 +160,7 @@ export async function buildApp(
     await store.retention.idle();
     gateway.ingestQueue.flush();
     await alerting.stop();
+    sessions.close();
     store.close();
   });
   return app;

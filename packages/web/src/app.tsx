@@ -1,5 +1,5 @@
 import { useEffect } from 'preact/hooks';
-import { signOut, token } from './api.ts';
+import { logOut, resume, session } from './api.ts';
 import { connection, startLive, stopLive } from './live.ts';
 import { FleetPage } from './pages/fleet.tsx';
 import { HostPage } from './pages/host.tsx';
@@ -45,7 +45,10 @@ function Nav() {
             ? 'reconnecting…'
             : 'connecting…'}
       </span>
-      <button type="button" class="link" onClick={signOut}>
+      <span class="muted who" data-testid="who">
+        {session.value?.user.name} · {session.value?.user.role}
+      </span>
+      <button type="button" class="link" onClick={() => void logOut()}>
         Sign out
       </button>
     </nav>
@@ -53,11 +56,15 @@ function Nav() {
 }
 
 export function App() {
-  const signedIn = token.value !== null;
+  const signedIn = session.value != null;
+  useEffect(() => {
+    void resume();
+  }, []);
   useEffect(() => {
     if (signedIn) startLive();
     else stopLive();
   }, [signedIn]);
+  if (session.value === undefined) return null;
   if (!signedIn) return <LoginPage />;
   return (
     <>

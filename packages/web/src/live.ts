@@ -6,7 +6,7 @@ import type {
   StreamRemoved,
 } from '@pantau/collector/api-types';
 import { batch, signal } from '@preact/signals';
-import { authHeaders, signOut, token } from './api.ts';
+import { authHeaders, forget, session } from './api.ts';
 
 /** How many recent values each host's sparklines keep. */
 export const SPARK_POINTS = 40;
@@ -97,8 +97,8 @@ async function read(body: ReadableStream<Uint8Array>): Promise<void> {
 let running: AbortController | null = null;
 
 /**
- * Keeps the stream open while signed in: fetch (so the token goes in a header, which EventSource
- * cannot send), and after a drop retries every 1–5 s until the collector answers again.
+ * Keeps the stream open while signed in: fetch (so an API token can go in a header, which
+ * EventSource cannot send), and after a drop retries every 1–5 s until the collector answers.
  */
 export function startLive(): void {
   if (running) return;
@@ -106,11 +106,15 @@ export function startLive(): void {
   running = abort;
   void (async () => {
     let delay = 1000;
-    while (!abort.signal.aborted && token.value) {
+    while (!abort.signal.aborted && session.value) {
       try {
-        const res = await fetch('/api/v1/stream', { headers: authHeaders(), signal: abort.signal });
+        const res = await fetch('/api/v1/stream', {
+          headers: authHeaders(),
+          credentials: 'same-origin',
+          signal: abort.signal,
+        });
         if (res.status === 401) {
-          signOut();
+          forget();
           break;
         }
         if (!res.ok || !res.body) throw new Error(`stream answered ${res.status}`);

@@ -13,6 +13,7 @@ import type { EventBus } from '../events.ts';
 import type { Fleet } from '../fleet/index.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import type { Store } from '../store/index.ts';
+import type { Sessions } from '../web/sessions.ts';
 
 /** What route plugins get: the collector's parts, never the app's internals. */
 export interface ApiContext {
@@ -28,6 +29,8 @@ export interface ApiContext {
   monitor: MonitorCommands;
   /** Detection, incidents, silences, rules and the notification outbox. */
   alerting: Alerting;
+  /** Web console sessions: login, logout, cookie authentication. */
+  sessions: Sessions;
   /** Base URL people and agents use, e.g. http://pantau.example.com:8080 (no trailing slash). */
   publicUrl(): string;
 }

@@ -19,3 +19,5 @@ export type IncidentBody = Static<typeof IncidentItem>;
 export type AreaBody<T> = Static<ReturnType<typeof AreaResponse>> & { data: T | null };
 export type { MetricName } from '../store/metric-catalog.ts';
 export type SilenceBody = Static<typeof import('./routes/silences.ts').SilenceItem>;
+export type SessionBody = Static<typeof import('./routes/session.ts').SessionInfo>;
+export type { Permission } from '../access/roles.ts';

@@ -64,6 +64,14 @@ export interface CollectorConfig {
     /** How long a rejected Telegram applicant must wait before applying again, ms. Default 24 h. */
     rejectCooldown: number;
   };
+  web: {
+    /** A console session ends after this long without a request, ms. Default 30 min. */
+    sessionIdle: number;
+    /** A console session ends this long after login, however active, ms. Default 12 h. */
+    sessionMax: number;
+    /** Failed console logins per client address, and per user name, per minute before 429. Default 10. */
+    loginFailuresPerMinute: number;
+  };
   /** Detection and incidents: grace periods, check failures, notification policies, threshold rules. See docs/alerting.md. */
   monitor: MonitorConfig;
   telegram: {

@@ -1,7 +1,7 @@
 import type { IncidentBody, SilenceBody } from '@pantau/collector/api-types';
 import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
-import { api, errorText } from '../api.ts';
+import { api, can, errorText } from '../api.ts';
 import { duration, time } from '../format.ts';
 import { incidentCounts } from '../live.ts';
 
@@ -117,7 +117,7 @@ export function IncidentsPage() {
                 >
                   timeline
                 </button>
-                {i.status === 'open' && (
+                {i.status === 'open' && can('incidents.ack') && (
                   <button
                     type="button"
                     onClick={() =>
@@ -127,7 +127,7 @@ export function IncidentsPage() {
                     acknowledge
                   </button>
                 )}
-                {i.status !== 'resolved' && (
+                {i.status !== 'resolved' && can('incidents.ack') && (
                   <>
                     <button
                       type="button"
@@ -137,19 +137,21 @@ export function IncidentsPage() {
                     >
                       resolve
                     </button>
-                    <button
-                      type="button"
-                      onClick={() =>
-                        act(`#${i.id} silenced for 1h`, () =>
-                          api('/silences', {
-                            method: 'POST',
-                            body: { incidentId: i.id, duration: '1h', reason: 'silenced from the console' },
-                          }),
-                        )
-                      }
-                    >
-                      silence 1h
-                    </button>
+                    {can('silences.manage') && (
+                      <button
+                        type="button"
+                        onClick={() =>
+                          act(`#${i.id} silenced for 1h`, () =>
+                            api('/silences', {
+                              method: 'POST',
+                              body: { incidentId: i.id, duration: '1h', reason: 'silenced from the console' },
+                            }),
+                          )
+                        }
+                      >
+                        silence 1h
+                      </button>
+                    )}
                   </>
                 )}
               </div>
@@ -203,54 +205,58 @@ function Maintenance(props: {
             <span class="muted">
               {time(s.startsAt)} → {time(s.endsAt)} · by {s.createdBy}
             </span>{' '}
-            <button
-              type="button"
-              onClick={() => props.act('ended', () => api(`/silences/${s.id}`, { method: 'DELETE' }))}
-            >
-              end
-            </button>
+            {can('silences.manage') && (
+              <button
+                type="button"
+                onClick={() => props.act('ended', () => api(`/silences/${s.id}`, { method: 'DELETE' }))}
+              >
+                end
+              </button>
+            )}
           </li>
         ))}
       </ul>
-      <form class="inline-form" onSubmit={submit}>
-        <label>
-          hosts{' '}
-          <input
-            placeholder="host id, label env=prod, or empty for all"
-            value={target.value}
-            onInput={(e) => (target.value = e.currentTarget.value)}
-          />
-        </label>
-        <label>
-          starts{' '}
-          <input
-            type="datetime-local"
-            value={starts.value}
-            onInput={(e) => (starts.value = e.currentTarget.value)}
-          />
-        </label>
-        <label>
-          hours{' '}
-          <input
-            type="number"
-            min="0.25"
-            max="720"
-            step="0.25"
-            value={hours.value}
-            onInput={(e) => (hours.value = e.currentTarget.value)}
-          />
-        </label>
-        <label>
-          reason{' '}
-          <input
-            required
-            maxLength={500}
-            value={reason.value}
-            onInput={(e) => (reason.value = e.currentTarget.value)}
-          />
-        </label>
-        <button type="submit">schedule maintenance</button>
-      </form>
+      {can('maintenance.manage') && (
+        <form class="inline-form" onSubmit={submit}>
+          <label>
+            hosts{' '}
+            <input
+              placeholder="host id, label env=prod, or empty for all"
+              value={target.value}
+              onInput={(e) => (target.value = e.currentTarget.value)}
+            />
+          </label>
+          <label>
+            starts{' '}
+            <input
+              type="datetime-local"
+              value={starts.value}
+              onInput={(e) => (starts.value = e.currentTarget.value)}
+            />
+          </label>
+          <label>
+            hours{' '}
+            <input
+              type="number"
+              min="0.25"
+              max="720"
+              step="0.25"
+              value={hours.value}
+              onInput={(e) => (hours.value = e.currentTarget.value)}
+            />
+          </label>
+          <label>
+            reason{' '}
+            <input
+              required
+              maxLength={500}
+              value={reason.value}
+              onInput={(e) => (reason.value = e.currentTarget.value)}
+            />
+          </label>
+          <button type="submit">schedule maintenance</button>
+        </form>
+      )}
     </section>
   );
 }

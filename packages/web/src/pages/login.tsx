@@ -1,8 +1,10 @@
 import { useSignal } from '@preact/signals';
-import { api, errorText, signIn } from '../api.ts';
+import { errorText, logIn, logInWithToken } from '../api.ts';
 
-/** Sign in with an API token (`pnpm start` prints the first admin's; `tokens create` makes more). */
+/** Name and password (a session cookie), or an API token for those who have one. */
 export function LoginPage() {
+  const withToken = useSignal(false);
+  const name = useSignal('');
   const secret = useSignal('');
   const error = useSignal<string | null>(null);
   const busy = useSignal(false);
@@ -10,11 +12,9 @@ export function LoginPage() {
     e.preventDefault();
     busy.value = true;
     error.value = null;
-    const candidate = secret.value.trim();
     try {
-      // Checked before it is kept, so a wrong token leaves the form (and its message) in place.
-      await api('/hosts?limit=1', { token: candidate });
-      signIn(candidate);
+      if (withToken.value) await logInWithToken(secret.value.trim());
+      else await logIn(name.value.trim(), secret.value);
     } catch (err) {
       error.value = errorText(err);
     } finally {
@@ -25,12 +25,24 @@ export function LoginPage() {
     <div class="login">
       <form onSubmit={submit} class="login-form">
         <h1>Pantau</h1>
+        {!withToken.value && (
+          <label>
+            Name
+            <input
+              name="username"
+              autocomplete="username"
+              required
+              value={name.value}
+              onInput={(e) => (name.value = e.currentTarget.value)}
+            />
+          </label>
+        )}
         <label>
-          API token
+          {withToken.value ? 'API token' : 'Password'}
           <input
-            name="token"
+            name={withToken.value ? 'token' : 'password'}
             type="password"
-            autocomplete="current-password"
+            autocomplete={withToken.value ? 'off' : 'current-password'}
             required
             value={secret.value}
             onInput={(e) => (secret.value = e.currentTarget.value)}
@@ -44,9 +56,20 @@ export function LoginPage() {
         <button type="submit" disabled={busy.value}>
           Sign in
         </button>
+        <button
+          type="button"
+          class="link"
+          onClick={() => {
+            withToken.value = !withToken.value;
+            secret.value = '';
+            error.value = null;
+          }}
+        >
+          {withToken.value ? 'Sign in with name and password' : 'Sign in with an API token instead'}
+        </button>
         <p class="muted">
-          The first <code>pnpm start</code> prints an admin token; make others with{' '}
-          <code>pantau-collector tokens create --role viewer</code>.
+          The first <code>pnpm start</code> prints the admin's password; set one with{' '}
+          <code>pantau-collector users passwd NAME</code>.
         </p>
       </form>
     </div>

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { migration as initial } from './001-initial.ts';
 import { migration as accounts } from './002-accounts.ts';
+import { migration as webSessions } from './040-web-sessions.ts';
 import { migration as notify } from './100-notify.ts';
 import { migration as contacts } from './101-contacts.ts';
 import { migration as incidents } from './200-incidents.ts';
@@ -14,4 +15,12 @@ export interface Migration {
 }
 
 /** Every migration, in any order: the runner sorts by id. */
-export const migrations: Migration[] = [initial, accounts, notify, contacts, incidents, numericHostIds];
+export const migrations: Migration[] = [
+  initial,
+  accounts,
+  webSessions,
+  notify,
+  contacts,
+  incidents,
+  numericHostIds,
+];
