@@ -20,6 +20,7 @@ import { Api, startAgent, until } from './support/e2e.ts';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const HOSTILE_LABEL = '<script>alert(2)</script>';
+const PASSWORD = 'a long enough password';
 // Without Chromium the suite cannot run; CI installs it (.ci/run), so there it always runs.
 const run = chromiumPath() || process.env.CI ? describe : describe.skip;
 
@@ -31,6 +32,7 @@ run('web console in Chromium', () => {
   let seen: ReturnType<typeof watchPage>;
   const agents: AgentProcess[] = [];
   const hosts: Record<string, number> = {};
+  const users: Record<string, number> = {};
 
   beforeAll(async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pantau-console-'));
@@ -40,6 +42,14 @@ run('web console in Chromium', () => {
     store.close();
     [collector, browser] = await Promise.all([startCollectorProcess({ dataDir }), launchBrowser()]);
     api = new Api(collector.url, collector.adminToken);
+    for (const [name, role] of [
+      ['root', 'admin'],
+      ['vera', 'viewer'],
+    ]) {
+      const res = await api.call('POST', '/users', { name, role, password: PASSWORD });
+      if (res.status !== 201) throw new Error(`POST /users: ${res.status} ${JSON.stringify(res.body)}`);
+      users[name!] = (res.body as { id: number }).id;
+    }
     for (const name of ['web-1', 'web-2']) {
       const added = await api.addHost(name);
       hosts[name] = added.id;
@@ -62,13 +72,25 @@ run('web console in Chromium', () => {
     await collector?.stop();
   });
 
-  it('refuses a wrong token on the login page, then signs in with the right one', async () => {
+  it('refuses a wrong password on the login page, then signs in, out and in again', async () => {
     await page.goto(collector.url);
-    await page.getByLabel('API token').fill('pantau-wrong-token-0123456789abcdef0123');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('not valid');
+    await page.getByLabel('Name').fill('root');
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('name or password is wrong');
     await screenshot(page, 'login-refused');
-    await signIn(page, collector.url, collector.adminToken);
+    await signIn(page, collector.url, 'root', PASSWORD);
+    expect(await page.getByTestId('who').textContent()).toContain('root · admin');
+    const cookies = await page.context().cookies();
+    const session = cookies.find((c) => c.name === 'pantau_session');
+    expect(session?.httpOnly).toBe(true);
+    expect(session?.sameSite).toBe('Strict');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Password').waitFor();
+    // The session ended on the server: a reload does not bring the console back.
+    await page.reload();
+    await page.getByLabel('Password').waitFor();
+    await signIn(page, collector.url, 'root', PASSWORD);
     expect(await page.getByRole('heading', { name: 'Fleet' }).isVisible()).toBe(true);
   });
 
@@ -159,7 +181,7 @@ run('web console in Chromium', () => {
       isMobile: true,
       hasTouch: true,
     });
-    await signIn(phone, collector.url, collector.adminToken);
+    await signIn(phone, collector.url, 'root', PASSWORD);
     for (const [path, name] of [
       ['/', 'phone-fleet'],
       [`/hosts/${hosts['web-1']}`, 'phone-host'],
@@ -176,6 +198,39 @@ run('web console in Chromium', () => {
       await screenshot(phone, name);
     }
     await phone.close();
+  });
+
+  it('shows a viewer no actions, answers their POST with 403 and one without CSRF too, and ends their session on a role change', async () => {
+    const viewer = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(viewer, collector.url, 'vera', PASSWORD);
+    await viewer.goto(`${collector.url}/incidents?status=all`);
+    await viewer.locator('[data-testid="incident"]').first().waitFor();
+    expect(await viewer.getByRole('button', { name: 'acknowledge' }).count()).toBe(0);
+    expect(await viewer.getByRole('button', { name: 'resolve' }).count()).toBe(0);
+    expect(await viewer.getByRole('button', { name: 'schedule maintenance' }).count()).toBe(0);
+    await screenshot(viewer, 'viewer-incidents');
+    // The page's own credentials: the cookie, plus the CSRF token from /session.
+    const post = (withCsrf: boolean) =>
+      viewer.evaluate<{ status: number; message: string }>(`(async () => {
+        const me = await (await fetch('/api/v1/session')).json();
+        const res = await fetch('/api/v1/silences', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json'${withCsrf ? ", 'x-csrf-token': me.csrfToken" : ''} },
+          body: JSON.stringify({ all: true, duration: '1h' }),
+        });
+        return { status: res.status, message: (await res.json()).error.message };
+      })()`);
+    const forbidden = await post(true);
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.message).toContain('viewer');
+    const noCsrf = await post(false);
+    expect(noCsrf.status).toBe(403);
+    expect(noCsrf.message).toContain('X-CSRF-Token');
+    expect((await api.get<{ items: unknown[] }>('/silences')).items).toEqual([]);
+    // An admin makes vera an operator: her session ends at once and the page asks her to sign in.
+    await api.call('PATCH', `/users/${users.vera}`, { role: 'operator' });
+    await viewer.getByLabel('Password').waitFor({ timeout: 10_000 });
+    await viewer.close();
   });
 
   it('says when the collector goes away and reconnects by itself', async () => {

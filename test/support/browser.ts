@@ -66,10 +66,11 @@ export function watchPage(page: Page): { dialogs: string[]; errors: string[] } {
   return seen;
 }
 
-/** Signs a page in with an API token through the login form. */
-export async function signIn(page: Page, url: string, token: string): Promise<void> {
+/** Signs a page in through the login form with a name and password. */
+export async function signIn(page: Page, url: string, name: string, password: string): Promise<void> {
   await page.goto(url);
-  await page.getByLabel('API token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByTestId('connection').getByText('live').waitFor();
 }

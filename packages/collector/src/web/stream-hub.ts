@@ -25,7 +25,8 @@ export class StreamHub {
   readonly #hosts = new Map<number, LiveHost>();
   readonly #pending = new Map<number, LiveHost>();
   readonly #removed = new Set<number>();
-  readonly #clients = new Set<ServerResponse>();
+  /** Each open stream and the user it belongs to (null for service tokens). */
+  readonly #clients = new Map<ServerResponse, number | null>();
   readonly #incidents: IncidentManager;
   #counts = '{}';
   readonly #timers: NodeJS.Timeout[] = [];
@@ -59,6 +60,11 @@ export class StreamHub {
         this.#hosts.set(host.id, live);
         this.#pending.set(host.id, live);
       }),
+      // Whatever ends a user's sessions also ends their open streams; the page then signs in again.
+      events.on('user.changed', (e) => {
+        if (!['role', 'disabled', 'rejected', 'password'].includes(e.change)) return;
+        for (const [res, userId] of this.#clients) if (userId === e.userId) res.end();
+      }),
       events.on('host.removed', (e) => {
         this.#hosts.delete(e.hostId);
         this.#pending.delete(e.hostId);
@@ -80,7 +86,7 @@ export class StreamHub {
   }
 
   /** Starts an SSE response: headers, the hello with every host, then live batches until it closes. */
-  attach(res: ServerResponse): void {
+  attach(res: ServerResponse, userId: number | null): void {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -90,7 +96,7 @@ export class StreamHub {
     res.write('retry: 2000\n\n');
     if (this.#clients.size === 0) this.#reload();
     res.write(frame('hello', { hosts: [...this.#hosts.values()], incidents: JSON.parse(this.#counts) }));
-    this.#clients.add(res);
+    this.#clients.set(res, userId);
     res.on('close', () => this.#clients.delete(res));
   }
 
@@ -98,7 +104,7 @@ export class StreamHub {
   close(): void {
     for (const off of this.#off) off();
     for (const timer of this.#timers) clearInterval(timer);
-    for (const res of this.#clients) res.end();
+    for (const res of this.#clients.keys()) res.end();
     this.#clients.clear();
   }
 
@@ -148,7 +154,7 @@ export class StreamHub {
   }
 
   #broadcast(text: string): void {
-    for (const res of this.#clients) res.write(text);
+    for (const res of this.#clients.keys()) res.write(text);
   }
 }
 

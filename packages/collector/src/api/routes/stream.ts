@@ -23,7 +23,7 @@ export async function streamRoutes(app: TypedApp, ctx: ApiContext): Promise<void
     },
     async (req, reply) => {
       reply.hijack();
-      hub.attach(reply.raw);
+      hub.attach(reply.raw, req.principal!.userId);
       req.log.debug({ clients: hub.clients }, 'console stream opened');
     },
   );
