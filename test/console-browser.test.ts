@@ -1,12 +1,16 @@
 // The web console in a real Chromium against a collector process with real agents.
+
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAccess } from '../packages/collector/src/access/index.ts';
 import { loadConfig } from '../packages/collector/src/config/index.ts';
+import { EventBus } from '../packages/collector/src/events.ts';
 import { Store } from '../packages/collector/src/store/index.ts';
-import type { AgentProcess } from './support/agent-process.ts';
+import { AGENT_BIN, type AgentProcess } from './support/agent-process.ts';
 import {
   chromiumPath,
   launchBrowser,
@@ -39,6 +43,19 @@ run('web console in Chromium', () => {
     // A host name the API would refuse, as old data or a future rename could hold it.
     const store = new Store({ dataDir, busyTimeout: 5000, retention: loadConfig({ env: {} }).retention });
     store.hosts.add(HOSTILE, { note: HOSTILE_LABEL });
+    // Somebody who wrote to the Telegram bot and waits for an admin.
+    buildAccess({
+      db: store.db,
+      audit: store.audit,
+      events: new EventBus(),
+      adminToken: null,
+      rejectCooldown: 0,
+    }).users.registerTelegram({
+      telegramId: 4242,
+      chatId: 4242,
+      name: 'tg-alice',
+      email: 'alice@example.com',
+    });
     store.close();
     [collector, browser] = await Promise.all([startCollectorProcess({ dataDir }), launchBrowser()]);
     api = new Api(collector.url, collector.adminToken);
@@ -232,6 +249,49 @@ run('web console in Chromium', () => {
     await viewer.getByLabel('Password').waitFor({ timeout: 10_000 });
     await viewer.close();
   });
+
+  it('lets an admin approve a Telegram applicant and add a host whose install command works', async () => {
+    await page.goto(`${collector.url}/admin?tab=users`);
+    const applicant = page.locator('[data-testid="applicant"][data-user="tg-alice"]');
+    await applicant.waitFor();
+    await screenshot(page, 'admin-users');
+    await applicant.getByLabel('Role for tg-alice').selectOption('operator');
+    await applicant.getByRole('button', { name: 'approve' }).click();
+    await page.locator('[data-testid="users"] tr[data-user="tg-alice"]').waitFor();
+    const users = await api.get<{ items: { name: string; status: string; role: string }[] }>('/users');
+    expect(users.items.find((u) => u.name === 'tg-alice')).toMatchObject({
+      status: 'active',
+      role: 'operator',
+    });
+
+    await page.getByRole('link', { name: 'Hosts' }).click();
+    await page.getByLabel('name', { exact: true }).fill('new-box');
+    await page.getByLabel('labels', { exact: true }).fill('env=test, role=db');
+    await page.getByRole('button', { name: 'add host' }).click();
+    const install = (await page.getByTestId('install-command').textContent()) ?? '';
+    expect(install).toMatch(
+      /^sudo PANTAU_COLLECTOR_URL='ws:\/\/127\.0\.0\.1:\d+\/agent' PANTAU_TOKEN='pag_[\w-]+' pantau-agent install-service$/,
+    );
+    await screenshot(page, 'admin-host-added');
+    // Run the agent the command describes, with exactly its settings, against this collector.
+    const env = Object.fromEntries(
+      [...install.matchAll(/(PANTAU_\w+)='([^']*)'/g)].map((m) => [m[1]!, m[2]!]),
+    );
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PANTAU_')));
+    const agent = spawn(process.execPath, [AGENT_BIN, 'run'], { env: { ...clean, ...env }, stdio: 'ignore' });
+    try {
+      await page.getByRole('link', { name: 'Fleet' }).click();
+      await page
+        .locator('[data-testid="host-row"][data-host="new-box"] .status-online')
+        .waitFor({ timeout: 15_000 });
+      const host = (
+        await api.get<{ items: { name: string; labels: Record<string, string> }[] }>('/hosts')
+      ).items.find((h) => h.name === 'new-box');
+      expect(host?.labels).toEqual({ env: 'test', role: 'db' });
+    } finally {
+      agent.kill('SIGTERM');
+    }
+  }, 40_000);
 
   it('says when the collector goes away and reconnects by itself', async () => {
     await page.goto(collector.url);

@@ -1,6 +1,7 @@
 import { useEffect } from 'preact/hooks';
-import { logOut, resume, session } from './api.ts';
+import { can, logOut, resume, session } from './api.ts';
 import { connection, startLive, stopLive } from './live.ts';
+import { AdminPage } from './pages/admin.tsx';
 import { FleetPage } from './pages/fleet.tsx';
 import { HostPage } from './pages/host.tsx';
 import { IncidentsPage } from './pages/incidents.tsx';
@@ -13,6 +14,7 @@ function Page() {
   const host = match('/hosts/:id', at);
   if (host && /^\d+$/.test(host.id!)) return <HostPage key={host.id} id={Number(host.id)} />;
   if (at === '/incidents') return <IncidentsPage key={location.search} />;
+  if (at === '/admin') return <AdminPage />;
   return (
     <div class="page">
       <h1>Not found</h1>
@@ -37,6 +39,7 @@ function Nav() {
       </a>
       {link('/', 'Fleet', at === '/' || at.startsWith('/hosts'))}
       {link('/incidents', 'Incidents', at === '/incidents')}
+      {(can('users.manage') || can('hosts.manage')) && link('/admin', 'Admin', at === '/admin')}
       <span class="spacer" />
       <span class={`conn conn-${connection.value}`} data-testid="connection" title="live updates">
         {connection.value === 'live'

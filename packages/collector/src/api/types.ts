@@ -21,3 +21,6 @@ export type { MetricName } from '../store/metric-catalog.ts';
 export type SilenceBody = Static<typeof import('./routes/silences.ts').SilenceItem>;
 export type SessionBody = Static<typeof import('./routes/session.ts').SessionInfo>;
 export type { Permission } from '../access/roles.ts';
+export type UserBody = Static<typeof import('./schemas.ts').User>;
+export type ApiTokenBody = Static<typeof import('./schemas.ts').ApiToken>;
+export type AgentTokenBody = Static<typeof import('./schemas.ts').AgentTokenResponse>;
