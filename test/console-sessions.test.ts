@@ -193,3 +193,69 @@ describe('console sessions', () => {
     expect((await login('ops', PASSWORD, '127.0.0.3')).status).toBe(200);
   });
 });
+
+describe('one-time password links', () => {
+  let t: TestApp;
+  let userId: number;
+  beforeAll(async () => {
+    t = await startTestApp({ publicUrl: 'https://pantau.example.com' });
+    // As the bot would: a Telegram applicant, approved, asks for a web password.
+    const user = t.app.pantau.access.users.registerTelegram({ telegramId: 77, chatId: 77, name: 'tg-bob' });
+    userId = user.id;
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const asBot = () => ({
+    userId,
+    id: `user:${userId}`,
+    name: 'tg-bob',
+    role: 'viewer' as const,
+    surface: 'telegram' as const,
+  });
+
+  it('refuses a link for a user who is not active yet', () => {
+    expect(() => t.app.pantau.passwordLinks.create(asBot(), userId)).toThrow(/not active/);
+  });
+
+  it("lets the user set a password once, then sign in; a second use, a made-up link and another's link are refused", async () => {
+    const approve = await call(t.url, 'POST', `/users/${userId}/approve`, {
+      token: t.adminToken,
+      body: { role: 'viewer' },
+    });
+    expect(approve.status).toBe(200);
+    const link = t.app.pantau.passwordLinks.create(asBot(), userId);
+    expect(link.url).toMatch(/^https:\/\/pantau\.example\.com\/set-password#ppl_[\w-]{43}$/);
+    const token = link.url.split('#')[1]!;
+    // Nobody else may ask for tg-bob's link (a viewer is not an admin).
+    const other = await call(t.url, 'POST', '/users', {
+      token: t.adminToken,
+      body: { name: 'eve', role: 'viewer', password: PASSWORD },
+    });
+    const eveToken = await call(t.url, 'POST', '/tokens', {
+      token: t.adminToken,
+      body: { name: 'eve', role: 'viewer', userId: other.body.id },
+    });
+    const stolen = await call(t.url, 'POST', `/users/${userId}/password-link`, {
+      token: eveToken.body.secret as string,
+    });
+    expect(stolen.status).toBe(403);
+
+    const short = await call(t.url, 'POST', '/password-link', { body: { token, password: 'short' } });
+    expect(short.status).toBe(400);
+    expect(short.body.error?.message).toContain('at least 10');
+    const made = await call(t.url, 'POST', '/password-link', {
+      body: { token: 'ppl_made-up', password: PASSWORD },
+    });
+    expect(made.status).toBe(401);
+    const ok = await call(t.url, 'POST', '/password-link', { body: { token, password: PASSWORD } });
+    expect(ok.status).toBe(200);
+    expect(ok.body.name).toBe('tg-bob');
+    const again = await call(t.url, 'POST', '/password-link', { body: { token, password: `${PASSWORD}!` } });
+    expect(again.status).toBe(401);
+    expect(again.body.error?.message).toContain('used already');
+    const login = await call(t.url, 'POST', '/session', { body: { name: 'tg-bob', password: PASSWORD } });
+    expect(login.status).toBe(200);
+  });
+});

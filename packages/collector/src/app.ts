@@ -14,6 +14,7 @@ import { buildFleet, type Fleet } from './fleet/index.ts';
 import { Gateway } from './gateway/gateway.ts';
 import { gatewayPlugin } from './gateway/plugin.ts';
 import { type Migration, Store } from './store/index.ts';
+import { PasswordLinks } from './web/password-links.ts';
 import { consolePlugin } from './web/plugin.ts';
 import { Sessions } from './web/sessions.ts';
 
@@ -33,6 +34,8 @@ export interface Pantau {
   alerting: Alerting;
   /** Web console sessions (login, cookie and CSRF checks, timeouts). */
   sessions: Sessions;
+  /** One-time set-a-password links (the bot sends them; admins make them to reset a password). */
+  passwordLinks: PasswordLinks;
   publicUrl(): string;
 }
 
@@ -106,6 +109,12 @@ export async function buildApp(
     maxMs: config.web.sessionMax,
     loginFailuresPerMinute: config.web.loginFailuresPerMinute,
   });
+  const passwordLinks = new PasswordLinks({
+    db: store.db,
+    users: access.users,
+    audit: store.audit,
+    baseUrl: () => publicUrl(),
+  });
   const pantau: Pantau = {
     config,
     store,
@@ -116,6 +125,7 @@ export async function buildApp(
     monitor: alerting.commands,
     alerting,
     sessions,
+    passwordLinks,
     publicUrl,
   };
   app.decorate('pantau', pantau);

@@ -6,6 +6,7 @@ import { FleetPage } from './pages/fleet.tsx';
 import { HostPage } from './pages/host.tsx';
 import { IncidentsPage } from './pages/incidents.tsx';
 import { LoginPage } from './pages/login.tsx';
+import { SetPasswordPage } from './pages/set-password.tsx';
 import { match, path } from './router.ts';
 
 function Page() {
@@ -67,6 +68,7 @@ export function App() {
     if (signedIn) startLive();
     else stopLive();
   }, [signedIn]);
+  if (path.value === '/set-password') return <SetPasswordPage />;
   if (session.value === undefined) return null;
   if (!signedIn) return <LoginPage />;
   return (

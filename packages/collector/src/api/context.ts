@@ -13,6 +13,7 @@ import type { EventBus } from '../events.ts';
 import type { Fleet } from '../fleet/index.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import type { Store } from '../store/index.ts';
+import type { PasswordLinks } from '../web/password-links.ts';
 import type { Sessions } from '../web/sessions.ts';
 
 /** What route plugins get: the collector's parts, never the app's internals. */
@@ -31,6 +32,8 @@ export interface ApiContext {
   alerting: Alerting;
   /** Web console sessions: login, logout, cookie authentication. */
   sessions: Sessions;
+  /** One-time set-a-password links. */
+  passwordLinks: PasswordLinks;
   /** Base URL people and agents use, e.g. http://pantau.example.com:8080 (no trailing slash). */
   publicUrl(): string;
 }

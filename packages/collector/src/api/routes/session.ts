@@ -3,7 +3,7 @@ import type { Actor } from '../../access/actor.ts';
 import { can, PERMISSIONS, type Permission } from '../../access/roles.ts';
 import { clearSessionCookie, setSessionCookie } from '../../web/cookie.ts';
 import type { ApiContext, TypedApp } from '../context.ts';
-import { Nullable, Role, withErrors } from '../schemas.ts';
+import { IdParams, Nullable, Role, withErrors } from '../schemas.ts';
 
 export const SessionInfo = Type.Object({
   user: Type.Object({ id: Nullable(Type.Integer()), name: Type.String(), role: Role }),
@@ -79,6 +79,42 @@ export async function sessionRoutes(app: TypedApp, ctx: ApiContext): Promise<voi
         expiresAt: req.webSession?.expiresAt ?? null,
       };
     },
+  );
+
+  app.post(
+    '/users/:id/password-link',
+    {
+      config: { permission: 'account.read' },
+      schema: {
+        tags,
+        summary: 'A one-time link (1 h) to set the web password: for oneself, or anybody as an admin',
+        params: IdParams,
+        response: withErrors({ 201: Type.Object({ url: Type.String(), expiresAt: Type.Integer() }) }),
+      },
+    },
+    async (req, reply) =>
+      reply.code(201).send(ctx.passwordLinks.create(req.principal!.caller, req.params.id)),
+  );
+
+  app.post(
+    '/password-link',
+    {
+      config: { permission: 'public' },
+      schema: {
+        tags,
+        summary: 'Set a password with a one-time link token (the part after # in the link)',
+        security: [],
+        body: Type.Object(
+          {
+            token: Type.String({ minLength: 1, maxLength: 200 }),
+            password: Type.String({ maxLength: 1024 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: withErrors({ 200: Type.Object({ name: Type.String() }) }),
+      },
+    },
+    async (req) => ctx.passwordLinks.use(req.body.token, req.body.password),
   );
 
   app.delete(

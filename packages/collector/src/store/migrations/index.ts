@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { migration as initial } from './001-initial.ts';
 import { migration as accounts } from './002-accounts.ts';
 import { migration as webSessions } from './040-web-sessions.ts';
+import { migration as passwordLinks } from './041-password-links.ts';
 import { migration as notify } from './100-notify.ts';
 import { migration as contacts } from './101-contacts.ts';
 import { migration as incidents } from './200-incidents.ts';
@@ -19,6 +20,7 @@ export const migrations: Migration[] = [
   initial,
   accounts,
   webSessions,
+  passwordLinks,
   notify,
   contacts,
   incidents,

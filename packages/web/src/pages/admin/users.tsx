@@ -116,6 +116,7 @@ function Applicant({ user, act }: { user: UserBody; act: Act }) {
 
 function UserRow({ user, act }: { user: UserBody; act: Act }) {
   const password = useSignal<string | null>(null);
+  const link = useSignal<string | null>(null);
   return (
     <tr data-user={user.name}>
       <td>
@@ -164,6 +165,26 @@ function UserRow({ user, act }: { user: UserBody; act: Act }) {
             enable
           </button>
         ) : null}
+        {user.status === 'active' && (
+          <button
+            type="button"
+            onClick={() =>
+              act(`link for ${user.name} copied below`, async () => {
+                const { url } = await api<{ url: string }>(`/users/${user.id}/password-link`, {
+                  method: 'POST',
+                });
+                link.value = url;
+              })
+            }
+          >
+            password link
+          </button>
+        )}
+        {link.value && (
+          <pre class="link-once" data-testid="password-link">
+            {link.value}
+          </pre>
+        )}
         {password.value === null ? (
           <button type="button" onClick={() => (password.value = '')}>
             set password
