@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildAccess } from './access/index.ts';
 import { main } from './cli.ts';
+import { EventBus } from './events.ts';
 import { Store } from './store/index.ts';
 
 const BIN = fileURLToPath(new URL('../bin/pantau-collector.js', import.meta.url));
@@ -50,6 +52,41 @@ const openStore = () =>
   });
 
 describe('pantau-collector users', () => {
+  it('decides on applicants and changes roles and status from the terminal', async () => {
+    await cli(['users', 'add', 'root', '--role', 'admin']);
+    const store = openStore();
+    try {
+      const access = buildAccess({
+        db: store.db,
+        audit: store.audit,
+        events: new EventBus(),
+        adminToken: null,
+        rejectCooldown: 60_000,
+      });
+      access.users.registerTelegram({ telegramId: 77, chatId: 77, name: 'tg-ann' });
+      access.users.registerTelegram({ telegramId: 78, chatId: 78, name: 'tg-bob' });
+    } finally {
+      store.close();
+    }
+    expect(await cli(['users', 'approve', 'tg-ann', '--role', 'operator'])).toMatchObject({
+      code: 0,
+      err: 'tg-ann is now active, operator',
+    });
+    expect((await cli(['users', 'reject', 'tg-bob'])).err).toBe('tg-bob is now disabled, viewer');
+    expect((await cli(['users', 'role', 'tg-ann', '--role', 'viewer'])).err).toBe(
+      'tg-ann is now active, viewer',
+    );
+    expect((await cli(['users', 'disable', 'tg-ann'])).err).toBe('tg-ann is now disabled, viewer');
+    expect((await cli(['users', 'enable', 'tg-ann'])).err).toBe('tg-ann is now active, viewer');
+    expect(await cli(['users', 'disable', 'root'])).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('root is the last active admin'),
+    });
+    expect((await cli(['users', 'list', '--status', 'disabled'])).out).toMatch(
+      /^3\ttg-bob\tviewer\tdisabled/,
+    );
+  });
+
   it('adds the first admin, sets their password from stdin, lists users, and audits it as cli', async () => {
     const added = await cli(['users', 'add', 'alice', '--role', 'admin', '--email', 'alice@example.com']);
     expect(added).toMatchObject({ code: 0 });
@@ -102,6 +139,14 @@ describe('pantau-collector users', () => {
       err: expect.stringContaining('at least 10 characters'),
     });
     expect(await cli(['users', 'list', '--status', 'gone'])).toMatchObject({ code: 2 });
+    expect(await cli(['users', 'approve', 'bob'])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('--role'),
+    });
+    expect(await cli(['users', 'approve', 'bob', '--role', 'viewer'])).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('bob is active; only pending users can be approved'),
+    });
     expect((await cli(['users', 'list'])).out).toBe('1\tbob\tviewer\tactive\t-\t-\t-');
   });
 });

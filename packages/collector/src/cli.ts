@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { PantauError } from '@pantau/shared';
 import { CLI_ACTOR } from './access/actor.ts';
 import { type Access, buildAccess } from './access/index.ts';
-import { isRole, ROLES } from './access/roles.ts';
+import { isRole, ROLES, type Role } from './access/roles.ts';
 import { USER_STATUSES, type UserStatus } from './access/user-repo.ts';
 import { readSecret } from './cli-secret.ts';
 import { type CollectorConfig, loadConfig } from './config/index.ts';
@@ -26,6 +26,9 @@ Usage:
   pantau-collector users passwd NAME                set NAME's web login password: the first line of
                                                     stdin when piped, else asked twice on the terminal
   pantau-collector users list [--status S]          list users (pending, active or disabled)
+  pantau-collector users approve NAME --role ROLE   approve a pending applicant
+  pantau-collector users reject|disable|enable NAME decide on an applicant, or lock a user out / let them back
+  pantau-collector users role NAME --role ROLE      change a user's role
   pantau-collector db migrate                       apply pending database migrations
   pantau-collector db backup FILE                   online backup to FILE (SQLite backup API)
   pantau-collector db stats                         database size and row counts
@@ -133,6 +136,33 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
           const password = await (io.secret ?? readSecret)(`password for ${user.name}: `);
           await access.users.setPassword(CLI_ACTOR, user.id, password);
           io.err(`password set for ${user.name}`);
+          return 0;
+        });
+      case 'users approve':
+      case 'users reject':
+      case 'users disable':
+      case 'users enable':
+      case 'users role':
+        return await withAccess(config, (access) => {
+          const name = rest[0];
+          if (!name) throw usage(`users ${sub} needs a NAME`);
+          const role = values.role;
+          if ((sub === 'approve' || sub === 'role') && !isRole(role)) {
+            throw usage(`users ${sub} needs --role ${ROLES.join('|')}`);
+          }
+          const { id } = mustUser(access, name);
+          const { users } = access;
+          const user =
+            sub === 'approve'
+              ? users.approve(CLI_ACTOR, id, role as Role)
+              : sub === 'role'
+                ? users.setRole(CLI_ACTOR, id, role as Role)
+                : sub === 'reject'
+                  ? users.reject(CLI_ACTOR, id)
+                  : sub === 'disable'
+                    ? users.disable(CLI_ACTOR, id)
+                    : users.enable(CLI_ACTOR, id);
+          io.err(`${user.name} is now ${user.status}, ${user.role}`);
           return 0;
         });
       case 'users list':

@@ -5,7 +5,8 @@ import type { ContactPoints } from '../notify/contacts.ts';
 import type { AuditLog } from '../store/audit.ts';
 import { type Actor, demand, userActor } from './actor.ts';
 import { checkPassword, decoyHash, hashPassword, verifyPassword } from './passwords.ts';
-import { isRole, type Role, type Surface } from './roles.ts';
+import type { Role, Surface } from './roles.ts';
+import { checkEmail, checkName, checkRole, Refused } from './user-checks.ts';
 import type { User, UserFilter, UserRepo } from './user-repo.ts';
 
 export interface UsersDeps {
@@ -27,45 +28,6 @@ export interface TelegramApplication {
   chatId: number;
   name: string;
   email?: string | null | undefined;
-}
-
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-function checkName(name: string): string {
-  const trimmed = name.trim();
-  if (trimmed.length < 1 || trimmed.length > 128 || CONTROL.test(trimmed)) {
-    throw new PantauError('VALIDATION_FAILED', 'name must be 1-128 printable characters');
-  }
-  return trimmed;
-}
-
-function checkEmail(email: string | null | undefined): string | null {
-  if (email === null || email === undefined || email === '') return null;
-  if (email.length > 256 || !EMAIL.test(email)) {
-    throw new PantauError('VALIDATION_FAILED', `"${email.slice(0, 64)}" is not an e-mail address`);
-  }
-  return email;
-}
-
-function checkRole(role: unknown): Role {
-  if (!isRole(role)) {
-    throw new PantauError('VALIDATION_FAILED', `role must be viewer, operator or admin, not ${String(role)}`);
-  }
-  return role;
-}
-
-/** A refusal worth auditing (self-service, last admin, cooldown): recorded as `<action>.refused`. */
-class Refused extends PantauError {
-  readonly action: string;
-  readonly target: string;
-
-  constructor(action: string, user: User, message: string) {
-    super('CONFLICT', message);
-    this.action = `${action}.refused`;
-    this.target = `user:${user.id}`;
-  }
 }
 
 /**
@@ -259,6 +221,21 @@ export class Users {
       this.#d.users.setRole(user.id, role, now);
       return { from: user.role, to: role };
     });
+  }
+
+  /** Role and e-mail at once (the API's PATCH): everything is checked before the first write, and the role goes first, so a refusal changes neither. */
+  update(
+    actor: Actor,
+    id: number,
+    patch: { role?: Role | undefined; email?: string | null | undefined },
+  ): User {
+    demand(actor, 'users.manage');
+    if (patch.role !== undefined) checkRole(patch.role);
+    if (patch.email !== undefined) checkEmail(patch.email);
+    let user = this.#must(id);
+    if (patch.role !== undefined && patch.role !== user.role) user = this.setRole(actor, id, patch.role);
+    if (patch.email !== undefined && patch.email !== user.email) user = this.setEmail(actor, id, patch.email);
+    return user;
   }
 
   setEmail(actor: Actor, id: number, email: string | null): User {

@@ -132,6 +132,12 @@ export function installAuth(
     }
     const existing = route.onRequest ? [route.onRequest].flat() : [];
     route.onRequest = [requirePermission(permission), ...existing];
+    // The OpenAPI document says what each operation needs, so API users need not guess.
+    if (route.schema) {
+      const needs = `Needs \`${permission}\` (${roleFor(permission)} or above).`;
+      const said = route.schema.description;
+      route.schema = { ...route.schema, description: said ? `${said}\n\n${needs}` : needs };
+    }
   });
 
   return { requirePermission };

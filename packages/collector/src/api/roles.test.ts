@@ -3,7 +3,7 @@ import { fullSnapshot } from '../../../../test/fixtures/samples.ts';
 import { openProblem } from '../../../../test/support/incidents.ts';
 import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts';
 import { SYSTEM_ACTOR } from '../access/actor.ts';
-import type { Role } from '../access/roles.ts';
+import { type Permission, type Role, roleFor } from '../access/roles.ts';
 import type { UserStatus } from '../access/user-repo.ts';
 import { RecipientRepo } from '../notify/recipients.ts';
 
@@ -20,6 +20,8 @@ afterAll(() => t.close());
 interface Case {
   route: string;
   need: Role | 'public';
+  /** What the route's hook asks when its command asks more for some targets (default: need). */
+  hook?: Role;
   ok: number;
   /** Builds the request against fresh objects, so allowed calls succeed for every role. */
   make(): { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; body?: unknown };
@@ -211,6 +213,7 @@ const cases: Case[] = [
     // Anybody may set their own; another user's needs users.manage (the command checks).
     route: 'PUT /api/v1/users/:id/password',
     need: 'admin',
+    hook: 'viewer',
     ok: 204,
     make: () => ({
       method: 'PUT',
@@ -389,6 +392,26 @@ describe('role matrix, route by route', () => {
     );
     expect(registered.length).toBeGreaterThan(20);
     expect(registered.filter((r) => !listed.has(r))).toEqual([]);
+  });
+
+  it('each documented operation names its permission, and the matrix expects that permission’s role', async () => {
+    const doc = (await t.app.inject({ url: '/api/v1/openapi.json' })).json() as {
+      paths: Record<string, Record<string, { description?: string }>>;
+    };
+    const declared = new Map(
+      Object.entries(doc.paths).flatMap(([path, ops]) =>
+        Object.entries(ops).map(([verb, op]) => {
+          const permission = /Needs `([a-z.]+)`/.exec(op.description ?? '')?.[1];
+          const route = `${verb.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`;
+          return [route, permission === undefined ? 'public' : roleFor(permission as Permission)] as const;
+        }),
+      ),
+    );
+    const mismatched = cases
+      // The OpenAPI document itself is hidden from the document.
+      .filter((c) => declared.has(c.route) && declared.get(c.route) !== (c.hook ?? c.need))
+      .map((c) => `${c.route}: matrix ${c.hook ?? c.need}, route ${declared.get(c.route)}`);
+    expect(mismatched).toEqual([]);
   });
 
   describe.each(cases)('$route (needs $need)', (c) => {

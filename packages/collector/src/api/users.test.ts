@@ -99,6 +99,16 @@ describe('users API', () => {
       ],
       ['POST', `/users/${root.id}/disable`, bearer(root.token), undefined, 409, /cannot disable yourself/],
       ['PATCH', `/users/${root.id}`, bearer(root.token), { role: 'viewer' }, 409, /own role/],
+      // The refused role change must not let the e-mail through either.
+      [
+        'PATCH',
+        `/users/${root.id}`,
+        bearer(root.token),
+        { email: 'new@example.com', role: 'viewer' },
+        409,
+        /own role/,
+      ],
+      ['PATCH', `/users/${viewer.id}`, admin, { email: 'not an address', role: 'operator' }, 400, /email/],
       ['POST', `/users/${viewer.id}/enable`, admin, undefined, 409, /only disabled users can be enabled/],
       ['GET', '/users?status=gone', admin, undefined, 400, /status/],
       [

@@ -90,15 +90,7 @@ export async function userRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
         response: withErrors({ 200: User }),
       },
     },
-    async (req) => {
-      const actor = actorOf(req);
-      let user = users.get(actor, req.params.id);
-      if (req.body.email !== undefined) user = users.setEmail(actor, user.id, req.body.email);
-      if (req.body.role !== undefined && req.body.role !== user.role) {
-        user = users.setRole(actor, user.id, req.body.role);
-      }
-      return user;
-    },
+    async (req) => users.update(actorOf(req), req.params.id, req.body),
   );
 
   app.post(
