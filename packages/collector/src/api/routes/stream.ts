@@ -16,6 +16,8 @@ export async function streamRoutes(app: TypedApp, ctx: ApiContext): Promise<void
     {
       config: { permission: 'hosts.read' },
       schema: {
+        // Kept out of the OpenAPI document: an endless stream is the console's feed, not an API call (docs/console.md).
+        hide: true,
         tags: ['console'],
         summary:
           'Server-sent events: `hello` (every host), then `hosts` batches (one entry per changed host, every 250 ms), `removed` and `incidents` (active counts per host)',
