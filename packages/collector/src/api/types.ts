@@ -1,6 +1,8 @@
 // Types the web console imports (types only, never code): one definition, the API's schemas.
+
+// The augmentations the route files rely on: req.principal, and schema.description from swagger.
+import type {} from '@fastify/swagger';
 import type { Static } from 'typebox';
-// The request augmentation (req.principal) the route files rely on.
 import type {} from './auth.ts';
 import type { IncidentItem } from './routes/incidents.ts';
 import type { AreaResponse, HostDetail, HostSummary, LatestResponse } from './schemas.ts';

@@ -197,7 +197,7 @@ function UserRow({ user, act }: { user: UserBody; act: Act }) {
               const value = password.value ?? '';
               password.value = null;
               void act(`password of ${user.name} set; their sessions ended`, () =>
-                api(`/users/${user.id}/password`, { method: 'POST', body: { password: value } }),
+                api(`/users/${user.id}/password`, { method: 'PUT', body: { password: value } }),
               );
             }}
           >
