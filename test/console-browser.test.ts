@@ -264,6 +264,30 @@ run('web console in Chromium', () => {
       role: 'operator',
     });
 
+    // An admin sets vera's password by hand; the old one stops working.
+    const vera = page.locator('[data-testid="users"] tr[data-user="vera"]');
+    await vera.getByRole('button', { name: 'set password' }).click();
+    await vera.getByLabel('New password for vera').fill(`${PASSWORD} 2`);
+    await vera.getByRole('button', { name: 'save' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('password of vera set');
+    const login = async (password: string) =>
+      (
+        await fetch(`${collector.url}/api/v1/session`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'vera', password }),
+        })
+      ).status;
+    expect(await login(`${PASSWORD} 2`)).toBe(200);
+    expect(await login(PASSWORD)).toBe(401);
+
+    // A webhook sink, added on its tab, is listed with the users' contact points.
+    await page.getByRole('link', { name: 'Notification sinks' }).click();
+    await page.getByLabel('name', { exact: true }).fill('ops-hook');
+    await page.getByLabel('address').fill('http://127.0.0.1:9/hook');
+    await page.getByRole('button', { name: 'add sink' }).click();
+    await page.getByTestId('sinks').getByText('ops-hook').waitFor();
+
     await page.getByRole('link', { name: 'Hosts' }).click();
     await page.getByLabel('name', { exact: true }).fill('new-box');
     await page.getByLabel('labels', { exact: true }).fill('env=test, role=db');

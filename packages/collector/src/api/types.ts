@@ -26,3 +26,4 @@ export type { Permission } from '../access/roles.ts';
 export type UserBody = Static<typeof import('./schemas.ts').User>;
 export type ApiTokenBody = Static<typeof import('./schemas.ts').ApiToken>;
 export type AgentTokenBody = Static<typeof import('./schemas.ts').AgentTokenResponse>;
+export type RecipientBody = Static<typeof import('./routes/recipients.ts').RecipientItem>;

@@ -50,7 +50,7 @@ describe('migration 101: recipients become contact points and sinks', () => {
     add.run('hook', 'webhook', 'https://hooks.example.com/x', 1, 'api');
 
     const result = migrate(db, migrations);
-    expect(result.applied.map((m) => m.id)).toEqual([2, 101, 201]);
+    expect(result.applied.map((m) => m.id)).toEqual([2, 40, 41, 101, 201]);
 
     const users = db
       .prepare('SELECT id, name, status, telegram_id AS tg, approved_by AS by FROM users ORDER BY id')

@@ -2,6 +2,7 @@ import { can } from '../api.ts';
 import { query } from '../router.ts';
 import { AuditAdmin } from './admin/audit.tsx';
 import { HostsAdmin } from './admin/hosts.tsx';
+import { SinksAdmin } from './admin/sinks.tsx';
 import { TokensAdmin } from './admin/tokens.tsx';
 import { UsersAdmin } from './admin/users.tsx';
 
@@ -9,6 +10,7 @@ const TABS = [
   ['users', 'Users', 'users.manage', UsersAdmin],
   ['hosts', 'Hosts', 'hosts.manage', HostsAdmin],
   ['tokens', 'API tokens', 'tokens.manage', TokensAdmin],
+  ['sinks', 'Notification sinks', 'recipients.manage', SinksAdmin],
   ['audit', 'Audit log', 'audit.read', AuditAdmin],
 ] as const;
 
