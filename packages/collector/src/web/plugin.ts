@@ -1,5 +1,3 @@
-import helmet from '@fastify/helmet';
-import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { errorBody } from '../api/errors.ts';
 import { CONSOLE_DIST, consoleBuilt } from './assets.ts';
@@ -19,6 +17,11 @@ const NOT_CONSOLE = /^\/(api|agent|metrics|healthz|readyz)(\/|$|\?)/;
  */
 export async function consolePlugin(app: FastifyInstance, options: ConsoleOptions): Promise<void> {
   const dir = options.dir ?? CONSOLE_DIST;
+  // Loaded here, not at the top: the CLI builds the app for its commands and never serves pages.
+  const [{ default: helmet }, { default: fastifyStatic }] = await Promise.all([
+    import('@fastify/helmet'),
+    import('@fastify/static'),
+  ]);
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,
