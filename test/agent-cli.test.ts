@@ -1,9 +1,21 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Snapshot, validate } from '@pantau/shared';
 import { afterAll, describe, expect, it } from 'vitest';
+import { agentBuild } from './support/agent-build.ts';
 import { AGENT_BIN } from './support/agent-process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pantau-cli-'));
@@ -71,12 +83,12 @@ describe('pantau-agent CLI', () => {
   const bad: Array<[string, string, Record<string, string>, RegExp]> = [
     [
       'interval',
-      'collector: { urls: [ws://h/agent] }\ninterval: 100ms\n',
+      'collector: { urls: [wss://h/agent] }\ninterval: 100ms\n',
       { PANTAU_TOKEN: 't' },
       /interval must be at least 1s/,
     ],
     ['collector.urls', 'token: t\n', {}, /collector\.urls is missing/],
-    ['token', 'collector: { urls: [ws://h/agent] }\n', {}, /token is missing/],
+    ['token', 'collector: { urls: [wss://h/agent] }\n', {}, /token is missing/],
     [
       'PANTAU_COLLECTOR_URL',
       '',
@@ -85,7 +97,7 @@ describe('pantau-agent CLI', () => {
     ],
     [
       'actions.allow',
-      'collector: { urls: [ws://h/agent] }\nactions: { allow: [reboot, format-disk] }\n',
+      'collector: { urls: [wss://h/agent] }\nactions: { allow: [reboot, format-disk] }\n',
       { PANTAU_TOKEN: 't' },
       /actions\.allow\[1\] names unknown action "format-disk"/,
     ],
@@ -105,67 +117,154 @@ describe('pantau-agent CLI', () => {
     expect(r.stderr).toMatch(/interval/);
   });
 
+  it('once reads another proc root (procRoot / PANTAU_PROC_ROOT, as in a container)', () => {
+    const proc = join(dir, 'host-proc');
+    mkdirSync(join(proc, 'net'), { recursive: true });
+    const data = join(import.meta.dirname, '..', 'packages', 'agent', 'test-data');
+    for (const [from, to] of [
+      ['meminfo.txt', 'meminfo'],
+      ['loadavg.txt', 'loadavg'],
+      ['uptime.txt', 'uptime'],
+      ['proc-stat-a.txt', 'stat'],
+      ['net-dev-a.txt', 'net/dev'],
+    ] as const)
+      copyFileSync(join(data, from), join(proc, to));
+    const r = cli(['once'], { PANTAU_PROC_ROOT: proc });
+    expect(r.code).toBe(0);
+    const snapshot = JSON.parse(r.stdout) as Snapshot;
+    // The fixture's machine (24684092 kB), not this one.
+    expect(snapshot.memory.total).toBe(24684092 * 1024);
+    expect(snapshot.load).toEqual({ l1: 1.98, l5: 1.05, l15: 0.46 });
+  });
+
   it('install-service --dry-run prints the plan and writes nothing', () => {
     const root = join(dir, 'dry');
-    const r = cli(['install-service', '--url', 'wss://c.example/agent', '--dry-run', '--root', root], {
-      PANTAU_TOKEN: 'secret',
-    });
+    const r = cli(
+      [
+        'install-service',
+        '--url',
+        'wss://c.example/agent',
+        '--dry-run',
+        '--root',
+        root,
+        '--node',
+        '/usr/bin/node',
+      ],
+      { PANTAU_TOKEN: 'secret' },
+    );
+    expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/would write .*pantau-agent\.service/);
     expect(r.stdout).toMatch(/would run systemctl daemon-reload/);
-    expect(r.stdout).toMatch(/would run systemctl enable --now pantau-agent\.service/);
+    expect(r.stdout).toMatch(/would run systemctl enable pantau-agent\.service/);
+    expect(r.stdout).toMatch(/would run systemctl restart pantau-agent\.service/);
     expect(r.stdout).not.toContain('secret');
     expect(() => statSync(root)).toThrow();
   });
 
-  it('install-service writes unit, config and a 0600 env file holding the token', () => {
-    const root = join(dir, 'root');
-    const r = cli(
-      ['install-service', '--url', 'wss://c.example/agent', '--allow', 'ping,uptime', '--root', root],
-      {
-        PANTAU_TOKEN: 'secret',
-      },
-    );
-    expect(r.code).toBe(0);
-    const env = join(root, 'etc/pantau/agent.env');
-    expect(statSync(env).mode & 0o777).toBe(0o600);
-    expect(readFileSync(env, 'utf8')).toBe('PANTAU_TOKEN=secret\n');
-    const config = readFileSync(join(root, 'etc/pantau/agent.yaml'), 'utf8');
-    expect(config).not.toContain('secret');
-    expect(
-      cli(['check-config', '--config', join(root, 'etc/pantau/agent.yaml')], { PANTAU_TOKEN: 'x' }).code,
-    ).toBe(0);
-    const unit = readFileSync(join(root, 'etc/systemd/system/pantau-agent.service'), 'utf8');
-    expect(unit).toContain(
-      `ExecStart=${process.execPath} --max-semi-space-size=1 ${AGENT_BIN} run --config /etc/pantau/agent.yaml`,
-    );
-    // The ExecStart command line really starts the agent.
-    const execStart = (/^ExecStart=(.*) run --config .*$/m.exec(unit)?.[1] ?? '').split(' ');
-    const started = spawnSync(execStart[0] as string, [...execStart.slice(1), '--version'], {
-      encoding: 'utf8',
-    });
-    expect(started.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
-    expect(unit).toMatch(/^Restart=always$/m);
-    expect(cli(['install-service', '--url', 'http://nope', '--root', root], { PANTAU_TOKEN: 's' }).code).toBe(
-      2,
-    );
+  it('install-service refuses a unit that would run from a temporary or cache folder', () => {
+    const root = join(dir, 'transient');
+    for (const node of [
+      join(tmpdir(), 'n', 'node'),
+      '/home/me/.cache/node24/bin/node',
+      '/root/.npm/_npx/1/node',
+    ]) {
+      const r = cli(['install-service', '--url', 'wss://c.example/agent', '--root', root, '--node', node], {
+        PANTAU_TOKEN: 's',
+      });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/the unit would run .*node, which is in a (temporary|cache) folder/);
+    }
+    expect(() => statSync(root)).toThrow();
   });
 
-  it.skipIf(!hasSystemdAnalyze())('the installed unit passes systemd-analyze verify', () => {
-    const root = join(dir, 'verify');
-    expect(
-      cli(['install-service', '--url', 'wss://c.example/agent', '--root', root], { PANTAU_TOKEN: 's' }).code,
-    ).toBe(0);
-    const unit = join(root, 'etc/systemd/system/pantau-agent.service');
-    const ok = spawnSync('systemd-analyze', ['verify', unit], { encoding: 'utf8' });
-    expect(ok.stderr).toBe('');
-    expect(ok.status).toBe(0);
-    // The check has teeth: the same unit with a missing program fails.
-    const broken = join(root, 'broken.service');
-    writeFileSync(
-      broken,
-      readFileSync(unit, 'utf8').replace(/^ExecStart=\S+/m, 'ExecStart=/nonexistent/node'),
+  it('the single executable installs itself: binary, unit, config and a 0600 token file', async () => {
+    const { executable } = await agentBuild();
+    const root = join(dir, 'root');
+    const install = (env: Record<string, string>, args: string[] = []) => {
+      const r = spawnSync(executable as string, ['install-service', '--root', root, ...args], {
+        env: { ...clean, ...env },
+        encoding: 'utf8',
+      });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    // run's variables, and nothing else.
+    const tokenFile = join(dir, 'given-token');
+    writeFileSync(tokenFile, 'secret\n');
+    const r = install({
+      PANTAU_COLLECTOR_URL: 'wss://c.example/agent',
+      PANTAU_TOKEN_FILE: tokenFile,
+      PANTAU_INTERVAL: '2s',
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const token = join(root, 'etc/pantau/agent.token');
+    expect(statSync(token).mode & 0o777).toBe(0o600);
+    expect(readFileSync(token, 'utf8')).toBe('secret\n');
+    const configPath = join(root, 'etc/pantau/agent.yaml');
+    const config = readFileSync(configPath, 'utf8');
+    expect(config).not.toContain('secret');
+    expect(config).toContain('wss://c.example/agent');
+    expect(config).toContain('interval: 2s');
+    expect(config).toContain('tokenFile: /etc/pantau/agent.token');
+    const unit = readFileSync(join(root, 'etc/systemd/system/pantau-agent.service'), 'utf8');
+    expect(unit).toMatch(
+      /^ExecStart=\/usr\/local\/bin\/pantau-agent run --config \/etc\/pantau\/agent\.yaml$/m,
     );
-    expect(spawnSync('systemd-analyze', ['verify', broken]).status).not.toBe(0);
-  });
+    expect(unit).toMatch(/^Restart=always$/m);
+    const installed = join(root, 'usr/local/bin/pantau-agent');
+    expect(statSync(installed).mode & 0o777).toBe(0o755);
+    const version = spawnSync(installed, ['--version'], { encoding: 'utf8', env: { PATH: '' } });
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect(cli(['check-config', '--config', configPath], { PANTAU_TOKEN: 'x' }).code).toBe(0);
+
+    // Again with a new token: idempotent, the config is kept, the token replaced.
+    expect(install({ PANTAU_COLLECTOR_URL: 'wss://other.example/agent', PANTAU_TOKEN: 'second' }).code).toBe(
+      0,
+    );
+    expect(readFileSync(token, 'utf8')).toBe('second\n');
+    expect(readFileSync(configPath, 'utf8')).toBe(config);
+    // Bad input changes nothing.
+    const bad = install({ PANTAU_COLLECTOR_URL: 'ws://c.example/agent', PANTAU_TOKEN: 'third' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/ws:\/\/ sends the token/);
+    expect(readFileSync(token, 'utf8')).toBe('second\n');
+    expect(install({ PANTAU_TOKEN: 'x' }).stderr).toMatch(/needs --url .*PANTAU_COLLECTOR_URL/);
+  }, 120_000);
+
+  it.skipIf(!hasSystemdAnalyze())(
+    'the installed unit passes systemd-analyze verify',
+    async () => {
+      const { executable } = await agentBuild();
+      const root = join(dir, 'verify');
+      const r = spawnSync(
+        executable as string,
+        ['install-service', '--url', 'wss://c.example/agent', '--root', root],
+        {
+          env: { ...clean, PANTAU_TOKEN: 's' },
+        },
+      );
+      expect(r.status).toBe(0);
+      // The system's own targets and slices (sysinit.target and friends), seen from inside the root.
+      const units = join(root, 'usr/lib/systemd/system');
+      mkdirSync(units, { recursive: true });
+      for (const name of readdirSync('/usr/lib/systemd/system')) {
+        const from = join('/usr/lib/systemd/system', name);
+        if (/\.(target|slice)$/.test(name) && !lstatSync(from).isSymbolicLink())
+          copyFileSync(from, join(units, name));
+      }
+      const unit = join(root, 'etc/systemd/system/pantau-agent.service');
+      const verify = () =>
+        spawnSync('systemd-analyze', ['verify', `--root=${root}`, unit], { encoding: 'utf8' });
+      const ok = verify();
+      expect(ok.stderr).toBe('');
+      expect(ok.status).toBe(0);
+      // The check has teeth: without the installed program the same unit fails.
+      renameSync(join(root, 'usr/local/bin/pantau-agent'), join(root, 'moved'));
+      const broken = verify();
+      expect(broken.status).not.toBe(0);
+      expect(broken.stderr).toMatch(/\/usr\/local\/bin\/pantau-agent is not executable/);
+    },
+    120_000,
+  );
 });

@@ -295,13 +295,23 @@ run('web console in Chromium', () => {
     await page.getByLabel('labels', { exact: true }).fill('env=test, role=db');
     await page.getByRole('button', { name: 'add host' }).click();
     const install = (await page.getByTestId('install-command').textContent()) ?? '';
-    expect(install).toMatch(
-      /^sudo PANTAU_COLLECTOR_URL='ws:\/\/127\.0\.0\.1:\d+\/agent' PANTAU_TOKEN='pag_[\w-]+' pantau-agent install-service$/,
-    );
+    const shown =
+      /^curl -fsSL (http:\/\/127\.0\.0\.1:\d+)\/install\/agent\.sh \| sudo sh -s -- --token (pag_[\w-]+)$/.exec(
+        install,
+      );
+    expect(shown, install).not.toBeNull();
+    const [, base, token] = shown!;
+    expect(base).toBe(collector.url);
     await screenshot(page, 'admin-host-added');
-    // Run the agent the command describes, with exactly its settings, against this collector.
-    const env = Object.fromEntries(
-      [...install.matchAll(/(PANTAU_\w+)='([^']*)'/g)].map((m) => [m[1]!, m[2]!]),
+    // The script the command pipes into sh is served by this collector.
+    const script = await fetch(`${base}/install/agent.sh`);
+    expect(script.status).toBe(200);
+    await script.text();
+    // Run the agent with exactly the collector and token the command carries (the script would
+    // install it as a service, which needs root and systemd).
+    const env = { PANTAU_COLLECTOR_URL: `${base!.replace(/^http/, 'ws')}/agent`, PANTAU_TOKEN: token! };
+    expect(await page.getByTestId('run-command').textContent()).toBe(
+      `PANTAU_COLLECTOR_URL='${env.PANTAU_COLLECTOR_URL}' PANTAU_TOKEN='${token}' pantau-agent run`,
     );
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PANTAU_')));
     const agent = spawn(process.execPath, [AGENT_BIN, 'run'], { env: { ...clean, ...env }, stdio: 'ignore' });

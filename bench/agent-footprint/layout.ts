@@ -17,7 +17,7 @@ export function installedLayout(dir: string): string {
   }
   const modules = join(dir, 'node_modules');
   for (const [pkg, parts] of [
-    ['agent', ['bin', 'dist', 'systemd', 'package.json']],
+    ['agent', ['bin', 'dist', 'package.json']],
     ['shared', ['dist', 'package.json']],
   ] as const) {
     const target = join(modules, '@pantau', pkg);

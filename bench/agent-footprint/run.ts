@@ -1,23 +1,30 @@
 // Agent footprint: CPU seconds per minute and peak RSS of pantau-agent streaming to a collector,
 // next to Debian's prometheus-node-exporter scraped at the same interval, in the same run.
 //
-//   node bench/agent-footprint/run.ts [--runs 3] [--seconds 60] [--interval 5s] [--from installed|checkout]
+//   node bench/agent-footprint/run.ts [--runs 3] [--seconds 60] [--interval 5s]
+//       [--from installed|checkout|bundle|executable] [--config default|production]
 //
 // --from installed (default) runs the compiled JavaScript laid out as npm installs it, with the
 // Node flags of the shipped systemd unit; --from checkout runs the TypeScript sources of this
-// checkout through Node's type stripping (what `pnpm start` does), same flags.
+// checkout through Node's type stripping (what `pnpm start` does), same flags; --from bundle runs
+// the single-file bundle with the unit's flags; --from executable the single executable (its
+// flags are built in). --config production adds what a real install runs: wss:// (TLS, trusted
+// through caFile) and three HTTP checks every 10 s (two backends and a balancer).
 // Both processes are measured the same way: utime + stime from /proc/PID/stat over the window
 // (after a warm-up) and VmHWM from /proc/PID/status at the end.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
-import { createServer } from 'node:net';
+import { createServer as createHttpServer, get } from 'node:http';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '@pantau/shared';
+import { buildBundle, buildExecutable } from '../../packages/agent/scripts/build.ts';
 import { nodeFlags } from '../../packages/agent/src/install.ts';
 import { FakeCollector } from '../../test/support/fake-collector.ts';
+import { makePki } from '../../test/support/tls.ts';
 import { installedLayout } from './layout.ts';
 
 const { values } = parseArgs({
@@ -27,8 +34,10 @@ const { values } = parseArgs({
     interval: { type: 'string', default: '5s' },
     warmup: { type: 'string', default: '10' },
     from: { type: 'string', default: 'installed' },
+    config: { type: 'string', default: 'default' },
   },
 });
+const PRODUCTION = values.config === 'production';
 const RUNS = Number(values.runs);
 const SECONDS = Number(values.seconds);
 const WARMUP = Number(values.warmup);
@@ -36,10 +45,24 @@ const INTERVAL_MS = parseDuration(values.interval);
 const CLOCK_TICKS = 100;
 const NODE_FLAGS = nodeFlags(values.from === 'checkout');
 const LAYOUT = mkdtempSync(join(tmpdir(), 'pantau-bench-layout-'));
-const AGENT_BIN =
-  values.from === 'checkout'
-    ? join(import.meta.dirname, '..', '..', 'packages', 'agent', 'bin', 'pantau-agent.js')
-    : installedLayout(LAYOUT);
+/** The command line that starts the agent, before `run --config FILE`. */
+async function agentCommand(): Promise<string[]> {
+  switch (values.from) {
+    case 'checkout':
+      return [
+        process.execPath,
+        ...NODE_FLAGS,
+        join(import.meta.dirname, '..', '..', 'packages', 'agent', 'bin', 'pantau-agent.js'),
+      ];
+    case 'bundle':
+      return [process.execPath, ...NODE_FLAGS, await buildBundle(LAYOUT)];
+    case 'executable':
+      return [await buildExecutable(await buildBundle(LAYOUT), LAYOUT)];
+    default:
+      return [process.execPath, ...NODE_FLAGS, installedLayout(LAYOUT)];
+  }
+}
+const AGENT = await agentCommand();
 const EXPORTER = 'prometheus-node-exporter';
 
 interface Figures {
@@ -94,14 +117,21 @@ async function oneRun(
   await collector.start();
   const dir = mkdtempSync(join(tmpdir(), 'pantau-bench-'));
   const config = join(dir, 'agent.yaml');
-  // The default config, as an installed agent runs it, apart from where the collector is.
+  const production = PRODUCTION ? await productionParts(dir, collector.port) : undefined;
+  // The default config, as an installed agent runs it, apart from where the collector is; the
+  // production config adds TLS and the three HTTP checks of seed 1.
   writeFileSync(
     config,
-    JSON.stringify({ collector: { urls: [collector.url] }, token: 'bench-token', interval: values.interval }),
+    JSON.stringify({
+      collector: production ? { urls: [production.url], caFile: production.ca } : { urls: [collector.url] },
+      token: 'bench-token',
+      interval: values.interval,
+      ...(production ? { checks: production.checks } : {}),
+    }),
   );
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PANTAU_')));
   // Node flags as in the shipped systemd unit.
-  const agent = spawn(process.execPath, [...NODE_FLAGS, AGENT_BIN, 'run', '--config', config], {
+  const agent = spawn(AGENT[0] as string, [...AGENT.slice(1), 'run', '--config', config], {
     env: clean,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -149,8 +179,45 @@ async function oneRun(
     await stop(agent);
     await stop(exporter);
     await collector.stop();
+    await production?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * What the production config needs around the fake collector: a TLS front (a test CA made with
+ * openssl; the agent trusts it through caFile) and three small HTTP backends for the checks.
+ */
+async function productionParts(dir: string, collectorPort: number) {
+  const pki = makePki(dir, 'bench');
+  const front = createTlsServer({ cert: readFileSync(pki.cert), key: readFileSync(pki.key) }, (tls) => {
+    const plain = connect(collectorPort, '127.0.0.1');
+    tls.pipe(plain).pipe(tls);
+    tls.on('error', () => plain.destroy());
+    plain.on('error', () => tls.destroy());
+  });
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  const backends = await Promise.all(
+    [0, 1, 2].map(async () => {
+      const server = createHttpServer((_req, res) => res.end('ok\n'));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return server;
+    }),
+  );
+  const port = (s: { address(): unknown }) => (s.address() as { port: number }).port;
+  return {
+    url: `wss://localhost:${port(front)}/agent`,
+    ca: pki.ca,
+    checks: backends.map((b, i) => ({
+      name: ['backend-a', 'backend-b', 'balancer'][i],
+      type: 'http',
+      url: `http://127.0.0.1:${port(b)}/`,
+    })),
+    async stop() {
+      for (const b of backends) b.close();
+      front.close();
+    },
+  };
 }
 
 function median(xs: number[]): number {
@@ -167,7 +234,7 @@ try {
 }
 
 console.log(
-  `agent footprint (${values.from}, node ${NODE_FLAGS.join(' ')}): ${RUNS} runs, ${WARMUP} s warm-up + ${SECONDS} s measured, interval ${values.interval}, node ${process.version}`,
+  `agent footprint (${values.from}, ${values.config} config, node ${NODE_FLAGS.join(' ')}): ${RUNS} runs, ${WARMUP} s warm-up + ${SECONDS} s measured, interval ${values.interval}, node ${process.version}`,
 );
 const results = [];
 try {

@@ -12,7 +12,10 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
-/** The agent as a real child process: `node bin/pantau-agent.js run --config <temp file>`. */
+/**
+ * The agent as a real child process: `node bin/pantau-agent.js run --config <temp file>`, or
+ * another program (`program`: the bundle under Node, or the single executable).
+ */
 export class AgentProcess {
   readonly child: ChildProcess;
   readonly logs: LogLine[] = [];
@@ -20,13 +23,18 @@ export class AgentProcess {
   stderr = '';
   #exit: Promise<number | null>;
 
-  constructor(config: unknown, env: Record<string, string> = {}, args: string[] = ['run']) {
+  constructor(
+    config: unknown,
+    env: Record<string, string> = {},
+    args: string[] = ['run'],
+    program: string[] = [process.execPath, AGENT_BIN],
+  ) {
     this.dir = mkdtempSync(join(tmpdir(), 'pantau-agent-test-'));
     const file = join(this.dir, 'agent.yaml');
-    // JSON is YAML, and keeps the test free of a YAML writer.
-    writeFileSync(file, JSON.stringify(config, null, 2));
+    // JSON is YAML, and keeps the test free of a YAML writer; a string is written as it is.
+    writeFileSync(file, typeof config === 'string' ? config : JSON.stringify(config, null, 2));
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PANTAU_')));
-    this.child = spawn(process.execPath, [AGENT_BIN, ...args, '--config', file], {
+    this.child = spawn(program[0] as string, [...program.slice(1), ...args, '--config', file], {
       env: { ...clean, PANTAU_LOG_LEVEL: 'debug', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

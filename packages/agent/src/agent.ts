@@ -5,6 +5,7 @@ import type { AgentConfig } from './config/types.ts';
 import { Scheduler } from './scheduler.ts';
 import { Sampler, type SnapshotBody } from './snapshot.ts';
 import { Connection } from './transport/connection.ts';
+import { JobBacklog } from './transport/job-backlog.ts';
 import { Outbox } from './transport/outbox.ts';
 import { AGENT_VERSION } from './version.ts';
 
@@ -36,6 +37,11 @@ export function renderSnapshot(seq: number, dropped: number, body: SnapshotBody,
   return JSON.stringify(snapshot);
 }
 
+/** What `hello.jobs` announces: jobs still running, then jobs with results waiting; at most 64. */
+export function heldJobs(running: readonly string[], waiting: readonly string[]): string[] {
+  return [...new Set([...running, ...waiting])].slice(0, 64);
+}
+
 /** Wires sampler, outbox, connection and jobs together and starts them. */
 export async function startAgent(config: AgentConfig, log: Logger): Promise<RunningAgent> {
   const outbox = new Outbox(config.outboxMax);
@@ -43,8 +49,12 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   let system = await sampler.system();
   let intervalMs = config.intervalMs;
 
-  // Declared before use in the callbacks below; job frames go out only while connected.
+  // Declared before use in the callbacks below; job frames made while disconnected wait in the backlog.
   let connection: Connection | undefined;
+  const jobBacklog = new JobBacklog({
+    maxBytes: config.actions.offlineCapBytes,
+    maxFrames: config.actions.offlineFrames,
+  });
   const jobs = new JobManager(config.actions, (frame) => connection?.send(frame), log);
 
   const scheduler = new Scheduler(intervalMs, async () => {
@@ -60,7 +70,10 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     config.collector,
     config.token,
     outbox,
+    jobBacklog,
     {
+      // `jobs` always goes, empty too: a collector takes an absent list as an older agent's and
+      // cannot tell which of its runs on this host are lost.
       hello: () => ({
         t: 'hello',
         protocol: PROTOCOL_VERSION,
@@ -68,6 +81,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
         system,
         actions: jobs.specs(),
         intervalMs,
+        jobs: heldJobs(jobs.ids(), jobBacklog.jobIds()),
       }),
       welcome: (frame) => {
         sampler.markDue('system');

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { PantauError } from '@pantau/shared/lite';
 import { pino } from 'pino';
 import { startAgent } from './agent.ts';
 import { loadConfig } from './config/load.ts';
 import type { AgentConfig } from './config/types.ts';
-import { defaultBin, installService } from './install.ts';
+import { ENROLL_DEFAULTS, EnrollError, enroll } from './enroll.ts';
+import { currentProgram, InstallError, installService } from './install.ts';
 import { createLogger } from './log.ts';
 import { Sampler } from './snapshot.ts';
 import { AGENT_VERSION } from './version.ts';
@@ -16,14 +18,18 @@ Usage:
   pantau-agent run [--config FILE]           stream snapshots to the collector until stopped
   pantau-agent once [--config FILE]          print one full snapshot as JSON and exit
   pantau-agent check-config [--config FILE]  validate the config (and env) and print the result
-  pantau-agent install-service --url URL [--url URL2] [--token-file FILE] [options]
-                                             install the systemd service (token from PANTAU_TOKEN,
-                                             --token-file or --token)
-      --interval 5s  --allow ping,uptime  --root DIR  --no-enable  --force  --dry-run
+  pantau-agent install-service [--url URL] [--token-file FILE] [options]
+                                             install this program and the systemd service; takes
+                                             run's variables (PANTAU_COLLECTOR_URL, PANTAU_TOKEN, ...)
+      --interval 5s  --allow ping,uptime  --ca-file FILE  --insecure  --node PATH
+      --root DIR  --no-enable  --force  --dry-run
+  pantau-agent enroll URL CODE [--name NAME] [--token-file FILE] [--config FILE] [--ca-file FILE]
+                                             exchange an enrollment code for this host's token;
+                                             writes the token file (0600) and a config
   pantau-agent --help | --version
 
 Config: YAML file (--config or PANTAU_CONFIG); env PANTAU_COLLECTOR_URL, PANTAU_TOKEN,
-PANTAU_TOKEN_FILE, PANTAU_INTERVAL, PANTAU_LOG_LEVEL override it. See docs/agent.md.
+PANTAU_TOKEN_FILE, PANTAU_CA_FILE, PANTAU_INSECURE, PANTAU_INTERVAL, PANTAU_LOG_LEVEL override it. See docs/agent.md.
 Exit codes: 0 ok, 1 runtime failure, 2 bad usage or config.
 `;
 
@@ -34,7 +40,12 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await dispatch(argv);
   } catch (err) {
-    if (err instanceof UsageError || (err instanceof PantauError && err.code === 'INVALID_CONFIG')) {
+    if (
+      err instanceof UsageError ||
+      err instanceof InstallError ||
+      err instanceof EnrollError ||
+      (err instanceof PantauError && err.code === 'INVALID_CONFIG')
+    ) {
       process.stderr.write(`pantau-agent: ${err.message}\n`);
       return 2;
     }
@@ -73,6 +84,8 @@ async function dispatch(argv: string[]): Promise<number> {
       return checkConfig(rest);
     case 'install-service':
       return install(rest);
+    case 'enroll':
+      return enrollCommand(rest);
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}; see pantau-agent --help`);
   }
@@ -128,6 +141,8 @@ function install(rest: string[]): number {
     url: { type: 'string', multiple: true },
     token: { type: 'string' },
     'token-file': { type: 'string' },
+    'ca-file': { type: 'string' },
+    insecure: { type: 'boolean' },
     interval: { type: 'string' },
     allow: { type: 'string' },
     root: { type: 'string' },
@@ -136,27 +151,49 @@ function install(rest: string[]): number {
     force: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
   });
-  const urls = ((values.url as string[] | undefined) ?? []).flatMap((u) => u.split(',')).filter(Boolean);
+  // The same environment as `run`; a flag wins over its variable.
+  const env = process.env;
+  const urlList =
+    (values.url as string[] | undefined) ?? (env.PANTAU_COLLECTOR_URL ? [env.PANTAU_COLLECTOR_URL] : []);
+  const urls = urlList
+    .flatMap((u) => u.split(','))
+    .map((u) => u.trim())
+    .filter(Boolean);
   if (urls.length === 0)
-    throw new UsageError('install-service needs --url wss://collector.example.com/agent');
-  let token = (values.token as string | undefined) ?? process.env.PANTAU_TOKEN ?? '';
-  const tokenFile = values['token-file'] as string | undefined;
-  if (tokenFile) {
+    throw new UsageError(
+      'install-service needs --url wss://collector.example.com/agent (or PANTAU_COLLECTOR_URL)',
+    );
+  const readToken = (file: string, what: string) => {
     try {
-      token = readFileSync(tokenFile, 'utf8').trim();
+      return readFileSync(file, 'utf8').trim();
     } catch (err) {
-      throw new UsageError(`--token-file ${tokenFile} cannot be read: ${(err as Error).message}`);
+      throw new UsageError(`${what} ${file} cannot be read: ${(err as Error).message}`);
     }
-  }
+  };
+  const tokenFile = values['token-file'] as string | undefined;
+  const token = tokenFile
+    ? readToken(tokenFile, '--token-file')
+    : ((values.token as string | undefined) ??
+      (env.PANTAU_TOKEN
+        ? env.PANTAU_TOKEN.trim()
+        : env.PANTAU_TOKEN_FILE
+          ? readToken(env.PANTAU_TOKEN_FILE, 'PANTAU_TOKEN_FILE')
+          : ''));
   if (!token)
-    throw new UsageError('install-service needs the agent token: PANTAU_TOKEN, --token-file FILE or --token');
-  const interval = values.interval as string | undefined;
+    throw new UsageError(
+      'install-service needs the agent token: PANTAU_TOKEN, PANTAU_TOKEN_FILE, --token-file FILE or --token',
+    );
+  const interval = (values.interval as string | undefined) ?? env.PANTAU_INTERVAL;
+  const caFile = (values['ca-file'] as string | undefined) ?? env.PANTAU_CA_FILE;
+  const insecure = values.insecure === true || /^(1|true|yes)$/i.test(env.PANTAU_INSECURE ?? '');
   const allow = values.allow as string | undefined;
   installService(
     {
       urls,
       token,
       ...(interval ? { interval } : {}),
+      ...(caFile ? { caFile } : {}),
+      ...(insecure ? { insecure } : {}),
       ...(allow
         ? {
             allow: allow
@@ -169,8 +206,47 @@ function install(rest: string[]): number {
       dryRun: values['dry-run'] === true,
       enable: values['no-enable'] !== true,
       force: values.force === true,
-      node: (values.node as string | undefined) ?? process.execPath,
-      bin: defaultBin(),
+      program: currentProgram((values.node as string | undefined) ?? process.execPath),
+    },
+    (line) => process.stdout.write(`${line}\n`),
+  );
+  return 0;
+}
+
+async function enrollCommand(rest: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        name: { type: 'string' },
+        'token-file': { type: 'string' },
+        config: { type: 'string' },
+        'ca-file': { type: 'string' },
+        insecure: { type: 'boolean' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}; see pantau-agent --help`);
+  }
+  const [url, code, extra] = parsed.positionals;
+  if (!url || !code || extra !== undefined)
+    throw new UsageError(
+      'enroll needs the collector URL and the code: pantau-agent enroll https://collector.example.com CODE',
+    );
+  const v = parsed.values as Record<string, string | boolean | undefined>;
+  const caFile = (v['ca-file'] as string | undefined) ?? process.env.PANTAU_CA_FILE;
+  await enroll(
+    {
+      url,
+      code,
+      name: (v.name as string | undefined) ?? hostname(),
+      tokenFile: (v['token-file'] as string | undefined) ?? ENROLL_DEFAULTS.tokenFile,
+      configFile: (v.config as string | undefined) ?? ENROLL_DEFAULTS.configFile,
+      ...(caFile ? { caFile } : {}),
+      insecure: v.insecure === true,
     },
     (line) => process.stdout.write(`${line}\n`),
   );

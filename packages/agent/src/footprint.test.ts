@@ -22,6 +22,27 @@ describe('agent footprint', () => {
     expect(loaded.filter((url) => /\/typebox\//.test(url))).toEqual([]);
   });
 
+  it('HTTP checks run without node:http (about 12 MB once loaded)', () => {
+    const script = `
+      const { registerHooks } = await import('node:module');
+      const seen = [];
+      registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); seen.push(r.url); return r; } });
+      const http = process.getBuiltinModule('node:http');
+      const server = http.createServer((q, s) => s.end('ok')).listen(0, '127.0.0.1');
+      await new Promise((r) => server.once('listening', r));
+      seen.length = 0;
+      const { httpCheck } = await import(${JSON.stringify(join(import.meta.dirname, 'collectors', 'checks.ts'))});
+      const result = await httpCheck({ name: 'a', type: 'http', url: 'http://127.0.0.1:' + server.address().port + '/', expectStatus: 200, insecure: false, timeoutMs: 2000 });
+      server.close();
+      process.stdout.write(JSON.stringify({ ok: result.ok, seen }));
+    `;
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }),
+    ) as { ok: boolean; seen: string[] };
+    expect(out.ok).toBe(true);
+    expect(out.seen.filter((url) => /^node:(http|https|_http)/.test(url))).toEqual([]);
+  });
+
   it('does not load ws, node:http, node:https or node:tls with the default config', () => {
     const loaded = modulesLoadedBy(join(import.meta.dirname, 'cli.ts'));
     expect(loaded.filter((url) => /\/ws\/|^node:(http|https|tls)$/.test(url))).toEqual([]);

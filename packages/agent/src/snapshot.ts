@@ -19,6 +19,7 @@ import { collectMemory } from './collectors/memory.ts';
 import { NetworkCollector } from './collectors/network.ts';
 import { PortCollector } from './collectors/ports.ts';
 import { ProcessCollector } from './collectors/processes.ts';
+import { setRoots } from './collectors/procfs.ts';
 import { collectSystem } from './collectors/system.ts';
 import { collectUptime } from './collectors/uptime.ts';
 import type { AgentConfig, Cadences } from './config/types.ts';
@@ -60,6 +61,7 @@ export class Sampler {
 
   constructor(config: AgentConfig, log: Logger) {
     this.#config = config;
+    setRoots({ proc: config.procRoot, sys: config.sysRoot });
     this.#errors = new ErrorTracker(log);
     this.#cpu = this.#guard('cpu', () => new CpuCollector());
     this.#net = this.#guard('net', () => new NetworkCollector());

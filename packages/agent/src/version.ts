@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import pkg from '../package.json' with { type: 'json' };
 
-/** The agent's version from its package.json (src/ and dist/ both sit one level below it). */
-export const AGENT_VERSION: string = (
-  JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string }
-).version;
+/** The agent's version from its package.json; imported so the single-file bundle carries it. */
+export const AGENT_VERSION: string = pkg.version;

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import type { Server as TlsServer } from 'node:tls';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -13,7 +14,9 @@ import { EventBus } from './events.ts';
 import { buildFleet, type Fleet } from './fleet/index.ts';
 import { Gateway } from './gateway/gateway.ts';
 import { gatewayPlugin } from './gateway/plugin.ts';
+import { buildJobs, type Jobs } from './jobs/index.ts';
 import { type Migration, Store } from './store/index.ts';
+import { readTls } from './tls.ts';
 import { PasswordLinks } from './web/password-links.ts';
 import { consolePlugin } from './web/plugin.ts';
 import { Sessions } from './web/sessions.ts';
@@ -36,7 +39,11 @@ export interface Pantau {
   sessions: Sessions;
   /** One-time set-a-password links (the bot sends them; admins make them to reset a password). */
   passwordLinks: PasswordLinks;
+  /** Activities and remote jobs. */
+  jobs: Jobs;
   publicUrl(): string;
+  /** Re-reads the TLS certificate and key (SIGHUP); a bad pair is refused and the old one kept. */
+  reloadTls(): void;
 }
 
 declare module 'fastify' {
@@ -57,7 +64,11 @@ export async function buildApp(
   config: Readonly<CollectorConfig>,
   options: BuildOptions = {},
 ): Promise<FastifyInstance> {
+  const tls = config.tls.cert && config.tls.key ? { cert: config.tls.cert, key: config.tls.key } : null;
   const app = Fastify({
+    ...(tls ? { https: readTls(tls) } : {}),
+    // X-Forwarded-* only from the configured proxies; from anyone else they are ignored.
+    ...(config.trustProxy ? { trustProxy: config.trustProxy } : {}),
     logger: options.logger ?? { level: config.logLevel },
     // Agents and scrapers make many requests; errors are logged by the error handler instead.
     logController: new LogController({ disableRequestLogging: true }),
@@ -80,7 +91,12 @@ export async function buildApp(
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = ['0.0.0.0', '::', ''].includes(config.host) ? hostname() : config.host;
-    return `http://${host}:${port}`;
+    return `${tls ? 'https' : 'http'}://${host}:${port}`;
+  };
+  const reloadTls = () => {
+    if (!tls) return;
+    (app.server as unknown as TlsServer).setSecureContext(readTls(tls));
+    app.log.info({ cert: tls.cert }, 'TLS certificate reloaded');
   };
   // Alerting reads which hosts were online before this start, so it comes before markAllOffline.
   const alerting = buildAlerting({
@@ -115,6 +131,7 @@ export async function buildApp(
     audit: store.audit,
     baseUrl: () => publicUrl(),
   });
+  const jobs = buildJobs({ config, store, gateway, events, log: app.log });
   const pantau: Pantau = {
     config,
     store,
@@ -126,7 +143,9 @@ export async function buildApp(
     alerting,
     sessions,
     passwordLinks,
+    jobs,
     publicUrl,
+    reloadTls,
   };
   app.decorate('pantau', pantau);
 
@@ -137,7 +156,7 @@ export async function buildApp(
         title: 'Pantau collector API',
         version: '1',
         description:
-          'Hosts, metrics, incidents, silences, alert rules, notifications, users and tokens. Authenticate with `Authorization: Bearer <API token>`.',
+          'Hosts, metrics, incidents, silences, alert rules, notifications, users, tokens, activities and jobs. Authenticate with `Authorization: Bearer <API token>`.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
@@ -160,10 +179,15 @@ export async function buildApp(
   app.addHook('onReady', async () => {
     gateway.start();
     alerting.start();
+    jobs.start();
     retentionTimer = setInterval(() => {
       store.retention.run().catch((err: unknown) => app.log.error({ err }, 'retention pass failed'));
     }, config.retention.interval);
     retentionTimer.unref();
+  });
+  // Before the agents are closed: no job timer may fire while the collector goes down.
+  app.addHook('preClose', async () => {
+    jobs.stop();
   });
   app.addHook('onClose', async () => {
     if (retentionTimer) clearInterval(retentionTimer);

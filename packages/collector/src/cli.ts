@@ -4,11 +4,12 @@ import { CLI_ACTOR } from './access/actor.ts';
 import { type Access, buildAccess } from './access/index.ts';
 import { isRole, ROLES, type Role } from './access/roles.ts';
 import { USER_STATUSES, type UserStatus } from './access/user-repo.ts';
+import { runCommand, terminalIo } from './cli/run.ts';
 import { readSecret } from './cli-secret.ts';
 import { type CollectorConfig, loadConfig } from './config/index.ts';
 import { EventBus } from './events.ts';
 import { buildFleet } from './fleet/index.ts';
-import { closeOnSignals, startCollector } from './main.ts';
+import { closeOnSignals, reloadOnHangup, startCollector } from './main.ts';
 import { Store } from './store/index.ts';
 import { backupDatabase, dbStats } from './store/maintenance.ts';
 
@@ -32,6 +33,9 @@ Usage:
   pantau-collector db migrate                       apply pending database migrations
   pantau-collector db backup FILE                   online backup to FILE (SQLite backup API)
   pantau-collector db stats                         database size and row counts
+  pantau-collector run ACTIVITY --hosts 'web-*' [--param k=v]... [--yes]
+                                                    run an activity on hosts through a running
+                                                    collector's API; see run --help
   pantau-collector --help | --version
 
 Every command takes --config FILE (default: $PANTAU_CONFIG). Options can also come from
@@ -51,6 +55,8 @@ const stdio: Out = {
 
 /** Entry point of the bin; returns the process exit code. */
 export async function main(argv: string[], io: Out = stdio): Promise<number> {
+  // A client of a running collector's API: no config file, no database.
+  if (argv[0] === 'run') return runCommand(argv.slice(1), terminalIo(io));
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
@@ -78,7 +84,11 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
   try {
     switch (`${command} ${sub ?? ''}`.trim()) {
       case 'start': {
-        return await closeOnSignals(await startCollector(config));
+        const running = await startCollector(config);
+        const stopReloading = reloadOnHangup(running);
+        const code = await closeOnSignals(running);
+        stopReloading();
+        return code;
       }
       case 'hosts add':
         return await withStore(config, (store) => {

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
-import type { JobEndFrame, JobOutputFrame, JobRejectedFrame, Snapshot } from '@pantau/shared';
+import type { Snapshot } from '@pantau/shared';
 import type { Role } from './access/roles.ts';
 import type { UserStatus } from './access/user-repo.ts';
+import type { Job, Run } from './jobs/types.ts';
 
 /** Why a host went offline, as the gateway saw it. The monitor applies its own grace period. */
 export type OfflineReason =
@@ -28,6 +29,8 @@ export interface CollectorEvents {
     agentVersion: string;
     /** The version the host's agent had before this connection; null for its first. */
     previousAgentVersion: string | null;
+    /** Job ids the agent still runs or holds results for (`hello.jobs`); null when it did not say. */
+    jobs: string[] | null;
   };
   /** The host's live connection ended (a replacement by a newer connection is not an offline). */
   'host.offline': { hostId: number; name: string; reason: OfflineReason; at: number };
@@ -57,8 +60,20 @@ export interface CollectorEvents {
     change: UserChange;
     at: number;
   };
-  /** A job frame from an agent, for the jobs dispatcher. */
-  'job.frame': { hostId: number; name: string; frame: JobOutputFrame | JobEndFrame | JobRejectedFrame };
+  /** A job was created or changed state (seq: its number in the job's event history). */
+  'job.changed': { job: Job; seq: number };
+  /** A host run of a job changed state. */
+  'job.run': { jobId: number; seq: number; run: Run };
+  /** A chunk of a host run's output, after it was stored. */
+  'job.output': {
+    jobId: number;
+    seq: number;
+    hostId: number;
+    host: string;
+    stream: 'stdout' | 'stderr';
+    data: string;
+    ts: number;
+  };
 }
 
 export type UserChange =

@@ -31,7 +31,8 @@ export async function startCollector(
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const scheme = config.tls.cert ? 'https' : 'http';
+  const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   app.log.info({ port, url, dataDir: config.dataDir }, 'collector listening');
   if (
     options.warnNoToken !== false &&
@@ -53,6 +54,19 @@ export async function startCollector(
       return closing;
     },
   };
+}
+
+/** SIGHUP re-reads the TLS certificate and key (after a renewal); a bad pair is logged and the old one kept. */
+export function reloadOnHangup(running: RunningCollector): () => void {
+  const reload = () => {
+    try {
+      running.app.pantau.reloadTls();
+    } catch (err) {
+      running.app.log.error({ err }, 'TLS reload failed; still serving the previous certificate');
+    }
+  };
+  process.on('SIGHUP', reload);
+  return () => process.off('SIGHUP', reload);
 }
 
 /** Closes on SIGTERM/SIGINT within `graceMs`; resolves with the exit code once closed. */

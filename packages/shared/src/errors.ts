@@ -25,6 +25,7 @@ export const ErrorCodes = {
   INVALID_PARAMS: { status: 400, message: 'action parameters are invalid' },
   JOB_LIMIT: { status: 429, message: 'too many jobs running' },
   HOST_OFFLINE: { status: 409, message: 'host is offline' },
+  UNKNOWN_JOB: { status: 400, message: 'job frame for a job the collector never sent to this host' },
   // config
   INVALID_CONFIG: { status: 500, message: 'configuration is invalid' },
   INVALID_DURATION: { status: 400, message: 'duration is invalid' },

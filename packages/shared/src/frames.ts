@@ -60,6 +60,8 @@ export const HelloFrame = frame('hello', {
   system: SystemInfo,
   actions: Type.Array(ActionSpec, { maxItems: Limits.actions }),
   intervalMs: Type.Integer({ minimum: 1_000, maximum: 3_600_000 }),
+  /** Job ids the agent still runs or holds undelivered results for (since 0.2; absent from older agents). */
+  jobs: Type.Optional(Type.Array(JobId, { maxItems: 64 })),
 });
 
 export const MetricsFrame = frame('metrics', { snapshot: Snapshot });

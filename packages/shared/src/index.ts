@@ -1,3 +1,4 @@
+export * from './actions.ts';
 export * from './codec.ts';
 export * from './duration.ts';
 export * from './errors.ts';

@@ -7,6 +7,7 @@ import type { CollectorFrame } from './frames.ts';
 import { collectorFrameChecks, checkSnapshot as generatedSnapshotCheck } from './generated/validators.ts';
 import { buildDecoder, type DecodeResult, type FrameError } from './wire.ts';
 
+export * from './actions.ts';
 export * from './duration.ts';
 export * from './errors.ts';
 export type * from './frames.ts';

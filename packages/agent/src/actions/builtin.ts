@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { ActionParam, ActionSpec } from '@pantau/shared/lite';
+import { type ActionSpec, type BuiltinActionName, builtinAction } from '@pantau/shared/lite';
 import type { ParamValues } from './params.ts';
 
 /** An action the agent knows how to run once its config allows it. */
@@ -15,21 +15,6 @@ export interface ActionDefinition {
   check?(values: ParamValues): string | undefined;
 }
 
-/** Host names (RFC 1123 labels) and IP literals; never starts with "-", so it is never an option. */
-const HOST_PATTERN = '[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|[0-9A-Fa-f:.]{2,45}';
-
-/** systemd unit names: letters, digits and :-_.\@ with an optional known suffix. */
-const UNIT_PATTERN =
-  '[A-Za-z0-9][A-Za-z0-9:_.@\\\\-]{0,200}(?:\\.(?:service|socket|timer|target|mount|path|slice|scope))?';
-
-const unit: ActionParam = {
-  name: 'unit',
-  kind: 'regex',
-  pattern: UNIT_PATTERN,
-  required: true,
-  description: 'systemd unit, e.g. nginx or nginx.service',
-};
-
 /** apt and dpkg must never stop to ask. */
 const NONINTERACTIVE = {
   DEBIAN_FRONTEND: 'noninteractive',
@@ -39,23 +24,18 @@ const NONINTERACTIVE = {
 
 const get = (values: ParamValues, name: string): string => values.get(name) ?? '';
 
+/** The shared catalog holds what each built-in takes and its danger level; the argv is built here. */
+function builtin(name: BuiltinActionName) {
+  const found = builtinAction(name);
+  if (!found) throw new Error(`${name} is missing from the shared action catalog`);
+  return found;
+}
+const spec = (name: BuiltinActionName): ActionSpec => builtin(name).spec;
+const limit = (name: BuiltinActionName): number => builtin(name).timeoutMs;
+
 export const BUILTIN_ACTIONS: readonly ActionDefinition[] = [
   {
-    spec: {
-      name: 'ping',
-      description: 'ping a host name or IP address',
-      dangerous: false,
-      params: [
-        {
-          name: 'target',
-          kind: 'regex',
-          pattern: HOST_PATTERN,
-          required: true,
-          description: 'host name or IP',
-        },
-        { name: 'count', kind: 'integer', min: 1, max: 10, default: 3, description: 'echo requests' },
-      ],
-    },
+    spec: spec('ping'),
     check(values) {
       const target = get(values, 'target');
       const isHostname =
@@ -63,61 +43,36 @@ export const BUILTIN_ACTIONS: readonly ActionDefinition[] = [
       return isIP(target) !== 0 || isHostname ? undefined : 'target must be a host name or an IP address';
     },
     argv: (values) => ['ping', '-c', get(values, 'count'), '-W', '5', get(values, 'target')],
-    timeoutMs: 60_000,
+    timeoutMs: limit('ping'),
   },
   {
-    spec: { name: 'uptime', description: 'show uptime and load', dangerous: false, params: [] },
+    spec: spec('uptime'),
     argv: () => ['uptime'],
-    timeoutMs: 10_000,
+    timeoutMs: limit('uptime'),
   },
   {
-    spec: {
-      name: 'disk-usage',
-      description: 'show disk usage per filesystem (df -h)',
-      dangerous: false,
-      params: [],
-    },
+    spec: spec('disk-usage'),
     argv: () => ['df', '-h', '-x', 'tmpfs', '-x', 'devtmpfs', '-x', 'squashfs', '-x', 'overlay'],
-    timeoutMs: 30_000,
+    timeoutMs: limit('disk-usage'),
   },
   {
-    spec: {
-      name: 'service-status',
-      description: 'systemctl status of one unit',
-      dangerous: false,
-      params: [unit],
-    },
+    spec: spec('service-status'),
     argv: (values) => ['systemctl', 'status', '--no-pager', '--lines=20', '--', get(values, 'unit')],
-    timeoutMs: 30_000,
+    timeoutMs: limit('service-status'),
   },
   {
-    spec: {
-      name: 'service-restart',
-      description: 'restart one systemd unit',
-      dangerous: false,
-      params: [unit],
-    },
+    spec: spec('service-restart'),
     argv: (values) => ['systemctl', 'restart', '--', get(values, 'unit')],
-    timeoutMs: 120_000,
+    timeoutMs: limit('service-restart'),
   },
   {
-    spec: {
-      name: 'apt-update',
-      description: 'refresh the package lists (apt-get update)',
-      dangerous: false,
-      params: [],
-    },
+    spec: spec('apt-update'),
     argv: () => ['apt-get', 'update'],
     env: NONINTERACTIVE,
-    timeoutMs: 600_000,
+    timeoutMs: limit('apt-update'),
   },
   {
-    spec: {
-      name: 'apt-upgrade',
-      description: 'install available upgrades, keeping changed config files',
-      dangerous: true,
-      params: [],
-    },
+    spec: spec('apt-upgrade'),
     argv: () => [
       'apt-get',
       '-y',
@@ -128,22 +83,17 @@ export const BUILTIN_ACTIONS: readonly ActionDefinition[] = [
       'upgrade',
     ],
     env: NONINTERACTIVE,
-    timeoutMs: 3_600_000,
+    timeoutMs: limit('apt-upgrade'),
   },
   {
-    spec: { name: 'reboot', description: 'reboot the host now', dangerous: true, params: [] },
+    spec: spec('reboot'),
     argv: () => ['systemctl', 'reboot'],
-    timeoutMs: 60_000,
+    timeoutMs: limit('reboot'),
   },
   {
-    spec: {
-      name: 'shutdown',
-      description: 'power the host off after a delay',
-      dangerous: true,
-      params: [{ name: 'delay', kind: 'integer', min: 0, max: 1440, default: 1, description: 'minutes' }],
-    },
+    spec: spec('shutdown'),
     argv: (values) => ['shutdown', '-h', `+${get(values, 'delay')}`],
-    timeoutMs: 60_000,
+    timeoutMs: limit('shutdown'),
   },
 ];
 

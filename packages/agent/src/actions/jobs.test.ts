@@ -17,6 +17,8 @@ function manager(overrides: Partial<ActionsConfig> = {}, custom: CustomActionCon
     outputCapBytes: 1024 * 1024,
     timeoutMs: 60_000,
     killGraceMs: 1_000,
+    offlineCapBytes: 1024 * 1024,
+    offlineFrames: 1_000,
     ...overrides,
   };
   const jobs = new JobManager(config, (f) => sent.push(f), pino({ level: 'silent' }));

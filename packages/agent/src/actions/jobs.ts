@@ -53,6 +53,11 @@ export class JobManager {
     return [...this.#allowed.values()].map((d) => d.spec);
   }
 
+  /** The ids of the jobs still running, for `hello.jobs` (the collector reconciles with them). */
+  ids(): string[] {
+    return [...this.#running.keys()].slice(0, 64);
+  }
+
   get running(): number {
     return this.#running.size;
   }

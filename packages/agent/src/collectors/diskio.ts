@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import type { DiskIo } from '@pantau/shared/lite';
-import { fields, num, PROC, rate, readProc } from './procfs.ts';
+import { fields, num, PROC, rate, readProc, SYS } from './procfs.ts';
 
 /** /proc/diskstats counts 512-byte sectors whatever the device's real sector size. */
 const SECTOR = 512;
@@ -28,7 +28,7 @@ export function parseDiskstats(text: string, devices: ReadonlySet<string>): Disk
 }
 
 /** Block devices backed by hardware (virtio, SCSI, NVMe, ...): /sys/block/X/device exists. */
-export function physicalDevices(sysBlock = '/sys/block'): Set<string> {
+export function physicalDevices(sysBlock = `${SYS}/block`): Set<string> {
   const names = new Set<string>();
   for (const name of readdirSync(sysBlock)) {
     if (existsSync(`${sysBlock}/${name}/device`)) names.add(name);

@@ -1,7 +1,15 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 
-/** Root of the proc filesystem. */
-export const PROC = '/proc';
+/** Root of the proc filesystem; the host's when a container mounts it elsewhere (procRoot). */
+export let PROC = '/proc';
+/** Root of sysfs (sysRoot). */
+export let SYS = '/sys';
+
+/** Points every collector at another proc and sys root, e.g. /host/proc in a container. Once, at start. */
+export function setRoots(roots: { proc: string; sys: string }): void {
+  PROC = roots.proc;
+  SYS = roots.sys;
+}
 
 let buffer = Buffer.allocUnsafe(64 * 1024);
 

@@ -5,7 +5,7 @@ import type { SystemInfo } from '@pantau/shared/lite';
 import { Limits } from '@pantau/shared/lite';
 import { AGENT_VERSION } from '../version.ts';
 import { parseProcStat } from './cpu.ts';
-import { PROC, readProc } from './procfs.ts';
+import { PROC, readProc, SYS } from './procfs.ts';
 
 /** PRETTY_NAME from /etc/os-release, falling back to NAME VERSION. */
 export function parseOsRelease(text: string): string {
@@ -30,11 +30,11 @@ export function parseCpuModel(text: string): string {
 export function guessVirtualization(read: (path: string) => string | undefined): string | undefined {
   if (read('/.dockerenv') !== undefined) return 'docker';
   if (read('/run/.containerenv') !== undefined) return 'podman';
-  const cgroup = read('/proc/1/cgroup') ?? '';
+  const cgroup = read(`${PROC}/1/cgroup`) ?? '';
   if (/kubepods/.test(cgroup)) return 'kubernetes';
   if (/docker/.test(cgroup)) return 'docker';
   if (/lxc/.test(cgroup)) return 'lxc';
-  const vendor = `${read('/sys/class/dmi/id/sys_vendor') ?? ''} ${read('/sys/class/dmi/id/product_name') ?? ''}`;
+  const vendor = `${read(`${SYS}/class/dmi/id/sys_vendor`) ?? ''} ${read(`${SYS}/class/dmi/id/product_name`) ?? ''}`;
   const known: Array<[RegExp, string]> = [
     [/KVM|QEMU/i, 'kvm'],
     [/VMware/i, 'vmware'],
@@ -79,7 +79,7 @@ export async function collectSystem(): Promise<SystemInfo> {
     os: parseOsRelease(readOptional('/etc/os-release') ?? '').slice(0, Limits.text) || `${os.type()}`,
     kernel: os.release().slice(0, Limits.name),
     arch: os.arch(),
-    cpuModel: (parseCpuModel(readOptional('/proc/cpuinfo') ?? '') || cpus[0]?.model || '').slice(
+    cpuModel: (parseCpuModel(readOptional(`${PROC}/cpuinfo`) ?? '') || cpus[0]?.model || '').slice(
       0,
       Limits.text,
     ),

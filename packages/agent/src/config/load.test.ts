@@ -52,6 +52,8 @@ describe('config', () => {
         allow: ['ping', 'uptime', 'disk-usage', 'service-status'],
         maxConcurrent: 2,
         outputCapBytes: 1_048_576,
+        offlineCapBytes: 1_048_576,
+        offlineFrames: 1_000,
         timeoutMs: 300_000,
       },
       dockerSocket: '/var/run/docker.sock',
@@ -107,7 +109,7 @@ actions:
 
   it('needs a collector URL and a token for run, not for once', () => {
     expect(error('token: abc\n').field).toBe('collector.urls');
-    expect(error('collector: { urls: [ws://x/agent] }\n').field).toBe('token');
+    expect(error('collector: { urls: [wss://x/agent] }\n').field).toBe('token');
     expect(load('', {}, false).collector.urls).toEqual([]);
   });
 
@@ -119,7 +121,7 @@ actions:
     ['cadences: { processes: 0s }', 'cadences.processes', /at least 1s/],
     ['collector: { urls: ["http://x/agent"] }', 'collector.urls[0]', /ws:\/\/ or wss:\/\//],
     [
-      'collector: { urls: [ws://x/agent], reconnect: { minDelay: 10s, maxDelay: 1s } }',
+      'collector: { urls: [wss://x/agent], reconnect: { minDelay: 10s, maxDelay: 1s } }',
       'collector.reconnect.maxDelay',
       /below minDelay/,
     ],
@@ -144,6 +146,8 @@ actions:
     ['actions: { allow: [rm-rf] }', 'actions.allow[0]', /unknown action "rm-rf"/],
     ['actions: { maxConcurrent: 0 }', 'actions.maxConcurrent', /from 1 to 64/],
     ['actions: { outputCap: lots }', 'actions.outputCap', /size such as/],
+    ['actions: { offlineCap: 1KiB }', 'actions.offlineCap', /16KiB|16384/],
+    ['actions: { offlineFrames: 2 }', 'actions.offlineFrames', /from 16 to 100000/],
     ['actions: { custom: [{ name: ping, argv: [x] }] }', 'actions.custom[0].name', /built-in action/],
     ['actions: { custom: [{ name: x, argv: [] }] }', 'actions.custom[0].argv', /program and its arguments/],
     [
@@ -182,6 +186,36 @@ actions:
       expect(err.code).toBe('INVALID_CONFIG');
     });
   }
+
+  it('refuses ws:// to a host that is not loopback unless insecure is set', () => {
+    const err = error('token: abc\ncollector: { urls: [wss://a.example/agent, ws://b.example/agent] }\n');
+    expect(err.field).toBe('collector.urls');
+    expect(err.message).toMatch(
+      /ws:\/\/b\.example\/agent: ws:\/\/ sends the token .* collector\.insecure: true/,
+    );
+    const env = { PANTAU_COLLECTOR_URL: 'ws://10.0.0.5:8080/agent', PANTAU_TOKEN: 't' };
+    expect(error('', env).message).toMatch(/PANTAU_COLLECTOR_URL.*10\.0\.0\.5/);
+    expect(load('', { ...env, PANTAU_INSECURE: '1' }).collector.insecure).toBe(true);
+    expect(error('', { ...env, PANTAU_INSECURE: 'maybe' }).field).toBe('collector.insecure');
+    const yaml = 'token: abc\ncollector: { urls: [ws://10.0.0.5/agent], insecure: true }\n';
+    expect(load(yaml).collector.urls).toEqual(['ws://10.0.0.5/agent']);
+    for (const host of ['127.0.0.1', 'localhost', '[::1]', '127.3.2.1'])
+      expect(load(`token: abc\ncollector: { urls: ["ws://${host}:1/agent"] }\n`).collector.insecure).toBe(
+        false,
+      );
+  });
+
+  it('reads the CA file once and refuses one without a certificate', () => {
+    const pem = join(dir, 'ca.pem');
+    writeFileSync(pem, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const c = load(`token: abc\ncollector: { urls: [wss://c.example/agent], caFile: ${pem} }\n`);
+    expect(c.collector.ca).toContain('BEGIN CERTIFICATE');
+    expect(load(base, { PANTAU_CA_FILE: pem }).collector.ca).toContain('BEGIN CERTIFICATE');
+    const junk = join(dir, 'junk.pem');
+    writeFileSync(junk, 'not a certificate');
+    expect(error(base, { PANTAU_CA_FILE: junk }).message).toMatch(/PANTAU_CA_FILE.*holds no PEM certificate/);
+    expect(error(base, { PANTAU_CA_FILE: join(dir, 'none.pem') }).message).toMatch(/cannot be read/);
+  });
 
   it('names the env variable when the bad value came from env', () => {
     const err = error(base, { PANTAU_INTERVAL: '10' });

@@ -72,6 +72,8 @@ function resolve(
     'actions',
     'docker',
     'log',
+    'procRoot',
+    'sysRoot',
   ]);
 
   const intervalMs = env.PANTAU_INTERVAL
@@ -107,6 +109,12 @@ function resolve(
     outboxMaxIsDefault: outbox.max === undefined,
     checks: readChecks(v, top.checks),
     actions: readActions(v, top.actions),
+    procRoot:
+      env.PANTAU_PROC_ROOT ||
+      (top.procRoot === undefined ? '/proc' : v.string(top.procRoot, 'procRoot', '/host/proc')),
+    sysRoot:
+      env.PANTAU_SYS_ROOT ||
+      (top.sysRoot === undefined ? '/sys' : v.string(top.sysRoot, 'sysRoot', '/host/sys')),
     dockerSocket:
       docker.socket === undefined
         ? '/var/run/docker.sock'
@@ -124,7 +132,15 @@ function readCollector(
   const c =
     value === undefined
       ? {}
-      : v.object(value, 'collector', ['urls', 'url', 'pingInterval', 'helloTimeout', 'reconnect']);
+      : v.object(value, 'collector', [
+          'urls',
+          'url',
+          'pingInterval',
+          'helloTimeout',
+          'reconnect',
+          'caFile',
+          'insecure',
+        ]);
   let urls: string[];
   if (env.PANTAU_COLLECTOR_URL) {
     const ev = new Values('PANTAU_COLLECTOR_URL');
@@ -139,6 +155,36 @@ function readCollector(
       c.urls !== undefined ? v.array(c.urls, 'collector.urls') : c.url !== undefined ? [c.url] : [];
     const field = c.urls !== undefined ? 'collector.urls' : 'collector.url';
     urls = list.map((u, i) => collectorUrl(v, u, c.urls !== undefined ? join(field, i) : field));
+  }
+  const insecure = env.PANTAU_INSECURE
+    ? new Values('PANTAU_INSECURE').boolean(parseFlag(env.PANTAU_INSECURE), 'collector.insecure')
+    : c.insecure === undefined
+      ? false
+      : v.boolean(c.insecure, 'collector.insecure');
+  if (!insecure) {
+    const plain = urls.find((u) => !isLoopback(new URL(u)) && u.startsWith('ws:'));
+    if (plain) {
+      (env.PANTAU_COLLECTOR_URL ? new Values('PANTAU_COLLECTOR_URL') : v).fail(
+        'collector.urls',
+        `has ${plain}: ws:// sends the token and all data in clear text to a host that is not loopback; use wss:// or set collector.insecure: true (PANTAU_INSECURE=1)`,
+      );
+    }
+  }
+  const caSource = env.PANTAU_CA_FILE ? 'PANTAU_CA_FILE' : v.source;
+  const caFile = env.PANTAU_CA_FILE
+    ? env.PANTAU_CA_FILE
+    : c.caFile === undefined
+      ? undefined
+      : v.string(c.caFile, 'collector.caFile', '/etc/pantau/ca.pem');
+  let ca: string | undefined;
+  if (caFile !== undefined) {
+    try {
+      ca = readFileSync(caFile, 'utf8');
+    } catch (err) {
+      throw new ConfigError(caSource, 'collector.caFile', `cannot be read: ${(err as Error).message}`);
+    }
+    if (!ca.includes('-----BEGIN CERTIFICATE-----'))
+      throw new ConfigError(caSource, 'collector.caFile', `${caFile} holds no PEM certificate`);
   }
   if (urls.length > 16) v.fail('collector.urls', `lists ${urls.length} URLs; at most 16 are tried`);
   if (required && urls.length === 0) {
@@ -173,7 +219,25 @@ function readCollector(
       r.fatalDelay === undefined
         ? 5 * 60 * SECOND
         : v.duration(r.fatalDelay, 'collector.reconnect.fatalDelay', 10, DAY),
+    ...(ca === undefined ? {} : { ca }),
+    insecure,
   };
+}
+
+/** `1`, `true`, `yes` and `0`, `false`, `no` from an environment variable. */
+function parseFlag(text: string): unknown {
+  const t = text.trim().toLowerCase();
+  if (['1', 'true', 'yes'].includes(t)) return true;
+  if (['0', 'false', 'no'].includes(t)) return false;
+  return text;
+}
+
+/** localhost, 127.0.0.0/8 and ::1: traffic that never leaves the machine. */
+function isLoopback(url: URL): boolean {
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return (
+    host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
+  );
 }
 
 function collectorUrl(v: Values, value: unknown, field: string): string {
@@ -326,7 +390,16 @@ function readActions(v: Values, value: unknown): ActionsConfig {
   const a =
     value === undefined
       ? {}
-      : v.object(value, 'actions', ['allow', 'custom', 'maxConcurrent', 'outputCap', 'timeout', 'killGrace']);
+      : v.object(value, 'actions', [
+          'allow',
+          'custom',
+          'maxConcurrent',
+          'outputCap',
+          'timeout',
+          'killGrace',
+          'offlineCap',
+          'offlineFrames',
+        ]);
   const custom = readCustom(v, a.custom);
   const customNames = custom.map((c) => c.name);
   let allow: string[];
@@ -360,6 +433,14 @@ function readActions(v: Values, value: unknown): ActionsConfig {
       a.killGrace === undefined
         ? 5 * SECOND
         : v.duration(a.killGrace, 'actions.killGrace', 0, 5 * 60 * SECOND),
+    offlineCapBytes:
+      a.offlineCap === undefined
+        ? 1024 * 1024
+        : v.bytes(a.offlineCap, 'actions.offlineCap', 16 * 1024, 64 * 1024 * 1024),
+    offlineFrames:
+      a.offlineFrames === undefined
+        ? 1_000
+        : v.integer(a.offlineFrames, 'actions.offlineFrames', 16, 100_000),
   };
 }
 

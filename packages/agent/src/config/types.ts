@@ -16,6 +16,10 @@ export interface CollectorConfig {
   readonly maxDelayMs: number;
   /** Delay before retrying after a close the agent cannot fix itself (4001 bad token, 4002 protocol, 4005 replaced), ms. Default 5 min. */
   readonly fatalDelayMs: number;
+  /** PEM file of the CA (or self-signed certificate) that signs the collector's certificate, read once at start; the system's CAs otherwise. Env `PANTAU_CA_FILE`. Default none. */
+  readonly ca?: string;
+  /** Allow `ws://` (no TLS) to an address that is not loopback. Env `PANTAU_INSECURE=1`. Default false. */
+  readonly insecure: boolean;
 }
 
 /** How often the heavier collectors run, ms. Each result rides in the next snapshot. */
@@ -89,6 +93,10 @@ export interface ActionsConfig {
   readonly timeoutMs: number;
   /** Between SIGTERM and SIGKILL to a job's process group, ms. Default 5 s. */
   readonly killGraceMs: number;
+  /** Job output kept while disconnected from the collector, characters (≈ bytes); the oldest is dropped first. Default 1 MiB. */
+  readonly offlineCapBytes: number;
+  /** Job frames kept while disconnected; the oldest output is dropped first, `job.end` never. Default 1,000. */
+  readonly offlineFrames: number;
 }
 
 export interface AgentConfig {
@@ -109,6 +117,10 @@ export interface AgentConfig {
   readonly outboxMaxIsDefault: boolean;
   readonly checks: readonly CheckConfig[];
   readonly actions: ActionsConfig;
+  /** Where /proc is: the host's when the agent runs in a container (`-v /proc:/host/proc:ro`). Env `PANTAU_PROC_ROOT`. Default /proc. */
+  readonly procRoot: string;
+  /** Where /sys is (`-v /sys:/host/sys:ro`). Env `PANTAU_SYS_ROOT`. Default /sys. */
+  readonly sysRoot: string;
   /** Docker Engine socket. Default /var/run/docker.sock. */
   readonly dockerSocket: string;
   /** Log level. Env `PANTAU_LOG_LEVEL`. Default info. */

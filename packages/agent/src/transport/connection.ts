@@ -1,5 +1,4 @@
 import {
-  type AgentFrame,
   CloseCodes,
   type CollectorFrame,
   type ErrorCode,
@@ -17,6 +16,7 @@ import {
 import type { Logger } from 'pino';
 import type { CollectorConfig } from '../config/types.ts';
 import { Backoff } from './backoff.ts';
+import type { JobBacklog, JobFrame } from './job-backlog.ts';
 import type { Outbox } from './outbox.ts';
 import { WebSocket } from './websocket.ts';
 
@@ -54,6 +54,7 @@ export class Connection {
   readonly #config: CollectorConfig;
   readonly #token: string;
   readonly #outbox: Outbox;
+  readonly #jobBacklog: JobBacklog;
   readonly #handlers: ConnectionHandlers;
   readonly #log: Logger;
   readonly #backoff: Backoff;
@@ -69,12 +70,14 @@ export class Connection {
     config: CollectorConfig,
     token: string,
     outbox: Outbox,
+    jobBacklog: JobBacklog,
     handlers: ConnectionHandlers,
     log: Logger,
   ) {
     this.#config = config;
     this.#token = token;
     this.#outbox = outbox;
+    this.#jobBacklog = jobBacklog;
     this.#handlers = handlers;
     this.#log = log;
     this.#backoff = new Backoff(config.minDelayMs, config.maxDelayMs);
@@ -133,12 +136,26 @@ export class Connection {
     this.#log.debug({ sentUpTo: this.#sentUpTo, backlog: entries.length }, 'replayed backlog');
   }
 
-  /** Sends a job frame when connected; job output while disconnected is lost (the job goes on). */
-  send(frame: AgentFrame): boolean {
+  /** Sends a job frame when welcomed and nothing older waits; otherwise the backlog keeps it for the next welcome. */
+  send(frame: JobFrame): void {
     const ws = this.#ws;
-    if (!this.#ready || !ws || ws.readyState !== WebSocket.OPEN) return false;
+    if (!this.#ready || !ws || ws.readyState !== WebSocket.OPEN || this.#jobBacklog.size > 0) {
+      this.#jobBacklog.push(frame);
+      return;
+    }
     ws.send(encodeFrame(frame));
-    return true;
+  }
+
+  /** Job frames held while disconnected go first after welcome, in the order they were made. */
+  #sendJobBacklog(ws: WebSocket): void {
+    if (this.#jobBacklog.size === 0) return;
+    const dropped = this.#jobBacklog.dropped;
+    const frames = this.#jobBacklog.drain();
+    for (const frame of frames) ws.send(encodeFrame(frame));
+    this.#log.info(
+      { frames: frames.length, droppedSinceStart: dropped },
+      'sent job frames held while disconnected',
+    );
   }
 
   async #run(): Promise<void> {
@@ -200,6 +217,7 @@ export class Connection {
       headers: { authorization: `Bearer ${this.#token}` },
       handshakeTimeout: this.#config.helloTimeoutMs,
       maxPayload: Limits.frameBytes,
+      ...(this.#config.ca === undefined ? {} : { ca: this.#config.ca }),
     });
     this.#ws = ws;
     this.#ready = false;
@@ -339,6 +357,7 @@ export class Connection {
           'welcomed by the collector',
         );
         this.#handlers.welcome(frame);
+        if (this.#ws) this.#sendJobBacklog(this.#ws);
         this.#ready = true;
         this.flush();
         return;

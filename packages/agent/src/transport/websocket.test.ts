@@ -235,5 +235,16 @@ describe('WebSocket client', () => {
       ),
     );
     expect(out).toBe('echo hi');
+
+    // Trusted through the ca option (the agent's collector.caFile), in this process.
+    const trusted = new WebSocket(url, { ca: readFileSync(cert, 'utf8') });
+    const reply = new Promise<string>((resolve, reject) => {
+      trusted.on('message', (data) => resolve(String(data)));
+      trusted.on('error', reject);
+    });
+    trusted.on('open', () => trusted.send('ca'));
+    expect(await reply).toBe('echo ca');
+    trusted.close();
+    await once(trusted, 'close');
   });
 });

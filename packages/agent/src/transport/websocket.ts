@@ -16,6 +16,8 @@ export interface WebSocketOptions {
   handshakeTimeout?: number;
   /** Largest message accepted, in bytes; a larger one closes the socket with 1009. */
   maxPayload?: number;
+  /** PEM CA certificates trusted for wss:// instead of the system's. */
+  ca?: string;
 }
 
 interface Events {
@@ -86,7 +88,7 @@ export class WebSocket extends EventEmitter<Events> {
         () => this.#fail(new Error('Opening handshake has timed out')),
         options.handshakeTimeout,
       );
-    void this.#connect(secure, host, port)
+    void this.#connect(secure, host, port, options.ca)
       .then((socket) => {
         this.#socket = socket;
         if (this.readyState !== WebSocket.CONNECTING) {
@@ -134,11 +136,16 @@ export class WebSocket extends EventEmitter<Events> {
     else this.#finish();
   }
 
-  async #connect(secure: boolean, host: string, port: number): Promise<Socket> {
+  async #connect(secure: boolean, host: string, port: number, ca: string | undefined): Promise<Socket> {
     if (!secure) return netConnect({ host, port });
     // TLS only when needed: it is a few MB of memory the plain ws:// case does without.
     const { connect } = await import('node:tls');
-    return connect({ host, port, ...(/^[\d.:]+$/.test(host) ? {} : { servername: host }) });
+    return connect({
+      host,
+      port,
+      ...(/^[\d.:]+$/.test(host) ? {} : { servername: host }),
+      ...(ca === undefined ? {} : { ca }),
+    });
   }
 
   #fail(err: Error): void {

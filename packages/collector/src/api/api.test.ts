@@ -25,8 +25,8 @@ describe('hosts API', () => {
     expect(res.statusCode).toBe(201);
     const { host, token, install } = res.json();
     expect(token).toMatch(/^pag_/);
-    expect(install).toContain(`PANTAU_TOKEN='${token}'`);
-    expect(install).toMatch(/PANTAU_COLLECTOR_URL='ws:\/\/.+\/agent'/);
+    expect(install).toMatch(/^curl -fsSL http:\/\/\S+\/install\/agent\.sh \| sudo sh -s -- --token (\S+)$/);
+    expect(install.endsWith(`--token ${token}`)).toBe(true);
     const dup = await t.app.inject({
       method: 'POST',
       url: '/api/v1/hosts',

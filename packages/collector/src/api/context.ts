@@ -12,6 +12,7 @@ import type { CollectorConfig } from '../config/index.ts';
 import type { EventBus } from '../events.ts';
 import type { Fleet } from '../fleet/index.ts';
 import type { Gateway } from '../gateway/gateway.ts';
+import type { Jobs } from '../jobs/index.ts';
 import type { Store } from '../store/index.ts';
 import type { PasswordLinks } from '../web/password-links.ts';
 import type { Sessions } from '../web/sessions.ts';
@@ -34,6 +35,8 @@ export interface ApiContext {
   sessions: Sessions;
   /** One-time set-a-password links. */
   passwordLinks: PasswordLinks;
+  /** Activities and remote jobs: the commands routes call. */
+  jobs: Jobs;
   /** Base URL people and agents use, e.g. http://pantau.example.com:8080 (no trailing slash). */
   publicUrl(): string;
 }

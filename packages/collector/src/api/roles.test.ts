@@ -1,10 +1,15 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fullSnapshot } from '../../../../test/fixtures/samples.ts';
+import { RawAgent } from '../../../../test/support/agent-client.ts';
 import { openProblem } from '../../../../test/support/incidents.ts';
 import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts';
-import { SYSTEM_ACTOR } from '../access/actor.ts';
+import { type Actor, SYSTEM_ACTOR } from '../access/actor.ts';
 import { type Permission, type Role, roleFor } from '../access/roles.ts';
 import type { UserStatus } from '../access/user-repo.ts';
+import { Enrollment } from '../fleet/enrollment.ts';
 import { RecipientRepo } from '../notify/recipients.ts';
 
 let t: TestApp;
@@ -12,10 +17,58 @@ const tokens = {} as Record<Role, string>;
 
 beforeAll(async () => {
   // Every 'none' case is a failed authentication; keep them under the 429 limit.
-  t = await startTestApp({ api: { authFailuresPerMinute: 10_000 } });
+  // An install dir with one fake build, so the download route answers 200 whatever was built here.
+  const installDir = mkdtempSync(join(tmpdir(), 'pantau-roles-install-'));
+  writeFileSync(join(installDir, 'pantau-agent-linux-x64'), 'not really an executable');
+  t = await startTestApp({
+    api: { authFailuresPerMinute: 10_000 },
+    enrollment: { failuresPerMinute: 10_000 },
+    install: { dir: installDir },
+    jobs: { fourEyes: true },
+  });
   for (const role of ['viewer', 'operator', 'admin'] as const) tokens[role] = t.token(role);
+  // One online host whose agent allows uptime and reboot; it never answers, so runs stay running.
+  const target = t.addHost('role-agent');
+  agentHost = target.id;
+  agent = await RawAgent.connect(t.wsUrl, target.token);
+  await agent.hello({
+    actions: [
+      { name: 'uptime', dangerous: false, params: [] },
+      { name: 'reboot', dangerous: true, params: [] },
+    ],
+  });
 });
-afterAll(() => t.close());
+afterAll(async () => {
+  agent.close();
+  await t.close();
+});
+
+let agent: RawAgent;
+let agentHost = 0;
+/** The actor behind one of the role tokens, as the API builds it. */
+const actorFor = (role: Role): Actor => {
+  const found = t.app.pantau.access.auth.secret(tokens[role]!);
+  if (!found.ok) throw new Error(found.reason);
+  return found.actor;
+};
+const otherAdmin: Actor = { userId: null, id: 'config', name: 'config', role: 'admin', surface: 'api' };
+const job = (by: Actor, activity = 'uptime') =>
+  t.app.pantau.jobs.service.create(by, { activity, targets: { hosts: [agentHost] } }).id;
+const endedJob = () => {
+  const id = job(otherAdmin, 'reboot');
+  t.app.pantau.jobs.service.cancel(otherAdmin, id);
+  return id;
+};
+const activity = () =>
+  t.app.pantau.jobs.activities.create(otherAdmin, {
+    name: `act-${++n}`,
+    description: '',
+    action: 'uptime',
+    fixed: {},
+    params: [],
+    dangerous: false,
+    minRole: 'operator',
+  }).id;
 
 interface Case {
   route: string;
@@ -61,6 +114,8 @@ const silence = () =>
     },
     Date.now(),
   ).id;
+const enrollmentCode = () =>
+  new Enrollment(t.app.pantau.store, t.app.pantau.events, 60_000).create(SYSTEM_ACTOR, {}).code;
 const rule = () => {
   const id = `rule-${++n}`;
   t.app.pantau.monitor.rules.save(SYSTEM_ACTOR, { id, metric: 'cpu', above: 99 });
@@ -303,6 +358,124 @@ const cases: Case[] = [
     make: () => ({ method: 'DELETE', url: `/api/v1/silences/${silence()}` }),
   },
   {
+    route: 'GET /api/v1/activities',
+    need: 'viewer',
+    ok: 200,
+    make: () => ({ method: 'GET', url: '/api/v1/activities' }),
+  },
+  {
+    route: 'POST /api/v1/activities',
+    need: 'admin',
+    ok: 201,
+    make: () => ({
+      method: 'POST',
+      url: '/api/v1/activities',
+      body: { name: `new-${++n}`, action: 'uptime' },
+    }),
+  },
+  {
+    route: 'PUT /api/v1/activities/:id',
+    need: 'admin',
+    ok: 200,
+    make: () => {
+      const id = activity();
+      return { method: 'PUT', url: `/api/v1/activities/${id}`, body: { name: id, action: 'disk-usage' } };
+    },
+  },
+  {
+    route: 'DELETE /api/v1/activities/:id',
+    need: 'admin',
+    ok: 204,
+    make: () => ({ method: 'DELETE', url: `/api/v1/activities/${activity()}` }),
+  },
+  {
+    route: 'POST /api/v1/jobs/preview',
+    need: 'operator',
+    ok: 200,
+    make: () => ({
+      method: 'POST',
+      url: '/api/v1/jobs/preview',
+      body: { activity: 'uptime', targets: { hosts: [agentHost] } },
+    }),
+  },
+  {
+    route: 'POST /api/v1/jobs',
+    need: 'operator',
+    ok: 201,
+    make: () => ({
+      method: 'POST',
+      url: '/api/v1/jobs',
+      body: { activity: 'uptime', targets: { all: true } },
+    }),
+  },
+  {
+    route: 'GET /api/v1/jobs',
+    need: 'viewer',
+    ok: 200,
+    make: () => ({ method: 'GET', url: '/api/v1/jobs' }),
+  },
+  {
+    route: 'GET /api/v1/jobs/:id',
+    need: 'viewer',
+    ok: 200,
+    make: () => ({ method: 'GET', url: `/api/v1/jobs/${job(otherAdmin)}` }),
+  },
+  {
+    route: 'POST /api/v1/jobs/:id/confirm',
+    need: 'admin',
+    ok: 200,
+    make: () => ({ method: 'POST', url: `/api/v1/jobs/${job(actorFor('admin'), 'reboot')}/confirm` }),
+  },
+  {
+    route: 'POST /api/v1/jobs/:id/approve',
+    need: 'admin',
+    ok: 200,
+    make: () => {
+      const id = job(otherAdmin, 'reboot');
+      t.app.pantau.jobs.service.confirm(otherAdmin, id);
+      return { method: 'POST', url: `/api/v1/jobs/${id}/approve` };
+    },
+  },
+  {
+    route: 'POST /api/v1/jobs/:id/cancel',
+    need: 'operator',
+    ok: 200,
+    make: () => ({ method: 'POST', url: `/api/v1/jobs/${job(actorFor('operator'))}/cancel` }),
+  },
+  {
+    route: 'POST /api/v1/jobs/:id/runs/:hostId/cancel',
+    need: 'operator',
+    ok: 200,
+    make: () => ({
+      method: 'POST',
+      url: `/api/v1/jobs/${job(actorFor('operator'))}/runs/${agentHost}/cancel`,
+    }),
+  },
+  {
+    route: 'GET /api/v1/jobs/:id/runs/:hostId/output',
+    need: 'viewer',
+    ok: 200,
+    make: () => ({ method: 'GET', url: `/api/v1/jobs/${job(otherAdmin)}/runs/${agentHost}/output` }),
+  },
+  {
+    route: 'GET /api/v1/jobs/:id/events',
+    need: 'viewer',
+    ok: 200,
+    make: () => ({ method: 'GET', url: `/api/v1/jobs/${endedJob()}/events` }),
+  },
+  {
+    route: 'GET /api/v1/jobs/:id/export',
+    need: 'viewer',
+    ok: 200,
+    make: () => ({ method: 'GET', url: `/api/v1/jobs/${endedJob()}/export?format=csv` }),
+  },
+  {
+    route: 'GET /api/v1/jobs/export',
+    need: 'viewer',
+    ok: 200,
+    make: () => ({ method: 'GET', url: '/api/v1/jobs/export?from=0&format=json' }),
+  },
+  {
     route: 'GET /api/v1/rules',
     need: 'viewer',
     ok: 200,
@@ -415,6 +588,40 @@ const cases: Case[] = [
       method: 'POST',
       url: '/api/v1/password-link',
       body: { token: 'ppl_not-a-link', password: 'long enough password' },
+    }),
+  },
+  {
+    route: 'GET /install/agent.sh',
+    need: 'public',
+    ok: 200,
+    make: () => ({ method: 'GET', url: '/install/agent.sh' }),
+  },
+  {
+    route: 'GET /install/pantau-agent-linux-:arch',
+    need: 'public',
+    ok: 200,
+    make: () => ({ method: 'GET', url: '/install/pantau-agent-linux-x64' }),
+  },
+  {
+    route: 'POST /api/v1/enrollments',
+    need: 'admin',
+    ok: 201,
+    make: () => ({ method: 'POST', url: '/api/v1/enrollments', body: {} }),
+  },
+  {
+    route: 'GET /api/v1/enrollments',
+    need: 'admin',
+    ok: 200,
+    make: () => ({ method: 'GET', url: '/api/v1/enrollments' }),
+  },
+  {
+    route: 'POST /api/v1/enroll',
+    need: 'public',
+    ok: 201,
+    make: () => ({
+      method: 'POST',
+      url: '/api/v1/enroll',
+      body: { code: enrollmentCode(), name: `enrolled-${++n}` },
     }),
   },
 ];

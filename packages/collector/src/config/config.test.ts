@@ -60,6 +60,27 @@ describe('loadConfig', () => {
     expect(message).toMatch(/retention\.raw \(from PANTAU_RETENTION_RAW\) = "soon": invalid duration/);
   });
 
+  it('reads TLS files and trusted proxies, and refuses half a TLS pair or a bad proxy', () => {
+    const config = loadConfig({
+      env: {
+        PANTAU_TLS_CERT: 'tls/cert.pem',
+        PANTAU_TLS_KEY: '/etc/k.pem',
+        PANTAU_TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1',
+      },
+      cwd: '/srv',
+    });
+    expect(config.tls).toEqual({ cert: '/srv/tls/cert.pem', key: '/etc/k.pem' });
+    expect(config.trustProxy).toBe('127.0.0.1,10.0.0.0/8,::1');
+    expect(loadConfig({ env: {} })).toMatchObject({ tls: { cert: null, key: null }, trustProxy: null });
+    expect(() => loadConfig({ env: { PANTAU_TLS_CERT: '/c.pem' } })).toThrow(
+      /tls\.cert and tls\.key go together/,
+    );
+    for (const bad of ['everyone', '10.0.0.0/33', '1.2.3.4/8/9', ','])
+      expect(() => loadConfig({ env: { PANTAU_TRUST_PROXY: bad } })).toThrow(
+        /trustProxy \(from PANTAU_TRUST_PROXY\).*must list proxy addresses or CIDR ranges/,
+      );
+  });
+
   it('maps option paths to env names', () => {
     expect(envName('gateway.maxPayload')).toBe('PANTAU_GATEWAY_MAX_PAYLOAD');
     expect(envName('dataDir')).toBe('PANTAU_DATA_DIR');

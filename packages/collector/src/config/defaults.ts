@@ -10,6 +10,10 @@ export const defaults: CollectorConfig = {
   publicUrl: null,
   logLevel: 'info',
   adminToken: null,
+  tls: { cert: null, key: null },
+  trustProxy: null,
+  install: { dir: null },
+  enrollment: { codeTtl: 15 * 60_000, failuresPerMinute: 10 },
   gateway: {
     maxPayload: 1024 * 1024,
     frameRate: 20,
@@ -29,6 +33,15 @@ export const defaults: CollectorConfig = {
   api: { metricsPublic: false, authFailuresPerMinute: 30, docs: true },
   access: { rejectCooldown: 24 * 3_600_000 },
   web: { sessionIdle: 30 * 60_000, sessionMax: 12 * 3_600_000, loginFailuresPerMinute: 10 },
+  jobs: {
+    maxTargets: 1000,
+    fourEyes: false,
+    confirmTimeout: 5 * 60_000,
+    outputCap: 1024 * 1024,
+    lostGrace: 60_000,
+    defaultTimeout: 5 * 60_000,
+    retention: 90 * 86_400_000,
+  },
   monitor: resolveMonitorConfig(),
   telegram: { token: null, apiRoot: null },
   smtp: {
@@ -58,7 +71,17 @@ const RecipientsInput = Type.Array(
   { maxItems: 1000 },
 );
 
-type Kind = 'string' | 'port' | 'int' | 'duration' | 'bool' | 'url' | 'level' | 'secret' | 'schema';
+type Kind =
+  | 'string'
+  | 'proxies'
+  | 'port'
+  | 'int'
+  | 'duration'
+  | 'bool'
+  | 'url'
+  | 'level'
+  | 'secret'
+  | 'schema';
 
 export interface OptionSpec {
   kind: Kind;
@@ -77,6 +100,12 @@ export const optionKinds: Record<string, OptionSpec> = {
   publicUrl: { kind: 'url' },
   logLevel: { kind: 'level' },
   adminToken: { kind: 'secret' },
+  'tls.cert': { kind: 'string' },
+  'tls.key': { kind: 'string' },
+  trustProxy: { kind: 'proxies' },
+  'install.dir': { kind: 'string' },
+  'enrollment.codeTtl': { kind: 'duration', min: 60_000, max: 7 * 86_400_000 },
+  'enrollment.failuresPerMinute': { kind: 'int', min: 1 },
   'gateway.maxPayload': { kind: 'int', min: 1024, max: 64 * 1024 * 1024 },
   'gateway.frameRate': { kind: 'int', min: 1, max: 100_000 },
   'gateway.frameBurst': { kind: 'int', min: 1, max: 1_000_000 },
@@ -98,6 +127,13 @@ export const optionKinds: Record<string, OptionSpec> = {
   'web.sessionIdle': { kind: 'duration', min: 1000, max: 30 * 86_400_000 },
   'web.sessionMax': { kind: 'duration', min: 1000, max: 365 * 86_400_000 },
   'web.loginFailuresPerMinute': { kind: 'int', min: 1, max: 10_000 },
+  'jobs.maxTargets': { kind: 'int', min: 1, max: 100_000 },
+  'jobs.fourEyes': { kind: 'bool' },
+  'jobs.confirmTimeout': { kind: 'duration', min: 100, max: 86_400_000 },
+  'jobs.outputCap': { kind: 'int', min: 1024, max: 64 * 1024 * 1024 },
+  'jobs.lostGrace': { kind: 'duration', min: 100 },
+  'jobs.defaultTimeout': { kind: 'duration', min: 100, max: 24 * 3_600_000 },
+  'jobs.retention': { kind: 'duration', min: 3_600_000 },
   monitor: { kind: 'schema', schema: MonitorConfigInput, resolve: resolveMonitorConfig },
   'telegram.token': { kind: 'secret' },
   'telegram.apiRoot': { kind: 'url' },

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { explain, formatDuration, PantauError, parseDuration } from '@pantau/shared';
 import { parse as parseYaml } from 'yaml';
@@ -89,7 +90,17 @@ export function loadConfig(options: LoadOptions = {}): Readonly<CollectorConfig>
   if (problems.length > 0) {
     throw new PantauError('INVALID_CONFIG', `invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
+  const tls = config.tls as CollectorConfig['tls'];
+  if ((tls.cert === null) !== (tls.key === null)) {
+    throw new PantauError(
+      'INVALID_CONFIG',
+      `invalid configuration:\n  - tls.cert and tls.key go together: set both (PANTAU_TLS_CERT, PANTAU_TLS_KEY) or neither`,
+    );
+  }
   const result = config as unknown as CollectorConfig;
+  if (result.tls.cert) result.tls.cert = resolve(cwd, result.tls.cert);
+  if (result.tls.key) result.tls.key = resolve(cwd, result.tls.key);
+  if (result.install.dir) result.install.dir = resolve(cwd, result.install.dir);
   if (!isAbsolute(result.dataDir)) result.dataDir = resolve(cwd, result.dataDir);
   return deepFreeze(result);
 }
@@ -144,6 +155,17 @@ function parseValue(path: string, spec: OptionSpec, value: unknown): unknown | {
         return { problem: 'must be a URL such as https://pantau.example.com' };
       }
     }
+    case 'proxies': {
+      const list = (Array.isArray(value) ? value.map(String) : String(value).split(','))
+        .map((p) => p.trim())
+        .filter(Boolean);
+      const bad = list.find((p) => !isAddressOrRange(p));
+      if (list.length === 0 || bad !== undefined)
+        return {
+          problem: `must list proxy addresses or CIDR ranges such as 127.0.0.1,10.0.0.0/8${bad ? `; ${JSON.stringify(bad)} is neither` : ''}`,
+        };
+      return list.join(',');
+    }
     case 'level':
       return LEVELS.includes(String(value))
         ? String(value)
@@ -189,6 +211,16 @@ function parseValue(path: string, spec: OptionSpec, value: unknown): unknown | {
     default:
       return { problem: `unsupported option kind ${spec.kind}` };
   }
+}
+
+/** An IPv4 or IPv6 address, optionally with a /prefix. */
+function isAddressOrRange(text: string): boolean {
+  const [address, prefix, extra] = text.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  const n = Number(prefix);
+  return /^\d+$/.test(prefix) && n <= (family === 4 ? 32 : 128);
 }
 
 function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {

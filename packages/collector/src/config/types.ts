@@ -18,6 +18,18 @@ export interface CollectorConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** An admin API token accepted in addition to stored ones (secret: prefer `adminTokenFile`). Default none. */
   adminToken: string | null;
+  tls: {
+    /** PEM certificate chain file; with `tls.key` the collector serves HTTPS and WSS itself, re-read on SIGHUP. Default none (plain HTTP). */
+    cert: string | null;
+    /** PEM private key file for `tls.cert`. Default none. */
+    key: string | null;
+  };
+  /**
+   * Reverse proxies whose `X-Forwarded-For`/`-Proto`/`-Host` are believed: comma-separated
+   * addresses or CIDR ranges (e.g. `127.0.0.1,10.0.0.0/8`). Headers from anyone else are ignored.
+   * Default none.
+   */
+  trustProxy: string | null;
   gateway: {
     /** Largest WebSocket message in bytes. Default 1048576 (1 MiB). */
     maxPayload: number;
@@ -31,6 +43,20 @@ export interface CollectorConfig {
     pingInterval: number;
     /** Agent token failures per client address per minute before answering 429. Default 30. */
     authFailuresPerMinute: number;
+  };
+  install: {
+    /**
+     * Directory holding the built agent (`pantau-agent-linux-x64`, `-arm64`, `pantau-agent.cjs`,
+     * from `pnpm build`) served under /install/. Default: the agent package's dist/ beside this
+     * collector (a checkout or the container image).
+     */
+    dir: string | null;
+  };
+  enrollment: {
+    /** How long an enrollment code stays valid, ms. Default 15 min. */
+    codeTtl: number;
+    /** Failed enrollment attempts per client address per minute before answering 429. Default 10. */
+    failuresPerMinute: number;
   };
   store: {
     /** Longest time a received snapshot waits before its batch is committed, ms. Default 100 ms. */
@@ -71,6 +97,23 @@ export interface CollectorConfig {
     sessionMax: number;
     /** Failed console logins per client address, and per user name, per minute before 429. Default 10. */
     loginFailuresPerMinute: number;
+  };
+  /** Remote jobs: targets, confirmation, output, reconciliation, history. See docs/jobs.md. */
+  jobs: {
+    /** Most hosts one job may target. Default 1000. */
+    maxTargets: number;
+    /** A dangerous job needs a second admin's approval after its confirmation. Default false. */
+    fourEyes: boolean;
+    /** Time to confirm (and to approve) a dangerous job before it expires, ms. Default 5 min. */
+    confirmTimeout: number;
+    /** Output kept per host run (stdout + stderr), bytes; the rest is dropped and the run marked truncated. Default 1048576 (1 MiB). */
+    outputCap: number;
+    /** A running host that disconnected and has not reported its job back within this time ends `lost`, ms. Default 60 s. */
+    lostGrace: number;
+    /** Per-host timeout of an activity running an agent custom action when the job gives none, ms. Default 5 min. */
+    defaultTimeout: number;
+    /** Ended jobs, their runs and output are deleted this long after they were created, ms. Default 90 d. */
+    retention: number;
   };
   /** Detection and incidents: grace periods, check failures, notification policies, threshold rules. See docs/alerting.md. */
   monitor: MonitorConfig;

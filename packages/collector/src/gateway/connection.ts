@@ -180,6 +180,19 @@ export class AgentConnection implements AckTarget {
     if (this.state === 'ready') this.#send(`{"t":"ack","seq":${seq}}`);
   }
 
+  /** Sends an error frame and a warn log, and keeps the connection (for a problem with one frame's content). */
+  report(code: ErrorCode, message: string): void {
+    this.log.warn({ host: this.hostName, code, reason: message }, 'refused an agent frame');
+    this.#send(encodeFrame(errorFrame(code, message)));
+  }
+
+  /** Sends an encoded frame; false when the socket is not open. */
+  sendText(text: string): boolean {
+    if (this.#ws.readyState !== this.#ws.OPEN) return false;
+    this.#ws.send(text);
+    return true;
+  }
+
   /** Sends an error frame, then closes with the matching 4xxx code. */
   fail(code: ErrorCode, message: string, reason: OfflineReason = 'protocol-error'): void {
     if (this.state === 'closing') return;

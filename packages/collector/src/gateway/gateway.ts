@@ -1,4 +1,11 @@
-import { type AgentFrame, type HelloFrame, PROTOCOL_VERSION, type WelcomeFrame } from '@pantau/shared';
+import {
+  type AgentFrame,
+  type CollectorFrame,
+  encodeFrame,
+  type HelloFrame,
+  PROTOCOL_VERSION,
+  type WelcomeFrame,
+} from '@pantau/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { CollectorConfig } from '../config/index.ts';
@@ -8,6 +15,14 @@ import type { Store } from '../store/index.ts';
 import { AgentConnection, type ConnectionHost } from './connection.ts';
 import { IngestQueue } from './ingest.ts';
 import { GatewayStats } from './stats.ts';
+
+export type AgentJobFrame = Extract<AgentFrame, { t: `job.${string}` }>;
+
+/**
+ * What the jobs dispatcher makes of a job frame: taken, late (the run ended already, e.g. lost
+ * after a restart: dropped quietly), or unknown (never sent to this host: a protocol error).
+ */
+export type JobFrameVerdict = 'ok' | 'late' | 'unknown';
 
 /**
  * Every agent connection, the one live connection per host, and the ingest queue behind them.
@@ -28,6 +43,7 @@ export class Gateway implements ConnectionHost {
   readonly #log: FastifyBaseLogger;
   readonly #pingInterval: number;
   #pingTimer: NodeJS.Timeout | null = null;
+  #jobFrames: (hostId: number, frame: AgentJobFrame) => JobFrameVerdict = () => 'unknown';
   #closing = false;
 
   constructor(deps: { store: Store; events: EventBus; config: CollectorConfig; log: FastifyBaseLogger }) {
@@ -71,6 +87,9 @@ export class Gateway implements ConnectionHost {
   accept(ws: WebSocket, host: Host): AgentConnection {
     const conn = new AgentConnection(ws, host, this, this.#log.child({ host: host.name }));
     this.#all.add(conn);
+    // An upgrade that passed authentication just before shutdown began would otherwise stay
+    // open, and the WebSocket server (so the collector) would never finish closing.
+    if (this.#closing) conn.close(4006, 'collector shutting down', 'shutdown');
     return conn;
   }
 
@@ -100,6 +119,7 @@ export class Gateway implements ConnectionHost {
       intervalMs: hello.intervalMs,
       agentVersion: hello.agentVersion,
       previousAgentVersion,
+      jobs: hello.jobs ?? null,
     });
     return {
       t: 'welcome',
@@ -120,8 +140,30 @@ export class Gateway implements ConnectionHost {
     this.ingestQueue.push(conn, frame.t === 'metrics' ? [frame.snapshot] : frame.snapshots, at);
   }
 
-  jobFrame(conn: AgentConnection, frame: Extract<AgentFrame, { t: `job.${string}` }>): void {
-    this.#events.emit('job.frame', { hostId: conn.hostId, name: conn.hostName, frame });
+  /** Where job frames go (the jobs dispatcher); without one every job frame is unknown. */
+  onJobFrame(handler: (hostId: number, frame: AgentJobFrame) => JobFrameVerdict): void {
+    this.#jobFrames = handler;
+  }
+
+  jobFrame(conn: AgentConnection, frame: AgentJobFrame): void {
+    const verdict = this.#jobFrames(conn.hostId, frame);
+    if (verdict === 'late') {
+      conn.log.info({ jobId: frame.jobId, kind: frame.t }, 'job frame for a run that has ended; dropped');
+    } else if (verdict === 'unknown') {
+      this.stats.framesRejected++;
+      // Said, not closed: a good agent replaying results after a restore must not be cut off.
+      conn.report(
+        'UNKNOWN_JOB',
+        `${frame.t} for job ${frame.jobId}, which this collector never sent to ${conn.hostName}`,
+      );
+    }
+  }
+
+  /** Sends a frame to the host's live connection; false when the host is offline. */
+  send(hostId: number, frame: CollectorFrame): boolean {
+    const conn = this.#live.get(hostId);
+    if (conn?.state !== 'ready') return false;
+    return conn.sendText(encodeFrame(frame));
   }
 
   closed(conn: AgentConnection, reason: OfflineReason): void {

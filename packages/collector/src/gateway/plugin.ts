@@ -25,8 +25,18 @@ export async function gatewayPlugin(
     options: { maxPayload: gateway.maxPayload * 4, perMessageDeflate: false },
     preClose: async function preClose(this: FastifyInstance) {
       await gateway.shutdown();
+      // The server waits for every WebSocket client; one upgraded in the last moment must not hold it.
+      for (const client of this.websocketServer.clients) client.terminate();
       await new Promise<void>((resolve) => this.websocketServer.close(() => resolve()));
     },
+  });
+  // Agents reconnect at once when closed; while the collector is closing their upgrade requests
+  // are answered 503, but Node leaves an upgrade's socket to its listeners: end it, or it keeps
+  // the process alive after the shutdown.
+  app.server.on('upgrade', (_req, socket) => {
+    if (!gateway.closing) return;
+    socket.end();
+    setTimeout(() => socket.destroy(), 1_000).unref();
   });
   app.decorateRequest('agentHost', null);
 

@@ -32,7 +32,7 @@ export interface AuditFilter {
 /** An actor id given as text (older callers): its surface follows from the id. */
 function surfaceOf(actor: string): Surface {
   if (actor === 'cli' || actor === 'start') return 'cli';
-  if (actor === 'collector') return 'system';
+  if (actor === 'collector' || actor.startsWith('host:')) return 'system';
   return 'api';
 }
 

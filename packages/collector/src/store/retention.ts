@@ -16,6 +16,7 @@ export class RetentionJob {
   readonly #chunkRows: number;
   readonly #s: Record<string, Statement>;
   #running: Promise<RetentionRun> | null = null;
+  readonly #tasks: [string, (now: number) => number][] = [];
 
   constructor(db: Database, retention: Retention, chunkRows: number) {
     this.#db = db;
@@ -31,6 +32,14 @@ export class RetentionJob {
     for (const table of ['disk_history', 'check_history']) {
       this.#s[`${table}:delete`] = db.prepare(`DELETE FROM ${table} WHERE host = ? AND ts < ?`);
     }
+  }
+
+  /**
+   * Adds a deletion other modules own (e.g. old jobs): `chunk(now)` deletes at most chunkRows
+   * rows in one transaction and returns how many; it is called until it returns fewer.
+   */
+  addTask(name: string, chunk: (now: number) => number): void {
+    this.#tasks.push([name, chunk]);
   }
 
   /** Resolves when no pass is running (used at shutdown). */
@@ -66,6 +75,16 @@ export class RetentionJob {
           if (n < this.#chunkRows) break;
           await new Promise((resolve) => setImmediate(resolve));
         }
+      }
+    }
+    for (const [name, chunk] of this.#tasks) {
+      result.deleted[name] = 0;
+      for (;;) {
+        const n = chunk(now);
+        result.deleted[name] += n;
+        if (n > 0) result.chunks++;
+        if (n < this.#chunkRows) break;
+        await new Promise((resolve) => setImmediate(resolve));
       }
     }
     return result;

@@ -1,4 +1,5 @@
 import Type from 'typebox';
+import { installCommand } from '../../fleet/install-command.ts';
 import type { Host } from '../../store/hosts.ts';
 import { actorOf } from '../actor.ts';
 import type { ApiContext, TypedApp } from '../context.ts';
@@ -41,10 +42,7 @@ export async function hostRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
     actions: h.actions.map((a) => ({ name: a.name, dangerous: a.dangerous })),
     tokenChangedAt: h.tokenChangedAt,
   });
-  const install = (token: string) => {
-    const url = `${ctx.publicUrl().replace(/^http/, 'ws')}/agent`;
-    return `sudo PANTAU_COLLECTOR_URL='${url}' PANTAU_TOKEN='${token}' pantau-agent install-service`;
-  };
+  const install = (token: string) => installCommand(ctx.publicUrl(), { token });
 
   app.get(
     '/hosts',

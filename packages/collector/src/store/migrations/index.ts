@@ -3,13 +3,15 @@ import { migration as initial } from './001-initial.ts';
 import { migration as accounts } from './002-accounts.ts';
 import { migration as webSessions } from './040-web-sessions.ts';
 import { migration as passwordLinks } from './041-password-links.ts';
+import { migration as enrollment } from './060-enrollment.ts';
 import { migration as notify } from './100-notify.ts';
 import { migration as contacts } from './101-contacts.ts';
 import { migration as incidents } from './200-incidents.ts';
 import { migration as numericHostIds } from './201-numeric-host-ids.ts';
+import { migration as jobs } from './400-jobs.ts';
 
 export interface Migration {
-  /** Unique, ascending. The collector core owns 1–99, notifications 100–199, monitoring 200–299. */
+  /** Unique, ascending. The collector core owns 1–99, notifications 100–199, monitoring 200–299, jobs 400–499. */
   id: number;
   name: string;
   up(db: Database): void;
@@ -21,8 +23,10 @@ export const migrations: Migration[] = [
   accounts,
   webSessions,
   passwordLinks,
+  enrollment,
   notify,
   contacts,
   incidents,
   numericHostIds,
+  jobs,
 ];

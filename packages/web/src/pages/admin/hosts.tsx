@@ -94,8 +94,9 @@ export function HostsAdmin() {
 }
 
 function TokenOnce({ result, onDone }: { result: AgentTokenBody; onDone: () => void }) {
-  // The same settings, for a first try in the foreground before installing the service.
-  const tryIt = result.install.replace(/^sudo /, '').replace(/ install-service$/, ' run');
+  // The same collector and token, for a first try in the foreground with an agent already on the host.
+  const base = /https?:\/\/[^/\s]+/.exec(result.install)?.[0] ?? location.origin;
+  const tryIt = `PANTAU_COLLECTOR_URL='${base.replace(/^http/, 'ws')}/agent' PANTAU_TOKEN='${result.token}' pantau-agent run`;
   const copy = (text: string) => void navigator.clipboard?.writeText(text).catch(() => {});
   return (
     <div class="card token-once" data-testid="token-once">

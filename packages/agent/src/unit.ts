@@ -1,5 +1,10 @@
-# pantau-agent as a systemd service. `pantau-agent install-service` writes this unit with the
-# ExecStart paths of the installation; the token lives in the 0600 environment file.
+/**
+ * The systemd unit `install-service` and `agent.sh` write. It lives in code rather than in a
+ * file beside the package so the single-file bundle and the single executable carry it.
+ */
+export function unitText(execStart: string): string {
+  return `# pantau-agent as a systemd service, written by \`pantau-agent install-service\`.
+# The token is in the 0600 file the config's tokenFile names.
 [Unit]
 Description=Pantau agent: host metrics and allowlisted actions for a Pantau collector
 Wants=network-online.target
@@ -7,16 +12,14 @@ After=network-online.target
 
 [Service]
 Type=simple
+# Optional overrides such as PANTAU_LOG_LEVEL=debug.
 EnvironmentFile=-/etc/pantau/agent.env
-ExecStart=/usr/bin/node --lite-mode --max-semi-space-size=1 /usr/lib/node_modules/@pantau/agent/bin/pantau-agent.js run --config /etc/pantau/agent.yaml
+ExecStart=${execStart}
 Restart=always
 RestartSec=5s
 # SIGTERM lets the agent close its socket and stop running jobs; jobs are in the unit's cgroup too.
 KillMode=mixed
 TimeoutStopSec=15s
-# --lite-mode (no optimizing compiler) and a small young generation keep the agent's memory
-# down by about a quarter; it does little work per second, so the interpreter is fast enough.
-# (A checkout running the TypeScript sources cannot use --lite-mode; install-service knows.)
 
 # Runs as root so that the actions an owner allows (apt, systemctl restart, reboot) can work.
 # The hardening below keeps what those actions need: /usr, /etc, /var and /boot stay writable
@@ -36,3 +39,5 @@ UMask=0077
 
 [Install]
 WantedBy=multi-user.target
+`;
+}

@@ -1,0 +1,77 @@
+import type { JobEvent, Run } from './types.ts';
+
+/** Characters of output kept in a report row. */
+export const TAIL_CHARS = 500;
+
+export interface ReportRow {
+  jobId: number;
+  activity: string;
+  actor: string;
+  hostId: number;
+  host: string;
+  state: string;
+  exitCode: number | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  durationMs: number | null;
+  outputTail: string;
+}
+
+export const REPORT_COLUMNS: readonly (keyof ReportRow)[] = [
+  'jobId',
+  'activity',
+  'actor',
+  'hostId',
+  'host',
+  'state',
+  'exitCode',
+  'startedAt',
+  'endedAt',
+  'durationMs',
+  'outputTail',
+];
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** The last characters of a run's stored output, both streams in order. */
+export function outputTail(chunks: readonly JobEvent[]): string {
+  let tail = '';
+  for (let i = chunks.length - 1; i >= 0 && tail.length < TAIL_CHARS; i--) {
+    tail = (chunks[i]!.data as { data: string }).data + tail;
+  }
+  return tail.slice(-TAIL_CHARS);
+}
+
+export function reportRow(
+  job: { id: number; activity: string; actor: string },
+  run: Run,
+  tail: string,
+): ReportRow {
+  return {
+    jobId: job.id,
+    activity: job.activity,
+    actor: job.actor,
+    hostId: run.hostId,
+    host: run.host,
+    state: run.state,
+    exitCode: run.exitCode,
+    startedAt: iso(run.startedAt),
+    endedAt: iso(run.endedAt),
+    durationMs: run.durationMs,
+    outputTail: tail,
+  };
+}
+
+/** RFC 4180 with every field quoted; a leading = + - @ gets a quote so spreadsheets show it as text. */
+function cell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  let text = String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return `"${text.replaceAll('"', '""')}"`;
+}
+
+export function toCsv(rows: readonly ReportRow[]): string {
+  const lines = [REPORT_COLUMNS.join(',')];
+  for (const row of rows) lines.push(REPORT_COLUMNS.map((c) => cell(row[c])).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}

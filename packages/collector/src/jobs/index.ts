@@ -1,0 +1,73 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { CollectorConfig } from '../config/index.ts';
+import type { EventBus } from '../events.ts';
+import type { Gateway } from '../gateway/gateway.ts';
+import type { Store } from '../store/index.ts';
+import { Activities } from './activities.ts';
+import { ActivityRepo } from './activity-repo.ts';
+import { Dispatcher } from './dispatcher.ts';
+import { JobRepo } from './repo.ts';
+import { JobService } from './service.ts';
+
+/** Activities and jobs, wired to the gateway, the bus and the retention pass. */
+export interface Jobs {
+  activities: Activities;
+  service: JobService;
+  repo: JobRepo;
+  dispatcher: Dispatcher;
+  start(): void;
+  stop(): void;
+}
+
+export function buildJobs(deps: {
+  config: Readonly<CollectorConfig>;
+  store: Store;
+  gateway: Gateway;
+  events: EventBus;
+  log: FastifyBaseLogger;
+}): Jobs {
+  const { config, store, gateway, events, log } = deps;
+  const repo = new JobRepo(store.db);
+  const activities = new Activities({ repo: new ActivityRepo(store.db), audit: store.audit });
+  const dispatcher = new Dispatcher({
+    repo,
+    hosts: store.hosts,
+    gateway,
+    events,
+    audit: store.audit,
+    log: log.child({ part: 'jobs' }),
+    outputCap: config.jobs.outputCap,
+    lostGrace: config.jobs.lostGrace,
+  });
+  const service = new JobService({
+    repo,
+    hosts: store.hosts,
+    activities,
+    dispatcher,
+    audit: store.audit,
+    isOnline: (id) => gateway.isOnline(id),
+    settings: config.jobs,
+  });
+  gateway.onJobFrame((hostId, frame) => dispatcher.onFrame(hostId, frame));
+  const off = [
+    // A collector shutting down keeps its runs running: the next start reconciles them.
+    events.on('host.offline', (e) => {
+      if (e.reason !== 'shutdown') dispatcher.hostOffline(e.hostId);
+    }),
+    events.on('host.online', (e) => dispatcher.hostOnline(e.hostId, e.jobs)),
+  ];
+  store.retention.addTask('jobs', (now) =>
+    repo.deleteEnded(now - config.jobs.retention, config.retention.chunkRows),
+  );
+  return {
+    activities,
+    service,
+    repo,
+    dispatcher,
+    start: () => service.start(),
+    stop() {
+      for (const f of off) f();
+      service.stop();
+    },
+  };
+}

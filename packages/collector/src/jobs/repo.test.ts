@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Store } from '../store/index.ts';
+import { JobRepo, type NewJob } from './repo.ts';
+
+const DAY = 86_400_000;
+let dir: string;
+let store: Store;
+let repo: JobRepo;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pantau-jobs-'));
+  store = new Store({
+    dataDir: dir,
+    busyTimeout: 1000,
+    retention: { raw: DAY, minute: DAY, hour: DAY, chunkRows: 2 },
+  });
+  repo = new JobRepo(store.db);
+});
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const newJob = (createdAt: number, state: NewJob['state'] = 'succeeded'): NewJob => ({
+  activity: 'uptime',
+  action: 'uptime',
+  params: {},
+  sentParams: {},
+  targets: { all: true },
+  actor: 'token:1',
+  actorName: 'ops',
+  surface: 'api',
+  dangerous: false,
+  state,
+  createdAt,
+  decideBy: null,
+  batch: null,
+  stopAfterFailures: null,
+  timeoutMs: 10_000,
+});
+
+describe('job repository', () => {
+  it('numbers each job’s events from 1 and replays them after a given id', () => {
+    const a = repo.insert(newJob(1), [{ id: 1, name: 'web-1' }]);
+    const b = repo.insert(newJob(1), [{ id: 1, name: 'web-1' }]);
+    expect([repo.appendEvent(a, 'job', null, {}, 1), repo.appendEvent(a, 'run', 1, {}, 2)]).toEqual([1, 2]);
+    expect(repo.appendEvent(b, 'job', null, {}, 3)).toBe(1);
+    expect(repo.appendEvent(a, 'output', 1, { data: 'x' }, 4)).toBe(3);
+    expect(repo.events(a, 1).map((e) => [e.seq, e.type])).toEqual([
+      [2, 'run'],
+      [3, 'output'],
+    ]);
+    expect(repo.output(a, 1).map((e) => e.data)).toEqual([{ data: 'x' }]);
+  });
+
+  it('retention deletes ended jobs older than the cutoff with their runs and events, in chunks, and keeps running ones', async () => {
+    const now = 100 * DAY;
+    const old = [1, 2, 3].map(() => repo.insert(newJob(now - 91 * DAY), [{ id: 1, name: 'web-1' }]));
+    for (const id of old) repo.appendEvent(id, 'job', null, {}, 0);
+    const running = repo.insert(newJob(now - 91 * DAY, 'running'), [{ id: 1, name: 'web-1' }]);
+    const recent = repo.insert(newJob(now - DAY), [{ id: 1, name: 'web-1' }]);
+    store.retention.addTask('jobs', (at) => repo.deleteEnded(at - 90 * DAY, 2));
+    const result = await store.retention.run(now);
+    expect(result.deleted.jobs).toBe(3);
+    expect(old.map((id) => repo.get(id))).toEqual([undefined, undefined, undefined]);
+    expect(repo.get(running)?.state).toBe('running');
+    expect(repo.get(recent)).toBeDefined();
+    const left = store.db
+      .prepare('SELECT count(*) AS n FROM job_events WHERE job_id IN (?, ?, ?)')
+      .get(...old) as { n: number };
+    expect(left.n).toBe(0);
+    expect(repo.runs(old[0]!)).toEqual([]);
+  });
+});

@@ -1,0 +1,218 @@
+// The Dockerfiles, checked as far as possible without a Docker engine: linted (dockerfile-utils,
+// the validator behind editors' Dockerfile support), held to the image rules (multi-stage,
+// non-root, HEALTHCHECK, .dockerignore), and their build steps run here: the pruned collector
+// tree starts and answers its HEALTHCHECK; the agent bundle runs the image's ENTRYPOINT.
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { validate } from 'dockerfile-utils';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { loadConfig as loadAgentConfig } from '../packages/agent/src/config/load.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+const dir = mkdtempSync(join(tmpdir(), 'pantau-images-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const dockerfile = (name: string) => readFileSync(join(ROOT, name), 'utf8');
+
+/** Instructions with continuation lines joined: [keyword, arguments]. */
+function instructions(text: string): Array<[string, string]> {
+  return text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => {
+      const [keyword = '', ...rest] = l.split(/\s+/);
+      return [keyword.toUpperCase(), rest.join(' ')];
+    });
+}
+
+/** The JSON exec form of the last instruction `keyword` (HEALTHCHECK takes what follows CMD). */
+function execForm(text: string, keyword: string): string[] {
+  const args = instructions(text)
+    .filter(([k]) => k === keyword)
+    .at(-1)?.[1];
+  return JSON.parse((args ?? '').replace(/^.*?CMD\s+/, '')) as string[];
+}
+
+function run(cmd: string, args: string[], env: Record<string, string> = {}, cwd = ROOT) {
+  return execFileSync(cmd, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+describe.each(['Dockerfile.collector', 'Dockerfile.agent'])('%s', (name) => {
+  const text = dockerfile(name);
+  const steps = instructions(text);
+
+  it('lints clean', () => {
+    expect(validate(text).map((d) => `line ${d.range.start.line + 1}: ${d.message}`)).toEqual([]);
+    // The linter has teeth.
+    expect(validate(`${text}\nEXPOSE http\nUSER\n`).length).toBe(2);
+  });
+
+  it('is multi-stage, runs as non-root and has a HEALTHCHECK', () => {
+    expect(steps.filter(([k]) => k === 'FROM').length).toBeGreaterThanOrEqual(2);
+    const lastFrom = steps.map(([k]) => k).lastIndexOf('FROM');
+    const user = steps
+      .slice(lastFrom)
+      .filter(([k]) => k === 'USER')
+      .at(-1)?.[1];
+    expect(user).toBeDefined();
+    expect(['root', '0']).not.toContain(user);
+    expect(steps.some(([k, a]) => k === 'HEALTHCHECK' && a.includes('CMD'))).toBe(true);
+    expect(steps.some(([k, a]) => k === 'COPY' && a.includes('--from=build'))).toBe(true);
+  });
+});
+
+describe('images', () => {
+  it('.dockerignore keeps local state, dependencies and secrets out of the build context', () => {
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n');
+    for (const entry of ['**/node_modules', '**/dist', 'data', '.git', '**/*.pem'])
+      expect(ignored).toContain(entry);
+  });
+
+  it('the collector image: pnpm deploy tree without dev dependencies starts and passes its HEALTHCHECK', async () => {
+    // The build stage's steps after `pnpm install` (CI has installed): the compiled packages
+    // (`pnpm build` without the agent's executables, which agent-bundle.test.ts builds), then
+    // the deploy step exactly as the Dockerfile runs it, into a temporary /out.
+    run('pnpm', ['--filter', '@pantau/shared', '--filter', '@pantau/collector', 'run', 'build']);
+    const deployStep = instructions(dockerfile('Dockerfile.collector')).find(
+      ([k, a]) => k === 'RUN' && a.includes('scripts/deploy.ts'),
+    );
+    expect(deployStep?.[1]).toMatch(/^node scripts\/deploy\.ts @pantau\/collector \/out/);
+    const out = join(dir, 'collector');
+    run('node', ['scripts/deploy.ts', '@pantau/collector', out]);
+    expect(existsSync(join(out, 'src'))).toBe(false);
+    for (const dev of ['vitest', 'typescript', '@biomejs/biome', 'smtp-server'])
+      expect(existsSync(join(out, 'node_modules', dev))).toBe(false);
+    expect(existsSync(join(out, 'node_modules', 'better-sqlite3'))).toBe(true);
+
+    const [node, ...entry] = execForm(dockerfile('Dockerfile.collector'), 'ENTRYPOINT');
+    const child = spawn(
+      process.execPath,
+      [...entry, ...execForm(dockerfile('Dockerfile.collector'), 'CMD')],
+      {
+        cwd: out,
+        env: {
+          ...process.env,
+          PANTAU_HOST: '127.0.0.1',
+          PANTAU_PORT: '0',
+          PANTAU_DATA_DIR: join(dir, 'data'),
+          PANTAU_LOG_LEVEL: 'info',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    expect(node).toBe('node');
+    try {
+      let output = '';
+      const port = await new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no start in 20 s:\n${output}`)), 20_000);
+        const onData = (c: Buffer) => {
+          output += c.toString();
+          const m = /"port":(\d+),[^\n]*"collector listening"/.exec(output);
+          if (m) {
+            clearTimeout(timer);
+            resolve(Number(m[1]));
+          }
+        };
+        child.stdout.on('data', onData);
+        child.stderr.on('data', onData);
+        child.once('exit', (code) => reject(new Error(`exited ${code}:\n${output}`)));
+      });
+      const [, ...check] = execForm(dockerfile('Dockerfile.collector'), 'HEALTHCHECK');
+      const healthy = await new Promise<number>((resolve) =>
+        execFile(process.execPath, check, { env: { ...process.env, PANTAU_PORT: String(port) } }, (err) =>
+          resolve(err ? 1 : 0),
+        ),
+      );
+      expect(healthy).toBe(0);
+      // The check has teeth: a port nobody listens on is unhealthy.
+      const unhealthy = await new Promise<number>((resolve) =>
+        execFile(process.execPath, check, { env: { ...process.env, PANTAU_PORT: '1' } }, (err) =>
+          resolve(err ? 1 : 0),
+        ),
+      );
+      expect(unhealthy).toBe(1);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }, 120_000);
+
+  it('the agent image: its build step makes the bundle; ENTRYPOINT runs it without node_modules', () => {
+    const step = instructions(dockerfile('Dockerfile.agent')).find(
+      ([k, a]) => k === 'RUN' && a.includes('build.ts'),
+    );
+    expect(step?.[1]).toBe('node packages/agent/scripts/build.ts --out /out --no-executable');
+    const out = join(dir, 'agent');
+    run('node', ['packages/agent/scripts/build.ts', '--out', out, '--no-executable']);
+    const [node, ...entry] = execForm(dockerfile('Dockerfile.agent'), 'ENTRYPOINT');
+    expect(node).toBe('node');
+    const args = entry.map((a) => a.replace('/opt/pantau/', `${out}/`));
+    // Run from an empty folder: nothing to resolve but the one file.
+    const snapshot = JSON.parse(run(process.execPath, [...args, 'once'], {}, dir)) as {
+      memory: { total: number };
+    };
+    expect(snapshot.memory.total).toBeGreaterThan(0);
+    const [, ...check] = execForm(dockerfile('Dockerfile.agent'), 'HEALTHCHECK');
+    expect(
+      run(
+        process.execPath,
+        check.map((a) => a.replace('/opt/pantau/', `${out}/`)),
+      ),
+    ).toMatch(/^\d+\.\d+\.\d+\n$/);
+  }, 60_000);
+});
+
+describe('deploy/compose.yaml', () => {
+  const compose = parseYaml(readFileSync(join(ROOT, 'deploy', 'compose.yaml'), 'utf8')) as {
+    services: Record<string, Record<string, unknown>>;
+  };
+
+  it("holds seed 1's topology: a balancer over two backends, the collector, a host-level agent", () => {
+    expect(Object.keys(compose.services).sort()).toEqual([
+      'agent',
+      'backend-1',
+      'backend-2',
+      'balancer',
+      'collector',
+    ]);
+    expect(compose.services['backend-1']?.ports).toEqual(['8080:8080']);
+    expect(compose.services['backend-2']?.ports).toEqual(['8081:8081']);
+    const agent = compose.services.agent as {
+      pid: string;
+      network_mode: string;
+      volumes: string[];
+      environment: Record<string, string>;
+    };
+    expect(agent).toMatchObject({ pid: 'host', network_mode: 'host' });
+    expect(agent.volumes).toEqual(expect.arrayContaining(['/proc:/host/proc:ro', '/sys:/host/sys:ro']));
+    expect(agent.environment.PANTAU_PROC_ROOT).toBe('/host/proc');
+    const collector = compose.services.collector as {
+      environment: Record<string, string>;
+      build: { dockerfile: string };
+    };
+    // The token comes from the environment, never from the file.
+    expect(collector.environment.PANTAU_TELEGRAM_TOKEN).toBe(['$', '{PANTAU_TELEGRAM_TOKEN:-}'].join(''));
+    expect(collector.build.dockerfile).toBe('Dockerfile.collector');
+    const lb = readFileSync(join(ROOT, 'deploy', 'nginx', 'balancer.conf'), 'utf8');
+    expect(lb).toMatch(/server backend-1:8080/);
+    expect(lb).toMatch(/server backend-2:8081/);
+  });
+
+  it("the agent's config is one the agent accepts: checks on both backends and the front port", () => {
+    const config = loadAgentConfig({
+      file: join(ROOT, 'deploy', 'agent.yaml'),
+      env: {},
+      requireCollector: false,
+    });
+    expect(config.checks.map((c) => c.name)).toEqual(['backend :8080', 'backend :8081', 'balancer :8000']);
+  });
+});

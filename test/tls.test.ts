@@ -1,0 +1,102 @@
+// TLS end to end: the collector serves HTTPS and WSS from certificate files signed by a test CA
+// made now, an agent trusts that CA through its caFile, and SIGHUP swaps in a renewed certificate.
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentProcess, testConfig } from './support/agent-process.ts';
+import { type CollectorProcess, startCollectorProcess } from './support/collector-process.ts';
+import { until } from './support/e2e.ts';
+import { hasOpenssl, httpsCall, makePki, type TestPki } from './support/tls.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'pantau-tls-'));
+let pki: TestPki;
+let renewed: TestPki;
+let collector: CollectorProcess;
+const live = { cert: join(dir, 'live-cert.pem'), key: join(dir, 'live-key.pem') };
+const agents: AgentProcess[] = [];
+
+beforeAll(async () => {
+  if (!hasOpenssl()) return;
+  pki = makePki(dir, 'first');
+  renewed = makePki(dir, 'second');
+  copyFileSync(pki.cert, live.cert);
+  copyFileSync(pki.key, live.key);
+  collector = await startCollectorProcess({ env: { PANTAU_TLS_CERT: live.cert, PANTAU_TLS_KEY: live.key } });
+}, 60_000);
+
+afterAll(async () => {
+  for (const a of agents) await a.stop();
+  await collector?.stop();
+  if (collector) rmSync(collector.dataDir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(!hasOpenssl())('TLS', () => {
+  const base = () => `https://localhost:${collector.port}`;
+
+  it('serves the API over HTTPS with a certificate the test CA signed', async () => {
+    expect(collector.output()).toContain(`"url":"https://127.0.0.1:${collector.port}"`);
+    const ca = readFileSync(pki.ca);
+    const health = await httpsCall(`${base()}/healthz`, ca);
+    expect(health.status).toBe(200);
+    const hosts = await httpsCall(`${base()}/api/v1/hosts`, ca, { token: collector.adminToken });
+    expect(hosts.status).toBe(200);
+    // Without the CA the client refuses the server.
+    await expect(httpsCall(`${base()}/healthz`, readFileSync(renewed.ca))).rejects.toThrow(
+      /unable to (get local issuer|verify)/,
+    );
+  });
+
+  it('an agent with the CA file streams over wss://; one without refuses the certificate', async () => {
+    const ca = readFileSync(pki.ca);
+    const added = await httpsCall(`${base()}/api/v1/hosts`, ca, {
+      method: 'POST',
+      token: collector.adminToken,
+      body: { name: 'tls-agent' },
+    });
+    expect(added.status).toBe(201);
+    const { host, token } = JSON.parse(added.body) as { host: { id: number }; token: string };
+    const wss = `wss://localhost:${collector.port}/agent`;
+    const good = new AgentProcess({ ...testConfig([wss]), token }, { PANTAU_CA_FILE: pki.ca });
+    const bad = new AgentProcess({ ...testConfig([wss]), token });
+    agents.push(good, bad);
+    await until('the agent over wss:// online with a stored snapshot', async () => {
+      const r = await httpsCall(`${base()}/api/v1/hosts/${host.id}`, ca, { token: collector.adminToken });
+      const h = JSON.parse(r.body) as { status: string; lastSeq: number };
+      return h.status === 'online' && h.lastSeq >= 1;
+    });
+    const refused = await bad.waitForLog('could not connect');
+    expect(String(refused.reason)).toMatch(/unable to (get local issuer|verify the first) certificate/);
+  });
+
+  it('SIGHUP serves a renewed certificate; a broken pair is refused and the last good one kept', async () => {
+    copyFileSync(renewed.cert, live.cert);
+    copyFileSync(renewed.key, live.key);
+    collector.child.kill('SIGHUP');
+    await until('the renewed certificate served', () =>
+      httpsCall(`${base()}/healthz`, readFileSync(renewed.ca)).then(
+        (r) => r.status === 200,
+        () => false,
+      ),
+    );
+    await expect(httpsCall(`${base()}/healthz`, readFileSync(pki.ca))).rejects.toThrow(
+      /unable to (get local issuer|verify the first) certificate/,
+    );
+
+    writeFileSync(live.key, readFileSync(pki.key)); // a key that does not match the certificate
+    collector.child.kill('SIGHUP');
+    await until('the reload failure logged', () => collector.output().includes('TLS reload failed'));
+    expect(collector.output()).toMatch(/are not a usable pair/);
+    expect((await httpsCall(`${base()}/healthz`, readFileSync(renewed.ca))).status).toBe(200);
+  });
+
+  it('refuses to start with a missing certificate file, naming it', async () => {
+    await expect(
+      startCollectorProcess({
+        env: { PANTAU_TLS_CERT: join(dir, 'nope.pem'), PANTAU_TLS_KEY: live.key },
+        adminToken: 'x'.repeat(20),
+      }),
+    ).rejects.toThrow(/tls\.cert: cannot read .*nope\.pem/);
+  });
+});
