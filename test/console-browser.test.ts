@@ -176,6 +176,57 @@ run('web console in Chromium', () => {
     expect(seen.errors).toEqual([]);
   });
 
+  it('runs uptime on two hosts from the host page in three clicks and shows both outputs live', async () => {
+    await page.goto(`${collector.url}/hosts/${hosts['web-1']}`);
+    await page.getByRole('link', { name: 'run an activity on this host' }).click(); // 1
+    await page.getByRole('heading', { name: 'Actions' }).waitFor();
+    const picks = page.getByTestId('host-picks');
+    expect(await picks.getByLabel('web-1').isChecked()).toBe(true);
+    await picks.getByLabel('web-2').check(); // 2
+    await eventually(() => page.getByTestId('preview-count').textContent()).toBe('2 hosts will run it');
+    // The hosts that would not run it are listed with the reason.
+    expect(await page.getByTestId('skipped').count()).toBe(0);
+    expect(await page.getByLabel('Activity').inputValue()).toBe('uptime');
+    await page.getByRole('button', { name: /^Run uptime on 2 hosts$/ }).click(); // 3
+    for (const name of ['web-1', 'web-2']) {
+      const pane = page.locator(`[data-testid="pane"][data-host="${name}"]`);
+      await eventually(() => pane.locator('pre').textContent()).toContain('load average');
+      await eventually(() => pane.locator('.badge').textContent()).toBe('succeeded');
+    }
+    await eventually(() => page.getByTestId('job-state').textContent()).toBe('succeeded');
+    await screenshot(page, 'actions');
+  });
+
+  it('runs a dangerous activity only after the number of hosts is typed', async () => {
+    const made = await api.call('POST', '/activities', {
+      name: 'careful-uptime',
+      description: 'uptime, treated as dangerous for this test',
+      action: 'uptime',
+      dangerous: true,
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    await page.goto(`${collector.url}/actions`);
+    await page.getByTestId('host-picks').getByLabel('web-1').check();
+    await page.getByLabel('Activity').selectOption({ label: 'careful-uptime (dangerous)' });
+    await eventually(() => page.getByTestId('preview-count').textContent()).toBe('1 host will run it');
+    await page.getByRole('button', { name: /^Run careful-uptime on 1 host$/ }).click();
+    const confirm = page.getByTestId('confirm');
+    await confirm.waitFor();
+    expect(await page.getByTestId('job-state').textContent()).toBe('awaiting_confirmation');
+    const button = confirm.getByRole('button', { name: 'confirm' });
+    expect(await button.isDisabled()).toBe(true);
+    await confirm.getByLabel('Number of hosts').fill('2');
+    expect(await button.isDisabled()).toBe(true);
+    // Nothing ran while it waits.
+    expect(await page.locator('[data-testid="pane"] pre').count()).toBe(0);
+    await screenshot(page, 'actions-confirm');
+    await confirm.getByLabel('Number of hosts').fill('1');
+    await button.click();
+    const pane = page.locator('[data-testid="pane"][data-host="web-1"]');
+    await eventually(() => pane.locator('pre').textContent()).toContain('load average');
+    await eventually(() => page.getByTestId('job-state').textContent()).toBe('succeeded');
+  });
+
   it('lists an incident when an agent stops, and acknowledges and resolves it', async () => {
     await agents[1]!.stop();
     await page.goto(`${collector.url}/incidents`);

@@ -1,6 +1,7 @@
 import { useEffect } from 'preact/hooks';
 import { can, logOut, resume, session } from './api.ts';
 import { connection, startLive, stopLive } from './live.ts';
+import { ActionsPage } from './pages/actions.tsx';
 import { AdminPage } from './pages/admin.tsx';
 import { FleetPage } from './pages/fleet.tsx';
 import { HostPage } from './pages/host.tsx';
@@ -16,6 +17,7 @@ function Page() {
   if (host && /^\d+$/.test(host.id!)) return <HostPage key={host.id} id={Number(host.id)} />;
   if (at === '/incidents') return <IncidentsPage key={location.search} />;
   if (at === '/admin') return <AdminPage />;
+  if (at === '/actions') return <ActionsPage key={location.search} />;
   return (
     <div class="page">
       <h1>Not found</h1>
@@ -40,6 +42,7 @@ function Nav() {
       </a>
       {link('/', 'Fleet', at === '/' || at.startsWith('/hosts'))}
       {link('/incidents', 'Incidents', at === '/incidents')}
+      {can('job.run') && link('/actions', 'Actions', at === '/actions')}
       {(can('users.manage') || can('hosts.manage')) && link('/admin', 'Admin', at === '/admin')}
       <span class="spacer" />
       <span class={`conn conn-${connection.value}`} data-testid="connection" title="live updates">

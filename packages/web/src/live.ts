@@ -70,7 +70,10 @@ const handlers: Record<string, (data: string) => void> = {
 };
 
 /** Reads one SSE response until it ends; each complete event goes to its handler. */
-async function read(body: ReadableStream<Uint8Array>): Promise<void> {
+export async function readSse(
+  body: ReadableStream<Uint8Array>,
+  handlers: Record<string, (data: string) => void>,
+): Promise<void> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffer = '';
@@ -120,7 +123,7 @@ export function startLive(): void {
         if (!res.ok || !res.body) throw new Error(`stream answered ${res.status}`);
         connection.value = 'live';
         delay = 1000;
-        await read(res.body);
+        await readSse(res.body, handlers);
       } catch {
         if (abort.signal.aborted) break;
       }

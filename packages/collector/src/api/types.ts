@@ -27,3 +27,7 @@ export type UserBody = Static<typeof import('./schemas.ts').User>;
 export type ApiTokenBody = Static<typeof import('./schemas.ts').ApiToken>;
 export type AgentTokenBody = Static<typeof import('./schemas.ts').AgentTokenResponse>;
 export type RecipientBody = Static<typeof import('./routes/recipients.ts').RecipientItem>;
+export type ActivityBody = Static<typeof import('./routes/activities.ts').ActivityItem>;
+export type JobBody = Static<typeof import('./job-schemas.ts').JobItem>;
+export type RunBody = Static<typeof import('./job-schemas.ts').RunItem>;
+export type PreviewBody = Static<typeof import('./job-schemas.ts').PreviewResponse>;

@@ -1,7 +1,7 @@
 import type { HostDetailBody, IncidentBody, LatestBody } from '@pantau/collector/api-types';
 import { useComputed, useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
-import { api, errorText } from '../api.ts';
+import { api, can, errorText } from '../api.ts';
 import { Chart } from '../components/chart.tsx';
 import { StatusBadge } from '../components/status.tsx';
 import { ago, bytes, duration, num, pct, rate, time } from '../format.ts';
@@ -93,6 +93,12 @@ export function HostPage({ id }: { id: number }) {
             </span>
           ))}{' '}
           last snapshot {ago(at ?? d.lastSeen)} · agent {d.agentVersion ?? '–'}
+          {can('job.run') && (
+            <>
+              {' · '}
+              <a href={`/actions?host=${id}`}>run an activity on this host</a>
+            </>
+          )}
         </p>
         <div class="now">
           <span>
