@@ -112,7 +112,7 @@ export function ActionsPage() {
   const waiting = job.value?.state === 'awaiting_confirmation';
 
   return (
-    <div class="page actions">
+    <div class="page run-page">
       <header class="page-head">
         <h1>Actions</h1>
       </header>
