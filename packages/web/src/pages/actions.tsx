@@ -227,7 +227,10 @@ export function ActionsPage() {
               disabled={typed.value.trim() !== String(job.value.counts.queued ?? count)}
               onClick={() =>
                 api<JobBody>(`/jobs/${job.value!.id}/confirm`, { method: 'POST' })
-                  .then((j) => (job.value = j))
+                  .then((j) => {
+                    // The event stream may already have said more (even "succeeded"); never go back.
+                    if (job.value?.state === 'awaiting_confirmation') job.value = j;
+                  })
                   .catch((err: unknown) => (error.value = errorText(err)))
               }
             >
