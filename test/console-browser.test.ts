@@ -1,7 +1,7 @@
 // The web console in a real Chromium against a collector process with real agents.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -225,6 +225,33 @@ run('web console in Chromium', () => {
     const pane = page.locator('[data-testid="pane"][data-host="web-1"]');
     await eventually(() => pane.locator('pre').textContent()).toContain('load average');
     await eventually(() => page.getByTestId('job-state').textContent()).toBe('succeeded');
+  });
+
+  it('reports the jobs with per-host results and exports them as CSV', async () => {
+    await page.getByRole('link', { name: 'Jobs' }).click();
+    const rows = page.getByTestId('jobs').locator('tbody tr');
+    await eventually(() => rows.count()).toBeGreaterThanOrEqual(2);
+    const uptime = page
+      .getByTestId('jobs')
+      .locator('tbody tr')
+      .filter({ hasText: /^#\d+uptime/ })
+      .first();
+    await uptime.getByRole('button').click();
+    const detail = page.getByTestId('job-detail');
+    for (const name of ['web-1', 'web-2']) {
+      await eventually(() => detail.locator(`tr[data-host="${name}"] .badge`).textContent()).toBe(
+        'succeeded',
+      );
+    }
+    await screenshot(page, 'jobs');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      detail.getByRole('button', { name: 'export CSV' }).click(),
+    ]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    expect(csv).toContain('web-1');
+    expect(csv).toContain('web-2');
+    expect(csv.split('\n')[0]).toContain(',');
   });
 
   it('lists an incident when an agent stops, and acknowledges and resolves it', async () => {

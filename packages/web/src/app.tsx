@@ -6,6 +6,7 @@ import { AdminPage } from './pages/admin.tsx';
 import { FleetPage } from './pages/fleet.tsx';
 import { HostPage } from './pages/host.tsx';
 import { IncidentsPage } from './pages/incidents.tsx';
+import { JobsPage } from './pages/jobs.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { SetPasswordPage } from './pages/set-password.tsx';
 import { match, path } from './router.ts';
@@ -18,6 +19,7 @@ function Page() {
   if (at === '/incidents') return <IncidentsPage key={location.search} />;
   if (at === '/admin') return <AdminPage />;
   if (at === '/actions') return <ActionsPage key={location.search} />;
+  if (at === '/jobs') return <JobsPage />;
   return (
     <div class="page">
       <h1>Not found</h1>
@@ -43,6 +45,7 @@ function Nav() {
       {link('/', 'Fleet', at === '/' || at.startsWith('/hosts'))}
       {link('/incidents', 'Incidents', at === '/incidents')}
       {can('job.run') && link('/actions', 'Actions', at === '/actions')}
+      {can('jobs.read') && link('/jobs', 'Jobs', at === '/jobs')}
       {(can('users.manage') || can('hosts.manage')) && link('/admin', 'Admin', at === '/admin')}
       <span class="spacer" />
       <span class={`conn conn-${connection.value}`} data-testid="connection" title="live updates">

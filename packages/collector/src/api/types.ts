@@ -31,3 +31,4 @@ export type ActivityBody = Static<typeof import('./routes/activities.ts').Activi
 export type JobBody = Static<typeof import('./job-schemas.ts').JobItem>;
 export type RunBody = Static<typeof import('./job-schemas.ts').RunItem>;
 export type PreviewBody = Static<typeof import('./job-schemas.ts').PreviewResponse>;
+export type JobDetailBody = Static<typeof import('./job-schemas.ts').JobDetail>;
