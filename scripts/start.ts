@@ -1,6 +1,7 @@
 // `pnpm start`: the embedded default. A collector with its SQLite file in ./data, this machine
 // added as a host, and a local agent reporting to it. Ctrl-C stops both.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { CLI_ACTOR } from '../packages/collector/src/access/actor.ts';
 import { defaults, loadConfig } from '../packages/collector/src/config/index.ts';
 import { startCollector } from '../packages/collector/src/main.ts';
 import { hashToken } from '../packages/collector/src/security/tokens.ts';
+import { ensureConsoleBuilt } from '../packages/web/scripts/build.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const agentBin = join(root, 'packages/agent/bin/pantau-agent.js');
@@ -21,6 +23,8 @@ const config =
   process.env.PANTAU_HOST || loaded.host !== defaults.host
     ? loaded
     : loadConfig({ overrides: { ...quiet, host: '127.0.0.1' } });
+// The web console is built on the first start and whenever its sources changed since.
+if (await ensureConsoleBuilt({ quiet: true })) console.log('pantau: web console built');
 // No "create a token" warning: the first admin token is made and printed below.
 const running = await startCollector(config, { warnNoToken: false });
 const { store, access } = running.app.pantau;
@@ -48,6 +52,16 @@ if (access.repos.tokens.live() === 0) {
   adminLine = `admin API token (shown only now; keep it): ${secret}`;
 } else {
   adminLine = `admin API token: created on the first start; make another with\n    ${collectorCmd} tokens create --role admin`;
+}
+
+// The console's first admin: a password printed once, like the token; later starts say how to set one.
+let consoleLine: string;
+if (!access.repos.users.byName('admin')) {
+  const password = randomBytes(12).toString('base64url');
+  await access.users.create(CLI_ACTOR, { name: 'admin', role: 'admin', password });
+  consoleLine = `console login admin / ${password} (shown only now)`;
+} else {
+  consoleLine = `console login admin; set a new password with ${collectorCmd} users passwd admin`;
 }
 
 let agent: ChildProcess | null = null;
@@ -94,6 +108,7 @@ pantau is running
   metrics       ${running.url}/metrics
   data          ${config.dataDir}
   this host     ${name} (id ${host.id})
+  console       ${running.url}/   ${consoleLine}
   ${adminLine}
   ${
     agentReady

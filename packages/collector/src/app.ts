@@ -20,6 +20,9 @@ import { buildJobs, type Jobs } from './jobs/index.ts';
 import { type Migration, Store } from './store/index.ts';
 import type { BotService } from './telegram/service.ts';
 import { readTls } from './tls.ts';
+import { PasswordLinks } from './web/password-links.ts';
+import { consolePlugin } from './web/plugin.ts';
+import { Sessions } from './web/sessions.ts';
 
 /** The collector's parts, reachable from the app as `app.pantau` (monitor and notify plug in here). */
 export interface Pantau {
@@ -35,6 +38,10 @@ export interface Pantau {
   monitor: MonitorCommands;
   /** Detection, incidents and the notification outbox. */
   alerting: Alerting;
+  /** Web console sessions (login, cookie and CSRF checks, timeouts). */
+  sessions: Sessions;
+  /** One-time set-a-password links (the bot sends them; admins make them to reset a password). */
+  passwordLinks: PasswordLinks;
   /** Activities and remote jobs. */
   jobs: Jobs;
   publicUrl(): string;
@@ -73,6 +80,8 @@ export async function buildApp(
     // Agents and scrapers make many requests; errors are logged by the error handler instead.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+    // Browsers keep spare keep-alive sockets and open streams; close them all rather than wait out keep-alive.
+    forceCloseConnections: true,
     // Refuse unknown fields instead of silently dropping them; keep defaults and query coercion.
     ajv: { customOptions: { removeAdditional: false, useDefaults: true, coerceTypes: 'array' } },
     frameworkErrors: frameworkError,
@@ -115,6 +124,21 @@ export async function buildApp(
     rejectCooldown: config.access.rejectCooldown,
   });
   const fleet = buildFleet({ store, gateway, events });
+  const sessions = new Sessions({
+    db: store.db,
+    users: access.users,
+    audit: store.audit,
+    events,
+    idleMs: config.web.sessionIdle,
+    maxMs: config.web.sessionMax,
+    loginFailuresPerMinute: config.web.loginFailuresPerMinute,
+  });
+  const passwordLinks = new PasswordLinks({
+    db: store.db,
+    users: access.users,
+    audit: store.audit,
+    baseUrl: () => publicUrl(),
+  });
   const jobs = buildJobs({ config, store, gateway, events, log: app.log });
   const pantau: Pantau = {
     config,
@@ -125,6 +149,8 @@ export async function buildApp(
     fleet,
     monitor: alerting.commands,
     alerting,
+    sessions,
+    passwordLinks,
     jobs,
     publicUrl,
     reloadTls,
@@ -170,6 +196,7 @@ export async function buildApp(
     publicUrl,
     ...(options.telegramBotInfo === undefined ? {} : { botInfo: options.telegramBotInfo }),
   });
+  await app.register(consolePlugin, {});
 
   let retentionTimer: NodeJS.Timeout | null = null;
   app.addHook('onReady', async () => {
@@ -192,6 +219,7 @@ export async function buildApp(
     await store.retention.idle();
     gateway.ingestQueue.flush();
     await alerting.stop();
+    sessions.close();
     store.close();
   });
   return app;

@@ -1,9 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { Actor } from '../access/actor.ts';
-import type { TokenAuthenticator } from '../access/authenticate.ts';
+import type { Authentication, TokenAuthenticator } from '../access/authenticate.ts';
 import { can, isPermission, type Permission, type Role, roleFor } from '../access/roles.ts';
 import { FailureLimiter } from '../gateway/rate-limit.ts';
 import type { AuditLog } from '../store/audit.ts';
+import { sessionCookie } from '../web/cookie.ts';
+import type { WebSession } from '../web/session-repo.ts';
+import type { Sessions } from '../web/sessions.ts';
 import { errorBody } from './errors.ts';
 
 /** Who made a request: set by the auth hook before validation and the handler run. */
@@ -27,6 +30,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal | null;
+    /** The console session the request came with, when it used one instead of a bearer token. */
+    webSession: WebSession | null;
   }
 }
 
@@ -35,7 +40,12 @@ interface AuthDeps {
   failuresPerMinute: number;
   /** Where refused attempts by known callers are recorded; absent in tests of the hook alone. */
   audit?: AuditLog;
+  /** Console sessions (cookie + CSRF header); absent: bearer tokens only. */
+  sessions?: Sessions;
 }
+
+// Reading is safe to do on a cookie alone; anything else must also carry the CSRF header.
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * The one place API permissions are enforced. Routes declare `config: { permission }`; this
@@ -48,6 +58,19 @@ export function installAuth(
 ): { requirePermission(permission: Permission): onRequestHookHandler } {
   const failures = new FailureLimiter(deps.failuresPerMinute);
   app.decorateRequest('principal', null);
+  app.decorateRequest('webSession', null);
+
+  /** A bearer token when the request has one, else the console's session cookie. */
+  function identify(req: FastifyRequest): Authentication & { session?: WebSession; csrfFailed?: boolean } {
+    const cookie =
+      deps.sessions && !req.headers.authorization ? sessionCookie(req.headers.cookie) : undefined;
+    if (!cookie || !deps.sessions) return deps.auth.header(req.headers.authorization);
+    const result = deps.sessions.authenticate(cookie);
+    if (!result.ok || !result.session || SAFE_METHODS.has(req.method)) return result;
+    const csrf = req.headers['x-csrf-token'];
+    const matches = deps.sessions.csrfMatches(result.session, Array.isArray(csrf) ? csrf[0] : csrf);
+    return matches ? result : { ...result, csrfFailed: true };
+  }
 
   function requirePermission(permission: Permission): onRequestHookHandler {
     return async function checkPermission(req: FastifyRequest, reply: FastifyReply) {
@@ -58,11 +81,22 @@ export function installAuth(
             errorBody('RATE_LIMITED', 'too many failed authentications from this address; wait a minute'),
           );
       }
-      const result = deps.auth.header(req.headers.authorization);
+      const result = identify(req);
       if (!result.ok) {
         failures.fail(req.ip);
         return reply.code(401).send(errorBody('UNAUTHORIZED', result.reason));
       }
+      if (result.csrfFailed) {
+        return reply
+          .code(403)
+          .send(
+            errorBody(
+              'FORBIDDEN',
+              'missing or wrong X-CSRF-Token header: a console session must send it on every change (scripts use a bearer token)',
+            ),
+          );
+      }
+      req.webSession = result.session ?? null;
       const { actor, tokenId } = result;
       if (!can(actor, permission)) {
         // A known caller reaching for more than their role is worth a line in the audit log.

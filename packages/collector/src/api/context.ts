@@ -14,6 +14,8 @@ import type { Fleet } from '../fleet/index.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import type { Jobs } from '../jobs/index.ts';
 import type { Store } from '../store/index.ts';
+import type { PasswordLinks } from '../web/password-links.ts';
+import type { Sessions } from '../web/sessions.ts';
 
 /** What route plugins get: the collector's parts, never the app's internals. */
 export interface ApiContext {
@@ -29,6 +31,10 @@ export interface ApiContext {
   monitor: MonitorCommands;
   /** Detection, incidents, silences, rules and the notification outbox. */
   alerting: Alerting;
+  /** Web console sessions: login, logout, cookie authentication. */
+  sessions: Sessions;
+  /** One-time set-a-password links. */
+  passwordLinks: PasswordLinks;
   /** Activities and remote jobs: the commands routes call. */
   jobs: Jobs;
   /** Base URL people and agents use, e.g. http://pantau.example.com:8080 (no trailing slash). */

@@ -16,7 +16,9 @@ import { notificationRoutes } from './routes/notifications.ts';
 import { prometheusRoutes } from './routes/prometheus.ts';
 import { recipientRoutes } from './routes/recipients.ts';
 import { ruleRoutes } from './routes/rules.ts';
+import { sessionRoutes } from './routes/session.ts';
 import { silenceRoutes } from './routes/silences.ts';
+import { streamRoutes } from './routes/stream.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { userRoutes } from './routes/users.ts';
 
@@ -28,6 +30,7 @@ export async function apiPlugin(app: TypedApp, ctx: ApiContext): Promise<void> {
     auth: ctx.access.auth,
     audit: ctx.store.audit,
     failuresPerMinute: ctx.config.api.authFailuresPerMinute,
+    sessions: ctx.sessions,
   });
   await app.register(healthRoutes, ctx);
   await app.register(prometheusRoutes, ctx);
@@ -43,6 +46,8 @@ export async function apiPlugin(app: TypedApp, ctx: ApiContext): Promise<void> {
   await app.register(ruleRoutes, { ...ctx, prefix: API_PREFIX });
   await app.register(recipientRoutes, { ...ctx, prefix: API_PREFIX });
   await app.register(notificationRoutes, { ...ctx, prefix: API_PREFIX });
+  await app.register(streamRoutes, { ...ctx, prefix: API_PREFIX });
+  await app.register(sessionRoutes, { ...ctx, prefix: API_PREFIX });
   await app.register(activityRoutes, { ...ctx, prefix: API_PREFIX });
   await app.register(jobRoutes, { ...ctx, prefix: API_PREFIX });
   await app.register(jobReportRoutes, { ...ctx, prefix: API_PREFIX });

@@ -549,6 +549,47 @@ const cases: Case[] = [
     ok: 200,
     make: () => ({ method: 'GET', url: '/api/v1/audit' }),
   },
+  // The console's sign-in: a wrong password is the same 401 for everybody.
+  {
+    route: 'POST /api/v1/session',
+    need: 'public',
+    ok: 401,
+    make: () => ({
+      method: 'POST',
+      url: '/api/v1/session',
+      body: { name: 'nobody', password: 'wrong password' },
+    }),
+  },
+  {
+    route: 'GET /api/v1/session',
+    need: 'viewer',
+    ok: 200,
+    make: () => ({ method: 'GET', url: '/api/v1/session' }),
+  },
+  {
+    route: 'DELETE /api/v1/session',
+    need: 'viewer',
+    ok: 204,
+    make: () => ({ method: 'DELETE', url: '/api/v1/session' }),
+  },
+  // Anybody may ask for their own link; somebody else's needs an admin (the command checks).
+  {
+    route: 'POST /api/v1/users/:id/password-link',
+    need: 'admin',
+    hook: 'viewer',
+    ok: 201,
+    make: () => ({ method: 'POST', url: `/api/v1/users/${user()}/password-link` }),
+  },
+  {
+    route: 'POST /api/v1/password-link',
+    need: 'public',
+    ok: 401,
+    make: () => ({
+      method: 'POST',
+      url: '/api/v1/password-link',
+      body: { token: 'ppl_not-a-link', password: 'long enough password' },
+    }),
+  },
   {
     route: 'GET /install/agent.sh',
     need: 'public',

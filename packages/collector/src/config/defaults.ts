@@ -33,6 +33,7 @@ export const defaults: CollectorConfig = {
   },
   api: { metricsPublic: false, authFailuresPerMinute: 30, docs: true },
   access: { rejectCooldown: 24 * 3_600_000 },
+  web: { sessionIdle: 30 * 60_000, sessionMax: 12 * 3_600_000, loginFailuresPerMinute: 10 },
   jobs: {
     maxTargets: 1000,
     fourEyes: false,
@@ -138,6 +139,9 @@ export const optionKinds: Record<string, OptionSpec> = {
   'api.authFailuresPerMinute': { kind: 'int', min: 1 },
   'api.docs': { kind: 'bool' },
   'access.rejectCooldown': { kind: 'duration', min: 0, max: 365 * 86_400_000 },
+  'web.sessionIdle': { kind: 'duration', min: 1000, max: 30 * 86_400_000 },
+  'web.sessionMax': { kind: 'duration', min: 1000, max: 365 * 86_400_000 },
+  'web.loginFailuresPerMinute': { kind: 'int', min: 1, max: 10_000 },
   'jobs.maxTargets': { kind: 'int', min: 1, max: 100_000 },
   'jobs.fourEyes': { kind: 'bool' },
   'jobs.confirmTimeout': { kind: 'duration', min: 100, max: 86_400_000 },

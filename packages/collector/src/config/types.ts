@@ -92,6 +92,14 @@ export interface CollectorConfig {
     /** How long a rejected Telegram applicant must wait before applying again, ms. Default 24 h. */
     rejectCooldown: number;
   };
+  web: {
+    /** A console session ends after this long without a request, ms. Default 30 min. */
+    sessionIdle: number;
+    /** A console session ends this long after login, however active, ms. Default 12 h. */
+    sessionMax: number;
+    /** Failed console logins per client address, and per user name, per minute before 429. Default 10. */
+    loginFailuresPerMinute: number;
+  };
   /** Remote jobs: targets, confirmation, output, reconciliation, history. See docs/jobs.md. */
   jobs: {
     /** Most hosts one job may target. Default 1000. */

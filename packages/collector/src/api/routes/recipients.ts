@@ -7,7 +7,7 @@ import { IdParams, withErrors } from '../schemas.ts';
 const Channel = Type.Union([Type.Literal('telegram'), Type.Literal('email'), Type.Literal('webhook')]);
 const Name = Type.String({ minLength: 1, maxLength: 128, pattern: '\\S' });
 
-const RecipientItem = Type.Object({
+export const RecipientItem = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
   channel: Channel,

@@ -8,7 +8,7 @@ import { IdParams, Nullable, withErrors } from '../schemas.ts';
 
 const SilenceKind = Type.Union([Type.Literal('silence'), Type.Literal('maintenance')]);
 
-const SilenceItem = Type.Object({
+export const SilenceItem = Type.Object({
   id: Type.Integer(),
   kind: SilenceKind,
   hostId: Nullable(Type.Integer()),

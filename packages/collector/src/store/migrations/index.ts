@@ -1,6 +1,8 @@
 import type { Database } from 'better-sqlite3';
 import { migration as initial } from './001-initial.ts';
 import { migration as accounts } from './002-accounts.ts';
+import { migration as webSessions } from './040-web-sessions.ts';
+import { migration as passwordLinks } from './041-password-links.ts';
 import { migration as enrollment } from './060-enrollment.ts';
 import { migration as notify } from './100-notify.ts';
 import { migration as contacts } from './101-contacts.ts';
@@ -21,6 +23,8 @@ export interface Migration {
 export const migrations: Migration[] = [
   initial,
   accounts,
+  webSessions,
+  passwordLinks,
   enrollment,
   notify,
   contacts,

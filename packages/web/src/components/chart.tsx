@@ -1,0 +1,135 @@
+import type { MetricName } from '@pantau/collector/api-types';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type uPlot from 'uplot';
+import { api, errorText } from '../api.ts';
+
+interface History {
+  tier: 'raw' | '1m' | '1h';
+  ts: number[];
+  avg: number[];
+}
+
+export interface ChartSeries {
+  label: string;
+  metric: MetricName;
+  color: string;
+}
+
+export interface ChartProps {
+  hostId: number;
+  title: string;
+  series: ChartSeries[];
+  rangeMs: number;
+  format: (v: number) => string;
+  /** The host's latest values for these series, appended as they arrive on short ranges. */
+  live: { ts: number | null; values: (number | null)[] };
+  /** Fixed y range (e.g. 0–100 for %), else uPlot fits the data. */
+  yMax?: number;
+}
+
+// Live points are appended on ranges the raw tier serves; longer ones reload every minute.
+const LIVE_RANGE = 6 * 3_600_000;
+
+/** One uPlot time series chart: history from the API, then live points from the stream. */
+export function Chart(props: ChartProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const data = useRef<number[][]>([]);
+  const [state, setState] = useState<{ points: number; tier: string; error: string | null }>({
+    points: 0,
+    tier: '',
+    error: null,
+  });
+
+  useEffect(() => {
+    let cancelled = false;
+    const load = async () => {
+      const to = Date.now();
+      const from = to - props.rangeMs;
+      const [{ default: UPlot }, ...histories] = await Promise.all([
+        import('uplot'),
+        ...props.series.map((s) =>
+          api<History>(
+            `/hosts/${props.hostId}/history?metric=${s.metric}&from=${from}&to=${to}&maxPoints=360`,
+          ),
+        ),
+      ]);
+      await import('uplot/dist/uPlot.min.css');
+      if (cancelled || !box.current) return;
+      const first = histories[0]!;
+      const xs = first.ts.map((t) => t / 1000);
+      const ys = histories.map((h) => {
+        const byTs = new Map(h.ts.map((t, i) => [t, h.avg[i]!]));
+        return first.ts.map((t) => byTs.get(t) ?? Number.NaN);
+      });
+      data.current = [xs, ...ys];
+      plot.current?.destroy();
+      plot.current = new UPlot(
+        {
+          width: box.current.clientWidth || 600,
+          height: 180,
+          legend: { show: true, live: false },
+          cursor: { drag: { x: false, y: false } },
+          scales: { y: props.yMax ? { range: [0, props.yMax] } : { auto: true } },
+          axes: [{}, { values: (_u, splits) => splits.map(props.format), size: 70 }],
+          series: [
+            {},
+            ...props.series.map((s) => ({
+              label: s.label,
+              stroke: s.color,
+              width: 1.5,
+              value: (_u: uPlot, v: number | null) => (v === null ? '–' : props.format(v)),
+            })),
+          ],
+        },
+        data.current as uPlot.AlignedData,
+        box.current,
+      );
+      setState({ points: xs.length, tier: first.tier, error: null });
+    };
+    load().catch((err: unknown) => !cancelled && setState((s) => ({ ...s, error: errorText(err) })));
+    const reload = props.rangeMs > LIVE_RANGE ? setInterval(() => void load().catch(() => {}), 60_000) : null;
+    const resize = new ResizeObserver(() => {
+      if (plot.current && box.current) plot.current.setSize({ width: box.current.clientWidth, height: 180 });
+    });
+    if (box.current) resize.observe(box.current);
+    return () => {
+      cancelled = true;
+      if (reload) clearInterval(reload);
+      resize.disconnect();
+      plot.current?.destroy();
+      plot.current = null;
+    };
+  }, [props.hostId, props.rangeMs, props.series.map((s) => s.metric).join()]);
+
+  useEffect(() => {
+    const { ts, values } = props.live;
+    const d = data.current;
+    if (!plot.current || ts === null || props.rangeMs > LIVE_RANGE || d.length === 0) return;
+    const x = ts / 1000;
+    const xs = d[0]!;
+    if (xs.length > 0 && x <= xs[xs.length - 1]!) return;
+    xs.push(x);
+    for (const [i, v] of values.entries()) d[i + 1]!.push(v ?? Number.NaN);
+    // Drop what has scrolled out of the range.
+    const cut = x - props.rangeMs / 1000;
+    while (xs.length > 0 && xs[0]! < cut) for (const col of d) col.shift();
+    plot.current.setData(d as uPlot.AlignedData);
+    setState((s) => ({ ...s, points: xs.length }));
+  }, [props.live.ts]);
+
+  return (
+    <section
+      class="chart"
+      data-points={state.points}
+      data-tier={state.tier}
+      data-metric={props.series[0]?.metric}
+    >
+      <h3>
+        {props.title} <small>{state.tier && `${state.tier} data`}</small>
+      </h3>
+      {state.error && <p class="error">{state.error}</p>}
+      <div ref={box} class="chart-box" />
+    </section>
+  );
+}

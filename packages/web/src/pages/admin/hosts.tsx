@@ -1,0 +1,183 @@
+import type { AgentTokenBody } from '@pantau/collector/api-types';
+import { useComputed, useSignal } from '@preact/signals';
+import { api, errorText } from '../../api.ts';
+import { fleet } from '../../live.ts';
+
+/** `a=1, b=2` → { a: '1', b: '2' }; empty parts are skipped. */
+function parseLabels(text: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const part of text.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) labels[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+  }
+  return labels;
+}
+const labelText = (labels: Record<string, string>) =>
+  Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+
+/** Hosts: add one (its agent token and install command shown once), labels, rotate, revoke, delete. */
+export function HostsAdmin() {
+  const name = useSignal('');
+  const labels = useSignal('');
+  const shown = useSignal<AgentTokenBody | null>(null);
+  const message = useSignal<string | null>(null);
+  const hosts = useComputed(() => [...fleet.value.values()].sort((a, b) => a.name.localeCompare(b.name)));
+  const act = async (label: string, run: () => Promise<unknown>) => {
+    try {
+      const result = await run();
+      message.value = label;
+      if (result && typeof result === 'object' && 'token' in result) shown.value = result as AgentTokenBody;
+    } catch (err) {
+      message.value = errorText(err);
+    }
+  };
+  return (
+    <section>
+      {message.value && (
+        <p class="notice" role="status">
+          {message.value}
+        </p>
+      )}
+      <h2>Add a host</h2>
+      <form
+        class="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const body = { name: name.value.trim(), labels: parseLabels(labels.value) };
+          void act(`${body.name} added`, () => api<AgentTokenBody>('/hosts', { method: 'POST', body }));
+        }}
+      >
+        <label>
+          name
+          <input
+            required
+            pattern="[A-Za-z0-9][A-Za-z0-9_.\-]*"
+            maxLength={128}
+            title="letters, digits, dot, dash, underscore"
+            value={name.value}
+            onInput={(e) => (name.value = e.currentTarget.value)}
+          />
+        </label>
+        <label>
+          labels
+          <input
+            placeholder="env=prod, role=web"
+            value={labels.value}
+            onInput={(e) => (labels.value = e.currentTarget.value)}
+          />
+        </label>
+        <button type="submit">add host</button>
+      </form>
+      {shown.value && <TokenOnce result={shown.value} onDone={() => (shown.value = null)} />}
+      <h2>Hosts</h2>
+      <div class="scroll-x">
+        <table data-testid="hosts-admin">
+          <thead>
+            <tr>
+              <th>host</th>
+              <th>status</th>
+              <th>labels</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {hosts.value.map((h) => (
+              <HostRow key={h.id} id={h.id} name={h.name} status={h.status} labels={h.labels} act={act} />
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+function TokenOnce({ result, onDone }: { result: AgentTokenBody; onDone: () => void }) {
+  // The same collector and token, for a first try in the foreground with an agent already on the host.
+  const base = /https?:\/\/[^/\s]+/.exec(result.install)?.[0] ?? location.origin;
+  const tryIt = `PANTAU_COLLECTOR_URL='${base.replace(/^http/, 'ws')}/agent' PANTAU_TOKEN='${result.token}' pantau-agent run`;
+  const copy = (text: string) => void navigator.clipboard?.writeText(text).catch(() => {});
+  return (
+    <div class="card token-once" data-testid="token-once">
+      <p>
+        <b>{result.host.name}</b>: the agent token is shown only now. Run this on the host to install the
+        agent as a service:
+      </p>
+      <pre data-testid="install-command">{result.install}</pre>
+      <button type="button" onClick={() => copy(result.install)}>
+        copy
+      </button>
+      <p class="muted">Or try it in the foreground first:</p>
+      <pre data-testid="run-command">{tryIt}</pre>
+      <button type="button" onClick={onDone}>
+        done, hide the token
+      </button>
+    </div>
+  );
+}
+
+function HostRow(props: {
+  id: number;
+  name: string;
+  status: string;
+  labels: Record<string, string>;
+  act: (label: string, run: () => Promise<unknown>) => Promise<void>;
+}) {
+  const labels = useSignal(labelText(props.labels));
+  const { id, name, act } = props;
+  return (
+    <tr data-host={name}>
+      <td>{name}</td>
+      <td>{props.status}</td>
+      <td>
+        <form
+          class="inline-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void act(`labels of ${name} saved`, () =>
+              api(`/hosts/${id}`, { method: 'PATCH', body: { labels: parseLabels(labels.value) } }),
+            );
+          }}
+        >
+          <input
+            aria-label={`Labels of ${name}`}
+            value={labels.value}
+            onInput={(e) => (labels.value = e.currentTarget.value)}
+          />
+          <button type="submit">save</button>
+        </form>
+      </td>
+      <td class="actions">
+        <button
+          type="button"
+          onClick={() =>
+            act(`new token for ${name}; its agent was disconnected`, () =>
+              api(`/hosts/${id}/token`, { method: 'POST' }),
+            )
+          }
+        >
+          rotate token
+        </button>
+        <button
+          type="button"
+          onClick={() =>
+            confirm(`Revoke ${name}'s agent token? Its agent is disconnected until it gets a new one.`) &&
+            act(`token of ${name} revoked`, () => api(`/hosts/${id}/token`, { method: 'DELETE' }))
+          }
+        >
+          revoke
+        </button>
+        <button
+          type="button"
+          onClick={() =>
+            prompt(`Delete ${name} and all its data? Type its name to confirm.`) === name &&
+            act(`${name} deleted`, () => api(`/hosts/${id}`, { method: 'DELETE' }))
+          }
+        >
+          delete
+        </button>
+      </td>
+    </tr>
+  );
+}

@@ -1,0 +1,146 @@
+import type { RecipientBody } from '@pantau/collector/api-types';
+import { useSignal } from '@preact/signals';
+import { useEffect } from 'preact/hooks';
+import { api, errorText } from '../../api.ts';
+
+const CHANNELS = ['webhook', 'email', 'telegram'] as const;
+
+/** Notification sinks: every recipient (users' contact points and standalone sinks); add, toggle, test, remove. */
+export function SinksAdmin() {
+  const items = useSignal<RecipientBody[]>([]);
+  const message = useSignal<string | null>(null);
+  const channel = useSignal<(typeof CHANNELS)[number]>('webhook');
+  const name = useSignal('');
+  const address = useSignal('');
+  const load = async () => {
+    items.value = (await api<{ items: RecipientBody[] }>('/recipients')).items;
+  };
+  useEffect(() => {
+    void load().catch((err: unknown) => (message.value = errorText(err)));
+  }, []);
+  const act = async (label: string, run: () => Promise<unknown>) => {
+    try {
+      await run();
+      message.value = label;
+      await load();
+    } catch (err) {
+      message.value = errorText(err);
+    }
+  };
+  return (
+    <section>
+      {message.value && (
+        <p class="notice" role="status">
+          {message.value}
+        </p>
+      )}
+      <div class="scroll-x">
+        <table data-testid="sinks">
+          <thead>
+            <tr>
+              <th>name</th>
+              <th>channel</th>
+              <th>address</th>
+              <th>from</th>
+              <th>state</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {items.value.map((r) => (
+              <tr key={r.id}>
+                <td>{r.name}</td>
+                <td>{r.channel}</td>
+                <td class="cmd">{r.address}</td>
+                <td>{r.userId === null ? r.source : `user ${r.userId}`}</td>
+                <td>
+                  {r.enabled ? 'enabled' : 'disabled'}
+                  {!r.approved && ' · not approved'}
+                </td>
+                <td class="actions">
+                  <button
+                    type="button"
+                    onClick={() =>
+                      act(`test message queued for ${r.name}`, () =>
+                        api(`/recipients/${r.id}/test`, { method: 'POST' }),
+                      )
+                    }
+                  >
+                    test
+                  </button>
+                  {r.source !== 'config' && (
+                    <>
+                      <button
+                        type="button"
+                        onClick={() =>
+                          act(`${r.name} ${r.enabled ? 'disabled' : 'enabled'}`, () =>
+                            api(`/recipients/${r.id}`, { method: 'PATCH', body: { enabled: !r.enabled } }),
+                          )
+                        }
+                      >
+                        {r.enabled ? 'disable' : 'enable'}
+                      </button>
+                      {r.userId === null && (
+                        <button
+                          type="button"
+                          onClick={() =>
+                            act(`${r.name} removed`, () => api(`/recipients/${r.id}`, { method: 'DELETE' }))
+                          }
+                        >
+                          remove
+                        </button>
+                      )}
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <form
+        class="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act(`${name.value} added`, () =>
+            api('/recipients', {
+              method: 'POST',
+              body: { channel: channel.value, name: name.value, address: address.value },
+            }),
+          );
+        }}
+      >
+        <label>
+          channel
+          <select
+            value={channel.value}
+            onChange={(e) => (channel.value = e.currentTarget.value as typeof channel.value)}
+          >
+            {CHANNELS.map((c) => (
+              <option key={c}>{c}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          name{' '}
+          <input
+            required
+            maxLength={128}
+            value={name.value}
+            onInput={(e) => (name.value = e.currentTarget.value)}
+          />
+        </label>
+        <label>
+          address{' '}
+          <input
+            required
+            placeholder="https://…, ops@example.com or a chat id"
+            value={address.value}
+            onInput={(e) => (address.value = e.currentTarget.value)}
+          />
+        </label>
+        <button type="submit">add sink</button>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,112 @@
+import type { ApiTokenBody } from '@pantau/collector/api-types';
+import { useSignal } from '@preact/signals';
+import { useEffect } from 'preact/hooks';
+import { api, errorText } from '../../api.ts';
+import { time } from '../../format.ts';
+
+/** API tokens: list, create (the secret shown once), revoke. */
+export function TokensAdmin() {
+  const tokens = useSignal<ApiTokenBody[]>([]);
+  const secret = useSignal<string | null>(null);
+  const message = useSignal<string | null>(null);
+  const name = useSignal('');
+  const role = useSignal('viewer');
+  const load = async () => {
+    tokens.value = (await api<{ items: ApiTokenBody[] }>('/tokens?limit=500')).items;
+  };
+  useEffect(() => {
+    void load().catch((err: unknown) => (message.value = errorText(err)));
+  }, []);
+  const act = async (label: string, run: () => Promise<unknown>) => {
+    try {
+      const result = (await run()) as { secret?: string } | undefined;
+      secret.value = result?.secret ?? null;
+      message.value = label;
+      await load();
+    } catch (err) {
+      message.value = errorText(err);
+    }
+  };
+  return (
+    <section>
+      {message.value && (
+        <p class="notice" role="status">
+          {message.value}
+        </p>
+      )}
+      {secret.value && (
+        <div class="card token-once">
+          <p>The token's secret, shown only now:</p>
+          <pre data-testid="token-secret">{secret.value}</pre>
+        </div>
+      )}
+      <form
+        class="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act(`token ${name.value} created`, () =>
+            api('/tokens', { method: 'POST', body: { name: name.value, role: role.value } }),
+          );
+        }}
+      >
+        <label>
+          name{' '}
+          <input
+            required
+            maxLength={128}
+            value={name.value}
+            onInput={(e) => (name.value = e.currentTarget.value)}
+          />
+        </label>
+        <label>
+          role
+          <select value={role.value} onChange={(e) => (role.value = e.currentTarget.value)}>
+            <option>viewer</option>
+            <option>operator</option>
+            <option>admin</option>
+          </select>
+        </label>
+        <button type="submit">create token</button>
+      </form>
+      <div class="scroll-x">
+        <table>
+          <thead>
+            <tr>
+              <th>name</th>
+              <th>role</th>
+              <th>user</th>
+              <th>created</th>
+              <th>last used</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {tokens.value.map((t) => (
+              <tr key={t.id}>
+                <td>{t.name}</td>
+                <td>{t.role}</td>
+                <td>{t.userId ?? '–'}</td>
+                <td>{time(t.createdAt)}</td>
+                <td>{time(t.lastUsedAt)}</td>
+                <td>
+                  {t.revokedAt ? (
+                    <span class="muted">revoked {time(t.revokedAt)}</span>
+                  ) : (
+                    <button
+                      type="button"
+                      onClick={() =>
+                        act(`token ${t.name} revoked`, () => api(`/tokens/${t.id}`, { method: 'DELETE' }))
+                      }
+                    >
+                      revoke
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

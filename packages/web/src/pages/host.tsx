@@ -1,0 +1,400 @@
+import type { HostDetailBody, IncidentBody, LatestBody } from '@pantau/collector/api-types';
+import { useComputed, useSignal } from '@preact/signals';
+import { useEffect } from 'preact/hooks';
+import { api, can, errorText } from '../api.ts';
+import { Chart } from '../components/chart.tsx';
+import { StatusBadge } from '../components/status.tsx';
+import { ago, bytes, duration, num, pct, rate, time } from '../format.ts';
+import { fleet } from '../live.ts';
+
+const RANGES: [string, number][] = [
+  ['15m', 15 * 60_000],
+  ['1h', 3_600_000],
+  ['6h', 6 * 3_600_000],
+  ['24h', 86_400_000],
+  ['7d', 7 * 86_400_000],
+  ['30d', 30 * 86_400_000],
+];
+
+interface CheckChange {
+  name: string;
+  ts: number;
+  ok: boolean;
+  latencyMs: number;
+  error: string | null;
+}
+
+/** One host: live charts over a chosen range, then what its agent last reported, area by area. */
+export function HostPage({ id }: { id: number }) {
+  const range = useSignal(RANGES[0]![1]);
+  const detail = useSignal<HostDetailBody | null>(null);
+  const latest = useSignal<LatestBody | null>(null);
+  const incidents = useSignal<IncidentBody[]>([]);
+  const checkHistory = useSignal<CheckChange[]>([]);
+  const error = useSignal<string | null>(null);
+  const live = useComputed(() => fleet.value.get(id) ?? null);
+
+  useEffect(() => {
+    let stop = false;
+    const load = async () => {
+      try {
+        const [d, l, i, c] = await Promise.all([
+          api<HostDetailBody>(`/hosts/${id}`),
+          api<LatestBody>(`/hosts/${id}/latest`).catch(() => null),
+          api<{ items: IncidentBody[] }>(`/incidents?hostId=${id}&limit=20`),
+          api<CheckChange[]>(`/hosts/${id}/checks/history`),
+        ]);
+        if (stop) return;
+        detail.value = d;
+        latest.value = l;
+        incidents.value = i.items;
+        checkHistory.value = c;
+        error.value = null;
+      } catch (err) {
+        if (!stop) error.value = errorText(err);
+      }
+    };
+    void load();
+    // Processes, ports and checks come every 15 s from the agent; the table follows.
+    const timer = setInterval(load, 10_000);
+    return () => {
+      stop = true;
+      clearInterval(timer);
+    };
+  }, [id]);
+
+  const d = detail.value;
+  const h = live.value;
+  if (error.value && !d)
+    return (
+      <div class="page">
+        <p class="error">{error.value}</p>
+      </div>
+    );
+  if (!d)
+    return (
+      <div class="page">
+        <p class="muted">Loading…</p>
+      </div>
+    );
+  const l = latest.value;
+  const at = h?.ts ?? null;
+  const procs = l?.processes?.data;
+  return (
+    <div class="page host">
+      <header class="page-head" data-ts={at ?? undefined}>
+        <h1>
+          <StatusBadge status={h?.status ?? d.status} /> <span data-testid="host-name">{d.name}</span>
+        </h1>
+        <p class="muted">
+          {Object.entries(d.labels).map(([k, v]) => (
+            <span class="label" key={k}>
+              {k}={v}
+            </span>
+          ))}{' '}
+          last snapshot {ago(at ?? d.lastSeen)} · agent {d.agentVersion ?? '–'}
+          {can('job.run') && (
+            <>
+              {' · '}
+              <a href={`/actions?host=${id}`}>run an activity on this host</a>
+            </>
+          )}
+        </p>
+        <div class="now">
+          <span>
+            CPU <b data-testid="host-cpu">{pct(h?.cpu)}</b>
+          </span>
+          <span>
+            memory <b>{pct(h?.mem)}</b>
+          </span>
+          <span>
+            disk <b>{pct(h?.disk)}</b>
+          </span>
+          <span>
+            load <b>{num(h?.load1)}</b>
+          </span>
+          <span>
+            net{' '}
+            <b>
+              {rate(h?.netRx)} ↓ {rate(h?.netTx)} ↑
+            </b>
+          </span>
+        </div>
+      </header>
+      {error.value && <p class="error">{error.value}</p>}
+      <fieldset class="ranges" aria-label="Time range">
+        {RANGES.map(([label, ms]) => (
+          <button
+            type="button"
+            key={label}
+            aria-pressed={range.value === ms}
+            onClick={() => (range.value = ms)}
+          >
+            {label}
+          </button>
+        ))}
+      </fieldset>
+      <div class="charts">
+        <Chart
+          hostId={id}
+          title="CPU"
+          rangeMs={range.value}
+          yMax={100}
+          format={(v) => `${v.toFixed(0)} %`}
+          series={[{ label: 'busy', metric: 'cpu', color: '#2f7ed8' }]}
+          live={{ ts: at, values: [h?.cpu ?? null] }}
+        />
+        <Chart
+          hostId={id}
+          title="Memory used"
+          rangeMs={range.value}
+          format={bytes}
+          series={[{ label: 'used', metric: 'memory.used', color: '#8e44ad' }]}
+          live={{ ts: at, values: [h?.memUsed ?? null] }}
+        />
+        <Chart
+          hostId={id}
+          title="Disk I/O"
+          rangeMs={range.value}
+          format={rate}
+          series={[
+            { label: 'read', metric: 'disk.read', color: '#27ae60' },
+            { label: 'write', metric: 'disk.write', color: '#e67e22' },
+          ]}
+          live={{ ts: at, values: [h?.diskRead ?? null, h?.diskWrite ?? null] }}
+        />
+        <Chart
+          hostId={id}
+          title="Network"
+          rangeMs={range.value}
+          format={rate}
+          series={[
+            { label: 'received', metric: 'net.rx', color: '#16a085' },
+            { label: 'sent', metric: 'net.tx', color: '#c0392b' },
+          ]}
+          live={{ ts: at, values: [h?.netRx ?? null, h?.netTx ?? null] }}
+        />
+        <Chart
+          hostId={id}
+          title="Load"
+          rangeMs={range.value}
+          format={(v) => v.toFixed(2)}
+          series={[{ label: '1 min', metric: 'load.1', color: '#34495e' }]}
+          live={{ ts: at, values: [h?.load1 ?? null] }}
+        />
+      </div>
+
+      <section>
+        <h2>Incidents</h2>
+        {incidents.value.length === 0 ? (
+          <p class="muted">None.</p>
+        ) : (
+          <ul class="plain">
+            {incidents.value.map((i) => (
+              <li key={i.id}>
+                <span class={`badge sev-${i.severity}`}>{i.status}</span> {i.title}{' '}
+                <span class="muted">
+                  {time(i.openedAt)}
+                  {i.durationMs !== null && ` · lasted ${duration(i.durationMs)}`}
+                </span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <section>
+        <h2>Top processes {procs && <small class="muted">{procs.count} running</small>}</h2>
+        <div class="scroll-x">
+          <table data-testid="processes">
+            <thead>
+              <tr>
+                <th>pid</th>
+                <th>user</th>
+                <th>CPU</th>
+                <th>memory</th>
+                <th>command</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(procs?.topCpu ?? []).map((p) => (
+                <tr key={p.pid}>
+                  <td>{p.pid}</td>
+                  <td>{p.user}</td>
+                  <td>{pct(p.cpu)}</td>
+                  <td>{bytes(p.rss)}</td>
+                  <td class="cmd" title={p.command}>
+                    {p.command || p.name}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+
+      <section>
+        <h2>Disks</h2>
+        <div class="scroll-x">
+          <table>
+            <thead>
+              <tr>
+                <th>mount</th>
+                <th>device</th>
+                <th>used</th>
+                <th>size</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(l?.disks?.data ?? []).map((disk) => (
+                <tr key={disk.mount}>
+                  <td>{disk.mount}</td>
+                  <td>{disk.device}</td>
+                  <td>{pct(disk.usedPct)}</td>
+                  <td>{bytes(disk.size)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+
+      <section>
+        <h2>Listening ports</h2>
+        <div class="scroll-x">
+          <table>
+            <thead>
+              <tr>
+                <th>proto</th>
+                <th>address</th>
+                <th>port</th>
+                <th>process</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(l?.ports?.data ?? []).map((p) => (
+                <tr key={`${p.proto}${p.address}${p.port}`}>
+                  <td>{p.proto}</td>
+                  <td>{p.address}</td>
+                  <td>{p.port}</td>
+                  <td>{p.process ?? '–'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+
+      <section>
+        <h2>Checks</h2>
+        {(l?.checks?.data ?? []).length === 0 ? (
+          <p class="muted">No service checks configured on this agent.</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th>check</th>
+                <th>target</th>
+                <th>state</th>
+                <th>latency</th>
+                <th>changes (24h)</th>
+              </tr>
+            </thead>
+            <tbody>
+              {l!.checks!.data.map((c) => (
+                <tr key={c.name}>
+                  <td>{c.name}</td>
+                  <td>{c.target}</td>
+                  <td>
+                    {c.ok ? (
+                      <span class="badge status-online">ok</span>
+                    ) : (
+                      <span class="badge status-offline" title={c.error}>
+                        failing
+                      </span>
+                    )}
+                  </td>
+                  <td>{num(c.latencyMs, 0)} ms</td>
+                  <td>
+                    {checkHistory.value
+                      .filter((x) => x.name === c.name)
+                      .slice(-5)
+                      .map((x) => (
+                        <span
+                          key={x.ts}
+                          class={`tick ${x.ok ? 'ok' : 'bad'}`}
+                          title={`${time(x.ts)} ${x.ok ? 'ok' : (x.error ?? 'failing')}`}
+                        />
+                      ))}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <section>
+        <h2>Containers</h2>
+        {(l?.containers?.data ?? []).length === 0 ? (
+          <p class="muted">None reported.</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th>name</th>
+                <th>image</th>
+                <th>state</th>
+                <th>CPU</th>
+                <th>memory</th>
+              </tr>
+            </thead>
+            <tbody>
+              {l!.containers!.data.map((c) => (
+                <tr key={c.id}>
+                  <td>{c.name}</td>
+                  <td>{c.image}</td>
+                  <td>{c.state}</td>
+                  <td>{pct(c.cpu)}</td>
+                  <td>{bytes(c.memory)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <section>
+        <h2>System</h2>
+        {d.system ? (
+          <dl class="facts">
+            <dt>hostname</dt>
+            <dd>{d.system.hostname}</dd>
+            <dt>OS</dt>
+            <dd>{d.system.os}</dd>
+            <dt>kernel</dt>
+            <dd>
+              {d.system.kernel} ({d.system.arch})
+            </dd>
+            <dt>CPU</dt>
+            <dd>
+              {d.system.cpuModel}, {d.system.cores} cores
+            </dd>
+            <dt>memory</dt>
+            <dd>{bytes(d.system.memory)}</dd>
+            <dt>booted</dt>
+            <dd>{time(d.system.bootTime)}</dd>
+            {d.system.virtualization && (
+              <>
+                <dt>virtualization</dt>
+                <dd>{d.system.virtualization}</dd>
+              </>
+            )}
+          </dl>
+        ) : (
+          <p class="muted">The agent has not reported its system yet.</p>
+        )}
+      </section>
+    </div>
+  );
+}

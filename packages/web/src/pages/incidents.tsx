@@ -1,0 +1,262 @@
+import type { IncidentBody, SilenceBody } from '@pantau/collector/api-types';
+import { useSignal } from '@preact/signals';
+import { useEffect } from 'preact/hooks';
+import { api, can, errorText } from '../api.ts';
+import { duration, time } from '../format.ts';
+import { incidentCounts } from '../live.ts';
+
+interface TimelineEvent {
+  at: number;
+  type: string;
+  actor: string | null;
+  detail: string | null;
+}
+
+/** Incidents with filters and their timelines; acknowledge, resolve, silence; maintenance windows. */
+export function IncidentsPage() {
+  const params = new URLSearchParams(location.search);
+  const status = useSignal(params.get('status') ?? 'active');
+  const kind = useSignal('');
+  const hostId = params.get('hostId');
+  const items = useSignal<IncidentBody[]>([]);
+  const silences = useSignal<SilenceBody[]>([]);
+  const open = useSignal<number | null>(null);
+  const timeline = useSignal<TimelineEvent[]>([]);
+  const message = useSignal<string | null>(null);
+
+  const load = async () => {
+    const q = new URLSearchParams({ limit: '200' });
+    if (status.value !== 'all') q.set('status', status.value);
+    if (kind.value) q.set('kind', kind.value);
+    if (hostId) q.set('hostId', hostId);
+    try {
+      const [list, sil] = await Promise.all([
+        api<{ items: IncidentBody[] }>(`/incidents?${q}`),
+        api<{ items: SilenceBody[] }>('/silences'),
+      ]);
+      items.value = list.items;
+      silences.value = sil.items;
+    } catch (err) {
+      message.value = errorText(err);
+    }
+  };
+  // Reload when the filters change or any incident count moves on the live stream.
+  useEffect(() => {
+    void load();
+  }, [status.value, kind.value, incidentCounts.value]);
+
+  const act = async (label: string, run: () => Promise<unknown>) => {
+    try {
+      await run();
+      message.value = label;
+      await load();
+      if (open.value !== null) await showTimeline(open.value);
+    } catch (err) {
+      message.value = errorText(err);
+    }
+  };
+  const showTimeline = async (id: number) => {
+    open.value = id;
+    timeline.value = (await api<{ events: TimelineEvent[] }>(`/incidents/${id}`)).events;
+  };
+
+  return (
+    <div class="page incidents">
+      <header class="page-head">
+        <h1>Incidents</h1>
+      </header>
+      <div class="toolbar">
+        <select
+          aria-label="Status"
+          value={status.value}
+          onChange={(e) => (status.value = e.currentTarget.value)}
+        >
+          <option value="active">active</option>
+          <option value="open">open</option>
+          <option value="acknowledged">acknowledged</option>
+          <option value="resolved">resolved</option>
+          <option value="all">all</option>
+        </select>
+        <select aria-label="Kind" value={kind.value} onChange={(e) => (kind.value = e.currentTarget.value)}>
+          <option value="">every kind</option>
+          <option value="host_down">host down</option>
+          <option value="service_down">service down</option>
+          <option value="threshold">threshold</option>
+          <option value="change">change</option>
+        </select>
+        {hostId && <a href="/incidents">all hosts</a>}
+      </div>
+      {message.value && (
+        <p class="notice" role="status">
+          {message.value}
+        </p>
+      )}
+      {items.value.length === 0 ? (
+        <p class="empty">No incidents match.</p>
+      ) : (
+        <ul class="cards">
+          {items.value.map((i) => (
+            <li key={i.id} class={`card sev-${i.severity}`} data-testid="incident">
+              <div class="card-head">
+                <span class={`badge inc-${i.status}`}>{i.status}</span>
+                <b>{i.title}</b>
+                <span class="muted">
+                  {i.hostName ? <a href={`/hosts/${i.hostId}`}>{i.hostName}</a> : 'deleted host'} · opened{' '}
+                  {time(i.openedAt)}
+                  {i.durationMs !== null && ` · lasted ${duration(i.durationMs)}`}
+                </span>
+              </div>
+              <p>{i.detail}</p>
+              <div class="actions">
+                <button
+                  type="button"
+                  onClick={() => {
+                    if (open.value === i.id) open.value = null;
+                    else void showTimeline(i.id);
+                  }}
+                >
+                  timeline
+                </button>
+                {i.status === 'open' && can('incidents.ack') && (
+                  <button
+                    type="button"
+                    onClick={() =>
+                      act(`#${i.id} acknowledged`, () => api(`/incidents/${i.id}/ack`, { method: 'POST' }))
+                    }
+                  >
+                    acknowledge
+                  </button>
+                )}
+                {i.status !== 'resolved' && can('incidents.ack') && (
+                  <>
+                    <button
+                      type="button"
+                      onClick={() =>
+                        act(`#${i.id} resolved`, () => api(`/incidents/${i.id}/resolve`, { method: 'POST' }))
+                      }
+                    >
+                      resolve
+                    </button>
+                    {can('silences.manage') && (
+                      <button
+                        type="button"
+                        onClick={() =>
+                          act(`#${i.id} silenced for 1h`, () =>
+                            api('/silences', {
+                              method: 'POST',
+                              body: { incidentId: i.id, duration: '1h', reason: 'silenced from the console' },
+                            }),
+                          )
+                        }
+                      >
+                        silence 1h
+                      </button>
+                    )}
+                  </>
+                )}
+              </div>
+              {open.value === i.id && (
+                <ol class="timeline">
+                  {timeline.value.map((e) => (
+                    <li key={`${e.at}${e.type}`}>
+                      <span class="muted">{time(e.at)}</span> {e.type}
+                      {e.actor && ` by ${e.actor}`}
+                      {e.detail && <span class="muted"> · {e.detail}</span>}
+                    </li>
+                  ))}
+                </ol>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <Maintenance silences={silences.value} onChange={load} act={act} />
+    </div>
+  );
+}
+
+function Maintenance(props: {
+  silences: SilenceBody[];
+  onChange: () => Promise<void>;
+  act: (label: string, run: () => Promise<unknown>) => Promise<void>;
+}) {
+  const target = useSignal('');
+  const starts = useSignal('');
+  const hours = useSignal('2');
+  const reason = useSignal('');
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const startsAt = starts.value ? new Date(starts.value).getTime() : Date.now();
+    const endsAt = startsAt + Number(hours.value) * 3_600_000;
+    const t = target.value.trim();
+    const matcher = !t ? { all: true } : t.includes('=') ? { label: t } : { hostId: Number(t) };
+    void props.act('maintenance window scheduled', () =>
+      api('/maintenance', { method: 'POST', body: { ...matcher, startsAt, endsAt, reason: reason.value } }),
+    );
+  };
+  return (
+    <section>
+      <h2>Silences and maintenance windows</h2>
+      <ul class="plain">
+        {props.silences.map((s) => (
+          <li key={s.id}>
+            <span class={`badge ${s.active ? 'inc-open' : 'inc-resolved'}`}>{s.kind}</span>{' '}
+            {s.reason || '(no reason)'}{' '}
+            <span class="muted">
+              {time(s.startsAt)} → {time(s.endsAt)} · by {s.createdBy}
+            </span>{' '}
+            {can('silences.manage') && (
+              <button
+                type="button"
+                onClick={() => props.act('ended', () => api(`/silences/${s.id}`, { method: 'DELETE' }))}
+              >
+                end
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      {can('maintenance.manage') && (
+        <form class="inline-form" onSubmit={submit}>
+          <label>
+            hosts{' '}
+            <input
+              placeholder="host id, label env=prod, or empty for all"
+              value={target.value}
+              onInput={(e) => (target.value = e.currentTarget.value)}
+            />
+          </label>
+          <label>
+            starts{' '}
+            <input
+              type="datetime-local"
+              value={starts.value}
+              onInput={(e) => (starts.value = e.currentTarget.value)}
+            />
+          </label>
+          <label>
+            hours{' '}
+            <input
+              type="number"
+              min="0.25"
+              max="720"
+              step="0.25"
+              value={hours.value}
+              onInput={(e) => (hours.value = e.currentTarget.value)}
+            />
+          </label>
+          <label>
+            reason{' '}
+            <input
+              required
+              maxLength={500}
+              value={reason.value}
+              onInput={(e) => (reason.value = e.currentTarget.value)}
+            />
+          </label>
+          <button type="submit">schedule maintenance</button>
+        </form>
+      )}
+    </section>
+  );
+}
