@@ -75,8 +75,15 @@ export async function consolePlugin(app: FastifyInstance, options: ConsoleOption
   app.get('/', { schema: { hide: true } }, page);
   app.get('/*', { schema: { hide: true } }, (req, reply) => {
     if (NOT_CONSOLE.test(req.url) || /\/assets\//.test(req.url)) {
-      return reply.code(404).send(errorBody('NOT_FOUND', `no route for GET ${req.url.split('?')[0]}`));
+      return reply
+        .code(404)
+        .send(errorBody('NOT_FOUND', `no route for GET ${clip(req.url.split('?')[0] ?? '')}`));
     }
     return page(req, reply);
   });
+}
+
+/** Error messages never echo a hostile path in full. */
+function clip(path: string): string {
+  return path.length > 120 ? `${path.slice(0, 120)}…` : path;
 }
