@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonLog } from './log.ts';
+import { jsonLog, prettyLine } from './log.ts';
 
 function capture(level: Parameters<typeof jsonLog>[0]) {
   const lines: string[] = [];
@@ -59,5 +59,22 @@ describe('jsonLog', () => {
     log.info({ msg: 'from fields' }, 'from message');
     log.info({ msg: 'from fields' });
     expect(records().map((r) => r.msg)).toEqual(['from message', 'from fields']);
+  });
+});
+
+describe('prettyLine', () => {
+  it('renders a record as time, level and message, then the fields, without pid and name', () => {
+    const json = JSON.stringify({
+      level: 40,
+      time: Date.UTC(2026, 0, 2, 3, 4, 5),
+      pid: 7,
+      name: 'pantau-agent',
+      url: 'wss://c/agent',
+      code: 1006,
+      msg: 'disconnected',
+    });
+    expect(prettyLine(json)).toBe(
+      '03:04:05Z \x1b[33mWARN \x1b[0m disconnected url=wss://c/agent code=1006\n',
+    );
   });
 });

@@ -24,7 +24,7 @@ export const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
  * JSON lines on stderr in pino's format, written synchronously by this small writer rather than
- * pino: pino and its dependencies cost the agent ~3.5 MB of its 60 MB budget (docs/benchmarks.md).
+ * pino: pino (and pino-pretty) load ~3.5 MB of modules and add 240 KB to the bundle (docs/benchmarks.md).
  */
 export function jsonLog(level: LogLevel, write: (line: string) => void = toStderr): Log {
   const threshold = level === 'silent' ? Number.POSITIVE_INFINITY : LEVELS[level];
@@ -75,14 +75,23 @@ async function stderrIsTerminal(): Promise<boolean> {
   return isatty(2);
 }
 
-/** JSON lines on stderr (stdout stays free for `once`); readable colour output on a terminal. */
+const NAMES: Record<number, string> = { 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR' };
+/** ANSI colours per level: grey, green, yellow, red. */
+const COLOURS: Record<number, string> = { 20: '90', 30: '32', 40: '33', 50: '31' };
+
+/** A JSON line as a person reads it: `12:04:05Z WARN  message key=value ...`, level in colour. */
+export function prettyLine(json: string): string {
+  const { level, time, pid: _pid, name: _name, msg, ...fields } = JSON.parse(json) as Record<string, unknown>;
+  const clock = `${new Date(Number(time)).toISOString().slice(11, 19)}Z`;
+  const label = (NAMES[Number(level)] ?? String(level)).padEnd(5);
+  const rest = Object.entries(fields).map(
+    ([k, v]) => ` ${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`,
+  );
+  return `${clock} \x1b[${COLOURS[Number(level)] ?? '0'}m${label}\x1b[0m ${String(msg ?? '')}${rest.join('')}\n`;
+}
+
+/** JSON lines on stderr (stdout stays free for `once`); the same records readable on a terminal. */
 export async function createLogger(level: LogLevel): Promise<Log> {
   if (!(await stderrIsTerminal())) return jsonLog(level);
-  // Interactive only, where memory does not matter: pino with pino-pretty, in this thread.
-  const [{ pino }, { default: pretty }] = await Promise.all([import('pino'), import('pino-pretty')]);
-  const logger: Log = pino(
-    { level, base: { pid: process.pid }, name: 'pantau-agent' },
-    pretty({ destination: 2, sync: true, ignore: 'pid,hostname,name' }),
-  );
-  return logger;
+  return jsonLog(level, (line) => toStderr(prettyLine(line)));
 }
