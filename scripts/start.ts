@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLI_ACTOR } from '../packages/collector/src/access/actor.ts';
-import { loadConfig } from '../packages/collector/src/config/index.ts';
+import { defaults, loadConfig } from '../packages/collector/src/config/index.ts';
 import { startCollector } from '../packages/collector/src/main.ts';
 import { hashToken } from '../packages/collector/src/security/tokens.ts';
 
@@ -14,9 +14,13 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const agentBin = join(root, 'packages/agent/bin/pantau-agent.js');
 const collectorCmd = 'node packages/collector/bin/pantau-collector.js';
 
-const config = loadConfig({
-  overrides: process.env.PANTAU_LOG_LEVEL ? {} : { logLevel: 'warn' },
-});
+const quiet = process.env.PANTAU_LOG_LEVEL ? {} : { logLevel: 'warn' as const };
+// A development setup listens on loopback unless told otherwise (PANTAU_HOST or the YAML file).
+const loaded = loadConfig({ overrides: quiet });
+const config =
+  process.env.PANTAU_HOST || loaded.host !== defaults.host
+    ? loaded
+    : loadConfig({ overrides: { ...quiet, host: '127.0.0.1' } });
 // No "create a token" warning: the first admin token is made and printed below.
 const running = await startCollector(config, { warnNoToken: false });
 const { store, access } = running.app.pantau;
@@ -47,19 +51,28 @@ if (access.repos.tokens.live() === 0) {
 }
 
 let agent: ChildProcess | null = null;
+const agentConfig = process.env.PANTAU_AGENT_CONFIG;
 const agentReady =
   existsSync(agentBin) &&
   !readFileSync(join(root, 'packages/agent/src/cli.ts'), 'utf8').includes('not built yet');
 if (agentReady) {
   // PANTAU_CONFIG names the collector's YAML, which the agent would refuse (unknown keys), and a
   // PANTAU_TOKEN in the environment would win over the local token file: neither is the agent's.
-  const { PANTAU_CONFIG: _config, PANTAU_TOKEN: _token, ...inherited } = process.env;
+  // The agent's own YAML (checks, actions, ...) comes from PANTAU_AGENT_CONFIG.
+  const {
+    PANTAU_CONFIG: _config,
+    PANTAU_TOKEN: _token,
+    PANTAU_AGENT_CONFIG: _agentConfig,
+    ...inherited
+  } = process.env;
   agent = spawn(process.execPath, [agentBin, 'run'], {
     stdio: 'inherit',
     env: {
       ...inherited,
-      PANTAU_COLLECTOR_URL: `ws://127.0.0.1:${running.port}/agent`,
+      ...(agentConfig ? { PANTAU_CONFIG: agentConfig } : {}),
+      PANTAU_COLLECTOR_URL: `ws://${loopback(config.host)}:${running.port}/agent`,
       PANTAU_TOKEN_FILE: tokenFile,
+      PANTAU_PARENT_PID: String(process.pid),
     },
   });
   agent.on('exit', (code, signal) => {
@@ -69,8 +82,13 @@ if (agentReady) {
   });
 }
 
+const exposure = isLoopback(config.host)
+  ? `listening on ${config.host} only; PANTAU_HOST=0.0.0.0 pnpm start exposes it to the network`
+  : `listening on ${config.host} (reachable from the network); PANTAU_HOST=127.0.0.1 keeps it local`;
+
 console.log(`
 pantau is running
+  ${exposure}
   API           ${running.url}/api/v1   (OpenAPI: ${running.url}/api/v1/openapi.json)
   docs          ${running.url}/api/v1/docs
   metrics       ${running.url}/metrics
@@ -79,7 +97,7 @@ pantau is running
   ${adminLine}
   ${
     agentReady
-      ? `local agent   pid ${agent?.pid}, reporting to ws://127.0.0.1:${running.port}/agent`
+      ? `local agent   pid ${agent?.pid}, reporting to ws://${loopback(config.host)}:${running.port}/agent${agentConfig ? `, config ${agentConfig}` : ''}`
       : `local agent   not started: packages/agent is not built yet in this checkout.
                 The collector runs on; an agent can connect with PANTAU_COLLECTOR_URL=ws://127.0.0.1:${running.port}/agent
                 and PANTAU_TOKEN_FILE=${tokenFile}`
@@ -112,3 +130,19 @@ async function stop(signal: NodeJS.Signals) {
 }
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
+process.on('SIGHUP', stop);
+// Killed parent (pnpm, a terminal, a supervisor): stop rather than run on as an orphan.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) void stop('SIGHUP');
+}, 1_000).unref();
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/** Where the local agent dials: the listen address, or loopback when listening on all interfaces. */
+function loopback(host: string): string {
+  if (['0.0.0.0', '::', ''].includes(host)) return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

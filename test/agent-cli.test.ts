@@ -111,6 +111,31 @@ describe('pantau-agent CLI', () => {
     });
   }
 
+  it('check-config reports every mistake of a file in one run', () => {
+    const yaml = [
+      'colector: { urls: [ws://h/agent] }',
+      'interval: 100ms',
+      'checks:',
+      '  - { name: web, type: tcp, host: 127.0.0.1, port: 70000 }',
+      '  - { name: api, type: http, url: ftp://x }',
+      'log: { level: loud }',
+      '',
+    ].join('\n');
+    const r = cli(['check-config', '--config', configFile('many.yaml', yaml)], { PANTAU_TOKEN: 't' });
+    expect(r.code).toBe(2);
+    // The misspelt collector key also leaves collector.urls missing: six problems in all.
+    for (const field of [
+      /colector/,
+      /interval/,
+      /collector\.urls is missing/,
+      /checks\[0\]\.port/,
+      /checks\[1\]\.url/,
+      /log\.level/,
+    ])
+      expect(r.stderr).toMatch(field);
+    expect(r.stderr).toMatch(/6 problems/);
+  });
+
   it('run refuses a bad config the same way before doing anything', () => {
     const r = cli(['run', '--config', configFile('run-bad.yaml', 'interval: 0s\n')], { PANTAU_TOKEN: 't' });
     expect(r.code).toBe(2);

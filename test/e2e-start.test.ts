@@ -1,6 +1,7 @@
 // `pnpm start` for real: collector + this machine as a host + a local agent, then Ctrl-C.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -156,5 +157,121 @@ describe('e2e: pnpm start', () => {
     expect(alive(pid)).toBe(false);
     const wal = join(cwd, 'data', 'pantau.db-wal');
     expect(existsSync(wal) ? statSync(wal).size : 0).toBe(0);
+  });
+
+  it('pnpm start: loopback by default, agent checks from PANTAU_AGENT_CONFIG, SIGINT to pnpm alone stops all with 0', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'pantau-pnpm-start-'));
+    cleanup.push(() => rmSync(cwd, { recursive: true, force: true }));
+    const backend = createServer((socket) => socket.end());
+    await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => backend.close());
+    const port = (backend.address() as { port: number }).port;
+    const agentConfig = join(cwd, 'agent.yaml');
+    writeFileSync(
+      agentConfig,
+      `checks:\n  - { name: backend, type: tcp, host: 127.0.0.1, port: ${port} }\ncadences: { checks: 1s }\n`,
+    );
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PANTAU_')));
+    // pnpm from PATH, as a user runs it (the gate itself runs under pnpm).
+    const child = spawn('pnpm', ['start'], {
+      cwd: join(import.meta.dirname, '..'),
+      env: {
+        ...clean,
+        PANTAU_PORT: '0',
+        PANTAU_DATA_DIR: join(cwd, 'data'),
+        PANTAU_INTERVAL: '1s',
+        PANTAU_AGENT_CONFIG: agentConfig,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      output += c;
+    });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => {
+      output += c;
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    cleanup.push(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    const banner = await until(
+      'the banner',
+      () => {
+        if (child.exitCode !== null) throw new Error(`pnpm start exited early:\n${output}`);
+        const url = /API\s+(http:\/\/127\.0\.0\.1:\d+)\/api\/v1/.exec(output)?.[1];
+        const token = /admin API token \(shown only now; keep it\): (\S+)/.exec(output)?.[1];
+        const pid = /local agent\s+pid (\d+)/.exec(output)?.[1];
+        return url && token && pid ? { url, token, pid: Number(pid) } : null;
+      },
+      30_000,
+    );
+    cleanup.push(() => {
+      if (alive(banner.pid)) process.kill(banner.pid, 'SIGKILL');
+    });
+    expect(output).toContain('PANTAU_HOST=0.0.0.0');
+    // Bound to loopback only: the listening socket's address is 127.0.0.1.
+    const listenPort = new URL(banner.url).port;
+    const listening = execFileSync('ss', ['-Hltn', `sport = :${listenPort}`], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/)[3]);
+    expect(listening).toEqual([`127.0.0.1:${listenPort}`]);
+
+    const api = new Api(banner.url, banner.token);
+    const checks = await until(
+      'the check from PANTAU_AGENT_CONFIG',
+      async () => {
+        const hosts = await api.get<{ items: { id: number }[] }>('/hosts');
+        const id = hosts.items[0]?.id;
+        if (id === undefined) return null;
+        const res = await api.get<{ data: { name: string; ok: boolean }[] | null }>(`/hosts/${id}/checks`);
+        return res.data?.find((c) => c.name === 'backend');
+      },
+      20_000,
+    );
+    expect(checks.ok).toBe(true);
+
+    const startScript = Number(
+      execFileSync('pgrep', ['-P', String(child.pid), '-f', 'scripts/start.ts'], { encoding: 'utf8' }).trim(),
+    );
+    process.kill(child.pid!, 'SIGINT');
+    expect(await exited).toBe(0);
+    await until('start script and agent gone', () => !alive(startScript) && !alive(banner.pid), 8_000);
+    expect(output).not.toMatch(/ELIFECYCLE|Command failed/);
+  });
+
+  it('when pnpm is killed outright, the start script and the agent stop by themselves', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'pantau-pnpm-kill-'));
+    cleanup.push(() => rmSync(cwd, { recursive: true, force: true }));
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PANTAU_')));
+    const child = spawn('pnpm', ['start'], {
+      cwd: join(import.meta.dirname, '..'),
+      env: { ...clean, PANTAU_PORT: '0', PANTAU_DATA_DIR: join(cwd, 'data') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      output += c;
+    });
+    cleanup.push(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    const agentPid = await until(
+      'the banner',
+      () => Number(/local agent\s+pid (\d+)/.exec(output)?.[1] ?? 0),
+      30_000,
+    );
+    cleanup.push(() => {
+      if (alive(agentPid)) process.kill(agentPid, 'SIGKILL');
+    });
+    const startScript = Number(
+      execFileSync('pgrep', ['-P', String(child.pid), '-f', 'scripts/start.ts'], { encoding: 'utf8' }).trim(),
+    );
+    cleanup.push(() => {
+      if (alive(startScript)) process.kill(startScript, 'SIGKILL');
+    });
+    child.kill('SIGKILL');
+    await until('start script and agent gone', () => !alive(startScript) && !alive(agentPid), 10_000);
   });
 });

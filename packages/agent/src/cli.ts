@@ -101,13 +101,23 @@ async function run(rest: string[]): Promise<number> {
   const log = await createLogger(config.logLevel);
   const agent = await startAgent(config, log);
   await new Promise<void>((resolve) => {
+    let stopping = false;
     const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
       log.info({ signal }, 'stopping');
-      process.once(signal, () => process.exit(1)); // a second signal does not wait
+      for (const again of ['SIGTERM', 'SIGINT']) process.once(again, () => process.exit(1)); // a second signal does not wait
       resolve();
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    // Started by `pnpm start`: stop with it even when it was killed without a chance to stop us.
+    const parent = Number(process.env.PANTAU_PARENT_PID);
+    if (parent > 0) {
+      setInterval(() => {
+        if (process.ppid !== parent) stop('parent exited');
+      }, 1_000).unref();
+    }
   });
   await agent.stop();
   return 0;

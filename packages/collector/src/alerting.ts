@@ -87,8 +87,13 @@ export function buildAlerting(options: {
     config: config.monitor,
     host: hosts,
     notify: (notice: Notice) => {
-      notifyAll(db, toNotifyEvent(notice), { render: render(), channels: configured, now: notice.at });
+      const ids = notifyAll(db, toNotifyEvent(notice), {
+        render: render(),
+        channels: configured,
+        now: notice.at,
+      });
       outbox.wake();
+      return ids.length;
     },
     onError: (err) => log.error({ err }, 'monitor failed'),
   });
@@ -128,7 +133,9 @@ export function buildAlerting(options: {
       refs.set(e.hostId, hostRef({ id: e.hostId, name: e.name, labels: e.labels })),
     ),
     events.on('host.offline', (e) => {
-      if (e.reason !== 'deleted') monitor.hostDisconnected(e.hostId);
+      if (e.reason !== 'deleted')
+        // The grace runs from the last sign of life: a cut link may end in a socket error long after.
+        monitor.hostDisconnected(e.hostId, e.lastHeardAt);
     }),
     events.on('host.removed', (e) => {
       refs.delete(e.hostId);

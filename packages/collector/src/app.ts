@@ -7,7 +7,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController
 import { type Access, buildAccess } from './access/index.ts';
 import { type Alerting, buildAlerting, type MonitorCommands } from './alerting.ts';
 import type { ApiContext } from './api/context.ts';
-import { installErrorHandling } from './api/errors.ts';
+import { frameworkError, installErrorHandling } from './api/errors.ts';
+import { installInputGuards } from './api/input-guards.ts';
 import { API_PREFIX, apiPlugin } from './api/plugin.ts';
 import type { CollectorConfig } from './config/index.ts';
 import { EventBus } from './events.ts';
@@ -68,6 +69,7 @@ export async function buildApp(
     bodyLimit: 1024 * 1024,
     // Refuse unknown fields instead of silently dropping them; keep defaults and query coercion.
     ajv: { customOptions: { removeAdditional: false, useDefaults: true, coerceTypes: 'array' } },
+    frameworkErrors: frameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const store = new Store({
@@ -137,6 +139,7 @@ export async function buildApp(
     },
   });
   installErrorHandling(app);
+  installInputGuards(app);
   await app.register(gatewayPlugin, {
     gateway,
     store,

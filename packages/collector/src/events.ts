@@ -33,7 +33,14 @@ export interface CollectorEvents {
     jobs: string[] | null;
   };
   /** The host's live connection ended (a replacement by a newer connection is not an offline). */
-  'host.offline': { hostId: number; name: string; reason: OfflineReason; at: number };
+  'host.offline': {
+    hostId: number;
+    name: string;
+    reason: OfflineReason;
+    at: number;
+    /** Last frame or pong from the agent: a cut link goes quiet then, not when the socket ends. */
+    lastHeardAt?: number;
+  };
   /** A snapshot was committed to the database (emitted after the transaction). */
   'snapshot.stored': { hostId: number; name: string; snapshot: Snapshot };
   'host.added': { hostId: number; name: string; labels: Record<string, string>; at: number };

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Processes, validate } from '@pantau/shared';
 import { describe, expect, it } from 'vitest';
-import { ProcessCollector, parsePasswd, parsePidStat, topProcesses } from './processes.ts';
+import { displayName, ProcessCollector, parsePasswd, parsePidStat, topProcesses } from './processes.ts';
 
 const data = (name: string) => readFileSync(join(import.meta.dirname, '..', '..', 'test-data', name), 'utf8');
 
@@ -40,6 +40,23 @@ describe('processes', () => {
     expect(topMem.map((p) => p.pid)).toEqual([3, 1]);
   });
 
+  it.each([
+    [
+      'MainThread',
+      ['/usr/bin/node', '--enable-source-maps', '/opt/app/server.js', '--port', '80'],
+      'server.js',
+    ],
+    ['MainThread', ['node'], 'node'],
+    ['MainThread', ['/usr/local/bin/pantau-agent', 'run'], 'pantau-agent'],
+    ['tokio-runtime-w', ['/usr/bin/python3', '-u', 'worker.py'], 'worker.py'],
+    ['nginx', ['nginx: worker process'], 'nginx'],
+    ['python3', ['/usr/bin/python3', 'app.py'], 'python3'],
+    ['kworker/0:1', [], 'kworker/0:1'],
+    ['systemd-journal', ['/usr/lib/systemd/systemd-journald'], 'systemd-journal'],
+  ])('names %s with command line %j as %s', (comm, argv, expected) => {
+    expect(displayName(comm, argv)).toBe(expected);
+  });
+
   it('reads this machine: a valid Processes part that includes this test process', () => {
     const collector = new ProcessCollector({ top: 50, commandMax: 100 });
     collector.collect();
@@ -50,5 +67,7 @@ describe('processes', () => {
     expect(me?.rss).toBeGreaterThan(10_000_000);
     expect(me?.user).toBe('root');
     expect(me?.command.length).toBeLessThanOrEqual(100);
+    // Node names its main thread MainThread; the program or script is what people look for.
+    expect(me?.name).not.toBe('MainThread');
   });
 });

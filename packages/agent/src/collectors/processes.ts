@@ -35,6 +35,27 @@ export function parsePidStat(text: string): ProcStat {
   };
 }
 
+/** Programs whose first argument that is not an option is the script people know them by. */
+const INTERPRETERS =
+  /^(?:node|nodejs|bun|deno|python[\d.]*|ruby[\d.]*|perl[\d.]*|php[\d.]*|bash|sh|dash|zsh)$/;
+
+const basename = (path: string) => path.slice(path.lastIndexOf('/') + 1);
+
+/**
+ * The name to show for a process. comm is usually the program, but a runtime may rename its main
+ * thread (Node calls it "MainThread"); when comm is not the program from the command line, show
+ * that program, or for an interpreter the script it runs.
+ */
+export function displayName(comm: string, argv: readonly string[]): string {
+  const program = argv[0] === undefined ? '' : basename(argv[0]);
+  if (program === '' || program.startsWith(comm) || comm.startsWith(program)) return comm;
+  if (INTERPRETERS.test(program)) {
+    const script = argv.slice(1).find((a) => a !== '' && !a.startsWith('-'));
+    if (script !== undefined) return basename(script);
+  }
+  return program;
+}
+
 /** Parses /etc/passwd into uid → user name. */
 export function parsePasswd(text: string): Map<number, string> {
   const users = new Map<number, string>();
@@ -127,11 +148,12 @@ export class ProcessCollector {
     const detail = (p: (typeof procs)[number]): Process => {
       let d = details.get(p.pid);
       if (!d) {
+        const argv = this.#argv(p.pid);
         d = {
           ...p,
-          name: p.name.slice(0, Limits.name),
+          name: displayName(p.name, argv ?? []).slice(0, Limits.name),
           user: this.#user(p.pid),
-          command: this.#command(p.pid, p.name),
+          command: this.#command(argv, p.name),
         };
         details.set(p.pid, d);
       }
@@ -158,17 +180,19 @@ export class ProcessCollector {
     return (this.#users.get(uid) ?? String(uid)).slice(0, Limits.name);
   }
 
-  #command(pid: number, name: string): string {
+  /** The command line as arguments; undefined when the process is gone. */
+  #argv(pid: number): string[] | undefined {
     try {
-      const raw = readProc(`${PROC}/${pid}/cmdline`);
-      const command = raw.replace(/\0+$/, '').replaceAll('\0', ' ');
-      // Kernel threads have an empty command line; ps shows them as [name].
-      return (command === '' ? `[${name}]` : command).slice(
-        0,
-        Math.min(this.#options.commandMax, Limits.text),
-      );
+      const raw = readProc(`${PROC}/${pid}/cmdline`).replace(/\0+$/, '');
+      return raw === '' ? [] : raw.split('\0');
     } catch {
-      return `[${name}]`;
+      return undefined;
     }
+  }
+
+  #command(argv: string[] | undefined, name: string): string {
+    // Kernel threads have an empty command line; ps shows them as [name].
+    const command = argv === undefined || argv.length === 0 ? `[${name}]` : argv.join(' ');
+    return command.slice(0, Math.min(this.#options.commandMax, Limits.text));
   }
 }

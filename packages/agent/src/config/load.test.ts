@@ -228,4 +228,14 @@ actions:
       /cannot be read/,
     );
   });
+
+  it('collects every problem of a file into one error, one line each', () => {
+    const err = error(
+      `${base}interval: 100ms\nbogus: 1\ncadences: { ports: 1ms }\nchecks:\n  - { name: a, type: tcp, host: h, port: 0 }\n  - { name: a, type: tcp, host: h, port: 80 }\n`,
+    );
+    const lines = err.message.split('\n');
+    expect(lines[0]).toMatch(/5 problems/);
+    for (const field of ['bogus', 'interval', 'cadences.ports', 'checks[0].port', 'checks[1].name'])
+      expect(lines.some((l) => l.includes(`- ${field} `))).toBe(true);
+  });
 });

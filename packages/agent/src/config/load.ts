@@ -76,52 +76,93 @@ function resolve(
     'sysRoot',
   ]);
 
-  const intervalMs = env.PANTAU_INTERVAL
-    ? new Values('PANTAU_INTERVAL').duration(env.PANTAU_INTERVAL, 'interval', SECOND, HOUR)
-    : top.interval === undefined
-      ? 5 * SECOND
-      : v.duration(top.interval, 'interval', SECOND, HOUR);
+  const fallbackInterval = 5 * SECOND;
+  const intervalMs = v.attempt(
+    () =>
+      env.PANTAU_INTERVAL
+        ? new Values('PANTAU_INTERVAL').duration(env.PANTAU_INTERVAL, 'interval', SECOND, HOUR)
+        : top.interval === undefined
+          ? fallbackInterval
+          : v.duration(top.interval, 'interval', SECOND, HOUR),
+    fallbackInterval,
+  );
 
-  const collector = readCollector(v, top.collector, env, requireCollector);
-  const token = readToken(v, top, env, requireCollector);
+  const collector = v.attempt(() => readCollector(v, top.collector, env, requireCollector), NO_COLLECTOR);
+  const token = v.attempt(() => readToken(v, top, env, requireCollector), '');
 
-  const outbox = top.outbox === undefined ? {} : v.object(top.outbox, 'outbox', ['max']);
-  const outboxMax =
-    outbox.max === undefined
+  const outboxMax = v.attempt(() => {
+    const outbox = top.outbox === undefined ? {} : v.object(top.outbox, 'outbox', ['max']);
+    return outbox.max === undefined
       ? Math.ceil(HOUR / intervalMs)
       : v.integer(outbox.max, 'outbox.max', 1, 1_000_000);
+  }, 0);
+  const logLevel = v.attempt(() => {
+    const log = top.log === undefined ? {} : v.object(top.log, 'log', ['level']);
+    return env.PANTAU_LOG_LEVEL
+      ? new Values('PANTAU_LOG_LEVEL').oneOf(env.PANTAU_LOG_LEVEL, 'log.level', LOG_LEVELS)
+      : log.level === undefined
+        ? 'info'
+        : v.oneOf(log.level, 'log.level', LOG_LEVELS);
+  }, 'info' as const);
+  const dockerSocket = v.attempt(() => {
+    const docker = top.docker === undefined ? {} : v.object(top.docker, 'docker', ['socket']);
+    return docker.socket === undefined
+      ? '/var/run/docker.sock'
+      : v.string(docker.socket, 'docker.socket', '/var/run/docker.sock');
+  }, '');
 
-  const docker = top.docker === undefined ? {} : v.object(top.docker, 'docker', ['socket']);
-  const log = top.log === undefined ? {} : v.object(top.log, 'log', ['level']);
-  const logLevel = env.PANTAU_LOG_LEVEL
-    ? new Values('PANTAU_LOG_LEVEL').oneOf(env.PANTAU_LOG_LEVEL, 'log.level', LOG_LEVELS)
-    : log.level === undefined
-      ? 'info'
-      : v.oneOf(log.level, 'log.level', LOG_LEVELS);
-
-  return {
+  const config: AgentConfig = {
     collector,
     token,
     intervalMs,
-    cadences: readCadences(v, top.cadences),
-    checkRetryMs: top.checkRetry === undefined ? SECOND : v.duration(top.checkRetry, 'checkRetry', 100, HOUR),
+    cadences: v.attempt(() => readCadences(v, top.cadences), CADENCE_DEFAULTS),
+    checkRetryMs: v.attempt(
+      () => (top.checkRetry === undefined ? SECOND : v.duration(top.checkRetry, 'checkRetry', 100, HOUR)),
+      SECOND,
+    ),
     outboxMax,
-    outboxMaxIsDefault: outbox.max === undefined,
-    checks: readChecks(v, top.checks),
-    actions: readActions(v, top.actions),
-    procRoot:
-      env.PANTAU_PROC_ROOT ||
-      (top.procRoot === undefined ? '/proc' : v.string(top.procRoot, 'procRoot', '/host/proc')),
-    sysRoot:
-      env.PANTAU_SYS_ROOT ||
-      (top.sysRoot === undefined ? '/sys' : v.string(top.sysRoot, 'sysRoot', '/host/sys')),
-    dockerSocket:
-      docker.socket === undefined
-        ? '/var/run/docker.sock'
-        : v.string(docker.socket, 'docker.socket', '/var/run/docker.sock'),
+    outboxMaxIsDefault: top.outbox === undefined || (top.outbox as Obj).max === undefined,
+    checks: v.attempt(() => readChecks(v, top.checks), []),
+    actions: v.attempt(() => readActions(v, top.actions), NO_ACTIONS),
+    procRoot: v.attempt(
+      () =>
+        env.PANTAU_PROC_ROOT ||
+        (top.procRoot === undefined ? '/proc' : v.string(top.procRoot, 'procRoot', '/host/proc')),
+      '/proc',
+    ),
+    sysRoot: v.attempt(
+      () =>
+        env.PANTAU_SYS_ROOT ||
+        (top.sysRoot === undefined ? '/sys' : v.string(top.sysRoot, 'sysRoot', '/host/sys')),
+      '/sys',
+    ),
+    dockerSocket,
     logLevel,
   };
+  if (v.problems.length > 0) throw ConfigError.combine(v.problems);
+  return config;
 }
+
+/** Stand-ins while reading past a problem; never returned, since any problem fails the load. */
+const NO_COLLECTOR: CollectorConfig = {
+  urls: [],
+  pingIntervalMs: 0,
+  helloTimeoutMs: 0,
+  minDelayMs: 0,
+  maxDelayMs: 0,
+  fatalDelayMs: 0,
+  insecure: false,
+};
+const NO_ACTIONS: ActionsConfig = {
+  allow: [],
+  custom: [],
+  maxConcurrent: 0,
+  outputCapBytes: 0,
+  timeoutMs: 0,
+  killGraceMs: 0,
+  offlineCapBytes: 0,
+  offlineFrames: 0,
+};
 
 function readCollector(
   v: Values,
@@ -318,72 +359,74 @@ function readChecks(v: Values, value: unknown): CheckConfig[] {
   const list = v.array(value, 'checks');
   if (list.length > Limits.items) v.fail('checks', `has ${list.length} entries; at most ${Limits.items}`);
   const names = new Set<string>();
-  return list.map((item, i) => {
-    const field = join('checks', i);
-    const type = v.oneOf(
-      v.object(item, field, [
-        'name',
-        'type',
-        'host',
-        'port',
-        'url',
-        'expectStatus',
-        'bodyMatch',
-        'timeout',
-        'insecure',
-      ]).type,
-      `${field}.type`,
-      ['tcp', 'http'] as const,
-    );
-    const known =
-      type === 'tcp'
-        ? ['name', 'type', 'host', 'port', 'timeout']
-        : ['name', 'type', 'url', 'expectStatus', 'bodyMatch', 'timeout', 'insecure'];
-    const c = v.object(item, field, known);
-    const name = v.string(c.name, `${field}.name`, 'backend-a');
-    if (name.length > Limits.name) v.fail(`${field}.name`, `is longer than ${Limits.name} characters`);
-    if (names.has(name))
-      v.fail(`${field}.name`, `${JSON.stringify(name)} is used by another check; names must be unique`);
-    names.add(name);
-    const timeoutMs =
-      c.timeout === undefined ? 5 * SECOND : v.duration(c.timeout, `${field}.timeout`, 10, 5 * 60 * SECOND);
-    if (type === 'tcp') {
-      return {
-        name,
-        type,
-        host: v.string(c.host, `${field}.host`, '127.0.0.1'),
-        port: v.integer(c.port, `${field}.port`, 1, 65535),
-        timeoutMs,
-      };
-    }
-    const url = v.string(c.url, `${field}.url`, 'http://127.0.0.1:8080/health');
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(url);
-    } catch {}
-    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-      v.fail(`${field}.url`, `must be an http:// or https:// URL, got ${describe(url)}`);
-    }
-    let bodyMatch: RegExp | undefined;
-    if (c.bodyMatch !== undefined) {
-      const pattern = v.string(c.bodyMatch, `${field}.bodyMatch`, 'ok');
-      try {
-        bodyMatch = new RegExp(pattern);
-      } catch (err) {
-        v.fail(`${field}.bodyMatch`, `is not a valid regular expression: ${(err as Error).message}`);
-      }
-    }
+  return list.flatMap((item, i) => v.attempt(() => [readCheck(v, item, i, names)], []));
+}
+
+function readCheck(v: Values, item: unknown, i: number, names: Set<string>): CheckConfig {
+  const field = join('checks', i);
+  const type = v.oneOf(
+    v.object(item, field, [
+      'name',
+      'type',
+      'host',
+      'port',
+      'url',
+      'expectStatus',
+      'bodyMatch',
+      'timeout',
+      'insecure',
+    ]).type,
+    `${field}.type`,
+    ['tcp', 'http'] as const,
+  );
+  const known =
+    type === 'tcp'
+      ? ['name', 'type', 'host', 'port', 'timeout']
+      : ['name', 'type', 'url', 'expectStatus', 'bodyMatch', 'timeout', 'insecure'];
+  const c = v.object(item, field, known);
+  const name = v.string(c.name, `${field}.name`, 'backend-a');
+  if (name.length > Limits.name) v.fail(`${field}.name`, `is longer than ${Limits.name} characters`);
+  if (names.has(name))
+    v.fail(`${field}.name`, `${JSON.stringify(name)} is used by another check; names must be unique`);
+  names.add(name);
+  const timeoutMs =
+    c.timeout === undefined ? 5 * SECOND : v.duration(c.timeout, `${field}.timeout`, 10, 5 * 60 * SECOND);
+  if (type === 'tcp') {
     return {
       name,
       type,
-      url,
-      expectStatus:
-        c.expectStatus === undefined ? 200 : v.integer(c.expectStatus, `${field}.expectStatus`, 100, 599),
-      ...(bodyMatch ? { bodyMatch } : {}),
-      insecure: c.insecure === undefined ? false : v.boolean(c.insecure, `${field}.insecure`),
+      host: v.string(c.host, `${field}.host`, '127.0.0.1'),
+      port: v.integer(c.port, `${field}.port`, 1, 65535),
       timeoutMs,
     };
-  });
+  }
+  const url = v.string(c.url, `${field}.url`, 'http://127.0.0.1:8080/health');
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {}
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    v.fail(`${field}.url`, `must be an http:// or https:// URL, got ${describe(url)}`);
+  }
+  let bodyMatch: RegExp | undefined;
+  if (c.bodyMatch !== undefined) {
+    const pattern = v.string(c.bodyMatch, `${field}.bodyMatch`, 'ok');
+    try {
+      bodyMatch = new RegExp(pattern);
+    } catch (err) {
+      v.fail(`${field}.bodyMatch`, `is not a valid regular expression: ${(err as Error).message}`);
+    }
+  }
+  return {
+    name,
+    type,
+    url,
+    expectStatus:
+      c.expectStatus === undefined ? 200 : v.integer(c.expectStatus, `${field}.expectStatus`, 100, 599),
+    ...(bodyMatch ? { bodyMatch } : {}),
+    insecure: c.insecure === undefined ? false : v.boolean(c.insecure, `${field}.insecure`),
+    timeoutMs,
+  };
 }
 
 function readActions(v: Values, value: unknown): ActionsConfig {

@@ -6,6 +6,8 @@ export type Obj = Record<string, unknown>;
 /** Reads typed values out of parsed YAML, failing with the field's path and what to write instead. */
 export class Values {
   readonly source: string;
+  /** Problems recorded so far; reading goes on past them so one run reports them all. */
+  readonly problems: ConfigError[] = [];
 
   constructor(source: string) {
     this.source = source;
@@ -15,13 +17,29 @@ export class Values {
     throw new ConfigError(this.source, field, problem);
   }
 
+  /** Runs one independent read; a config problem is recorded and `fallback` stands in. */
+  attempt<T>(read: () => T, fallback: T): T {
+    try {
+      return read();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      this.#record(err);
+      return fallback;
+    }
+  }
+
+  #record(err: ConfigError): void {
+    if (!this.problems.some((p) => p.message === err.message)) this.problems.push(err);
+  }
+
   object(value: unknown, field: string, known: readonly string[]): Obj {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       this.fail(field, `must be a mapping (key: value), got ${describe(value)}`);
     }
     for (const key of Object.keys(value)) {
       if (!known.includes(key)) {
-        this.fail(join(field, key), `is not a known option; expected one of ${known.join(', ')}`);
+        const problem = `is not a known option; expected one of ${known.join(', ')}`;
+        this.#record(new ConfigError(this.source, join(field, key), problem));
       }
     }
     return value as Obj;

@@ -24,7 +24,12 @@ export class TokenAuthenticator {
   /** From an `Authorization` header value. */
   header(value: string | string[] | undefined, surface: Surface = 'api'): Authentication {
     const secret = bearerToken(value);
-    if (!secret) return { ok: false, reason: 'missing Authorization: Bearer <API token>' };
+    if (!secret) {
+      const reason = value
+        ? 'Authorization must be "Bearer <API token>"'
+        : 'missing Authorization: Bearer <API token>';
+      return { ok: false, reason };
+    }
     return this.secret(secret, surface);
   }
 

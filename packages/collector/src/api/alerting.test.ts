@@ -7,6 +7,7 @@ import type { DeepPartial } from '../config/index.ts';
 import type { CollectorConfig } from '../config/types.ts';
 import { toNotifyEvent } from '../monitor/notices.ts';
 import { renderEmail, SIGNATURE_HEADER } from '../notify/index.ts';
+import { RecipientRepo } from '../notify/recipients.ts';
 
 let t: TestApp;
 let admin: Record<string, string>;
@@ -29,6 +30,8 @@ const config = {
   notify: {
     recipients: [{ name: 'from config', channel: 'email', address: 'config@example.com' }],
   },
+  // A configured channel, so incidents reach the config recipient (delivery itself fails here).
+  smtp: { host: '127.0.0.1', port: 9 },
 } as unknown as DeepPartial<CollectorConfig>;
 
 beforeAll(async () => {
@@ -559,9 +562,13 @@ describe('recipients and notifications', () => {
   });
 
   it('refuses a test message on a channel that is not configured', async () => {
-    const r = (
-      await call('POST', '/recipients', admin, { channel: 'telegram', name: 'tg', address: '12345' })
-    ).json();
+    // The API refuses such a recipient now; one saved by an older version can still exist.
+    const r = new RecipientRepo(t.app.pantau.store.db).upsert({
+      channel: 'telegram',
+      name: 'tg',
+      address: '12345',
+      source: 'api',
+    });
     const res = await call('POST', `/recipients/${r.id}/test`);
     expect(res.statusCode).toBe(409);
     expect(res.json().error.message).toMatch(/telegram\.token/);

@@ -1,5 +1,5 @@
 import { type ErrorCode, ErrorCodes, isErrorCode, PantauError } from '@pantau/shared';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 
 export const ErrorResponse = Type.Object(
@@ -41,10 +41,13 @@ export function installErrorHandling(app: FastifyInstance): void {
       const where = err.validationContext ?? 'request';
       const first = err.validation[0];
       const path = first?.instancePath ? first.instancePath.slice(1).replaceAll('/', '.') : '';
+      const allowed = allowedValues(err.validation, first?.instancePath);
       const extra =
         first?.keyword === 'additionalProperties'
           ? ` has unknown field "${(first.params as { additionalProperty: string }).additionalProperty}"`
-          : ` ${first?.message ?? 'is invalid'}`;
+          : allowed
+            ? ` must be one of ${allowed}`
+            : ` ${first?.message ?? 'is invalid'}`;
       return reply
         .code(400)
         .send(errorBody('VALIDATION_FAILED', `${where}${path ? `.${path}` : ''}${extra}`));
@@ -60,4 +63,33 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send(errorBody('NOT_FOUND', `no route for ${req.method} ${req.url.split('?')[0]}`)),
   );
+}
+
+/** A union of literals fails with one `const` error per choice; name the choices instead. */
+function allowedValues(
+  errors: NonNullable<FastifyError['validation']>,
+  path: string | undefined,
+): string | undefined {
+  const here = errors.filter((e) => e.instancePath === path);
+  const values = here.flatMap((e) =>
+    e.keyword === 'const'
+      ? [(e.params as { allowedValue: unknown }).allowedValue]
+      : e.keyword === 'enum'
+        ? (e.params as { allowedValues: unknown[] }).allowedValues
+        : [],
+  );
+  return values.length > 0 ? values.map((v) => JSON.stringify(v)).join(', ') : undefined;
+}
+
+const ROUTER_MESSAGES: Record<string, string> = {
+  FST_ERR_BAD_URL: 'the URL is malformed (bad percent-encoding)',
+  FST_ERR_MAX_PARAM_LENGTH: 'a path parameter is longer than 100 characters',
+};
+
+/** Errors the router raises before any route runs: same shape, and the URL is not echoed back. */
+export function frameworkError(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 400;
+  void reply
+    .code(status)
+    .send(errorBody('VALIDATION_FAILED', ROUTER_MESSAGES[err.code] ?? 'the request cannot be routed'));
 }

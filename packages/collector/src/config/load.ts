@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { explain, formatDuration, PantauError, parseDuration } from '@pantau/shared';
 import { parse as parseYaml } from 'yaml';
+import { CHANNEL_SETTING } from '../notify/recipients.ts';
 import { defaults, type OptionSpec, optionKinds } from './defaults.ts';
 import type { CollectorConfig } from './types.ts';
 
@@ -87,6 +88,15 @@ export function loadConfig(options: LoadOptions = {}): Readonly<CollectorConfig>
       setPath(config, path, parsed);
     }
   }
+  const result = config as unknown as CollectorConfig;
+  if (problems.length === 0 && !result.telegram.token) {
+    result.notify.recipients.forEach((r, i) => {
+      if (r.channel === 'telegram')
+        problems.push(
+          `notify.recipients[${i}] is a Telegram chat but no bot is configured; set ${CHANNEL_SETTING.telegram}`,
+        );
+    });
+  }
   if (problems.length > 0) {
     throw new PantauError('INVALID_CONFIG', `invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
@@ -97,7 +107,6 @@ export function loadConfig(options: LoadOptions = {}): Readonly<CollectorConfig>
       `invalid configuration:\n  - tls.cert and tls.key go together: set both (PANTAU_TLS_CERT, PANTAU_TLS_KEY) or neither`,
     );
   }
-  const result = config as unknown as CollectorConfig;
   if (result.tls.cert) result.tls.cert = resolve(cwd, result.tls.cert);
   if (result.tls.key) result.tls.key = resolve(cwd, result.tls.key);
   if (result.install.dir) result.install.dir = resolve(cwd, result.install.dir);

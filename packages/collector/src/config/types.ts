@@ -39,8 +39,10 @@ export interface CollectorConfig {
     frameBurst: number;
     /** Time an agent has to send hello after the upgrade, ms. Default 10 s. */
     helloTimeout: number;
-    /** Interval between WebSocket pings, ms; 3 missed pongs end the connection. Default 5 s. */
+    /** Interval between WebSocket pings, ms. Default 1 s. */
     pingInterval: number;
+    /** A connection with nothing heard (pong or frame) for this long is cut: a silent host loss, ms. Default 8 s. */
+    silentAfter: number;
     /** Agent token failures per client address per minute before answering 429. Default 30. */
     authFailuresPerMinute: number;
   };

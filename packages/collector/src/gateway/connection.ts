@@ -89,6 +89,10 @@ export class AgentConnection implements AckTarget {
   state: 'awaiting-hello' | 'ready' | 'closing' = 'awaiting-hello';
   lastFrameAt = Date.now();
   lastPongAt = Date.now();
+  /** The last sign of life from the agent: a frame or a pong. */
+  get lastHeardAt(): number {
+    return Math.max(this.lastFrameAt, this.lastPongAt);
+  }
   intervalMs = 5_000;
   #offlineReason: OfflineReason = 'closed';
   readonly #ws: WebSocket;
@@ -107,6 +111,7 @@ export class AgentConnection implements AckTarget {
         this.fail('UNEXPECTED_FRAME', `no hello within ${gateway.helloTimeout} ms of connecting`);
       }
     }, gateway.helloTimeout);
+    this.#answerOversizedFrames(ws);
     ws.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary));
     ws.on('pong', () => {
       this.lastPongAt = Date.now();
@@ -116,6 +121,22 @@ export class AgentConnection implements AckTarget {
       this.state = 'closing';
       gateway.closed(this, this.#offlineReason);
     });
+  }
+
+  /**
+   * ws refuses a frame beyond its own limit (4 × ours) from the header alone and closes with
+   * 1009; answer it like any oversized frame instead (error frame, 4003, one warning).
+   */
+  #answerOversizedFrames(ws: WebSocket): void {
+    const close = ws.close.bind(ws);
+    ws.close = (code?: number, reason?: string | Buffer) => {
+      if (code !== 1009 || this.state === 'closing') return close(code, reason);
+      this.gateway.countFrame(true);
+      this.fail(
+        'FRAME_TOO_LARGE',
+        `frame exceeds ${this.gateway.maxPayload} bytes (announced far beyond it)`,
+      );
+    };
   }
 
   #onMessage(data: Buffer, isBinary: boolean): void {

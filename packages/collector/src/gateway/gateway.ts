@@ -42,6 +42,8 @@ export class Gateway implements ConnectionHost {
   readonly #events: EventBus;
   readonly #log: FastifyBaseLogger;
   readonly #pingInterval: number;
+  readonly #silentAfter: number;
+  #lastHeartbeat = Date.now();
   #pingTimer: NodeJS.Timeout | null = null;
   #jobFrames: (hostId: number, frame: AgentJobFrame) => JobFrameVerdict = () => 'unknown';
   #closing = false;
@@ -56,6 +58,7 @@ export class Gateway implements ConnectionHost {
     this.frameBurst = g.frameBurst;
     this.helloTimeout = g.helloTimeout;
     this.#pingInterval = g.pingInterval;
+    this.#silentAfter = g.silentAfter;
     this.ingestQueue = new IngestQueue({
       writer: deps.store.writer,
       events: deps.events,
@@ -177,7 +180,13 @@ export class Gateway implements ConnectionHost {
     } catch (err) {
       this.#log.error({ err }, 'could not record host offline');
     }
-    this.#events.emit('host.offline', { hostId: conn.hostId, name: conn.hostName, reason, at: now });
+    this.#events.emit('host.offline', {
+      hostId: conn.hostId,
+      name: conn.hostName,
+      reason,
+      at: now,
+      lastHeardAt: conn.lastHeardAt,
+    });
   }
 
   /** Closes every connection of a host whose token was revoked or which was deleted (4001). */
@@ -193,9 +202,14 @@ export class Gateway implements ConnectionHost {
 
   #heartbeat(): void {
     const now = Date.now();
+    // A late heartbeat means this process stalled, not the agents: their pongs may be unread.
+    const stalled = now - this.#lastHeartbeat > 2 * this.#pingInterval;
+    this.#lastHeartbeat = now;
     for (const conn of this.#all) {
-      if (now - conn.lastPongAt > 3 * this.#pingInterval) {
-        conn.log.warn('no pong for 3 ping intervals; terminating');
+      if (stalled) {
+        conn.ping();
+      } else if (now - conn.lastHeardAt > this.#silentAfter) {
+        conn.log.warn({ silentMs: now - conn.lastHeardAt }, 'nothing heard (pong or frame); terminating');
         conn.terminate('silent');
       } else if (
         conn.state === 'ready' &&
@@ -203,7 +217,8 @@ export class Gateway implements ConnectionHost {
       ) {
         conn.log.warn({ silentMs: now - conn.lastFrameAt }, 'no frame for 3 intervals; terminating');
         conn.terminate('silent');
-      } else {
+      } else if (now - conn.lastHeardAt >= this.#pingInterval / 2) {
+        // Frames prove life as well as pongs: a frame in the last half interval saves the ping.
         conn.ping();
       }
     }

@@ -23,23 +23,36 @@ export async function gatewayPlugin(
   await app.register(websocket, {
     // The decoder enforces maxPayload with a clear error frame; ws drops anything far beyond it unread.
     options: { maxPayload: gateway.maxPayload * 4, perMessageDeflate: false },
+    errorHandler: socketError,
     preClose: async function preClose(this: FastifyInstance) {
       await gateway.shutdown();
+      // The server waits for every WebSocket client; one upgraded in the last moment must not hold it.
+      for (const client of this.websocketServer.clients) client.terminate();
       await new Promise<void>((resolve) => this.websocketServer.close(() => resolve()));
     },
+  });
+  // Agents reconnect at once when closed; while the collector is closing their upgrade requests
+  // are answered 503, but Node leaves an upgrade's socket to its listeners: end it, or it keeps
+  // the process alive after the shutdown.
+  app.server.on('upgrade', (_req, socket) => {
+    if (!gateway.closing) return;
+    socket.end();
+    setTimeout(() => socket.destroy(), 1_000).unref();
   });
   app.decorateRequest('agentHost', null);
 
   async function authenticate(req: FastifyRequest, reply: FastifyReply) {
     if (gateway.closing)
       return reply.code(503).send(errorBody('SHUTTING_DOWN', 'collector is shutting down'));
-    if (failures.blocked(req.ip)) {
+    const token = bearerToken(req.headers.authorization);
+    const host = token ? store.hosts.byTokenHash(hashToken(token)) : undefined;
+    // The token is checked first: an attacker behind the same NAT must not lock honest agents out.
+    if (!host && failures.blocked(req.ip)) {
+      gateway.stats.authFailures++;
       return reply
         .code(429)
         .send(errorBody('RATE_LIMITED', 'too many failed agent authentications; wait a minute'));
     }
-    const token = bearerToken(req.headers.authorization);
-    const host = token ? store.hosts.byTokenHash(hashToken(token)) : undefined;
     if (!host) {
       failures.fail(req.ip);
       gateway.stats.authFailures++;
@@ -60,4 +73,19 @@ export async function gatewayPlugin(
       gateway.accept(socket, req.agentHost!);
     },
   );
+}
+
+/**
+ * ws reports a peer's protocol violations (bad opcode, oversized frame) as socket errors: the
+ * connection already answered them, so they are warnings; anything else is ours.
+ */
+function socketError(error: Error, socket: { terminate(): void }, req: FastifyRequest): void {
+  const code = (error as { code?: string }).code ?? '';
+  if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return;
+  if (code.startsWith('WS_ERR_')) {
+    req.log.warn({ code, reason: error.message }, 'agent broke the WebSocket protocol');
+    return;
+  }
+  req.log.error({ err: error }, 'agent socket failed');
+  socket.terminate();
 }

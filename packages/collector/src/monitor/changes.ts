@@ -2,7 +2,10 @@ import type { Port, Snapshot } from '@pantau/shared';
 import type { HostRef, Signal } from './signals.ts';
 
 interface Seen {
-  ports: Set<string> | undefined;
+  /** Port key → when it was last listening (ms); undefined until the baseline snapshot. */
+  ports: Map<string, number> | undefined;
+  /** Ports of the latest snapshot that reported them. */
+  listening?: Set<string>;
   uptime: number | undefined;
 }
 
@@ -12,6 +15,12 @@ interface Seen {
  */
 export class Changes {
   readonly #seen = new Map<number, Seen>();
+  readonly #reappearMs: number;
+
+  /** @param reappearMs a port back within this time of last listening is a restart, not new (ms). Default 10 min. */
+  constructor(reappearMs = 600_000) {
+    this.#reappearMs = reappearMs;
+  }
 
   observe(host: HostRef, snapshot: Snapshot, at: number): Signal[] {
     const signals: Signal[] = [];
@@ -33,11 +42,13 @@ export class Changes {
     seen.uptime = snapshot.uptime;
 
     if (snapshot.ports) {
-      const current = new Set(snapshot.ports.map(portKey));
-      if (seen.ports) {
+      const baseline = seen.ports === undefined;
+      const ports = seen.ports ?? new Map<string, number>();
+      if (!baseline) {
         for (const port of snapshot.ports) {
           const key = portKey(port);
-          if (seen.ports.has(key)) continue;
+          const lastAt = ports.get(key);
+          if (lastAt !== undefined && (at - lastAt <= this.#reappearMs || seen.listening?.has(key))) continue;
           signals.push({
             type: 'change',
             key: `change:${host.id}:port:${key}:${at}`,
@@ -50,7 +61,10 @@ export class Changes {
           });
         }
       }
-      seen.ports = current;
+      seen.listening = new Set(snapshot.ports.map(portKey));
+      for (const key of seen.listening) ports.set(key, at);
+      for (const [key, lastAt] of ports) if (at - lastAt > this.#reappearMs) ports.delete(key);
+      seen.ports = ports;
     }
     this.#seen.set(host.id, seen);
     return signals;

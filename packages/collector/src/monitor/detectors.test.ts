@@ -31,6 +31,14 @@ describe('HostLiveness', () => {
     expect(live.isDown(1)).toBe(true);
   });
 
+  it('dates the grace of a connection cut for silence from when the host was last heard', () => {
+    const live = new HostLiveness(options);
+    live.connected(web1, 0, 5_000);
+    live.disconnected(1, 18_000, 10_000);
+    const [down] = problems(live.tick(18_000));
+    expect(down).toMatchObject({ firing: true, at: 10_000 });
+  });
+
   it('a reconnect within the grace period is no outage', () => {
     const live = new HostLiveness(options);
     live.connected(web1, 0, 5_000);
@@ -39,7 +47,7 @@ describe('HostLiveness', () => {
     expect(live.tick(16_000)).toEqual([]);
   });
 
-  it('clears the problem and reports the gap when the agent comes back', () => {
+  it('clears the problem when the agent comes back, with no second "agent is back" message', () => {
     const live = new HostLiveness(options);
     live.connected(web1, 0, 5_000);
     live.disconnected(1, 10_000);
@@ -47,11 +55,15 @@ describe('HostLiveness', () => {
     const signals = live.connected(web1, 40_000, 5_000);
     expect(signals).toEqual([
       expect.objectContaining({ type: 'problem', key: 'host:1', firing: false, at: 40_000 }),
-      expect.objectContaining({
-        type: 'change',
-        kind: 'agent_back',
-        title: 'web-1: agent is back after 30s',
-      }),
+    ]);
+  });
+
+  it('reports the gap of a reconnect that was never a down host', () => {
+    const live = new HostLiveness({ ...options, gapMs: 2_000 });
+    live.connected(web1, 0, 5_000);
+    live.disconnected(1, 10_000);
+    expect(live.connected(web1, 13_000, 5_000)).toEqual([
+      expect.objectContaining({ type: 'change', kind: 'agent_back', title: 'web-1: agent is back after 3s' }),
     ]);
   });
 
@@ -252,6 +264,20 @@ describe('Changes', () => {
     const [change] = c.observe(web1, sampleSnapshot(3, { ports: [port(22), port(8080)] }), 2);
     expect(change).toMatchObject({ kind: 'new_port', title: 'web-1: new listening port tcp/8080' });
     expect(c.observe(web1, sampleSnapshot(4, { ports: [port(22), port(8080)] }), 3)).toEqual([]);
+  });
+
+  it('does not call a port new when it comes back within the window after a service restart', () => {
+    const c = new Changes();
+    const min = 60_000;
+    c.observe(web1, sampleSnapshot(1, { ports: [port(22), port(8080)] }), 0);
+    expect(c.observe(web1, sampleSnapshot(2, { ports: [port(22)] }), 15_000)).toEqual([]);
+    expect(c.observe(web1, sampleSnapshot(3, { ports: [port(22), port(8080)] }), 30_000)).toEqual([]);
+    // Gone for longer than the window (10 min by default): back is new again.
+    c.observe(web1, sampleSnapshot(4, { ports: [port(22)] }), 45_000);
+    expect(c.observe(web1, sampleSnapshot(5, { ports: [port(22)] }), 11 * min)).toEqual([]);
+    expect(c.observe(web1, sampleSnapshot(6, { ports: [port(22), port(8080)] }), 12 * min)).toMatchObject([
+      { kind: 'new_port', title: 'web-1: new listening port tcp/8080' },
+    ]);
   });
 
   it('reports a reboot when uptime goes back', () => {

@@ -85,6 +85,26 @@ describe('IncidentManager', () => {
     expect(notices).toHaveLength(4);
   });
 
+  it('counts only notices that reached someone: no recipients, notified 0 and no recovery', () => {
+    const silences = new Silences(db);
+    const manager = new IncidentManager({
+      db,
+      silences,
+      host: (id) => hosts.get(id),
+      policy: () => policy,
+      notify: (notice) => {
+        notices.push(notice);
+        return 0;
+      },
+    });
+    manager.apply([down(web1, 1_000)], 1_000);
+    manager.tick(11_000);
+    expect(manager.get(1)).toMatchObject({ status: 'open', notified: 0 });
+    manager.apply([down(web1, 12_000, false)], 12_000);
+    expect(manager.get(1)).toMatchObject({ status: 'resolved', notified: 0 });
+    expect(types()).toEqual(['opened:1', 'reminder:1']);
+  });
+
   it('backs off reminders up to the maximum', () => {
     policy = { ...DEFAULT_POLICY, repeatMs: 10_000, backoff: 2, maxRepeatMs: 30_000 };
     const { manager } = open();

@@ -60,7 +60,8 @@ export interface IncidentManagerOptions {
   host(id: number): HostRef | undefined;
   policy(ruleId: string): NotifyPolicy;
   /** Called inside the transaction that changes the incident, so the outbox write is atomic with it. */
-  notify(notice: Notice): void;
+  /** Returns how many messages went to the outbox (0: nobody to tell). */
+  notify(notice: Notice): number;
 }
 
 interface Row {
@@ -333,9 +334,15 @@ export class IncidentManager {
       return;
     }
     row.notified += 1;
+    const sent = this.#o.notify({ type, incident: toIncident(row), host, at: now });
+    // Nobody to tell (no recipients yet): the notice reached no one, so it does not count.
+    if (sent === 0) {
+      row.notified -= 1;
+      this.#sql.event.run(row.id, now, 'unnotified', null, `${type}: no recipient to notify`);
+      return;
+    }
     if (type !== 'opened' && type !== 'change')
       this.#sql.event.run(row.id, now, `notified:${type}`, null, null);
-    this.#o.notify({ type, incident: toIncident(row), host, at: now });
   }
 
   #countOpening(key: string, now: number, policy: NotifyPolicy): void {

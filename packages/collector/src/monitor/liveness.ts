@@ -63,9 +63,11 @@ export class HostLiveness {
   ): Signal[] {
     const state = this.#hosts.get(host.id);
     const signals: Signal[] = [];
+    const wasDown = state?.down ?? false;
     if (state?.down) signals.push(this.#up(state, now));
     const gap = state?.disconnectedAt === undefined ? 0 : now - state.disconnectedAt;
-    if (state && !state.connected && gap >= (this.#options.gapMs ?? this.#options.graceMs)) {
+    // A down host's recovery already says how long it was gone: one message per event.
+    if (state && !wasDown && !state.connected && gap >= (this.#options.gapMs ?? this.#options.graceMs)) {
       signals.push({
         type: 'change',
         key: `change:${host.id}:agent_back:${now}`,
@@ -110,11 +112,12 @@ export class HostLiveness {
     return [];
   }
 
-  disconnected(hostId: number, now: number): void {
+  /** `since`: when the host was last heard from, if before `now` (a cut link, a silent connection). */
+  disconnected(hostId: number, now: number, since = now): void {
     const state = this.#hosts.get(hostId);
     if (!state?.connected) return;
     state.connected = false;
-    state.disconnectedAt = now;
+    state.disconnectedAt = Math.min(since, now);
     state.graceMs = this.#options.graceMs;
   }
 

@@ -17,7 +17,8 @@ export interface MonitorOptions {
   /** Looks a host up by id (name and labels, for messages and selectors). */
   host(id: number): HostRef | undefined;
   /** Hands a notice to the notification outbox; called inside the incident's transaction. */
-  notify(notice: Notice): void;
+  /** Returns how many messages went to the outbox (0: nobody to tell). */
+  notify(notice: Notice): number;
   now?: () => number;
   /** How often deadlines (grace, silence, reminders) are checked, ms. Default 250. */
   tickMs?: number;
@@ -105,8 +106,9 @@ export class Monitor {
     );
   }
 
-  hostDisconnected(hostId: number): void {
-    this.#liveness.disconnected(hostId, this.#now());
+  /** `since`: when the host was last heard from (the grace runs from then). */
+  hostDisconnected(hostId: number, since?: number): void {
+    this.#liveness.disconnected(hostId, this.#now(), since);
   }
 
   /**

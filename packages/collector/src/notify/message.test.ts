@@ -74,6 +74,23 @@ describe('renderTelegram', () => {
     expect(replyMarkup).toBeUndefined();
   });
 
+  it('recovery neither shows the failure as the current value nor says what is wrong now', () => {
+    const down: NotifyEvent = {
+      ...opened,
+      kind: 'host_down',
+      summary: 'web-1 is unreachable: its agent disconnected.',
+      value: 'connect ECONNREFUSED 10.0.0.1:443',
+    };
+    const { html } = renderTelegram({ ...down, type: 'recovered', at: since + 30_000 });
+    expect(html).not.toContain('Current value');
+    expect(html).not.toContain('ECONNREFUSED');
+    expect(html).not.toContain('What:');
+    expect(html).toContain('Problem was: <code>web-1 is unreachable: its agent disconnected.</code>');
+    expect(renderEmail({ ...down, type: 'recovered', at: since + 30_000 }).text).not.toContain(
+      'Current value',
+    );
+  });
+
   it('reminders and acknowledgements read on their own', () => {
     expect(renderTelegram({ ...opened, type: 'reminder', count: 3 }).html).toContain('reminder 3');
     const ack = renderTelegram({ ...opened, type: 'acknowledged', by: 'alice', at: since + 60_000 });

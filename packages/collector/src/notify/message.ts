@@ -227,12 +227,12 @@ function word(original: NotifyEvent, options: RenderOptions): Wording {
         title: `Recovered: ${target(event)}, ${KIND_LABEL[event.kind].toLowerCase()} for ${formatDuration(
           Math.max(0, event.at - event.since),
         )} (#${event.incidentId})`,
+        // The summary and value describe the failure, which is over: name them as the past.
         lines: [
-          ...lines,
+          ...lines.map((l) => (l.label === 'What' ? { ...l, label: 'Problem was' } : l)),
           { label: 'Lasted', value: formatDuration(Math.max(0, event.at - event.since)) },
           { label: 'From', value: formatTime(event.since) },
           { label: 'To', value: formatTime(event.at) },
-          ...value,
         ],
       };
   }

@@ -204,9 +204,10 @@ export class Outbox {
   }
 
   /** Messages by status (all when omitted), newest first. */
-  messages(options: { status?: MessageStatus; limit?: number } = {}): OutboxMessage[] {
+  messages(options: { status?: MessageStatus; limit?: number; before?: number } = {}): OutboxMessage[] {
     const rows = this.#sql.messages.all({
       status: options.status ?? null,
+      before: options.before ?? null,
       limit: options.limit ?? 100,
     }) as Record<string, unknown>[];
     return rows.map(toMessage);
@@ -365,7 +366,8 @@ function prepare(db: Database) {
     depth: s(`SELECT COUNT(*) AS n FROM notify_outbox WHERE status = 'pending'`),
     oldest: s(`SELECT MIN(created_at) AS created_at FROM notify_outbox WHERE status = 'pending'`),
     messages: s(
-      `SELECT * FROM notify_outbox WHERE (@status IS NULL OR status = @status) ORDER BY id DESC LIMIT @limit`,
+      `SELECT * FROM notify_outbox WHERE (@status IS NULL OR status = @status)
+         AND (@before IS NULL OR id < @before) ORDER BY id DESC LIMIT @limit`,
     ),
     message: s('SELECT * FROM notify_outbox WHERE id = ?'),
     attempts: s('SELECT * FROM notify_attempts WHERE message_id = ? ORDER BY at, id'),

@@ -6,7 +6,7 @@ import type { ChannelName, Channels } from './channels/types.ts';
 import { messageFor } from './fanout.ts';
 import type { RenderOptions } from './message.ts';
 import type { Outbox } from './outbox.ts';
-import type { Recipient, RecipientRepo } from './recipients.ts';
+import { CHANNEL_SETTING, type Recipient, type RecipientRepo, validateRecipient } from './recipients.ts';
 
 export interface RecipientCommandDeps {
   db: Database;
@@ -46,18 +46,26 @@ export class RecipientCommands {
     if (secret !== undefined && channel !== 'webhook') {
       throw new PantauError('VALIDATION_FAILED', 'body.secret is only for webhook recipients');
     }
+    const sink = { ...input, secret: secret ?? null, source: 'api' as const };
+    try {
+      validateRecipient(sink);
+    } catch (err) {
+      // The name and the secret are checked by the schema, so what is left is the address.
+      if (err instanceof PantauError) throw new PantauError(err.code, `body.address: ${err.message}`);
+      throw err;
+    }
+    // Accepted and never sent would be a silent drop: say what to configure instead.
+    if (channel === 'telegram' && this.#d.channels.telegram === undefined) {
+      throw new PantauError(
+        'VALIDATION_FAILED',
+        `body.channel: no Telegram bot is configured; set ${CHANNEL_SETTING.telegram}`,
+      );
+    }
     return this.#d.db.transaction(() => {
       const existing = this.#d.recipients.byAddress(channel, input.address);
       if (existing)
         throw new PantauError('CONFLICT', `recipient ${existing.id} has this ${channel} address already`);
-      let recipient: Recipient;
-      try {
-        recipient = this.#d.recipients.upsert({ ...input, secret: secret ?? null, source: 'api' });
-      } catch (err) {
-        // The name and the secret are checked by the schema, so what is left is the address.
-        if (err instanceof PantauError) throw new PantauError(err.code, `body.address: ${err.message}`);
-        throw err;
-      }
+      const recipient = this.#d.recipients.upsert(sink);
       this.#d.audit.record(actor, 'recipient.create', `recipient:${recipient.id}`, {
         channel,
         name: input.name,

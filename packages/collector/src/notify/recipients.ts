@@ -219,3 +219,8 @@ export class RecipientRepo {
 function normalizeAddress(channel: ChannelName, address: string): string {
   return channel === 'email' ? address.toLowerCase() : address;
 }
+
+/** What to set so a channel can send; a recipient on an unset channel would never hear anything. */
+export const CHANNEL_SETTING: Partial<Record<ChannelName, string>> = {
+  telegram: 'telegram.token (PANTAU_TELEGRAM_TOKEN or PANTAU_TELEGRAM_TOKEN_FILE)',
+};

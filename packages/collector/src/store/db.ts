@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 
@@ -13,7 +13,12 @@ export function dbPath(dataDir: string): string {
 /** Opens (creating if needed) the collector database with the pragmas the ingest path relies on. */
 export function openDatabase(dataDir: string, busyTimeoutMs: number): Database.Database {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const db = new Database(dbPath(dataDir), { timeout: busyTimeoutMs });
+  // Token hashes and the audit log live here: only the collector's user may read them.
+  chmodSync(dataDir, 0o700);
+  const file = dbPath(dataDir);
+  createPrivate(file);
+  for (const suffix of ['-wal', '-shm']) if (existsSync(file + suffix)) chmodSync(file + suffix, 0o600);
+  const db = new Database(file, { timeout: busyTimeoutMs });
   db.pragma('journal_mode = WAL');
   // NORMAL in WAL mode: a power cut can lose the last transactions but never corrupts the file.
   db.pragma('synchronous = NORMAL');
@@ -22,4 +27,10 @@ export function openDatabase(dataDir: string, busyTimeoutMs: number): Database.D
   db.pragma('cache_size = -32000');
   db.pragma('temp_store = MEMORY');
   return db;
+}
+
+/** Creates the file 0600 when missing (SQLite gives -wal and -shm the same mode) or narrows it. */
+export function createPrivate(path: string): void {
+  closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600);
 }

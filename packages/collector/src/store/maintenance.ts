@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
+import { createPrivate } from './db.ts';
 
 export interface DbStats {
   file: string;
@@ -59,6 +60,7 @@ export function dbStats(db: Database, countRows = true): DbStats {
 
 /** Online backup through SQLite's backup API: ingest keeps running while pages are copied. */
 export async function backupDatabase(db: Database, destination: string): Promise<{ pages: number }> {
+  createPrivate(destination);
   const result = await db.backup(destination);
   return { pages: result.totalPages };
 }

@@ -122,7 +122,7 @@ export async function dataRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
     },
   );
 
-  const areaRoute = (path: string, area: Area, schema: TSchema, summary: string) =>
+  const areaRoute = (path: string, area: Area, schema: TSchema, summary: string, empty: [] | null = []) =>
     app.get(
       `/hosts/:id/${path}`,
       {
@@ -132,10 +132,10 @@ export async function dataRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
       async (req) => {
         const host = mustHost(req.params.id);
         const state = store.writer.latest(host.id)?.areas[area];
-        return { hostId: host.id, ts: state?.ts ?? null, data: (state?.data ?? null) as never };
+        return { hostId: host.id, ts: state?.ts ?? null, data: (state?.data ?? empty) as never };
       },
     );
-  areaRoute('processes', 'processes', Processes, 'Process count and top processes by CPU and memory');
+  areaRoute('processes', 'processes', Processes, 'Process count and top processes by CPU and memory', null);
   areaRoute('ports', 'ports', Type.Array(Port), 'Listening ports');
   areaRoute('checks', 'checks', Type.Array(CheckResult), 'Latest service check results');
   areaRoute('containers', 'containers', Type.Array(Container), 'Containers');

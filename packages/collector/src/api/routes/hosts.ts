@@ -69,18 +69,18 @@ export async function hostRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
       const items: Host[] = [];
       let after = req.query.after ?? 0;
       let scanned: Host[];
-      // Filtering happens after the keyset page, so keep reading pages until this one is full.
+      // Filtering happens after the keyset page, so read pages until one match beyond this page.
       do {
         scanned = store.hosts.list(after, limit);
         for (const h of scanned) {
           if (key === null || h.labels[key] === value) items.push(h);
-          if (items.length === limit) break;
+          if (items.length > limit) break;
         }
         after = scanned.at(-1)?.id ?? after;
-      } while (items.length < limit && scanned.length === limit);
-      const last = items.at(-1);
-      const more = last !== undefined && store.hosts.list(last.id, 1).length > 0;
-      return { items: items.map(summary), next: more ? last.id : null };
+      } while (items.length <= limit && scanned.length === limit);
+      const more = items.length > limit;
+      const pageItems = items.slice(0, limit);
+      return { items: pageItems.map(summary), next: more ? pageItems.at(-1)!.id : null };
     },
   );
 

@@ -39,7 +39,8 @@ const IncidentDetail = Type.Object({
     Type.Object({
       at: Type.Integer(),
       type: Type.String({
-        description: 'opened, notified:<type>, suppressed, acknowledged, flapping, flapped, resolved, change',
+        description:
+          'opened, notified:<type>, unnotified (no recipient), suppressed, acknowledged, flapping, flapped, resolved, change',
       }),
       actor: Nullable(Type.String()),
       detail: Nullable(Type.String()),

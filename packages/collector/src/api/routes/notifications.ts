@@ -2,7 +2,7 @@ import { PantauError } from '@pantau/shared';
 import Type from 'typebox';
 import type { OutboxMessage } from '../../notify/outbox.ts';
 import type { ApiContext, TypedApp } from '../context.ts';
-import { IdParams, Nullable, withErrors } from '../schemas.ts';
+import { IdParams, Nullable, page, withErrors } from '../schemas.ts';
 
 const Status = Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('dead')]);
 
@@ -77,15 +77,20 @@ export async function notificationRoutes(app: TypedApp, ctx: ApiContext): Promis
           {
             status: Type.Optional(Status),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+            before: Type.Optional(
+              Type.Integer({ minimum: 1, description: 'continue with messages older than this id' }),
+            ),
           },
           { additionalProperties: false },
         ),
-        response: withErrors({ 200: Type.Object({ items: Type.Array(MessageItem) }) }),
+        response: withErrors({ 200: page(MessageItem) }),
       },
     },
     async (req) => {
-      const { status, limit } = req.query;
-      return { items: outbox.messages({ ...(status ? { status } : {}), limit: limit ?? 100 }).map(item) };
+      const { status, before } = req.query;
+      const limit = req.query.limit ?? 100;
+      const found = outbox.messages({ ...(status ? { status } : {}), ...(before ? { before } : {}), limit });
+      return { items: found.map(item), next: found.length === limit ? found.at(-1)!.id : null };
     },
   );
 

@@ -1,0 +1,79 @@
+import { CloseCodes, Limits } from '@pantau/shared';
+import { afterEach, describe, expect, it } from 'vitest';
+import { sampleSnapshot } from '../../../../test/fixtures/samples.ts';
+import { RawAgent, upgradeStatus } from '../../../../test/support/agent-client.ts';
+import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts';
+
+// Gateway defects found by attacking main (issue 11).
+let t: TestApp;
+afterEach(async () => {
+  await t.close();
+});
+
+describe('frames far beyond the payload limit', () => {
+  it('get FRAME_TOO_LARGE and 4003 like any oversized frame, and the host keeps working', async () => {
+    t = await startTestApp();
+    const host = t.addHost('big-1');
+    const agent = await RawAgent.connect(t.wsUrl, host.token);
+    await agent.hello();
+    agent.send({ t: 'metrics', snapshot: sampleSnapshot(1) });
+    await agent.waitAck(1);
+    agent.send('x'.repeat(Limits.frameBytes * 5));
+    const closed = await agent.closed;
+    expect(agent.frames.find((f) => f.t === 'error')).toMatchObject({
+      t: 'error',
+      code: 'FRAME_TOO_LARGE',
+      message: expect.stringMatching(/exceeds/),
+    });
+    expect(closed.code).toBe(CloseCodes.INVALID_FRAME);
+    expect(t.app.pantau.gateway.stats.framesRejected).toBeGreaterThanOrEqual(1);
+
+    const again = await RawAgent.connect(t.wsUrl, host.token);
+    expect((await again.hello()).lastSeq).toBe(1);
+    again.send({ t: 'metrics', snapshot: sampleSnapshot(2) });
+    await again.waitAck(2);
+    again.close();
+  });
+});
+
+describe('failed upgrades from one address', () => {
+  it('never lock out a valid agent token from that address; failures get 429', async () => {
+    t = await startTestApp({ gateway: { authFailuresPerMinute: 3 } });
+    const host = t.addHost('nat-1');
+    for (let i = 0; i < 3; i++) expect(await upgradeStatus(t.wsUrl, 'pag_attacker-guess-000000')).toBe(401);
+    expect(await upgradeStatus(t.wsUrl, 'pag_attacker-guess-000000')).toBe(429);
+    expect(await upgradeStatus(t.wsUrl, null)).toBe(429);
+    const honest = await RawAgent.connect(t.wsUrl, host.token);
+    await honest.hello();
+    honest.send({ t: 'metrics', snapshot: sampleSnapshot(1) });
+    await honest.waitAck(1);
+    honest.close();
+    expect(await upgradeStatus(t.wsUrl, 'pag_attacker-guess-000000')).toBe(429);
+  });
+});
+
+describe('a connection that goes silent', () => {
+  it('is cut after gateway.silentAfter with nothing heard, reporting when it was last heard', async () => {
+    t = await startTestApp({ gateway: { pingInterval: 100, silentAfter: 1_000 } });
+    const host = t.addHost('quiet-1');
+    const offline: { reason: string; at: number; lastHeardAt?: number }[] = [];
+    t.app.pantau.events.on('host.offline', (e) => offline.push(e));
+    const agent = await RawAgent.connect(t.wsUrl, host.token);
+    await agent.hello();
+    agent.send({ t: 'metrics', snapshot: sampleSnapshot(1) });
+    await agent.waitAck(1);
+    // Pongs flow while the socket is read: no cut for twice silentAfter.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(offline).toEqual([]);
+    const quietFrom = Date.now();
+    agent.ws.pause();
+    const started = Date.now();
+    while (offline.length === 0 && Date.now() - started < 5_000) await new Promise((r) => setTimeout(r, 20));
+    expect(offline).toMatchObject([{ reason: 'silent' }]);
+    const [event] = offline;
+    expect(event!.at - event!.lastHeardAt!).toBeGreaterThanOrEqual(1_000);
+    expect(event!.at - quietFrom).toBeLessThan(2_000);
+    expect(Math.abs(event!.lastHeardAt! - quietFrom)).toBeLessThan(300);
+    agent.ws.terminate();
+  });
+});

@@ -1,0 +1,361 @@
+// Seeded, time-bounded hostile input against one collector: malformed, oversized and flooding
+// agent frames on the gateway, and every route of the served OpenAPI document with hostile
+// parameters, bodies, content types and tokens. No 5xx, no crash, and good agents streaming the
+// whole time keep every sequence. Reproduce a run with PANTAU_FUZZ_SEED=<seed printed below>.
+import { CloseCodes, ErrorCodes, Limits } from '@pantau/shared';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { sampleHello, sampleSnapshot } from '../fixtures/samples.ts';
+import { RawAgent } from '../support/agent-client.ts';
+import { startTestApp, type TestApp } from '../support/test-app.ts';
+
+const seed = Number(process.env.PANTAU_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const BUDGET_MS = Number(process.env.PANTAU_FUZZ_MS ?? 20_000);
+console.info(`hostile-input fuzz: seed ${seed}, ${BUDGET_MS} ms (reproduce with PANTAU_FUZZ_SEED=${seed})`);
+
+let t: TestApp;
+let admin: string;
+let viewer: string;
+
+beforeAll(async () => {
+  t = await startTestApp({ api: { authFailuresPerMinute: 1_000_000 } });
+  admin = t.adminToken;
+  viewer = t.token('viewer');
+});
+afterAll(() => t.close());
+
+/** Strings that broke or could break parsers, SQL, paths and numbers. */
+const hostileString = fc.oneof(
+  fc.constantFrom(
+    'Infinity',
+    '-Infinity',
+    '1e400',
+    'NaN',
+    '-1',
+    '0',
+    '9007199254740993',
+    '0x10',
+    '1.5',
+    '',
+    ' ',
+    '../../etc/passwd',
+    '%00',
+    "' OR 1=1 --",
+    '<img src=x onerror=alert(1)>',
+    '{{7*7}}',
+    '\u0000',
+    '\ud800',
+    'a'.repeat(5_000),
+    '__proto__',
+    'constructor',
+    'env=prod',
+    '=',
+  ),
+  fc.string({ maxLength: 40 }),
+  fc.integer().map(String),
+  fc.double().map(String),
+);
+
+const hostileJson = fc.oneof(
+  fc.jsonValue({ maxDepth: 3 }),
+  fc.record({ name: hostileString, labels: fc.dictionary(hostileString, hostileString, { maxKeys: 3 }) }),
+  fc.constant({ __proto__: { admin: true } }),
+  fc.constant(JSON.parse('{"__proto__": {"polluted": 1}, "constructor": {"prototype": {"x": 1}}}')),
+);
+
+/** HTTP headers carry visible ASCII; anything else cannot even be sent. */
+const headerSafe = (text: string) => text.replace(/[^\x21-\x7e]/g, 'x').slice(0, 600);
+
+interface RouteDoc {
+  method: string;
+  path: string;
+  query: string[];
+}
+
+const routeCase = fc.record({
+  route: fc.nat(),
+  params: fc.array(hostileString, { minLength: 3, maxLength: 3 }),
+  query: fc.array(fc.tuple(fc.nat(), hostileString), { maxLength: 3 }),
+  extraQuery: fc.option(fc.tuple(hostileString, hostileString)),
+  body: fc.oneof(
+    hostileJson.map((v) => JSON.stringify(v)),
+    fc.constantFrom('{', '{"a":', '[]', 'null', '"x"', '{"a":1}{"b":2}', '\u0000', 'a=b&c=d'),
+    fc.string({ maxLength: 200 }),
+  ),
+  contentType: fc.constantFrom(
+    'application/json',
+    'application/json; charset=utf-8',
+    'application/json; charset=utf-7',
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=x',
+    'application/octet-stream',
+    'application/json; charset=',
+    '',
+  ),
+  // Mostly the admin token, so most requests get past auth and reach validation and handlers.
+  token: fc.oneof(
+    { weight: 6, arbitrary: fc.constant('admin') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('viewer', 'none', 'garbage', 'Basic YWRtaW46YWRtaW4=', 'Bearer'),
+    },
+  ),
+});
+
+/**
+ * `spare`: ids of the good hosts; a request naming one would legitimately delete it or rotate its
+ * token (closing its agent), which is not what the good agents are there to show.
+ */
+async function fuzzApi(
+  deadline: number,
+  spare: ReadonlySet<number>,
+): Promise<{ requests: number; byStatus: Record<number, number> }> {
+  const doc = (await (await fetch(`${t.url}/api/v1/openapi.json`)).json()) as {
+    paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>>;
+  };
+  const routes: RouteDoc[] = Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, op]) => ({
+      method: method.toUpperCase(),
+      path,
+      query: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
+    })),
+  );
+  expect(routes.length).toBeGreaterThan(20);
+  const cases = fc.sample(routeCase, { seed, numRuns: 20_000 });
+  const byStatus: Record<number, number> = {};
+  let requests = 0;
+  for (const c of cases) {
+    if (Date.now() > deadline) break;
+    // Every route once first, then at random.
+    const route = routes[requests < routes.length ? requests : c.route % routes.length]!;
+    let i = 0;
+    // Lone surrogates cannot be percent-encoded; everything else goes as it is.
+    const param = (raw: string) => (spare.has(Number(raw.trim())) ? `x${raw}` : raw);
+    const path = route.path.replace(/\{[^}]+\}/g, () =>
+      encodeURIComponent(param(c.params[i++ % 3]!).replace(/[\ud800-\udfff]/g, '?')),
+    );
+    const search = new URLSearchParams();
+    for (const [which, value] of c.query)
+      if (route.query.length > 0) search.append(route.query[which % route.query.length]!, value);
+    if (c.extraQuery) search.append(c.extraQuery[0], c.extraQuery[1]);
+    const headers: Record<string, string> = {};
+    if (c.token === 'admin') headers.authorization = `Bearer ${admin}`;
+    else if (c.token === 'viewer') headers.authorization = `Bearer ${viewer}`;
+    else if (c.token === 'garbage') headers.authorization = `Bearer pat_${headerSafe(c.params[0]!)}`;
+    else if (c.token !== 'none') headers.authorization = c.token;
+    const hasBody = route.method !== 'GET' && route.method !== 'HEAD';
+    if (hasBody && c.contentType) headers['content-type'] = c.contentType;
+    const url = `${t.url}${path}${search.size > 0 ? `?${search}` : ''}`;
+    const res = await fetch(url, { method: route.method, headers, ...(hasBody ? { body: c.body } : {}) });
+    const text = await res.text();
+    requests++;
+    byStatus[res.status] = (byStatus[res.status] ?? 0) + 1;
+    if (res.status >= 500)
+      throw new Error(`${route.method} ${url} answered ${res.status}: ${text.slice(0, 300)}`);
+    if (res.status >= 400 && res.headers.get('content-type')?.includes('json')) {
+      const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
+      expect(body.error?.code, `${route.method} ${url}`).toBeDefined();
+      expect(body.error?.message, `${route.method} ${url}`).toBeTruthy();
+    }
+  }
+  return { requests, byStatus };
+}
+
+const frameCase = fc.oneof(
+  fc.record({
+    kind: fc.constant('mutate' as const),
+    base: fc.nat(3),
+    path: fc.nat(),
+    value: fc.jsonValue({ maxDepth: 2 }),
+  }),
+  fc.record({ kind: fc.constant('text' as const), text: fc.string({ maxLength: 300 }) }),
+  fc.record({ kind: fc.constant('json' as const), value: fc.jsonValue({ maxDepth: 3 }) }),
+  fc.record({ kind: fc.constant('kind' as const), t: hostileString }),
+  fc.record({ kind: fc.constant('binary' as const), bytes: fc.uint8Array({ maxLength: 200 }) }),
+  fc.record({ kind: fc.constant('oversized' as const), factor: fc.constantFrom(1.01, 2, 5) }),
+  fc.record({ kind: fc.constant('flood' as const), n: fc.integer({ min: 250, max: 600 }) }),
+  fc.record({ kind: fc.constant('prehello' as const), value: fc.jsonValue({ maxDepth: 2 }) }),
+  fc.record({ kind: fc.constant('token' as const), token: hostileString }),
+);
+
+/** Sets one leaf (chosen by `pick`) of a frame to `value`. */
+function mutate(frame: Record<string, unknown>, pick: number, value: unknown): unknown {
+  const paths: string[][] = [];
+  const walk = (node: unknown, at: string[]) => {
+    if (node && typeof node === 'object') {
+      for (const [k, v] of Object.entries(node)) walk(v, [...at, k]);
+    }
+    paths.push(at);
+  };
+  walk(frame, []);
+  const path = paths[pick % paths.length]!;
+  if (path.length === 0) return value;
+  const copy = structuredClone(frame);
+  let node = copy as Record<string, unknown>;
+  for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>;
+  node[path.at(-1)!] = value;
+  return copy;
+}
+
+/** Opens a socket (hello unless told not to), does one hostile thing, waits for the close. */
+async function hostileSocket(
+  token: string,
+  act: (ws: WebSocket) => void,
+  hello = true,
+): Promise<{ code: number; errors: string[]; refused?: number }> {
+  const ws = new WebSocket(t.wsUrl, {
+    headers: { authorization: `Bearer ${token}` },
+    perMessageDeflate: false,
+  });
+  const errors: string[] = [];
+  let welcomed = false;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => ws.terminate(), 8_000);
+    ws.on('unexpected-response', (_req, res) => {
+      clearTimeout(timer);
+      res.resume();
+      resolve({ code: 0, errors, refused: res.statusCode ?? 0 });
+    });
+    ws.on('error', () => {});
+    ws.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as { t: string; code?: string };
+      if (frame.t === 'error') errors.push(frame.code ?? '?');
+      if (frame.t === 'welcome' && !welcomed) {
+        welcomed = true;
+        act(ws);
+        // A valid frame does not close the socket: end it ourselves after a moment.
+        setTimeout(() => ws.close(1000), 300);
+      }
+    });
+    ws.on('open', () => {
+      if (hello) ws.send(JSON.stringify(sampleHello()));
+      else {
+        act(ws);
+        setTimeout(() => ws.close(1000), 300);
+      }
+    });
+    ws.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, errors });
+    });
+  });
+}
+
+async function fuzzGateway(deadline: number): Promise<{ sockets: number; closes: Record<number, number> }> {
+  const hostile = t.addHost('hostile-1');
+  const cases = fc.sample(frameCase, { seed: seed + 1, numRuns: 5_000 });
+  const closes: Record<number, number> = {};
+  let sockets = 0;
+  let seq = 0;
+  for (const c of cases) {
+    if (Date.now() > deadline) break;
+    const bases = [
+      () => sampleHello(),
+      () => ({ t: 'metrics', snapshot: sampleSnapshot(++seq) }),
+      () => ({ t: 'metrics.batch', snapshots: [sampleSnapshot(++seq), sampleSnapshot(++seq)] }),
+      () => ({ t: 'job.output', jobId: 'j1', stream: 'stdout', data: 'x' }),
+    ];
+    let result: { code: number; errors: string[]; refused?: number };
+    switch (c.kind) {
+      case 'mutate':
+        result = await hostileSocket(hostile.token, (ws) =>
+          ws.send(JSON.stringify(mutate(bases[c.base]!() as Record<string, unknown>, c.path, c.value))),
+        );
+        break;
+      case 'text':
+        result = await hostileSocket(hostile.token, (ws) => ws.send(c.text));
+        break;
+      case 'json':
+        result = await hostileSocket(hostile.token, (ws) => ws.send(JSON.stringify(c.value)));
+        break;
+      case 'kind':
+        result = await hostileSocket(hostile.token, (ws) => ws.send(JSON.stringify({ t: c.t })));
+        break;
+      case 'binary':
+        result = await hostileSocket(hostile.token, (ws) => ws.send(Buffer.from(c.bytes), { binary: true }));
+        break;
+      case 'oversized':
+        result = await hostileSocket(hostile.token, (ws) =>
+          ws.send('x'.repeat(Math.floor(Limits.frameBytes * c.factor))),
+        );
+        break;
+      case 'flood':
+        result = await hostileSocket(hostile.token, (ws) => {
+          for (let i = 0; i < c.n; i++) ws.send('{"t":"error","code":"INTERNAL","message":"flood"}');
+        });
+        break;
+      case 'prehello':
+        result = await hostileSocket(hostile.token, (ws) => ws.send(JSON.stringify(c.value)), false);
+        break;
+      case 'token':
+        result = await hostileSocket(headerSafe(c.token), () => {});
+        break;
+    }
+    sockets++;
+    if (result.refused !== undefined) {
+      expect([401, 429]).toContain(result.refused);
+      continue;
+    }
+    closes[result.code] = (closes[result.code] ?? 0) + 1;
+    // A protocol error is answered with a catalogued code and a 4xxx close, never 1011 or a crash.
+    expect(result.code, JSON.stringify(c).slice(0, 300)).not.toBe(1011);
+    for (const code of result.errors) expect(Object.keys(ErrorCodes)).toContain(code);
+    if (result.code >= 4000) expect(result.errors.length).toBeGreaterThan(0);
+  }
+  return { sockets, closes };
+}
+
+describe('hostile input, seeded and time-bounded', () => {
+  it(
+    'no 5xx, no crash, and good agents keep every sequence meanwhile',
+    async () => {
+      const good = [t.addHost('good-1'), t.addHost('good-2')];
+      const agents = await Promise.all(good.map((h) => RawAgent.connect(t.wsUrl, h.token)));
+      for (const a of agents) await a.hello();
+      let sent = 0;
+      let streaming = true;
+      const stream = (async () => {
+        while (streaming) {
+          sent++;
+          for (const a of agents)
+            a.send({ t: 'metrics', snapshot: sampleSnapshot(sent, { ts: Date.now() }) });
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      })();
+
+      const deadline = Date.now() + BUDGET_MS;
+      let api: Awaited<ReturnType<typeof fuzzApi>>;
+      let gateway: Awaited<ReturnType<typeof fuzzGateway>>;
+      try {
+        [api, gateway] = await Promise.all([
+          fuzzApi(deadline, new Set(good.map((h) => h.id))),
+          fuzzGateway(deadline),
+        ]);
+      } finally {
+        streaming = false;
+        await stream;
+      }
+      console.info(
+        `fuzz: ${api.requests} requests ${JSON.stringify(api.byStatus)}; ${gateway.sockets} hostile sockets, closes ${JSON.stringify(gateway.closes)}`,
+      );
+      expect(api.requests).toBeGreaterThan(100);
+      expect(gateway.sockets).toBeGreaterThan(50);
+      expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
+
+      for (const [i, a] of agents.entries()) {
+        await a.waitAck(sent, 10_000);
+        expect(a.ws.readyState).toBe(WebSocket.OPEN);
+        const seqs = t.app.pantau.store.db
+          .prepare('SELECT count(*) AS n, count(DISTINCT ts) AS d FROM metrics_raw WHERE host = ?')
+          .get(good[i]!.id) as { n: number; d: number };
+        expect(seqs).toEqual({ n: sent, d: sent });
+        expect(t.app.pantau.store.hosts.get(good[i]!.id)?.lastSeq).toBe(sent);
+        a.close();
+      }
+      expect(CloseCodes.INVALID_FRAME).toBe(4003);
+    },
+    BUDGET_MS + 60_000,
+  );
+});
