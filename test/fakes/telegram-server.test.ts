@@ -1,4 +1,7 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Api, Bot, InputFile } from 'grammy';
+import type { Update } from 'grammy/types';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeTelegramServer } from './telegram-server.ts';
 
@@ -90,5 +93,60 @@ describe('FakeTelegramServer', () => {
     fake.block(3);
     await expect(api.sendMessage(3, 'x')).rejects.toMatchObject({ error_code: 403 });
     await api.sendMessage(4, 'y');
+  });
+
+  it('answers 409 to a second getUpdates while one waits, and to any while a webhook is set', async () => {
+    const first = api.getUpdates({ offset: 0, timeout: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await expect(api.getUpdates({ offset: 0, timeout: 0 })).rejects.toMatchObject({ error_code: 409 });
+    fake.pushMessage({ id: 1 }, 'hi');
+    expect(await first).toHaveLength(1);
+    await api.setWebhook('http://127.0.0.1:1/hook', { secret_token: 'secret-token-0123456789' });
+    await expect(api.getUpdates({ offset: 0, timeout: 0 })).rejects.toThrow(/webhook is active/);
+    expect(fake.webhook).toEqual({ url: 'http://127.0.0.1:1/hook', secretToken: 'secret-token-0123456789' });
+    await api.deleteWebhook();
+    expect(fake.webhook).toBeNull();
+  });
+
+  it('POSTs pushed updates to the webhook with the secret token header', async () => {
+    const received: { secret: string | undefined; update: Update }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
+      req.on('end', () => {
+        const secret = req.headers['x-telegram-bot-api-secret-token'];
+        received.push({ secret: typeof secret === 'string' ? secret : undefined, update: JSON.parse(body) });
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    try {
+      await api.setWebhook(url, { secret_token: 'secret-token-0123456789' });
+      const update = fake.pushMessage({ id: 8 }, '/status');
+      await fake.waitFor(() => fake.deliveries.length === 1);
+      expect(received[0]).toEqual({ secret: 'secret-token-0123456789', update });
+      expect(fake.deliveries[0]!.status).toBe(200);
+      expect(await fake.deliver(update, 'forged-secret-000000000')).toBe(200);
+      expect(received[1]!.secret).toBe('forged-secret-000000000');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('keeps uploaded bytes, records sendDocument and commands per scope', async () => {
+    await api.sendDocument(7, new InputFile(Buffer.from('output\n'), 'job-1.txt'), { caption: 'job 1' });
+    const [call] = fake.callsOf('sendDocument');
+    expect((call!.body.document as { data: Buffer }).data.toString()).toBe('output\n');
+    expect(fake.delivered(7)).toHaveLength(1);
+    await api.setMyCommands([{ command: 'run', description: 'Run' }], {
+      scope: { type: 'chat', chat_id: 7 },
+    });
+    expect(fake.scopedCommands.get(JSON.stringify({ type: 'chat', chat_id: 7 }))).toEqual([
+      { command: 'run', description: 'Run' },
+    ]);
+    expect(fake.commands).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import { waitUntil } from './wait.ts';
 export interface TelegramCall {
   method: string;
   token: string;
-  /** JSON body, form fields or query parameters; uploaded files as { filename, size, type }. */
+  /** JSON body, form fields or query parameters; uploaded files as { filename, size, type, data }. */
   body: Record<string, unknown>;
   /** Arrival time (epoch ms). */
   at: number;
@@ -54,15 +54,27 @@ export interface PushedUser {
  * A fake Telegram Bot API server on 127.0.0.1, port 0. Pass `url` as grammY's `apiRoot`: requests
  * go to `${url}/bot<token>/<method>`. Implements getMe, sendMessage, editMessageText,
  * answerCallbackQuery, getUpdates (long polling over a queue the test pushes into),
- * setMyCommands, getMyCommands, deleteMessage, deleteWebhook, getWebhookInfo, sendChatAction and
- * sendPhoto (multipart), and records every call.
+ * setMyCommands (per scope), getMyCommands, deleteMessage, setWebhook, deleteWebhook, getWebhookInfo,
+ * sendChatAction, sendPhoto and sendDocument (multipart), and records every call. Like Telegram it
+ * answers 409 to a getUpdates while another one is waiting or while a webhook is set; with a
+ * webhook set, pushed updates are POSTed to it with the secret token header instead of queued.
  */
 export class FakeTelegramServer {
   readonly token: string;
   readonly botInfo: User;
   readonly calls: TelegramCall[] = [];
-  /** The bot's commands as last set with setMyCommands. */
+  /** The bot's commands as last set with setMyCommands for the default scope. */
   commands: BotCommand[] = [];
+  /** Commands set per scope, keyed by the scope as JSON (e.g. {"type":"chat","chat_id":5}). */
+  readonly scopedCommands = new Map<string, BotCommand[]>();
+  /** The webhook as set with setWebhook; null when none. */
+  webhook: { url: string; secretToken: string | undefined } | null = null;
+  /** Webhook deliveries: the update and the HTTP status the bot's server answered (0 on a network error). */
+  readonly deliveries: { update: Update; status: number }[] = [];
+  /** How many getUpdates requests are waiting right now. */
+  #polling = 0;
+  /** When each update was first handed out by getUpdates or POSTed to the webhook (epoch ms, by update_id). */
+  readonly handedOutAt = new Map<number, number>();
   readonly #server: Server;
   #url = '';
   #rules: ActiveRule[] = [];
@@ -144,12 +156,72 @@ export class FakeTelegramServer {
     return waitUntil(() => find(this), { timeoutMs, what: what ?? 'the fake Telegram server' });
   }
 
-  /** Queues an update for getUpdates; update_id is assigned. */
+  /**
+   * Queues an update for getUpdates, or POSTs it to the webhook when one is set (as Telegram
+   * does); update_id is assigned.
+   */
   pushUpdate(update: Omit<Update, 'update_id'>): Update {
     const full = { ...update, update_id: this.#nextUpdateId++ } as Update;
+    if (this.webhook !== null) {
+      void this.deliver(full);
+      return full;
+    }
     this.#updates.push(full);
     for (const wake of this.#pollers) wake();
     return full;
+  }
+
+  /** POSTs an update to the webhook with its secret token (`secretToken` forges one, null sends none); resolves with the status. */
+  async deliver(
+    update: Update,
+    secretToken: string | null | undefined = this.webhook?.secretToken,
+  ): Promise<number> {
+    if (this.webhook === null) throw new Error('no webhook is set');
+    let status = 0;
+    if (!this.handedOutAt.has(update.update_id)) this.handedOutAt.set(update.update_id, Date.now());
+    try {
+      const res = await fetch(this.webhook.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(typeof secretToken === 'string' ? { 'x-telegram-bot-api-secret-token': secretToken } : {}),
+        },
+        body: JSON.stringify(update),
+      });
+      status = res.status;
+      await res.arrayBuffer();
+    } catch {
+      status = 0;
+    }
+    this.deliveries.push({ update, status });
+    return status;
+  }
+
+  /** Queues a message from a user in a group chat. */
+  pushGroupMessage(from: PushedUser, groupId: number, text: string): Update {
+    const user = toUser(from);
+    return this.pushUpdate({
+      message: {
+        message_id: this.#nextId(String(groupId)),
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: groupId, type: 'group', title: 'ops group' },
+        from: user,
+        text,
+        ...(text.startsWith('/')
+          ? { entities: [{ type: 'bot_command' as const, offset: 0, length: text.split(/\s/)[0]!.length }] }
+          : {}),
+      } as Message & Update.NonChannel,
+    });
+  }
+
+  /** Messages and photos delivered to a chat, in arrival order. */
+  delivered(chatId: string | number): TelegramCall[] {
+    return this.calls.filter(
+      (c) =>
+        ['sendMessage', 'sendPhoto', 'sendDocument'].includes(c.method) &&
+        c.status === 200 &&
+        String(c.body.chat_id) === String(chatId),
+    );
   }
 
   /** Queues a private text message from a user (e.g. "/status"). */
@@ -233,6 +305,7 @@ export class FakeTelegramServer {
       case 'getMe':
         return ok(this.botInfo);
       case 'sendMessage':
+      case 'sendDocument':
       case 'sendPhoto': {
         if (chatId === undefined) return error(400, 'Bad Request: chat_id is empty');
         if (method === 'sendMessage' && (typeof body.text !== 'string' || body.text === '')) {
@@ -245,10 +318,15 @@ export class FakeTelegramServer {
           from: this.botInfo,
           ...(method === 'sendMessage'
             ? { text: body.text }
-            : {
-                photo: [{ file_id: `photo-${at}`, file_unique_id: `u${at}`, width: 800, height: 400 }],
-                ...(typeof body.caption === 'string' ? { caption: body.caption } : {}),
-              }),
+            : method === 'sendPhoto'
+              ? {
+                  photo: [{ file_id: `photo-${at}`, file_unique_id: `u${at}`, width: 800, height: 400 }],
+                  ...(typeof body.caption === 'string' ? { caption: body.caption } : {}),
+                }
+              : {
+                  document: { file_id: `doc-${at}`, file_unique_id: `d${at}` },
+                  ...(typeof body.caption === 'string' ? { caption: body.caption } : {}),
+                }),
           ...(body.reply_markup === undefined ? {} : { reply_markup: parseJson(body.reply_markup) }),
         } as Message;
         this.#messages.set(`${chatId}:${message.message_id}`, message);
@@ -261,8 +339,10 @@ export class FakeTelegramServer {
         if (message.text === body.text && body.reply_markup === undefined) {
           return error(400, 'Bad Request: message is not modified');
         }
+        // Like Telegram, an edit without reply_markup removes the buttons.
+        const { reply_markup: _dropped, ...kept } = message as Message & { reply_markup?: unknown };
         const edited = {
-          ...message,
+          ...kept,
           text: body.text,
           edit_date: Math.floor(at / 1000),
           ...(body.reply_markup === undefined ? {} : { reply_markup: parseJson(body.reply_markup) }),
@@ -271,19 +351,64 @@ export class FakeTelegramServer {
         return ok(edited);
       }
       case 'getWebhookInfo':
-        return ok({ url: '', has_custom_certificate: false, pending_update_count: this.#updates.length });
-      case 'answerCallbackQuery':
+        return ok({
+          url: this.webhook?.url ?? '',
+          has_custom_certificate: false,
+          pending_update_count: this.#updates.length,
+        });
       case 'deleteWebhook':
+        this.webhook = null;
+        return ok(true);
+      case 'answerCallbackQuery':
       case 'deleteMessage':
       case 'sendChatAction':
         return ok(true);
-      case 'setMyCommands':
-        this.commands = (parseJson(body.commands) as BotCommand[] | undefined) ?? [];
+      case 'setMyCommands': {
+        const commands = (parseJson(body.commands) as BotCommand[] | undefined) ?? [];
+        const scope = parseJson(body.scope) as { type?: string } | undefined;
+        if (scope === undefined || scope.type === 'default') this.commands = commands;
+        else this.scopedCommands.set(JSON.stringify(scope), commands);
         return ok(true);
-      case 'getMyCommands':
-        return ok(this.commands);
-      case 'getUpdates':
-        return ok(await this.#getUpdates(body, req));
+      }
+      case 'getMyCommands': {
+        const scope = parseJson(body.scope) as { type?: string } | undefined;
+        return ok(
+          scope === undefined || scope.type === 'default'
+            ? this.commands
+            : (this.scopedCommands.get(JSON.stringify(scope)) ?? this.commands),
+        );
+      }
+      case 'setWebhook':
+        if (typeof body.url !== 'string' || !/^https?:\/\//.test(body.url)) {
+          return error(400, 'Bad Request: bad webhook: an HTTPS URL must be provided for webhook');
+        }
+        this.webhook = {
+          url: body.url,
+          secretToken: typeof body.secret_token === 'string' ? body.secret_token : undefined,
+        };
+        return ok(true);
+      case 'getUpdates': {
+        if (this.webhook !== null) {
+          return error(
+            409,
+            "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+          );
+        }
+        // A client that just aborted its poll (grammY's stop) is gone before its socket close arrives here.
+        for (let i = 0; i < 20 && this.#polling > 0; i++) await new Promise((r) => setTimeout(r, 10));
+        if (this.#polling > 0) {
+          return error(
+            409,
+            'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
+          );
+        }
+        this.#polling += 1;
+        try {
+          return ok(await this.#getUpdates(body, req));
+        } finally {
+          this.#polling -= 1;
+        }
+      }
       default:
         return error(404, 'Not Found: method not found');
     }
@@ -300,6 +425,7 @@ export class FakeTelegramServer {
         const done = () => {
           clearTimeout(timer);
           this.#pollers.delete(done);
+          req.socket.off('close', done);
           resolve();
         };
         const timer = setTimeout(done, timeoutMs);
@@ -307,7 +433,10 @@ export class FakeTelegramServer {
         req.socket.once('close', done);
       });
     }
-    return this.#updates.slice(0, limit);
+    const handed = this.#updates.slice(0, limit);
+    const at = Date.now();
+    for (const u of handed) if (!this.handedOutAt.has(u.update_id)) this.handedOutAt.set(u.update_id, at);
+    return handed;
   }
 
   #takeRule(method: string, body: Record<string, unknown>): ActiveRule | undefined {
@@ -377,7 +506,14 @@ async function readBody(req: IncomingMessage, url: URL): Promise<Record<string, 
     }).formData();
     for (const [key, value] of form) {
       body[key] =
-        typeof value === 'string' ? value : { filename: value.name, size: value.size, type: value.type };
+        typeof value === 'string'
+          ? value
+          : {
+              filename: value.name,
+              size: value.size,
+              type: value.type,
+              data: Buffer.from(await value.arrayBuffer()),
+            };
     }
     // grammY uploads a file as its own part and refers to it with "attach://<part name>".
     for (const [key, value] of Object.entries(body)) {

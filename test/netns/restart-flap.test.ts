@@ -32,7 +32,11 @@ describe.skipIf(unavailable !== null)('network faults: collector restart while l
         agents.push(
           new NetAgent(link, [first.wsUrl], token, {
             interval: '1s',
-            collector: { urls: [first.wsUrl], reconnect: { minDelay: '200ms', maxDelay: '2s' } },
+            collector: {
+              urls: [first.wsUrl],
+              insecure: true,
+              reconnect: { minDelay: '200ms', maxDelay: '2s' },
+            },
           }),
         );
         return { id, link };

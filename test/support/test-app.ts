@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Role } from '../../packages/collector/src/access/roles.ts';
-import { buildApp } from '../../packages/collector/src/app.ts';
+import { type BuildOptions, buildApp } from '../../packages/collector/src/app.ts';
 import { type DeepPartial, loadConfig } from '../../packages/collector/src/config/index.ts';
 import type { CollectorConfig } from '../../packages/collector/src/config/types.ts';
 
@@ -27,13 +27,14 @@ export interface TestApp {
 export async function startTestApp(
   overrides: DeepPartial<CollectorConfig> = {},
   dataDir = mkdtempSync(join(tmpdir(), 'pantau-test-')),
+  build: BuildOptions = {},
 ): Promise<TestApp> {
   const adminToken = `test-admin-${Math.random().toString(36).slice(2)}-0123456789`;
   const config = loadConfig({
     env: {},
     overrides: { host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent', adminToken, ...overrides },
   });
-  const app = await buildApp(config);
+  const app = await buildApp(config, build);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

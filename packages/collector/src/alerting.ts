@@ -14,6 +14,7 @@ import { buildChannels } from './notify/channels/build.ts';
 import type { Channels } from './notify/channels/types.ts';
 import { notifyAll } from './notify/fanout.ts';
 import { Outbox } from './notify/outbox.ts';
+import { DEFAULT_RATE_LIMITS, RateLimiter } from './notify/rate-limit.ts';
 import { RecipientCommands } from './notify/recipient-commands.ts';
 import { RecipientRepo } from './notify/recipients.ts';
 import type { Host } from './store/hosts.ts';
@@ -31,6 +32,8 @@ export interface Alerting {
   monitor: Monitor;
   outbox: Outbox;
   channels: Channels;
+  /** Per-chat pacing shared by the outbox and the bot's replies. */
+  limiter: RateLimiter;
   /** Every rule: built-in, config, API. */
   rules: RuleCatalog;
   commands: MonitorCommands;
@@ -63,7 +66,14 @@ export function buildAlerting(options: {
   const channels = buildChannels(config);
   const recipients = new RecipientRepo(db);
   recipients.syncConfig(config.notify.recipients);
-  const outbox = new Outbox({ db, channels, pollIntervalMs: config.notify.pollInterval, logger: log });
+  const limiter = new RateLimiter(DEFAULT_RATE_LIMITS);
+  const outbox = new Outbox({
+    db,
+    channels,
+    limiter,
+    pollIntervalMs: config.notify.pollInterval,
+    logger: log,
+  });
 
   // Snapshots arrive thousands of times a second: look hosts up here, not in the database.
   const refs = new Map<number, HostRef>();
@@ -152,6 +162,7 @@ export function buildAlerting(options: {
     monitor,
     outbox,
     channels,
+    limiter,
     rules,
     commands,
     start() {

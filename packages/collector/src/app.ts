@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import type { UserFromGetMe } from 'grammy/types';
 import { type Access, buildAccess } from './access/index.ts';
 import { type Alerting, buildAlerting, type MonitorCommands } from './alerting.ts';
 import type { ApiContext } from './api/context.ts';
@@ -17,6 +18,7 @@ import { Gateway } from './gateway/gateway.ts';
 import { gatewayPlugin } from './gateway/plugin.ts';
 import { buildJobs, type Jobs } from './jobs/index.ts';
 import { type Migration, Store } from './store/index.ts';
+import type { BotService } from './telegram/service.ts';
 import { readTls } from './tls.ts';
 
 /** The collector's parts, reachable from the app as `app.pantau` (monitor and notify plug in here). */
@@ -38,6 +40,8 @@ export interface Pantau {
   publicUrl(): string;
   /** Re-reads the TLS certificate and key (SIGHUP); a bad pair is refused and the old one kept. */
   reloadTls(): void;
+  /** The Telegram bot; undefined without a token or with telegram.mode off. */
+  bot: BotService | undefined;
 }
 
 declare module 'fastify' {
@@ -51,6 +55,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
   /** Migrations contributed by other modules (ids ≥ 100). */
   migrations?: readonly Migration[];
+  /** The bot's own user, so it skips getMe (tests and benchmarks against a fake Bot API). */
+  telegramBotInfo?: UserFromGetMe;
 }
 
 /** Builds the whole collector (database, gateway, API) without listening. */
@@ -122,6 +128,7 @@ export async function buildApp(
     jobs,
     publicUrl,
     reloadTls,
+    bot: undefined,
   };
   app.decorate('pantau', pantau);
 
@@ -150,12 +157,26 @@ export async function buildApp(
   }
   const ctx: ApiContext = pantau;
   await app.register(apiPlugin, ctx);
+  // The bot (grammY, ECharts, resvg) is loaded only when it runs: every collector start and CLI call pays for imports.
+  const botWanted = config.telegram.token !== null && config.telegram.mode !== 'off';
+  const { setupTelegram } = botWanted ? await import('./telegram/index.ts') : { setupTelegram: undefined };
+  pantau.bot = await setupTelegram?.(app, {
+    config,
+    store,
+    alerting,
+    access,
+    jobs,
+    events,
+    publicUrl,
+    ...(options.telegramBotInfo === undefined ? {} : { botInfo: options.telegramBotInfo }),
+  });
 
   let retentionTimer: NodeJS.Timeout | null = null;
   app.addHook('onReady', async () => {
     gateway.start();
     alerting.start();
     jobs.start();
+    pantau.bot?.start();
     retentionTimer = setInterval(() => {
       store.retention.run().catch((err: unknown) => app.log.error({ err }, 'retention pass failed'));
     }, config.retention.interval);
@@ -167,6 +188,7 @@ export async function buildApp(
   });
   app.addHook('onClose', async () => {
     if (retentionTimer) clearInterval(retentionTimer);
+    await pantau.bot?.stop();
     await store.retention.idle();
     gateway.ingestQueue.flush();
     await alerting.stop();

@@ -30,6 +30,8 @@ Usage:
   pantau-collector users approve NAME --role ROLE   approve a pending applicant
   pantau-collector users reject|disable|enable NAME decide on an applicant, or lock a user out / let them back
   pantau-collector users role NAME --role ROLE      change a user's role
+  pantau-collector telegram claim                   print a one-time code (15 min): sending /start CODE to
+                                                    the bot in a private chat makes that Telegram user admin
   pantau-collector db migrate                       apply pending database migrations
   pantau-collector db backup FILE                   online backup to FILE (SQLite backup API)
   pantau-collector db stats                         database size and row counts
@@ -199,6 +201,15 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
               ].join('\t'),
             );
           }
+          return 0;
+        });
+      case 'telegram claim':
+        return await withAccess(config, (access) => {
+          const { code, expiresAt } = access.claims.create(CLI_ACTOR);
+          io.err(
+            `send this to the bot in a private chat before ${new Date(expiresAt).toISOString()} to become admin (works once):`,
+          );
+          io.out(`/start ${code}`);
           return 0;
         });
       case 'db migrate':

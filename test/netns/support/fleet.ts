@@ -85,7 +85,8 @@ export class NetAgent {
   constructor(link: Link, urls: string[], token: string, extra: Record<string, unknown> = {}) {
     this.dir = mkdtempSync(join(tmpdir(), 'pantau-netns-agent-'));
     const file = join(this.dir, 'agent.yaml');
-    writeFileSync(file, JSON.stringify({ collector: { urls }, token, ...extra }));
+    // The link is a private test veth, so plain ws:// to its address must be allowed explicitly.
+    writeFileSync(file, JSON.stringify({ collector: { urls, insecure: true }, token, ...extra }));
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PANTAU_')));
     this.child = link.spawn(process.execPath, [AGENT_BIN, 'run', '--config', file], {
       env: { ...clean, PANTAU_LOG_LEVEL: 'warn' },

@@ -3,6 +3,7 @@ import type { EventBus } from '../events.ts';
 import { ContactPoints } from '../notify/contacts.ts';
 import type { AuditLog } from '../store/audit.ts';
 import { TokenAuthenticator } from './authenticate.ts';
+import { TelegramClaims } from './telegram-claims.ts';
 import { TokenRepo } from './token-repo.ts';
 import { Tokens } from './tokens.ts';
 import { UserRepo } from './user-repo.ts';
@@ -24,22 +25,33 @@ export interface Access {
   users: Users;
   tokens: Tokens;
   auth: TokenAuthenticator;
+  /** One-time codes that make a Telegram user the first admin. */
+  claims: TelegramClaims;
   /** The repositories, for readers such as the notify fanout (commands are the only writers). */
   repos: { users: UserRepo; tokens: TokenRepo };
 }
 
 export function buildAccess(o: AccessOptions): Access {
   const repos = { users: new UserRepo(o.db), tokens: new TokenRepo(o.db) };
+  const contacts = new ContactPoints(o.db);
   return {
     repos,
     auth: new TokenAuthenticator(repos.tokens, o.adminToken),
     users: new Users({
       db: o.db,
       users: repos.users,
-      contacts: new ContactPoints(o.db),
+      contacts,
       audit: o.audit,
       events: o.events,
       rejectCooldown: o.rejectCooldown,
+      ...(o.now ? { now: o.now } : {}),
+    }),
+    claims: new TelegramClaims({
+      db: o.db,
+      users: repos.users,
+      contacts,
+      audit: o.audit,
+      events: o.events,
       ...(o.now ? { now: o.now } : {}),
     }),
     tokens: new Tokens({ db: o.db, tokens: repos.tokens, users: repos.users, audit: o.audit }),

@@ -43,7 +43,15 @@ export const defaults: CollectorConfig = {
     retention: 90 * 86_400_000,
   },
   monitor: resolveMonitorConfig(),
-  telegram: { token: null, apiRoot: null },
+  telegram: {
+    token: null,
+    apiRoot: null,
+    mode: 'polling',
+    webhookPath: '/telegram/webhook',
+    webhookSecret: null,
+    timeZone: null,
+    userRate: 30,
+  },
   smtp: {
     host: null,
     port: 587,
@@ -72,6 +80,9 @@ const RecipientsInput = Type.Array(
 );
 
 type Kind =
+  | 'choice'
+  | 'path'
+  | 'zone'
   | 'string'
   | 'proxies'
   | 'port'
@@ -85,6 +96,8 @@ type Kind =
 
 export interface OptionSpec {
   kind: Kind;
+  /** For `choice` options: the allowed values. */
+  choices?: readonly string[];
   min?: number;
   max?: number;
   /** For `schema` options: the shape (YAML, or JSON in the env var) and how to resolve it. */
@@ -135,6 +148,11 @@ export const optionKinds: Record<string, OptionSpec> = {
   monitor: { kind: 'schema', schema: MonitorConfigInput, resolve: resolveMonitorConfig },
   'telegram.token': { kind: 'secret' },
   'telegram.apiRoot': { kind: 'url' },
+  'telegram.mode': { kind: 'choice', choices: ['polling', 'webhook', 'off'] },
+  'telegram.webhookPath': { kind: 'path' },
+  'telegram.webhookSecret': { kind: 'secret' },
+  'telegram.timeZone': { kind: 'zone' },
+  'telegram.userRate': { kind: 'int', min: 1, max: 10_000 },
   'smtp.host': { kind: 'string' },
   'smtp.port': { kind: 'port' },
   'smtp.secure': { kind: 'bool' },

@@ -97,6 +97,7 @@ export function loadConfig(options: LoadOptions = {}): Readonly<CollectorConfig>
         );
     });
   }
+  problems.push(...crossCheck(result));
   if (problems.length > 0) {
     throw new PantauError('INVALID_CONFIG', `invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
@@ -112,6 +113,29 @@ export function loadConfig(options: LoadOptions = {}): Readonly<CollectorConfig>
   if (result.install.dir) result.install.dir = resolve(cwd, result.install.dir);
   if (!isAbsolute(result.dataDir)) result.dataDir = resolve(cwd, result.dataDir);
   return deepFreeze(result);
+}
+
+/** Rules that tie options together. */
+function crossCheck(config: CollectorConfig): string[] {
+  const problems: string[] = [];
+  const t = config.telegram;
+  if (t.token !== null && t.mode === 'webhook') {
+    if (t.webhookSecret === null) {
+      problems.push(
+        'telegram.mode is webhook but telegram.webhookSecret is not set: set it (16-256 of A-Z a-z 0-9 _ -) so forged updates are refused',
+      );
+    } else if (!/^[A-Za-z0-9_-]{16,256}$/.test(t.webhookSecret)) {
+      problems.push(
+        'telegram.webhookSecret may hold only A-Z a-z 0-9 _ - (16-256 characters), as Telegram requires',
+      );
+    }
+    if (config.publicUrl === null) {
+      problems.push(
+        'telegram.mode is webhook but publicUrl is not set: set the https:// URL Telegram can reach',
+      );
+    }
+  }
+  return problems;
 }
 
 function flatten(
@@ -144,6 +168,20 @@ function parseValue(path: string, spec: OptionSpec, value: unknown): unknown | {
     return n;
   };
   switch (spec.kind) {
+    case 'choice':
+      return spec.choices?.includes(String(value))
+        ? String(value)
+        : { problem: `must be one of ${spec.choices?.join(', ')}` };
+    case 'path':
+      return typeof value === 'string' && /^\/[A-Za-z0-9/_.-]{0,200}$/.test(value)
+        ? value
+        : { problem: 'must be a URL path such as /telegram/webhook (letters, digits, / _ . -)' };
+    case 'zone':
+      try {
+        return new Intl.DateTimeFormat('en', { timeZone: String(value) }).resolvedOptions().timeZone;
+      } catch {
+        return { problem: 'must be an IANA time zone such as Europe/Berlin or UTC' };
+      }
     case 'string':
       return typeof value === 'string' && value.trim() !== ''
         ? value

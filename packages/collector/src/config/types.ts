@@ -116,6 +116,23 @@ export interface CollectorConfig {
     token: string | null;
     /** Bot API base URL. Default `https://api.telegram.org`. */
     apiRoot: string | null;
+    /**
+     * How the bot receives messages: `polling` (long polling, one collector per token), `webhook`
+     * (Telegram POSTs to `publicUrl` + `webhookPath`; behind a reverse proxy) or `off` (pushes
+     * only). Default `polling`.
+     */
+    mode: 'polling' | 'webhook' | 'off';
+    /** Path of the webhook on this collector. Default `/telegram/webhook`. */
+    webhookPath: string;
+    /**
+     * Secret Telegram sends in `X-Telegram-Bot-Api-Secret-Token` with every webhook call
+     * (16-256 of A-Z a-z 0-9 _ -; prefer `telegram.webhookSecretFile`). Required in webhook mode.
+     */
+    webhookSecret: string | null;
+    /** Time zone of times and chart axes in bot answers (IANA name). Default: the collector's zone. */
+    timeZone: string | null;
+    /** Messages and button presses one user may send per minute; more are dropped with one warning. Default 30. */
+    userRate: number;
   };
   smtp: {
     /** SMTP server; e-mail is off without it. Default none. */

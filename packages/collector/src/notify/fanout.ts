@@ -8,6 +8,7 @@ import {
   renderTelegram,
   renderWebhook,
 } from './message.ts';
+import { readAllPreferences, wants } from './preferences.ts';
 import { type Recipient, RecipientRepo } from './recipients.ts';
 
 export interface NotifyAllOptions {
@@ -39,16 +40,22 @@ export function notifyAll(db: Database, event: NotifyEvent, options: NotifyAllOp
     webhook: undefined as string | undefined,
   };
   const incidentId = event.type === 'text' ? null : event.incidentId;
-  return db.transaction(() =>
-    recipients.approved(options.channels).map((recipient) => {
+  return db.transaction(() => {
+    // A user's own settings (/notify: minimum severity, quiet hours, mute) apply to their contact points.
+    const preferences = readAllPreferences(db);
+    const wanted = recipients.approved(options.channels).filter((r) => {
+      const p = r.userId === null ? undefined : preferences.get(r.userId);
+      return p === undefined || wants(p, event, now);
+    });
+    return wanted.map((recipient) => {
       const message = messageFor(recipient, event, render, rendered);
       return enqueue(
         db,
         { ...message, recipientId: recipient.id, eventType: event.type, incidentId } as OutboxMessageInput,
         now,
       );
-    }),
-  )();
+    });
+  })();
 }
 
 /** Renders once per channel (kept in `cache`) and addresses the result to one recipient. */

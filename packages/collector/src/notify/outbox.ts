@@ -43,6 +43,8 @@ export interface OutboxOptions {
   backoff?: BackoffOptions;
   /** Per-channel pacing; replaces the default (Telegram: 1 per chat per second, 25/s overall). */
   rateLimits?: Partial<Record<ChannelName, RateLimit>>;
+  /** A limiter shared with other senders (the bot's replies), instead of one built from `rateLimits`. */
+  limiter?: RateLimiter;
   /** How long delivered and dead messages and their attempts are kept (ms). Default 604800000 (7 d). */
   retentionMs?: number;
   /** How long stop() waits for sends in flight before aborting them (ms). Default 3000. */
@@ -84,6 +86,8 @@ interface HeadRow {
   recipient_key: string;
   channel: ChannelName;
   payload: string;
+  event_type: string | null;
+  incident_id: number | null;
   attempts: number;
   next_attempt_at: number;
 }
@@ -132,7 +136,7 @@ export class Outbox {
     this.#pollMs = options.pollIntervalMs ?? 1_000;
     this.#concurrency = options.concurrency ?? 8;
     this.#backoff = { initialMs: 1_000, factor: 2, maxMs: 300_000, ...options.backoff };
-    this.#limiter = new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS);
+    this.#limiter = options.limiter ?? new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS);
     this.#retentionMs = options.retentionMs ?? 7 * 86_400_000;
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 3_000;
     this.#log = options.logger ?? NO_LOGGER;
@@ -286,7 +290,7 @@ export class Outbox {
       result = { outcome: 'permanent', error: `no ${head.channel} channel is configured` };
     } else {
       try {
-        result = await channel.send(JSON.parse(head.payload) as never, {
+        result = await channel.send(this.#threaded(head), {
           messageId: head.id,
           signal: this.#abort.signal,
         });
@@ -305,6 +309,19 @@ export class Outbox {
         'notify outbox: could not record a delivery attempt',
       );
     }
+  }
+
+  /** A Telegram recovery answers the chat's opening alert, so each incident reads as one thread. */
+  #threaded(head: HeadRow): never {
+    const payload = JSON.parse(head.payload) as Record<string, unknown>;
+    if (head.channel === 'telegram' && head.event_type === 'recovered' && head.incident_id !== null) {
+      const opened = this.#sql.openedRef.get(head.incident_id, head.recipient_key) as
+        | { ref: string | null }
+        | undefined;
+      const replyTo = Number(opened?.ref);
+      if (Number.isSafeInteger(replyTo) && replyTo > 0) payload.replyTo = replyTo;
+    }
+    return payload as never;
   }
 
   #record(head: HeadRow, result: SendResult, at: number, end: number): void {
@@ -354,10 +371,14 @@ export class Outbox {
 function prepare(db: Database) {
   const s = (sql: string): Statement => db.prepare(sql);
   return {
-    heads: s(`SELECT o.id, o.recipient_key, o.channel, o.payload, o.attempts, o.next_attempt_at
+    heads:
+      s(`SELECT o.id, o.recipient_key, o.channel, o.payload, o.event_type, o.incident_id, o.attempts, o.next_attempt_at
               FROM (SELECT MIN(id) AS id FROM notify_outbox WHERE status = 'pending' GROUP BY recipient_key) h
               JOIN notify_outbox o ON o.id = h.id
               ORDER BY o.next_attempt_at, o.id`),
+    openedRef: s(`SELECT provider_ref AS ref FROM notify_outbox
+                   WHERE incident_id = ? AND recipient_key = ? AND event_type = 'opened' AND status = 'sent'
+                   ORDER BY id DESC LIMIT 1`),
     attempt: s(`INSERT INTO notify_attempts (message_id, at, duration_ms, outcome, error, retry_after_ms)
                 VALUES (?, ?, ?, ?, ?, ?)`),
     done: s(`UPDATE notify_outbox SET status = ?, attempts = ?, done_at = ?, last_error = ?, provider_ref = ?

@@ -60,6 +60,7 @@ export class HostRepo {
     byToken: Statement<[string], Row>;
     page: Statement<[number, number], Row>;
     count: Statement<[], { n: number }>;
+    prefix: Statement<[string, number], Row>;
     setToken: Statement<[string | null, number, number]>;
     setLabels: Statement<[string, number]>;
     online: Statement<[number, number, string, number, string, string, number]>;
@@ -80,6 +81,7 @@ export class HostRepo {
       byToken: db.prepare(`SELECT ${COLUMNS} FROM hosts WHERE token_hash = ?`),
       page: db.prepare(`SELECT ${COLUMNS} FROM hosts WHERE id > ? ORDER BY id LIMIT ?`),
       count: db.prepare('SELECT count(*) AS n FROM hosts'),
+      prefix: db.prepare(`SELECT ${COLUMNS} FROM hosts WHERE name LIKE ? ESCAPE '\\' ORDER BY name LIMIT ?`),
       setToken: db.prepare('UPDATE hosts SET token_hash = ?, token_changed_at = ? WHERE id = ?'),
       setLabels: db.prepare('UPDATE hosts SET labels = ? WHERE id = ?'),
       online: db.prepare(
@@ -120,6 +122,12 @@ export class HostRepo {
   /** Keyset pagination: hosts with id > after, at most limit. */
   list(after: number, limit: number): Host[] {
     return this.#sql.page.all(after, limit).map(toHost);
+  }
+
+  /** Hosts whose name starts with `prefix` (ASCII case-insensitive), by name, at most limit. */
+  findByPrefix(prefix: string, limit: number): Host[] {
+    const pattern = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    return this.#sql.prefix.all(pattern, limit).map(toHost);
   }
 
   count(): number {

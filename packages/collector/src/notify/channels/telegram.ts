@@ -80,6 +80,10 @@ export class TelegramChannel implements Channel<'telegram'> {
           parse_mode: 'HTML',
           link_preview_options: { is_disabled: true },
           ...(payload.replyMarkup === undefined ? {} : { reply_markup: payload.replyMarkup }),
+          // A deleted alert must not stop the recovery from going out.
+          ...(payload.replyTo === undefined
+            ? {}
+            : { reply_parameters: { message_id: payload.replyTo, allow_sending_without_reply: true } }),
         },
         // grammY types the signal with its own AbortSignal shim; Node's is what it gets at run time.
         controller.signal as unknown as Parameters<Api['sendMessage']>[3],

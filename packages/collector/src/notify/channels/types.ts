@@ -10,6 +10,8 @@ export interface TelegramPayload {
   chatId: string;
   html: string;
   replyMarkup?: InlineKeyboard;
+  /** message_id this one answers (a recovery answers its alert); added at send time by the outbox. */
+  replyTo?: number;
 }
 
 export interface EmailPayload {

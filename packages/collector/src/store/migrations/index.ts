@@ -7,9 +7,11 @@ import { migration as contacts } from './101-contacts.ts';
 import { migration as incidents } from './200-incidents.ts';
 import { migration as numericHostIds } from './201-numeric-host-ids.ts';
 import { migration as jobs } from './400-jobs.ts';
+import { migration as telegram } from './500-telegram.ts';
+import { migration as preferences } from './501-notify-preferences.ts';
 
 export interface Migration {
-  /** Unique, ascending. The collector core owns 1–99, notifications 100–199, monitoring 200–299, jobs 400–499. */
+  /** Unique, ascending. The collector core owns 1–99, notifications 100–199, monitoring 200–299, jobs 400–499, the Telegram bot 500–599. */
   id: number;
   name: string;
   up(db: Database): void;
@@ -25,4 +27,6 @@ export const migrations: Migration[] = [
   incidents,
   numericHostIds,
   jobs,
+  telegram,
+  preferences,
 ];

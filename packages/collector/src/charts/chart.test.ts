@@ -1,0 +1,133 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sampleSnapshot } from '../../../../test/fixtures/samples.ts';
+import { Store } from '../store/index.ts';
+import { metricChart, renderMetricChart } from './metric-chart.ts';
+import { renderChartPng } from './render.ts';
+import { formatBytes, formatValue } from './units.ts';
+
+const HOUR = 3_600_000;
+const retention = { raw: 48 * HOUR, minute: 30 * 24 * HOUR, hour: 365 * 24 * HOUR };
+
+let dir: string;
+let store: Store;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pantau-chart-'));
+  store = new Store({ dataDir: dir, busyTimeout: 1_000, retention: { ...retention, chunkRows: 1000 } });
+});
+
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Pixels that are neither white nor near-white, in a rectangle of the image. */
+function inked(png: PNG, x0: number, y0: number, x1: number, y1: number, test = isInk): number {
+  let n = 0;
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      const i = (png.width * y + x) * 4;
+      if (test(png.data[i]!, png.data[i + 1]!, png.data[i + 2]!)) n += 1;
+    }
+  }
+  return n;
+}
+const isInk = (r: number, g: number, b: number) => r + g + b < 600;
+/** The first series colour, #2563eb, with anti-aliasing slack. */
+const isBlue = (r: number, g: number, b: number) => b > 180 && r < 120 && g < 160;
+
+function writeDay(hostId: number, now: number): void {
+  // One snapshot a minute for 24 h, CPU swinging between 10 and 90 %.
+  const batch = [];
+  for (let i = 0; i < 1440; i++) {
+    const ts = now - 24 * HOUR + i * 60_000;
+    const total = 50 + 40 * Math.sin(i / 60);
+    batch.push({
+      hostId,
+      receivedAt: ts,
+      snapshot: sampleSnapshot(i + 1, {
+        ts,
+        cpu: { total, user: total * 0.7, system: total * 0.3, iowait: 1, steal: 0, cores: [total] },
+      }),
+    });
+  }
+  store.writer.write(batch);
+}
+
+describe('charts', () => {
+  it('draws a 24 h CPU chart from the 1-min rollups: 800 × 400 PNG with a title, axis text and a line', () => {
+    const now = Date.now();
+    const { host } = store.hosts.add('web-1', {});
+    writeDay(host.id, now);
+    const { png, points, spec } = renderMetricChart(store, retention, {
+      chart: 'cpu',
+      host,
+      range: '24h',
+      now,
+      timeZone: 'UTC',
+    });
+    expect(spec.title).toBe('CPU · web-1');
+    expect(spec.subtitle).toMatch(/^last 24h · 1-min rollups, \d+-min averages · UTC$/);
+    expect(points).toBeGreaterThan(250);
+    const image = PNG.sync.read(png);
+    expect([image.width, image.height]).toEqual([800, 400]);
+    // Title text top left, y-axis labels on the left, the busy line (blue) inside the plot.
+    expect(inked(image, 0, 0, 300, 40)).toBeGreaterThan(150);
+    expect(inked(image, 0, 70, 78, 360)).toBeGreaterThan(200);
+    expect(inked(image, 82, 72, 776, 358, isBlue)).toBeGreaterThan(1_000);
+  });
+
+  it('draws the axes and title but no line for a host without data', () => {
+    const { host } = store.hosts.add('empty-1', {});
+    const { png, points } = renderMetricChart(store, retention, { chart: 'cpu', host, range: '1h' });
+    expect(points).toBe(0);
+    const image = PNG.sync.read(png);
+    expect(inked(image, 0, 0, 300, 40)).toBeGreaterThan(150);
+    expect(inked(image, 82, 72, 776, 358, isBlue)).toBe(0);
+  });
+
+  it('reads the 1-hour rollups for 30 days and names them', () => {
+    const now = Date.now();
+    const { host } = store.hosts.add('web-2', {});
+    writeDay(host.id, now);
+    const chart = metricChart(store, retention, {
+      chart: 'memory',
+      host,
+      range: '30d',
+      now,
+      timeZone: 'UTC',
+    });
+    expect(chart.spec.subtitle).toContain('1-hour rollups');
+    expect(chart.spec.unit).toBe('bytes');
+    expect(chart.spec.lines.map((l) => l.name)).toEqual(['used', 'total']);
+    // 24 h of data in 2.4 h buckets: about ten points on each of the two lines.
+    expect(chart.points).toBeGreaterThanOrEqual(20);
+  });
+
+  it('escapes hostile host names: the SVG stays well-formed and the PNG renders', () => {
+    const to = Date.now();
+    const png = renderChartPng({
+      title: 'CPU · <img src=x onerror=alert(1)> & "web"',
+      subtitle: 'last 1h',
+      unit: 'load',
+      lines: [{ name: '<b>1 min</b>', ts: [to - 60_000, to], values: [1, 2] }],
+      from: to - HOUR,
+      to,
+      timeZone: 'Asia/Jakarta',
+    });
+    expect(PNG.sync.read(png).width).toBe(800);
+  });
+
+  it('formats values for people', () => {
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(formatBytes(3 * 1024 ** 3)).toBe('3.0 GiB');
+    expect(formatValue(12.345, '%')).toBe('12 %');
+    expect(formatValue(0, '%')).toBe('0 %');
+    expect(formatValue(2048, 'bytes/s')).toBe('2.0 KiB/s');
+    expect(formatValue(0.5, 'load')).toBe('0.50');
+  });
+});

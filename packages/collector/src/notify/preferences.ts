@@ -1,0 +1,141 @@
+import { PantauError } from '@pantau/shared';
+import type { Database, Statement } from 'better-sqlite3';
+import type { Actor } from '../access/actor.ts';
+import type { AuditLog } from '../store/audit.ts';
+import type { NotifyEvent, Severity } from './message.ts';
+
+/** One user's notification settings. */
+export interface Preferences {
+  /** Events below this severity are not sent to them. */
+  minSeverity: Severity;
+  /** Quiet hours as minutes after midnight in `timeZone`; null when there are none. */
+  quiet: { start: number; end: number } | null;
+  timeZone: string;
+  /** Nothing is sent to them before this time (epoch ms); null when not muted. */
+  mutedUntil: number | null;
+}
+
+export const DEFAULT_PREFERENCES: Preferences = {
+  minSeverity: 'info',
+  quiet: null,
+  timeZone: 'UTC',
+  mutedUntil: null,
+};
+
+const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
+
+interface Row {
+  userId: number;
+  minSeverity: Severity;
+  quietStart: number | null;
+  quietEnd: number | null;
+  timeZone: string;
+  mutedUntil: number | null;
+}
+
+const toPreferences = (r: Row): Preferences => ({
+  minSeverity: r.minSeverity,
+  quiet: r.quietStart === null || r.quietEnd === null ? null : { start: r.quietStart, end: r.quietEnd },
+  timeZone: r.timeZone,
+  mutedUntil: r.mutedUntil,
+});
+
+const COLS = `user_id AS userId, min_severity AS minSeverity, quiet_start AS quietStart, quiet_end AS quietEnd,
+  time_zone AS timeZone, muted_until AS mutedUntil`;
+
+/** Minutes after midnight of `ms` in a time zone. */
+function minuteOfDay(ms: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(ms);
+  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return part('hour') * 60 + part('minute');
+}
+
+export function inQuietHours(p: Preferences, now: number): boolean {
+  if (p.quiet === null) return false;
+  const m = minuteOfDay(now, p.timeZone);
+  const { start, end } = p.quiet;
+  return start <= end ? m >= start && m < end : m >= start || m < end;
+}
+
+/**
+ * Whether an event goes to a user now: not while muted, not below their minimum severity, and
+ * during quiet hours only a critical problem's first alert (reminders, recoveries and lesser
+ * alerts are held back; the reminders after the quiet hours bring an incident that is still open).
+ */
+export function wants(p: Preferences, event: NotifyEvent, now: number): boolean {
+  if (p.mutedUntil !== null && p.mutedUntil > now) return false;
+  const severity: Severity = event.type === 'text' ? 'info' : event.severity;
+  if (RANK[severity] < RANK[p.minSeverity]) return false;
+  if (inQuietHours(p, now)) return event.type === 'opened' && severity === 'critical';
+  return true;
+}
+
+/** Every user's settings at once, for one fan-out (the table has a row per user who changed one). */
+export function readAllPreferences(db: Database): Map<number, Preferences> {
+  const rows = db.prepare(`SELECT ${COLS} FROM notify_preferences`).all() as Row[];
+  return new Map(rows.map((r) => [r.userId, toPreferences(r)]));
+}
+
+/** A user's own settings: read and changed by that user only, each change audited. */
+export class NotifyPreferences {
+  readonly #db: Database;
+  readonly #audit: AuditLog;
+  readonly #sql: { get: Statement<[number], Row>; upsert: Statement };
+
+  constructor(db: Database, audit: AuditLog) {
+    this.#db = db;
+    this.#audit = audit;
+    this.#sql = {
+      get: db.prepare(`SELECT ${COLS} FROM notify_preferences WHERE user_id = ?`),
+      upsert: db.prepare(
+        `INSERT INTO notify_preferences (user_id, min_severity, quiet_start, quiet_end, time_zone, muted_until, updated_at)
+         VALUES (@userId, @minSeverity, @quietStart, @quietEnd, @timeZone, @mutedUntil, @now)
+         ON CONFLICT (user_id) DO UPDATE SET min_severity = excluded.min_severity, quiet_start = excluded.quiet_start,
+           quiet_end = excluded.quiet_end, time_zone = excluded.time_zone, muted_until = excluded.muted_until,
+           updated_at = excluded.updated_at`,
+      ),
+    };
+  }
+
+  get(actor: Actor): Preferences {
+    const row = this.#sql.get.get(this.#self(actor));
+    return row === undefined ? DEFAULT_PREFERENCES : toPreferences(row);
+  }
+
+  set(actor: Actor, change: Partial<Preferences>, now = Date.now()): Preferences {
+    const userId = this.#self(actor);
+    const next = { ...this.get(actor), ...change };
+    if (next.quiet !== null) {
+      const ok = (m: number) => Number.isInteger(m) && m >= 0 && m < 1_440;
+      if (!ok(next.quiet.start) || !ok(next.quiet.end) || next.quiet.start === next.quiet.end) {
+        throw new PantauError(
+          'VALIDATION_FAILED',
+          'quiet hours need a start and an end that differ, e.g. 22:00-07:00',
+        );
+      }
+    }
+    this.#db.transaction(() => {
+      this.#sql.upsert.run({
+        userId,
+        minSeverity: next.minSeverity,
+        quietStart: next.quiet?.start ?? null,
+        quietEnd: next.quiet?.end ?? null,
+        timeZone: next.timeZone,
+        mutedUntil: next.mutedUntil,
+        now,
+      });
+      this.#audit.record(actor, 'notify.preferences', `user:${userId}`, { ...change }, now);
+    })();
+    return next;
+  }
+
+  #self(actor: Actor): number {
+    if (actor.userId === null) throw new PantauError('FORBIDDEN', 'notification settings belong to a user');
+    return actor.userId;
+  }
+}

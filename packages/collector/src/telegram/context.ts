@@ -1,0 +1,38 @@
+import type { ConversationFlavor } from '@grammyjs/conversations';
+import type { Context } from 'grammy';
+import type { Actor } from '../access/actor.ts';
+import type { Access } from '../access/index.ts';
+import type { Alerting } from '../alerting.ts';
+import type { EventBus } from '../events.ts';
+import type { Jobs } from '../jobs/index.ts';
+import type { NotifyPreferences } from '../notify/preferences.ts';
+import type { Store } from '../store/index.ts';
+import type { Principal, Principals } from './principals.ts';
+
+/** What every bot feature may use: the collector's parts, never the app. */
+export interface BotDeps {
+  store: Store;
+  alerting: Alerting;
+  access: Access;
+  /** Activities and jobs (/run, /jobs, /job). */
+  jobs: Jobs;
+  events: EventBus;
+  /** Each user's own notification settings (/notify). */
+  preferences: NotifyPreferences;
+  principals: Principals;
+  /** IANA zone for times and chart axes. */
+  timeZone: string;
+  /** Messages and button presses one user may send per minute. */
+  userRate: number;
+  log: BotLogger;
+  now?: () => number;
+}
+
+export interface BotLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** grammY's context plus who sent the update; `actor` is set only for active users. */
+export type BotContext = ConversationFlavor<Context & { principal: Principal; actor: Actor }>;
