@@ -111,7 +111,9 @@ describe('console sessions', () => {
     expect(res.body.permissions).not.toContain('users.manage');
     expect((await call(t.url, 'GET', '/hosts', { cookie: res.session })).status).toBe(200);
     const me = await call(t.url, 'GET', '/session', { cookie: res.session });
-    expect(me.body.csrfToken).toBe(res.csrf);
+    // Each answer carries a fresh token made from the session's secret, never the secret itself.
+    expect(me.body.csrfToken).toMatch(/^[\w-]+$/);
+    expect(me.body.csrfToken).not.toBe(res.csrf);
     // The cookie never authenticates anything but this session: a made-up one is a 401.
     const forged = await call(t.url, 'GET', '/hosts', { cookie: `pantau_session=pws_${'A'.repeat(43)}` });
     expect(forged.status).toBe(401);
@@ -126,11 +128,22 @@ describe('console sessions', () => {
     expect(none.body.error?.message).toContain('X-CSRF-Token');
     const wrong = await call(t.url, 'POST', '/silences', { cookie: session, csrf: `${csrf}x`, body });
     expect(wrong.status).toBe(403);
+    // A valid token of another session proves nothing for this one.
+    const other = await login('bob');
+    const foreign = await call(t.url, 'POST', '/silences', { cookie: session, csrf: other.csrf, body });
+    expect(foreign.status).toBe(403);
+    expect(foreign.body.error?.message).toContain('X-CSRF-Token');
     const list = await call(t.url, 'GET', '/silences', { cookie: session });
     expect(list.body.items).toEqual([]);
     const right = await call(t.url, 'POST', '/silences', { cookie: session, csrf, body });
     expect(right.status).toBe(201);
     expect(right.body.createdBy).toBe(`user:${ids.ops}`);
+    // The token from GET /session works as well as the login's; a bearer token needs none.
+    const again = (await call(t.url, 'GET', '/session', { cookie: session })).body.csrfToken as string;
+    const second = await call(t.url, 'POST', '/silences', { cookie: session, csrf: again, body });
+    expect(second.status).toBe(201);
+    const scripted = await call(t.url, 'POST', '/silences', { token: t.adminToken, body });
+    expect(scripted.status).toBe(201);
   });
 
   it("gives a viewer's session reads and 403s on changes", async () => {

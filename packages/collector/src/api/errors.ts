@@ -1,6 +1,7 @@
 import { type ErrorCode, ErrorCodes, isErrorCode, PantauError } from '@pantau/shared';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
+import { CSRF_ERROR_CODES, CSRF_MESSAGE } from '../web/csrf.ts';
 
 export const ErrorResponse = Type.Object(
   {
@@ -37,6 +38,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (err instanceof PantauError) {
       return reply.code(err.status).send(errorBody(err.code, err.message));
     }
+    if (CSRF_ERROR_CODES.has(err.code)) return reply.code(403).send(errorBody('FORBIDDEN', CSRF_MESSAGE));
     if (err.validation) {
       const where = err.validationContext ?? 'request';
       const first = err.validation[0];
