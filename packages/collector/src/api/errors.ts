@@ -83,7 +83,7 @@ function allowedValues(
   return values.length > 0 ? values.map((v) => JSON.stringify(v)).join(', ') : undefined;
 }
 
-const ROUTER_MESSAGES: Record<string, string> = {
+export const ROUTER_MESSAGES: Record<string, string> = {
   FST_ERR_BAD_URL: 'the URL is malformed (bad percent-encoding)',
   FST_ERR_MAX_PARAM_LENGTH: 'a path parameter is longer than 100 characters',
 };
