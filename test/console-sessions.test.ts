@@ -6,6 +6,7 @@ interface Answer {
   status: number;
   body: { error?: { code: string; message: string } } & Record<string, unknown>;
   cookie: string | undefined;
+  retryAfter: string | undefined;
 }
 
 /** One HTTP call on its own socket, optionally from another loopback address (rate limits are per address). */
@@ -42,6 +43,7 @@ function call(
             status: res.statusCode ?? 0,
             body: text ? JSON.parse(text) : {},
             cookie: res.headers['set-cookie']?.[0],
+            retryAfter: res.headers['retry-after'],
           }),
         );
       },
@@ -199,9 +201,15 @@ describe('console sessions', () => {
     const held = await login('alice', PASSWORD, '127.0.0.3');
     expect(held.status).toBe(429);
     expect(held.body.error?.message).toContain('for alice');
+    expect(held.body.error?.code).toBe('RATE_LIMITED');
+    // Retry-After: when the oldest of the three failures leaves the one-minute window.
+    expect(Number(held.retryAfter)).toBeGreaterThanOrEqual(50);
+    expect(Number(held.retryAfter)).toBeLessThanOrEqual(60);
+    expect(held.body.error?.message).toContain(`try again in ${held.retryAfter} s`);
     const fromThere = await login('ops', PASSWORD, '127.0.0.2');
     expect(fromThere.status).toBe(429);
     expect(fromThere.body.error?.message).toContain('address');
+    expect(Number(fromThere.retryAfter)).toBeGreaterThan(0);
     // Anybody else from anywhere else signs in as usual.
     expect((await login('ops', PASSWORD, '127.0.0.3')).status).toBe(200);
   });

@@ -36,6 +36,9 @@ const BY_STATUS: Record<number, ErrorCode> = {
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | PantauError, req, reply) => {
     if (err instanceof PantauError) {
+      // A limit that knows when it lifts says so, as HTTP clients expect.
+      const retry = err.details?.retryAfterSeconds;
+      if (typeof retry === 'number') reply.header('retry-after', String(retry));
       return reply.code(err.status).send(errorBody(err.code, err.message));
     }
     if (CSRF_ERROR_CODES.has(err.code)) return reply.code(403).send(errorBody('FORBIDDEN', CSRF_MESSAGE));

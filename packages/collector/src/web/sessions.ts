@@ -77,10 +77,20 @@ export class Sessions {
     const now = this.#now();
     const nameKey = name.toLowerCase();
     if (this.#byAddress.blocked(client.address, now)) {
-      throw new PantauError('RATE_LIMITED', 'too many failed logins from this address; wait a minute');
+      const retryAfterSeconds = this.#byAddress.retryAfter(client.address, now);
+      throw new PantauError(
+        'RATE_LIMITED',
+        `too many failed logins from this address; try again in ${retryAfterSeconds} s`,
+        { details: { retryAfterSeconds } },
+      );
     }
     if (this.#byName.blocked(nameKey, now)) {
-      throw new PantauError('RATE_LIMITED', `too many failed logins for ${name}; wait a minute`);
+      const retryAfterSeconds = this.#byName.retryAfter(nameKey, now);
+      throw new PantauError(
+        'RATE_LIMITED',
+        `too many failed logins for ${name}; try again in ${retryAfterSeconds} s`,
+        { details: { retryAfterSeconds } },
+      );
     }
     const user = await this.#o.users.verifyPassword(name, password);
     if (!user) {
