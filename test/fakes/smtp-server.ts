@@ -52,6 +52,8 @@ export class FakeSmtpServer {
   readonly mails: CapturedMail[] = [];
   /** Transactions refused so far (each refusal once). */
   readonly refused: { at: number; code: number; stage: string }[] = [];
+  /** Connection errors, e.g. ECONNRESET from a collector process a test killed mid-session. */
+  readonly errors: Error[] = [];
   readonly #server: SMTPServer;
   #refusals: (Omit<SmtpRefusal, 'forMs'> & { until?: number })[] = [];
   #port = 0;
@@ -87,6 +89,8 @@ export class FakeSmtpServer {
         });
       },
     });
+    // A client that vanishes mid-session is normal for a fake server; unhandled, it would fail the run.
+    this.#server.on('error', (error: Error) => this.errors.push(error));
   }
 
   static async start(options: FakeSmtpOptions = {}): Promise<FakeSmtpServer> {

@@ -86,7 +86,7 @@ function allowedValues(
   return values.length > 0 ? values.map((v) => JSON.stringify(v)).join(', ') : undefined;
 }
 
-export const ROUTER_MESSAGES: Record<string, string> = {
+const ROUTER_MESSAGES: Record<string, string> = {
   FST_ERR_BAD_URL: 'the URL is malformed (bad percent-encoding)',
   FST_ERR_MAX_PARAM_LENGTH: 'a path parameter is longer than 100 characters',
 };

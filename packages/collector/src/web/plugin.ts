@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { errorBody, ROUTER_MESSAGES } from '../api/errors.ts';
+import { errorBody } from '../api/errors.ts';
 import { CONSOLE_DIST, consoleBuilt } from './assets.ts';
 
 export interface ConsoleOptions {
@@ -75,15 +75,15 @@ export async function consolePlugin(app: FastifyInstance, options: ConsoleOption
   app.get('/', { schema: { hide: true } }, page);
   app.get('/*', { schema: { hide: true } }, (req, reply) => {
     if (NOT_CONSOLE.test(req.url) || /\/assets\//.test(req.url)) {
-      const path = req.url.split('?')[0]!;
-      // This catch-all wins over the router's own refusal of an overlong parameter: answer as it would.
-      if (path.split('/').some((segment) => segment.length > app.initialConfig.maxParamLength!)) {
-        return reply
-          .code(414)
-          .send(errorBody('VALIDATION_FAILED', ROUTER_MESSAGES.FST_ERR_MAX_PARAM_LENGTH!));
-      }
-      return reply.code(404).send(errorBody('NOT_FOUND', `no route for GET ${path}`));
+      return reply
+        .code(404)
+        .send(errorBody('NOT_FOUND', `no route for GET ${clip(req.url.split('?')[0] ?? '')}`));
     }
     return page(req, reply);
   });
+}
+
+/** Error messages never echo a hostile path in full. */
+function clip(path: string): string {
+  return path.length > 120 ? `${path.slice(0, 120)}…` : path;
 }
