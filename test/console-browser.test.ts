@@ -254,6 +254,71 @@ run('web console in Chromium', () => {
     expect(csv.split('\n')[0]).toContain(',');
   });
 
+  it('lets an admin define an activity with an enum parameter, then offers and runs it on the Actions page', async () => {
+    await page.goto(`${collector.url}/admin?tab=activities`);
+    const table = page.getByTestId('activities');
+    await table.locator('[data-activity="uptime"]').waitFor();
+    expect(await table.locator('[data-activity="uptime"]').textContent()).toContain('built-in');
+    const form = page.getByTestId('activity-form');
+    await form.getByLabel('Activity name').fill('unit-status');
+    await form.getByLabel('Agent action').fill('uptime');
+    await form.getByLabel('Description').fill(HOSTILE);
+    await form.getByRole('button', { name: 'add parameter' }).click();
+    const row = form.getByTestId('param-row').first();
+    await row.getByLabel('Parameter name').fill('unit');
+    await row.getByLabel('Kind').selectOption('enum');
+    await row.getByLabel('Values (comma-separated)').fill('cron');
+    // The collector's refusal shows next to the form, and nothing is created.
+    await form.getByRole('button', { name: 'create activity' }).click();
+    await eventually(() => form.getByTestId('activity-error').textContent()).toContain(
+      'unit is not a parameter of uptime',
+    );
+    expect(await table.locator('[data-activity="unit-status"]').count()).toBe(0);
+    await form.getByLabel('Agent action').fill('service-status');
+    await form.getByRole('button', { name: 'create activity' }).click();
+    const made = table.locator('[data-activity="unit-status"]');
+    await made.waitFor();
+    expect(await form.getByTestId('activity-error').count()).toBe(0);
+    // The hostile description is text, not markup.
+    expect(await made.locator('.muted').textContent()).toBe(HOSTILE);
+    expect(await made.locator('img').count()).toBe(0);
+    // Edit: a second value.
+    await made.getByRole('button', { name: 'edit' }).click();
+    expect(await form.getByLabel('Activity name').isDisabled()).toBe(true);
+    await form.getByLabel('Values (comma-separated)').fill('cron, ssh');
+    await screenshot(page, 'admin-activities');
+    await form.getByRole('button', { name: 'save activity' }).click();
+    await eventually(() => made.textContent()).toContain('unit*: enum cron | ssh');
+    const stored = await api.get<{ items: { id: string; params: { values?: string[] }[] }[] }>('/activities');
+    expect(stored.items.find((a) => a.id === 'unit-status')?.params[0]?.values).toEqual(['cron', 'ssh']);
+
+    // The Actions page offers it with a form generated from its schema; web-2's agent allows service-status.
+    await page.getByRole('link', { name: 'Actions' }).click();
+    await page.getByTestId('host-picks').getByLabel('web-2').check();
+    await page.getByLabel('Activity').selectOption({ label: 'unit-status' });
+    const unit = page.getByTestId('params').getByLabel('unit');
+    expect(await unit.locator('option').allTextContents()).toEqual(['', 'cron', 'ssh']);
+    await unit.selectOption('ssh');
+    await eventually(() => page.getByTestId('preview-count').textContent()).toBe('1 host will run it');
+    await page.getByRole('button', { name: /^Run unit-status on 1 host$/ }).click();
+    // systemctl answers with the unit's status, or says why it cannot: either way the agent ran it.
+    const pane = page.locator('[data-testid="pane"][data-host="web-2"]');
+    await eventually(() => pane.locator('.badge').textContent()).toMatch(/^(succeeded|failed)$/);
+    expect((await pane.locator('pre').textContent())?.trim()).not.toBe('');
+    const jobText = await page.getByTestId('job-state').locator('..').textContent();
+    const jobId = Number(/job #(\d+)/.exec(jobText ?? '')?.[1]);
+    const job = await api.get<{ activity: string; params: Record<string, unknown> }>(`/jobs/${jobId}`);
+    expect(job.activity).toBe('unit-status');
+    expect(job.params).toEqual({ unit: 'ssh' });
+
+    // Deleted, it leaves the list (its job stays in the history).
+    await page.goto(`${collector.url}/admin?tab=activities`);
+    await made.getByRole('button', { name: 'delete' }).click();
+    await eventually(() => made.count()).toBe(0);
+    expect((await api.get<{ id: number }>(`/jobs/${jobId}`)).id).toBe(jobId);
+    expect(seen.dialogs).toEqual([]);
+  });
+
   it('lists an incident when an agent stops, and acknowledges and resolves it', async () => {
     await agents[1]!.stop();
     await page.goto(`${collector.url}/incidents`);
@@ -324,6 +389,23 @@ run('web console in Chromium', () => {
     expect(noCsrf.status).toBe(403);
     expect(noCsrf.message).toContain('X-CSRF-Token');
     expect((await api.get<{ items: unknown[] }>('/silences')).items).toEqual([]);
+    // No activities page for a viewer, and the API refuses her a new activity.
+    await viewer.goto(`${collector.url}/admin?tab=activities`);
+    await viewer.getByText('Your role cannot use the admin pages.').waitFor();
+    expect(await viewer.getByTestId('activity-form').count()).toBe(0);
+    const activity = await viewer.evaluate<number>(`(async () => {
+      const me = await (await fetch('/api/v1/session')).json();
+      const res = await fetch('/api/v1/activities', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrfToken },
+        body: JSON.stringify({ name: 'sneaky', action: 'uptime' }),
+      });
+      return res.status;
+    })()`);
+    expect(activity).toBe(403);
+    expect((await api.get<{ items: { id: string }[] }>('/activities')).items.map((a) => a.id)).not.toContain(
+      'sneaky',
+    );
     // An admin makes vera an operator: her session ends at once and the page asks her to sign in.
     await api.call('PATCH', `/users/${users.vera}`, { role: 'operator' });
     await viewer.getByLabel('Password').waitFor({ timeout: 10_000 });

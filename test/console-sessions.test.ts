@@ -6,6 +6,7 @@ interface Answer {
   status: number;
   body: { error?: { code: string; message: string } } & Record<string, unknown>;
   cookie: string | undefined;
+  retryAfter: string | undefined;
 }
 
 /** One HTTP call on its own socket, optionally from another loopback address (rate limits are per address). */
@@ -42,6 +43,7 @@ function call(
             status: res.statusCode ?? 0,
             body: text ? JSON.parse(text) : {},
             cookie: res.headers['set-cookie']?.[0],
+            retryAfter: res.headers['retry-after'],
           }),
         );
       },
@@ -111,7 +113,9 @@ describe('console sessions', () => {
     expect(res.body.permissions).not.toContain('users.manage');
     expect((await call(t.url, 'GET', '/hosts', { cookie: res.session })).status).toBe(200);
     const me = await call(t.url, 'GET', '/session', { cookie: res.session });
-    expect(me.body.csrfToken).toBe(res.csrf);
+    // Each answer carries a fresh token made from the session's secret, never the secret itself.
+    expect(me.body.csrfToken).toMatch(/^[\w-]+$/);
+    expect(me.body.csrfToken).not.toBe(res.csrf);
     // The cookie never authenticates anything but this session: a made-up one is a 401.
     const forged = await call(t.url, 'GET', '/hosts', { cookie: `pantau_session=pws_${'A'.repeat(43)}` });
     expect(forged.status).toBe(401);
@@ -126,11 +130,22 @@ describe('console sessions', () => {
     expect(none.body.error?.message).toContain('X-CSRF-Token');
     const wrong = await call(t.url, 'POST', '/silences', { cookie: session, csrf: `${csrf}x`, body });
     expect(wrong.status).toBe(403);
+    // A valid token of another session proves nothing for this one.
+    const other = await login('bob');
+    const foreign = await call(t.url, 'POST', '/silences', { cookie: session, csrf: other.csrf, body });
+    expect(foreign.status).toBe(403);
+    expect(foreign.body.error?.message).toContain('X-CSRF-Token');
     const list = await call(t.url, 'GET', '/silences', { cookie: session });
     expect(list.body.items).toEqual([]);
     const right = await call(t.url, 'POST', '/silences', { cookie: session, csrf, body });
     expect(right.status).toBe(201);
     expect(right.body.createdBy).toBe(`user:${ids.ops}`);
+    // The token from GET /session works as well as the login's; a bearer token needs none.
+    const again = (await call(t.url, 'GET', '/session', { cookie: session })).body.csrfToken as string;
+    const second = await call(t.url, 'POST', '/silences', { cookie: session, csrf: again, body });
+    expect(second.status).toBe(201);
+    const scripted = await call(t.url, 'POST', '/silences', { token: t.adminToken, body });
+    expect(scripted.status).toBe(201);
   });
 
   it("gives a viewer's session reads and 403s on changes", async () => {
@@ -186,9 +201,15 @@ describe('console sessions', () => {
     const held = await login('alice', PASSWORD, '127.0.0.3');
     expect(held.status).toBe(429);
     expect(held.body.error?.message).toContain('for alice');
+    expect(held.body.error?.code).toBe('RATE_LIMITED');
+    // Retry-After: when the oldest of the three failures leaves the one-minute window.
+    expect(Number(held.retryAfter)).toBeGreaterThanOrEqual(50);
+    expect(Number(held.retryAfter)).toBeLessThanOrEqual(60);
+    expect(held.body.error?.message).toContain(`try again in ${held.retryAfter} s`);
     const fromThere = await login('ops', PASSWORD, '127.0.0.2');
     expect(fromThere.status).toBe(429);
     expect(fromThere.body.error?.message).toContain('address');
+    expect(Number(fromThere.retryAfter)).toBeGreaterThan(0);
     // Anybody else from anywhere else signs in as usual.
     expect((await login('ops', PASSWORD, '127.0.0.3')).status).toBe(200);
   });

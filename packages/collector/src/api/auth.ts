@@ -5,6 +5,7 @@ import { can, isPermission, type Permission, type Role, roleFor } from '../acces
 import { FailureLimiter } from '../gateway/rate-limit.ts';
 import type { AuditLog } from '../store/audit.ts';
 import { sessionCookie } from '../web/cookie.ts';
+import { bindCsrfSecret, csrfPasses } from '../web/csrf.ts';
 import type { WebSession } from '../web/session-repo.ts';
 import type { Sessions } from '../web/sessions.ts';
 import { errorBody } from './errors.ts';
@@ -61,15 +62,13 @@ export function installAuth(
   app.decorateRequest('webSession', null);
 
   /** A bearer token when the request has one, else the console's session cookie. */
-  function identify(req: FastifyRequest): Authentication & { session?: WebSession; csrfFailed?: boolean } {
+  function identify(req: FastifyRequest): Authentication & { session?: WebSession } {
     const cookie =
       deps.sessions && !req.headers.authorization ? sessionCookie(req.headers.cookie) : undefined;
     if (!cookie || !deps.sessions) return deps.auth.header(req.headers.authorization);
     const result = deps.sessions.authenticate(cookie);
-    if (!result.ok || !result.session || SAFE_METHODS.has(req.method)) return result;
-    const csrf = req.headers['x-csrf-token'];
-    const matches = deps.sessions.csrfMatches(result.session, Array.isArray(csrf) ? csrf[0] : csrf);
-    return matches ? result : { ...result, csrfFailed: true };
+    if (result.ok && result.session) bindCsrfSecret(req, result.session.csrf);
+    return result;
   }
 
   function requirePermission(permission: Permission): onRequestHookHandler {
@@ -86,16 +85,8 @@ export function installAuth(
         failures.fail(req.ip);
         return reply.code(401).send(errorBody('UNAUTHORIZED', result.reason));
       }
-      if (result.csrfFailed) {
-        return reply
-          .code(403)
-          .send(
-            errorBody(
-              'FORBIDDEN',
-              'missing or wrong X-CSRF-Token header: a console session must send it on every change (scripts use a bearer token)',
-            ),
-          );
-      }
+      // A change made with the session cookie must carry a token from @fastify/csrf-protection.
+      if (result.session && !SAFE_METHODS.has(req.method) && !csrfPasses(app, req, reply)) return reply;
       req.webSession = result.session ?? null;
       const { actor, tokenId } = result;
       if (!can(actor, permission)) {

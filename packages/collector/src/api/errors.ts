@@ -1,6 +1,7 @@
 import { type ErrorCode, ErrorCodes, isErrorCode, PantauError } from '@pantau/shared';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
+import { CSRF_ERROR_CODES, CSRF_MESSAGE } from '../web/csrf.ts';
 
 export const ErrorResponse = Type.Object(
   {
@@ -35,8 +36,12 @@ const BY_STATUS: Record<number, ErrorCode> = {
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | PantauError, req, reply) => {
     if (err instanceof PantauError) {
+      // A limit that knows when it lifts says so, as HTTP clients expect.
+      const retry = err.details?.retryAfterSeconds;
+      if (typeof retry === 'number') reply.header('retry-after', String(retry));
       return reply.code(err.status).send(errorBody(err.code, err.message));
     }
+    if (CSRF_ERROR_CODES.has(err.code)) return reply.code(403).send(errorBody('FORBIDDEN', CSRF_MESSAGE));
     if (err.validation) {
       const where = err.validationContext ?? 'request';
       const first = err.validation[0];

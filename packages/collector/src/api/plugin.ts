@@ -1,3 +1,4 @@
+import { installCsrf } from '../web/csrf.ts';
 import { installAuth } from './auth.ts';
 import type { ApiContext, TypedApp } from './context.ts';
 import { activityRoutes } from './routes/activities.ts';
@@ -26,6 +27,7 @@ export const API_PREFIX = '/api/v1';
 
 /** Every HTTP route of the collector, behind the one auth hook; each group in its own file. */
 export async function apiPlugin(app: TypedApp, ctx: ApiContext): Promise<void> {
+  await installCsrf(app);
   installAuth(app, {
     auth: ctx.access.auth,
     audit: ctx.store.audit,

@@ -37,6 +37,14 @@ export class FailureLimiter {
     return this.#recent(key, now).length >= this.#perMinute;
   }
 
+  /** Whole seconds until `key` is no longer blocked (0 when it is not). */
+  retryAfter(key: string, now = Date.now()): number {
+    const hits = this.#recent(key, now);
+    if (hits.length < this.#perMinute) return 0;
+    const freed = hits[hits.length - this.#perMinute]! + 60_000;
+    return Math.max(1, Math.ceil((freed - now) / 1000));
+  }
+
   fail(key: string, now = Date.now()): void {
     const hits = this.#recent(key, now);
     hits.push(now);

@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { PantauError } from '@pantau/shared';
 import type { Database } from 'better-sqlite3';
 import type { Authentication } from '../access/authenticate.ts';
@@ -25,7 +25,8 @@ export interface SessionOptions {
 
 export interface LoginResult {
   token: string;
-  csrf: string;
+  /** The session's CSRF secret (kept server-side; the page gets tokens made from it). */
+  csrfSecret: string;
   expiresAt: number;
   user: { id: number; name: string; role: string };
 }
@@ -37,8 +38,8 @@ const ENDS_SESSIONS = new Set(['role', 'disabled', 'rejected', 'password']);
 
 /**
  * Web console sessions: name and password in, a random session token (HttpOnly cookie) and a
- * CSRF token (sent back in a header on unsafe requests) out. The database holds only the session
- * token's hash; the CSRF token is useless without the cookie, so the page can fetch it again. Sessions end on logout, after the idle or absolute timeout, and
+ * CSRF secret (web/csrf.ts makes the page's tokens from it) out. The database holds only the
+ * session token's hash; a CSRF token is useless without the cookie, so the page can fetch another. Sessions end on logout, after the idle or absolute timeout, and
  * at once when the user's role, status or password changes.
  */
 export class Sessions {
@@ -76,10 +77,20 @@ export class Sessions {
     const now = this.#now();
     const nameKey = name.toLowerCase();
     if (this.#byAddress.blocked(client.address, now)) {
-      throw new PantauError('RATE_LIMITED', 'too many failed logins from this address; wait a minute');
+      const retryAfterSeconds = this.#byAddress.retryAfter(client.address, now);
+      throw new PantauError(
+        'RATE_LIMITED',
+        `too many failed logins from this address; try again in ${retryAfterSeconds} s`,
+        { details: { retryAfterSeconds } },
+      );
     }
     if (this.#byName.blocked(nameKey, now)) {
-      throw new PantauError('RATE_LIMITED', `too many failed logins for ${name}; wait a minute`);
+      const retryAfterSeconds = this.#byName.retryAfter(nameKey, now);
+      throw new PantauError(
+        'RATE_LIMITED',
+        `too many failed logins for ${name}; try again in ${retryAfterSeconds} s`,
+        { details: { retryAfterSeconds } },
+      );
     }
     const user = await this.#o.users.verifyPassword(name, password);
     if (!user) {
@@ -89,11 +100,11 @@ export class Sessions {
       throw new PantauError('UNAUTHORIZED', 'name or password is wrong (or the account is not active)');
     }
     const token = `pws_${randomBytes(32).toString('base64url')}`;
-    const csrf = randomBytes(24).toString('base64url');
+    const csrfSecret = randomBytes(24).toString('base64url');
     const expiresAt = now + this.#o.maxMs;
     const id = this.#repo.insert({
       tokenHash: hashToken(token),
-      csrf,
+      csrf: csrfSecret,
       userId: user.id,
       now,
       expiresAt,
@@ -108,7 +119,7 @@ export class Sessions {
       now,
     );
     this.#repo.purge(now - 7 * 86_400_000);
-    return { token, csrf, expiresAt, user: { id: user.id, name: user.name, role: user.role } };
+    return { token, csrfSecret, expiresAt, user: { id: user.id, name: user.name, role: user.role } };
   }
 
   /** The session's user as an Actor on the web surface, or why the cookie proves nothing. */
@@ -130,14 +141,6 @@ export class Sessions {
     }
     if (now - session.lastSeenAt >= TOUCH_EVERY) this.#repo.touch(session.id, now);
     return { ok: true, actor, tokenId: null, session };
-  }
-
-  /** Whether a CSRF token from a request header belongs to the session. */
-  csrfMatches(session: WebSession, csrf: string | undefined): boolean {
-    if (typeof csrf !== 'string' || csrf.length === 0) return false;
-    const a = Buffer.from(csrf);
-    const b = Buffer.from(session.csrf);
-    return a.length === b.length && timingSafeEqual(a, b);
   }
 
   logout(session: WebSession): void {

@@ -1,5 +1,6 @@
 import { can } from '../api.ts';
 import { query } from '../router.ts';
+import { ActivitiesAdmin } from './admin/activities.tsx';
 import { AuditAdmin } from './admin/audit.tsx';
 import { HostsAdmin } from './admin/hosts.tsx';
 import { SinksAdmin } from './admin/sinks.tsx';
@@ -11,6 +12,7 @@ const TABS = [
   ['hosts', 'Hosts', 'hosts.manage', HostsAdmin],
   ['tokens', 'API tokens', 'tokens.manage', TokensAdmin],
   ['sinks', 'Notification sinks', 'recipients.manage', SinksAdmin],
+  ['activities', 'Activities', 'activities.manage', ActivitiesAdmin],
   ['audit', 'Audit log', 'audit.read', AuditAdmin],
 ] as const;
 

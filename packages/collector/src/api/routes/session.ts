@@ -2,6 +2,7 @@ import Type from 'typebox';
 import type { Actor } from '../../access/actor.ts';
 import { can, PERMISSIONS, type Permission } from '../../access/roles.ts';
 import { clearSessionCookie, setSessionCookie } from '../../web/cookie.ts';
+import { bindCsrfSecret, csrfToken } from '../../web/csrf.ts';
 import type { ApiContext, TypedApp } from '../context.ts';
 import { IdParams, Nullable, Role, withErrors } from '../schemas.ts';
 
@@ -50,11 +51,12 @@ export async function sessionRoutes(app: TypedApp, ctx: ApiContext): Promise<voi
         'set-cookie',
         setSessionCookie(result.token, ctx.config.web.sessionMax, secure(req.protocol)),
       );
+      bindCsrfSecret(req, result.csrfSecret);
       const actor = ctx.access.users.actorFor(result.user.id, 'web')!;
       return {
         user: { id: result.user.id, name: actor.name, role: actor.role },
         permissions: permissionsOf(actor),
-        csrfToken: result.csrf,
+        csrfToken: csrfToken(reply),
         expiresAt: result.expiresAt,
       };
     },
@@ -70,12 +72,12 @@ export async function sessionRoutes(app: TypedApp, ctx: ApiContext): Promise<voi
         response: withErrors({ 200: SessionInfo }),
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const p = req.principal!;
       return {
         user: { id: p.userId, name: p.name, role: p.role },
         permissions: permissionsOf(p.caller),
-        csrfToken: req.webSession?.csrf ?? null,
+        csrfToken: csrfToken(reply),
         expiresAt: req.webSession?.expiresAt ?? null,
       };
     },
