@@ -2,7 +2,25 @@ import { CommandGroup } from '@grammyjs/commands';
 import type { Api, Context } from 'grammy';
 import type { Role } from '../access/roles.ts';
 import { can, ROLES } from '../access/roles.ts';
-import { COMMANDS } from './features/help.ts';
+
+/** The commands, as /help lists them and setMyCommands offers them. */
+export const COMMANDS = [
+  { command: 'status', description: 'Fleet summary: up, down, incidents, busiest hosts' },
+  { command: 'hosts', description: 'Hosts, optionally filtered: /hosts web, /hosts down, /hosts env=prod' },
+  { command: 'cpu', description: 'CPU of a host: /cpu HOST' },
+  { command: 'ram', description: 'Memory of a host: /ram HOST' },
+  { command: 'system', description: 'OS, kernel, uptime, agent of a host' },
+  { command: 'disk', description: 'Filesystems of a host, or the fullest in the fleet' },
+  { command: 'top', description: 'Top processes of a host by CPU and memory' },
+  { command: 'ports', description: 'Listening ports of a host' },
+  { command: 'checks', description: 'Service checks of a host, or the failing ones' },
+  { command: 'containers', description: 'Containers of a host' },
+  { command: 'incidents', description: 'Open incidents' },
+  { command: 'jobs', description: 'Recent jobs (/jobs mine for yours)' },
+  { command: 'job', description: 'One job with a line per host: /job ID' },
+  { command: 'chart', description: 'Chart: /chart cpu|memory|disk|net|load HOST 1h|6h|24h|7d|30d' },
+  { command: 'help', description: 'What I can answer' },
+] as const;
 
 /** The menu of people outside (the default scope, and rejected or disabled chats): enough to register. */
 export const guestMenu = new CommandGroup<Context>();
