@@ -202,6 +202,11 @@ describe('Telegram bot: people', () => {
     await fake.waitFor(() => users().get(id)!.status === 'active');
     await fake.waitFor(() => menuOf(OPERATOR)?.includes('ack'));
     expect(menuOf(OPERATOR)).toEqual(OPERATOR_MENU);
+    // /help lists the same commands as the menu, with the same descriptions.
+    const help = text(await say(OPERATOR, '/help'));
+    for (const entry of menuEntries(OPERATOR)) expect(help).toContain(`/${entry.command}: `);
+    expect(help).toContain('/run: Run an activity after a preview');
+    expect(text(await say(VIEWER, '/help'))).not.toMatch(/\/(ack|silence|unsilence|run):/);
     // A role change elsewhere (here the CLI) moves the menu with it, both ways.
     let before = fake.delivered(OPERATOR.id).length;
     t.app.pantau.access.users.setRole(CLI_ACTOR, id, 'viewer');

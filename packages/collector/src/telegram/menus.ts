@@ -3,7 +3,7 @@ import type { Api, Context } from 'grammy';
 import type { Role } from '../access/roles.ts';
 import { can, ROLES } from '../access/roles.ts';
 
-/** The commands, as /help lists them and setMyCommands offers them. */
+/** The commands every active user has, as their menu and /help list them. */
 export const COMMANDS = [
   { command: 'status', description: 'Fleet summary: up, down, incidents, busiest hosts' },
   { command: 'hosts', description: 'Hosts, optionally filtered: /hosts web, /hosts down, /hosts env=prod' },
@@ -28,9 +28,12 @@ guestMenu.command('start', 'Register with this Pantau');
 guestMenu.command('help', 'What I can answer');
 
 const OPERATOR_COMMANDS = [
-  { command: 'ack', description: 'Acknowledge an incident: /ack ID' },
-  { command: 'silence', description: 'Silence a host: /silence HOST 1h' },
-  { command: 'unsilence', description: 'End a silence' },
+  { command: 'ack', description: 'Acknowledge an incident; reminders stop: /ack ID' },
+  {
+    command: 'silence',
+    description: 'Hold back a host’s alerts: /silence HOST DURATION, e.g. /silence web-1 1h',
+  },
+  { command: 'unsilence', description: 'List silences, or end one: /unsilence [ID]' },
 ] as const;
 
 /** One command group per role: what that role's private chat offers in Telegram's menu. */
@@ -41,7 +44,11 @@ function roleMenu(role: Role): CommandGroup<Context> {
   group.command('notify', 'Your alerts: minimum severity, quiet hours, mute');
   if (can({ role }, 'incidents.ack'))
     for (const c of OPERATOR_COMMANDS) group.command(c.command, c.description);
-  if (can({ role }, 'job.run')) group.command('run', 'Run an activity: /run ACTIVITY TARGETS');
+  if (can({ role }, 'job.run'))
+    group.command(
+      'run',
+      'Run an activity after a preview: /run ACTIVITY TARGETS [key=value ...], e.g. /run uptime web-*',
+    );
   return group;
 }
 

@@ -1,36 +1,28 @@
 import { Composer } from 'grammy';
-import { can } from '../../access/roles.ts';
+import { can, ROLES, type Role } from '../../access/roles.ts';
 import type { BotContext } from '../context.ts';
 import { escapeHtml } from '../html.ts';
-import { COMMANDS, menuFor } from '../menus.ts';
+import { menuFor } from '../menus.ts';
 import { answer } from '../reply.ts';
 
-const HELP = [
-  '<b>Pantau</b> answers questions about your fleet.',
-  '',
-  ...COMMANDS.map((c) => `/${c.command}: ${escapeHtml(c.description)}`),
-  '',
-  'HOST is a name or the start of one; leave it out to pick from buttons.',
-].join('\n');
+/** The help text of one role, generated from that role's menu so the two never disagree. */
+function helpFor(role: Role): string {
+  return [
+    '<b>Pantau</b> answers questions about your fleet.',
+    '',
+    ...menuFor(role).commands.map((c) => `/${c.stringName}: ${escapeHtml(c.description)}`),
+    '',
+    'HOST is a name or the start of one; leave it out to pick from buttons.',
+    ...(can({ role }, 'incidents.ack') ? ['Alerts carry Acknowledge and Silence buttons.'] : []),
+  ].join('\n');
+}
 
-const OPERATOR_HELP = [
-  '',
-  '<b>Incidents</b> (operators): the Acknowledge and Silence buttons on alerts,',
-  '/ack ID: acknowledge; reminders stop',
-  '/silence HOST DURATION: hold back a host’s alerts, e.g. /silence web-1 1h',
-  '/unsilence [ID]: list silences or end one',
-  '/run ACTIVITY TARGETS [key=value ...]: run an activity after a preview, e.g. /run uptime web-*',
-].join('\n');
+const HELP = new Map<Role, string>(ROLES.map((role) => [role, helpFor(role)]));
 
 /** /help and /start for an active user: what their role can do. */
 export function helpFeature(): Composer<BotContext> {
   const composer = new Composer<BotContext>();
-  composer.command(['help', 'start'], (ctx) =>
-    answer(
-      ctx,
-      `${HELP}\n/me: your name and role\n/notify: your alerts (minimum severity, quiet hours, mute)${can(ctx.actor, 'incidents.ack') ? `\n${OPERATOR_HELP}` : ''}`,
-    ),
-  );
+  composer.command(['help', 'start'], (ctx) => answer(ctx, HELP.get(ctx.actor.role)!));
   return composer;
 }
 
