@@ -29,8 +29,6 @@ export function installedLayout(dir: string): string {
     writeFileSync(join(target, 'package.json'), JSON.stringify(manifest, null, 2));
   }
   for (const [dep, from] of [
-    ['pino', 'agent'],
-    ['pino-pretty', 'agent'],
     ['yaml', 'agent'],
     ['typebox', 'shared'],
   ] as const) {

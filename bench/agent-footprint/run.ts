@@ -3,6 +3,7 @@
 //
 //   node bench/agent-footprint/run.ts [--runs 3] [--seconds 60] [--interval 5s]
 //       [--from installed|checkout|bundle|executable] [--config default|production]
+//       [--node-flags="--flag ..."] [--env NAME=VALUE,...]
 //
 // --from installed (default) runs the compiled JavaScript laid out as npm installs it, with the
 // Node flags of the shipped systemd unit; --from checkout runs the TypeScript sources of this
@@ -10,8 +11,11 @@
 // the single-file bundle with the unit's flags; --from executable the single executable (its
 // flags are built in). --config production adds what a real install runs: wss:// (TLS, trusted
 // through caFile) and three HTTP checks every 10 s (two backends and a balancer).
+// --node-flags adds Node flags to the agent's (through NODE_OPTIONS for the executable) and --env
+// sets environment variables for it, to try a change before shipping it.
 // Both processes are measured the same way: utime + stime from /proc/PID/stat over the window
-// (after a warm-up) and VmHWM from /proc/PID/status at the end.
+// (after a warm-up) and VmHWM from /proc/PID/status at the end; for the agent also how its RSS
+// at the end splits into anonymous memory (heaps) and file pages (the mapped Node binary).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, get } from 'node:http';
@@ -35,6 +39,8 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '10' },
     from: { type: 'string', default: 'installed' },
     config: { type: 'string', default: 'default' },
+    'node-flags': { type: 'string', default: '' },
+    env: { type: 'string', default: '' },
   },
 });
 const PRODUCTION = values.config === 'production';
@@ -43,7 +49,14 @@ const SECONDS = Number(values.seconds);
 const WARMUP = Number(values.warmup);
 const INTERVAL_MS = parseDuration(values.interval);
 const CLOCK_TICKS = 100;
-const NODE_FLAGS = nodeFlags(values.from === 'checkout');
+const EXTRA_FLAGS = values['node-flags'].split(' ').filter(Boolean);
+const NODE_FLAGS = [...nodeFlags(values.from === 'checkout'), ...EXTRA_FLAGS];
+const EXTRA_ENV = Object.fromEntries(
+  values.env
+    .split(',')
+    .filter(Boolean)
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
 const LAYOUT = mkdtempSync(join(tmpdir(), 'pantau-bench-layout-'));
 /** The command line that starts the agent, before `run --config FILE`. */
 async function agentCommand(): Promise<string[]> {
@@ -76,9 +89,14 @@ function cpuTicks(pid: number): number {
   return Number(rest[11]) + Number(rest[12]);
 }
 
-function peakRssMb(pid: number): number {
-  const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+/** A field of /proc/PID/status in MB (VmHWM: peak RSS; RssAnon, RssFile: RSS now, split). */
+function statusMb(pid: number, field: string): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m?.[1]) / 1024;
+}
+
+function peakRssMb(pid: number): number {
+  return statusMb(pid, 'VmHWM');
 }
 
 async function freePort(): Promise<number> {
@@ -131,8 +149,12 @@ async function oneRun(
   );
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PANTAU_')));
   // Node flags as in the shipped systemd unit.
+  const env =
+    values.from === 'executable' && EXTRA_FLAGS.length > 0
+      ? { ...clean, ...EXTRA_ENV, NODE_OPTIONS: EXTRA_FLAGS.join(' ') }
+      : { ...clean, ...EXTRA_ENV };
   const agent = spawn(AGENT[0] as string, [...AGENT.slice(1), 'run', '--config', config], {
-    env: clean,
+    env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const port = await freePort();
@@ -162,6 +184,8 @@ async function oneRun(
       cpuSecondsPerMinute: (cpuTicks(pid) - ticks0) / CLOCK_TICKS / minutes,
       peakRssMb: peakRssMb(pid),
     });
+    const anon = statusMb(agent.pid as number, 'RssAnon');
+    const file = statusMb(agent.pid as number, 'RssFile');
     const result = {
       agent: figures(agent.pid as number, a0),
       exporter: figures(exporter.pid as number, e0),
@@ -169,7 +193,7 @@ async function oneRun(
       scrapes,
     };
     console.log(
-      `run ${run}: agent ${result.agent.cpuSecondsPerMinute.toFixed(3)} CPU s/min, ${result.agent.peakRssMb.toFixed(1)} MB peak RSS, ${result.snapshots} snapshots | ` +
+      `run ${run}: agent ${result.agent.cpuSecondsPerMinute.toFixed(3)} CPU s/min, ${result.agent.peakRssMb.toFixed(1)} MB peak RSS (now ${anon.toFixed(1)} anon + ${file.toFixed(1)} file), ${result.snapshots} snapshots | ` +
         `node_exporter ${result.exporter.cpuSecondsPerMinute.toFixed(3)} CPU s/min, ${result.exporter.peakRssMb.toFixed(1)} MB peak RSS, ${scrapes} scrapes`,
     );
     return result;
@@ -234,7 +258,7 @@ try {
 }
 
 console.log(
-  `agent footprint (${values.from}, ${values.config} config, node ${NODE_FLAGS.join(' ')}): ${RUNS} runs, ${WARMUP} s warm-up + ${SECONDS} s measured, interval ${values.interval}, node ${process.version}`,
+  `agent footprint (${values.from}, ${values.config} config, node ${NODE_FLAGS.join(' ')}${values.env ? `, env ${values.env}` : ''}): ${RUNS} runs, ${WARMUP} s warm-up + ${SECONDS} s measured, interval ${values.interval}, node ${process.version}`,
 );
 const results = [];
 try {

@@ -32,6 +32,8 @@ export async function buildBundle(outDir: string): Promise<string> {
     format: 'cjs',
     target: 'node22',
     minifySyntax: true,
+    // V8 keeps the whole script's source in memory: whitespace is ~1.2 MB of peak RSS; names stay for stack traces.
+    minifyWhitespace: true,
     legalComments: 'none',
     banner: { js: '#!/usr/bin/env node' },
     // The code asks import.meta where it runs; in CommonJS that is __filename.

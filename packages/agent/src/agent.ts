@@ -1,7 +1,7 @@
 import { checkSnapshot, explainSnapshot, PROTOCOL_VERSION, type Snapshot } from '@pantau/shared/lite';
-import type { Logger } from 'pino';
 import { JobManager } from './actions/jobs.ts';
 import type { AgentConfig } from './config/types.ts';
+import type { Log as Logger } from './log.ts';
 import { Scheduler } from './scheduler.ts';
 import { Sampler, type SnapshotBody } from './snapshot.ts';
 import { Connection } from './transport/connection.ts';

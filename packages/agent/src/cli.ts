@@ -2,13 +2,12 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { PantauError } from '@pantau/shared/lite';
-import { pino } from 'pino';
 import { startAgent } from './agent.ts';
 import { loadConfig } from './config/load.ts';
 import type { AgentConfig } from './config/types.ts';
 import { ENROLL_DEFAULTS, EnrollError, enroll } from './enroll.ts';
 import { currentProgram, InstallError, installService } from './install.ts';
-import { createLogger } from './log.ts';
+import { createLogger, silentLog } from './log.ts';
 import { Sampler } from './snapshot.ts';
 import { AGENT_VERSION } from './version.ts';
 
@@ -129,8 +128,7 @@ const ONCE_WINDOW_MS = 1_000;
 
 async function once(rest: string[]): Promise<number> {
   const config = configFrom(rest, false);
-  const log = pino({ level: 'silent' });
-  const sampler = new Sampler(config, log);
+  const sampler = new Sampler(config, silentLog);
   await new Promise((resolve) => setTimeout(resolve, ONCE_WINDOW_MS));
   const body = await sampler.take(60_000);
   process.stdout.write(`${JSON.stringify({ seq: 1, ...body, dropped: 0 }, null, 2)}\n`);

@@ -1,6 +1,6 @@
 import type { CollectorError } from '@pantau/shared/lite';
 import { Limits } from '@pantau/shared/lite';
-import type { Logger } from 'pino';
+import type { Log as Logger } from './log.ts';
 
 /**
  * Collector failures, reported once per change: a collector that keeps failing the same way is

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -46,5 +46,31 @@ describe('agent footprint', () => {
   it('does not load ws, node:http, node:https or node:tls with the default config', () => {
     const loaded = modulesLoadedBy(join(import.meta.dirname, 'cli.ts'));
     expect(loaded.filter((url) => /\/ws\/|^node:(http|https|tls)$/.test(url))).toEqual([]);
+  });
+
+  it('a snapshot and a log line load no pino, worker thread, perf_hooks or fs/promises (1–4 MB each)', () => {
+    const script = `
+      const { Sampler } = await import(${JSON.stringify(join(import.meta.dirname, 'snapshot.ts'))});
+      const { loadConfig } = await import(${JSON.stringify(join(import.meta.dirname, 'config', 'load.ts'))});
+      const { createLogger } = await import(${JSON.stringify(join(import.meta.dirname, 'log.ts'))});
+      const log = await createLogger('info');
+      const sampler = new Sampler(loadConfig({ env: {}, requireCollector: false }), log);
+      await new Promise((r) => setTimeout(r, 100));
+      const body = await sampler.take(60_000);
+      log.info({ disks: body.disks.length }, 'sampled');
+      const loaded = process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13));
+      process.stdout.write(JSON.stringify({ loaded }));
+    `;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    const out = JSON.parse(child.stdout) as { loaded: string[] };
+    expect(out.loaded).toContain('fs');
+    expect(out.loaded.filter((m) => /^(worker_threads|perf_hooks|fs\/promises)$/.test(m))).toEqual([]);
+    // stderr is a pipe here, as under systemd: the log line is JSON, written without pino.
+    expect(JSON.parse(child.stderr.trim().split('\n').at(-1) ?? '')).toMatchObject({
+      level: 30,
+      msg: 'sampled',
+    });
+    const urls = modulesLoadedBy(join(import.meta.dirname, 'cli.ts'));
+    expect(urls.filter((url) => /\/(pino|pino-pretty|thread-stream|sonic-boom)\//.test(url))).toEqual([]);
   });
 });

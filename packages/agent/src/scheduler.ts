@@ -1,3 +1,5 @@
+import { monotonicMs } from './clock.ts';
+
 /**
  * Calls `tick` every `intervalMs` on a fixed grid (no drift from the time each tick takes).
  * A tick that overruns skips the slots it missed instead of bunching up.
@@ -23,7 +25,7 @@ export class Scheduler {
   /** The first tick comes one interval from now, so rates have a full window. */
   start(): void {
     this.#stopped = false;
-    this.#next = performance.now() + this.#intervalMs;
+    this.#next = monotonicMs() + this.#intervalMs;
     this.#arm();
   }
 
@@ -32,7 +34,7 @@ export class Scheduler {
     this.#intervalMs = ms;
     if (this.#stopped) return;
     clearTimeout(this.#timer);
-    this.#next = performance.now() + ms;
+    this.#next = monotonicMs() + ms;
     this.#arm();
   }
 
@@ -62,7 +64,7 @@ export class Scheduler {
   }
 
   #arm(): void {
-    this.#timer = setTimeout(() => void this.#fire(), Math.max(0, this.#next - performance.now()));
+    this.#timer = setTimeout(() => void this.#fire(), Math.max(0, this.#next - monotonicMs()));
   }
 
   async #fire(): Promise<void> {
@@ -72,7 +74,7 @@ export class Scheduler {
     this.#current = undefined;
     if (this.#stopped) return;
     this.#runAgain();
-    const now = performance.now();
+    const now = monotonicMs();
     this.#next += this.#intervalMs;
     if (this.#next <= now) this.#next += Math.ceil((now - this.#next) / this.#intervalMs) * this.#intervalMs;
     this.#arm();

@@ -1,14 +1,14 @@
 import { once } from 'node:events';
 import { type AddressInfo, createServer } from 'node:net';
 import { Snapshot, validate } from '@pantau/shared';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { renderSnapshot } from './agent.ts';
 import { loadConfig } from './config/load.ts';
 import { ErrorTracker } from './errors.ts';
+import { silentLog } from './log.ts';
 import { Sampler } from './snapshot.ts';
 
-const silent = pino({ level: 'silent' });
+const silent = silentLog;
 
 describe('Sampler', () => {
   it('puts heavy parts in the first snapshot and then only when due', async () => {

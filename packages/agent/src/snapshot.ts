@@ -8,7 +8,7 @@ import type {
   Swap,
   SystemInfo,
 } from '@pantau/shared/lite';
-import type { Logger } from 'pino';
+import { monotonicMs } from './clock.ts';
 import { runChecks } from './collectors/checks.ts';
 import { ContainerCollector } from './collectors/containers.ts';
 import { CpuCollector } from './collectors/cpu.ts';
@@ -24,6 +24,7 @@ import { collectSystem } from './collectors/system.ts';
 import { collectUptime } from './collectors/uptime.ts';
 import type { AgentConfig, Cadences } from './config/types.ts';
 import { ErrorTracker } from './errors.ts';
+import type { Log as Logger } from './log.ts';
 
 /** A snapshot before the outbox gives it a sequence number. */
 export type SnapshotBody = Omit<Snapshot, 'seq' | 'dropped'>;
@@ -139,7 +140,7 @@ export class Sampler {
    * snapshot, slower ones (checks waiting on timeouts, Docker) in a later one.
    */
   async take(waitMs: number): Promise<SnapshotBody> {
-    const now = performance.now();
+    const now = monotonicMs();
     const started: Promise<void>[] = [];
     for (const name of Object.keys(this.#heavy) as HeavyName[]) {
       if (name === 'checks' && this.#checkTimer !== undefined) continue; // on their own timer

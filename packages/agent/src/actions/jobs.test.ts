@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { JobEndFrame, JobOutputFrame, JobRejectedFrame, JobStartFrame } from '@pantau/shared';
 import { Limits } from '@pantau/shared';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ActionsConfig, CustomActionConfig } from '../config/types.ts';
+import { silentLog } from '../log.ts';
 import { JobManager } from './jobs.ts';
 
 type Sent = JobOutputFrame | JobEndFrame | JobRejectedFrame;
@@ -21,7 +21,7 @@ function manager(overrides: Partial<ActionsConfig> = {}, custom: CustomActionCon
     offlineFrames: 1_000,
     ...overrides,
   };
-  const jobs = new JobManager(config, (f) => sent.push(f), pino({ level: 'silent' }));
+  const jobs = new JobManager(config, (f) => sent.push(f), silentLog);
   const ended = (jobId: string) =>
     new Promise<JobEndFrame>((resolve) => {
       const poll = setInterval(() => {

@@ -6,8 +6,8 @@ import type {
   JobRejectedFrame,
   JobStartFrame,
 } from '@pantau/shared/lite';
-import type { Logger } from 'pino';
 import type { ActionsConfig } from '../config/types.ts';
+import type { Log as Logger } from '../log.ts';
 import { type ActionDefinition, BUILTIN_ACTIONS } from './builtin.ts';
 import { customAction } from './custom.ts';
 import { resolveParams } from './params.ts';

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import { Limits } from '@pantau/shared/lite';
+import { monotonicMs } from '../clock.ts';
 
 export interface RunOptions {
   argv: readonly string[];
@@ -49,7 +50,7 @@ export function jobEnv(extra: Readonly<Record<string, string>> = {}): Record<str
  * UTF-8, capped, and handed out in pieces of at most 16 KiB characters.
  */
 export function runCommand(options: RunOptions): RunHandle {
-  const started = performance.now();
+  const started = monotonicMs();
   const [command, ...args] = options.argv;
   let truncated = false;
   let timedOut = false;
@@ -130,7 +131,7 @@ export function runCommand(options: RunOptions): RunHandle {
       resolve({
         exitCode,
         signal,
-        durationMs: Math.round(performance.now() - started),
+        durationMs: Math.round(monotonicMs() - started),
         truncated,
         timedOut,
         cancelled,

@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import type { CheckResult } from '@pantau/shared/lite';
 import { Limits } from '@pantau/shared/lite';
+import { monotonicMs } from '../clock.ts';
 import type { CheckConfig } from '../config/types.ts';
 import { httpGet } from './http-get.ts';
 import { round2 } from './procfs.ts';
@@ -9,7 +10,7 @@ import { round2 } from './procfs.ts';
 const BODY_LIMIT = 64 * 1024;
 
 function elapsed(start: number): number {
-  return round2(Math.max(0, performance.now() - start));
+  return round2(Math.max(0, monotonicMs() - start));
 }
 
 function clip(message: string): string {
@@ -19,7 +20,7 @@ function clip(message: string): string {
 /** Opens a TCP connection and closes it again; latency is the time to connect. */
 export function tcpCheck(check: Extract<CheckConfig, { type: 'tcp' }>): Promise<CheckResult> {
   const target = `${check.host}:${check.port}`;
-  const start = performance.now();
+  const start = monotonicMs();
   return new Promise((resolve) => {
     const socket = connect({ host: check.host, port: check.port });
     const done = (error?: string) => {
@@ -41,7 +42,7 @@ export function tcpCheck(check: Extract<CheckConfig, { type: 'tcp' }>): Promise<
 
 /** GETs the URL; ok when the status is the expected one and, if asked, the body matches. */
 export async function httpCheck(check: Extract<CheckConfig, { type: 'http' }>): Promise<CheckResult> {
-  const start = performance.now();
+  const start = monotonicMs();
   const result = (status: number | undefined, error?: string): CheckResult => ({
     name: check.name,
     kind: 'http',

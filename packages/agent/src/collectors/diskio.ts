@@ -1,5 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import type { DiskIo } from '@pantau/shared/lite';
+import { monotonicMs } from '../clock.ts';
 import { fields, num, PROC, rate, readProc, SYS } from './procfs.ts';
 
 /** /proc/diskstats counts 512-byte sectors whatever the device's real sector size. */
@@ -44,7 +45,7 @@ export class DiskIoCollector {
   constructor() {
     this.#devices = physicalDevices();
     this.#last = this.read();
-    this.#at = performance.now();
+    this.#at = monotonicMs();
   }
 
   read(): DiskCounters {
@@ -59,7 +60,7 @@ export class DiskIoCollector {
 
   collect(): DiskIo {
     const now = this.read();
-    const at = performance.now();
+    const at = monotonicMs();
     const seconds = (at - this.#at) / 1000;
     const out = {
       readBps: rate(now.readBytes, this.#last.readBytes, seconds),

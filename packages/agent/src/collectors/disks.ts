@@ -1,4 +1,4 @@
-import { statfs } from 'node:fs/promises';
+import { type StatsFs, statfs as statfsCallback } from 'node:fs';
 import type { Disk } from '@pantau/shared/lite';
 import { Limits } from '@pantau/shared/lite';
 import { fields, PROC, readProc, round2 } from './procfs.ts';
@@ -91,6 +91,13 @@ export function diskFromStats(m: Mount, s: FsStats): Disk {
     free,
     usedPct: used + free > 0 ? round2((used / (used + free)) * 100) : 0,
   };
+}
+
+/** Not node:fs/promises for this one call: that loads ~1.7 MB of modules (readline, streams). */
+function statfs(path: string): Promise<StatsFs> {
+  return new Promise((resolve, reject) =>
+    statfsCallback(path, (err, stats) => (err ? reject(err) : resolve(stats))),
+  );
 }
 
 /** A hung network mount must not hold the snapshot up: each statfs gets this long. */

@@ -1,5 +1,6 @@
 import type { NetInterface } from '@pantau/shared/lite';
 import { Limits } from '@pantau/shared/lite';
+import { monotonicMs } from '../clock.ts';
 import { fields, num, PROC, rate, readProc } from './procfs.ts';
 
 export interface NetCounters {
@@ -59,12 +60,12 @@ export class NetworkCollector {
   #last: NetCounters[];
   #at: number;
 
-  constructor(initial: NetCounters[] = readNetDev(), at = performance.now()) {
+  constructor(initial: NetCounters[] = readNetDev(), at = monotonicMs()) {
     this.#last = initial;
     this.#at = at;
   }
 
-  collect(now: NetCounters[] = readNetDev(), at = performance.now()): NetInterface[] {
+  collect(now: NetCounters[] = readNetDev(), at = monotonicMs()): NetInterface[] {
     const out = netBetween(this.#last, now, (at - this.#at) / 1000);
     this.#last = now;
     this.#at = at;

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import type { Process, Processes } from '@pantau/shared/lite';
 import { Limits } from '@pantau/shared/lite';
+import { monotonicMs } from '../clock.ts';
 import { CLOCK_TICKS, num, PROC, readProc, round2 } from './procfs.ts';
 
 /** The fields of /proc/[pid]/stat the agent uses. */
@@ -110,7 +111,7 @@ export class ProcessCollector {
   }
 
   collect(): Processes {
-    const at = performance.now();
+    const at = monotonicMs();
     const uptime = num(readProc(`${PROC}/uptime`).split(' ')[0]);
     const elapsed = this.#lastAt > 0 ? (at - this.#lastAt) / 1000 : 0;
     const ticks = new Map<number, number>();

@@ -13,8 +13,9 @@ import {
   quickDecodeCollectorFrame,
   type WelcomeFrame,
 } from '@pantau/shared/lite';
-import type { Logger } from 'pino';
+import { monotonicMs } from '../clock.ts';
 import type { CollectorConfig } from '../config/types.ts';
+import type { Log as Logger } from '../log.ts';
 import { Backoff } from './backoff.ts';
 import type { JobBacklog, JobFrame } from './job-backlog.ts';
 import type { Outbox } from './outbox.ts';
@@ -207,9 +208,9 @@ export class Connection {
   }
 
   #session(url: string): Promise<SessionEnd> {
-    const started = performance.now();
+    const started = monotonicMs();
     let welcomed = false;
-    let lastHeard = performance.now();
+    let lastHeard = monotonicMs();
     let code = 0;
     let reason = '';
     let refusing = false;
@@ -235,7 +236,7 @@ export class Connection {
     let pingTimer: NodeJS.Timeout | undefined;
 
     ws.on('upgrade', () => {
-      lastHeard = performance.now();
+      lastHeard = monotonicMs();
     });
     ws.on('open', () => {
       this.#log.debug({ url }, 'connected; sending hello');
@@ -248,9 +249,9 @@ export class Connection {
         ws.terminate();
       }, this.#config.helloTimeoutMs);
       pingTimer = setInterval(() => {
-        if (performance.now() - lastHeard > 3 * this.#config.pingIntervalMs) {
+        if (monotonicMs() - lastHeard > 3 * this.#config.pingIntervalMs) {
           this.#log.warn(
-            { url, silentMs: Math.round(performance.now() - lastHeard) },
+            { url, silentMs: Math.round(monotonicMs() - lastHeard) },
             'collector silent for 3 ping intervals; dropping the socket',
           );
           ws.terminate();
@@ -261,13 +262,13 @@ export class Connection {
       }, this.#config.pingIntervalMs);
     });
     ws.on('pong', () => {
-      lastHeard = performance.now();
+      lastHeard = monotonicMs();
     });
     ws.on('ping', () => {
-      lastHeard = performance.now();
+      lastHeard = monotonicMs();
     });
     ws.on('message', (data, isBinary) => {
-      lastHeard = performance.now();
+      lastHeard = monotonicMs();
       if (isBinary) {
         protocolError(
           'INVALID_FRAME',
@@ -330,7 +331,7 @@ export class Connection {
         if (this.#ws === ws) this.#ws = undefined;
         if (code === 0 && closeCode !== 1006) code = closeCode;
         reason = closeReason.toString() || reason;
-        const lastedMs = Math.round(performance.now() - started);
+        const lastedMs = Math.round(monotonicMs() - started);
         if (welcomed) this.#log.warn({ url, code: closeCode, reason }, 'disconnected from the collector');
         else this.#log.warn({ url, code, reason }, 'could not connect to the collector');
         resolve({ welcomed, code, reason, lastedMs });

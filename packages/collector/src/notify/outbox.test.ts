@@ -94,19 +94,23 @@ describe('Outbox with Telegram', () => {
 
   it('paces Telegram: at most 1 message/s per chat and 25/s overall', async () => {
     const o = outbox(store.db, { rateLimits: undefined });
-    for (let i = 1; i <= 3; i++) send(o, '3000', `same chat ${i}`);
-    for (let chat = 1; chat <= 27; chat++) send(o, String(3000 + chat), `chat ${chat}`);
+    const sameChatIds: number[] = [];
+    const ids: number[] = [];
+    for (let i = 1; i <= 3; i++) sameChatIds.push(send(o, '3000', `same chat ${i}`));
+    for (let chat = 1; chat <= 27; chat++) ids.push(send(o, String(3000 + chat), `chat ${chat}`));
     o.start();
     await fake.waitFor(() => fake.sent().length === 30, 8_000, '30 messages');
+    expect(fake.sent('3000')).toHaveLength(3);
 
-    const sameChat = fake.sent('3000').map((c) => c.at);
-    expect(sameChat).toHaveLength(3);
+    // The pacing is judged on when each send started (the outbox's attempt records): arrival
+    // times at the fake also carry this busy machine's event-loop delays.
+    const startOf = (id: number) => o.attempts(id)[0]!.at;
+    const sameChat = sameChatIds.map(startOf);
     for (let i = 1; i < sameChat.length; i++)
       expect(sameChat[i]! - sameChat[i - 1]!).toBeGreaterThanOrEqual(1000);
-
-    const all = fake.sent().map((c) => c.at);
-    // Any 26 consecutive arrivals span about a second (the sender spaces starts; wire time varies a little).
-    for (let i = 0; i + 25 < all.length; i++) expect(all[i + 25]! - all[i]!).toBeGreaterThanOrEqual(900);
+    const all = [...sameChatIds, ...ids].map(startOf).sort((a, b) => a - b);
+    // Any 26 consecutive starts span at least a second.
+    for (let i = 0; i + 25 < all.length; i++) expect(all[i + 25]! - all[i]!).toBeGreaterThanOrEqual(1000);
   });
 
   it('resumes pending messages after a restart, in order and without duplicates', async () => {
