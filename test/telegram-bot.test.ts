@@ -171,6 +171,13 @@ describe('Telegram bot: bad input', () => {
     expect(text(await ask(VIEWERS[18]!, '/frobnicate now'))).toBe(
       'I do not know /frobnicate. /help lists what I can answer.',
     );
+    // A near miss gets the closest command of the user's own menu, never one their role lacks.
+    expect(text(await ask(VIEWERS[18]!, '/stauts'))).toBe(
+      'I do not know /stauts. Did you mean /status? /help lists what I can answer.',
+    );
+    expect(text(await ask(VIEWERS[18]!, '/unsilenc'))).toBe(
+      'I do not know /unsilenc. /help lists what I can answer.',
+    );
     expect(text(await ask(VIEWERS[18]!, 'hello 👋 ñ'))).toBe(
       'I only answer commands. /help lists what I can answer.',
     );

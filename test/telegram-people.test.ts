@@ -79,6 +79,30 @@ const users = () => t.app.pantau.access.repos.users;
 const audit = () => t.app.pantau.store.audit.list(Number.MAX_SAFE_INTEGER, 100).map((e) => e.action);
 const menuOf = (who: { id: number }) =>
   fake.scopedCommands.get(JSON.stringify({ type: 'chat', chat_id: who.id }))?.map((c) => c.command);
+const menuEntries = (who: { id: number }) =>
+  fake.scopedCommands.get(JSON.stringify({ type: 'chat', chat_id: who.id })) ?? [];
+
+/** What every active user's menu offers, in order; operators and admins get more after it. */
+const VIEWER_MENU = [
+  'status',
+  'hosts',
+  'cpu',
+  'ram',
+  'system',
+  'disk',
+  'top',
+  'ports',
+  'checks',
+  'containers',
+  'incidents',
+  'jobs',
+  'job',
+  'chart',
+  'help',
+  'me',
+  'notify',
+];
+const OPERATOR_MENU = [...VIEWER_MENU, 'ack', 'silence', 'unsilence', 'run'];
 
 /** Registers through the conversation; resolves with the admin's registration message. */
 async function register(who: { id: number; first_name: string }, email: string): Promise<TelegramCall> {
@@ -115,6 +139,7 @@ describe('Telegram bot: people', () => {
       expect.arrayContaining(['telegram.claim.redeem', 'telegram.claim.refused', 'telegram.claim.create']),
     );
     await fake.waitFor(() => menuOf(ADMIN)?.includes('ack'));
+    expect(menuOf(ADMIN)).toEqual(OPERATOR_MENU);
   });
 
   it('registration asks a name and a valid e-mail, then waits; an admin approves with a button', async () => {
@@ -149,7 +174,12 @@ describe('Telegram bot: people', () => {
       fake.message(ADMIN.id, messageId(request))?.text?.includes('Approved as viewer by Ada'),
     );
     await fake.waitFor(() => menuOf(VIEWER)?.includes('status'));
-    expect(menuOf(VIEWER)).not.toContain('ack');
+    expect(menuOf(VIEWER)).toEqual(VIEWER_MENU);
+    // Only the fields Telegram knows, each with a description.
+    for (const entry of menuEntries(VIEWER)) {
+      expect(Object.keys(entry).sort()).toEqual(['command', 'description']);
+      expect(entry.description.length).toBeGreaterThan(3);
+    }
     expect(text(await say(VIEWER, '/me'))).toContain('Role: viewer');
     const again = await press(ADMIN, `ua:${pending.id}:a`, messageId(request));
     expect(again.body).toMatchObject({
@@ -171,6 +201,23 @@ describe('Telegram bot: people', () => {
     await press(ADMIN, `ua:${id}:o`, messageId(request));
     await fake.waitFor(() => users().get(id)!.status === 'active');
     await fake.waitFor(() => menuOf(OPERATOR)?.includes('ack'));
+    expect(menuOf(OPERATOR)).toEqual(OPERATOR_MENU);
+    // /help lists the same commands as the menu, with the same descriptions.
+    const help = text(await say(OPERATOR, '/help'));
+    for (const entry of menuEntries(OPERATOR)) expect(help).toContain(`/${entry.command}: `);
+    expect(help).toContain('/run: Run an activity after a preview');
+    expect(text(await say(VIEWER, '/help'))).not.toMatch(/\/(ack|silence|unsilence|run):/);
+    // A role change elsewhere (here the CLI) moves the menu with it, both ways.
+    let before = fake.delivered(OPERATOR.id).length;
+    t.app.pantau.access.users.setRole(CLI_ACTOR, id, 'viewer');
+    expect(text(await nextTo(OPERATOR, before))).toBe('Your role is viewer now.');
+    await fake.waitFor(() => menuOf(OPERATOR)?.length === VIEWER_MENU.length);
+    expect(menuOf(OPERATOR)).toEqual(VIEWER_MENU);
+    before = fake.delivered(OPERATOR.id).length;
+    t.app.pantau.access.users.setRole(CLI_ACTOR, id, 'operator');
+    expect(text(await nextTo(OPERATOR, before))).toBe('Your role is operator now.');
+    await fake.waitFor(() => menuOf(OPERATOR)?.includes('ack'));
+    expect(menuOf(OPERATOR)).toEqual(OPERATOR_MENU);
   });
 
   it('a rejected applicant is told, and cannot apply again during the cooldown', async () => {
@@ -182,6 +229,8 @@ describe('Telegram bot: people', () => {
       'Your registration was not approved. You can apply again with /start in 1d.',
     );
     expect(text(await say(REJECTED, '/status'))).toContain('was rejected');
+    await fake.waitFor(() => menuOf(REJECTED)?.length === 2);
+    expect(menuOf(REJECTED)).toEqual(['start', 'help']);
     await say(REJECTED, '/start');
     await say(REJECTED, 'Rex again');
     expect(text(await say(REJECTED, 'rex@example.com'))).toMatch(

@@ -1,4 +1,5 @@
 import { autoRetry } from '@grammyjs/auto-retry';
+import { commands } from '@grammyjs/commands';
 import { sequentialize } from '@grammyjs/runner';
 import { Bot, type BotConfig } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
@@ -41,6 +42,7 @@ export function buildBot(options: BotOptions, deps: BotDeps): { bot: Bot<BotCont
   bot.api.config.use(autoRetry({ maxDelaySeconds: 5, maxRetryAttempts: 3, rethrowHttpErrors: true }));
   // Updates of one chat in order (a registration conversation needs it); chats run in parallel.
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
+  bot.use(commands());
   bot.use(guard(deps));
   bot.use(registerFeature(deps));
   bot.use(activeOnly(deps));

@@ -1,5 +1,5 @@
+import type { CommandsFlavor } from '@grammyjs/commands';
 import type { ConversationFlavor } from '@grammyjs/conversations';
-import type { Context } from 'grammy';
 import type { Actor } from '../access/actor.ts';
 import type { Access } from '../access/index.ts';
 import type { Alerting } from '../alerting.ts';
@@ -34,5 +34,8 @@ export interface BotLogger {
   error(obj: object, msg: string): void;
 }
 
-/** grammY's context plus who sent the update; `actor` is set only for active users. */
-export type BotContext = ConversationFlavor<Context & { principal: Principal; actor: Actor }>;
+/**
+ * grammY's context with the commands plugin's helpers, plus who sent the update; `actor` is set
+ * only for active users.
+ */
+export type BotContext = ConversationFlavor<CommandsFlavor & { principal: Principal; actor: Actor }>;

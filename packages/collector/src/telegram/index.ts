@@ -8,7 +8,7 @@ import type { Jobs } from '../jobs/index.ts';
 import { NotifyPreferences } from '../notify/preferences.ts';
 import type { Store } from '../store/index.ts';
 import { buildBot } from './bot.ts';
-import { commandsFor } from './menus.ts';
+import { menuFor, setChatMenu } from './menus.ts';
 import { peopleNotices } from './people-notices.ts';
 import { type Principals, UserPrincipals } from './principals.ts';
 import { BotService } from './service.ts';
@@ -73,9 +73,9 @@ export async function setupTelegram(
       const users = setup.access.repos.users.list({ status: 'active', after: 0, limit: 1_000 });
       for (const user of users) {
         if (user.telegramChatId === null) continue;
-        await bot.api
-          .setMyCommands(commandsFor(user.role), { scope: { type: 'chat', chat_id: user.telegramChatId } })
-          .catch((err: unknown) => log.warn({ err, userId: user.id }, 'telegram: could not set a chat menu'));
+        await setChatMenu(bot.api, menuFor(user.role), user.telegramChatId).catch((err: unknown) =>
+          log.warn({ err, userId: user.id }, 'telegram: could not set a chat menu'),
+        );
       }
     },
     ...(t.mode === 'webhook'

@@ -5,7 +5,7 @@ import type { EventBus } from '../events.ts';
 import type { BotLogger } from './context.ts';
 import { approvalKeyboard } from './features/people.ts';
 import { bold, text } from './html.ts';
-import { commandsFor, GUEST_COMMANDS } from './menus.ts';
+import { guestMenu, menuFor, setChatMenu } from './menus.ts';
 
 export interface PeopleNoticesOptions {
   api: Api;
@@ -27,8 +27,8 @@ export function peopleNotices(o: PeopleNoticesOptions): () => void {
     api.sendMessage(chatId, html, { parse_mode: 'HTML', ...extra }).catch((err: unknown) => {
       log.warn({ err, chatId }, 'telegram: could not send a notice');
     });
-  const menu = (chatId: number, commands: ReturnType<typeof commandsFor>) =>
-    api.setMyCommands(commands, { scope: { type: 'chat', chat_id: chatId } }).catch((err: unknown) => {
+  const menu = (chatId: number, group: typeof guestMenu) =>
+    setChatMenu(api, group, chatId).catch((err: unknown) => {
       log.warn({ err, chatId }, 'telegram: could not set a chat menu');
     });
 
@@ -58,32 +58,32 @@ export function peopleNotices(o: PeopleNoticesOptions): () => void {
           chatId,
           `✅ Welcome: you are ${e.role === 'admin' ? 'an' : 'a'} ${e.role} now. /help lists what you can ask.`,
         );
-        void menu(chatId, commandsFor(e.role));
+        void menu(chatId, menuFor(e.role));
         return;
       case 'rejected':
         void send(
           chatId,
           `Your registration was not approved. You can apply again with /start in ${formatDuration(o.rejectCooldown)}.`,
         );
-        void menu(chatId, GUEST_COMMANDS);
+        void menu(chatId, guestMenu);
         return;
       case 'role':
         void send(chatId, `Your role is ${e.role} now.`);
-        void menu(chatId, commandsFor(e.role));
+        void menu(chatId, menuFor(e.role));
         return;
       case 'telegram':
-        if (e.status === 'active') void menu(chatId, commandsFor(e.role));
+        if (e.status === 'active') void menu(chatId, menuFor(e.role));
         return;
       case 'disabled':
         void send(chatId, 'Your access was disabled by an admin.');
-        void menu(chatId, GUEST_COMMANDS);
+        void menu(chatId, guestMenu);
         return;
       case 'enabled':
         void send(
           chatId,
           `Your access was enabled again: you are ${e.role === 'admin' ? 'an' : 'a'} ${e.role}.`,
         );
-        void menu(chatId, commandsFor(e.role));
+        void menu(chatId, menuFor(e.role));
         return;
       default:
         return;

@@ -2,7 +2,7 @@ import { type RunnerHandle, run } from '@grammyjs/runner';
 import { type Bot, GrammyError } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { BotContext, BotLogger } from './context.ts';
-import { GUEST_COMMANDS } from './menus.ts';
+import { guestMenu } from './menus.ts';
 
 export type BotMode = 'polling' | 'webhook';
 
@@ -55,7 +55,7 @@ export class BotService {
   async #begin(): Promise<void> {
     try {
       await this.bot.init();
-      await this.bot.api.setMyCommands(GUEST_COMMANDS);
+      await guestMenu.setCommands(this.bot);
       await this.#o.onStarted?.();
       if (this.#stopping) return;
       if (this.#o.mode === 'webhook') {
