@@ -4,7 +4,7 @@ import type { EventBus } from '../events.ts';
 import type { AgentJobFrame, JobFrameVerdict } from '../gateway/gateway.ts';
 import type { AuditLog } from '../store/audit.ts';
 import type { HostRepo } from '../store/hosts.ts';
-import type { JobRepo, RunPatch } from './repo.ts';
+import type { JobHead, JobRepo, RunPatch } from './repo.ts';
 import {
   type Amount,
   FAILED_RUN_STATES,
@@ -75,7 +75,7 @@ export class Dispatcher {
   /** Starts as many queued runs as the window allows; ends the job when nothing is left. */
   pump(jobId: number): void {
     for (;;) {
-      const job = this.#d.repo.get(jobId);
+      const job = this.#d.repo.head(jobId);
       if (job?.state !== 'running') return;
       // Counts, not rows: a 1000-host job is pumped once per finished run.
       const counts = job.counts;
@@ -113,7 +113,7 @@ export class Dispatcher {
   }
 
   /** Sends job.start, or ends the run at once; true when it ended at once. */
-  #launch(job: Job, run: Run, params: Record<string, string | number>): boolean {
+  #launch(job: JobHead, run: Run, params: Record<string, string | number>): boolean {
     const host = this.#d.hosts.get(run.hostId);
     if (!host || !this.#d.gateway.isOnline(run.hostId)) {
       this.#endRun(run, { state: 'unreachable', error: `${run.host} was offline when its turn came` });
@@ -256,7 +256,7 @@ export class Dispatcher {
   }
 
   /** Any failed host fails the job; hosts cancelled one by one (and none failed) make it cancelled. */
-  #finishJob(job: Job, total: number, succeeded: number, failures: number): void {
+  #finishJob(job: JobHead, total: number, succeeded: number, failures: number): void {
     const state =
       job.cancelledBy !== null
         ? 'cancelled'
