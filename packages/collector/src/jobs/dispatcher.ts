@@ -345,8 +345,10 @@ export class Dispatcher {
     this.pump(job.id);
   }
 
-  cancelRun(run: Run, by: string): void {
+  cancelRun(given: Run, by: string): void {
     this.flush();
+    // A frame just stored may have ended it.
+    const run = this.#d.repo.run(given.jobId, given.hostId) ?? given;
     if (run.state === 'queued') {
       this.finish(run, { state: 'cancelled', error: `cancelled by ${by} before it started` });
     } else if (run.state === 'running') {
