@@ -218,6 +218,7 @@ export async function buildApp(
     await pantau.bot?.stop();
     await store.retention.idle();
     gateway.ingestQueue.flush();
+    jobs.dispatcher.flush();
     await alerting.stop();
     sessions.close();
     store.close();

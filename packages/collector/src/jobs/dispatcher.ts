@@ -4,7 +4,7 @@ import type { EventBus } from '../events.ts';
 import type { AgentJobFrame, JobFrameVerdict } from '../gateway/gateway.ts';
 import type { AuditLog } from '../store/audit.ts';
 import type { HostRepo } from '../store/hosts.ts';
-import type { JobRepo, RunPatch } from './repo.ts';
+import type { JobHead, JobRepo, RunPatch } from './repo.ts';
 import {
   type Amount,
   FAILED_RUN_STATES,
@@ -41,6 +41,13 @@ export function amountOf(amount: Amount | null, total: number): number | null {
 
 const key = (jobId: number, hostId: number) => `${jobId}:${hostId}`;
 
+interface QueuedFrame {
+  jobId: number;
+  hostId: number;
+  frame: AgentJobFrame;
+  at: number;
+}
+
 /**
  * Runs started jobs: windowed fan-out, stop after failures, per-host timeouts, cancels, the
  * agents' job frames, and reconciliation after disconnects and restarts. Every state change is
@@ -51,6 +58,11 @@ export class Dispatcher {
   readonly #timeouts = new Map<string, NodeJS.Timeout>();
   readonly #lost = new Map<string, NodeJS.Timeout>();
   readonly #later = new Set<NodeJS.Timeout>();
+  /** Agents' job frames accepted since the last flush: a burst is stored in one transaction. */
+  #queue: QueuedFrame[] = [];
+  #flushAt: NodeJS.Immediate | null = null;
+  /** While a batch is written: bus events and pumps wait for its commit. */
+  #batch: { emits: (() => void)[]; pumps: Set<number> } | null = null;
 
   constructor(deps: DispatcherDeps) {
     this.#d = deps;
@@ -75,7 +87,7 @@ export class Dispatcher {
   /** Starts as many queued runs as the window allows; ends the job when nothing is left. */
   pump(jobId: number): void {
     for (;;) {
-      const job = this.#d.repo.get(jobId);
+      const job = this.#d.repo.head(jobId);
       if (job?.state !== 'running') return;
       // Counts, not rows: a 1000-host job is pumped once per finished run.
       const counts = job.counts;
@@ -113,7 +125,7 @@ export class Dispatcher {
   }
 
   /** Sends job.start, or ends the run at once; true when it ended at once. */
-  #launch(job: Job, run: Run, params: Record<string, string | number>): boolean {
+  #launch(job: JobHead, run: Run, params: Record<string, string | number>): boolean {
     const host = this.#d.hosts.get(run.hostId);
     if (!host || !this.#d.gateway.isOnline(run.hostId)) {
       this.#endRun(run, { state: 'unreachable', error: `${run.host} was offline when its turn came` });
@@ -149,6 +161,7 @@ export class Dispatcher {
     const timer = setTimeout(
       () => {
         this.#timeouts.delete(k);
+        this.flush();
         const run = this.#d.repo.run(jobId, hostId);
         if (run?.state !== 'running') return;
         this.#d.gateway.send(hostId, { t: 'job.cancel', jobId: protocolJobId(jobId, hostId) });
@@ -163,18 +176,69 @@ export class Dispatcher {
     this.#timeouts.set(k, timer);
   }
 
-  /** What the gateway hands over: output, end or refusal of one run. */
+  /**
+   * What the gateway hands over: output, end or refusal of one run. Judged now, stored with the
+   * rest of its burst at the next flush (frames of one connection keep their order).
+   */
   onFrame(hostId: number, frame: AgentJobFrame): JobFrameVerdict {
     const ids = parseProtocolJobId(frame.jobId);
     if (!ids || ids.hostId !== hostId) return 'unknown';
     const run = this.#d.repo.run(ids.jobId, hostId);
     if (!run || run.state === 'queued') return 'unknown';
     if (isRunFinal(run.state)) return 'late';
-    const now = Date.now();
+    this.#queue.push({ jobId: ids.jobId, hostId, frame, at: Date.now() });
+    this.#flushAt ??= setImmediate(() => this.flush());
+    return 'ok';
+  }
+
+  /**
+   * Stores the queued frames in one transaction, then tells the bus and lets the jobs go on:
+   * nothing is reported before it is committed. Called before anything that reads runs' states.
+   */
+  flush(): void {
+    if (this.#flushAt) clearImmediate(this.#flushAt);
+    this.#flushAt = null;
+    if (this.#queue.length === 0 || this.#batch) return;
+    const frames = this.#queue;
+    this.#queue = [];
+    if (!this.#write(frames)) {
+      // One bad frame must not cost its burst: store them one by one, dropping only what fails.
+      for (const f of frames) this.#write([f]);
+    }
+  }
+
+  #write(frames: readonly QueuedFrame[]): boolean {
+    const batch = { emits: [] as (() => void)[], pumps: new Set<number>() };
+    this.#batch = batch;
+    try {
+      this.#d.repo.transaction(() => {
+        for (const f of frames) this.#apply(f);
+      });
+    } catch (err) {
+      this.#d.log.error({ err, frames: frames.length }, 'storing job frames failed');
+      return false;
+    } finally {
+      this.#batch = null;
+    }
+    for (const emit of batch.emits) emit();
+    for (const jobId of batch.pumps) this.pump(jobId);
+    return true;
+  }
+
+  /** Emits now, or after the batch being written is committed. */
+  #tell(emit: () => void): void {
+    if (this.#batch) this.#batch.emits.push(emit);
+    else emit();
+  }
+
+  #apply({ jobId, hostId, frame, at: now }: QueuedFrame): void {
+    const run = this.#d.repo.run(jobId, hostId);
+    // Ended by an earlier frame of the same batch, or by a timer before the flush.
+    if (!run || isRunFinal(run.state)) return;
     switch (frame.t) {
       case 'job.output':
         this.#output(run, frame.stream, frame.data, now);
-        return 'ok';
+        return;
       case 'job.end': {
         const state: RunState = frame.timedOut
           ? 'timed_out'
@@ -191,7 +255,7 @@ export class Dispatcher {
           truncated: run.truncated || frame.truncated,
           error: frame.error ?? null,
         });
-        return 'ok';
+        return;
       }
       case 'job.rejected':
         this.#d.audit.record(
@@ -202,7 +266,7 @@ export class Dispatcher {
           now,
         );
         this.finish(run, { state: 'rejected', error: `${frame.code}: ${frame.reason}` });
-        return 'ok';
+        return;
     }
   }
 
@@ -225,13 +289,14 @@ export class Dispatcher {
       if (size < bytes.length) this.#d.repo.updateRun(run.jobId, run.hostId, { truncated: true });
       return this.#d.repo.appendEvent(run.jobId, 'output', run.hostId, payload, now);
     });
-    this.#d.events.emit('job.output', { jobId: run.jobId, seq, ...payload });
+    this.#tell(() => this.#d.events.emit('job.output', { jobId: run.jobId, seq, ...payload }));
   }
 
   /** Ends a run and lets the job go on. */
   finish(run: Run, patch: RunPatch): void {
     this.#endRun(run, patch);
-    this.pump(run.jobId);
+    if (this.#batch) this.#batch.pumps.add(run.jobId);
+    else this.pump(run.jobId);
   }
 
   #endRun(run: Run, patch: RunPatch): void {
@@ -252,11 +317,11 @@ export class Dispatcher {
       return { seq: this.#d.repo.appendEvent(run.jobId, 'run', run.hostId, runView(updated), now), updated };
     });
     const { outputBytes: _, ...view } = seq.updated;
-    this.#d.events.emit('job.run', { jobId: run.jobId, seq: seq.seq, run: view });
+    this.#tell(() => this.#d.events.emit('job.run', { jobId: run.jobId, seq: seq.seq, run: view }));
   }
 
   /** Any failed host fails the job; hosts cancelled one by one (and none failed) make it cancelled. */
-  #finishJob(job: Job, total: number, succeeded: number, failures: number): void {
+  #finishJob(job: JobHead, total: number, succeeded: number, failures: number): void {
     const state =
       job.cancelledBy !== null
         ? 'cancelled'
@@ -272,6 +337,7 @@ export class Dispatcher {
 
   /** Cancels what is queued and asks the agents to stop what runs; the job ends when they report. */
   cancel(job: Job, by: string): void {
+    this.flush();
     this.#d.repo.update(job.id, { cancelledBy: by });
     for (const run of this.#d.repo.runs(job.id)) {
       if (run.state === 'running') this.cancelRun(run, by);
@@ -279,7 +345,10 @@ export class Dispatcher {
     this.pump(job.id);
   }
 
-  cancelRun(run: Run, by: string): void {
+  cancelRun(given: Run, by: string): void {
+    this.flush();
+    // A frame just stored may have ended it.
+    const run = this.#d.repo.run(given.jobId, given.hostId) ?? given;
     if (run.state === 'queued') {
       this.finish(run, { state: 'cancelled', error: `cancelled by ${by} before it started` });
     } else if (run.state === 'running') {
@@ -303,6 +372,7 @@ export class Dispatcher {
 
   /** A host's connection ended: its running runs become lost unless it reports them in time. */
   hostOffline(hostId: number): void {
+    this.flush();
     for (const run of this.#d.repo.runningOnHost(hostId)) this.#armLost(run);
   }
 
@@ -311,6 +381,7 @@ export class Dispatcher {
     clearTimeout(this.#lost.get(k));
     const timer = setTimeout(() => {
       this.#lost.delete(k);
+      this.flush();
       const now = this.#d.repo.run(run.jobId, run.hostId);
       if (now?.state !== 'running') return;
       this.#d.log.warn({ jobId: run.jobId, host: run.host }, 'run lost: the host did not report it in time');
@@ -328,6 +399,7 @@ export class Dispatcher {
    * `held` is null for an agent that does not report its jobs: then only the timeouts settle them.
    */
   hostOnline(hostId: number, held: readonly string[] | null): void {
+    this.flush();
     const holding = held === null ? null : new Set(held);
     for (const run of this.#d.repo.runningOnHost(hostId)) {
       const k = key(run.jobId, run.hostId);
@@ -365,6 +437,7 @@ export class Dispatcher {
   }
 
   stop(): void {
+    this.flush();
     for (const t of [...this.#timeouts.values(), ...this.#lost.values(), ...this.#later]) clearTimeout(t);
     this.#timeouts.clear();
     this.#lost.clear();

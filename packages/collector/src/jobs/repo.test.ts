@@ -56,6 +56,54 @@ describe('job repository', () => {
     expect(repo.output(a, 1).map((e) => e.data)).toEqual([{ data: 'x' }]);
   });
 
+  it('keeps numbering without gaps after a rolled-back event and across a restart', () => {
+    const a = repo.insert(newJob(1), [{ id: 1, name: 'web-1' }]);
+    expect(repo.appendEvent(a, 'job', null, {}, 1)).toBe(1);
+    expect(() =>
+      repo.transaction(() => {
+        repo.appendEvent(a, 'run', 1, {}, 2);
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(repo.appendEvent(a, 'run', 1, {}, 3)).toBe(2);
+    // A second repository on the same file (a restarted collector) goes on from the stored seq.
+    expect(new JobRepo(store.db).appendEvent(a, 'output', 1, {}, 4)).toBe(3);
+    expect(repo.events(a).map((e) => [e.seq, e.at])).toEqual([
+      [1, 1],
+      [2, 3],
+      [3, 4],
+    ]);
+  });
+
+  it('numbers a new job from 1 when it reuses the id of a deleted one', () => {
+    const a = repo.insert(newJob(1), [{ id: 1, name: 'web-1' }]);
+    repo.appendEvent(a, 'job', null, {}, 1);
+    repo.appendEvent(a, 'job', null, {}, 2);
+    expect(repo.deleteEnded(DAY, 10)).toBe(1);
+    const b = repo.insert(newJob(1), [{ id: 1, name: 'web-1' }]);
+    expect(repo.appendEvent(b, 'job', null, {}, 3)).toBe(1);
+  });
+
+  it('reads the head of a job: state, fan-out settings and run counts', () => {
+    const a = repo.insert({ ...newJob(1, 'running'), batch: '10%', stopAfterFailures: 2 }, [
+      { id: 1, name: 'web-1' },
+      { id: 2, name: 'web-2' },
+    ]);
+    repo.updateRun(a, 2, { state: 'running' });
+    expect(repo.head(a)).toEqual({
+      id: a,
+      activity: 'uptime',
+      action: 'uptime',
+      state: 'running',
+      cancelledBy: null,
+      batch: '10%',
+      stopAfterFailures: 2,
+      timeoutMs: 10_000,
+      counts: { queued: 1, running: 1 },
+    });
+    expect(repo.head(a + 1)).toBeUndefined();
+  });
+
   it('retention deletes ended jobs older than the cutoff with their runs and events, in chunks, and keeps running ones', async () => {
     const now = 100 * DAY;
     const old = [1, 2, 3].map(() => repo.insert(newJob(now - 91 * DAY), [{ id: 1, name: 'web-1' }]));

@@ -26,6 +26,25 @@ interface JobRow {
   timeoutMs: number;
 }
 
+type HeadRow = Pick<
+  JobRow,
+  'id' | 'activity' | 'action' | 'state' | 'cancelledBy' | 'batch' | 'stopAfter' | 'timeoutMs'
+>;
+
+/** The fields of a job that fan-out decisions read. */
+export type JobHead = Pick<
+  Job,
+  | 'id'
+  | 'activity'
+  | 'action'
+  | 'state'
+  | 'cancelledBy'
+  | 'batch'
+  | 'stopAfterFailures'
+  | 'timeoutMs'
+  | 'counts'
+>;
+
 interface RunRow extends Omit<Run, 'truncated'> {
   truncated: number;
   outputBytes: number;
@@ -99,9 +118,12 @@ const FINAL_JOB_STATES = "('succeeded', 'failed', 'cancelled', 'expired')";
 export class JobRepo {
   readonly #db: Database;
   readonly #patches = new Map<string, Statement>();
+  /** Each job's next event seq, read from the database once per job: saves a max(seq) per event. */
+  readonly #nextSeq = new Map<number, number>();
   readonly #sql: {
     insertJob: Statement;
     job: Statement<[number], JobRow>;
+    head: Statement<[number], HeadRow>;
     list: Statement<Record<string, unknown>, JobRow>;
     pending: Statement<[], JobRow>;
     counts: Statement<[number], { state: RunState; n: number }>;
@@ -111,7 +133,8 @@ export class JobRepo {
     runningOnHost: Statement<[number], RunRow>;
     nextQueued: Statement<[number, number], RunRow>;
     addOutput: Statement<[number, number, number]>;
-    appendEvent: Statement<[Omit<EventRow, 'seq'>], { seq: number }>;
+    lastSeq: Statement<[number], { seq: number }>;
+    appendEvent: Statement<[EventRow]>;
     events: Statement<[number, number], EventRow>;
     output: Statement<[number, number], EventRow>;
     exportRange: Statement<[number, number, number], RunRow & { activity: string; actor: string }>;
@@ -129,6 +152,10 @@ export class JobRepo {
            @createdAt, @decideBy, @batch, @stopAfter, @timeoutMs)`,
       ),
       job: db.prepare(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`),
+      head: db.prepare(
+        `SELECT id, activity, action, state, cancelled_by AS cancelledBy, batch, stop_after AS stopAfter,
+           timeout_ms AS timeoutMs FROM jobs WHERE id = ?`,
+      ),
       list: db.prepare(
         `SELECT ${JOB_COLUMNS} FROM jobs
          WHERE id < @before
@@ -158,10 +185,10 @@ export class JobRepo {
       addOutput: db.prepare(
         'UPDATE job_runs SET output_bytes = output_bytes + ? WHERE job_id = ? AND host_id = ?',
       ),
+      lastSeq: db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM job_events WHERE job_id = ?'),
       appendEvent: db.prepare(
         `INSERT INTO job_events (job_id, seq, at, type, host_id, data)
-         VALUES (@jobId, (SELECT coalesce(max(seq), 0) + 1 FROM job_events WHERE job_id = @jobId), @at, @type, @hostId, @data)
-         RETURNING seq`,
+         VALUES (@jobId, @seq, @at, @type, @hostId, @data)`,
       ),
       events: db.prepare(
         'SELECT job_id AS jobId, seq, at, type, host_id AS hostId, data FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq',
@@ -185,7 +212,13 @@ export class JobRepo {
   }
 
   transaction<T>(fn: () => T): T {
-    return this.#db.transaction(fn)();
+    try {
+      return this.#db.transaction(fn)();
+    } catch (err) {
+      // A rolled-back event must not leave its seq taken: reread every job's last seq.
+      this.#nextSeq.clear();
+      throw err;
+    }
   }
 
   /** Inserts a job and a queued run per host, in target order. */
@@ -211,6 +244,23 @@ export class JobRepo {
   get(id: number): Job | undefined {
     const row = this.#sql.job.get(id);
     return row && this.#toJob(row);
+  }
+
+  /** What the dispatcher's pump needs of a job, without parsing its parameters and targets. */
+  head(id: number): JobHead | undefined {
+    const row = this.#sql.head.get(id);
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      activity: row.activity,
+      action: row.action,
+      state: row.state,
+      cancelledBy: row.cancelledBy,
+      batch: row.batch === null ? null : (JSON.parse(row.batch) as Amount),
+      stopAfterFailures: row.stopAfter === null ? null : (JSON.parse(row.stopAfter) as Amount),
+      timeoutMs: row.timeoutMs,
+      counts: this.#counts(id),
+    };
   }
 
   /** What the dispatcher sends: the checked parameters merged with the activity's fixed ones. */
@@ -300,7 +350,10 @@ export class JobRepo {
   }
 
   appendEvent(jobId: number, type: JobEventType, hostId: number | null, data: unknown, at: number): number {
-    return this.#sql.appendEvent.get({ jobId, at, type, hostId, data: JSON.stringify(data) })!.seq;
+    const seq = this.#nextSeq.get(jobId) ?? this.#sql.lastSeq.get(jobId)!.seq + 1;
+    this.#sql.appendEvent.run({ jobId, seq, at, type, hostId, data: JSON.stringify(data) });
+    this.#nextSeq.set(jobId, seq + 1);
+    return seq;
   }
 
   events(jobId: number, afterSeq = 0): JobEvent[] {
@@ -322,14 +375,22 @@ export class JobRepo {
   deleteEnded(cutoff: number, limit: number): number {
     return this.transaction(() => {
       const ids = this.#sql.expired.all(cutoff, limit);
-      for (const { id } of ids) this.#sql.deleteJob.run(id);
+      for (const { id } of ids) {
+        this.#sql.deleteJob.run(id);
+        this.#nextSeq.delete(id);
+      }
       return ids.length;
     });
   }
 
-  #toJob(row: JobRow): Job {
+  #counts(jobId: number): Job['counts'] {
     const counts: Job['counts'] = {};
-    for (const c of this.#sql.counts.all(row.id)) counts[c.state] = c.n;
+    for (const c of this.#sql.counts.all(jobId)) counts[c.state] = c.n;
+    return counts;
+  }
+
+  #toJob(row: JobRow): Job {
+    const counts = this.#counts(row.id);
     return {
       id: row.id,
       activity: row.activity,

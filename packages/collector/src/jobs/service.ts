@@ -170,6 +170,8 @@ export class JobService {
   }
 
   cancel(actor: Actor, id: number, now = Date.now()): Job {
+    // Frames already received count first: a run that has ended is not cancelled.
+    this.#d.dispatcher.flush();
     const job = this.#job(id);
     this.#mayCancel(actor, job);
     if (isJobFinal(job.state))
@@ -188,6 +190,7 @@ export class JobService {
   }
 
   cancelRun(actor: Actor, id: number, hostId: number, now = Date.now()): Run {
+    this.#d.dispatcher.flush();
     const job = this.#job(id);
     this.#mayCancel(actor, job);
     const run = this.#d.repo.run(id, hostId);
