@@ -101,6 +101,12 @@ describe('Outbox with Telegram', () => {
     o.start();
     await fake.waitFor(() => fake.sent().length === 30, 8_000, '30 messages');
     expect(fake.sent('3000')).toHaveLength(3);
+    // An attempt is recorded once its answer is in, a moment after the fake has the message.
+    await fake.waitFor(
+      () => [...sameChatIds, ...ids].every((id) => o.attempts(id).length > 0),
+      5_000,
+      '30 recorded attempts',
+    );
 
     // The pacing is judged on when each send started (the outbox's attempt records): arrival
     // times at the fake also carry this busy machine's event-loop delays.
