@@ -178,10 +178,16 @@ describe('pantau-agent CLI', () => {
       ],
       { PANTAU_TOKEN: 'secret' },
     );
-    // A checkout that itself sits in a temporary folder (a CI clone) is warned about, rightly.
+    // A checkout that itself sits in a temporary folder (a CI clone) is refused, rightly: there
+    // the refusal is what a dry run must show, and the plan is checked from lasting checkouts.
     const checkout = resolve(import.meta.dirname, '..', 'packages', 'agent', 'bin', 'pantau-agent.js');
-    if (transientReason(checkout)) expect(r.stderr).toMatch(/^pantau-agent: the unit would run .* temporary/);
-    else expect(r.stderr).toBe('');
+    if (transientReason(checkout)) {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^pantau-agent: the unit would run .* temporary folder/);
+      expect(() => statSync(root)).toThrow();
+      return;
+    }
+    expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/would write .*pantau-agent\.service/);
     expect(r.stdout).toMatch(/would run systemctl daemon-reload/);
