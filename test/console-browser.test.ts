@@ -489,6 +489,43 @@ run('web console in Chromium', () => {
     }
   }, 40_000);
 
+  it('creates an API token on its tab, shows the secret once, and revokes it', async () => {
+    const made = (await api.call('POST', '/tokens', { name: 'stale-bot', role: 'viewer' })).body as {
+      token: { id: number };
+    };
+    await page.goto(`${collector.url}/admin?tab=tokens`);
+    const row = (name: string) =>
+      page.locator('tr').filter({ has: page.getByRole('cell', { name, exact: true }) });
+    await row('stale-bot').waitFor();
+    await page.getByLabel('name', { exact: true }).fill('ci-bot');
+    await page.getByLabel(/^role/).selectOption('operator');
+    await page.getByRole('button', { name: 'create token' }).click();
+    await eventually(() => page.getByRole('status').textContent()).toBe('token ci-bot created');
+    const secret = (await page.getByTestId('token-secret').textContent()) ?? '';
+    const hostsWith = async (token: string) =>
+      (await fetch(`${collector.url}/api/v1/hosts`, { headers: { authorization: `Bearer ${token}` } }))
+        .status;
+    expect(await hostsWith(secret)).toBe(200);
+    await row('ci-bot').waitFor();
+    expect(await row('ci-bot').locator('td').nth(1).textContent()).toBe('operator');
+
+    // Revoked elsewhere while the page shows it: the refusal is shown, the secret stays in sight.
+    await api.call('DELETE', `/tokens/${made.token.id}`);
+    await row('stale-bot').getByRole('button', { name: 'revoke' }).click();
+    await eventually(() => page.getByRole('status').textContent()).toBe(
+      `no live token with id ${made.token.id} (NOT_FOUND)`,
+    );
+    expect(await page.getByTestId('token-secret').textContent()).toBe(secret);
+
+    // Revoking hides the secret shown before, and the token stops working.
+    await row('ci-bot').getByRole('button', { name: 'revoke' }).click();
+    await eventually(() => page.getByRole('status').textContent()).toBe('token ci-bot revoked');
+    await eventually(() => page.getByTestId('token-secret').count()).toBe(0);
+    await eventually(() => row('ci-bot').locator('.muted').textContent()).toMatch(/^revoked /);
+    expect(await hostsWith(secret)).toBe(401);
+    expect(seen.dialogs).toEqual([]);
+  });
+
   it('says when the collector goes away and reconnects by itself', async () => {
     await page.goto(collector.url);
     await page.getByTestId('connection').getByText('live').waitFor();

@@ -266,7 +266,6 @@ export class Outbox {
           nextAt = Math.min(nextAt, at);
           continue;
         }
-        this.#limiter.started(head.channel, now);
         this.#busy.set(head.channel, busy + 1);
         const delivery = this.#deliver(head).finally(() => {
           this.#inFlight.delete(head.recipient_key);
@@ -284,6 +283,8 @@ export class Outbox {
 
   async #deliver(head: HeadRow): Promise<void> {
     const at = this.#now();
+    // The pass's `now` can be ms stale by here; pacing must count from when the send really starts.
+    this.#limiter.started(head.channel, at);
     let result: SendResult;
     const channel = this.#channels[head.channel] as Channel | undefined;
     if (channel === undefined) {

@@ -6,6 +6,7 @@ import { Chart } from '../components/chart.tsx';
 import { StatusBadge } from '../components/status.tsx';
 import { ago, bytes, duration, num, pct, rate, time } from '../format.ts';
 import { fleet } from '../live.ts';
+import { HOST_CHARTS } from './host-charts.ts';
 
 const RANGES: [string, number][] = [
   ['15m', 15 * 60_000],
@@ -135,53 +136,18 @@ export function HostPage({ id }: { id: number }) {
         ))}
       </fieldset>
       <div class="charts">
-        <Chart
-          hostId={id}
-          title="CPU"
-          rangeMs={range.value}
-          yMax={100}
-          format={(v) => `${v.toFixed(0)} %`}
-          series={[{ label: 'busy', metric: 'cpu', color: '#2f7ed8' }]}
-          live={{ ts: at, values: [h?.cpu ?? null] }}
-        />
-        <Chart
-          hostId={id}
-          title="Memory used"
-          rangeMs={range.value}
-          format={bytes}
-          series={[{ label: 'used', metric: 'memory.used', color: '#8e44ad' }]}
-          live={{ ts: at, values: [h?.memUsed ?? null] }}
-        />
-        <Chart
-          hostId={id}
-          title="Disk I/O"
-          rangeMs={range.value}
-          format={rate}
-          series={[
-            { label: 'read', metric: 'disk.read', color: '#27ae60' },
-            { label: 'write', metric: 'disk.write', color: '#e67e22' },
-          ]}
-          live={{ ts: at, values: [h?.diskRead ?? null, h?.diskWrite ?? null] }}
-        />
-        <Chart
-          hostId={id}
-          title="Network"
-          rangeMs={range.value}
-          format={rate}
-          series={[
-            { label: 'received', metric: 'net.rx', color: '#16a085' },
-            { label: 'sent', metric: 'net.tx', color: '#c0392b' },
-          ]}
-          live={{ ts: at, values: [h?.netRx ?? null, h?.netTx ?? null] }}
-        />
-        <Chart
-          hostId={id}
-          title="Load"
-          rangeMs={range.value}
-          format={(v) => v.toFixed(2)}
-          series={[{ label: '1 min', metric: 'load.1', color: '#34495e' }]}
-          live={{ ts: at, values: [h?.load1 ?? null] }}
-        />
+        {HOST_CHARTS.map((c) => (
+          <Chart
+            key={c.title}
+            hostId={id}
+            title={c.title}
+            rangeMs={range.value}
+            yMax={c.yMax}
+            format={c.format}
+            series={c.series}
+            live={{ ts: at, values: c.live(h) }}
+          />
+        ))}
       </div>
 
       <section>

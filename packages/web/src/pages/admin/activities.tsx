@@ -1,9 +1,9 @@
 import type { ActivityBody } from '@pantau/collector/api-types';
 import { useSignal } from '@preact/signals';
-import { useEffect } from 'preact/hooks';
 import { api, errorText } from '../../api.ts';
 import { type ActivityDraft, bodyOf, draftOf, emptyDraft } from './activity-draft.ts';
 import { ActivityForm } from './activity-form.tsx';
+import { useAdminList } from './use-admin-list.ts';
 
 const describeParam = (p: ActivityBody['params'][number]): string => {
   const shape =
@@ -17,16 +17,9 @@ const describeParam = (p: ActivityBody['params'][number]): string => {
 
 /** Activities: the built-ins, and admin-defined ones to create, edit and delete. */
 export function ActivitiesAdmin() {
-  const items = useSignal<ActivityBody[]>([]);
-  const message = useSignal<string | null>(null);
+  const { items, message, act, reload } = useAdminList<ActivityBody>('/activities');
   const formError = useSignal<string | null>(null);
   const draft = useSignal<ActivityDraft>(emptyDraft());
-  const load = async () => {
-    items.value = (await api<{ items: ActivityBody[] }>('/activities')).items;
-  };
-  useEffect(() => {
-    void load().catch((err: unknown) => (message.value = errorText(err)));
-  }, []);
   const save = async () => {
     const d = draft.value;
     try {
@@ -37,21 +30,16 @@ export function ActivitiesAdmin() {
       message.value = `activity ${saved.name} ${d.editing ? 'saved' : 'created'}`;
       formError.value = null;
       draft.value = emptyDraft();
-      await load();
+      await reload();
     } catch (err) {
       formError.value = err instanceof Error && err.name === 'Error' ? err.message : errorText(err);
     }
   };
-  const remove = async (a: ActivityBody) => {
-    try {
+  const remove = (a: ActivityBody) =>
+    act(`activity ${a.name} deleted (its jobs stay in the history)`, async () => {
       await api(`/activities/${encodeURIComponent(a.id)}`, { method: 'DELETE' });
-      message.value = `activity ${a.name} deleted (its jobs stay in the history)`;
       if (draft.value.editing === a.id) draft.value = emptyDraft();
-      await load();
-    } catch (err) {
-      message.value = errorText(err);
-    }
-  };
+    });
   const actions = [...new Set(items.value.filter((a) => a.builtin).map((a) => a.action))];
   return (
     <section>

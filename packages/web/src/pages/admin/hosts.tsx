@@ -1,7 +1,8 @@
 import type { AgentTokenBody } from '@pantau/collector/api-types';
 import { useComputed, useSignal } from '@preact/signals';
-import { api, errorText } from '../../api.ts';
+import { api } from '../../api.ts';
 import { fleet } from '../../live.ts';
+import { useAdminAction } from './use-admin-list.ts';
 
 /** `a=1, b=2` → { a: '1', b: '2' }; empty parts are skipped. */
 function parseLabels(text: string): Record<string, string> {
@@ -22,17 +23,13 @@ export function HostsAdmin() {
   const name = useSignal('');
   const labels = useSignal('');
   const shown = useSignal<AgentTokenBody | null>(null);
-  const message = useSignal<string | null>(null);
   const hosts = useComputed(() => [...fleet.value.values()].sort((a, b) => a.name.localeCompare(b.name)));
-  const act = async (label: string, run: () => Promise<unknown>) => {
-    try {
-      const result = await run();
-      message.value = label;
+  // The list is the live fleet, so nothing to reload; a new token is shown once.
+  const { message, act } = useAdminAction({
+    onResult: (result) => {
       if (result && typeof result === 'object' && 'token' in result) shown.value = result as AgentTokenBody;
-    } catch (err) {
-      message.value = errorText(err);
-    }
-  };
+    },
+  });
   return (
     <section>
       {message.value && (

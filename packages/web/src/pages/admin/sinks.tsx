@@ -1,32 +1,16 @@
 import type { RecipientBody } from '@pantau/collector/api-types';
 import { useSignal } from '@preact/signals';
-import { useEffect } from 'preact/hooks';
-import { api, errorText } from '../../api.ts';
+import { api } from '../../api.ts';
+import { useAdminList } from './use-admin-list.ts';
 
 const CHANNELS = ['webhook', 'email', 'telegram'] as const;
 
 /** Notification sinks: every recipient (users' contact points and standalone sinks); add, toggle, test, remove. */
 export function SinksAdmin() {
-  const items = useSignal<RecipientBody[]>([]);
-  const message = useSignal<string | null>(null);
+  const { items, message, act } = useAdminList<RecipientBody>('/recipients');
   const channel = useSignal<(typeof CHANNELS)[number]>('webhook');
   const name = useSignal('');
   const address = useSignal('');
-  const load = async () => {
-    items.value = (await api<{ items: RecipientBody[] }>('/recipients')).items;
-  };
-  useEffect(() => {
-    void load().catch((err: unknown) => (message.value = errorText(err)));
-  }, []);
-  const act = async (label: string, run: () => Promise<unknown>) => {
-    try {
-      await run();
-      message.value = label;
-      await load();
-    } catch (err) {
-      message.value = errorText(err);
-    }
-  };
   return (
     <section>
       {message.value && (

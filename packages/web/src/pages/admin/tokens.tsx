@@ -1,32 +1,22 @@
 import type { ApiTokenBody } from '@pantau/collector/api-types';
 import { useSignal } from '@preact/signals';
-import { useEffect } from 'preact/hooks';
-import { api, errorText } from '../../api.ts';
+import { api } from '../../api.ts';
 import { time } from '../../format.ts';
+import { useAdminList } from './use-admin-list.ts';
 
 /** API tokens: list, create (the secret shown once), revoke. */
 export function TokensAdmin() {
-  const tokens = useSignal<ApiTokenBody[]>([]);
   const secret = useSignal<string | null>(null);
-  const message = useSignal<string | null>(null);
+  const {
+    items: tokens,
+    message,
+    act,
+  } = useAdminList<ApiTokenBody>('/tokens?limit=500', {
+    // Only a create returns a secret; any other action hides the one shown before.
+    onResult: (result) => (secret.value = (result as { secret?: string } | undefined)?.secret ?? null),
+  });
   const name = useSignal('');
   const role = useSignal('viewer');
-  const load = async () => {
-    tokens.value = (await api<{ items: ApiTokenBody[] }>('/tokens?limit=500')).items;
-  };
-  useEffect(() => {
-    void load().catch((err: unknown) => (message.value = errorText(err)));
-  }, []);
-  const act = async (label: string, run: () => Promise<unknown>) => {
-    try {
-      const result = (await run()) as { secret?: string } | undefined;
-      secret.value = result?.secret ?? null;
-      message.value = label;
-      await load();
-    } catch (err) {
-      message.value = errorText(err);
-    }
-  };
   return (
     <section>
       {message.value && (

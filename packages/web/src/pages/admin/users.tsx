@@ -1,30 +1,14 @@
 import type { UserBody } from '@pantau/collector/api-types';
 import { useSignal } from '@preact/signals';
-import { useEffect } from 'preact/hooks';
-import { api, errorText } from '../../api.ts';
+import { api } from '../../api.ts';
 import { time } from '../../format.ts';
+import { type Act, useAdminList } from './use-admin-list.ts';
 
 const ROLES = ['viewer', 'operator', 'admin'] as const;
 
 /** Users: approve Telegram applicants, add people, roles, disable, set a password. */
 export function UsersAdmin() {
-  const users = useSignal<UserBody[]>([]);
-  const message = useSignal<string | null>(null);
-  const load = async () => {
-    users.value = (await api<{ items: UserBody[] }>('/users?limit=500')).items;
-  };
-  useEffect(() => {
-    void load().catch((err: unknown) => (message.value = errorText(err)));
-  }, []);
-  const act = async (label: string, run: () => Promise<unknown>) => {
-    try {
-      await run();
-      message.value = label;
-      await load();
-    } catch (err) {
-      message.value = errorText(err);
-    }
-  };
+  const { items: users, message, act } = useAdminList<UserBody>('/users?limit=500');
   const pending = users.value.filter((u) => u.status === 'pending');
   const others = users.value.filter((u) => u.status !== 'pending');
   return (
@@ -68,8 +52,6 @@ export function UsersAdmin() {
     </section>
   );
 }
-
-type Act = (label: string, run: () => Promise<unknown>) => Promise<void>;
 
 function Applicant({ user, act }: { user: UserBody; act: Act }) {
   const role = useSignal<(typeof ROLES)[number]>('viewer');
