@@ -1,7 +1,7 @@
 // The shipped forms of the agent: the single-file bundle under Node and the single executable,
 // each running `once` and `run` against a real collector.
 import { spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { Snapshot, validate } from '@pantau/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentBuild } from './support/agent-build.ts';
@@ -40,6 +40,11 @@ describe('shipped agent', () => {
       { encoding: 'utf8' },
     );
     expect(requires.stdout.trim()).toBe('');
+    // No TypeBox either: V8 keeps a script's whole source, and TypeBox was 450 KB of it (4 MB of
+    // peak RSS); the agent validates with generated checks and explains with explain.ts.
+    const source = readFileSync(built.bundle, 'utf8');
+    expect(source).not.toMatch(/CheckContext|schema is false|"~kind"/);
+    expect(source.length).toBeLessThan(400_000);
     // The executable runs with an empty PATH: no node to find.
     const r = spawnSync(built.executable, ['--version'], { env: { PATH: '' }, encoding: 'utf8' });
     expect(r.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);

@@ -3,7 +3,7 @@
 //
 //   node bench/agent-footprint/run.ts [--runs 3] [--seconds 60] [--interval 5s]
 //       [--from installed|checkout|bundle|executable] [--config default|production]
-//       [--node-flags="--flag ..."] [--env NAME=VALUE,...]
+//       [--node-flags="--flag ..."] [--env NAME=VALUE,...] [--program FILE]
 //
 // --from installed (default) runs the compiled JavaScript laid out as npm installs it, with the
 // Node flags of the shipped systemd unit; --from checkout runs the TypeScript sources of this
@@ -12,7 +12,9 @@
 // flags are built in). --config production adds what a real install runs: wss:// (TLS, trusted
 // through caFile) and three HTTP checks every 10 s (two backends and a balancer).
 // --node-flags adds Node flags to the agent's (through NODE_OPTIONS for the executable) and --env
-// sets environment variables for it, to try a change before shipping it.
+// sets environment variables for it, to try a change before shipping it. --program FILE runs a
+// prebuilt bundle (with --from bundle) or executable (with --from executable) instead of building
+// one, to compare two builds in the same window.
 // Both processes are measured the same way: utime + stime from /proc/PID/stat over the window
 // (after a warm-up) and VmHWM from /proc/PID/status at the end; for the agent also how its RSS
 // at the end splits into anonymous memory (heaps) and file pages (the mapped Node binary).
@@ -41,6 +43,7 @@ const { values } = parseArgs({
     config: { type: 'string', default: 'default' },
     'node-flags': { type: 'string', default: '' },
     env: { type: 'string', default: '' },
+    program: { type: 'string' },
   },
 });
 const PRODUCTION = values.config === 'production';
@@ -68,9 +71,9 @@ async function agentCommand(): Promise<string[]> {
         join(import.meta.dirname, '..', '..', 'packages', 'agent', 'bin', 'pantau-agent.js'),
       ];
     case 'bundle':
-      return [process.execPath, ...NODE_FLAGS, await buildBundle(LAYOUT)];
+      return [process.execPath, ...NODE_FLAGS, values.program ?? (await buildBundle(LAYOUT))];
     case 'executable':
-      return [await buildExecutable(await buildBundle(LAYOUT), LAYOUT)];
+      return [values.program ?? (await buildExecutable(await buildBundle(LAYOUT), LAYOUT))];
     default:
       return [process.execPath, ...NODE_FLAGS, installedLayout(LAYOUT)];
   }

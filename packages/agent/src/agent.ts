@@ -21,18 +21,17 @@ export interface RunningAgent {
 /**
  * Renders a snapshot as JSON with `seq` first. A snapshot the collector would refuse is never
  * queued (it would be refused again at every replay): its optional parts go first, with a log.
- * The check is the generated one (plain code, no TypeBox in the agent); only a refused snapshot
- * loads TypeBox, to log which field failed.
+ * The check is the generated one (plain code, no TypeBox in the agent); a refused snapshot is
+ * logged with the field that failed.
  */
 export function renderSnapshot(seq: number, dropped: number, body: SnapshotBody, log: Logger): string {
   const snapshot: Snapshot = { seq, ...body, dropped };
   if (checkSnapshot(snapshot)) return JSON.stringify(snapshot);
   const refused = { ...snapshot };
   for (const key of OPTIONAL_PARTS) delete snapshot[key];
-  void explainSnapshot(refused).then(
-    (problem) => log.error({ problem }, 'snapshot failed the protocol schema; sent the core numbers only'),
-    (err: Error) =>
-      log.error({ err: err.message }, 'snapshot failed the protocol schema; sent the core numbers only'),
+  log.error(
+    { problem: explainSnapshot(refused) },
+    'snapshot failed the protocol schema; sent the core numbers only',
   );
   return JSON.stringify(snapshot);
 }

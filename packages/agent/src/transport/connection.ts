@@ -1,16 +1,15 @@
 import {
   CloseCodes,
   type CollectorFrame,
+  decodeCollectorFrameLite,
   type ErrorCode,
   encodeFrame,
   errorFrame,
-  explainCollectorFrame,
   FATAL_CLOSE_CODES,
   type HelloFrame,
   type JobCancelFrame,
   type JobStartFrame,
   Limits,
-  quickDecodeCollectorFrame,
   type WelcomeFrame,
 } from '@pantau/shared/lite';
 import { monotonicMs } from '../clock.ts';
@@ -278,20 +277,10 @@ export class Connection {
         return;
       }
       if (refusing) return; // the socket is closing over an invalid frame
-      const decoded = quickDecodeCollectorFrame(data);
+      const decoded = decodeCollectorFrameLite(data);
       if (!decoded.ok) {
-        if (decoded.error.code !== 'INVALID_FRAME') {
-          protocolError(decoded.error.code, decoded.error.message, CloseCodes.INVALID_FRAME);
-          return;
-        }
-        // A schema failure: the full validator (loaded now, rarely needed) names the field.
         refusing = true;
-        void explainCollectorFrame(data)
-          .then(
-            (error) => error ?? decoded.error,
-            () => decoded.error,
-          )
-          .then((error) => protocolError(error.code, error.message, CloseCodes.INVALID_FRAME));
+        protocolError(decoded.error.code, decoded.error.message, CloseCodes.INVALID_FRAME);
         return;
       }
       const frame = decoded.frame;
