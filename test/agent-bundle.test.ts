@@ -1,7 +1,10 @@
-// The shipped forms of the agent: the single-file bundle under Node and the single executable,
-// each running `once` and `run` against a real collector.
+// The shipped forms of the agent: the single-file bundle under Node, the single executable, and
+// an installed package's bin (which runs the bundle from dist/), each running `once` and `run`
+// against a real collector.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Snapshot, validate } from '@pantau/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentBuild } from './support/agent-build.ts';
@@ -11,19 +14,38 @@ import { startTestApp, type TestApp } from './support/test-app.ts';
 
 const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PANTAU_')));
 
-let built: { bundle: string; executable: string };
+let built: { bundle: string; executable: string; installedBin: string };
 let collector: TestApp;
+const installed = mkdtempSync(join(tmpdir(), 'pantau-installed-'));
 
 beforeAll(async () => {
   const b = await agentBuild();
-  built = { bundle: b.bundle, executable: b.executable as string };
+  // @pantau/agent as npm installs it, as far as its bin is concerned: bin/ and dist/.
+  const pkg = join(installed, 'node_modules', '@pantau', 'agent');
+  mkdirSync(join(pkg, 'bin'), { recursive: true });
+  mkdirSync(join(pkg, 'dist'));
+  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: '@pantau/agent', type: 'module' }));
+  copyFileSync(
+    join(import.meta.dirname, '..', 'packages', 'agent', 'bin', 'pantau-agent.js'),
+    join(pkg, 'bin', 'pantau-agent.js'),
+  );
+  copyFileSync(b.bundle, join(pkg, 'dist', 'pantau-agent.cjs'));
+  built = {
+    bundle: b.bundle,
+    executable: b.executable as string,
+    installedBin: join(pkg, 'bin', 'pantau-agent.js'),
+  };
   collector = await startTestApp();
 }, 120_000);
-afterAll(() => collector?.close());
+afterAll(() => {
+  rmSync(installed, { recursive: true, force: true });
+  return collector?.close();
+});
 
 const forms: Array<[string, () => string[]]> = [
   ['the bundle under Node', () => [process.execPath, built.bundle]],
   ['the single executable', () => [built.executable]],
+  ["an installed package's bin", () => [process.execPath, built.installedBin]],
 ];
 
 describe('shipped agent', () => {
@@ -48,6 +70,27 @@ describe('shipped agent', () => {
     // The executable runs with an empty PATH: no node to find.
     const r = spawnSync(built.executable, ['--version'], { env: { PATH: '' }, encoding: 'utf8' });
     expect(r.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  it("an installed package's bin runs the bundle, so no ESM namespace loads Node's lazy parts", () => {
+    // An ESM import of node:fs or node:util reads every export, loading fs.promises (streams,
+    // readline) and worker_threads: about 4 MB of peak RSS the bundle's require never loads.
+    const probe = join(installed, 'probe.cjs');
+    writeFileSync(
+      probe,
+      "process.on('exit', () => process.stderr.write('\\nLOADED ' + JSON.stringify(process.moduleLoadList)));",
+    );
+    const r = spawnSync(process.execPath, ['--require', probe, built.installedBin, 'once'], {
+      env: clean,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as Snapshot).processes?.count).toBeGreaterThan(0);
+    const loaded = JSON.parse(r.stderr.slice(r.stderr.lastIndexOf('LOADED ') + 7)) as string[];
+    expect(
+      loaded.filter((m) => /^NativeModule (internal\/fs\/promises|worker_threads|internal\/worker)$/.test(m)),
+    ).toEqual([]);
   });
 
   for (const [name, program] of forms) {

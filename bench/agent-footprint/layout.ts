@@ -1,14 +1,16 @@
-// Lays the agent out the way `npm install @pantau/agent` would: the compiled JavaScript of
-// @pantau/agent and @pantau/shared (their publishConfig exports applied) under node_modules,
-// with the third-party dependencies linked from this checkout. Nothing is downloaded.
+// Lays the agent out the way `npm install @pantau/agent` would: what `pnpm build` puts in dist/
+// (the compiled JavaScript of @pantau/agent and @pantau/shared, their publishConfig exports
+// applied, and the agent's single-file bundle, which its bin runs) under node_modules, with the
+// third-party dependencies linked from this checkout. Nothing is downloaded.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildBundle } from '../../packages/agent/scripts/build.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-/** Builds both packages with tsc and returns the installed bin's path inside `dir`. */
-export function installedLayout(dir: string): string {
+/** Builds both packages (tsc, and the agent's bundle) and returns the installed bin's path inside `dir`. */
+export async function installedLayout(dir: string): Promise<string> {
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   for (const pkg of ['shared', 'agent']) {
     execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'packages', pkg, 'tsconfig.build.json')], {
@@ -23,11 +25,16 @@ export function installedLayout(dir: string): string {
     const target = join(modules, '@pantau', pkg);
     mkdirSync(target, { recursive: true });
     for (const part of parts)
-      cpSync(join(ROOT, 'packages', pkg, part), join(target, part), { recursive: true });
+      cpSync(join(ROOT, 'packages', pkg, part), join(target, part), {
+        recursive: true,
+        filter: (src) => !/pantau-agent(-linux-\w+|\.cjs)$/.test(src), // built fresh below
+      });
     const manifest = JSON.parse(readFileSync(join(target, 'package.json'), 'utf8'));
     manifest.exports = manifest.publishConfig.exports;
     writeFileSync(join(target, 'package.json'), JSON.stringify(manifest, null, 2));
   }
+  // `pnpm build` also writes the single-file bundle (and the executable, not needed here) to dist/.
+  await buildBundle(join(modules, '@pantau', 'agent', 'dist'));
   for (const [dep, from] of [
     ['yaml', 'agent'],
     ['typebox', 'shared'],

@@ -14,7 +14,7 @@
 // --node-flags adds Node flags to the agent's (through NODE_OPTIONS for the executable) and --env
 // sets environment variables for it, to try a change before shipping it. --program FILE runs a
 // prebuilt bundle (with --from bundle) or executable (with --from executable) instead of building
-// one, to compare two builds in the same window.
+// one, or an installed layout's bin (with --from installed), to compare two builds in one window.
 // Both processes are measured the same way: utime + stime from /proc/PID/stat over the window
 // (after a warm-up) and VmHWM from /proc/PID/status at the end; for the agent also how its RSS
 // at the end splits into anonymous memory (heaps) and file pages (the mapped Node binary).
@@ -75,7 +75,7 @@ async function agentCommand(): Promise<string[]> {
     case 'executable':
       return [values.program ?? (await buildExecutable(await buildBundle(LAYOUT), LAYOUT))];
     default:
-      return [process.execPath, ...NODE_FLAGS, installedLayout(LAYOUT)];
+      return [process.execPath, ...NODE_FLAGS, values.program ?? (await installedLayout(LAYOUT))];
   }
 }
 const AGENT = await agentCommand();
