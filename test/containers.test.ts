@@ -127,16 +127,21 @@ describe('images', () => {
         child.stderr.on('data', onData);
         child.once('exit', (code) => reject(new Error(`exited ${code}:\n${output}`)));
       });
+      // The check runs in the container with the collector's environment, from its WORKDIR.
       const [, ...check] = execForm(dockerfile('Dockerfile.collector'), 'HEALTHCHECK');
+      const checkEnv = { ...process.env, PANTAU_HOST: '127.0.0.1', PANTAU_DATA_DIR: join(dir, 'data') };
       const healthy = await new Promise<number>((resolve) =>
-        execFile(process.execPath, check, { env: { ...process.env, PANTAU_PORT: String(port) } }, (err) =>
-          resolve(err ? 1 : 0),
+        execFile(
+          process.execPath,
+          check,
+          { cwd: out, env: { ...checkEnv, PANTAU_PORT: String(port) } },
+          (err) => resolve(err ? 1 : 0),
         ),
       );
       expect(healthy).toBe(0);
       // The check has teeth: a port nobody listens on is unhealthy.
       const unhealthy = await new Promise<number>((resolve) =>
-        execFile(process.execPath, check, { env: { ...process.env, PANTAU_PORT: '1' } }, (err) =>
+        execFile(process.execPath, check, { cwd: out, env: { ...checkEnv, PANTAU_PORT: '1' } }, (err) =>
           resolve(err ? 1 : 0),
         ),
       );

@@ -4,6 +4,8 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkHealth } from '../packages/collector/src/cli/health.ts';
+import { loadConfig } from '../packages/collector/src/config/index.ts';
 import { AgentProcess, testConfig } from './support/agent-process.ts';
 import { type CollectorProcess, startCollectorProcess } from './support/collector-process.ts';
 import { until } from './support/e2e.ts';
@@ -42,6 +44,15 @@ describe.skipIf(!hasOpenssl())('TLS', () => {
     expect(health.status).toBe(200);
     const hosts = await httpsCall(`${base()}/api/v1/hosts`, ca, { token: collector.adminToken });
     expect(hosts.status).toBe(200);
+    // `pantau-collector health` (the image's HEALTHCHECK) asks over HTTPS when tls.cert is set.
+    const tlsEnv = { PANTAU_HOST: '127.0.0.1', PANTAU_TLS_CERT: live.cert, PANTAU_TLS_KEY: live.key };
+    const ready = await checkHealth(loadConfig({ env: { ...tlsEnv, PANTAU_PORT: String(collector.port) } }));
+    expect(ready).toMatchObject({ ok: true });
+    expect(ready.line).toMatch(new RegExp(`^ready: https://127.0.0.1:${collector.port}/readyz answered 200`));
+    const plain = await checkHealth(
+      loadConfig({ env: { PANTAU_HOST: '127.0.0.1', PANTAU_PORT: String(collector.port) } }),
+    );
+    expect(plain.ok).toBe(false);
     // Without the CA the client refuses the server.
     await expect(httpsCall(`${base()}/healthz`, readFileSync(renewed.ca))).rejects.toThrow(
       /unable to (get local issuer|verify)/,

@@ -4,6 +4,7 @@ import { CLI_ACTOR } from './access/actor.ts';
 import { type Access, buildAccess } from './access/index.ts';
 import { isRole, ROLES, type Role } from './access/roles.ts';
 import { USER_STATUSES, type UserStatus } from './access/user-repo.ts';
+import { checkHealth } from './cli/health.ts';
 import { runCommand, terminalIo } from './cli/run.ts';
 import { readSecret } from './cli-secret.ts';
 import { type CollectorConfig, loadConfig } from './config/index.ts';
@@ -17,6 +18,8 @@ const HELP = `pantau-collector: stores agent data, serves the API and the agents
 
 Usage:
   pantau-collector start [--config FILE]            run the collector
+  pantau-collector health                           ask the collector this config describes whether it is
+                                                    ready (GET /readyz over HTTP or HTTPS); exits 0 or 1
   pantau-collector hosts add NAME [--label k=v]...  add a host; prints its agent token once
   pantau-collector hosts list                       list hosts
   pantau-collector tokens create --role ROLE [--name N] [--user NAME]
@@ -91,6 +94,11 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
         const code = await closeOnSignals(running);
         stopReloading();
         return code;
+      }
+      case 'health': {
+        const { ok, line } = await checkHealth(config);
+        (ok ? io.out : io.err)(line);
+        return ok ? 0 : 1;
       }
       case 'hosts add':
         return await withStore(config, (store) => {
