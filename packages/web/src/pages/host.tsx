@@ -3,6 +3,7 @@ import { useComputed, useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { api, can, errorText } from '../api.ts';
 import { Chart } from '../components/chart.tsx';
+import { DataTable } from '../components/data-table.tsx';
 import { StatusBadge } from '../components/status.tsx';
 import { ago, bytes, duration, num, pct, rate, time } from '../format.ts';
 import { fleet } from '../live.ts';
@@ -171,163 +172,101 @@ export function HostPage({ id }: { id: number }) {
 
       <section>
         <h2>Top processes {procs && <small class="muted">{procs.count} running</small>}</h2>
-        <div class="scroll-x">
-          <table data-testid="processes">
-            <thead>
-              <tr>
-                <th>pid</th>
-                <th>user</th>
-                <th>CPU</th>
-                <th>memory</th>
-                <th>command</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(procs?.topCpu ?? []).map((p) => (
-                <tr key={p.pid}>
-                  <td>{p.pid}</td>
-                  <td>{p.user}</td>
-                  <td>{pct(p.cpu)}</td>
-                  <td>{bytes(p.rss)}</td>
-                  <td class="cmd" title={p.command}>
-                    {p.command || p.name}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          testid="processes"
+          rows={procs?.topCpu ?? []}
+          rowKey={(p) => p.pid}
+          columns={[
+            { head: 'pid', cell: (p) => p.pid },
+            { head: 'user', cell: (p) => p.user },
+            { head: 'CPU', cell: (p) => pct(p.cpu) },
+            { head: 'memory', cell: (p) => bytes(p.rss) },
+            { head: 'command', class: 'cmd', title: (p) => p.command, cell: (p) => p.command || p.name },
+          ]}
+        />
       </section>
 
       <section>
         <h2>Disks</h2>
-        <div class="scroll-x">
-          <table>
-            <thead>
-              <tr>
-                <th>mount</th>
-                <th>device</th>
-                <th>used</th>
-                <th>size</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(l?.disks?.data ?? []).map((disk) => (
-                <tr key={disk.mount}>
-                  <td>{disk.mount}</td>
-                  <td>{disk.device}</td>
-                  <td>{pct(disk.usedPct)}</td>
-                  <td>{bytes(disk.size)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={l?.disks?.data ?? []}
+          rowKey={(disk) => disk.mount}
+          columns={[
+            { head: 'mount', cell: (disk) => disk.mount },
+            { head: 'device', cell: (disk) => disk.device },
+            { head: 'used', cell: (disk) => pct(disk.usedPct) },
+            { head: 'size', cell: (disk) => bytes(disk.size) },
+          ]}
+        />
       </section>
 
       <section>
         <h2>Listening ports</h2>
-        <div class="scroll-x">
-          <table>
-            <thead>
-              <tr>
-                <th>proto</th>
-                <th>address</th>
-                <th>port</th>
-                <th>process</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(l?.ports?.data ?? []).map((p) => (
-                <tr key={`${p.proto}${p.address}${p.port}`}>
-                  <td>{p.proto}</td>
-                  <td>{p.address}</td>
-                  <td>{p.port}</td>
-                  <td>{p.process ?? '–'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={l?.ports?.data ?? []}
+          rowKey={(p) => `${p.proto}${p.address}${p.port}`}
+          columns={[
+            { head: 'proto', cell: (p) => p.proto },
+            { head: 'address', cell: (p) => p.address },
+            { head: 'port', cell: (p) => p.port },
+            { head: 'process', cell: (p) => p.process ?? '–' },
+          ]}
+        />
       </section>
 
       <section>
         <h2>Checks</h2>
-        {(l?.checks?.data ?? []).length === 0 ? (
-          <p class="muted">No service checks configured on this agent.</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>check</th>
-                <th>target</th>
-                <th>state</th>
-                <th>latency</th>
-                <th>changes (24h)</th>
-              </tr>
-            </thead>
-            <tbody>
-              {l!.checks!.data.map((c) => (
-                <tr key={c.name}>
-                  <td>{c.name}</td>
-                  <td>{c.target}</td>
-                  <td>
-                    {c.ok ? (
-                      <span class="badge status-online">ok</span>
-                    ) : (
-                      <span class="badge status-offline" title={c.error}>
-                        failing
-                      </span>
-                    )}
-                  </td>
-                  <td>{num(c.latencyMs, 0)} ms</td>
-                  <td>
-                    {checkHistory.value
-                      .filter((x) => x.name === c.name)
-                      .slice(-5)
-                      .map((x) => (
-                        <span
-                          key={x.ts}
-                          class={`tick ${x.ok ? 'ok' : 'bad'}`}
-                          title={`${time(x.ts)} ${x.ok ? 'ok' : (x.error ?? 'failing')}`}
-                        />
-                      ))}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          empty="No service checks configured on this agent."
+          rows={l?.checks?.data ?? []}
+          rowKey={(c) => c.name}
+          columns={[
+            { head: 'check', cell: (c) => c.name },
+            { head: 'target', cell: (c) => c.target },
+            {
+              head: 'state',
+              cell: (c) =>
+                c.ok ? (
+                  <span class="badge status-online">ok</span>
+                ) : (
+                  <span class="badge status-offline" title={c.error}>
+                    failing
+                  </span>
+                ),
+            },
+            { head: 'latency', cell: (c) => `${num(c.latencyMs, 0)} ms` },
+            {
+              head: 'changes (24h)',
+              cell: (c) =>
+                checkHistory.value
+                  .filter((x) => x.name === c.name)
+                  .slice(-5)
+                  .map((x) => (
+                    <span
+                      key={x.ts}
+                      class={`tick ${x.ok ? 'ok' : 'bad'}`}
+                      title={`${time(x.ts)} ${x.ok ? 'ok' : (x.error ?? 'failing')}`}
+                    />
+                  )),
+            },
+          ]}
+        />
       </section>
 
       <section>
         <h2>Containers</h2>
-        {(l?.containers?.data ?? []).length === 0 ? (
-          <p class="muted">None reported.</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>name</th>
-                <th>image</th>
-                <th>state</th>
-                <th>CPU</th>
-                <th>memory</th>
-              </tr>
-            </thead>
-            <tbody>
-              {l!.containers!.data.map((c) => (
-                <tr key={c.id}>
-                  <td>{c.name}</td>
-                  <td>{c.image}</td>
-                  <td>{c.state}</td>
-                  <td>{pct(c.cpu)}</td>
-                  <td>{bytes(c.memory)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          empty="None reported."
+          rows={l?.containers?.data ?? []}
+          rowKey={(c) => c.id}
+          columns={[
+            { head: 'name', cell: (c) => c.name },
+            { head: 'image', cell: (c) => c.image },
+            { head: 'state', cell: (c) => c.state },
+            { head: 'CPU', cell: (c) => pct(c.cpu) },
+            { head: 'memory', cell: (c) => bytes(c.memory) },
+          ]}
+        />
       </section>
 
       <section>

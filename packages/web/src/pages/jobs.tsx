@@ -2,6 +2,7 @@ import type { JobBody, JobDetailBody } from '@pantau/collector/api-types';
 import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { api, authHeaders, errorText } from '../api.ts';
+import { DataTable } from '../components/data-table.tsx';
 import { duration, time } from '../format.ts';
 
 const STATES = ['', 'running', 'succeeded', 'failed', 'cancelled', 'expired', 'awaiting_confirmation'];
@@ -76,46 +77,41 @@ export function JobsPage() {
         </button>
       </div>
       {error.value && <p class="error">{error.value}</p>}
-      <div class="scroll-x">
-        <table data-testid="jobs">
-          <thead>
-            <tr>
-              <th>#</th>
-              <th>activity</th>
-              <th>by</th>
-              <th>state</th>
-              <th>hosts</th>
-              <th>created</th>
-              <th>took</th>
-            </tr>
-          </thead>
-          <tbody>
-            {jobs.value.map((j) => (
-              <tr key={j.id} data-job={j.id}>
-                <td>
-                  <button type="button" class="link" onClick={() => void show(j.id)}>
-                    #{j.id}
-                  </button>
-                </td>
-                <td>{j.activity}</td>
-                <td>
-                  {j.actorName} <span class="muted">via {j.surface}</span>
-                </td>
-                <td>
-                  <span class={`badge job-${j.state}`}>{j.state}</span>
-                </td>
-                <td>
-                  {Object.entries(j.counts)
-                    .map(([s, n]) => `${n} ${s}`)
-                    .join(', ')}
-                </td>
-                <td>{time(j.createdAt)}</td>
-                <td>{j.startedAt && j.endedAt ? duration(j.endedAt - j.startedAt) : '–'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        testid="jobs"
+        rows={jobs.value}
+        rowKey={(j) => j.id}
+        rowProps={(j) => ({ 'data-job': j.id })}
+        columns={[
+          {
+            head: '#',
+            cell: (j) => (
+              <button type="button" class="link" onClick={() => void show(j.id)}>
+                #{j.id}
+              </button>
+            ),
+          },
+          { head: 'activity', cell: (j) => j.activity },
+          {
+            head: 'by',
+            cell: (j) => (
+              <>
+                {j.actorName} <span class="muted">via {j.surface}</span>
+              </>
+            ),
+          },
+          { head: 'state', cell: (j) => <span class={`badge job-${j.state}`}>{j.state}</span> },
+          {
+            head: 'hosts',
+            cell: (j) =>
+              Object.entries(j.counts)
+                .map(([state, n]) => `${n} ${state}`)
+                .join(', '),
+          },
+          { head: 'created', cell: (j) => time(j.createdAt) },
+          { head: 'took', cell: (j) => (j.startedAt && j.endedAt ? duration(j.endedAt - j.startedAt) : '–') },
+        ]}
+      />
       {open.value && (
         <section class="card" data-testid="job-detail">
           <h2>
@@ -129,30 +125,18 @@ export function JobsPage() {
               export CSV
             </button>
           </h2>
-          <table>
-            <thead>
-              <tr>
-                <th>host</th>
-                <th>result</th>
-                <th>exit</th>
-                <th>took</th>
-                <th>why</th>
-              </tr>
-            </thead>
-            <tbody>
-              {open.value.runs.map((r) => (
-                <tr key={r.hostId} data-host={r.host}>
-                  <td>{r.host}</td>
-                  <td>
-                    <span class={`badge run-${r.state}`}>{r.state}</span>
-                  </td>
-                  <td>{r.exitCode ?? r.signal ?? '–'}</td>
-                  <td>{r.durationMs === null ? '–' : `${r.durationMs} ms`}</td>
-                  <td>{r.error ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            rows={open.value.runs}
+            rowKey={(r) => r.hostId}
+            rowProps={(r) => ({ 'data-host': r.host })}
+            columns={[
+              { head: 'host', cell: (r) => r.host },
+              { head: 'result', cell: (r) => <span class={`badge run-${r.state}`}>{r.state}</span> },
+              { head: 'exit', cell: (r) => r.exitCode ?? r.signal ?? '–' },
+              { head: 'took', cell: (r) => (r.durationMs === null ? '–' : `${r.durationMs} ms`) },
+              { head: 'why', cell: (r) => r.error ?? '' },
+            ]}
+          />
         </section>
       )}
     </div>

@@ -1,6 +1,7 @@
 import type { ActivityBody } from '@pantau/collector/api-types';
 import { useSignal } from '@preact/signals';
 import { api, errorText } from '../../api.ts';
+import { DataTable } from '../../components/data-table.tsx';
 import { type ActivityDraft, bodyOf, draftOf, emptyDraft } from './activity-draft.ts';
 import { ActivityForm } from './activity-form.tsx';
 import { useAdminList } from './use-admin-list.ts';
@@ -48,61 +49,60 @@ export function ActivitiesAdmin() {
           {message.value}
         </p>
       )}
-      <div class="scroll-x">
-        <table data-testid="activities">
-          <thead>
-            <tr>
-              <th>name</th>
-              <th>runs</th>
-              <th>parameters</th>
-              <th>fixed</th>
-              <th>role</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {items.value.map((a) => (
-              <tr key={a.id} data-testid="activity" data-activity={a.id}>
-                <td>
-                  {a.name}
-                  {a.dangerous && <span class="badge sev-critical"> dangerous</span>}
-                  {a.description && <div class="muted">{a.description}</div>}
-                </td>
-                <td class="cmd">{a.action}</td>
-                <td class="cmd">{a.params.map(describeParam).join('; ') || '–'}</td>
-                <td class="cmd">
-                  {Object.entries(a.fixed)
-                    .map(([k, v]) => `${k}=${v}`)
-                    .join(' ') || '–'}
-                </td>
-                <td>{a.minRole}</td>
-                <td class="actions">
-                  {a.builtin ? (
-                    <span class="muted">built-in</span>
-                  ) : (
-                    <>
-                      <button
-                        type="button"
-                        onClick={() => {
-                          draft.value = draftOf(a);
-                          formError.value = null;
-                          // The form sits below a long list; bring it to the admin's eyes.
-                          document.querySelector('[data-testid="activity-form"]')?.scrollIntoView();
-                        }}
-                      >
-                        edit
-                      </button>
-                      <button type="button" onClick={() => void remove(a)}>
-                        delete
-                      </button>
-                    </>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        testid="activities"
+        rows={items.value}
+        rowKey={(a) => a.id}
+        rowProps={(a) => ({ 'data-testid': 'activity', 'data-activity': a.id })}
+        columns={[
+          {
+            head: 'name',
+            cell: (a) => (
+              <>
+                {a.name}
+                {a.dangerous && <span class="badge sev-critical"> dangerous</span>}
+                {a.description && <div class="muted">{a.description}</div>}
+              </>
+            ),
+          },
+          { head: 'runs', class: 'cmd', cell: (a) => a.action },
+          { head: 'parameters', class: 'cmd', cell: (a) => a.params.map(describeParam).join('; ') || '–' },
+          {
+            head: 'fixed',
+            class: 'cmd',
+            cell: (a) =>
+              Object.entries(a.fixed)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(' ') || '–',
+          },
+          { head: 'role', cell: (a) => a.minRole },
+          {
+            head: '',
+            class: 'actions',
+            cell: (a) =>
+              a.builtin ? (
+                <span class="muted">built-in</span>
+              ) : (
+                <>
+                  <button
+                    type="button"
+                    onClick={() => {
+                      draft.value = draftOf(a);
+                      formError.value = null;
+                      // The form sits below a long list; bring it to the admin's eyes.
+                      document.querySelector('[data-testid="activity-form"]')?.scrollIntoView();
+                    }}
+                  >
+                    edit
+                  </button>
+                  <button type="button" onClick={() => void remove(a)}>
+                    delete
+                  </button>
+                </>
+              ),
+          },
+        ]}
+      />
       <ActivityForm
         draft={draft}
         actions={actions}

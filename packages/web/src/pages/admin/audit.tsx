@@ -1,6 +1,7 @@
 import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { api, errorText } from '../../api.ts';
+import { DataTable } from '../../components/data-table.tsx';
 import { time } from '../../format.ts';
 
 interface Entry {
@@ -47,32 +48,19 @@ export function AuditAdmin() {
         />
       </div>
       {error.value && <p class="error">{error.value}</p>}
-      <div class="scroll-x">
-        <table data-testid="audit">
-          <thead>
-            <tr>
-              <th>when</th>
-              <th>who</th>
-              <th>via</th>
-              <th>action</th>
-              <th>target</th>
-              <th>details</th>
-            </tr>
-          </thead>
-          <tbody>
-            {entries.value.map((e) => (
-              <tr key={e.id}>
-                <td>{time(e.at)}</td>
-                <td>{e.actor}</td>
-                <td>{e.surface}</td>
-                <td>{e.action}</td>
-                <td>{e.target ?? '–'}</td>
-                <td class="cmd">{e.details ? JSON.stringify(e.details) : ''}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        testid="audit"
+        rows={entries.value}
+        rowKey={(e) => e.id}
+        columns={[
+          { head: 'when', cell: (e) => time(e.at) },
+          { head: 'who', cell: (e) => e.actor },
+          { head: 'via', cell: (e) => e.surface },
+          { head: 'action', cell: (e) => e.action },
+          { head: 'target', cell: (e) => e.target ?? '–' },
+          { head: 'details', class: 'cmd', cell: (e) => (e.details ? JSON.stringify(e.details) : '') },
+        ]}
+      />
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import type { RecipientBody } from '@pantau/collector/api-types';
 import { useSignal } from '@preact/signals';
 import { api } from '../../api.ts';
+import { DataTable } from '../../components/data-table.tsx';
 import { useAdminList } from './use-admin-list.ts';
 
 const CHANNELS = ['webhook', 'email', 'telegram'] as const;
@@ -18,70 +19,68 @@ export function SinksAdmin() {
           {message.value}
         </p>
       )}
-      <div class="scroll-x">
-        <table data-testid="sinks">
-          <thead>
-            <tr>
-              <th>name</th>
-              <th>channel</th>
-              <th>address</th>
-              <th>from</th>
-              <th>state</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {items.value.map((r) => (
-              <tr key={r.id}>
-                <td>{r.name}</td>
-                <td>{r.channel}</td>
-                <td class="cmd">{r.address}</td>
-                <td>{r.userId === null ? r.source : `user ${r.userId}`}</td>
-                <td>
-                  {r.enabled ? 'enabled' : 'disabled'}
-                  {!r.approved && ' · not approved'}
-                </td>
-                <td class="actions">
-                  <button
-                    type="button"
-                    onClick={() =>
-                      act(`test message queued for ${r.name}`, () =>
-                        api(`/recipients/${r.id}/test`, { method: 'POST' }),
-                      )
-                    }
-                  >
-                    test
-                  </button>
-                  {r.source !== 'config' && (
-                    <>
+      <DataTable
+        testid="sinks"
+        rows={items.value}
+        rowKey={(r) => r.id}
+        columns={[
+          { head: 'name', cell: (r) => r.name },
+          { head: 'channel', cell: (r) => r.channel },
+          { head: 'address', class: 'cmd', cell: (r) => r.address },
+          { head: 'from', cell: (r) => (r.userId === null ? r.source : `user ${r.userId}`) },
+          {
+            head: 'state',
+            cell: (r) => (
+              <>
+                {r.enabled ? 'enabled' : 'disabled'}
+                {!r.approved && ' · not approved'}
+              </>
+            ),
+          },
+          {
+            head: '',
+            class: 'actions',
+            cell: (r) => (
+              <>
+                <button
+                  type="button"
+                  onClick={() =>
+                    act(`test message queued for ${r.name}`, () =>
+                      api(`/recipients/${r.id}/test`, { method: 'POST' }),
+                    )
+                  }
+                >
+                  test
+                </button>
+                {r.source !== 'config' && (
+                  <>
+                    <button
+                      type="button"
+                      onClick={() =>
+                        act(`${r.name} ${r.enabled ? 'disabled' : 'enabled'}`, () =>
+                          api(`/recipients/${r.id}`, { method: 'PATCH', body: { enabled: !r.enabled } }),
+                        )
+                      }
+                    >
+                      {r.enabled ? 'disable' : 'enable'}
+                    </button>
+                    {r.userId === null && (
                       <button
                         type="button"
                         onClick={() =>
-                          act(`${r.name} ${r.enabled ? 'disabled' : 'enabled'}`, () =>
-                            api(`/recipients/${r.id}`, { method: 'PATCH', body: { enabled: !r.enabled } }),
-                          )
+                          act(`${r.name} removed`, () => api(`/recipients/${r.id}`, { method: 'DELETE' }))
                         }
                       >
-                        {r.enabled ? 'disable' : 'enable'}
+                        remove
                       </button>
-                      {r.userId === null && (
-                        <button
-                          type="button"
-                          onClick={() =>
-                            act(`${r.name} removed`, () => api(`/recipients/${r.id}`, { method: 'DELETE' }))
-                          }
-                        >
-                          remove
-                        </button>
-                      )}
-                    </>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+                    )}
+                  </>
+                )}
+              </>
+            ),
+          },
+        ]}
+      />
       <form
         class="inline-form"
         onSubmit={(e) => {

@@ -1,6 +1,7 @@
 import type { ApiTokenBody } from '@pantau/collector/api-types';
 import { useSignal } from '@preact/signals';
 import { api } from '../../api.ts';
+import { DataTable } from '../../components/data-table.tsx';
 import { time } from '../../format.ts';
 import { useAdminList } from './use-admin-list.ts';
 
@@ -58,45 +59,33 @@ export function TokensAdmin() {
         </label>
         <button type="submit">create token</button>
       </form>
-      <div class="scroll-x">
-        <table>
-          <thead>
-            <tr>
-              <th>name</th>
-              <th>role</th>
-              <th>user</th>
-              <th>created</th>
-              <th>last used</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {tokens.value.map((t) => (
-              <tr key={t.id}>
-                <td>{t.name}</td>
-                <td>{t.role}</td>
-                <td>{t.userId ?? '–'}</td>
-                <td>{time(t.createdAt)}</td>
-                <td>{time(t.lastUsedAt)}</td>
-                <td>
-                  {t.revokedAt ? (
-                    <span class="muted">revoked {time(t.revokedAt)}</span>
-                  ) : (
-                    <button
-                      type="button"
-                      onClick={() =>
-                        act(`token ${t.name} revoked`, () => api(`/tokens/${t.id}`, { method: 'DELETE' }))
-                      }
-                    >
-                      revoke
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        rows={tokens.value}
+        rowKey={(t) => t.id}
+        columns={[
+          { head: 'name', cell: (t) => t.name },
+          { head: 'role', cell: (t) => t.role },
+          { head: 'user', cell: (t) => t.userId ?? '–' },
+          { head: 'created', cell: (t) => time(t.createdAt) },
+          { head: 'last used', cell: (t) => time(t.lastUsedAt) },
+          {
+            head: '',
+            cell: (t) =>
+              t.revokedAt ? (
+                <span class="muted">revoked {time(t.revokedAt)}</span>
+              ) : (
+                <button
+                  type="button"
+                  onClick={() =>
+                    act(`token ${t.name} revoked`, () => api(`/tokens/${t.id}`, { method: 'DELETE' }))
+                  }
+                >
+                  revoke
+                </button>
+              ),
+          },
+        ]}
+      />
     </section>
   );
 }
