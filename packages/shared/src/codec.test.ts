@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fullSnapshot, sampleHello, sampleSnapshot } from '../../../test/fixtures/samples.ts';
+import {
+  fullSnapshot,
+  sampleCollectorFrames,
+  sampleHello,
+  sampleSnapshot,
+} from '../../../test/fixtures/samples.ts';
 import {
   type DecodeResult,
   decodeAgentFrame,
@@ -44,36 +49,7 @@ const validAgentFrames: AgentFrame[] = [
   { t: 'error', code: 'INTERNAL', message: 'outbox failure' },
 ];
 
-const validCollectorFrames: CollectorFrame[] = [
-  {
-    t: 'welcome',
-    protocol: 1,
-    hostId: 'h_1',
-    hostName: 'web-1',
-    lastSeq: 0,
-    serverTime: Date.now(),
-    settings: {},
-  },
-  {
-    t: 'welcome',
-    protocol: 1,
-    hostId: 'h_1',
-    hostName: 'web-1',
-    lastSeq: 41,
-    serverTime: 1,
-    settings: { intervalMs: 1000 },
-  },
-  { t: 'ack', seq: 42 },
-  {
-    t: 'job.start',
-    jobId: 'j-1',
-    action: 'ping',
-    params: { target: '10.0.0.1', count: 3 },
-    timeoutMs: 30_000,
-  },
-  { t: 'job.cancel', jobId: 'j-1' },
-  { t: 'error', code: 'REPLACED', message: 'a newer connection for web-1 took over' },
-];
+const validCollectorFrames: CollectorFrame[] = sampleCollectorFrames();
 
 function expectError(result: DecodeResult<AgentFrame | CollectorFrame>, code: string, text: string | RegExp) {
   expect(result.ok).toBe(false);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { Compile } from 'typebox/compile';
 import { describe, expect, it } from 'vitest';
-import { fullSnapshot, sampleSnapshot } from '../../../test/fixtures/samples.ts';
+import { fullSnapshot, sampleCollectorFrames, sampleSnapshot } from '../../../test/fixtures/samples.ts';
 import { GENERATED_PATH, generateValidators } from '../scripts/gen-validators.ts';
 import { decodeCollectorFrame, explain } from './codec.ts';
 import { type CollectorFrame, CollectorFrameSchemas } from './frames.ts';
@@ -10,29 +10,7 @@ import { collectorFrameChecks } from './generated/validators.ts';
 import { checkSnapshot, decodeCollectorFrameLite, explainSnapshot } from './lite.ts';
 import { Snapshot } from './metrics.ts';
 
-const frames: CollectorFrame[] = [
-  { t: 'welcome', protocol: 1, hostId: 'h_1', hostName: 'web-1', lastSeq: 0, serverTime: 1, settings: {} },
-  {
-    t: 'welcome',
-    protocol: 1,
-    hostId: 'h_1',
-    hostName: 'web-1',
-    lastSeq: 41,
-    serverTime: 1,
-    settings: { intervalMs: 1000 },
-  },
-  { t: 'ack', seq: 42 },
-  {
-    t: 'job.start',
-    jobId: 'j-1',
-    action: 'ping',
-    params: { target: '10.0.0.1', count: 3 },
-    timeoutMs: 30_000,
-  },
-  { t: 'job.start', jobId: 'j:2', action: 'disk-usage', params: { all: true } },
-  { t: 'job.cancel', jobId: 'j-1' },
-  { t: 'error', code: 'REPLACED', message: 'a newer connection for web-1 took over' },
-];
+const frames: CollectorFrame[] = sampleCollectorFrames();
 
 const typebox = new Map(
   Object.entries(CollectorFrameSchemas).map(([kind, schema]) => [kind, Compile(schema)]),
