@@ -1,4 +1,5 @@
 import { useComputed, useSignal } from '@preact/signals';
+import { Choice } from '../components/choice.tsx';
 import { Sparkline } from '../components/sparkline.tsx';
 import { StatusBadge } from '../components/status.tsx';
 import { Windowed } from '../components/windowed.tsx';
@@ -67,29 +68,26 @@ export function FleetPage() {
             filter.value = e.currentTarget.value;
           }}
         />
-        <select
-          aria-label="Status"
+        <Choice
+          ariaLabel="Status"
           value={status.value}
-          onChange={(e) => (status.value = e.currentTarget.value)}
-        >
-          <option value="all">all statuses</option>
-          <option value="online">online</option>
-          <option value="offline">offline</option>
-          <option value="new">new</option>
-        </select>
-        <select
-          aria-label="Sort by"
+          options={[['all', 'all statuses'], 'online', 'offline', 'new']}
+          onChange={(v) => (status.value = v)}
+        />
+        <Choice<SortKey>
+          ariaLabel="Sort by"
           value={sort.value}
-          onChange={(e) => (sort.value = e.currentTarget.value as SortKey)}
-        >
-          <option value="name">sort: name</option>
-          <option value="status">sort: status (offline first)</option>
-          <option value="cpu">sort: CPU</option>
-          <option value="mem">sort: memory</option>
-          <option value="disk">sort: disk</option>
-          <option value="load1">sort: load</option>
-          <option value="incidents">sort: incidents</option>
-        </select>
+          options={[
+            ['name', 'sort: name'],
+            ['status', 'sort: status (offline first)'],
+            ['cpu', 'sort: CPU'],
+            ['mem', 'sort: memory'],
+            ['disk', 'sort: disk'],
+            ['load1', 'sort: load'],
+            ['incidents', 'sort: incidents'],
+          ]}
+          onChange={(v) => (sort.value = v)}
+        />
       </div>
       <div class="fleet-head fleet-row" aria-hidden="true">
         <span>host</span>

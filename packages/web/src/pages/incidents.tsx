@@ -2,6 +2,8 @@ import type { IncidentBody, SilenceBody } from '@pantau/collector/api-types';
 import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { api, can, errorText } from '../api.ts';
+import { Choice } from '../components/choice.tsx';
+import { Notice } from '../components/status.tsx';
 import { duration, time } from '../format.ts';
 import { incidentCounts } from '../live.ts';
 
@@ -66,31 +68,27 @@ export function IncidentsPage() {
         <h1>Incidents</h1>
       </header>
       <div class="toolbar">
-        <select
-          aria-label="Status"
+        <Choice
+          ariaLabel="Status"
           value={status.value}
-          onChange={(e) => (status.value = e.currentTarget.value)}
-        >
-          <option value="active">active</option>
-          <option value="open">open</option>
-          <option value="acknowledged">acknowledged</option>
-          <option value="resolved">resolved</option>
-          <option value="all">all</option>
-        </select>
-        <select aria-label="Kind" value={kind.value} onChange={(e) => (kind.value = e.currentTarget.value)}>
-          <option value="">every kind</option>
-          <option value="host_down">host down</option>
-          <option value="service_down">service down</option>
-          <option value="threshold">threshold</option>
-          <option value="change">change</option>
-        </select>
+          options={['active', 'open', 'acknowledged', 'resolved', 'all']}
+          onChange={(v) => (status.value = v)}
+        />
+        <Choice
+          ariaLabel="Kind"
+          value={kind.value}
+          options={[
+            ['', 'every kind'],
+            ['host_down', 'host down'],
+            ['service_down', 'service down'],
+            ['threshold', 'threshold'],
+            ['change', 'change'],
+          ]}
+          onChange={(v) => (kind.value = v)}
+        />
         {hostId && <a href="/incidents">all hosts</a>}
       </div>
-      {message.value && (
-        <p class="notice" role="status">
-          {message.value}
-        </p>
-      )}
+      <Notice message={message.value} />
       {items.value.length === 0 ? (
         <p class="empty">No incidents match.</p>
       ) : (

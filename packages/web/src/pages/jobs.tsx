@@ -2,6 +2,7 @@ import type { JobBody, JobDetailBody } from '@pantau/collector/api-types';
 import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { api, authHeaders, errorText } from '../api.ts';
+import { Choice } from '../components/choice.tsx';
 import { DataTable } from '../components/data-table.tsx';
 import { duration, time } from '../format.ts';
 
@@ -48,17 +49,12 @@ export function JobsPage() {
         <h1>Jobs</h1>
       </header>
       <div class="toolbar">
-        <select
-          aria-label="State"
+        <Choice
+          ariaLabel="State"
           value={state.value}
-          onChange={(e) => (state.value = e.currentTarget.value)}
-        >
-          {STATES.map((s) => (
-            <option key={s} value={s}>
-              {s || 'every state'}
-            </option>
-          ))}
-        </select>
+          options={STATES.map((s) => [s, s || 'every state'] as const)}
+          onChange={(v) => (state.value = v)}
+        />
         <input
           aria-label="Activity"
           placeholder="activity"

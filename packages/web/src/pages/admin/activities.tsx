@@ -2,6 +2,7 @@ import type { ActivityBody } from '@pantau/collector/api-types';
 import { useSignal } from '@preact/signals';
 import { api, errorText } from '../../api.ts';
 import { DataTable } from '../../components/data-table.tsx';
+import { Notice } from '../../components/status.tsx';
 import { type ActivityDraft, bodyOf, draftOf, emptyDraft } from './activity-draft.ts';
 import { ActivityForm } from './activity-form.tsx';
 import { useAdminList } from './use-admin-list.ts';
@@ -44,11 +45,7 @@ export function ActivitiesAdmin() {
   const actions = [...new Set(items.value.filter((a) => a.builtin).map((a) => a.action))];
   return (
     <section>
-      {message.value && (
-        <p class="notice" role="status">
-          {message.value}
-        </p>
-      )}
+      <Notice message={message.value} />
       <DataTable
         testid="activities"
         rows={items.value}

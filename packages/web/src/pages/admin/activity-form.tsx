@@ -1,4 +1,5 @@
 import type { Signal } from '@preact/signals';
+import { Choice } from '../../components/choice.tsx';
 import { type ActivityDraft, emptyParam, type Kind, type ParamDraft } from './activity-draft.ts';
 
 const KINDS: readonly Kind[] = ['enum', 'integer', 'regex'];
@@ -59,16 +60,12 @@ export function ActivityForm({
             ))}
           </datalist>
         </label>
-        <label>
-          Minimum role
-          <select
-            value={d.minRole}
-            onChange={(e) => set({ minRole: e.currentTarget.value as ActivityDraft['minRole'] })}
-          >
-            <option>operator</option>
-            <option>admin</option>
-          </select>
-        </label>
+        <Choice
+          label="Minimum role"
+          value={d.minRole}
+          options={['operator', 'admin'] as const}
+          onChange={(minRole) => set({ minRole })}
+        />
         <label class="check">
           <input
             type="checkbox"
@@ -107,14 +104,7 @@ export function ActivityForm({
               onInput={(e) => setParam(i, { name: e.currentTarget.value })}
             />
           </label>
-          <label>
-            Kind
-            <select value={p.kind} onChange={(e) => setParam(i, { kind: e.currentTarget.value as Kind })}>
-              {KINDS.map((k) => (
-                <option key={k}>{k}</option>
-              ))}
-            </select>
-          </label>
+          <Choice label="Kind" value={p.kind} options={KINDS} onChange={(kind) => setParam(i, { kind })} />
           {p.kind === 'enum' && (
             <label class="grow">
               Values (comma-separated)

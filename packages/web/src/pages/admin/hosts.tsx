@@ -1,6 +1,7 @@
 import type { AgentTokenBody } from '@pantau/collector/api-types';
 import { useComputed, useSignal } from '@preact/signals';
 import { api } from '../../api.ts';
+import { Notice } from '../../components/status.tsx';
 import { fleet } from '../../live.ts';
 import { useAdminAction } from './use-admin-list.ts';
 
@@ -32,11 +33,7 @@ export function HostsAdmin() {
   });
   return (
     <section>
-      {message.value && (
-        <p class="notice" role="status">
-          {message.value}
-        </p>
-      )}
+      <Notice message={message.value} />
       <h2>Add a host</h2>
       <form
         class="inline-form"

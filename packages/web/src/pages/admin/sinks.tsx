@@ -1,7 +1,9 @@
 import type { RecipientBody } from '@pantau/collector/api-types';
 import { useSignal } from '@preact/signals';
 import { api } from '../../api.ts';
+import { Choice } from '../../components/choice.tsx';
 import { DataTable } from '../../components/data-table.tsx';
+import { Notice } from '../../components/status.tsx';
 import { useAdminList } from './use-admin-list.ts';
 
 const CHANNELS = ['webhook', 'email', 'telegram'] as const;
@@ -14,11 +16,7 @@ export function SinksAdmin() {
   const address = useSignal('');
   return (
     <section>
-      {message.value && (
-        <p class="notice" role="status">
-          {message.value}
-        </p>
-      )}
+      <Notice message={message.value} />
       <DataTable
         testid="sinks"
         rows={items.value}
@@ -93,17 +91,12 @@ export function SinksAdmin() {
           );
         }}
       >
-        <label>
-          channel
-          <select
-            value={channel.value}
-            onChange={(e) => (channel.value = e.currentTarget.value as typeof channel.value)}
-          >
-            {CHANNELS.map((c) => (
-              <option key={c}>{c}</option>
-            ))}
-          </select>
-        </label>
+        <Choice
+          label="channel"
+          value={channel.value}
+          options={CHANNELS}
+          onChange={(v) => (channel.value = v)}
+        />
         <label>
           name{' '}
           <input

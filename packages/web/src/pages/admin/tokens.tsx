@@ -1,9 +1,13 @@
 import type { ApiTokenBody } from '@pantau/collector/api-types';
 import { useSignal } from '@preact/signals';
 import { api } from '../../api.ts';
+import { Choice } from '../../components/choice.tsx';
 import { DataTable } from '../../components/data-table.tsx';
+import { Notice } from '../../components/status.tsx';
 import { time } from '../../format.ts';
 import { useAdminList } from './use-admin-list.ts';
+
+const ROLES = ['viewer', 'operator', 'admin'] as const;
 
 /** API tokens: list, create (the secret shown once), revoke. */
 export function TokensAdmin() {
@@ -17,14 +21,10 @@ export function TokensAdmin() {
     onResult: (result) => (secret.value = (result as { secret?: string } | undefined)?.secret ?? null),
   });
   const name = useSignal('');
-  const role = useSignal('viewer');
+  const role = useSignal<(typeof ROLES)[number]>('viewer');
   return (
     <section>
-      {message.value && (
-        <p class="notice" role="status">
-          {message.value}
-        </p>
-      )}
+      <Notice message={message.value} />
       {secret.value && (
         <div class="card token-once">
           <p>The token's secret, shown only now:</p>
@@ -49,14 +49,7 @@ export function TokensAdmin() {
             onInput={(e) => (name.value = e.currentTarget.value)}
           />
         </label>
-        <label>
-          role
-          <select value={role.value} onChange={(e) => (role.value = e.currentTarget.value)}>
-            <option>viewer</option>
-            <option>operator</option>
-            <option>admin</option>
-          </select>
-        </label>
+        <Choice label="role" value={role.value} options={ROLES} onChange={(v) => (role.value = v)} />
         <button type="submit">create token</button>
       </form>
       <DataTable

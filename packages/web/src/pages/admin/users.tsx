@@ -1,6 +1,8 @@
 import type { UserBody } from '@pantau/collector/api-types';
 import { useSignal } from '@preact/signals';
 import { api } from '../../api.ts';
+import { Choice } from '../../components/choice.tsx';
+import { Notice } from '../../components/status.tsx';
 import { time } from '../../format.ts';
 import { type Act, useAdminList } from './use-admin-list.ts';
 
@@ -13,11 +15,7 @@ export function UsersAdmin() {
   const others = users.value.filter((u) => u.status !== 'pending');
   return (
     <section>
-      {message.value && (
-        <p class="notice" role="status">
-          {message.value}
-        </p>
-      )}
+      <Notice message={message.value} />
       <h2>Waiting for approval</h2>
       {pending.length === 0 ? (
         <p class="muted">Nobody. People apply by writing to the Telegram bot.</p>
@@ -64,15 +62,12 @@ function Applicant({ user, act }: { user: UserBody; act: Act }) {
         </span>
       </div>
       <div class="actions">
-        <select
-          aria-label={`Role for ${user.name}`}
+        <Choice
+          ariaLabel={`Role for ${user.name}`}
           value={role.value}
-          onChange={(e) => (role.value = e.currentTarget.value as typeof role.value)}
-        >
-          {ROLES.map((r) => (
-            <option key={r}>{r}</option>
-          ))}
-        </select>
+          options={ROLES}
+          onChange={(v) => (role.value = v)}
+        />
         <button
           type="button"
           onClick={() =>
@@ -106,20 +101,16 @@ function UserRow({ user, act }: { user: UserBody; act: Act }) {
         {user.email && <div class="muted">{user.email}</div>}
       </td>
       <td>
-        <select
-          aria-label={`Role of ${user.name}`}
+        <Choice
+          ariaLabel={`Role of ${user.name}`}
           value={user.role}
-          onChange={(e) => {
-            const role = e.currentTarget.value;
+          options={ROLES}
+          onChange={(role) =>
             void act(`${user.name} is now ${role}`, () =>
               api(`/users/${user.id}`, { method: 'PATCH', body: { role } }),
-            );
-          }}
-        >
-          {ROLES.map((r) => (
-            <option key={r}>{r}</option>
-          ))}
-        </select>
+            )
+          }
+        />
       </td>
       <td>{user.status}</td>
       <td>
@@ -228,17 +219,7 @@ function AddUser({ act }: { act: Act }) {
           onInput={(e) => (name.value = e.currentTarget.value)}
         />
       </label>
-      <label>
-        role
-        <select
-          value={role.value}
-          onChange={(e) => (role.value = e.currentTarget.value as typeof role.value)}
-        >
-          {ROLES.map((r) => (
-            <option key={r}>{r}</option>
-          ))}
-        </select>
-      </label>
+      <Choice label="role" value={role.value} options={ROLES} onChange={(v) => (role.value = v)} />
       <label>
         password (optional)
         <input
