@@ -16,7 +16,8 @@ const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.
 
 let built: { bundle: string; executable: string; installedBin: string };
 let collector: TestApp;
-const installed = mkdtempSync(join(tmpdir(), 'pantau-installed-'));
+// A space in the path, as in a home folder: the bin must not take a file URL's %20 for a path.
+const installed = mkdtempSync(join(tmpdir(), 'pantau installed-'));
 
 beforeAll(async () => {
   const b = await agentBuild();

@@ -10,7 +10,8 @@ const source = new URL('../src/cli.ts', import.meta.url);
 const bundle = new URL('../dist/pantau-agent.cjs', import.meta.url);
 if (!existsSync(source) && existsSync(bundle)) {
   // The bundle runs the CLI on process.argv itself.
-  process.getBuiltinModule('node:module').createRequire(import.meta.url)(bundle.pathname);
+  const { fileURLToPath } = process.getBuiltinModule('node:url');
+  process.getBuiltinModule('node:module').createRequire(import.meta.url)(fileURLToPath(bundle));
 } else {
   const entry = existsSync(source) ? source : new URL('../dist/cli.js', import.meta.url);
   const { main } = await import(entry.href);
