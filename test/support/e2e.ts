@@ -59,6 +59,7 @@ export interface HostDetail {
   lastSeq: number;
   agentVersion: string | null;
   latest: { ts: number; metrics: Record<string, number> } | null;
+  system: { arch: string; cores: number } | null;
 }
 
 /** Polls `probe` every 50 ms until it returns something truthy; fails with `what` after `timeoutMs`. */

