@@ -2,29 +2,15 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { Surface } from '../access/roles.ts';
 import type { Amount, Job, JobEvent, JobEventType, JobState, Run, RunState, Targets } from './types.ts';
 
-interface JobRow {
-  id: number;
-  activity: string;
-  action: string;
+/** A jobs row: the Job's own columns, with JSON, flags and amounts as SQLite stores them. */
+type JobRow = Omit<Job, 'params' | 'targets' | 'dangerous' | 'batch' | 'stopAfterFailures' | 'counts'> & {
   params: string;
   sentParams: string;
   targets: string;
-  actor: string;
-  actorName: string;
-  surface: Surface;
   dangerous: number;
-  state: JobState;
-  createdAt: number;
-  decideBy: number | null;
-  confirmedBy: string | null;
-  approvedBy: string | null;
-  cancelledBy: string | null;
-  startedAt: number | null;
-  endedAt: number | null;
   batch: string | null;
   stopAfter: string | null;
-  timeoutMs: number;
-}
+};
 
 type HeadRow = Pick<
   JobRow,
