@@ -2,6 +2,7 @@ import type { ActivityBody, JobBody, PreviewBody, RunBody } from '@pantau/collec
 import { useComputed, useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { api, authHeaders, can, errorText } from '../api.ts';
+import { TextField } from '../components/text-field.tsx';
 import { fleet, readSse } from '../live.ts';
 import { query } from '../router.ts';
 
@@ -137,22 +138,18 @@ export function ActionsPage() {
           ))}
         </div>
         <div class="inline-form">
-          <label>
-            names or globs
-            <input
-              placeholder="web-*, db-1"
-              value={names.value}
-              onInput={(e) => (names.value = e.currentTarget.value)}
-            />
-          </label>
-          <label>
-            labels
-            <input
-              placeholder="env=prod,role=web"
-              value={selector.value}
-              onInput={(e) => (selector.value = e.currentTarget.value)}
-            />
-          </label>
+          <TextField
+            label="names or globs"
+            placeholder="web-*, db-1"
+            value={names.value}
+            onValue={(v) => (names.value = v)}
+          />
+          <TextField
+            label="labels"
+            placeholder="env=prod,role=web"
+            value={selector.value}
+            onValue={(v) => (selector.value = v)}
+          />
         </div>
         <p data-testid="preview-count">
           {preview.value

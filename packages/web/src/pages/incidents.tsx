@@ -4,6 +4,7 @@ import { useEffect } from 'preact/hooks';
 import { api, can, errorText } from '../api.ts';
 import { Choice } from '../components/choice.tsx';
 import { Notice } from '../components/status.tsx';
+import { TextField } from '../components/text-field.tsx';
 import { duration, time } from '../format.ts';
 import { incidentCounts } from '../live.ts';
 
@@ -216,42 +217,34 @@ function Maintenance(props: {
       </ul>
       {can('maintenance.manage') && (
         <form class="inline-form" onSubmit={submit}>
-          <label>
-            hosts{' '}
-            <input
-              placeholder="host id, label env=prod, or empty for all"
-              value={target.value}
-              onInput={(e) => (target.value = e.currentTarget.value)}
-            />
-          </label>
-          <label>
-            starts{' '}
-            <input
-              type="datetime-local"
-              value={starts.value}
-              onInput={(e) => (starts.value = e.currentTarget.value)}
-            />
-          </label>
-          <label>
-            hours{' '}
-            <input
-              type="number"
-              min="0.25"
-              max="720"
-              step="0.25"
-              value={hours.value}
-              onInput={(e) => (hours.value = e.currentTarget.value)}
-            />
-          </label>
-          <label>
-            reason{' '}
-            <input
-              required
-              maxLength={500}
-              value={reason.value}
-              onInput={(e) => (reason.value = e.currentTarget.value)}
-            />
-          </label>
+          <TextField
+            label="hosts"
+            placeholder="host id, label env=prod, or empty for all"
+            value={target.value}
+            onValue={(v) => (target.value = v)}
+          />
+          <TextField
+            label="starts"
+            type="datetime-local"
+            value={starts.value}
+            onValue={(v) => (starts.value = v)}
+          />
+          <TextField
+            label="hours"
+            type="number"
+            min="0.25"
+            max="720"
+            step="0.25"
+            value={hours.value}
+            onValue={(v) => (hours.value = v)}
+          />
+          <TextField
+            label="reason"
+            required
+            maxLength={500}
+            value={reason.value}
+            onValue={(v) => (reason.value = v)}
+          />
           <button type="submit">schedule maintenance</button>
         </form>
       )}

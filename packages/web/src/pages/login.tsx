@@ -1,5 +1,6 @@
 import { useSignal } from '@preact/signals';
 import { errorText, logIn, logInWithToken } from '../api.ts';
+import { TextField } from '../components/text-field.tsx';
 
 /** Name and password (a session cookie), or an API token for those who have one. */
 export function LoginPage() {
@@ -26,16 +27,14 @@ export function LoginPage() {
       <form onSubmit={submit} class="login-form">
         <h1>Pantau</h1>
         {!withToken.value && (
-          <label>
-            Name
-            <input
-              name="username"
-              autocomplete="username"
-              required
-              value={name.value}
-              onInput={(e) => (name.value = e.currentTarget.value)}
-            />
-          </label>
+          <TextField
+            label="Name"
+            name="username"
+            autocomplete="username"
+            required
+            value={name.value}
+            onValue={(v) => (name.value = v)}
+          />
         )}
         <label>
           {withToken.value ? 'API token' : 'Password'}

@@ -1,5 +1,6 @@
 import { useSignal } from '@preact/signals';
 import { api, errorText } from '../api.ts';
+import { TextField } from '../components/text-field.tsx';
 import { navigate } from '../router.ts';
 
 /** Opened from a one-time link (the bot's or an admin's): choose a web password, then sign in. */
@@ -44,27 +45,23 @@ export function SetPasswordPage() {
         <form class="login-form" onSubmit={submit}>
           <h1>Choose a password</h1>
           {!token && <p class="error">This page needs the link you were sent, including the part after #.</p>}
-          <label>
-            New password
-            <input
-              type="password"
-              autocomplete="new-password"
-              minLength={10}
-              required
-              value={password.value}
-              onInput={(e) => (password.value = e.currentTarget.value)}
-            />
-          </label>
-          <label>
-            Once more
-            <input
-              type="password"
-              autocomplete="new-password"
-              required
-              value={again.value}
-              onInput={(e) => (again.value = e.currentTarget.value)}
-            />
-          </label>
+          <TextField
+            label="New password"
+            type="password"
+            autocomplete="new-password"
+            minLength={10}
+            required
+            value={password.value}
+            onValue={(v) => (password.value = v)}
+          />
+          <TextField
+            label="Once more"
+            type="password"
+            autocomplete="new-password"
+            required
+            value={again.value}
+            onValue={(v) => (again.value = v)}
+          />
           {error.value && (
             <p class="error" role="alert">
               {error.value}

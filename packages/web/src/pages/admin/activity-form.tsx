@@ -1,5 +1,6 @@
 import type { Signal } from '@preact/signals';
 import { Choice } from '../../components/choice.tsx';
+import { TextField } from '../../components/text-field.tsx';
 import { type ActivityDraft, emptyParam, type Kind, type ParamDraft } from './activity-draft.ts';
 
 const KINDS: readonly Kind[] = ['enum', 'integer', 'regex'];
@@ -33,17 +34,15 @@ export function ActivityForm({
     >
       <h2>{d.editing ? `Edit ${d.editing}` : 'New activity'}</h2>
       <div class="inline-form">
-        <label>
-          Activity name
-          <input
-            required
-            maxLength={64}
-            placeholder="restart-web"
-            disabled={d.editing !== null}
-            value={d.name}
-            onInput={(e) => set({ name: e.currentTarget.value })}
-          />
-        </label>
+        <TextField
+          label="Activity name"
+          required
+          maxLength={64}
+          placeholder="restart-web"
+          disabled={d.editing !== null}
+          value={d.name}
+          onValue={(v) => set({ name: v })}
+        />
         <label>
           Agent action
           <input
@@ -76,14 +75,13 @@ export function ActivityForm({
         </label>
       </div>
       <div class="inline-form">
-        <label class="grow">
-          Description
-          <input
-            maxLength={1024}
-            value={d.description}
-            onInput={(e) => set({ description: e.currentTarget.value })}
-          />
-        </label>
+        <TextField
+          label="Description"
+          wide
+          maxLength={1024}
+          value={d.description}
+          onValue={(v) => set({ description: v })}
+        />
         <label class="grow">
           Fixed parameters (name=value, one a line)
           <textarea rows={2} value={d.fixed} onInput={(e) => set({ fixed: e.currentTarget.value })} />
@@ -94,57 +92,39 @@ export function ActivityForm({
       {d.params.map((p, i) => (
         <fieldset class="inline-form param-row" key={i} data-testid="param-row">
           <legend>parameter {i + 1}</legend>
-          <label>
-            Parameter name
-            <input
-              required
-              maxLength={64}
-              pattern="[A-Za-z_][A-Za-z0-9_]*"
-              value={p.name}
-              onInput={(e) => setParam(i, { name: e.currentTarget.value })}
-            />
-          </label>
+          <TextField
+            label="Parameter name"
+            required
+            maxLength={64}
+            pattern="[A-Za-z_][A-Za-z0-9_]*"
+            value={p.name}
+            onValue={(v) => setParam(i, { name: v })}
+          />
           <Choice label="Kind" value={p.kind} options={KINDS} onChange={(kind) => setParam(i, { kind })} />
           {p.kind === 'enum' && (
-            <label class="grow">
-              Values (comma-separated)
-              <input value={p.values} onInput={(e) => setParam(i, { values: e.currentTarget.value })} />
-            </label>
+            <TextField
+              label="Values (comma-separated)"
+              wide
+              value={p.values}
+              onValue={(v) => setParam(i, { values: v })}
+            />
           )}
           {p.kind === 'integer' && (
             <>
-              <label>
-                Min
-                <input
-                  type="number"
-                  value={p.min}
-                  onInput={(e) => setParam(i, { min: e.currentTarget.value })}
-                />
-              </label>
-              <label>
-                Max
-                <input
-                  type="number"
-                  value={p.max}
-                  onInput={(e) => setParam(i, { max: e.currentTarget.value })}
-                />
-              </label>
+              <TextField label="Min" type="number" value={p.min} onValue={(v) => setParam(i, { min: v })} />
+              <TextField label="Max" type="number" value={p.max} onValue={(v) => setParam(i, { max: v })} />
             </>
           )}
           {p.kind === 'regex' && (
-            <label class="grow">
-              Pattern
-              <input
-                placeholder="^[a-z0-9-]+$"
-                value={p.pattern}
-                onInput={(e) => setParam(i, { pattern: e.currentTarget.value })}
-              />
-            </label>
+            <TextField
+              label="Pattern"
+              wide
+              placeholder="^[a-z0-9-]+$"
+              value={p.pattern}
+              onValue={(v) => setParam(i, { pattern: v })}
+            />
           )}
-          <label>
-            Default
-            <input value={p.default} onInput={(e) => setParam(i, { default: e.currentTarget.value })} />
-          </label>
+          <TextField label="Default" value={p.default} onValue={(v) => setParam(i, { default: v })} />
           <label class="check">
             <input
               type="checkbox"
@@ -153,13 +133,12 @@ export function ActivityForm({
             />
             Required
           </label>
-          <label class="grow">
-            Parameter description
-            <input
-              value={p.description}
-              onInput={(e) => setParam(i, { description: e.currentTarget.value })}
-            />
-          </label>
+          <TextField
+            label="Parameter description"
+            wide
+            value={p.description}
+            onValue={(v) => setParam(i, { description: v })}
+          />
           <button type="button" onClick={() => set({ params: d.params.filter((_, j) => j !== i) })}>
             remove parameter
           </button>

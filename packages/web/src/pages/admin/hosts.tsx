@@ -2,6 +2,7 @@ import type { AgentTokenBody } from '@pantau/collector/api-types';
 import { useComputed, useSignal } from '@preact/signals';
 import { api } from '../../api.ts';
 import { Notice } from '../../components/status.tsx';
+import { TextField } from '../../components/text-field.tsx';
 import { fleet } from '../../live.ts';
 import { useAdminAction } from './use-admin-list.ts';
 
@@ -43,25 +44,21 @@ export function HostsAdmin() {
           void act(`${body.name} added`, () => api<AgentTokenBody>('/hosts', { method: 'POST', body }));
         }}
       >
-        <label>
-          name
-          <input
-            required
-            pattern="[A-Za-z0-9][A-Za-z0-9_.\-]*"
-            maxLength={128}
-            title="letters, digits, dot, dash, underscore"
-            value={name.value}
-            onInput={(e) => (name.value = e.currentTarget.value)}
-          />
-        </label>
-        <label>
-          labels
-          <input
-            placeholder="env=prod, role=web"
-            value={labels.value}
-            onInput={(e) => (labels.value = e.currentTarget.value)}
-          />
-        </label>
+        <TextField
+          label="name"
+          required
+          pattern="[A-Za-z0-9][A-Za-z0-9_.\-]*"
+          maxLength={128}
+          title="letters, digits, dot, dash, underscore"
+          value={name.value}
+          onValue={(v) => (name.value = v)}
+        />
+        <TextField
+          label="labels"
+          placeholder="env=prod, role=web"
+          value={labels.value}
+          onValue={(v) => (labels.value = v)}
+        />
         <button type="submit">add host</button>
       </form>
       {shown.value && <TokenOnce result={shown.value} onDone={() => (shown.value = null)} />}

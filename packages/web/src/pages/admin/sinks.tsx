@@ -4,6 +4,7 @@ import { api } from '../../api.ts';
 import { Choice } from '../../components/choice.tsx';
 import { DataTable } from '../../components/data-table.tsx';
 import { Notice } from '../../components/status.tsx';
+import { TextField } from '../../components/text-field.tsx';
 import { useAdminList } from './use-admin-list.ts';
 
 const CHANNELS = ['webhook', 'email', 'telegram'] as const;
@@ -97,24 +98,20 @@ export function SinksAdmin() {
           options={CHANNELS}
           onChange={(v) => (channel.value = v)}
         />
-        <label>
-          name{' '}
-          <input
-            required
-            maxLength={128}
-            value={name.value}
-            onInput={(e) => (name.value = e.currentTarget.value)}
-          />
-        </label>
-        <label>
-          address{' '}
-          <input
-            required
-            placeholder="https://…, ops@example.com or a chat id"
-            value={address.value}
-            onInput={(e) => (address.value = e.currentTarget.value)}
-          />
-        </label>
+        <TextField
+          label="name"
+          required
+          maxLength={128}
+          value={name.value}
+          onValue={(v) => (name.value = v)}
+        />
+        <TextField
+          label="address"
+          required
+          placeholder="https://…, ops@example.com or a chat id"
+          value={address.value}
+          onValue={(v) => (address.value = v)}
+        />
         <button type="submit">add sink</button>
       </form>
     </section>

@@ -4,6 +4,7 @@ import { api } from '../../api.ts';
 import { Choice } from '../../components/choice.tsx';
 import { DataTable } from '../../components/data-table.tsx';
 import { Notice } from '../../components/status.tsx';
+import { TextField } from '../../components/text-field.tsx';
 import { time } from '../../format.ts';
 import { useAdminList } from './use-admin-list.ts';
 
@@ -40,15 +41,13 @@ export function TokensAdmin() {
           );
         }}
       >
-        <label>
-          name{' '}
-          <input
-            required
-            maxLength={128}
-            value={name.value}
-            onInput={(e) => (name.value = e.currentTarget.value)}
-          />
-        </label>
+        <TextField
+          label="name"
+          required
+          maxLength={128}
+          value={name.value}
+          onValue={(v) => (name.value = v)}
+        />
         <Choice label="role" value={role.value} options={ROLES} onChange={(v) => (role.value = v)} />
         <button type="submit">create token</button>
       </form>

@@ -3,6 +3,7 @@ import { useSignal } from '@preact/signals';
 import { api } from '../../api.ts';
 import { Choice } from '../../components/choice.tsx';
 import { Notice } from '../../components/status.tsx';
+import { TextField } from '../../components/text-field.tsx';
 import { time } from '../../format.ts';
 import { type Act, useAdminList } from './use-admin-list.ts';
 
@@ -210,26 +211,16 @@ function AddUser({ act }: { act: Act }) {
         password.value = '';
       }}
     >
-      <label>
-        name{' '}
-        <input
-          required
-          maxLength={128}
-          value={name.value}
-          onInput={(e) => (name.value = e.currentTarget.value)}
-        />
-      </label>
+      <TextField label="name" required maxLength={128} value={name.value} onValue={(v) => (name.value = v)} />
       <Choice label="role" value={role.value} options={ROLES} onChange={(v) => (role.value = v)} />
-      <label>
-        password (optional)
-        <input
-          type="password"
-          minLength={10}
-          autocomplete="new-password"
-          value={password.value}
-          onInput={(e) => (password.value = e.currentTarget.value)}
-        />
-      </label>
+      <TextField
+        label="password (optional)"
+        type="password"
+        minLength={10}
+        autocomplete="new-password"
+        value={password.value}
+        onValue={(v) => (password.value = v)}
+      />
       <button type="submit">add user</button>
     </form>
   );
