@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import type { FastifyBaseLogger } from 'fastify';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sampleNewJob } from '../../../../test/fixtures/samples.ts';
 import { EventBus } from '../events.ts';
 import { DB_FILE } from '../store/db.ts';
 import { Store } from '../store/index.ts';
@@ -74,26 +75,7 @@ function runningJob(n: number): { jobId: number; hostIds: number[] } {
     store.hosts.markOnline(host.id, hello);
     return { id: host.id, name: host.name };
   });
-  const jobId = repo.insert(
-    {
-      activity: 'uptime',
-      action: 'uptime',
-      params: {},
-      sentParams: {},
-      targets: { all: true },
-      actor: 'token:1',
-      actorName: 'ops',
-      surface: 'api',
-      dangerous: false,
-      state: 'awaiting_confirmation',
-      createdAt: Date.now(),
-      decideBy: null,
-      batch: null,
-      stopAfterFailures: null,
-      timeoutMs: 10_000,
-    },
-    hosts,
-  );
+  const jobId = repo.insert(sampleNewJob({ state: 'awaiting_confirmation' }), hosts);
   dispatcher.start(jobId);
   return { jobId, hostIds: hosts.map((h) => h.id) };
 }

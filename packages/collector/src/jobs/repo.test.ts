@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sampleNewJob } from '../../../../test/fixtures/samples.ts';
 import { Store } from '../store/index.ts';
 import { JobRepo, type NewJob } from './repo.ts';
 
@@ -24,23 +25,8 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const newJob = (createdAt: number, state: NewJob['state'] = 'succeeded'): NewJob => ({
-  activity: 'uptime',
-  action: 'uptime',
-  params: {},
-  sentParams: {},
-  targets: { all: true },
-  actor: 'token:1',
-  actorName: 'ops',
-  surface: 'api',
-  dangerous: false,
-  state,
-  createdAt,
-  decideBy: null,
-  batch: null,
-  stopAfterFailures: null,
-  timeoutMs: 10_000,
-});
+const newJob = (createdAt: number, state: NewJob['state'] = 'succeeded'): NewJob =>
+  sampleNewJob({ createdAt, state });
 
 describe('job repository', () => {
   it('numbers each job’s events from 1 and replays them after a given id', () => {
