@@ -5,6 +5,7 @@ import { FakeSmtpServer } from './fakes/smtp-server.ts';
 import { FakeTelegramServer, type TelegramCall } from './fakes/telegram-server.ts';
 import { AgentProcess, testConfig } from './support/agent-process.ts';
 import { type CollectorProcess, startCollectorProcess } from './support/collector-process.ts';
+import { until } from './support/e2e.ts';
 
 /**
  * Detection to delivery with everything real but the outside world: a collector process, agent
@@ -83,20 +84,6 @@ function agent(c: CollectorProcess, token: string, extra: Record<string, unknown
   const a = new AgentProcess({ ...testConfig([c.wsUrl], extra), token });
   cleanup.push(() => a.stop());
   return a;
-}
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined> | T | undefined,
-  ms = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 async function online(c: CollectorProcess, id: number) {

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AgentProcess, testConfig } from './support/agent-process.ts';
 import { type CollectorProcess, freePort, startCollectorProcess } from './support/collector-process.ts';
+import { until } from './support/e2e.ts';
 
 /**
  * Remote jobs end to end: a collector process, real agent processes running real commands, and
@@ -123,20 +124,6 @@ async function within<T>(promise: Promise<T>, ms: number, what: string, c: Colle
     return await Promise.race([promise, timeout]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined> | T | undefined,
-  ms = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
