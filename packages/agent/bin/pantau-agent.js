@@ -3,7 +3,8 @@
 // installed package runs the single-file bundle that `pnpm build` wrote into dist/, or without
 // one the compiled modules. The bundle reaches Node's built-ins through require: an ESM import
 // of one builds its namespace by reading every export, which loads the lazy ones too
-// (fs.promises with streams and readline, util's worker_threads), about 4 MB of memory.
+// (fs.promises with streams and readline, util's worker_threads): about 2 MB of the agent's
+// peak RSS (docs/benchmarks.md).
 const { existsSync } = process.getBuiltinModule('node:fs');
 
 const source = new URL('../src/cli.ts', import.meta.url);
