@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline/promises';
+import { isRunFinal, type RunState } from '../jobs/types.ts';
 import { ApiClient, ApiError } from './api-client.ts';
 import { parseRunArgs, RUN_HELP, type RunOptions, UsageError } from './run-args.ts';
 import { exitOf, formatDuration, HostPrinter, printable, type RunRow, summaryTable } from './run-output.ts';
@@ -54,15 +55,6 @@ interface Job {
   runs?: RunRow[];
 }
 
-const FINAL_RUN_STATES = new Set([
-  'succeeded',
-  'failed',
-  'timed_out',
-  'cancelled',
-  'rejected',
-  'unreachable',
-  'lost',
-]);
 /** Give up following a job when the stream cannot be resumed for this long, ms. */
 const RESUME_FOR_MS = 60_000;
 
@@ -280,7 +272,7 @@ function render(io: RunIo, printer: HostPrinter, said: Set<string>, kind: string
     }
     case 'run': {
       const run = body as unknown as RunRow;
-      if (!FINAL_RUN_STATES.has(run.state)) return;
+      if (!isRunFinal(run.state as RunState)) return;
       printer.flush(run.host);
       const details = [
         run.exitCode !== null && run.exitCode !== undefined ? `exit ${exitOf(run)}` : '',
