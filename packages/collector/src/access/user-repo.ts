@@ -32,16 +32,10 @@ export interface UserFilter {
   limit: number;
 }
 
-export interface NewUser {
-  name: string;
-  email: string | null;
-  role: Role;
-  status: UserStatus;
-  telegramId: number | null;
-  telegramChatId: number | null;
-  approvedBy: string | null;
-  now: number;
-}
+export type NewUser = Pick<
+  User,
+  'name' | 'email' | 'role' | 'status' | 'telegramId' | 'telegramChatId' | 'approvedBy'
+> & { now: number };
 
 type Row = Omit<User, 'hasPassword'> & { hasPassword: 0 | 1 };
 
