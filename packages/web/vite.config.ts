@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import preact from '@preact/preset-vite';
 import { defineConfig } from 'vite';
 
@@ -12,5 +13,8 @@ export default defineConfig({
     sourcemap: false,
     // Fleet page code and uPlot (host charts) load separately, so the first page stays small.
     modulePreload: { polyfill: false },
+    // Rolldown hashes module paths relative to its cwd: pin it to this package so a build from
+    // the repo root and one from here name the same bytes the same.
+    rolldownOptions: { cwd: fileURLToPath(new URL('.', import.meta.url)) },
   },
 });

@@ -64,6 +64,8 @@ export interface BuildOptions {
   migrations?: readonly Migration[];
   /** The bot's own user, so it skips getMe (tests and benchmarks against a fake Bot API). */
   telegramBotInfo?: UserFromGetMe;
+  /** The built console to serve; default packages/web/dist. */
+  consoleDir?: string;
 }
 
 /** Builds the whole collector (database, gateway, API) without listening. */
@@ -196,7 +198,7 @@ export async function buildApp(
     publicUrl,
     ...(options.telegramBotInfo === undefined ? {} : { botInfo: options.telegramBotInfo }),
   });
-  await app.register(consolePlugin, {});
+  await app.register(consolePlugin, options.consoleDir === undefined ? {} : { dir: options.consoleDir });
 
   let retentionTimer: NodeJS.Timeout | null = null;
   app.addHook('onReady', async () => {

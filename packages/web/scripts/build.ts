@@ -2,7 +2,7 @@
 // pre-compressed .br and .gz copies next to each asset for @fastify/static.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
@@ -30,8 +30,8 @@ export function sourceHash(): string {
 }
 
 /** The hash the current dist/ was built from, or null when there is no build. */
-export function builtHash(): string | null {
-  const file = join(WEB_DIST, HASH_FILE);
+export function builtHash(outDir = WEB_DIST): string | null {
+  const file = join(outDir, HASH_FILE);
   return existsSync(file) ? readFileSync(file, 'utf8').trim() : null;
 }
 
@@ -49,25 +49,29 @@ function compress(dir: string): void {
 
 /**
  * Builds dist/ unless it was built from the same sources already. Returns whether it built.
- * `force` builds anyway.
+ * `force` builds anyway; `outDir` builds elsewhere than dist/ (absolute).
  */
 export async function ensureConsoleBuilt(
-  options: { force?: boolean; quiet?: boolean } = {},
+  options: { force?: boolean; quiet?: boolean; outDir?: string } = {},
 ): Promise<boolean> {
+  const outDir = options.outDir ?? WEB_DIST;
   const hash = sourceHash();
-  if (!options.force && builtHash() === hash) return false;
+  if (!options.force && builtHash(outDir) === hash) return false;
   const { build } = await import('vite');
   await build({
     root: WEB_ROOT,
     configFile: join(WEB_ROOT, 'vite.config.ts'),
     logLevel: options.quiet ? 'warn' : 'info',
+    build: { outDir },
   });
-  compress(WEB_DIST);
-  writeFileSync(join(WEB_DIST, HASH_FILE), `${hash}\n`);
+  compress(outDir);
+  writeFileSync(join(outDir, HASH_FILE), `${hash}\n`);
   return true;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const built = await ensureConsoleBuilt({ force: process.argv.includes('--force') });
-  console.log(built ? `console built into ${WEB_DIST}` : 'console is up to date');
+  const at = process.argv.indexOf('--out-dir');
+  const outDir = at > 0 ? resolve(process.argv[at + 1] ?? '') : WEB_DIST;
+  const built = await ensureConsoleBuilt({ force: process.argv.includes('--force'), outDir });
+  console.log(built ? `console built into ${outDir}` : 'console is up to date');
 }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { errorBody } from '../api/errors.ts';
 import { CONSOLE_DIST, consoleBuilt } from './assets.ts';
@@ -13,7 +14,8 @@ const NOT_CONSOLE = /^\/(api|agent|metrics|healthz|readyz)(\/|$|\?)/;
 /**
  * Serves the web console on the collector's port: hashed assets (cached for a year, sent as
  * .br or .gz when the browser takes it), index.html for every other page path so links into
- * the console work, and a strict Content-Security-Policy (no inline scripts).
+ * the console work, and a strict Content-Security-Policy (no inline scripts). A console built
+ * after the start is served without a restart.
  */
 export async function consolePlugin(app: FastifyInstance, options: ConsoleOptions): Promise<void> {
   const dir = options.dir ?? CONSOLE_DIST;
@@ -42,39 +44,36 @@ export async function consolePlugin(app: FastifyInstance, options: ConsoleOption
     strictTransportSecurity: false,
   });
 
-  if (!consoleBuilt(dir)) {
-    app.get('/', { schema: { hide: true } }, async (_req, reply) =>
-      reply
-        .code(503)
-        .type('text/plain; charset=utf-8')
-        .send(
-          'The web console is not built. Run `pnpm start` (it builds it) or `pnpm --filter @pantau/web build`.\n',
-        ),
-    );
-    return;
-  }
-
+  // Assets are looked up per request, not listed at start: a rebuild or an upgrade next to a
+  // running collector serves whatever the new index.html names.
   await app.register(fastifyStatic, {
-    root: dir,
-    prefix: '/',
-    wildcard: false,
+    root: join(dir, 'assets'),
+    prefix: '/assets/',
+    wildcard: true,
     preCompressed: true,
     index: false,
     serveDotFiles: false,
     schemaHide: true,
-    setHeaders(reply, path) {
-      reply.header(
-        'cache-control',
-        path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
-      );
+    setHeaders(reply) {
+      reply.header('cache-control', 'public, max-age=31536000, immutable');
     },
   });
 
-  const page = (_req: unknown, reply: FastifyReply) =>
-    reply.header('cache-control', 'no-cache').sendFile('index.html');
+  const page = (_req: unknown, reply: FastifyReply) => {
+    if (!consoleBuilt(dir)) {
+      return reply
+        .code(503)
+        .header('cache-control', 'no-cache')
+        .type('text/plain; charset=utf-8')
+        .send(
+          'The web console is not built. Run `pnpm start` (it builds it) or `pnpm --filter @pantau/web build`.\n',
+        );
+    }
+    return reply.header('cache-control', 'no-cache').sendFile('index.html', dir);
+  };
   app.get('/', { schema: { hide: true } }, page);
   app.get('/*', { schema: { hide: true } }, (req, reply) => {
-    if (NOT_CONSOLE.test(req.url) || /\/assets\//.test(req.url)) {
+    if (NOT_CONSOLE.test(req.url)) {
       return reply
         .code(404)
         .send(errorBody('NOT_FOUND', `no route for GET ${clip(req.url.split('?')[0] ?? '')}`));
