@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migration as incidentsMigration } from '../store/migrations/200-incidents.ts';
 import { migration as numericHostIds } from '../store/migrations/201-numeric-host-ids.ts';
+import { migration as silenceHostPatterns } from '../store/migrations/215-silence-host-patterns.ts';
 import { IncidentManager, type Notice } from './incidents.ts';
 import { DEFAULT_POLICY, type NotifyPolicy } from './policy.ts';
 import type { HostRef, ProblemSignal, Signal } from './signals.ts';
@@ -54,6 +55,7 @@ describe('IncidentManager', () => {
     db.pragma('journal_mode = WAL');
     incidentsMigration.up(db);
     numericHostIds.up(db);
+    silenceHostPatterns.up(db);
     notices = [];
     policy = { ...DEFAULT_POLICY };
   });

@@ -12,6 +12,8 @@ export const MAX_WINDOW_MS = 30 * 86_400_000;
 /** What a silence or window holds back; at least one, or `all`. */
 export interface SilenceMatchers {
   hostId?: number | undefined;
+  /** A host name, or a glob over names (`web-*`, `db-?`) that also covers hosts added later. */
+  host?: string | undefined;
   /** `key=value` or { key, value }. */
   label?: string | { key: string; value: string } | undefined;
   ruleId?: string | undefined;
@@ -29,6 +31,8 @@ export interface SilenceCommandDeps {
   knownRule(id: string): boolean;
   now?: () => number;
 }
+
+const HOST_OR_GLOB = /^[A-Za-z0-9_.*?-]{1,128}$/;
 
 function invalid(message: string): never {
   throw new PantauError('VALIDATION_FAILED', message);
@@ -120,11 +124,30 @@ export class SilenceCommands {
 
   /** Checks the matchers and turns them into the store's shape. */
   #matchers(body: SilenceMatchers) {
-    const given = [body.hostId, body.label, body.ruleId, body.incidentId].some((m) => m !== undefined);
+    const given = [body.hostId, body.host, body.label, body.ruleId, body.incidentId].some(
+      (m) => m !== undefined,
+    );
     if (body.all === true && given)
-      invalid('body.all cannot be combined with hostId, label, ruleId or incidentId');
+      invalid('body.all cannot be combined with hostId, host, label, ruleId or incidentId');
     if (body.all !== true && !given) {
-      invalid('body needs a matcher (hostId, label, ruleId or incidentId), or all: true to match everything');
+      invalid(
+        'body needs a matcher (hostId, host, label, ruleId or incidentId), or all: true to match everything',
+      );
+    }
+    if (body.host !== undefined && body.hostId !== undefined)
+      invalid('give body.host or body.hostId, not both');
+    let hostId = body.hostId;
+    let hostPattern: string | undefined;
+    if (body.host !== undefined) {
+      if (!HOST_OR_GLOB.test(body.host)) {
+        invalid('body.host must be a host name or a glob (letters, digits, . _ - and * ?), e.g. web-*');
+      }
+      if (/[*?]/.test(body.host)) hostPattern = body.host;
+      else {
+        const host = this.#d.hosts.getByName(body.host);
+        if (!host) throw new PantauError('NOT_FOUND', `body.host: no host named ${body.host}`);
+        hostId = host.id;
+      }
     }
     if (body.hostId !== undefined && !this.#d.hosts.get(body.hostId)) {
       throw new PantauError('NOT_FOUND', `body.hostId: no host with id ${body.hostId}`);
@@ -147,7 +170,8 @@ export class SilenceCommands {
       label = body.label;
     }
     return {
-      hostId: body.hostId,
+      hostId,
+      hostPattern,
       label,
       ruleId: body.ruleId,
       incidentId: body.incidentId,

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { globPattern } from '../jobs/targets.ts';
 import type { HostRef } from './signals.ts';
 
 export type SilenceKind = 'silence' | 'maintenance';
@@ -7,6 +8,8 @@ export interface Silence {
   id: number;
   kind: SilenceKind;
   hostId: number | null;
+  /** A host name glob (`web-*`): hosts whose name matches, whenever they were added. */
+  hostPattern: string | null;
   labelKey: string | null;
   labelValue: string | null;
   ruleId: string | null;
@@ -23,6 +26,7 @@ export interface Silence {
 export interface NewSilence {
   kind: SilenceKind;
   hostId?: number | undefined;
+  hostPattern?: string | undefined;
   label?: { key: string; value: string } | undefined;
   ruleId?: string | undefined;
   incidentId?: number | undefined;
@@ -32,7 +36,7 @@ export interface NewSilence {
   createdBy: string;
 }
 
-const COLS = `id, kind, host_id AS hostId, label_key AS labelKey, label_value AS labelValue, rule_id AS ruleId,
+const COLS = `id, kind, host_id AS hostId, host_pattern AS hostPattern, label_key AS labelKey, label_value AS labelValue, rule_id AS ruleId,
   incident_id AS incidentId, starts_at AS startsAt, ends_at AS endsAt, reason, created_by AS createdBy,
   created_at AS createdAt, suppressed`;
 
@@ -54,8 +58,8 @@ export class Silences {
   constructor(db: Database) {
     this.#sql = {
       insert: db.prepare(
-        `INSERT INTO silences (kind, host_id, label_key, label_value, rule_id, incident_id, starts_at, ends_at, reason, created_by, created_at)
-         VALUES (@kind, @hostId, @labelKey, @labelValue, @ruleId, @incidentId, @startsAt, @endsAt, @reason, @createdBy, @createdAt)`,
+        `INSERT INTO silences (kind, host_id, host_pattern, label_key, label_value, rule_id, incident_id, starts_at, ends_at, reason, created_by, created_at)
+         VALUES (@kind, @hostId, @hostPattern, @labelKey, @labelValue, @ruleId, @incidentId, @startsAt, @endsAt, @reason, @createdBy, @createdAt)`,
       ),
       active: db.prepare(`SELECT ${COLS} FROM silences WHERE starts_at <= ? AND ends_at > ? ORDER BY id`),
       list: db.prepare(`SELECT ${COLS} FROM silences WHERE ends_at > ? ORDER BY starts_at, id`),
@@ -69,6 +73,7 @@ export class Silences {
     const info = this.#sql.insert.run({
       kind: input.kind,
       hostId: input.hostId ?? null,
+      hostPattern: input.hostPattern ?? null,
       labelKey: input.label?.key ?? null,
       labelValue: input.label?.value ?? null,
       ruleId: input.ruleId ?? null,
@@ -102,6 +107,7 @@ export class Silences {
       if (s.incidentId !== null && s.incidentId !== incidentId) continue;
       if (s.ruleId !== null && s.ruleId !== ruleId) continue;
       if (s.hostId !== null && s.hostId !== host?.id) continue;
+      if (s.hostPattern !== null && !globPattern(s.hostPattern).test(host?.name ?? '')) continue;
       if (s.labelKey !== null && host?.labels[s.labelKey] !== s.labelValue) continue;
       return s;
     }

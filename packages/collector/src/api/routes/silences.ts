@@ -12,6 +12,7 @@ export const SilenceItem = Type.Object({
   id: Type.Integer(),
   kind: SilenceKind,
   hostId: Nullable(Type.Integer()),
+  host: Nullable(Type.String({ description: 'a host name glob (web-*) it covers, hosts added later too' })),
   label: Nullable(Type.Object({ key: Type.String(), value: Type.String() })),
   ruleId: Nullable(Type.String()),
   incidentId: Nullable(Type.Integer()),
@@ -37,6 +38,13 @@ const LabelMatcher = Type.Union(
 
 const Matchers = {
   hostId: Type.Optional(Type.Integer({ minimum: 1, description: 'only this host' })),
+  host: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 128,
+      description: 'a host name (stored as its hostId) or a glob over names such as web-*',
+    }),
+  ),
   label: Type.Optional(LabelMatcher),
   ruleId: Type.Optional(
     Type.String({ maxLength: 64, description: 'only this rule, e.g. host-down or a threshold rule id' }),
@@ -77,6 +85,7 @@ export async function silenceRoutes(app: TypedApp, ctx: ApiContext): Promise<voi
     id: s.id,
     kind: s.kind,
     hostId: s.hostId,
+    host: s.hostPattern,
     label: s.labelKey === null ? null : { key: s.labelKey, value: s.labelValue ?? '' },
     ruleId: s.ruleId,
     incidentId: s.incidentId,
