@@ -364,6 +364,12 @@ const cases: Case[] = [
     make: () => ({ method: 'GET', url: '/api/v1/activities' }),
   },
   {
+    route: 'GET /api/v1/agent-actions',
+    need: 'viewer',
+    ok: 200,
+    make: () => ({ method: 'GET', url: '/api/v1/agent-actions' }),
+  },
+  {
     route: 'POST /api/v1/activities',
     need: 'admin',
     ok: 201,

@@ -1,4 +1,10 @@
-import { BUILTIN_ACTION_CATALOG, builtinAction, PantauError, resolveParams } from '@pantau/shared';
+import {
+  type ActionSpec,
+  BUILTIN_ACTION_CATALOG,
+  builtinAction,
+  PantauError,
+  resolveParams,
+} from '@pantau/shared';
 import { type Actor, demand } from '../access/actor.ts';
 import type { AuditLog } from '../store/audit.ts';
 import type { ActivityInput, ActivityRepo } from './activity-repo.ts';
@@ -26,15 +32,28 @@ const invalid = (message: string): never => {
 export class Activities {
   readonly #repo: ActivityRepo;
   readonly #audit: AuditLog;
+  readonly #announced: () => ActionSpec[];
 
-  constructor(deps: { repo: ActivityRepo; audit: AuditLog }) {
+  /** `announced`: the actions agents listed in their `hello` (custom ones with their parameters). */
+  constructor(deps: { repo: ActivityRepo; audit: AuditLog; announced?: () => ActionSpec[] }) {
     this.#repo = deps.repo;
     this.#audit = deps.audit;
+    this.#announced = deps.announced ?? (() => []);
   }
 
   list(actor: Actor): Activity[] {
     demand(actor, 'activities.read');
     return [...BUILTINS, ...this.#repo.list()];
+  }
+
+  /** What an activity can run: the built-in actions, then custom actions some agent announced. */
+  actions(actor: Actor): (ActionSpec & { builtin: boolean })[] {
+    demand(actor, 'activities.read');
+    const custom = this.#announced().filter((a) => !builtinAction(a.name));
+    return [
+      ...BUILTIN_ACTION_CATALOG.map(({ spec }) => ({ ...spec, builtin: true })),
+      ...custom.sort((a, b) => a.name.localeCompare(b.name)).map((a) => ({ ...a, builtin: false })),
+    ];
   }
 
   /** The activity or NOT_FOUND naming it. */
@@ -49,22 +68,24 @@ export class Activities {
     return found;
   }
 
-  create(actor: Actor, input: ActivityInput, now = Date.now()): Activity {
+  create(actor: Actor, given: ActivityInput, now = Date.now()): Activity {
     demand(actor, 'activities.manage');
-    if (BUILTIN_IDS.has(input.name) || this.#repo.get(input.name)) {
-      throw new PantauError('CONFLICT', `an activity named ${input.name} exists already`);
+    if (BUILTIN_IDS.has(given.name) || this.#repo.get(given.name)) {
+      throw new PantauError('CONFLICT', `an activity named ${given.name} exists already`);
     }
-    check(input);
+    const input = normalized(given);
+    check(input, this.#spec(input.action));
     const created = this.#repo.insert(input, actor.id, now);
     this.#audit.record(actor, 'activity.create', `activity:${created.id}`, { ...input }, now);
     return created;
   }
 
-  update(actor: Actor, id: string, input: ActivityInput, now = Date.now()): Activity {
+  update(actor: Actor, id: string, given: ActivityInput, now = Date.now()): Activity {
     demand(actor, 'activities.manage');
     this.#custom(id);
-    if (input.name !== id) invalid(`body.name cannot change (${id}); create a new activity instead`);
-    check(input);
+    if (given.name !== id) invalid(`body.name cannot change (${id}); create a new activity instead`);
+    const input = normalized(given);
+    check(input, this.#spec(input.action));
     const updated = this.#repo.update(input, now);
     this.#audit.record(actor, 'activity.update', `activity:${id}`, { ...input }, now);
     return updated;
@@ -77,6 +98,11 @@ export class Activities {
     this.#audit.record(actor, 'activity.delete', `activity:${id}`, undefined, now);
   }
 
+  /** The action's spec: a built-in's, or a custom action's as an agent announced it (undefined if none did). */
+  #spec(action: string): ActionSpec | undefined {
+    return builtinAction(action)?.spec ?? this.#announced().find((a) => a.name === action);
+  }
+
   #custom(id: string): void {
     if (BUILTIN_IDS.has(id))
       throw new PantauError('CONFLICT', `${id} is a built-in activity; it cannot be changed`);
@@ -84,8 +110,25 @@ export class Activities {
   }
 }
 
-/** An activity must make sense before anybody can run it. */
-function check(input: ActivityInput): void {
+/**
+ * An integer parameter's default as a number: a JSON body's 30 can arrive as "30" (the API
+ * coerces into the first type of a string-or-integer union), and a string would come back.
+ */
+function normalized(input: ActivityInput): ActivityInput {
+  const params = input.params.map((p) =>
+    p.kind === 'integer' && typeof p.default === 'string' && /^-?\d+$/.test(p.default)
+      ? { ...p, default: Number(p.default) }
+      : p,
+  );
+  return { ...input, params };
+}
+
+/**
+ * An activity must make sense before anybody can run it. `spec` is what its action takes (a
+ * built-in, or a custom action as an agent announced it); without one (no agent has announced
+ * that action yet) only the activity's own parameters are checked.
+ */
+function check(input: ActivityInput, spec: ActionSpec | undefined): void {
   const names = new Set<string>();
   for (const p of input.params) {
     if (names.has(p.name)) invalid(`body.params: ${p.name} appears twice`);
@@ -110,9 +153,8 @@ function check(input: ActivityInput): void {
       if (!result.ok) invalid(`body.params: the default of ${p.name} fails its own spec: ${result.reason}`);
     }
   }
-  const builtin = builtinAction(input.action);
-  if (!builtin) return; // an agent custom action: only the agents know its parameters
-  const known = new Map(builtin.spec.params.map((p) => [p.name, p]));
+  if (!spec) return;
+  const known = new Map(spec.params.map((p) => [p.name, p]));
   for (const name of [...names, ...Object.keys(input.fixed)]) {
     if (!known.has(name)) {
       invalid(
@@ -124,7 +166,7 @@ function check(input: ActivityInput): void {
     const result = resolveParams([known.get(name)!], { [name]: value });
     if (!result.ok) invalid(`body.fixed.${name}: ${result.reason}`);
   }
-  if (builtin.spec.dangerous && !input.dangerous) {
+  if (spec.dangerous && !input.dangerous) {
     invalid(`body.dangerous must be true: ${input.action} is a dangerous action`);
   }
 }

@@ -28,7 +28,11 @@ export function buildJobs(deps: {
 }): Jobs {
   const { config, store, gateway, events, log } = deps;
   const repo = new JobRepo(store.db);
-  const activities = new Activities({ repo: new ActivityRepo(store.db), audit: store.audit });
+  const activities = new Activities({
+    repo: new ActivityRepo(store.db),
+    audit: store.audit,
+    announced: () => store.hosts.announcedActions(),
+  });
   const dispatcher = new Dispatcher({
     repo,
     hosts: store.hosts,

@@ -60,6 +60,7 @@ export class HostRepo {
     byToken: Statement<[string], Row>;
     page: Statement<[number, number], Row>;
     count: Statement<[], { n: number }>;
+    actions: Statement<[], { actions: string }>;
     prefix: Statement<[string, number], Row>;
     setToken: Statement<[string | null, number, number]>;
     setLabels: Statement<[string, number]>;
@@ -81,6 +82,8 @@ export class HostRepo {
       byToken: db.prepare(`SELECT ${COLUMNS} FROM hosts WHERE token_hash = ?`),
       page: db.prepare(`SELECT ${COLUMNS} FROM hosts WHERE id > ? ORDER BY id LIMIT ?`),
       count: db.prepare('SELECT count(*) AS n FROM hosts'),
+      // Most agents announce the same list: DISTINCT keeps this one row per different list.
+      actions: db.prepare('SELECT DISTINCT actions FROM hosts WHERE actions IS NOT NULL'),
       prefix: db.prepare(`SELECT ${COLUMNS} FROM hosts WHERE name LIKE ? ESCAPE '\\' ORDER BY name LIMIT ?`),
       setToken: db.prepare('UPDATE hosts SET token_hash = ?, token_changed_at = ? WHERE id = ?'),
       setLabels: db.prepare('UPDATE hosts SET labels = ? WHERE id = ?'),
@@ -132,6 +135,17 @@ export class HostRepo {
 
   count(): number {
     return this.#sql.count.get()!.n;
+  }
+
+  /** Every action some agent announced in its last `hello`, one spec per name (the first seen). */
+  announcedActions(): ActionSpec[] {
+    const byName = new Map<string, ActionSpec>();
+    for (const row of this.#sql.actions.all()) {
+      for (const spec of JSON.parse(row.actions) as ActionSpec[]) {
+        if (!byName.has(spec.name)) byName.set(spec.name, spec);
+      }
+    }
+    return [...byName.values()];
   }
 
   /** Replaces the token; the old one stops working at once. */

@@ -34,6 +34,14 @@ export const ActivityItem = Type.Object({
   builtin: Type.Boolean(),
 });
 
+export const AgentAction = Type.Object({
+  name: Type.String(),
+  description: Type.Optional(Type.String()),
+  dangerous: Type.Boolean({ description: 'the agent marks it dangerous; activities over it must be too' }),
+  params: Type.Array(ActionParam),
+  builtin: Type.Boolean({ description: 'false: a custom action from an agent config' }),
+});
+
 const ActivityBody = Type.Object(
   {
     name: Name,
@@ -77,6 +85,24 @@ export async function activityRoutes(app: TypedApp, ctx: ApiContext): Promise<vo
       },
     },
     async (req) => ({ items: activities.list(actorOf(req)) }),
+  );
+
+  app.get(
+    '/agent-actions',
+    {
+      config: { permission: 'activities.read' },
+      schema: {
+        tags,
+        summary:
+          'What an activity can run: the built-in actions, then the custom actions agents announced (with their parameters)',
+        response: withErrors({
+          200: Type.Object({
+            items: Type.Array(AgentAction),
+          }),
+        }),
+      },
+    },
+    async (req) => ({ items: activities.actions(actorOf(req)) }),
   );
 
   app.post(
