@@ -301,6 +301,7 @@ describe('jobs end to end', { timeout: 120_000 }, () => {
       'endedAt',
       'durationMs',
       'outputTail',
+      'error',
     ]);
     expect(csv.slice(1)).toHaveLength(3);
     for (const [i, run] of job.runs.entries()) {
@@ -321,6 +322,7 @@ describe('jobs end to end', { timeout: 120_000 }, () => {
         new Date(run.endedAt!).toISOString(),
         String(run.durationMs),
         output.items.map((c) => c.data).join(''),
+        '',
       ]);
     }
     const range = await f.operator.ok<{ items: { jobId: number }[] }>(

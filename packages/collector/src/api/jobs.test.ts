@@ -179,7 +179,7 @@ describe('a job on two hosts', () => {
     expect(csv.headers['content-type']).toContain('text/csv');
     const lines = csv.body.trim().split('\r\n');
     expect(lines[0]).toBe(
-      'jobId,activity,actor,hostId,host,state,exitCode,startedAt,endedAt,durationMs,outputTail',
+      'jobId,activity,actor,hostId,host,state,exitCode,startedAt,endedAt,durationMs,outputTail,error',
     );
     expect(lines[1]).toContain(`"${id}","uptime"`);
     expect(lines[1]).toContain('"web-1","succeeded","0"');

@@ -12,6 +12,7 @@ export type {
   StreamHello,
   StreamHosts,
   StreamIncidents,
+  StreamJobs,
   StreamRemoved,
 } from '../web/live-host.ts';
 export type HostSummaryBody = Static<typeof HostSummary>;
@@ -28,6 +29,7 @@ export type ApiTokenBody = Static<typeof import('./schemas.ts').ApiToken>;
 export type AgentTokenBody = Static<typeof import('./schemas.ts').AgentTokenResponse>;
 export type RecipientBody = Static<typeof import('./routes/recipients.ts').RecipientItem>;
 export type ActivityBody = Static<typeof import('./routes/activities.ts').ActivityItem>;
+export type AgentActionBody = Static<typeof import('./routes/activities.ts').AgentAction>;
 export type JobBody = Static<typeof import('./job-schemas.ts').JobItem>;
 export type RunBody = Static<typeof import('./job-schemas.ts').RunItem>;
 export type PreviewBody = Static<typeof import('./job-schemas.ts').PreviewResponse>;

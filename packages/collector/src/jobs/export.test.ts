@@ -36,8 +36,17 @@ describe('job reports', () => {
     const row = reportRow({ id: 7, activity: 'uptime', actor: 'token:1' }, run, '=HYPERLINK("x")\n"quoted"');
     const csv = toCsv([row]);
     expect(csv).toBe(
-      'jobId,activity,actor,hostId,host,state,exitCode,startedAt,endedAt,durationMs,outputTail\r\n' +
-        '"7","uptime","token:1","3","web-1","failed","2","2026-01-01T10:00:00.000Z","2026-01-01T10:00:01.000Z","1000","\'=HYPERLINK(""x"")\n""quoted"""\r\n',
+      'jobId,activity,actor,hostId,host,state,exitCode,startedAt,endedAt,durationMs,outputTail,error\r\n' +
+        '"7","uptime","token:1","3","web-1","failed","2","2026-01-01T10:00:00.000Z","2026-01-01T10:00:01.000Z","1000","\'=HYPERLINK(""x"")\n""quoted""",\r\n',
     );
+  });
+
+  it('carry the reason a run failed in the error column', () => {
+    const row = reportRow(
+      { id: 7, activity: 'ping', actor: 'token:1' },
+      { ...run, error: 'spawn ping ENOENT' },
+      '',
+    );
+    expect(toCsv([row]).split('\r\n')[1]!.endsWith(',"spawn ping ENOENT"')).toBe(true);
   });
 });

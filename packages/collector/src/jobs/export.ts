@@ -15,6 +15,8 @@ export interface ReportRow {
   endedAt: string | null;
   durationMs: number | null;
   outputTail: string;
+  /** Why the run did not succeed as the agent or collector said it (`spawn ping ENOENT`), else null. */
+  error: string | null;
 }
 
 export const REPORT_COLUMNS: readonly (keyof ReportRow)[] = [
@@ -29,6 +31,7 @@ export const REPORT_COLUMNS: readonly (keyof ReportRow)[] = [
   'endedAt',
   'durationMs',
   'outputTail',
+  'error',
 ];
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -59,6 +62,7 @@ export function reportRow(
     endedAt: iso(run.endedAt),
     durationMs: run.durationMs,
     outputTail: tail,
+    error: run.error,
   };
 }
 

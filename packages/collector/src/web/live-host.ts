@@ -36,11 +36,14 @@ export const StreamEvents = {
   removed: Type.Object({ ids: Type.Array(Type.Integer()) }),
   /** Open or acknowledged incidents per host id, whenever any of them changes. */
   incidents: Type.Object({ counts: Type.Record(Type.String(), Type.Integer()) }),
+  /** Jobs created or changed since the last batch; the page reads them through the API. */
+  jobs: Type.Object({ ids: Type.Array(Type.Integer()) }),
 };
 export type StreamHello = Static<typeof StreamEvents.hello>;
 export type StreamHosts = Static<typeof StreamEvents.hosts>;
 export type StreamRemoved = Static<typeof StreamEvents.removed>;
 export type StreamIncidents = Static<typeof StreamEvents.incidents>;
+export type StreamJobs = Static<typeof StreamEvents.jobs>;
 
 const pct = (part: number, total: number) => (total > 0 ? (part / total) * 100 : null);
 const maxDisk = (disks: readonly { usedPct: number }[] | undefined) =>

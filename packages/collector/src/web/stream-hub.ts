@@ -25,6 +25,8 @@ export class StreamHub {
   readonly #hosts = new Map<number, LiveHost>();
   readonly #pending = new Map<number, LiveHost>();
   readonly #removed = new Set<number>();
+  /** Jobs created or changed since the last batch (ids only: the page reads them with its own rights). */
+  readonly #jobs = new Set<number>();
   /** Each open stream and the user it belongs to (null for service tokens). */
   readonly #clients = new Map<ServerResponse, number | null>();
   readonly #incidents: IncidentManager;
@@ -65,6 +67,7 @@ export class StreamHub {
         if (!['role', 'disabled', 'rejected', 'password'].includes(e.change)) return;
         for (const [res, userId] of this.#clients) if (userId === e.userId) res.end();
       }),
+      events.on('job.changed', (e) => this.#jobs.add(e.job.id)),
       events.on('host.removed', (e) => {
         this.#hosts.delete(e.hostId);
         this.#pending.delete(e.hostId);
@@ -116,6 +119,10 @@ export class StreamHub {
   }
 
   #flush(): void {
+    if (this.#jobs.size > 0) {
+      this.#broadcast(frame('jobs', { ids: [...this.#jobs] }));
+      this.#jobs.clear();
+    }
     if (this.#removed.size > 0) {
       this.#broadcast(frame('removed', { ids: [...this.#removed] }));
       this.#removed.clear();

@@ -20,7 +20,7 @@ export async function streamRoutes(app: TypedApp, ctx: ApiContext): Promise<void
         hide: true,
         tags: ['console'],
         summary:
-          'Server-sent events: `hello` (every host), then `hosts` batches (one entry per changed host, every 250 ms), `removed` and `incidents` (active counts per host)',
+          'Server-sent events: `hello` (every host), then `hosts` batches (one entry per changed host, every 250 ms), `removed`, `incidents` (active counts per host) and `jobs` (ids of jobs created or changed)',
       },
     },
     async (req, reply) => {
