@@ -256,7 +256,8 @@ export class IncidentManager {
       next_notify_at: now + reminderDelay(policy, 1),
     });
     const row = this.#sql.byId.get(Number(info.lastInsertRowid))!;
-    this.#sql.event.run(row.id, now, 'opened', null, signal.detail);
+    // The timeline starts when the problem did, as the incident's openedAt says (not when the grace ended).
+    this.#sql.event.run(row.id, signal.at, 'opened', null, signal.detail);
     this.#tell(row, 'opened', now);
     this.#save(row);
   }
