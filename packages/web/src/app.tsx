@@ -38,7 +38,7 @@ function Nav() {
     </a>
   );
   return (
-    <nav class="top">
+    <nav class="top" aria-label="Main">
       <a class="brand" href="/">
         Pantau
       </a>

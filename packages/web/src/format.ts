@@ -35,3 +35,17 @@ export function duration(ms: number): string {
 }
 
 export const time = (ms: number | null | undefined) => (ms ? new Date(ms).toLocaleString() : '–');
+
+/**
+ * A run's failure as people say it: "cannot run ping: spawn ping ENOENT" from the agent becomes
+ * "ping is not installed on web-1"; anything else is shown as the agent or collector wrote it.
+ */
+export function runProblem(error: string | null, host: string): string {
+  if (!error) return '';
+  const spawn = /\bspawn (\S+) (ENOENT|EACCES)\b/.exec(error);
+  if (!spawn) return error;
+  const program = spawn[1]!.split('/').pop()!;
+  return spawn[2] === 'ENOENT'
+    ? `${program} is not installed on ${host}`
+    : `${program} may not be run on ${host} (permission denied)`;
+}

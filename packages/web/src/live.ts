@@ -3,6 +3,7 @@ import type {
   StreamHello,
   StreamHosts,
   StreamIncidents,
+  StreamJobs,
   StreamRemoved,
 } from '@pantau/collector/api-types';
 import { batch, signal } from '@preact/signals';
@@ -27,6 +28,10 @@ export const fleet = signal<Map<number, FleetHost>>(new Map());
 export const incidentCounts = signal<Record<string, number>>({});
 /** When the last batch arrived (ms), for the "updated" hint. */
 export const lastUpdate = signal(0);
+/** The last batch of jobs created or changed anywhere (any surface), so job pages stay live. */
+export const jobChanges = signal<{ ids: number[] }>({ ids: [] });
+/** The time, ticking every second while signed in, so ages ("5s ago") keep counting between batches. */
+export const clock = signal(Date.now());
 
 const push = (list: number[], v: number | null) => {
   if (v === null) return list;
@@ -66,6 +71,9 @@ const handlers: Record<string, (data: string) => void> = {
   },
   incidents: (data) => {
     incidentCounts.value = (JSON.parse(data) as StreamIncidents).counts;
+  },
+  jobs: (data) => {
+    jobChanges.value = JSON.parse(data) as StreamJobs;
   },
 };
 
@@ -107,6 +115,8 @@ export function startLive(): void {
   if (running) return;
   const abort = new AbortController();
   running = abort;
+  const tick = setInterval(() => (clock.value = Date.now()), 1000);
+  abort.signal.addEventListener('abort', () => clearInterval(tick));
   void (async () => {
     let delay = 1000;
     while (!abort.signal.aborted && session.value) {

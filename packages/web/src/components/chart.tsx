@@ -2,6 +2,7 @@ import type { MetricName } from '@pantau/collector/api-types';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type uPlot from 'uplot';
 import { api, errorText } from '../api.ts';
+import { withGaps } from './chart-data.ts';
 
 interface History {
   tier: 'raw' | '1m' | '1h';
@@ -30,11 +31,18 @@ export interface ChartProps {
 // Live points are appended on ranges the raw tier serves; longer ones reload every minute.
 const LIVE_RANGE = 6 * 3_600_000;
 
+/** The x axis: from now − range to now, in seconds. */
+function xRange(rangeMs: number): [number, number] {
+  const now = Date.now() / 1000;
+  return [now - rangeMs / 1000, now];
+}
+
 /** One uPlot time series chart: history from the API, then live points from the stream. */
 export function Chart(props: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
+  const section = useRef<HTMLElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const data = useRef<number[][]>([]);
+  const data = useRef<(number | null)[][]>([]);
   const [state, setState] = useState<{ points: number; tier: string; error: string | null }>({
     points: 0,
     tier: '',
@@ -57,12 +65,14 @@ export function Chart(props: ChartProps) {
       await import('uplot/dist/uPlot.min.css');
       if (cancelled || !box.current) return;
       const first = histories[0]!;
-      const xs = first.ts.map((t) => t / 1000);
       const ys = histories.map((h) => {
         const byTs = new Map(h.ts.map((t, i) => [t, h.avg[i]!]));
-        return first.ts.map((t) => byTs.get(t) ?? Number.NaN);
+        return first.ts.map((t) => byTs.get(t) ?? null);
       });
-      data.current = [xs, ...ys];
+      data.current = withGaps(
+        first.ts.map((t) => t / 1000),
+        ys,
+      );
       plot.current?.destroy();
       plot.current = new UPlot(
         {
@@ -70,7 +80,21 @@ export function Chart(props: ChartProps) {
           height: 180,
           legend: { show: true, live: false },
           cursor: { drag: { x: false, y: false } },
-          scales: { y: props.yMax ? { range: [0, props.yMax] } : { auto: true } },
+          scales: {
+            // The chosen range, not the data's extent: a young host's few points sit at the right
+            // end of a 30-day axis, as the bot's charts draw them.
+            x: { time: true, auto: true, range: () => xRange(props.rangeMs) },
+            y: props.yMax ? { range: [0, props.yMax] } : { auto: true },
+          },
+          hooks: {
+            setScale: [
+              (u, key) => {
+                if (key !== 'x' || !section.current) return;
+                section.current.dataset.xMin = String(Math.round(u.scales.x!.min ?? 0));
+                section.current.dataset.xMax = String(Math.round(u.scales.x!.max ?? 0));
+              },
+            ],
+          },
           axes: [{}, { values: (_u, splits) => splits.map(props.format), size: 70 }],
           series: [
             {},
@@ -85,7 +109,7 @@ export function Chart(props: ChartProps) {
         data.current as uPlot.AlignedData,
         box.current,
       );
-      setState({ points: xs.length, tier: first.tier, error: null });
+      setState({ points: first.ts.length, tier: first.tier, error: null });
     };
     load().catch((err: unknown) => !cancelled && setState((s) => ({ ...s, error: errorText(err) })));
     const reload = props.rangeMs > LIVE_RANGE ? setInterval(() => void load().catch(() => {}), 60_000) : null;
@@ -110,7 +134,7 @@ export function Chart(props: ChartProps) {
     const xs = d[0]!;
     if (xs.length > 0 && x <= xs[xs.length - 1]!) return;
     xs.push(x);
-    for (const [i, v] of values.entries()) d[i + 1]!.push(v ?? Number.NaN);
+    for (const [i, v] of values.entries()) d[i + 1]!.push(v ?? null);
     // Drop what has scrolled out of the range.
     const cut = x - props.rangeMs / 1000;
     while (xs.length > 0 && xs[0]! < cut) for (const col of d) col.shift();
@@ -120,6 +144,7 @@ export function Chart(props: ChartProps) {
 
   return (
     <section
+      ref={section}
       class="chart"
       data-points={state.points}
       data-tier={state.tier}

@@ -2,7 +2,7 @@ import type { ComponentChildren } from 'preact';
 
 /** One column: its heading and what each row shows in it. */
 export interface Column<T> {
-  /** The heading; '' for an unlabelled column (row buttons). */
+  /** The heading; '' for the row buttons' column (named "actions" for screen readers only). */
   head: string;
   cell: (row: T) => ComponentChildren;
   /** Class of the cells: `cmd` for long monospace text, `actions` for buttons. */
@@ -31,7 +31,7 @@ export function DataTable<T>({ rows, columns, rowKey, rowProps, empty, testid }:
         <thead>
           <tr>
             {columns.map((c, i) => (
-              <th key={i}>{c.head}</th>
+              <th key={i}>{c.head || <span class="visually-hidden">actions</span>}</th>
             ))}
           </tr>
         </thead>

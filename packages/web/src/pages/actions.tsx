@@ -3,6 +3,7 @@ import { useComputed, useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { api, authHeaders, can, errorText } from '../api.ts';
 import { TextField } from '../components/text-field.tsx';
+import { runProblem } from '../format.ts';
 import { fleet, readSse } from '../live.ts';
 import { query } from '../router.ts';
 
@@ -30,6 +31,10 @@ export function ActionsPage() {
   const panes = useSignal<Record<number, Pane>>({});
   const hosts = useComputed(() => [...fleet.value.values()].sort((a, b) => a.name.localeCompare(b.name)));
   const activity = activities.value.find((a) => a.id === activityId.value);
+  // Required parameters without a value or a default: the run (and its preview) waits for them.
+  const missing = (activity?.params ?? [])
+    .filter((p) => p.required && p.default === undefined && (params.value[p.name] ?? '') === '')
+    .map((p) => p.name);
 
   useEffect(() => {
     api<{ items: ActivityBody[] }>('/activities')
@@ -53,7 +58,7 @@ export function ActionsPage() {
   // The live count: which hosts would run it and which are skipped, as the targets change.
   useEffect(() => {
     const t = targets();
-    if (!activityId.value || Object.keys(t).length === 0) {
+    if (!activityId.value || Object.keys(t).length === 0 || missing.length > 0) {
       preview.value = null;
       return;
     }
@@ -84,7 +89,8 @@ export function ActionsPage() {
       run: (data) => {
         const run = JSON.parse(data) as RunBody;
         const before = panes.value[run.hostId];
-        const note = run.error && !before?.output.includes(run.error) ? `${run.error}\n` : '';
+        const problem = runProblem(run.error, run.host);
+        const note = problem && !before?.output.includes(problem) ? `${problem}\n` : '';
         panes.value = {
           ...panes.value,
           [run.hostId]: { host: run.host, state: run.state, output: (before?.output ?? '') + note },
@@ -152,9 +158,11 @@ export function ActionsPage() {
           />
         </div>
         <p data-testid="preview-count">
-          {preview.value
-            ? `${count} host${count === 1 ? '' : 's'} will run it`
-            : 'Pick hosts to see who runs it.'}
+          {missing.length > 0 && activity
+            ? `${activity.name} needs ${missing.join(' and ')} (required): fill ${missing.length === 1 ? 'it' : 'them'} in below to see who runs it.`
+            : preview.value
+              ? `${count} host${count === 1 ? '' : 's'} will run it`
+              : 'Pick hosts to see who runs it.'}
         </p>
         {preview.value && preview.value.skipped.length > 0 && (
           <ul class="plain skipped" data-testid="skipped">
@@ -204,8 +212,14 @@ export function ActionsPage() {
             {error.value}
           </p>
         )}
-        <button type="button" disabled={!can('job.run') || count === 0} onClick={() => void run()}>
-          Run {activity?.name ?? ''} on {count} host{count === 1 ? '' : 's'}
+        <button
+          type="button"
+          disabled={!can('job.run') || count === 0 || missing.length > 0}
+          onClick={() => void run()}
+        >
+          {missing.length > 0
+            ? `Run ${activity?.name ?? ''}: ${missing.join(' and ')} missing`
+            : `Run ${activity?.name ?? ''} on ${count} host${count === 1 ? '' : 's'}`}
         </button>
         {waiting && job.value && (
           <div class="card confirm" data-testid="confirm">

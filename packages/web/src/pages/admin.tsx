@@ -34,7 +34,7 @@ export function AdminPage() {
     <div class="page admin">
       <header class="page-head">
         <h1>Admin</h1>
-        <nav class="tabs">
+        <nav class="tabs" aria-label="Admin sections">
           {tabs.map(([id, label]) => (
             <a key={id} href={`/admin?tab=${id}`} aria-current={id === current[0] ? 'page' : undefined}>
               {label}

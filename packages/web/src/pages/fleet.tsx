@@ -4,7 +4,7 @@ import { Sparkline } from '../components/sparkline.tsx';
 import { StatusBadge } from '../components/status.tsx';
 import { Windowed } from '../components/windowed.tsx';
 import { ago, num, pct } from '../format.ts';
-import { type FleetHost, fleet, incidentCounts } from '../live.ts';
+import { clock, type FleetHost, fleet, incidentCounts } from '../live.ts';
 
 type SortKey = 'name' | 'status' | 'cpu' | 'mem' | 'disk' | 'load1' | 'incidents';
 
@@ -109,6 +109,8 @@ export function FleetPage() {
 function HostRow({ host }: { host: FleetHost }) {
   const open = incidentCounts.value[host.id] ?? 0;
   const labels = Object.entries(host.labels);
+  // An offline host's figures are its last snapshot's: greyed, never shown as current.
+  const stale = host.status === 'online' ? '' : ' stale';
   return (
     <div class={`fleet-row host-${host.status}`} data-host={host.name} data-testid="host-row">
       <span class="host-name">
@@ -121,18 +123,18 @@ function HostRow({ host }: { host: FleetHost }) {
             </span>
           ))}
         </span>
-        <span class="seen muted">{host.ts ? ago(host.ts) : 'no data yet'}</span>
+        <span class="seen muted">{host.ts ? ago(host.ts, clock.value) : 'no data yet'}</span>
       </span>
-      <span class="metric">
+      <span class={`metric${stale}`}>
         <span data-testid="cpu">{pct(host.cpu)}</span>
         <Sparkline values={host.sparkCpu} label="CPU, recent" />
       </span>
-      <span class="metric">
+      <span class={`metric${stale}`}>
         <span data-testid="mem">{pct(host.mem)}</span>
         <Sparkline values={host.sparkMem} label="memory, recent" />
       </span>
-      <span class="metric wide">{pct(host.disk)}</span>
-      <span class="metric wide">{num(host.load1)}</span>
+      <span class={`metric wide${stale}`}>{pct(host.disk)}</span>
+      <span class={`metric wide${stale}`}>{num(host.load1)}</span>
       <span>
         {open > 0 ? (
           <a class="badge incident" href={`/incidents?hostId=${host.id}`}>

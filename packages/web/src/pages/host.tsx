@@ -6,7 +6,7 @@ import { Chart } from '../components/chart.tsx';
 import { DataTable } from '../components/data-table.tsx';
 import { StatusBadge } from '../components/status.tsx';
 import { ago, bytes, duration, num, pct, rate, time } from '../format.ts';
-import { fleet } from '../live.ts';
+import { clock, fleet } from '../live.ts';
 import { HOST_CHARTS } from './host-charts.ts';
 
 const RANGES: [string, number][] = [
@@ -94,7 +94,7 @@ export function HostPage({ id }: { id: number }) {
               {k}={v}
             </span>
           ))}{' '}
-          last snapshot {ago(at ?? d.lastSeen)} · agent {d.agentVersion ?? '–'}
+          last snapshot {ago(at ?? d.lastSeen, clock.value)} · agent {d.agentVersion ?? '–'}
           {can('job.run') && (
             <>
               {' · '}
@@ -102,7 +102,7 @@ export function HostPage({ id }: { id: number }) {
             </>
           )}
         </p>
-        <div class="now">
+        <div class={(h?.status ?? d.status) === 'online' ? 'now' : 'now stale'}>
           <span>
             CPU <b data-testid="host-cpu">{pct(h?.cpu)}</b>
           </span>
@@ -203,12 +203,14 @@ export function HostPage({ id }: { id: number }) {
       <section>
         <h2>Listening ports</h2>
         <DataTable
+          testid="ports"
           rows={l?.ports?.data ?? []}
           rowKey={(p) => `${p.proto}${p.address}${p.port}`}
           columns={[
             { head: 'proto', cell: (p) => p.proto },
             { head: 'address', cell: (p) => p.address },
             { head: 'port', cell: (p) => p.port },
+            { head: 'pid', cell: (p) => p.pid ?? '–' },
             { head: 'process', cell: (p) => p.process ?? '–' },
           ]}
         />

@@ -4,9 +4,9 @@ import { useEffect } from 'preact/hooks';
 import { api, can, errorText } from '../api.ts';
 import { Choice } from '../components/choice.tsx';
 import { Notice } from '../components/status.tsx';
-import { TextField } from '../components/text-field.tsx';
 import { duration, time } from '../format.ts';
 import { incidentCounts } from '../live.ts';
+import { Silences } from './silences.tsx';
 
 interface TimelineEvent {
   at: number;
@@ -169,85 +169,7 @@ export function IncidentsPage() {
           ))}
         </ul>
       )}
-      <Maintenance silences={silences.value} onChange={load} act={act} />
+      <Silences silences={silences.value} act={act} />
     </div>
-  );
-}
-
-function Maintenance(props: {
-  silences: SilenceBody[];
-  onChange: () => Promise<void>;
-  act: (label: string, run: () => Promise<unknown>) => Promise<void>;
-}) {
-  const target = useSignal('');
-  const starts = useSignal('');
-  const hours = useSignal('2');
-  const reason = useSignal('');
-  const submit = (e: Event) => {
-    e.preventDefault();
-    const startsAt = starts.value ? new Date(starts.value).getTime() : Date.now();
-    const endsAt = startsAt + Number(hours.value) * 3_600_000;
-    const t = target.value.trim();
-    const matcher = !t ? { all: true } : t.includes('=') ? { label: t } : { hostId: Number(t) };
-    void props.act('maintenance window scheduled', () =>
-      api('/maintenance', { method: 'POST', body: { ...matcher, startsAt, endsAt, reason: reason.value } }),
-    );
-  };
-  return (
-    <section>
-      <h2>Silences and maintenance windows</h2>
-      <ul class="plain">
-        {props.silences.map((s) => (
-          <li key={s.id}>
-            <span class={`badge ${s.active ? 'inc-open' : 'inc-resolved'}`}>{s.kind}</span>{' '}
-            {s.reason || '(no reason)'}{' '}
-            <span class="muted">
-              {time(s.startsAt)} → {time(s.endsAt)} · by {s.createdBy}
-            </span>{' '}
-            {can('silences.manage') && (
-              <button
-                type="button"
-                onClick={() => props.act('ended', () => api(`/silences/${s.id}`, { method: 'DELETE' }))}
-              >
-                end
-              </button>
-            )}
-          </li>
-        ))}
-      </ul>
-      {can('maintenance.manage') && (
-        <form class="inline-form" onSubmit={submit}>
-          <TextField
-            label="hosts"
-            placeholder="host id, label env=prod, or empty for all"
-            value={target.value}
-            onValue={(v) => (target.value = v)}
-          />
-          <TextField
-            label="starts"
-            type="datetime-local"
-            value={starts.value}
-            onValue={(v) => (starts.value = v)}
-          />
-          <TextField
-            label="hours"
-            type="number"
-            min="0.25"
-            max="720"
-            step="0.25"
-            value={hours.value}
-            onValue={(v) => (hours.value = v)}
-          />
-          <TextField
-            label="reason"
-            required
-            maxLength={500}
-            value={reason.value}
-            onValue={(v) => (reason.value = v)}
-          />
-          <button type="submit">schedule maintenance</button>
-        </form>
-      )}
-    </section>
   );
 }

@@ -4,7 +4,9 @@ import { useEffect } from 'preact/hooks';
 import { api, authHeaders, errorText } from '../api.ts';
 import { Choice } from '../components/choice.tsx';
 import { DataTable } from '../components/data-table.tsx';
-import { duration, time } from '../format.ts';
+import { RunOutput } from '../components/run-output.tsx';
+import { duration, runProblem, time } from '../format.ts';
+import { jobChanges } from '../live.ts';
 
 const STATES = ['', 'running', 'succeeded', 'failed', 'cancelled', 'expired', 'awaiting_confirmation'];
 
@@ -37,7 +39,11 @@ export function JobsPage() {
         error.value = null;
       })
       .catch((err: unknown) => (error.value = errorText(err)));
-  }, [state.value, activity.value]);
+  }, [state.value, activity.value, jobChanges.value]);
+  // Live: a job created or changed anywhere reloads the list above and, if open, its detail.
+  useEffect(() => {
+    if (open.value && jobChanges.value.ids.includes(open.value.id)) void show(open.value.id);
+  }, [jobChanges.value]);
   const show = (id: number) =>
     api<JobDetailBody>(`/jobs/${id}`)
       .then((d) => (open.value = d))
@@ -130,9 +136,15 @@ export function JobsPage() {
               { head: 'result', cell: (r) => <span class={`badge run-${r.state}`}>{r.state}</span> },
               { head: 'exit', cell: (r) => r.exitCode ?? r.signal ?? '–' },
               { head: 'took', cell: (r) => (r.durationMs === null ? '–' : `${r.durationMs} ms`) },
-              { head: 'why', cell: (r) => r.error ?? '' },
+              { head: 'why', cell: (r) => runProblem(r.error, r.host) },
             ]}
           />
+          {open.value.runs.map((r) => (
+            <section key={r.hostId} data-host={r.host}>
+              <h3>{r.host}</h3>
+              <RunOutput jobId={open.value!.id} hostId={r.hostId} state={r.state} />
+            </section>
+          ))}
         </section>
       )}
     </div>

@@ -23,7 +23,7 @@ export function LoginPage() {
     }
   };
   return (
-    <div class="login">
+    <main class="login">
       <form onSubmit={submit} class="login-form">
         <h1>Pantau</h1>
         {!withToken.value && (
@@ -71,6 +71,6 @@ export function LoginPage() {
           <code>pantau-collector users passwd NAME</code>.
         </p>
       </form>
-    </div>
+    </main>
   );
 }

@@ -30,7 +30,7 @@ export function SetPasswordPage() {
     }
   };
   return (
-    <div class="login">
+    <main class="login">
       {done.value ? (
         <div class="login-form" role="status">
           <h1>Password set</h1>
@@ -73,6 +73,6 @@ export function SetPasswordPage() {
           <p class="muted">At least 10 characters. The link works once, for an hour.</p>
         </form>
       )}
-    </div>
+    </main>
   );
 }

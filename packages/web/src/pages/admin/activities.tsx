@@ -1,5 +1,6 @@
-import type { ActivityBody } from '@pantau/collector/api-types';
+import type { ActivityBody, AgentActionBody } from '@pantau/collector/api-types';
 import { useSignal } from '@preact/signals';
+import { useEffect } from 'preact/hooks';
 import { api, errorText } from '../../api.ts';
 import { DataTable } from '../../components/data-table.tsx';
 import { Notice } from '../../components/status.tsx';
@@ -42,7 +43,13 @@ export function ActivitiesAdmin() {
       await api(`/activities/${encodeURIComponent(a.id)}`, { method: 'DELETE' });
       if (draft.value.editing === a.id) draft.value = emptyDraft();
     });
-  const actions = [...new Set(items.value.filter((a) => a.builtin).map((a) => a.action))];
+  // Built-in actions and the custom actions agents announced, for the form's list.
+  const actions = useSignal<string[]>([]);
+  useEffect(() => {
+    api<{ items: AgentActionBody[] }>('/agent-actions')
+      .then((r) => (actions.value = r.items.map((a) => a.name)))
+      .catch((err: unknown) => (message.value = errorText(err)));
+  }, []);
   return (
     <section>
       <Notice message={message.value} />
@@ -102,7 +109,7 @@ export function ActivitiesAdmin() {
       />
       <ActivityForm
         draft={draft}
-        actions={actions}
+        actions={actions.value}
         error={formError.value}
         save={() => void save()}
         cancel={() => {

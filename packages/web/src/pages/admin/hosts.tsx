@@ -32,6 +32,13 @@ export function HostsAdmin() {
       if (result && typeof result === 'object' && 'token' in result) shown.value = result as AgentTokenBody;
     },
   });
+  const add = async (body: { name: string; labels: Record<string, string> }) => {
+    const added = await api<AgentTokenBody>('/hosts', { method: 'POST', body });
+    // Added: the form is ready for the next host (a refusal keeps what was typed).
+    name.value = '';
+    labels.value = '';
+    return added;
+  };
   return (
     <section>
       <Notice message={message.value} />
@@ -41,7 +48,7 @@ export function HostsAdmin() {
         onSubmit={(e) => {
           e.preventDefault();
           const body = { name: name.value.trim(), labels: parseLabels(labels.value) };
-          void act(`${body.name} added`, () => api<AgentTokenBody>('/hosts', { method: 'POST', body }));
+          void act(`${body.name} added`, () => add(body));
         }}
       >
         <TextField
@@ -70,7 +77,9 @@ export function HostsAdmin() {
               <th>host</th>
               <th>status</th>
               <th>labels</th>
-              <th />
+              <th>
+                <span class="visually-hidden">actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -96,6 +105,12 @@ function TokenOnce({ result, onDone }: { result: AgentTokenBody; onDone: () => v
         agent as a service:
       </p>
       <pre data-testid="install-command">{result.install}</pre>
+      {/^https?:\/\/(127\.|localhost\b|\[::1\])/.test(base) && (
+        <p class="error" data-testid="install-warning">
+          This address ({base}) only works on this machine: other hosts cannot reach it. Set the collector's{' '}
+          <code>publicUrl</code> to the address your hosts use, then add the host again or rotate its token.
+        </p>
+      )}
       <button type="button" onClick={() => copy(result.install)}>
         copy
       </button>

@@ -20,6 +20,7 @@ export function SinksAdmin() {
       <Notice message={message.value} />
       <DataTable
         testid="sinks"
+        empty="No notification sinks configured yet: add a webhook, an e-mail address or a Telegram chat below. Users' own contact points show here too."
         rows={items.value}
         rowKey={(r) => r.id}
         columns={[

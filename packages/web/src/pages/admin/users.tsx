@@ -37,7 +37,9 @@ export function UsersAdmin() {
               <th>status</th>
               <th>sign-in</th>
               <th>since</th>
-              <th />
+              <th>
+                <span class="visually-hidden">actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>

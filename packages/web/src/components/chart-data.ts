@@ -1,0 +1,27 @@
+/** Aligned chart columns: x in seconds, then one y column per series (null: no value there). */
+export type Columns = [number[], ...(number | null)[][]];
+
+/**
+ * Marks gaps: where two neighbouring points lie more than three typical steps apart (an agent
+ * that was offline, a host younger than the range), a null point between them breaks the line
+ * instead of drawing a straight one across the time nobody measured.
+ */
+export function withGaps(xs: number[], ys: (number | null)[][]): Columns {
+  if (xs.length < 3) return [xs, ...ys];
+  const steps = xs
+    .slice(1)
+    .map((x, i) => x - xs[i]!)
+    .sort((a, b) => a - b);
+  const limit = 3 * steps[Math.floor(steps.length / 2)]!;
+  const outX: number[] = [xs[0]!];
+  const outY = ys.map((col) => [col[0] ?? null]);
+  for (let i = 1; i < xs.length; i++) {
+    if (xs[i]! - xs[i - 1]! > limit) {
+      outX.push((xs[i]! + xs[i - 1]!) / 2);
+      for (const col of outY) col.push(null);
+    }
+    outX.push(xs[i]!);
+    for (const [c, col] of outY.entries()) col.push(ys[c]![i] ?? null);
+  }
+  return [outX, ...outY];
+}
