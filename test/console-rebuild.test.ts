@@ -2,7 +2,7 @@
 // working in the browser without a restart.
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,9 +16,14 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BUILD = join(ROOT, 'packages/web/scripts/build.ts');
 const run = chromiumPath() || process.env.CI ? describe : describe.skip;
 
-/** `pnpm build` of the console from `cwd`, written to `outDir`. */
-const build = (cwd: string, outDir: string) =>
-  promisify(execFile)(process.execPath, [BUILD, '--force', '--out-dir', outDir], { cwd });
+/** `pnpm build` of the console from `cwd`, written to `outDir`, with NODE_ENV as given (unset: none). */
+const build = (cwd: string, outDir: string, nodeEnv?: string) => {
+  const { NODE_ENV: _, ...env } = process.env;
+  return promisify(execFile)(process.execPath, [BUILD, '--force', '--out-dir', outDir], {
+    cwd,
+    env: nodeEnv === undefined ? env : { ...env, NODE_ENV: nodeEnv },
+  });
+};
 const assets = (dir: string) =>
   readdirSync(join(dir, 'assets'))
     .filter((f) => !/\.(br|gz)$/.test(f))
@@ -43,6 +48,17 @@ run('console rebuilt next to a running collector', () => {
     const before = assets(dist);
     await build(join(ROOT, 'packages/web'), dist);
     expect(assets(dist)).toEqual(before);
+  }, 60_000);
+
+  it('builds the same console under the test runner (NODE_ENV=test) as from a shell', async () => {
+    const before = assets(dist);
+    const size = statSync(
+      join(dist, 'assets', before.find((f) => f.endsWith('.js') && f.startsWith('index-'))!),
+    ).size;
+    await build(ROOT, dist, 'test');
+    expect(assets(dist)).toEqual(before);
+    // Not a development build: no Preact debug tools in the bundle.
+    expect(size).toBeLessThan(100_000);
   }, 60_000);
 
   it('serves the assets a newer index.html names without a restart', async () => {

@@ -10,7 +10,7 @@ export const WEB_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const WEB_DIST = join(WEB_ROOT, 'dist');
 const HASH_FILE = '.source-hash';
 // What goes into the bundle; a change to any of these makes the built console stale.
-const INPUTS = ['src', 'index.html', 'vite.config.ts', 'package.json'];
+const INPUTS = ['src', 'index.html', 'vite.config.ts', 'package.json', 'scripts'];
 
 function files(path: string): string[] {
   if (!existsSync(path)) return [];
@@ -58,12 +58,22 @@ export async function ensureConsoleBuilt(
   const hash = sourceHash();
   if (!options.force && builtHash(outDir) === hash) return false;
   const { build } = await import('vite');
-  await build({
-    root: WEB_ROOT,
-    configFile: join(WEB_ROOT, 'vite.config.ts'),
-    logLevel: options.quiet ? 'warn' : 'info',
-    build: { outDir },
-  });
+  // Always a production build: Vite keeps a NODE_ENV it finds (vitest sets "test"), and the Preact
+  // preset would then bundle its debug tools, so the same sources gave other bytes and names.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({
+      root: WEB_ROOT,
+      configFile: join(WEB_ROOT, 'vite.config.ts'),
+      logLevel: options.quiet ? 'warn' : 'info',
+      mode: 'production',
+      build: { outDir },
+    });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
   compress(outDir);
   writeFileSync(join(outDir, HASH_FILE), `${hash}\n`);
   return true;
