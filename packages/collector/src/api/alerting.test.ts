@@ -263,6 +263,35 @@ describe('silences and maintenance', () => {
     for (const s of [a, b, rule, everything.json()]) await call('DELETE', `/silences/${s.id}`, operator);
   });
 
+  it('takes a host by name (stored as its id) or a name glob that covers hosts added later, and says what is wrong', async () => {
+    const named = t.addHost('glob-web-1').id;
+    const byName = await call('POST', '/silences', operator, { host: 'glob-web-1', duration: '1h' });
+    expect(byName.statusCode).toBe(201);
+    expect(byName.json()).toMatchObject({ hostId: named, host: null });
+    const glob = await call('POST', '/silences', operator, { host: 'glob-db-*', duration: '1h' });
+    expect(glob.json()).toMatchObject({ hostId: null, host: 'glob-db-*' });
+    // A host added after the silence is muted by the glob.
+    const later = t.addHost('glob-db-7').id;
+    const incident = openProblem(t.app, later);
+    expect(t.app.pantau.alerting.monitor.incidents.get(incident.id)).toMatchObject({
+      notified: 0,
+      suppressed: 1,
+    });
+
+    const refused = async (body: Record<string, unknown>) => {
+      const res = await call('POST', '/silences', operator, { duration: '1h', ...body });
+      return [res.statusCode, res.json().error.message as string] as const;
+    };
+    expect(await refused({ host: 'nobody-here' })).toEqual([404, 'body.host: no host named nobody-here']);
+    expect((await refused({ host: 'web 1' }))[1]).toContain('body.host must be a host name or a glob');
+    expect(await refused({ host: 'glob-web-1', hostId: named })).toEqual([
+      400,
+      'give body.host or body.hostId, not both',
+    ]);
+    expect((await refused({ host: 'glob-web-1', all: true }))[1]).toContain('body.all cannot be combined');
+    for (const s of [byName.json(), glob.json()]) await call('DELETE', `/silences/${s.id}`, operator);
+  });
+
   it('a scheduled maintenance window is listed before it starts and holds back what it matches while on', async () => {
     const host = t.addHost('mnt-1', { rack: 'r7' }).id;
     const startsAt = Date.now() + 3_600_000;
