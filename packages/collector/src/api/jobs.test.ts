@@ -703,6 +703,29 @@ describe('activities', () => {
       expect(res.status, JSON.stringify(payload)).toBeGreaterThanOrEqual(400);
       expect(res.body.error.message).toContain(message);
     }
+    // Whole numbers stay numbers, in a parameter's default and in a fixed value.
+    const counted = await call('admin', 'POST', '/activities', {
+      name: 'ping-counted',
+      action: 'ping',
+      fixed: { count: 4 },
+      params: [{ name: 'target', kind: 'regex', pattern: '^[a-z.]+$', default: 'gw' }],
+    });
+    expect(counted.status, JSON.stringify(counted.body)).toBe(201);
+    expect(counted.body.fixed).toEqual({ count: 4 });
+    const waits = await call('admin', 'POST', '/activities', {
+      name: 'ping-waits',
+      action: 'ping',
+      params: [
+        { name: 'target', kind: 'regex', pattern: '^[a-z0-9.]+$', default: '30' },
+        { name: 'count', kind: 'integer', min: 1, max: 10, default: 3 },
+      ],
+    });
+    expect(waits.status, JSON.stringify(waits.body)).toBe(201);
+    // A regex parameter's "30" stays text.
+    expect(waits.body.params.map((p: { default: unknown }) => p.default)).toEqual(['30', 3]);
+    const listed = (await call('viewer', 'GET', '/activities')).body.items;
+    expect(listed.find((a: { id: string }) => a.id === 'ping-counted').fixed).toEqual({ count: 4 });
+    expect(listed.find((a: { id: string }) => a.id === 'ping-waits').params[1].default).toBe(3);
     const edited = await call('admin', 'PUT', '/activities/ping-gateway', { ...body, dangerous: true });
     expect(edited.body.dangerous).toBe(true);
     expect((await call('admin', 'PUT', '/activities/uptime', { ...body, name: 'uptime' })).status).toBe(409);

@@ -73,8 +73,9 @@ export class Activities {
     if (BUILTIN_IDS.has(given.name) || this.#repo.get(given.name)) {
       throw new PantauError('CONFLICT', `an activity named ${given.name} exists already`);
     }
-    const input = normalized(given);
-    check(input, this.#spec(input.action));
+    const spec = this.#spec(given.action);
+    const input = normalized(given, spec);
+    check(input, spec);
     const created = this.#repo.insert(input, actor.id, now);
     this.#audit.record(actor, 'activity.create', `activity:${created.id}`, { ...input }, now);
     return created;
@@ -84,8 +85,9 @@ export class Activities {
     demand(actor, 'activities.manage');
     this.#custom(id);
     if (given.name !== id) invalid(`body.name cannot change (${id}); create a new activity instead`);
-    const input = normalized(given);
-    check(input, this.#spec(input.action));
+    const spec = this.#spec(given.action);
+    const input = normalized(given, spec);
+    check(input, spec);
     const updated = this.#repo.update(input, now);
     this.#audit.record(actor, 'activity.update', `activity:${id}`, { ...input }, now);
     return updated;
@@ -110,17 +112,26 @@ export class Activities {
   }
 }
 
+const WHOLE = /^-?\d{1,15}$/;
+
 /**
- * An integer parameter's default as a number: a JSON body's 30 can arrive as "30" (the API
+ * Integer defaults and fixed values as numbers: a JSON body's 30 can arrive as "30" (the API
  * coerces into the first type of a string-or-integer union), and a string would come back.
  */
-function normalized(input: ActivityInput): ActivityInput {
+function normalized(input: ActivityInput, spec: ActionSpec | undefined): ActivityInput {
   const params = input.params.map((p) =>
-    p.kind === 'integer' && typeof p.default === 'string' && /^-?\d+$/.test(p.default)
+    p.kind === 'integer' && typeof p.default === 'string' && WHOLE.test(p.default)
       ? { ...p, default: Number(p.default) }
       : p,
   );
-  return { ...input, params };
+  const integers = new Set(spec?.params.filter((p) => p.kind === 'integer').map((p) => p.name));
+  const fixed = Object.fromEntries(
+    Object.entries(input.fixed).map(([name, v]) => [
+      name,
+      integers.has(name) && typeof v === 'string' && WHOLE.test(v) ? Number(v) : v,
+    ]),
+  );
+  return { ...input, params, fixed };
 }
 
 /**
