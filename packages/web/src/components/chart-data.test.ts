@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withGaps } from './chart-data.ts';
+import { gapLimit, withGaps } from './chart-data.ts';
 
 describe('withGaps', () => {
   it('breaks the line where points lie more than three typical steps apart', () => {
@@ -19,5 +19,10 @@ describe('withGaps', () => {
       [0, 1000],
       [1, 2],
     ]);
+  });
+
+  it('gives the gap limit live points are checked against', () => {
+    expect(gapLimit([0, 5, 10, 15, 75])).toBe(15);
+    expect(gapLimit([0, 5])).toBeNull();
   });
 });

@@ -7,12 +7,8 @@ export type Columns = [number[], ...(number | null)[][]];
  * instead of drawing a straight one across the time nobody measured.
  */
 export function withGaps(xs: number[], ys: (number | null)[][]): Columns {
-  if (xs.length < 3) return [xs, ...ys];
-  const steps = xs
-    .slice(1)
-    .map((x, i) => x - xs[i]!)
-    .sort((a, b) => a - b);
-  const limit = 3 * steps[Math.floor(steps.length / 2)]!;
+  const limit = gapLimit(xs);
+  if (limit === null) return [xs, ...ys];
   const outX: number[] = [xs[0]!];
   const outY = ys.map((col) => [col[0] ?? null]);
   for (let i = 1; i < xs.length; i++) {
@@ -24,4 +20,14 @@ export function withGaps(xs: number[], ys: (number | null)[][]): Columns {
     for (const [c, col] of outY.entries()) col.push(ys[c]![i] ?? null);
   }
   return [outX, ...outY];
+}
+
+/** The distance beyond which two neighbouring points are a gap: three typical (median) steps; null under three points. */
+export function gapLimit(xs: readonly number[]): number | null {
+  if (xs.length < 3) return null;
+  const steps = xs
+    .slice(1)
+    .map((x, i) => x - xs[i]!)
+    .sort((a, b) => a - b);
+  return 3 * steps[Math.floor(steps.length / 2)]!;
 }

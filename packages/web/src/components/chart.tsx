@@ -2,7 +2,7 @@ import type { MetricName } from '@pantau/collector/api-types';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type uPlot from 'uplot';
 import { api, errorText } from '../api.ts';
-import { withGaps } from './chart-data.ts';
+import { gapLimit, withGaps } from './chart-data.ts';
 
 interface History {
   tier: 'raw' | '1m' | '1h';
@@ -131,8 +131,15 @@ export function Chart(props: ChartProps) {
     const d = data.current;
     if (!plot.current || ts === null || props.rangeMs > LIVE_RANGE || d.length === 0) return;
     const x = ts / 1000;
-    const xs = d[0]!;
-    if (xs.length > 0 && x <= xs[xs.length - 1]!) return;
+    const xs = d[0] as number[]; // times are never null; only values are
+    const last = xs[xs.length - 1];
+    if (last !== undefined && x <= last) return;
+    // Back after a silence (an agent reconnecting): break the line rather than bridge the gap.
+    const limit = gapLimit(xs);
+    if (last !== undefined && limit !== null && x - last > limit) {
+      xs.push((x + last) / 2);
+      for (const col of d.slice(1)) col.push(null);
+    }
     xs.push(x);
     for (const [i, v] of values.entries()) d[i + 1]!.push(v ?? null);
     // Drop what has scrolled out of the range.
