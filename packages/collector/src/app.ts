@@ -17,6 +17,7 @@ import { buildFleet, type Fleet } from './fleet/index.ts';
 import { Gateway } from './gateway/gateway.ts';
 import { gatewayPlugin } from './gateway/plugin.ts';
 import { buildJobs, type Jobs } from './jobs/index.ts';
+import type { Timers } from './notify/outbox.ts';
 import { type Migration, Store } from './store/index.ts';
 import type { BotService } from './telegram/service.ts';
 import { readTls } from './tls.ts';
@@ -64,6 +65,8 @@ export interface BuildOptions {
   migrations?: readonly Migration[];
   /** The bot's own user, so it skips getMe (tests and benchmarks against a fake Bot API). */
   telegramBotInfo?: UserFromGetMe;
+  /** Clock and timers of the jobs module (deadlines, timeouts); default the real ones. Tests pass fake time. */
+  time?: { now: () => number; timers: Timers };
 }
 
 /** Builds the whole collector (database, gateway, API) without listening. */
@@ -139,7 +142,7 @@ export async function buildApp(
     audit: store.audit,
     baseUrl: () => publicUrl(),
   });
-  const jobs = buildJobs({ config, store, gateway, events, log: app.log });
+  const jobs = buildJobs({ config, store, gateway, events, log: app.log, time: options.time });
   const pantau: Pantau = {
     config,
     store,

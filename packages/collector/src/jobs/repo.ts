@@ -63,6 +63,8 @@ export interface NewJob {
   actor: string;
   actorName: string;
   surface: Surface;
+  /** The person behind the creator (personOf), whom four-eyes keeps from approving. */
+  person: number | null;
   dangerous: boolean;
   state: JobState;
   createdAt: number;
@@ -110,6 +112,7 @@ export class JobRepo {
     insertJob: Statement;
     job: Statement<[number], JobRow>;
     head: Statement<[number], HeadRow>;
+    person: Statement<[number], { person: number | null }>;
     list: Statement<Record<string, unknown>, JobRow>;
     pending: Statement<[], JobRow>;
     counts: Statement<[number], { state: RunState; n: number }>;
@@ -132,16 +135,17 @@ export class JobRepo {
     this.#db = db;
     this.#sql = {
       insertJob: db.prepare(
-        `INSERT INTO jobs (activity, action, params, sent_params, targets, actor, actor_name, surface, dangerous, state,
-           created_at, decide_by, batch, stop_after, timeout_ms)
-         VALUES (@activity, @action, @params, @sentParams, @targets, @actor, @actorName, @surface, @dangerous, @state,
-           @createdAt, @decideBy, @batch, @stopAfter, @timeoutMs)`,
+        `INSERT INTO jobs (activity, action, params, sent_params, targets, actor, actor_name, surface, person, dangerous,
+           state, created_at, decide_by, batch, stop_after, timeout_ms)
+         VALUES (@activity, @action, @params, @sentParams, @targets, @actor, @actorName, @surface, @person, @dangerous,
+           @state, @createdAt, @decideBy, @batch, @stopAfter, @timeoutMs)`,
       ),
       job: db.prepare(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`),
       head: db.prepare(
         `SELECT id, activity, action, state, cancelled_by AS cancelledBy, batch, stop_after AS stopAfter,
            timeout_ms AS timeoutMs FROM jobs WHERE id = ?`,
       ),
+      person: db.prepare('SELECT person FROM jobs WHERE id = ?'),
       list: db.prepare(
         `SELECT ${JOB_COLUMNS} FROM jobs
          WHERE id < @before
@@ -247,6 +251,11 @@ export class JobRepo {
       timeoutMs: row.timeoutMs,
       counts: this.#counts(id),
     };
+  }
+
+  /** The person behind the job's creator; null when nobody is. */
+  person(id: number): number | null {
+    return this.#sql.person.get(id)?.person ?? null;
   }
 
   /** What the dispatcher sends: the checked parameters merged with the activity's fixed ones. */

@@ -9,6 +9,7 @@ import { migration as contacts } from './101-contacts.ts';
 import { migration as incidents } from './200-incidents.ts';
 import { migration as numericHostIds } from './201-numeric-host-ids.ts';
 import { migration as jobs } from './400-jobs.ts';
+import { migration as jobPersons } from './401-job-persons.ts';
 import { migration as telegram } from './500-telegram.ts';
 import { migration as preferences } from './501-notify-preferences.ts';
 
@@ -31,6 +32,7 @@ export const migrations: Migration[] = [
   incidents,
   numericHostIds,
   jobs,
+  jobPersons,
   telegram,
   preferences,
 ];
