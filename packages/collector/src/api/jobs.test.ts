@@ -456,6 +456,48 @@ describe('dangerous activities', () => {
     expect(audit('job.denied').some((a) => a.details?.activity === 'reboot')).toBe(true);
   });
 
+  it("an action the agent marks dangerous makes its activity dangerous, and the form can't say otherwise", async () => {
+    // An activity made before any agent announced the action.
+    const purge = {
+      name: 'purge',
+      action: 'purge',
+      description: '',
+      fixed: {},
+      params: [],
+      dangerous: false,
+    };
+    expect((await call('admin', 'POST', '/activities', { ...purge, minRole: 'operator' })).status).toBe(201);
+    const { id: hostId, token } = t.addHost('purger-1');
+    const agent = await RawAgent.connect(t.wsUrl, token);
+    await agent.hello({ actions: [...ACTIONS, { name: 'purge', dangerous: true, params: [] }] });
+
+    const listed = (await call('viewer', 'GET', '/activities')).body.items as { id: string }[];
+    expect(listed.find((a) => a.id === 'purge')).toMatchObject({ dangerous: true, minRole: 'admin' });
+    const byOperator = await call('operator', 'POST', '/jobs', {
+      activity: 'purge',
+      targets: { hosts: [hostId] },
+    });
+    expect(byOperator.status).toBe(403);
+    const byAdmin = await call('admin', 'POST', '/jobs', { activity: 'purge', targets: { hosts: [hostId] } });
+    expect(byAdmin.status).toBe(201);
+    expect(byAdmin.body).toMatchObject({ dangerous: true, state: 'awaiting_confirmation' });
+    expect(sent(agent, byAdmin.body.id)).toBe(false);
+
+    // Saying "not dangerous" over it now is refused with the reason, on create and on edit.
+    for (const [method, url, body] of [
+      ['POST', '/activities', { ...purge, name: 'purge-2', minRole: 'operator' }],
+      ['PUT', '/activities/purge', { ...purge, minRole: 'operator' }],
+    ] as const) {
+      const res = await call('admin', method, url, body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toBe(
+        "body.dangerous must be true: the agent on purger-1 marks purge dangerous (the agent's flag wins)",
+      );
+    }
+    expect((await call('admin', 'POST', `/jobs/${byAdmin.body.id}/cancel`)).status).toBe(200);
+    agent.close();
+  });
+
   it('wait for a confirmation, then run; confirming twice is a conflict', async () => {
     const created = await call('admin', 'POST', '/jobs', {
       activity: 'reboot',

@@ -32,7 +32,11 @@ export function buildJobs(deps: {
   const { config, store, gateway, events, log } = deps;
   const time = deps.time ?? {};
   const repo = new JobRepo(store.db);
-  const activities = new Activities({ repo: new ActivityRepo(store.db), audit: store.audit });
+  const activities = new Activities({
+    repo: new ActivityRepo(store.db),
+    audit: store.audit,
+    markingDangerous: (action) => store.hosts.markingDangerous(action),
+  });
   const dispatcher = new Dispatcher({
     repo,
     hosts: store.hosts,
