@@ -16,8 +16,11 @@ import { EventBus } from './events.ts';
 import { buildFleet, type Fleet } from './fleet/index.ts';
 import { Gateway } from './gateway/gateway.ts';
 import { gatewayPlugin } from './gateway/plugin.ts';
+import { approvalRequests } from './jobs/approval-requests.ts';
 import { buildJobs, type Jobs } from './jobs/index.ts';
+import type { ChannelName } from './notify/channels/types.ts';
 import type { Timers } from './notify/outbox.ts';
+import { RecipientRepo } from './notify/recipients.ts';
 import { type Migration, Store } from './store/index.ts';
 import type { BotService } from './telegram/service.ts';
 import { readTls } from './tls.ts';
@@ -143,6 +146,16 @@ export async function buildApp(
     baseUrl: () => publicUrl(),
   });
   const jobs = buildJobs({ config, store, gateway, events, log: app.log, time: options.time });
+  const stopApprovalRequests = approvalRequests({
+    db: store.db,
+    events,
+    jobs: jobs.repo,
+    users: access.repos.users,
+    recipients: new RecipientRepo(store.db),
+    channels: () => Object.keys(alerting.channels) as ChannelName[],
+    wake: () => alerting.outbox.wake(),
+    consoleUrl: () => config.publicUrl ?? '',
+  });
   const pantau: Pantau = {
     config,
     store,
@@ -214,6 +227,7 @@ export async function buildApp(
   });
   // Before the agents are closed: no job timer may fire while the collector goes down.
   app.addHook('preClose', async () => {
+    stopApprovalRequests();
     jobs.stop();
   });
   app.addHook('onClose', async () => {
