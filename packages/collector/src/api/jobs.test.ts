@@ -189,7 +189,8 @@ describe('a job on two hosts', () => {
     );
     expect(lines[1]).toContain(`"${id}","uptime"`);
     expect(lines[1]).toContain('"web-1","succeeded","0"');
-    expect(lines[1]).toContain('"one\ntwo\nthree\n"');
+    // Both streams in order, each line marked with its stream as the CLI prints it.
+    expect(lines[1]).toContain('"| one\n! two\n| three\n"');
     expect(lines[2]).toContain('"web-2","failed","3"');
     const json = await call('viewer', 'GET', `/jobs/export?from=0&format=json`);
     expect(json.body.items.filter((r: { jobId: number }) => r.jobId === id)).toHaveLength(2);

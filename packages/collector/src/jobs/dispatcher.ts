@@ -1,4 +1,4 @@
-import type { CollectorFrame } from '@pantau/shared';
+import { type CollectorFrame, outputParts } from '@pantau/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type { EventBus } from '../events.ts';
 import type { AgentJobFrame, JobFrameVerdict } from '../gateway/gateway.ts';
@@ -280,7 +280,10 @@ export class Dispatcher {
     if (!run || isRunFinal(run.state)) return;
     switch (frame.t) {
       case 'job.output':
-        this.#output(run, frame.stream, frame.data, now);
+        // Parts keep the order the job wrote them in; each is one event, so one seq orders both streams.
+        for (const part of outputParts(frame)) {
+          this.#output(this.#d.repo.run(jobId, hostId)!, part.stream, part.data, now);
+        }
         return;
       case 'job.end': {
         const state: RunState = frame.timedOut
@@ -296,6 +299,7 @@ export class Dispatcher {
           signal: frame.signal,
           durationMs: frame.durationMs,
           truncated: run.truncated || frame.truncated,
+          droppedBytes: run.droppedBytes + (frame.droppedBytes ?? 0),
           error: frame.error ?? null,
         });
         return;
@@ -315,11 +319,14 @@ export class Dispatcher {
 
   #output(run: Run & { outputBytes: number }, stream: 'stdout' | 'stderr', data: string, now: number): void {
     const cap = this.#d.outputCap;
+    const bytes = Buffer.from(data, 'utf8');
     if (run.outputBytes >= cap) {
-      if (!run.truncated) this.#setRun(run, { truncated: true }, now);
+      const droppedBytes = run.droppedBytes + bytes.length;
+      // Told once; the count goes on quietly and shows with the run's end.
+      if (!run.truncated) this.#setRun(run, { truncated: true, droppedBytes }, now);
+      else this.#d.repo.updateRun(run.jobId, run.hostId, { droppedBytes });
       return;
     }
-    const bytes = Buffer.from(data, 'utf8');
     let text = data;
     let size = bytes.length;
     if (run.outputBytes + size > cap) {
@@ -329,7 +336,12 @@ export class Dispatcher {
     const payload = { hostId: run.hostId, host: run.host, stream, data: text, ts: now };
     const seq = this.#d.repo.transaction(() => {
       this.#d.repo.addOutputBytes(run.jobId, run.hostId, size);
-      if (size < bytes.length) this.#d.repo.updateRun(run.jobId, run.hostId, { truncated: true });
+      if (size < bytes.length) {
+        this.#d.repo.updateRun(run.jobId, run.hostId, {
+          truncated: true,
+          droppedBytes: run.droppedBytes + bytes.length - size,
+        });
+      }
       return this.#d.repo.appendEvent(run.jobId, 'output', run.hostId, payload, now);
     });
     this.#tell(() => this.#d.events.emit('job.output', { jobId: run.jobId, seq, ...payload }));
@@ -492,6 +504,7 @@ export function runView(run: Run) {
     signal: run.signal,
     durationMs: run.durationMs,
     truncated: run.truncated,
+    droppedBytes: run.droppedBytes,
     error: run.error,
   };
 }

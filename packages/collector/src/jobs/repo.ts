@@ -51,8 +51,8 @@ const JOB_COLUMNS = `id, activity, action, params, sent_params AS sentParams, ta
   stop_after AS stopAfter, timeout_ms AS timeoutMs`;
 
 const RUN_COLUMNS = `job_id AS jobId, host_id AS hostId, host_name AS host, state, exit_code AS exitCode, signal,
-  started_at AS startedAt, ended_at AS endedAt, duration_ms AS durationMs, truncated, error,
-  output_bytes AS outputBytes`;
+  started_at AS startedAt, ended_at AS endedAt, duration_ms AS durationMs, truncated, dropped_bytes AS droppedBytes,
+  error, output_bytes AS outputBytes`;
 
 export interface NewJob {
   activity: string;
@@ -91,7 +91,18 @@ export type JobPatch = Partial<
 >;
 
 export type RunPatch = Partial<
-  Pick<Run, 'state' | 'exitCode' | 'signal' | 'startedAt' | 'endedAt' | 'durationMs' | 'truncated' | 'error'>
+  Pick<
+    Run,
+    | 'state'
+    | 'exitCode'
+    | 'signal'
+    | 'startedAt'
+    | 'endedAt'
+    | 'durationMs'
+    | 'truncated'
+    | 'droppedBytes'
+    | 'error'
+  >
 >;
 
 /** One report row: a host run with its job's facts. */
@@ -190,7 +201,7 @@ export class JobRepo {
       exportRange: db.prepare(
         `SELECT r.job_id AS jobId, r.host_id AS hostId, r.host_name AS host, r.state AS state, r.exit_code AS exitCode,
            r.signal AS signal, r.started_at AS startedAt, r.ended_at AS endedAt, r.duration_ms AS durationMs,
-           r.truncated AS truncated, r.error AS error, r.output_bytes AS outputBytes, j.activity AS activity, j.actor AS actor
+           r.truncated AS truncated, r.dropped_bytes AS droppedBytes, r.error AS error, r.output_bytes AS outputBytes, j.activity AS activity, j.actor AS actor
          FROM jobs j JOIN job_runs r ON r.job_id = j.id
          WHERE j.created_at >= ? AND j.created_at < ? ORDER BY j.id, r.position LIMIT ?`,
       ),
