@@ -136,10 +136,11 @@ export class JobManager {
     handle.cancel();
   }
 
-  /** Cancels every job and waits for them to end (agent shutdown). */
+  /** Cancels every job, waits for them to end and sends what they left (agent shutdown). */
   async stopAll(): Promise<void> {
     const all = [...this.#running.values()];
     for (const h of all) h.cancel();
     await Promise.all(all.map((h) => h.done));
+    this.#pacer.drain();
   }
 }

@@ -103,6 +103,18 @@ describe('OutputPacer', () => {
     expect(flow.get('a')!.at(-1)).toBe('resume');
   });
 
+  it('sends everything at once when the agent stops, each end after its output', () => {
+    // A full send buffer holds everything back; a stop sends it anyway rather than lose it.
+    const { p, sent, open } = pacer({ congested: () => true });
+    open('j');
+    p.write('j', 'stdout', 'last words\n');
+    p.end(end('j'));
+    expect(sent).toEqual([]);
+    p.drain();
+    expect(sent.map((f) => f.t)).toEqual(['job.output', 'job.end']);
+    expect(p.jobIds()).toEqual([]);
+  });
+
   it('sends nothing while the connection is congested, and goes on when it drains', () => {
     let congested = true;
     const { p, time, sent, open } = pacer({ congested: () => congested });

@@ -116,6 +116,20 @@ export class OutputPacer {
     this.#pump();
   }
 
+  /**
+   * Sends everything waiting now, whatever the budget (the agent is stopping: a few frames at
+   * most, and better than losing a job's last output and its end).
+   */
+  drain(): void {
+    for (const [jobId, job] of this.#jobs) {
+      while (job.chars > 0) this.#o.send({ t: 'job.output', jobId, parts: take(job) });
+      if (job.end !== null) {
+        this.#jobs.delete(jobId);
+        this.#o.send(job.end);
+      }
+    }
+  }
+
   /** Jobs with output or an end still to send. */
   jobIds(): string[] {
     return [...this.#jobs.keys()];
