@@ -196,7 +196,7 @@ export class JobService {
     // Frames already received count first: a run that has ended is not cancelled.
     this.#d.dispatcher.flush();
     const job = this.#job(id);
-    this.#mayCancel(actor, job);
+    this.#mayCancel(actor, job, now);
     if (isJobFinal(job.state))
       throw new PantauError('CONFLICT', `job ${id} has ended already (${job.state})`);
     if (job.cancelledBy !== null) throw new PantauError('CONFLICT', `job ${id} is being cancelled already`);
@@ -219,7 +219,7 @@ export class JobService {
   cancelRun(actor: Actor, id: number, hostId: number, now = this.#now()): Run {
     this.#d.dispatcher.flush();
     const job = this.#job(id);
-    this.#mayCancel(actor, job);
+    this.#mayCancel(actor, job, now);
     const run = this.#d.repo.run(id, hostId);
     if (!run) throw new PantauError('NOT_FOUND', `job ${id} has no run on host ${hostId}`);
     if (job.state !== 'running') throw new PantauError('CONFLICT', `job ${id} is ${job.state}, not running`);
@@ -316,15 +316,19 @@ export class JobService {
     return job;
   }
 
-  #mayCancel(actor: Actor, job: Job): void {
+  #mayCancel(actor: Actor, job: Job, now: number): void {
     demand(actor, 'job.run');
     if (job.actor !== actor.id) {
       try {
         demand(actor, 'job.cancel.any');
       } catch (err) {
-        this.#d.audit.record(actor, 'job.denied', `job:${job.id}`, {
-          reason: "cancel of another actor's job",
-        });
+        this.#d.audit.record(
+          actor,
+          'job.denied',
+          `job:${job.id}`,
+          { reason: "cancel of another actor's job" },
+          now,
+        );
         throw new PantauError(
           'FORBIDDEN',
           `job ${job.id} belongs to ${job.actorName}; ${(err as Error).message}`,
