@@ -57,10 +57,13 @@ export function approvalRequests(d: ApprovalRequestsDeps): () => void {
 function message(recipient: Recipient, job: Job, hosts: readonly string[], consoleUrl: string) {
   const title = `Job #${job.id} (${job.activity}) needs your approval`;
   const shown = hosts.slice(0, 20).join(', ') + (hosts.length > 20 ? ` and ${hosts.length - 20} more` : '');
+  const params = JSON.stringify(job.params);
+  // A Telegram message holds 4,096 characters; the console shows the parameters in full.
+  const paramsShown = params.length > 500 ? `${params.slice(0, 500)}…` : params;
   const facts = [
     `${job.actorName} created and confirmed it (via ${job.surface}).`,
     `Hosts (${hosts.length}): ${shown}`,
-    `Parameters: ${JSON.stringify(job.params)}`,
+    `Parameters: ${paramsShown}`,
     job.decideBy === null ? '' : `It expires unless approved by ${formatTime(job.decideBy)}.`,
   ].filter((line) => line !== '');
   const link = consoleUrl === '' ? '' : `${consoleUrl.replace(/\/+$/, '')}/jobs?state=awaiting_approval`;
@@ -89,13 +92,13 @@ function message(recipient: Recipient, job: Job, hosts: readonly string[], conso
           to: recipient.address,
           subject: title,
           text: [...facts, '', how].join('\n'),
-          html: [`<h2>${escapeHtml(title)}</h2>`, ...facts.map((f) => `<p>${escapeHtml(f)}</p>`)]
-            .concat(
-              link === ''
-                ? [`<p>${escapeHtml(how)}</p>`]
-                : [`<p><a href="${escapeHtml(link)}">Approve in the console</a></p>`],
-            )
-            .join('\n'),
+          html: [
+            `<h2>${escapeHtml(title)}</h2>`,
+            ...facts.map((f) => `<p>${escapeHtml(f)}</p>`),
+            link === ''
+              ? `<p>${escapeHtml(how)}</p>`
+              : `<p><a href="${escapeHtml(link)}">Approve in the console</a></p>`,
+          ].join('\n'),
         },
       };
     }
