@@ -918,6 +918,9 @@ describe('expiry and four-eyes approval', () => {
         BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END`);
     const heal = () => db.exec('DROP TRIGGER fail_audit');
     const jobs = () => repo.list({ limit: 1000 }).length;
+    // Nobody hears of a change that was rolled back (the approval requests listen to this).
+    const heard: string[] = [];
+    const off = t2.app.pantau.events.on('job.changed', (e) => heard.push(`${e.job.id}:${e.job.state}`));
 
     const before = jobs();
     failOn('job.create');
@@ -947,6 +950,9 @@ describe('expiry and four-eyes approval', () => {
     heal();
     expect(repo.get(id)).toMatchObject({ state: 'awaiting_approval', cancelledBy: null });
     expect(repo.runs(id)[0]!.state).toBe('queued');
+    // Only the commands that went through were heard: the create and the one good confirm.
+    off();
+    expect(heard).toEqual([`${id}:awaiting_confirmation`, `${id}:awaiting_approval`]);
     // The deadline still holds after the failed commands.
     time.advance(400);
     expect(repo.get(id)!.state).toBe('expired');
