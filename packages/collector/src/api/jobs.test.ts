@@ -1,5 +1,6 @@
 import type { ActionSpec, CollectorFrame, JobStartFrame } from '@pantau/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleSnapshot } from '../../../../test/fixtures/samples.ts';
 import { RawAgent } from '../../../../test/support/agent-client.ts';
 import { until } from '../../../../test/support/e2e.ts';
 import { FakeTime } from '../../../../test/support/fake-time.ts';
@@ -76,6 +77,19 @@ async function started(agent: RawAgent, jobId: number, timeoutMs = 3_000): Promi
   const match = (f: CollectorFrame) => f.t === 'job.start' && f.jobId.startsWith(`${jobId}:`);
   await agent.until(() => agent.frames.some(match), timeoutMs, `job.start of job ${jobId}`);
   return agent.frames.find(match) as JobStartFrame;
+}
+
+const barriers = new Map<RawAgent, number>();
+/**
+ * Everything the collector sent this agent so far has arrived, and every frame the agent sent
+ * has been handled: the ack of a snapshot sent now comes after them on the same socket. How a
+ * test sees that nothing happened, without sleeping.
+ */
+async function settled(agent: RawAgent): Promise<void> {
+  const seq = (barriers.get(agent) ?? 0) + 1;
+  barriers.set(agent, seq);
+  agent.send({ t: 'metrics', snapshot: sampleSnapshot(seq) });
+  await agent.waitAck(seq);
 }
 
 const sent = (agent: RawAgent, jobId: number) =>
@@ -289,7 +303,7 @@ describe('fan-out', () => {
       await call('operator', 'POST', '/jobs', { activity: 'uptime', targets: { hosts: ['web-*'] }, batch: 1 })
     ).body.id;
     const s1 = await started(web1.agent, id);
-    await new Promise((r) => setTimeout(r, 150));
+    await settled(web2.agent);
     expect(sent(web2.agent, id)).toBe(false);
     end(web1.agent, s1.jobId);
     end(web2.agent, (await started(web2.agent, id)).jobId);
@@ -508,7 +522,7 @@ describe('dangerous activities', () => {
     expect(created.body.state).toBe('awaiting_confirmation');
     expect(created.body.decideBy).toBeGreaterThan(Date.now() + 60_000);
     const id = created.body.id;
-    await new Promise((r) => setTimeout(r, 100));
+    await settled(web1.agent);
     expect(sent(web1.agent, id)).toBe(false);
     expect((await call('admin2', 'POST', `/jobs/${id}/confirm`)).status).toBe(403);
     const confirmed = await call('admin', 'POST', `/jobs/${id}/confirm`);
@@ -694,7 +708,7 @@ describe('job frames the collector never sent', () => {
     await jobState(other, 'succeeded');
     // A late frame for a run that has ended is dropped without an error.
     end(web1.agent, s.jobId);
-    await new Promise((r) => setTimeout(r, 100));
+    await settled(web1.agent);
     expect(web1.agent.frames.some((f) => f.t === 'error')).toBe(false);
     agent.close();
   });
@@ -952,7 +966,11 @@ describe('expiry and four-eyes approval', () => {
     expect(repo.runs(id)[0]!.state).toBe('queued');
     // Only the commands that went through were heard: the create and the one good confirm.
     off();
-    expect(heard).toEqual([`${id}:awaiting_confirmation`, `${id}:awaiting_approval`]);
+    // (The earlier tests' jobs may still be ending meanwhile: only new jobs and this one count.)
+    expect(heard.filter((h) => Number(h.split(':')[0]) >= id)).toEqual([
+      `${id}:awaiting_confirmation`,
+      `${id}:awaiting_approval`,
+    ]);
     // The deadline still holds after the failed commands.
     time.advance(400);
     expect(repo.get(id)!.state).toBe('expired');
