@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { outputParts } from '@pantau/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentProcess, testConfig } from './support/agent-process.ts';
 import { FakeCollector } from './support/fake-collector.ts';
@@ -55,7 +56,8 @@ function output(jobId: string): string {
   return collector
     .framesOf('job.output')
     .filter((f) => f.jobId === jobId)
-    .map((f) => f.data)
+    .flatMap(outputParts)
+    .map((p) => p.data)
     .join('');
 }
 

@@ -1,4 +1,4 @@
-import type { AgentFrame } from '@pantau/shared';
+import { type AgentFrame, outputParts } from '@pantau/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentProcess, testConfig } from './support/agent-process.ts';
 import { FakeCollector } from './support/fake-collector.ts';
@@ -41,7 +41,7 @@ describe('job results made while disconnected (real agent process)', () => {
     collector.send({ t: 'job.start', jobId: 'chatty-1', action: 'chatty', params: {} });
     await collector.waitFor('first chunk', () => jobFrames('chatty-1').length >= 1);
     expect(jobFrames('chatty-1')).toEqual([
-      { t: 'job.output', jobId: 'chatty-1', stream: 'stdout', data: 'a\n' },
+      { t: 'job.output', jobId: 'chatty-1', parts: [{ stream: 'stdout', data: 'a\n' }] },
     ]);
 
     // The collector dies while the job runs; the job ends before it is back.
@@ -56,12 +56,14 @@ describe('job results made while disconnected (real agent process)', () => {
 
     const frames = jobFrames('chatty-1');
     const outputs = frames.filter((f) => f.t === 'job.output');
-    expect(outputs.map((f) => [f.stream, f.data])).toEqual([
+    // What was held goes as one frame, the streams interleaved as written.
+    expect(outputs.flatMap((f) => outputParts(f)).map((p) => [p.stream, p.data])).toEqual([
       ['stdout', 'a\n'],
       ['stdout', 'b\n'],
       ['stderr', 'c\n'],
       ['stdout', 'd\n'],
     ]);
+    expect(outputs).toHaveLength(2);
     expect(frames.at(-1)).toMatchObject({ t: 'job.end', exitCode: 3, truncated: false, cancelled: false });
     expect(frames.filter((f) => f.t === 'job.end')).toHaveLength(1);
 
@@ -69,13 +71,8 @@ describe('job results made while disconnected (real agent process)', () => {
     const hello = collector.hellos[hellosBefore];
     expect(hello?.jobs).toEqual(['chatty-1']);
     const after = collector.frames.slice(framesBefore).map((f) => ('jobId' in f ? `${f.t}:${f.jobId}` : f.t));
-    expect(after.slice(0, 5)).toEqual([
-      'hello',
-      'job.output:chatty-1',
-      'job.output:chatty-1',
-      'job.output:chatty-1',
-      'job.end:chatty-1',
-    ]);
+    // What piled up while disconnected goes merged: one output frame, then the end.
+    expect(after.slice(0, 3)).toEqual(['hello', 'job.output:chatty-1', 'job.end:chatty-1']);
     expect(after.slice(5).every((t) => !t.startsWith('job.'))).toBe(true);
     expect(collector.invalid).toEqual([]);
   });
@@ -88,11 +85,9 @@ describe('job results made while disconnected (real agent process)', () => {
     await collector.waitFor('a new hello', () => collector.hellos.length > hellosBefore);
     expect(collector.hellos[hellosBefore]?.jobs).toEqual(['nap-1']);
     await collector.waitFor('job.end', () => jobFrames('nap-1').some((f) => f.t === 'job.end'));
-    expect(jobFrames('nap-1').map((f) => (f.t === 'job.output' ? f.data : f.t))).toEqual([
-      'start\n',
-      'done\n',
-      'job.end',
-    ]);
+    expect(
+      jobFrames('nap-1').flatMap((f) => (f.t === 'job.output' ? outputParts(f).map((p) => p.data) : [f.t])),
+    ).toEqual(['start\n', 'done\n', 'job.end']);
 
     // Once delivered, nothing is held: the next hello says so with an empty list.
     const again = collector.hellos.length;

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { markedText } from '../packages/collector/src/jobs/output-text.ts';
 import { AgentProcess, testConfig } from './support/agent-process.ts';
 import { type CollectorProcess, freePort, startCollectorProcess } from './support/collector-process.ts';
 import { until } from './support/e2e.ts';
@@ -306,7 +307,7 @@ describe('jobs end to end', { timeout: 120_000 }, () => {
     expect(csv.slice(1)).toHaveLength(3);
     for (const [i, run] of job.runs.entries()) {
       const row = csv[i + 1]!;
-      const output = await f.operator.ok<{ items: { data: string }[] }>(
+      const output = await f.operator.ok<{ items: { stream: 'stdout' | 'stderr'; data: string }[] }>(
         'GET',
         `/jobs/${job.id}/runs/${run.hostId}/output`,
       );
@@ -321,7 +322,8 @@ describe('jobs end to end', { timeout: 120_000 }, () => {
         new Date(run.startedAt!).toISOString(),
         new Date(run.endedAt!).toISOString(),
         String(run.durationMs),
-        output.items.map((c) => c.data).join(''),
+        // The stored output, each line marked with its stream (`| ` stdout, `! ` stderr).
+        markedText(output.items),
         '',
       ]);
     }

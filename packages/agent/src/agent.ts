@@ -54,7 +54,9 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     maxBytes: config.actions.offlineCapBytes,
     maxFrames: config.actions.offlineFrames,
   });
-  const jobs = new JobManager(config.actions, (frame) => connection?.send(frame), log);
+  const jobs = new JobManager(config.actions, (frame) => connection?.send(frame), log, {
+    congested: () => connection?.congested() ?? false,
+  });
 
   const scheduler = new Scheduler(intervalMs, async () => {
     const body = await sampler.take(Math.min(1_000, intervalMs / 2));

@@ -16,7 +16,11 @@ import { EventBus } from './events.ts';
 import { buildFleet, type Fleet } from './fleet/index.ts';
 import { Gateway } from './gateway/gateway.ts';
 import { gatewayPlugin } from './gateway/plugin.ts';
+import { approvalRequests } from './jobs/approval-requests.ts';
 import { buildJobs, type Jobs } from './jobs/index.ts';
+import type { ChannelName } from './notify/channels/types.ts';
+import type { Timers } from './notify/outbox.ts';
+import { RecipientRepo } from './notify/recipients.ts';
 import { type Migration, Store } from './store/index.ts';
 import type { BotService } from './telegram/service.ts';
 import { readTls } from './tls.ts';
@@ -66,6 +70,8 @@ export interface BuildOptions {
   telegramBotInfo?: UserFromGetMe;
   /** The built console to serve; default packages/web/dist. */
   consoleDir?: string;
+  /** Clock and timers of the jobs module (deadlines, timeouts); default the real ones. Tests pass fake time. */
+  time?: { now: () => number; timers: Timers };
 }
 
 /** Builds the whole collector (database, gateway, API) without listening. */
@@ -141,7 +147,17 @@ export async function buildApp(
     audit: store.audit,
     baseUrl: () => publicUrl(),
   });
-  const jobs = buildJobs({ config, store, gateway, events, log: app.log });
+  const jobs = buildJobs({ config, store, gateway, events, log: app.log, time: options.time });
+  const stopApprovalRequests = approvalRequests({
+    db: store.db,
+    events,
+    jobs: jobs.repo,
+    users: access.repos.users,
+    recipients: new RecipientRepo(store.db),
+    channels: () => Object.keys(alerting.channels) as ChannelName[],
+    wake: () => alerting.outbox.wake(),
+    consoleUrl: () => config.publicUrl ?? '',
+  });
   const pantau: Pantau = {
     config,
     store,
@@ -213,6 +229,7 @@ export async function buildApp(
   });
   // Before the agents are closed: no job timer may fire while the collector goes down.
   app.addHook('preClose', async () => {
+    stopApprovalRequests();
     jobs.stop();
   });
   app.addHook('onClose', async () => {

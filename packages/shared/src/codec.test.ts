@@ -25,6 +25,14 @@ const validAgentFrames: AgentFrame[] = [
   { t: 'metrics.batch', snapshots: [sampleSnapshot(3), fullSnapshot(4)] },
   { t: 'job.output', jobId: 'j-1', stream: 'stdout', data: 'PING 127.0.0.1\n' },
   {
+    t: 'job.output',
+    jobId: 'j-1',
+    parts: [
+      { stream: 'stdout', data: 'first\n' },
+      { stream: 'stderr', data: 'second\n' },
+    ],
+  },
+  {
     t: 'job.end',
     jobId: 'j-1',
     exitCode: 0,
@@ -204,6 +212,21 @@ describe('agent frames', () => {
       'job.output with an oversized chunk',
       { t: 'job.output', jobId: 'j', stream: 'stdout', data: 'x'.repeat(Limits.outputChunk + 1) },
       /data/,
+    ],
+    ['job.output with no parts', { t: 'job.output', jobId: 'j', parts: [] }, /parts/],
+    [
+      'job.output with both forms at once',
+      { t: 'job.output', jobId: 'j', stream: 'stdout', data: 'x', parts: [{ stream: 'stdout', data: 'x' }] },
+      /./,
+    ],
+    [
+      'job.output with too many parts',
+      {
+        t: 'job.output',
+        jobId: 'j',
+        parts: Array.from({ length: Limits.outputParts + 1 }, () => ({ stream: 'stdout', data: 'x' })),
+      },
+      /parts/,
     ],
     ['job.output with a bad job id', { t: 'job.output', jobId: 'j 1;', stream: 'stdout', data: '' }, /jobId/],
     [

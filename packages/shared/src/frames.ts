@@ -70,19 +70,40 @@ export const MetricsBatchFrame = frame('metrics.batch', {
   snapshots: Type.Array(Snapshot, { minItems: 1, maxItems: Limits.batchSnapshots }),
 });
 
-export const JobOutputFrame = frame('job.output', {
-  jobId: JobId,
-  stream: Type.Union([Type.Literal('stdout'), Type.Literal('stderr')]),
-  data: Type.String({ maxLength: Limits.outputChunk }),
-});
+const OutputStream = Type.Union([Type.Literal('stdout'), Type.Literal('stderr')]);
+
+/** A run of output of one stream. */
+export const OutputPart = Type.Object(
+  { stream: OutputStream, data: Type.String({ minLength: 1, maxLength: Limits.outputFrame }) },
+  strict,
+);
+
+/**
+ * A job's output in the order it wrote it, both streams interleaved: at most
+ * Limits.outputFrame characters over all parts. The single-stream form (`stream`, `data`) is
+ * kept for agents that predate parts; the collector takes both.
+ */
+export const JobOutputFrame = Type.Union([
+  frame('job.output', {
+    jobId: JobId,
+    parts: Type.Array(OutputPart, { minItems: 1, maxItems: Limits.outputParts }),
+  }),
+  frame('job.output', {
+    jobId: JobId,
+    stream: OutputStream,
+    data: Type.String({ maxLength: Limits.outputChunk }),
+  }),
+]);
 
 export const JobEndFrame = frame('job.end', {
   jobId: JobId,
   exitCode: Type.Union([Type.Integer(), Type.Null()]),
   signal: Type.Union([Type.String({ maxLength: 32 }), Type.Null()]),
   durationMs: Type.Integer({ minimum: 0 }),
-  /** Output went past the cap; the rest was discarded. */
+  /** Output went past the cap or was dropped; the rest was discarded. */
   truncated: Type.Boolean(),
+  /** Output bytes the agent discarded (past its cap, or while disconnected); absent from older agents. */
+  droppedBytes: Type.Optional(Type.Integer({ minimum: 0 })),
   timedOut: Type.Boolean(),
   cancelled: Type.Boolean(),
   error: Type.Optional(Type.String({ maxLength: Limits.text })),
@@ -156,6 +177,12 @@ export type HelloFrame = Static<typeof HelloFrame>;
 export type MetricsFrame = Static<typeof MetricsFrame>;
 export type MetricsBatchFrame = Static<typeof MetricsBatchFrame>;
 export type JobOutputFrame = Static<typeof JobOutputFrame>;
+export type OutputPart = Static<typeof OutputPart>;
+
+/** A job.output frame's output as parts, whichever form it came in. */
+export function outputParts(frame: JobOutputFrame): OutputPart[] {
+  return 'parts' in frame ? frame.parts : [{ stream: frame.stream, data: frame.data }];
+}
 export type JobEndFrame = Static<typeof JobEndFrame>;
 export type JobRejectedFrame = Static<typeof JobRejectedFrame>;
 export type ErrorFrame = Static<typeof ErrorFrame>;

@@ -18,6 +18,10 @@ export const Limits = {
   actions: 128,
   /** Parameters of one action. */
   params: 32,
-  /** One job.output chunk, in characters. */
+  /** One job.output chunk of an older agent's single-stream frame, in characters. */
   outputChunk: 16 * 1024,
+  /** Output characters in one job.output frame, over all its parts. */
+  outputFrame: 64 * 1024,
+  /** Parts (runs of one stream) in one job.output frame. */
+  outputParts: 2048,
 } as const;

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { JobEndFrame, JobOutputFrame, JobRejectedFrame, JobStartFrame } from '@pantau/shared';
-import { Limits } from '@pantau/shared';
+import { Limits, outputParts } from '@pantau/shared';
 import { describe, expect, it } from 'vitest';
 import type { ActionsConfig, CustomActionConfig } from '../config/types.ts';
 import { silentLog } from '../log.ts';
@@ -34,8 +34,10 @@ function manager(overrides: Partial<ActionsConfig> = {}, custom: CustomActionCon
     });
   const output = (jobId: string, stream = 'stdout') =>
     sent
-      .filter((f): f is JobOutputFrame => f.t === 'job.output' && f.jobId === jobId && f.stream === stream)
-      .map((f) => f.data)
+      .filter((f): f is JobOutputFrame => f.t === 'job.output' && f.jobId === jobId)
+      .flatMap(outputParts)
+      .filter((p) => p.stream === stream)
+      .map((p) => p.data)
       .join('');
   const rejected = () => sent.filter((f): f is JobRejectedFrame => f.t === 'job.rejected');
   return { jobs, sent, ended, output, rejected };
@@ -174,22 +176,25 @@ describe('JobManager with real child processes', () => {
     for (const pid of pids) expect(gone(pid)).toBe(true);
   });
 
-  it('caps the output and says it was truncated', async () => {
+  it('caps the output, says it was truncated and counts the bytes dropped', async () => {
     const cap = 100 * 1024;
     const { jobs, ended, sent } = manager({ outputCapBytes: cap }, [custom('lots', ['seq', '1', '1000000'])]);
     jobs.start(start('o', 'lots'));
     const end = await ended('o');
-    const chunks = sent.filter((f): f is JobOutputFrame => f.t === 'job.output');
+    const frames = sent.filter((f): f is JobOutputFrame => f.t === 'job.output');
+    const text = frames
+      .flatMap(outputParts)
+      .map((p) => p.data)
+      .join('');
     expect(end.truncated).toBe(true);
     expect(end.exitCode).toBe(0);
-    expect(chunks.reduce((n, c) => n + Buffer.byteLength(c.data), 0)).toBe(cap);
-    expect(chunks.every((c) => c.data.length <= Limits.outputChunk)).toBe(true);
-    expect(
-      chunks
-        .map((c) => c.data)
-        .join('')
-        .startsWith('1\n2\n3\n'),
-    ).toBe(true);
+    expect(Buffer.byteLength(text)).toBe(cap);
+    // `seq 1 1000000` writes 6,888,896 bytes: what is not kept is counted.
+    expect(end.droppedBytes).toBe(6_888_896 - cap);
+    for (const f of frames) {
+      expect(outputParts(f).reduce((n, p) => n + p.data.length, 0)).toBeLessThanOrEqual(Limits.outputFrame);
+    }
+    expect(text.startsWith('1\n2\n3\n')).toBe(true);
   });
 
   it('cancels a running job', async () => {

@@ -2,7 +2,6 @@ import type {
   ActionSpec,
   JobCancelFrame,
   JobEndFrame,
-  JobOutputFrame,
   JobRejectedFrame,
   JobStartFrame,
 } from '@pantau/shared/lite';
@@ -10,11 +9,12 @@ import type { ActionsConfig } from '../config/types.ts';
 import type { Log as Logger } from '../log.ts';
 import { type ActionDefinition, BUILTIN_ACTIONS } from './builtin.ts';
 import { customAction } from './custom.ts';
+import { OutputPacer, type PacerOptions, type PartsFrame } from './output-pacer.ts';
 import { resolveParams } from './params.ts';
 import { jobEnv, type RunHandle, runCommand } from './runner.ts';
 
 /** Where job frames go; the connection sends them when a collector is connected. */
-export type JobSink = (frame: JobOutputFrame | JobEndFrame | JobRejectedFrame) => void;
+export type JobSink = (frame: PartsFrame | JobEndFrame | JobRejectedFrame) => void;
 
 /** The actions this config allows, by name: built-ins named in `allow` plus allowed custom ones. */
 export function allowedActions(config: ActionsConfig): Map<string, ActionDefinition> {
@@ -40,12 +40,15 @@ export class JobManager {
   readonly #send: JobSink;
   readonly #log: Logger;
   readonly #running = new Map<string, RunHandle>();
+  readonly #pacer: OutputPacer;
 
-  constructor(config: ActionsConfig, send: JobSink, log: Logger) {
+  /** `pacing` tunes how output frames go (the connection says when it is congested). */
+  constructor(config: ActionsConfig, send: JobSink, log: Logger, pacing: Omit<PacerOptions, 'send'> = {}) {
     this.#config = config;
     this.#allowed = allowedActions(config);
     this.#send = send;
     this.#log = log;
+    this.#pacer = new OutputPacer({ ...pacing, send });
   }
 
   /** What `hello` announces. */
@@ -55,7 +58,7 @@ export class JobManager {
 
   /** The ids of the jobs still running, for `hello.jobs` (the collector reconciles with them). */
   ids(): string[] {
-    return [...this.#running.keys()].slice(0, 64);
+    return [...new Set([...this.#running.keys(), ...this.#pacer.jobIds()])].slice(0, 64);
   }
 
   get running(): number {
@@ -107,13 +110,14 @@ export class JobManager {
       timeoutMs,
       killGraceMs: this.#config.killGraceMs,
       outputCapBytes: this.#config.outputCapBytes,
-      onOutput: (stream, data) => this.#send({ t: 'job.output', jobId, stream, data }),
+      onOutput: (stream, data) => this.#pacer.write(jobId, stream, data),
     });
+    this.#pacer.open(jobId, handle);
     this.#running.set(jobId, handle);
     void handle.done.then((result) => {
       this.#running.delete(jobId);
       this.#log.info({ jobId, action, ...result }, 'job ended');
-      this.#send({
+      this.#pacer.end({
         t: 'job.end',
         jobId,
         ...result,
@@ -132,10 +136,11 @@ export class JobManager {
     handle.cancel();
   }
 
-  /** Cancels every job and waits for them to end (agent shutdown). */
+  /** Cancels every job, waits for them to end and sends what they left (agent shutdown). */
   async stopAll(): Promise<void> {
     const all = [...this.#running.values()];
     for (const h of all) h.cancel();
     await Promise.all(all.map((h) => h.done));
+    this.#pacer.drain();
   }
 }

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
-import { Limits } from '@pantau/shared/lite';
 import { monotonicMs } from '../clock.ts';
 
 export interface RunOptions {
@@ -11,6 +10,7 @@ export interface RunOptions {
   killGraceMs: number;
   /** Output kept, bytes over both streams. */
   outputCapBytes: number;
+  /** Each piece of output as it is read, in the order the streams delivered it. */
   onOutput(stream: 'stdout' | 'stderr', data: string): void;
 }
 
@@ -19,6 +19,8 @@ export interface RunResult {
   signal: string | null;
   durationMs: number;
   truncated: boolean;
+  /** Output bytes read past the cap and discarded. */
+  droppedBytes: number;
   timedOut: boolean;
   cancelled: boolean;
   error?: string;
@@ -28,11 +30,11 @@ export interface RunHandle {
   /** Process id of the job's leader, which is also its process group id. */
   readonly pid: number | undefined;
   cancel(): void;
+  /** Stops reading the job's output (it blocks once its pipes fill): back-pressure. */
+  pause(): void;
+  resume(): void;
   readonly done: Promise<RunResult>;
 }
-
-/** How long small output pieces wait to be sent together, ms. */
-const FLUSH_MS = 50;
 
 /** The environment a job sees: never the agent's own (it holds the token). */
 export function jobEnv(extra: Readonly<Record<string, string>> = {}): Record<string, string> {
@@ -47,7 +49,7 @@ export function jobEnv(extra: Readonly<Record<string, string>> = {}): Record<str
 /**
  * Runs argv without a shell in a process group of its own, so a timeout or cancel can signal
  * everything it started (SIGTERM, then SIGKILL after the grace period). Output is decoded as
- * UTF-8, capped, and handed out in pieces of at most 16 KiB characters.
+ * UTF-8, capped (what is past the cap is counted and discarded) and handed out as it is read.
  */
 export function runCommand(options: RunOptions): RunHandle {
   const started = monotonicMs();
@@ -66,35 +68,24 @@ export function runCommand(options: RunOptions): RunHandle {
     cwd: '/',
   });
 
-  const pending = { stdout: '', stderr: '' };
-  let flushTimer: NodeJS.Timeout | undefined;
-  const flush = () => {
-    flushTimer = undefined;
-    for (const stream of ['stdout', 'stderr'] as const) {
-      const text = pending[stream];
-      pending[stream] = '';
-      for (let i = 0; i < text.length; i += Limits.outputChunk) {
-        options.onOutput(stream, text.slice(i, i + Limits.outputChunk));
-      }
-    }
-  };
-
+  let droppedBytes = 0;
   const capture = (stream: 'stdout' | 'stderr') => {
     const decoder = new StringDecoder('utf8');
     child[stream]?.on('data', (chunk: Buffer) => {
-      if (truncated) return; // keep draining so the child never blocks on a full pipe
       let piece = chunk;
       if (kept + piece.length > options.outputCapBytes) {
-        piece = piece.subarray(0, options.outputCapBytes - kept);
+        // Keep draining so the child never blocks on a full pipe; count what is discarded.
+        piece = piece.subarray(0, Math.max(0, options.outputCapBytes - kept));
+        droppedBytes += chunk.length - piece.length;
         truncated = true;
       }
       kept += piece.length;
-      pending[stream] += decoder.write(piece);
-      if (pending[stream].length >= Limits.outputChunk) flush();
-      else flushTimer ??= setTimeout(flush, FLUSH_MS);
+      const text = decoder.write(piece);
+      if (text !== '') options.onOutput(stream, text);
     });
     child[stream]?.on('end', () => {
-      pending[stream] += decoder.end();
+      const text = decoder.end();
+      if (text !== '') options.onOutput(stream, text);
     });
   };
   capture('stdout');
@@ -124,8 +115,6 @@ export function runCommand(options: RunOptions): RunHandle {
       if (finished) return;
       finished = true;
       clearTimeout(timeout);
-      if (flushTimer) clearTimeout(flushTimer);
-      flush();
       // A member that ignored SIGTERM still gets its SIGKILL; then nothing more is sent.
       killTimer?.unref();
       resolve({
@@ -133,6 +122,7 @@ export function runCommand(options: RunOptions): RunHandle {
         signal,
         durationMs: Math.round(monotonicMs() - started),
         truncated,
+        droppedBytes,
         timedOut,
         cancelled,
         ...(spawnError === undefined ? {} : { error: spawnError }),
@@ -151,6 +141,14 @@ export function runCommand(options: RunOptions): RunHandle {
       if (cancelled) return;
       cancelled = true;
       stop();
+    },
+    pause() {
+      child.stdout?.pause();
+      child.stderr?.pause();
+    },
+    resume() {
+      child.stdout?.resume();
+      child.stderr?.resume();
     },
     done,
   };

@@ -136,6 +136,12 @@ export class Connection {
     this.#log.debug({ sentUpTo: this.#sentUpTo, backlog: entries.length }, 'replayed backlog');
   }
 
+  /** True while the socket's send buffer is full: job output waits (and its process with it). */
+  congested(): boolean {
+    const ws = this.#ws;
+    return this.#ready && ws !== undefined && ws !== null && ws.bufferedAmount > MAX_BUFFERED;
+  }
+
   /** Sends a job frame when welcomed and nothing older waits; otherwise the backlog keeps it for the next welcome. */
   send(frame: JobFrame): void {
     const ws = this.#ws;

@@ -4,8 +4,11 @@ import { JobBacklog, type JobFrame } from './job-backlog.ts';
 const out = (jobId: string, data: string, stream: 'stdout' | 'stderr' = 'stdout'): JobFrame => ({
   t: 'job.output',
   jobId,
-  stream,
-  data,
+  parts: [{ stream, data }],
+});
+const note = (bytes: number) => ({
+  stream: 'stderr' as const,
+  data: `[pantau-agent: ${bytes} bytes of output dropped while disconnected from the collector]\n`,
 });
 const end = (jobId: string, exitCode = 0): JobFrame => ({
   t: 'job.end',
@@ -25,7 +28,7 @@ const rejected = (jobId: string): JobFrame => ({
 });
 
 describe('JobBacklog', () => {
-  it('gives back every frame in the order it was made, once', () => {
+  it('gives back every frame once, each job in order with its output merged, jobs in first-seen order', () => {
     const b = new JobBacklog({ maxBytes: 1024, maxFrames: 100 });
     const frames = [
       out('j1', 'a\n'),
@@ -38,7 +41,12 @@ describe('JobBacklog', () => {
     expect(b.size).toBe(5);
     expect(b.bytes).toBe(6);
     expect(b.jobIds()).toEqual(['j1', 'j2', 'j3']);
-    expect(b.drain()).toEqual(frames);
+    expect(b.drain()).toEqual([
+      { t: 'job.output', jobId: 'j1', parts: [{ stream: 'stdout', data: 'a\nb\n' }] },
+      end('j1'),
+      out('j2', 'x\n', 'stderr'),
+      rejected('j3'),
+    ]);
     expect(b.size).toBe(0);
     expect(b.bytes).toBe(0);
     expect(b.drain()).toEqual([]);
@@ -57,16 +65,8 @@ describe('JobBacklog', () => {
     expect(b.bytes).toBe(10);
     const drained = b.drain();
     expect(drained).toEqual([
-      {
-        t: 'job.output',
-        jobId: 'j1',
-        stream: 'stderr',
-        data: '[pantau-agent: 8 characters of output dropped while disconnected from the collector]\n',
-      },
-      out('j1', 'cccc'),
-      out('j1', 'dddd'),
-      out('j1', 'ee'),
-      { ...end('j1', 3), truncated: true },
+      { t: 'job.output', jobId: 'j1', parts: [note(8), { stream: 'stdout', data: 'ccccddddee' }] },
+      { ...end('j1', 3), truncated: true, droppedBytes: 8 },
     ]);
     expect(b.dropped).toBe(2); // counted since start, not reset by a drain
   });
@@ -82,9 +82,9 @@ describe('JobBacklog', () => {
     expect(b.dropped).toBe(2);
     const drained = b.drain();
     expect(drained.filter((f) => f.t !== 'job.output')).toEqual([
-      { ...end('j1'), truncated: true },
+      { ...end('j1'), truncated: true, droppedBytes: 1 },
       rejected('j2'),
-      { ...end('j3'), truncated: true },
+      { ...end('j3'), truncated: true, droppedBytes: 1 },
       end('j4'),
     ]);
     // Each job that lost output gets one note, before its first kept frame.
@@ -105,11 +105,17 @@ describe('JobBacklog', () => {
     const drained = b.drain();
     expect(drained).toHaveLength(2);
     expect(drained[0]).toEqual(out('j2', 'bbbb'));
-    expect(drained[1]).toMatchObject({
-      jobId: 'j1',
-      stream: 'stderr',
-      data: expect.stringMatching(/4 characters/),
-    });
+    expect(drained[1]).toEqual({ t: 'job.output', jobId: 'j1', parts: [note(4)] });
+  });
+
+  it("sends what piled up in few frames: a reconnect never bursts past the collector's frame limit", () => {
+    const b = new JobBacklog({ maxBytes: 1_000_000, maxFrames: 100_000 });
+    for (let i = 0; i < 5_000; i++) b.push(out('j1', `line ${i}\n`, i % 2 === 0 ? 'stdout' : 'stderr'));
+    const drained = b.drain();
+    expect(drained.length).toBeLessThanOrEqual(3);
+    const parts = drained.flatMap((f) => (f.t === 'job.output' ? f.parts : []));
+    expect(parts).toHaveLength(5_000);
+    expect(parts[4_999]).toEqual({ stream: 'stderr', data: 'line 4999\n' });
   });
 
   it('keeps a single chunk larger than the cap out, not the frames after it', () => {

@@ -1,6 +1,11 @@
-import type { JobEndFrame, JobOutputFrame, JobRejectedFrame } from '@pantau/shared/lite';
+import type { JobEndFrame, JobRejectedFrame } from '@pantau/shared/lite';
+import { Limits } from '@pantau/shared/lite';
+import type { PartsFrame } from '../actions/output-pacer.ts';
 
-export type JobFrame = JobOutputFrame | JobEndFrame | JobRejectedFrame;
+export type JobFrame = PartsFrame | JobEndFrame | JobRejectedFrame;
+
+const charsOf = (frame: PartsFrame) => frame.parts.reduce((n, p) => n + p.data.length, 0);
+const bytesOf = (frame: PartsFrame) => frame.parts.reduce((n, p) => n + Buffer.byteLength(p.data), 0);
 
 export interface JobBacklogLimits {
   /** Output characters kept while disconnected; beyond it the oldest output goes first. */
@@ -20,7 +25,7 @@ export class JobBacklog {
   #frames: JobFrame[] = [];
   #bytes = 0;
   #outputs = 0;
-  /** Output characters dropped per job since the last drain. */
+  /** Output bytes dropped per job since the last drain. */
   readonly #droppedByJob = new Map<string, number>();
   #dropped = 0;
 
@@ -45,7 +50,7 @@ export class JobBacklog {
   push(frame: JobFrame): void {
     this.#frames.push(frame);
     if (frame.t === 'job.output') {
-      this.#bytes += frame.data.length;
+      this.#bytes += charsOf(frame);
       this.#outputs++;
     }
     while (
@@ -62,8 +67,10 @@ export class JobBacklog {
   }
 
   /**
-   * Everything held, oldest first, and empties the backlog. A job that lost output gets a
-   * stderr note saying how much, before its first kept frame, and its `job.end` says `truncated`.
+   * Everything held, and empties the backlog: each job's output merged into as few frames as
+   * fit (so a reconnect does not send a burst of small frames), then its end; jobs in
+   * first-seen order. A job that lost output gets a stderr note saying how much before its
+   * first kept output, and its `job.end` says `truncated` with the bytes dropped.
    */
   drain(): JobFrame[] {
     const frames = this.#frames;
@@ -72,38 +79,69 @@ export class JobBacklog {
     this.#bytes = 0;
     this.#outputs = 0;
     this.#droppedByJob.clear();
-    if (lost.size === 0) return frames;
-    const out: JobFrame[] = [];
-    const cut = new Set<string>();
+    const byJob = new Map<string, JobFrame[]>();
     for (const frame of frames) {
-      const chars = lost.get(frame.jobId);
-      if (chars !== undefined) {
-        out.push(droppedNote(frame.jobId, chars));
-        lost.delete(frame.jobId);
-        cut.add(frame.jobId);
-      }
-      out.push(frame.t === 'job.end' && cut.has(frame.jobId) ? { ...frame, truncated: true } : frame);
+      const list = byJob.get(frame.jobId) ?? [];
+      list.push(frame);
+      byJob.set(frame.jobId, list);
     }
     // A running job whose every held chunk was dropped still hears about it.
-    for (const [jobId, chars] of lost) out.push(droppedNote(jobId, chars));
+    for (const jobId of lost.keys()) if (!byJob.has(jobId)) byJob.set(jobId, []);
+    const out: JobFrame[] = [];
+    for (const [jobId, list] of byJob) {
+      const bytes = lost.get(jobId);
+      const parts = list.flatMap((f) => (f.t === 'job.output' ? f.parts : []));
+      if (bytes !== undefined) parts.unshift(droppedNote(bytes));
+      out.push(...merged(jobId, parts));
+      for (const frame of list) {
+        if (frame.t === 'job.output') continue;
+        out.push(
+          frame.t === 'job.end' && bytes !== undefined
+            ? { ...frame, truncated: true, droppedBytes: (frame.droppedBytes ?? 0) + bytes }
+            : frame,
+        );
+      }
+    }
     return out;
   }
 
   #dropOldestOutput(): void {
     const index = this.#frames.findIndex((f) => f.t === 'job.output');
-    const [frame] = this.#frames.splice(index, 1) as [JobOutputFrame];
-    this.#bytes -= frame.data.length;
+    const [frame] = this.#frames.splice(index, 1) as [PartsFrame];
+    this.#bytes -= charsOf(frame);
     this.#outputs--;
     this.#dropped++;
-    this.#droppedByJob.set(frame.jobId, (this.#droppedByJob.get(frame.jobId) ?? 0) + frame.data.length);
+    this.#droppedByJob.set(frame.jobId, (this.#droppedByJob.get(frame.jobId) ?? 0) + bytesOf(frame));
   }
 }
 
-function droppedNote(jobId: string, chars: number): JobOutputFrame {
+/** Parts packed into frames of at most Limits.outputFrame characters and Limits.outputParts parts. */
+function merged(jobId: string, parts: readonly PartsFrame['parts'][number][]): PartsFrame[] {
+  const frames: PartsFrame[] = [];
+  let current: PartsFrame['parts'] = [];
+  let chars = 0;
+  for (const part of parts) {
+    if (
+      current.length > 0 &&
+      (chars + part.data.length > Limits.outputFrame || current.length >= Limits.outputParts)
+    ) {
+      frames.push({ t: 'job.output', jobId, parts: current });
+      current = [];
+      chars = 0;
+    }
+    const last = current[current.length - 1];
+    if (last?.stream === part.stream && chars + part.data.length <= Limits.outputFrame)
+      current[current.length - 1] = { stream: part.stream, data: last.data + part.data };
+    else current.push(part);
+    chars += part.data.length;
+  }
+  if (current.length > 0) frames.push({ t: 'job.output', jobId, parts: current });
+  return frames;
+}
+
+function droppedNote(bytes: number): PartsFrame['parts'][number] {
   return {
-    t: 'job.output',
-    jobId,
     stream: 'stderr',
-    data: `[pantau-agent: ${chars} characters of output dropped while disconnected from the collector]\n`,
+    data: `[pantau-agent: ${bytes} bytes of output dropped while disconnected from the collector]\n`,
   };
 }

@@ -14,6 +14,16 @@ export interface Actor {
   readonly name: string;
   readonly role: Role;
   readonly surface: Surface;
+  /**
+   * For a service token: the user who minted it (directly or through tokens they minted).
+   * Users are their own person; see personOf.
+   */
+  readonly mintedBy?: number | null;
+}
+
+/** The person accountable for what an actor does: its user, or who minted its token; null when nobody is. */
+export function personOf(actor: Actor): number | null {
+  return actor.userId ?? actor.mintedBy ?? null;
 }
 
 /** The collector acting on its own (reconcile, expiry, retention). */

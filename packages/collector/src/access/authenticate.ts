@@ -43,12 +43,19 @@ export class TokenAuthenticator {
     }
     const found = this.#tokens.find(secret);
     if (!found) return { ok: false, reason: 'API token is not valid (revoked or mistyped)' };
-    const { token, user } = found;
+    const { token, user, mintedBy } = found;
     if (token.userId === null) {
       return {
         ok: true,
         tokenId: token.id,
-        actor: { userId: null, id: `token:${token.id}`, name: token.name, role: token.role, surface },
+        actor: {
+          userId: null,
+          id: `token:${token.id}`,
+          name: token.name,
+          role: token.role,
+          surface,
+          mintedBy,
+        },
       };
     }
     if (user?.status !== 'active') {

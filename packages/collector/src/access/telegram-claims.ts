@@ -80,9 +80,9 @@ export class TelegramClaims {
     if (claim === undefined) return refuse('unknown code');
     if (claim.usedAt !== null) return refuse(`code ${claim.id} was used already`);
     if (claim.expiresAt <= now) return refuse(`code ${claim.id} expired`);
-    const user = this.#d.db.transaction(() => {
-      if (this.#sql.use.run(now, input.telegramId, claim.id).changes !== 1)
-        refuse(`code ${claim.id} was used already`);
+    // A refusal found inside the transaction is audited after it: a rollback would take the row along.
+    const user = this.#d.db.transaction((): User | undefined => {
+      if (this.#sql.use.run(now, input.telegramId, claim.id).changes !== 1) return undefined;
       const known = this.#d.users.byTelegram(input.telegramId);
       let id: number;
       if (known === undefined) {
@@ -110,6 +110,7 @@ export class TelegramClaims {
       this.#d.audit.record(applicant, 'telegram.claim.redeem', `user:${id}`, { claim: claim.id }, now);
       return user;
     })();
+    if (user === undefined) return refuse(`code ${claim.id} was used already`);
     this.#d.events.emit('user.changed', {
       userId: user.id,
       name: user.name,

@@ -18,12 +18,15 @@ export interface ApiToken {
 export interface TokenOwner {
   token: ApiToken;
   user: { id: number; name: string; role: Role; status: UserStatus } | null;
+  /** The user who minted it; null for tokens made by the config token or the CLI, or before this was kept. */
+  mintedBy: number | null;
 }
 
 const COLS = `t.id, t.name, t.role, t.user_id AS userId, t.created_at AS createdAt, t.last_used_at AS lastUsedAt,
   t.revoked_at AS revokedAt`;
 
 interface OwnerRow extends ApiToken {
+  mintedBy: number | null;
   ownerName: string | null;
   ownerRole: Role | null;
   ownerStatus: UserStatus | null;
@@ -36,7 +39,7 @@ const TOUCH_EVERY = 60_000;
 export class TokenRepo {
   readonly #touched = new Map<number, number>();
   readonly #sql: {
-    insert: Statement<[string, Role, string, number | null, number]>;
+    insert: Statement<[string, Role, string, number | null, number | null, number]>;
     byId: Statement<[number], ApiToken>;
     byHash: Statement<[string], OwnerRow>;
     list: Statement<[number, number], ApiToken>;
@@ -50,11 +53,11 @@ export class TokenRepo {
   constructor(db: Database) {
     this.#sql = {
       insert: db.prepare(
-        'INSERT INTO api_tokens (name, role, hash, user_id, created_at) VALUES (?, ?, ?, ?, ?)',
+        'INSERT INTO api_tokens (name, role, hash, user_id, minted_by, created_at) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       byId: db.prepare(`SELECT ${COLS} FROM api_tokens t WHERE t.id = ?`),
       byHash: db.prepare(
-        `SELECT ${COLS}, u.name AS ownerName, u.role AS ownerRole, u.status AS ownerStatus
+        `SELECT ${COLS}, t.minted_by AS mintedBy, u.name AS ownerName, u.role AS ownerRole, u.status AS ownerStatus
          FROM api_tokens t LEFT JOIN users u ON u.id = t.user_id
          WHERE t.hash = ? AND t.revoked_at IS NULL`,
       ),
@@ -76,10 +79,13 @@ export class TokenRepo {
     name: string,
     role: Role,
     userId: number | null,
+    mintedBy: number | null = null,
     now = Date.now(),
   ): { token: ApiToken; secret: string } {
     const secret = newToken('api');
-    const id = Number(this.#sql.insert.run(name, role, hashToken(secret), userId, now).lastInsertRowid);
+    const id = Number(
+      this.#sql.insert.run(name, role, hashToken(secret), userId, mintedBy, now).lastInsertRowid,
+    );
     return { token: this.get(id)!, secret };
   }
 
@@ -106,12 +112,12 @@ export class TokenRepo {
       this.#touched.set(row.id, now);
       this.#sql.touch.run(now, row.id);
     }
-    const { ownerName, ownerRole, ownerStatus, ...token } = row;
+    const { ownerName, ownerRole, ownerStatus, mintedBy, ...token } = row;
     const user =
       token.userId !== null && ownerName !== null && ownerRole !== null && ownerStatus !== null
         ? { id: token.userId, name: ownerName, role: ownerRole, status: ownerStatus }
         : null;
-    return { token, user };
+    return { token, user, mintedBy };
   }
 
   revoke(id: number, now = Date.now()): boolean {

@@ -1,7 +1,7 @@
 import { PantauError } from '@pantau/shared';
 import type { Database } from 'better-sqlite3';
 import type { AuditLog } from '../store/audit.ts';
-import { type Actor, demand } from './actor.ts';
+import { type Actor, demand, personOf } from './actor.ts';
 import { isRole, type Role, roleAtLeast } from './roles.ts';
 import type { ApiToken, TokenRepo } from './token-repo.ts';
 import type { UserRepo } from './user-repo.ts';
@@ -56,7 +56,7 @@ export class Tokens {
           );
         }
       }
-      const created = this.#tokens.create(name, input.role, userId);
+      const created = this.#tokens.create(name, input.role, userId, personOf(actor));
       this.#audit.record(actor, 'token.create', `token:${created.token.id}`, {
         role: created.token.role,
         name,

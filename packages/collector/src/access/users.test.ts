@@ -255,3 +255,25 @@ describe('passwords', () => {
     expect(seen.at(-1)).toMatchObject({ payload: { userId: ann.id, change: 'password' } });
   });
 });
+
+describe('telegram claims', () => {
+  it('a code used elsewhere between the check and the write is refused, and the refusal stays audited', () => {
+    const { code } = access.claims.create(CLI_ACTOR);
+    // Another collector on the same file wins the race: this one's update changes no row.
+    store.db.exec(
+      'CREATE TEMP TRIGGER used_elsewhere BEFORE UPDATE ON telegram_claims BEGIN SELECT RAISE(IGNORE); END',
+    );
+    expect(() => access.claims.redeem({ code, telegramId: 42, chatId: 42, name: 'eve' })).toThrow(
+      'not valid or has expired',
+    );
+    const refused = store.audit
+      .list(Number.MAX_SAFE_INTEGER, 50)
+      .filter((a) => a.action === 'telegram.claim.refused');
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatchObject({
+      actor: 'telegram:42',
+      details: { reason: expect.stringContaining('used already') },
+    });
+    expect(access.repos.users.byTelegram(42)).toBeUndefined();
+  });
+});

@@ -97,7 +97,10 @@ export const RunItem = Type.Object({
   startedAt: Nullable(Type.Integer()),
   endedAt: Nullable(Type.Integer()),
   durationMs: Nullable(Type.Integer()),
-  truncated: Type.Boolean({ description: 'output went past the cap; the rest was dropped' }),
+  truncated: Type.Boolean({ description: 'not all output was stored (cap, or dropped on the way)' }),
+  droppedBytes: Type.Integer({
+    description: 'output bytes not stored, counted by the agent and the collector',
+  }),
   error: Nullable(Type.String({ description: 'why it did not succeed, when known' })),
 });
 

@@ -1,6 +1,9 @@
 import type { ActionSpec, CollectorFrame, JobStartFrame } from '@pantau/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleSnapshot } from '../../../../test/fixtures/samples.ts';
 import { RawAgent } from '../../../../test/support/agent-client.ts';
+import { until } from '../../../../test/support/e2e.ts';
+import { FakeTime } from '../../../../test/support/fake-time.ts';
 import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts';
 
 /**
@@ -20,6 +23,8 @@ const ACTIONS: ActionSpec[] = [
 ];
 
 let t: TestApp;
+/** The jobs module's clock: deadlines, timeouts and grace periods pass only when a test says so. */
+const time = new FakeTime();
 let tokens: { viewer: string; operator: string; admin: string; admin2: string };
 let web1: { id: number; agent: RawAgent };
 let web2: { id: number; agent: RawAgent };
@@ -33,7 +38,9 @@ async function online(name: string, labels: Record<string, string>) {
 }
 
 beforeAll(async () => {
-  t = await startTestApp({ jobs: { maxTargets: 3, lostGrace: 400, outputCap: 1024 } });
+  t = await startTestApp({ jobs: { maxTargets: 3, lostGrace: 400, outputCap: 1024 } }, undefined, {
+    time: { now: time.now, timers: time.timers },
+  });
   tokens = {
     viewer: t.token('viewer'),
     operator: t.token('operator'),
@@ -70,6 +77,19 @@ async function started(agent: RawAgent, jobId: number, timeoutMs = 3_000): Promi
   const match = (f: CollectorFrame) => f.t === 'job.start' && f.jobId.startsWith(`${jobId}:`);
   await agent.until(() => agent.frames.some(match), timeoutMs, `job.start of job ${jobId}`);
   return agent.frames.find(match) as JobStartFrame;
+}
+
+const barriers = new Map<RawAgent, number>();
+/**
+ * Everything the collector sent this agent so far has arrived, and every frame the agent sent
+ * has been handled: the ack of a snapshot sent now comes after them on the same socket. How a
+ * test sees that nothing happened, without sleeping.
+ */
+async function settled(agent: RawAgent): Promise<void> {
+  const seq = (barriers.get(agent) ?? 0) + 1;
+  barriers.set(agent, seq);
+  agent.send({ t: 'metrics', snapshot: sampleSnapshot(seq) });
+  await agent.waitAck(seq);
 }
 
 const sent = (agent: RawAgent, jobId: number) =>
@@ -183,7 +203,8 @@ describe('a job on two hosts', () => {
     );
     expect(lines[1]).toContain(`"${id}","uptime"`);
     expect(lines[1]).toContain('"web-1","succeeded","0"');
-    expect(lines[1]).toContain('"one\ntwo\nthree\n"');
+    // Both streams in order, each line marked with its stream as the CLI prints it.
+    expect(lines[1]).toContain('"| one\n! two\n| three\n"');
     expect(lines[2]).toContain('"web-2","failed","3"');
     const json = await call('viewer', 'GET', `/jobs/export?from=0&format=json`);
     expect(json.body.items.filter((r: { jobId: number }) => r.jobId === id)).toHaveLength(2);
@@ -282,7 +303,7 @@ describe('fan-out', () => {
       await call('operator', 'POST', '/jobs', { activity: 'uptime', targets: { hosts: ['web-*'] }, batch: 1 })
     ).body.id;
     const s1 = await started(web1.agent, id);
-    await new Promise((r) => setTimeout(r, 150));
+    await settled(web2.agent);
     expect(sent(web2.agent, id)).toBe(false);
     end(web1.agent, s1.jobId);
     end(web2.agent, (await started(web2.agent, id)).jobId);
@@ -377,19 +398,22 @@ describe('disconnects', () => {
       })
     ).body.id;
     const s = await started(web2.agent, id);
-    const job = await jobState(id, 'failed', 8_000);
+    time.advance(5_199);
+    expect((await call('viewer', 'GET', `/jobs/${id}`)).body.state).toBe('running');
+    time.advance(1);
+    const job = await jobState(id, 'failed');
     expect(job.runs[0]).toMatchObject({
       state: 'timed_out',
       error: expect.stringContaining('did not report'),
     });
-    expect(job.runs[0].durationMs).toBeGreaterThanOrEqual(5_200);
+    expect(job.runs[0].durationMs).toBe(5_200);
     // The agent is told to stop, in case it still runs it.
     await web2.agent.until(
       () => web2.agent.frames.some((f) => f.t === 'job.cancel' && f.jobId === s.jobId),
       2_000,
       'job.cancel after the collector timed the run out',
     );
-  }, 12_000);
+  });
 
   it('a run whose agent disconnects and does not come back within the grace period ends lost', async () => {
     const { id: hostId, token } = t.addHost('flaky-1');
@@ -399,6 +423,11 @@ describe('disconnects', () => {
       .body.id;
     await started(agent, id);
     agent.close();
+    await agent.closed;
+    await until('the collector to see the host go', () => !t.app.pantau.gateway.isOnline(hostId));
+    time.advance(399);
+    expect((await call('viewer', 'GET', `/jobs/${id}`)).body.state).toBe('running');
+    time.advance(1);
     const job = await jobState(id, 'failed');
     expect(job.runs[0]).toMatchObject({ state: 'lost', error: expect.stringContaining('did not report') });
   });
@@ -442,6 +471,48 @@ describe('dangerous activities', () => {
     expect(audit('job.denied').some((a) => a.details?.activity === 'reboot')).toBe(true);
   });
 
+  it("an action the agent marks dangerous makes its activity dangerous, and the form can't say otherwise", async () => {
+    // An activity made before any agent announced the action.
+    const purge = {
+      name: 'purge',
+      action: 'purge',
+      description: '',
+      fixed: {},
+      params: [],
+      dangerous: false,
+    };
+    expect((await call('admin', 'POST', '/activities', { ...purge, minRole: 'operator' })).status).toBe(201);
+    const { id: hostId, token } = t.addHost('purger-1');
+    const agent = await RawAgent.connect(t.wsUrl, token);
+    await agent.hello({ actions: [...ACTIONS, { name: 'purge', dangerous: true, params: [] }] });
+
+    const listed = (await call('viewer', 'GET', '/activities')).body.items as { id: string }[];
+    expect(listed.find((a) => a.id === 'purge')).toMatchObject({ dangerous: true, minRole: 'admin' });
+    const byOperator = await call('operator', 'POST', '/jobs', {
+      activity: 'purge',
+      targets: { hosts: [hostId] },
+    });
+    expect(byOperator.status).toBe(403);
+    const byAdmin = await call('admin', 'POST', '/jobs', { activity: 'purge', targets: { hosts: [hostId] } });
+    expect(byAdmin.status).toBe(201);
+    expect(byAdmin.body).toMatchObject({ dangerous: true, state: 'awaiting_confirmation' });
+    expect(sent(agent, byAdmin.body.id)).toBe(false);
+
+    // Saying "not dangerous" over it now is refused with the reason, on create and on edit.
+    for (const [method, url, body] of [
+      ['POST', '/activities', { ...purge, name: 'purge-2', minRole: 'operator' }],
+      ['PUT', '/activities/purge', { ...purge, minRole: 'operator' }],
+    ] as const) {
+      const res = await call('admin', method, url, body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toBe(
+        "body.dangerous must be true: the agent on purger-1 marks purge dangerous (the agent's flag wins)",
+      );
+    }
+    expect((await call('admin', 'POST', `/jobs/${byAdmin.body.id}/cancel`)).status).toBe(200);
+    agent.close();
+  });
+
   it('wait for a confirmation, then run; confirming twice is a conflict', async () => {
     const created = await call('admin', 'POST', '/jobs', {
       activity: 'reboot',
@@ -451,7 +522,7 @@ describe('dangerous activities', () => {
     expect(created.body.state).toBe('awaiting_confirmation');
     expect(created.body.decideBy).toBeGreaterThan(Date.now() + 60_000);
     const id = created.body.id;
-    await new Promise((r) => setTimeout(r, 100));
+    await settled(web1.agent);
     expect(sent(web1.agent, id)).toBe(false);
     expect((await call('admin2', 'POST', `/jobs/${id}/confirm`)).status).toBe(403);
     const confirmed = await call('admin', 'POST', `/jobs/${id}/confirm`);
@@ -637,7 +708,7 @@ describe('job frames the collector never sent', () => {
     await jobState(other, 'succeeded');
     // A late frame for a run that has ended is dropped without an error.
     end(web1.agent, s.jobId);
-    await new Promise((r) => setTimeout(r, 100));
+    await settled(web1.agent);
     expect(web1.agent.frames.some((f) => f.t === 'error')).toBe(false);
     agent.close();
   });
@@ -740,31 +811,43 @@ describe('activities', () => {
 
 describe('expiry and four-eyes approval', () => {
   let t2: TestApp;
+  let time: FakeTime;
   let agent: RawAgent;
-  let admins: [string, string];
+  let ann: { id: number; token: string };
+  let bob: { id: number; token: string };
   let hostId: number;
   let hostToken: string;
-  const call2 = async (token: string, method: string, url: string) => {
+  let starts = 0;
+  const call2 = async (token: string, method: string, url: string, body?: object) => {
     const res = await t2.app.inject({
       method: method as 'GET',
       url: `/api/v1${url}`,
       headers: { authorization: `Bearer ${token}` },
+      ...(body === undefined ? {} : { payload: body }),
     });
     return { status: res.statusCode, body: res.json() };
   };
-  const create = async (token: string) => {
-    const res = await t2.app.inject({
-      method: 'POST',
-      url: '/api/v1/jobs',
-      headers: { authorization: `Bearer ${token}` },
-      payload: { activity: 'reboot', targets: { hosts: [hostId] } },
+  const create = async (token: string) =>
+    (await call2(token, 'POST', '/jobs', { activity: 'reboot', targets: { hosts: [hostId] } })).body
+      .id as number;
+  const confirmed = async (token: string) => {
+    const id = await create(token);
+    expect((await call2(token, 'POST', `/jobs/${id}/confirm`)).body.state).toBe('awaiting_approval');
+    return id;
+  };
+  const start = async (dataDir?: string, at = Date.now()) => {
+    time = new FakeTime(at);
+    t2 = await startTestApp({ jobs: { fourEyes: true, confirmTimeout: 400 } }, dataDir, {
+      time: { now: time.now, timers: time.timers },
     });
-    return res.json().id as number;
+    // Fresh users on each start: a restarted collector keeps the old ones.
+    const n = ++starts;
+    ann = t2.user(`ann-${n}`, 'admin');
+    bob = t2.user(`bob-${n}`, 'admin');
   };
 
   beforeAll(async () => {
-    t2 = await startTestApp({ jobs: { fourEyes: true, confirmTimeout: 400 } });
-    admins = [t2.token('admin'), t2.token('admin')];
+    await start();
     const host = t2.addHost('four-1');
     hostId = host.id;
     hostToken = host.token;
@@ -777,52 +860,143 @@ describe('expiry and four-eyes approval', () => {
   });
 
   it('a job not confirmed in time expires, and confirming it then is a conflict', async () => {
-    const id = await create(admins[0]);
-    await new Promise((r) => setTimeout(r, 600));
-    const res = await call2(admins[0], 'POST', `/jobs/${id}/confirm`);
+    const id = await create(ann.token);
+    time.advance(399);
+    expect((await call2(ann.token, 'GET', `/jobs/${id}`)).body.state).toBe('awaiting_confirmation');
+    time.advance(1);
+    const res = await call2(ann.token, 'POST', `/jobs/${id}/confirm`);
     expect(res.status).toBe(409);
     expect(res.body.error.message).toContain(`job ${id} expired`);
-    const job = (await call2(admins[0], 'GET', `/jobs/${id}`)).body;
+    const job = (await call2(ann.token, 'GET', `/jobs/${id}`)).body;
     expect(job.state).toBe('expired');
     expect(job.runs[0].state).toBe('cancelled');
     expect(agent.frames.some((f) => f.t === 'job.start')).toBe(false);
   });
 
+  it('an approval not given in time expires the job', async () => {
+    const id = await confirmed(ann.token);
+    time.advance(400);
+    expect((await call2(bob.token, 'POST', `/jobs/${id}/approve`)).status).toBe(409);
+    expect((await call2(bob.token, 'GET', `/jobs/${id}`)).body.state).toBe('expired');
+  });
+
   it('a confirmation deadline survives a collector restart', async () => {
-    const id = await create(admins[0]);
+    const id = await create(ann.token);
     agent.close();
     const dataDir = t2.dataDir;
     await t2.close({ keepData: true });
-    await new Promise((r) => setTimeout(r, 500));
-    t2 = await startTestApp({ jobs: { fourEyes: true, confirmTimeout: 400 } }, dataDir);
-    const token = t2.token('admin');
-    await new Promise((r) => setTimeout(r, 100));
-    const job = (await call2(token, 'GET', `/jobs/${id}`)).body;
+    // Down for longer than the deadline.
+    await start(dataDir, time.now() + 500);
+    // The new start finds the deadline passed: it expires the job at once.
+    time.advance(0);
+    const job = (await call2(ann.token, 'GET', `/jobs/${id}`)).body;
     expect(job.state).toBe('expired');
     expect(
       t2.app.pantau.store.audit
         .list(Number.MAX_SAFE_INTEGER, 50)
         .some((a) => a.action === 'job.expire' && a.target === `job:${id}`),
     ).toBe(true);
-    admins = [t2.token('admin'), t2.token('admin')];
     agent = await RawAgent.connect(t2.wsUrl, hostToken);
     await agent.hello({ actions: ACTIONS });
   });
 
   it('after the confirmation another admin approves; nobody approves their own job', async () => {
-    const id = await create(admins[0]);
-    expect((await call2(admins[0], 'POST', `/jobs/${id}/confirm`)).body.state).toBe('awaiting_approval');
-    const own = await call2(admins[0], 'POST', `/jobs/${id}/approve`);
+    const id = await confirmed(ann.token);
+    const own = await call2(ann.token, 'POST', `/jobs/${id}/approve`);
     expect(own.status).toBe(403);
     expect(own.body.error.message).toContain('nobody approves their own job');
     expect(agent.frames.some((f) => f.t === 'job.start')).toBe(false);
-    const approved = await call2(admins[1], 'POST', `/jobs/${id}/approve`);
+    const approved = await call2(bob.token, 'POST', `/jobs/${id}/approve`);
     expect(approved.status).toBe(200);
     expect(approved.body.state).toBe('running');
-    expect(approved.body.approvedBy).not.toBe(approved.body.actor);
+    expect(approved.body.approvedBy).toBe(`user:${bob.id}`);
     const s = await started(agent, id);
     end(agent, s.jobId);
-    expect((await call2(admins[1], 'POST', `/jobs/${id}/approve`)).status).toBe(409);
+    expect((await call2(bob.token, 'POST', `/jobs/${id}/approve`)).status).toBe(409);
+  });
+
+  it('a token approves as the person who minted it; a token with no person cannot approve', async () => {
+    const id = await confirmed(ann.token);
+    // ann mints an admin service token, and with it another one.
+    const minted = (await call2(ann.token, 'POST', '/tokens', { name: 'ann-ci', role: 'admin' })).body;
+    expect(minted.secret).toBeTypeOf('string');
+    const grandchild = (await call2(minted.secret, 'POST', '/tokens', { name: 'ann-ci-2', role: 'admin' }))
+      .body;
+    for (const secret of [minted.secret, grandchild.secret]) {
+      const res = await call2(secret, 'POST', `/jobs/${id}/approve`);
+      expect(res.status).toBe(403);
+      expect(res.body.error.message).toContain('nobody approves their own job');
+    }
+    // The config token and a token made at the collector's machine belong to nobody.
+    for (const secret of [t2.adminToken, t2.token('admin')]) {
+      const res = await call2(secret, 'POST', `/jobs/${id}/approve`);
+      expect(res.status).toBe(403);
+      expect(res.body.error.message).toContain('belongs to no person');
+    }
+    // A job created with ann's minted token is still ann's.
+    const viaToken = await confirmed(minted.secret);
+    expect((await call2(ann.token, 'POST', `/jobs/${viaToken}/approve`)).status).toBe(403);
+    const denied = t2.app.pantau.store.audit
+      .list(Number.MAX_SAFE_INTEGER, 100)
+      .filter((a) => a.action === 'job.denied' && a.target === `job:${id}`);
+    expect(denied).toHaveLength(4);
+    expect(agent.frames.some((f) => f.t === 'job.start' && f.jobId.startsWith(`${id}:`))).toBe(false);
+    // bob is another person.
+    expect((await call2(bob.token, 'POST', `/jobs/${id}/approve`)).body.state).toBe('running');
+    end(agent, (await started(agent, id)).jobId);
+    expect((await call2(bob.token, 'POST', `/jobs/${viaToken}/cancel`)).status).toBe(200);
+  });
+
+  it('each command is one transaction: a failed write leaves no job, no half state and no event', async () => {
+    const db = t2.app.pantau.store.db;
+    const { repo } = t2.app.pantau.jobs;
+    const failOn = (action: string) =>
+      db.exec(`CREATE TEMP TRIGGER fail_audit BEFORE INSERT ON audit_log WHEN NEW.action = '${action}'
+        BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END`);
+    const heal = () => db.exec('DROP TRIGGER fail_audit');
+    const jobs = () => repo.list({ limit: 1000 }).length;
+    // Nobody hears of a change that was rolled back (the approval requests listen to this).
+    const heard: string[] = [];
+    const off = t2.app.pantau.events.on('job.changed', (e) => heard.push(`${e.job.id}:${e.job.state}`));
+
+    const before = jobs();
+    failOn('job.create');
+    expect(
+      (await call2(ann.token, 'POST', '/jobs', { activity: 'reboot', targets: { hosts: [hostId] } })).status,
+    ).toBe(500);
+    heal();
+    expect(jobs()).toBe(before);
+
+    const id = await create(ann.token);
+    const events = repo.events(id).length;
+    failOn('job.confirm');
+    expect((await call2(ann.token, 'POST', `/jobs/${id}/confirm`)).status).toBe(500);
+    heal();
+    expect(repo.get(id)).toMatchObject({ state: 'awaiting_confirmation', confirmedBy: null });
+    expect(repo.events(id)).toHaveLength(events);
+
+    expect((await call2(ann.token, 'POST', `/jobs/${id}/confirm`)).body.state).toBe('awaiting_approval');
+    failOn('job.approve');
+    expect((await call2(bob.token, 'POST', `/jobs/${id}/approve`)).status).toBe(500);
+    heal();
+    expect(repo.get(id)).toMatchObject({ state: 'awaiting_approval', approvedBy: null });
+    expect(agent.frames.some((f) => f.t === 'job.start' && f.jobId.startsWith(`${id}:`))).toBe(false);
+
+    failOn('job.cancel');
+    expect((await call2(ann.token, 'POST', `/jobs/${id}/cancel`)).status).toBe(500);
+    heal();
+    expect(repo.get(id)).toMatchObject({ state: 'awaiting_approval', cancelledBy: null });
+    expect(repo.runs(id)[0]!.state).toBe('queued');
+    // Only the commands that went through were heard: the create and the one good confirm.
+    off();
+    // (The earlier tests' jobs may still be ending meanwhile: only new jobs and this one count.)
+    expect(heard.filter((h) => Number(h.split(':')[0]) >= id)).toEqual([
+      `${id}:awaiting_confirmation`,
+      `${id}:awaiting_approval`,
+    ]);
+    // The deadline still holds after the failed commands.
+    time.advance(400);
+    expect(repo.get(id)!.state).toBe('expired');
   });
 });
 

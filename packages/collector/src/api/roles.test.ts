@@ -26,7 +26,9 @@ beforeAll(async () => {
     install: { dir: installDir },
     jobs: { fourEyes: true },
   });
-  for (const role of ['viewer', 'operator', 'admin'] as const) tokens[role] = t.token(role);
+  // Tokens of users: four-eyes approval needs a person behind the token.
+  for (const role of ['viewer', 'operator', 'admin'] as const)
+    tokens[role] = t.user(`${role}-user`, role).token;
   // One online host whose agent allows uptime and reboot; it never answers, so runs stay running.
   const target = t.addHost('role-agent');
   agentHost = target.id;

@@ -24,7 +24,8 @@ afterAll(async () => {
 
 describe('run with four-eyes approval', () => {
   it('waits, saying so once, until another admin approves, then streams and succeeds', async () => {
-    const [mine, other] = [t.token('admin'), t.token('admin')];
+    // Two persons: four-eyes compares the users behind the tokens.
+    const [mine, other] = [t.user('mine', 'admin').token, t.user('other', 'admin').token];
     const lines: string[] = [];
     const io: RunIo = {
       out: (text) => lines.push(text),

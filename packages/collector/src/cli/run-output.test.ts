@@ -30,7 +30,15 @@ describe('summaryTable', () => {
   it('lists host, state, exit code and duration with notes and a tally', () => {
     const table = summaryTable([
       { hostId: 1, host: 'web-1', state: 'succeeded', exitCode: 0, durationMs: 210 },
-      { hostId: 2, host: 'web-2', state: 'failed', exitCode: 3, durationMs: 15_250, truncated: true },
+      {
+        hostId: 2,
+        host: 'web-2',
+        state: 'failed',
+        exitCode: 3,
+        durationMs: 15_250,
+        truncated: true,
+        droppedBytes: 4096,
+      },
       {
         hostId: 3,
         host: 'db-1',
@@ -44,7 +52,7 @@ describe('summaryTable', () => {
     expect(table).toEqual([
       'HOST   STATE        EXIT     DURATION    NOTE',
       'web-1  succeeded    0        0.21 s',
-      'web-2  failed       3        15.3 s      output truncated',
+      'web-2  failed       3        15.3 s      output truncated, 4096 bytes dropped',
       'db-1   unreachable  -        -           host is offline',
       'db-2   timed_out    SIGKILL  2 min 05 s',
       '4 hosts: 1 succeeded, 1 failed, 1 unreachable, 1 timed_out',

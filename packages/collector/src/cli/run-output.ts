@@ -7,8 +7,17 @@ export interface RunRow {
   readonly signal?: string | null;
   readonly durationMs?: number | null;
   readonly truncated?: boolean;
+  /** Output bytes not stored (absent from older collectors). */
+  readonly droppedBytes?: number;
   readonly error?: string | null;
 }
+
+const truncation = (r: RunRow): string =>
+  !r.truncated
+    ? ''
+    : r.droppedBytes
+      ? `output truncated, ${r.droppedBytes} bytes dropped`
+      : 'output truncated';
 
 // C0 controls but tab and newline, DEL and C1: a host's output must not drive the terminal.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters it removes
@@ -98,7 +107,7 @@ export function summaryTable(runs: readonly RunRow[]): string[] {
     r.state,
     exitOf(r),
     formatDuration(r.durationMs),
-    printable([r.error ?? '', r.truncated ? 'output truncated' : ''].filter(Boolean).join('; ')),
+    printable([r.error ?? '', truncation(r)].filter(Boolean).join('; ')),
   ]);
   const header = ['HOST', 'STATE', 'EXIT', 'DURATION', 'NOTE'];
   const withNotes = rows.some((r) => r[4] !== '');

@@ -28,14 +28,27 @@ const invalid = (message: string): never => {
   throw new PantauError('VALIDATION_FAILED', message);
 };
 
-/** The activity catalog: built-ins plus admin-defined ones; changes are audited. */
+export interface ActivitiesDeps {
+  repo: ActivityRepo;
+  audit: AuditLog;
+  /** A host whose agent marks this action dangerous (its hello), or null. */
+  markingDangerous(action: string): string | null;
+  /** The actions agents listed in their `hello` (custom ones with their parameters). */
+  announced?: () => ActionSpec[];
+}
+
+/**
+ * The activity catalog: built-ins plus admin-defined ones; changes are audited. An action an
+ * agent marks dangerous makes every activity over it dangerous, whatever the activity says.
+ */
 export class Activities {
+  readonly #d: ActivitiesDeps;
   readonly #repo: ActivityRepo;
   readonly #audit: AuditLog;
   readonly #announced: () => ActionSpec[];
 
-  /** `announced`: the actions agents listed in their `hello` (custom ones with their parameters). */
-  constructor(deps: { repo: ActivityRepo; audit: AuditLog; announced?: () => ActionSpec[] }) {
+  constructor(deps: ActivitiesDeps) {
+    this.#d = deps;
     this.#repo = deps.repo;
     this.#audit = deps.audit;
     this.#announced = deps.announced ?? (() => []);
@@ -43,7 +56,24 @@ export class Activities {
 
   list(actor: Actor): Activity[] {
     demand(actor, 'activities.read');
-    return [...BUILTINS, ...this.#repo.list()];
+    return [...BUILTINS, ...this.#repo.list().map((a) => this.#withAgentFlag(a))];
+  }
+
+  /** The agents' flag wins: dangerous, so admin only and confirmed. */
+  #withAgentFlag(activity: Activity): Activity {
+    if (activity.dangerous || this.#d.markingDangerous(activity.action) === null) return activity;
+    return { ...activity, dangerous: true, minRole: 'admin' };
+  }
+
+  /** Refuses an activity that says not dangerous over an action an agent says is. */
+  #agreeWithAgents(input: ActivityInput): void {
+    if (input.dangerous) return;
+    const host = this.#d.markingDangerous(input.action);
+    if (host !== null) {
+      invalid(
+        `body.dangerous must be true: the agent on ${host} marks ${input.action} dangerous (the agent's flag wins)`,
+      );
+    }
   }
 
   /** What an activity can run: the built-in actions, then custom actions some agent announced. */
@@ -58,7 +88,8 @@ export class Activities {
 
   /** The activity or NOT_FOUND naming it. */
   get(id: string): Activity {
-    const found = BUILTINS.find((a) => a.id === id) ?? this.#repo.get(id);
+    const custom = this.#repo.get(id);
+    const found = BUILTINS.find((a) => a.id === id) ?? (custom && this.#withAgentFlag(custom));
     if (!found) {
       throw new PantauError(
         'NOT_FOUND',
@@ -76,6 +107,7 @@ export class Activities {
     const spec = this.#spec(given.action);
     const input = normalized(given, spec);
     check(input, spec);
+    this.#agreeWithAgents(input);
     const created = this.#repo.insert(input, actor.id, now);
     this.#audit.record(actor, 'activity.create', `activity:${created.id}`, { ...input }, now);
     return created;
@@ -88,6 +120,7 @@ export class Activities {
     const spec = this.#spec(given.action);
     const input = normalized(given, spec);
     check(input, spec);
+    this.#agreeWithAgents(input);
     const updated = this.#repo.update(input, now);
     this.#audit.record(actor, 'activity.update', `activity:${id}`, { ...input }, now);
     return updated;

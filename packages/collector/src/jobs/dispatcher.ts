@@ -1,7 +1,8 @@
-import type { CollectorFrame } from '@pantau/shared';
+import { type CollectorFrame, outputParts } from '@pantau/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type { EventBus } from '../events.ts';
 import type { AgentJobFrame, JobFrameVerdict } from '../gateway/gateway.ts';
+import type { Timers } from '../notify/outbox.ts';
 import type { AuditLog } from '../store/audit.ts';
 import type { HostRepo } from '../store/hosts.ts';
 import type { JobHead, JobRepo, RunPatch } from './repo.ts';
@@ -30,7 +31,21 @@ export interface DispatcherDeps {
   log: FastifyBaseLogger;
   outputCap: number;
   lostGrace: number;
+  /** Clock, epoch ms. Default Date.now. */
+  now?: () => number;
+  /** Timer functions. Default the global ones, unref'd (a pending run never keeps the process up). */
+  timers?: Timers;
 }
+
+/** The global timers, not keeping the process alive. */
+export const unrefTimers: Timers = {
+  setTimeout(callback, ms) {
+    const timer = setTimeout(callback, ms);
+    timer.unref();
+    return timer;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
 
 /** `10` or `"10%"` of `total`, at least 1; null when not given. */
 export function amountOf(amount: Amount | null, total: number): number | null {
@@ -55,9 +70,11 @@ interface QueuedFrame {
  */
 export class Dispatcher {
   readonly #d: DispatcherDeps;
-  readonly #timeouts = new Map<string, NodeJS.Timeout>();
-  readonly #lost = new Map<string, NodeJS.Timeout>();
-  readonly #later = new Set<NodeJS.Timeout>();
+  readonly #now: () => number;
+  readonly #timers: Timers;
+  readonly #timeouts = new Map<string, unknown>();
+  readonly #lost = new Map<string, unknown>();
+  readonly #later = new Set<unknown>();
   /** Agents' job frames accepted since the last flush: a burst is stored in one transaction. */
   #queue: QueuedFrame[] = [];
   #flushAt: NodeJS.Immediate | null = null;
@@ -66,22 +83,49 @@ export class Dispatcher {
 
   constructor(deps: DispatcherDeps) {
     this.#d = deps;
+    this.#now = deps.now ?? Date.now;
+    this.#timers = deps.timers ?? unrefTimers;
+  }
+
+  /**
+   * Runs `fn` as one transaction: bus events and fan-out wait for its commit and are dropped
+   * with a rollback, so nobody hears of a change that was not stored. Joins an enclosing one.
+   */
+  atomically<T>(fn: () => T): T {
+    if (this.#batch) return this.#d.repo.transaction(fn);
+    const batch = { emits: [] as (() => void)[], pumps: new Set<number>() };
+    this.#batch = batch;
+    let result: T;
+    try {
+      result = this.#d.repo.transaction(fn);
+    } finally {
+      this.#batch = null;
+    }
+    for (const emit of batch.emits) emit();
+    for (const jobId of batch.pumps) this.pump(jobId);
+    return result;
   }
 
   /** Stores a job-level event and tells the bus. */
-  jobChanged(jobId: number, now = Date.now()): Job {
+  jobChanged(jobId: number, now = this.#now()): Job {
     const job = this.#d.repo.get(jobId)!;
     const seq = this.#d.repo.appendEvent(jobId, 'job', null, job, now);
-    this.#d.events.emit('job.changed', { job, seq });
+    this.#tell(() => this.#d.events.emit('job.changed', { job, seq }));
     return job;
   }
 
   /** Marks the job running and starts its first window. */
-  start(jobId: number, now = Date.now()): void {
+  start(jobId: number, now = this.#now()): void {
     this.#d.repo.update(jobId, { state: 'running', startedAt: now, decideBy: null });
     this.#d.log.info({ jobId }, 'job started');
     this.jobChanged(jobId, now);
-    this.pump(jobId);
+    this.#pumpSoon(jobId);
+  }
+
+  /** Pumps now, or after the transaction being written commits. */
+  #pumpSoon(jobId: number): void {
+    if (this.#batch) this.#batch.pumps.add(jobId);
+    else this.pump(jobId);
   }
 
   /** Starts as many queued runs as the window allows; ends the job when nothing is left. */
@@ -149,7 +193,7 @@ export class Dispatcher {
       this.#endRun(run, { state: 'unreachable', error: `${run.host} went offline as its job was sent` });
       return true;
     }
-    const now = Date.now();
+    const now = this.#now();
     this.#setRun(run, { state: 'running', startedAt: now }, now);
     this.#armTimeout(job.id, run.hostId, job.timeoutMs + REPORT_MARGIN_MS);
     return false;
@@ -157,8 +201,8 @@ export class Dispatcher {
 
   #armTimeout(jobId: number, hostId: number, ms: number): void {
     const k = key(jobId, hostId);
-    clearTimeout(this.#timeouts.get(k));
-    const timer = setTimeout(
+    this.#clear(this.#timeouts, k);
+    const timer = this.#timers.setTimeout(
       () => {
         this.#timeouts.delete(k);
         this.flush();
@@ -172,8 +216,13 @@ export class Dispatcher {
       },
       Math.max(0, ms),
     );
-    timer.unref();
     this.#timeouts.set(k, timer);
+  }
+
+  #clear(timers: Map<string, unknown>, k: string): void {
+    const timer = timers.get(k);
+    if (timer !== undefined) this.#timers.clearTimeout(timer);
+    timers.delete(k);
   }
 
   /**
@@ -186,7 +235,7 @@ export class Dispatcher {
     const run = this.#d.repo.run(ids.jobId, hostId);
     if (!run || run.state === 'queued') return 'unknown';
     if (isRunFinal(run.state)) return 'late';
-    this.#queue.push({ jobId: ids.jobId, hostId, frame, at: Date.now() });
+    this.#queue.push({ jobId: ids.jobId, hostId, frame, at: this.#now() });
     this.#flushAt ??= setImmediate(() => this.flush());
     return 'ok';
   }
@@ -208,20 +257,14 @@ export class Dispatcher {
   }
 
   #write(frames: readonly QueuedFrame[]): boolean {
-    const batch = { emits: [] as (() => void)[], pumps: new Set<number>() };
-    this.#batch = batch;
     try {
-      this.#d.repo.transaction(() => {
+      this.atomically(() => {
         for (const f of frames) this.#apply(f);
       });
     } catch (err) {
       this.#d.log.error({ err, frames: frames.length }, 'storing job frames failed');
       return false;
-    } finally {
-      this.#batch = null;
     }
-    for (const emit of batch.emits) emit();
-    for (const jobId of batch.pumps) this.pump(jobId);
     return true;
   }
 
@@ -237,7 +280,10 @@ export class Dispatcher {
     if (!run || isRunFinal(run.state)) return;
     switch (frame.t) {
       case 'job.output':
-        this.#output(run, frame.stream, frame.data, now);
+        // Parts keep the order the job wrote them in; each is one event, so one seq orders both streams.
+        for (const part of outputParts(frame)) {
+          this.#output(this.#d.repo.run(jobId, hostId)!, part.stream, part.data, now);
+        }
         return;
       case 'job.end': {
         const state: RunState = frame.timedOut
@@ -253,6 +299,7 @@ export class Dispatcher {
           signal: frame.signal,
           durationMs: frame.durationMs,
           truncated: run.truncated || frame.truncated,
+          droppedBytes: run.droppedBytes + (frame.droppedBytes ?? 0),
           error: frame.error ?? null,
         });
         return;
@@ -272,11 +319,14 @@ export class Dispatcher {
 
   #output(run: Run & { outputBytes: number }, stream: 'stdout' | 'stderr', data: string, now: number): void {
     const cap = this.#d.outputCap;
+    const bytes = Buffer.from(data, 'utf8');
     if (run.outputBytes >= cap) {
-      if (!run.truncated) this.#setRun(run, { truncated: true }, now);
+      const droppedBytes = run.droppedBytes + bytes.length;
+      // Told once; the count goes on quietly and shows with the run's end.
+      if (!run.truncated) this.#setRun(run, { truncated: true, droppedBytes }, now);
+      else this.#d.repo.updateRun(run.jobId, run.hostId, { droppedBytes });
       return;
     }
-    const bytes = Buffer.from(data, 'utf8');
     let text = data;
     let size = bytes.length;
     if (run.outputBytes + size > cap) {
@@ -286,7 +336,12 @@ export class Dispatcher {
     const payload = { hostId: run.hostId, host: run.host, stream, data: text, ts: now };
     const seq = this.#d.repo.transaction(() => {
       this.#d.repo.addOutputBytes(run.jobId, run.hostId, size);
-      if (size < bytes.length) this.#d.repo.updateRun(run.jobId, run.hostId, { truncated: true });
+      if (size < bytes.length) {
+        this.#d.repo.updateRun(run.jobId, run.hostId, {
+          truncated: true,
+          droppedBytes: run.droppedBytes + bytes.length - size,
+        });
+      }
       return this.#d.repo.appendEvent(run.jobId, 'output', run.hostId, payload, now);
     });
     this.#tell(() => this.#d.events.emit('job.output', { jobId: run.jobId, seq, ...payload }));
@@ -295,17 +350,14 @@ export class Dispatcher {
   /** Ends a run and lets the job go on. */
   finish(run: Run, patch: RunPatch): void {
     this.#endRun(run, patch);
-    if (this.#batch) this.#batch.pumps.add(run.jobId);
-    else this.pump(run.jobId);
+    this.#pumpSoon(run.jobId);
   }
 
   #endRun(run: Run, patch: RunPatch): void {
-    const now = Date.now();
+    const now = this.#now();
     const k = key(run.jobId, run.hostId);
-    clearTimeout(this.#timeouts.get(k));
-    clearTimeout(this.#lost.get(k));
-    this.#timeouts.delete(k);
-    this.#lost.delete(k);
+    this.#clear(this.#timeouts, k);
+    this.#clear(this.#lost, k);
     const durationMs = patch.durationMs ?? (run.startedAt === null ? null : now - run.startedAt);
     this.#setRun(run, { ...patch, endedAt: now, durationMs }, now);
   }
@@ -330,7 +382,7 @@ export class Dispatcher {
           : failures > 0
             ? 'failed'
             : 'cancelled';
-    this.#d.repo.update(job.id, { state, endedAt: Date.now() });
+    this.#d.repo.update(job.id, { state, endedAt: this.#now() });
     this.#d.log.info({ jobId: job.id, activity: job.activity, state, hosts: total }, 'job ended');
     this.jobChanged(job.id);
   }
@@ -378,8 +430,8 @@ export class Dispatcher {
 
   #armLost(run: Run): void {
     const k = key(run.jobId, run.hostId);
-    clearTimeout(this.#lost.get(k));
-    const timer = setTimeout(() => {
+    this.#clear(this.#lost, k);
+    const timer = this.#timers.setTimeout(() => {
       this.#lost.delete(k);
       this.flush();
       const now = this.#d.repo.run(run.jobId, run.hostId);
@@ -390,7 +442,6 @@ export class Dispatcher {
         error: `${run.host} disconnected and did not report the job within ${this.#d.lostGrace} ms`,
       });
     }, this.#d.lostGrace);
-    timer.unref();
     this.#lost.set(k, timer);
   }
 
@@ -402,9 +453,7 @@ export class Dispatcher {
     this.flush();
     const holding = held === null ? null : new Set(held);
     for (const run of this.#d.repo.runningOnHost(hostId)) {
-      const k = key(run.jobId, run.hostId);
-      clearTimeout(this.#lost.get(k));
-      this.#lost.delete(k);
+      this.#clear(this.#lost, key(run.jobId, run.hostId));
       if (holding !== null && !holding.has(protocolJobId(run.jobId, hostId))) {
         this.finish(run, {
           state: 'lost',
@@ -416,7 +465,7 @@ export class Dispatcher {
 
   /** After a start: timers for running runs, and the fan-out of running jobs once agents are back. */
   recover(jobs: readonly Job[]): void {
-    const now = Date.now();
+    const now = this.#now();
     for (const job of jobs) {
       if (job.state !== 'running') continue;
       for (const run of this.#d.repo.runs(job.id)) {
@@ -424,21 +473,21 @@ export class Dispatcher {
         this.#armLost(run);
         this.#armTimeout(job.id, run.hostId, (run.startedAt ?? now) + job.timeoutMs + REPORT_MARGIN_MS - now);
       }
-      const timer = setTimeout(
+      const timer = this.#timers.setTimeout(
         () => {
           this.#later.delete(timer);
           this.pump(job.id);
         },
         Math.min(RECONNECT_WINDOW_MS, this.#d.lostGrace),
       );
-      timer.unref();
       this.#later.add(timer);
     }
   }
 
   stop(): void {
     this.flush();
-    for (const t of [...this.#timeouts.values(), ...this.#lost.values(), ...this.#later]) clearTimeout(t);
+    for (const t of [...this.#timeouts.values(), ...this.#lost.values(), ...this.#later])
+      this.#timers.clearTimeout(t);
     this.#timeouts.clear();
     this.#lost.clear();
     this.#later.clear();
@@ -455,6 +504,7 @@ export function runView(run: Run) {
     signal: run.signal,
     durationMs: run.durationMs,
     truncated: run.truncated,
+    droppedBytes: run.droppedBytes,
     error: run.error,
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { outputTail, reportRow, TAIL_CHARS, toCsv } from './export.ts';
+import { markedText } from './output-text.ts';
 import type { JobEvent, Run } from './types.ts';
 
 const run: Run = {
@@ -13,23 +14,41 @@ const run: Run = {
   endedAt: Date.UTC(2026, 0, 1, 10, 0, 1),
   durationMs: 1000,
   truncated: false,
+  droppedBytes: 0,
   error: null,
 };
-const chunk = (data: string): JobEvent => ({
+const chunk = (data: string, stream: 'stdout' | 'stderr' = 'stdout'): JobEvent => ({
   jobId: 7,
   seq: 1,
   at: 0,
   type: 'output',
   hostId: 3,
-  data: { data },
+  data: { stream, data },
 });
 
 describe('job reports', () => {
-  it('keep the last characters of the output, both streams in order', () => {
-    expect(outputTail([chunk('a\n'), chunk('b\n')])).toBe('a\nb\n');
+  it('keep the last characters of the output, both streams interleaved in order and marked', () => {
+    expect(
+      outputTail([
+        chunk('first\n'),
+        chunk('second\n', 'stderr'),
+        chunk('third\n'),
+        chunk('fourth\n', 'stderr'),
+      ]),
+    ).toBe('| first\n! second\n| third\n! fourth\n');
     const long = outputTail([chunk('x'.repeat(TAIL_CHARS)), chunk('end')]);
     expect(long).toHaveLength(TAIL_CHARS);
     expect(long.endsWith('xend')).toBe(true);
+  });
+
+  it('mark every line with its stream, starting a new line where the stream changes mid-line', () => {
+    expect(
+      markedText([
+        { stream: 'stdout', data: 'progress 10%' },
+        { stream: 'stderr', data: 'warning: slow\nsecond warning\n' },
+        { stream: 'stdout', data: ' done\nbye' },
+      ]),
+    ).toBe('| progress 10%\n! warning: slow\n! second warning\n|  done\n| bye');
   });
 
   it('write RFC 4180 CSV with every field quoted and formulas defused', () => {

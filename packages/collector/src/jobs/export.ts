@@ -1,3 +1,4 @@
+import { markedText, type OutputPiece } from './output-text.ts';
 import type { JobEvent, Run } from './types.ts';
 
 /** Characters of output kept in a report row. */
@@ -36,13 +37,16 @@ export const REPORT_COLUMNS: readonly (keyof ReportRow)[] = [
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-/** The last characters of a run's stored output, both streams in order. */
+/** The last characters of a run's stored output, both streams interleaved in order, each line marked with its stream. */
 export function outputTail(chunks: readonly JobEvent[]): string {
-  let tail = '';
-  for (let i = chunks.length - 1; i >= 0 && tail.length < TAIL_CHARS; i--) {
-    tail = (chunks[i]!.data as { data: string }).data + tail;
+  const pieces: OutputPiece[] = [];
+  let chars = 0;
+  for (let i = chunks.length - 1; i >= 0 && chars < TAIL_CHARS; i--) {
+    const piece = chunks[i]!.data as OutputPiece;
+    pieces.unshift(piece);
+    chars += piece.data.length;
   }
-  return tail.slice(-TAIL_CHARS);
+  return markedText(pieces).slice(-TAIL_CHARS);
 }
 
 export function reportRow(

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { CollectorConfig } from '../config/index.ts';
 import type { EventBus } from '../events.ts';
 import type { Gateway } from '../gateway/gateway.ts';
+import type { Timers } from '../notify/outbox.ts';
 import type { Store } from '../store/index.ts';
 import { Activities } from './activities.ts';
 import { ActivityRepo } from './activity-repo.ts';
@@ -25,13 +26,17 @@ export function buildJobs(deps: {
   gateway: Gateway;
   events: EventBus;
   log: FastifyBaseLogger;
+  /** Clock and timers for deadlines and timeouts; default the real ones (tests pass fake time). */
+  time?: { now: () => number; timers: Timers } | undefined;
 }): Jobs {
   const { config, store, gateway, events, log } = deps;
+  const time = deps.time ?? {};
   const repo = new JobRepo(store.db);
   const activities = new Activities({
     repo: new ActivityRepo(store.db),
     audit: store.audit,
     announced: () => store.hosts.announcedActions(),
+    markingDangerous: (action) => store.hosts.markingDangerous(action),
   });
   const dispatcher = new Dispatcher({
     repo,
@@ -42,6 +47,7 @@ export function buildJobs(deps: {
     log: log.child({ part: 'jobs' }),
     outputCap: config.jobs.outputCap,
     lostGrace: config.jobs.lostGrace,
+    ...time,
   });
   const service = new JobService({
     repo,
@@ -51,6 +57,7 @@ export function buildJobs(deps: {
     audit: store.audit,
     isOnline: (id) => gateway.isOnline(id),
     settings: config.jobs,
+    ...time,
   });
   gateway.onJobFrame((hostId, frame) => dispatcher.onFrame(hostId, frame));
   const off = [

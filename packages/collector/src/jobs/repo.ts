@@ -51,8 +51,8 @@ const JOB_COLUMNS = `id, activity, action, params, sent_params AS sentParams, ta
   stop_after AS stopAfter, timeout_ms AS timeoutMs`;
 
 const RUN_COLUMNS = `job_id AS jobId, host_id AS hostId, host_name AS host, state, exit_code AS exitCode, signal,
-  started_at AS startedAt, ended_at AS endedAt, duration_ms AS durationMs, truncated, error,
-  output_bytes AS outputBytes`;
+  started_at AS startedAt, ended_at AS endedAt, duration_ms AS durationMs, truncated, dropped_bytes AS droppedBytes,
+  error, output_bytes AS outputBytes`;
 
 export interface NewJob {
   activity: string;
@@ -63,6 +63,8 @@ export interface NewJob {
   actor: string;
   actorName: string;
   surface: Surface;
+  /** The person behind the creator (personOf), whom four-eyes keeps from approving. */
+  person: number | null;
   dangerous: boolean;
   state: JobState;
   createdAt: number;
@@ -89,7 +91,18 @@ export type JobPatch = Partial<
 >;
 
 export type RunPatch = Partial<
-  Pick<Run, 'state' | 'exitCode' | 'signal' | 'startedAt' | 'endedAt' | 'durationMs' | 'truncated' | 'error'>
+  Pick<
+    Run,
+    | 'state'
+    | 'exitCode'
+    | 'signal'
+    | 'startedAt'
+    | 'endedAt'
+    | 'durationMs'
+    | 'truncated'
+    | 'droppedBytes'
+    | 'error'
+  >
 >;
 
 /** One report row: a host run with its job's facts. */
@@ -110,6 +123,7 @@ export class JobRepo {
     insertJob: Statement;
     job: Statement<[number], JobRow>;
     head: Statement<[number], HeadRow>;
+    person: Statement<[number], { person: number | null }>;
     list: Statement<Record<string, unknown>, JobRow>;
     pending: Statement<[], JobRow>;
     counts: Statement<[number], { state: RunState; n: number }>;
@@ -132,16 +146,17 @@ export class JobRepo {
     this.#db = db;
     this.#sql = {
       insertJob: db.prepare(
-        `INSERT INTO jobs (activity, action, params, sent_params, targets, actor, actor_name, surface, dangerous, state,
-           created_at, decide_by, batch, stop_after, timeout_ms)
-         VALUES (@activity, @action, @params, @sentParams, @targets, @actor, @actorName, @surface, @dangerous, @state,
-           @createdAt, @decideBy, @batch, @stopAfter, @timeoutMs)`,
+        `INSERT INTO jobs (activity, action, params, sent_params, targets, actor, actor_name, surface, person, dangerous,
+           state, created_at, decide_by, batch, stop_after, timeout_ms)
+         VALUES (@activity, @action, @params, @sentParams, @targets, @actor, @actorName, @surface, @person, @dangerous,
+           @state, @createdAt, @decideBy, @batch, @stopAfter, @timeoutMs)`,
       ),
       job: db.prepare(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`),
       head: db.prepare(
         `SELECT id, activity, action, state, cancelled_by AS cancelledBy, batch, stop_after AS stopAfter,
            timeout_ms AS timeoutMs FROM jobs WHERE id = ?`,
       ),
+      person: db.prepare('SELECT person FROM jobs WHERE id = ?'),
       list: db.prepare(
         `SELECT ${JOB_COLUMNS} FROM jobs
          WHERE id < @before
@@ -186,7 +201,7 @@ export class JobRepo {
       exportRange: db.prepare(
         `SELECT r.job_id AS jobId, r.host_id AS hostId, r.host_name AS host, r.state AS state, r.exit_code AS exitCode,
            r.signal AS signal, r.started_at AS startedAt, r.ended_at AS endedAt, r.duration_ms AS durationMs,
-           r.truncated AS truncated, r.error AS error, r.output_bytes AS outputBytes, j.activity AS activity, j.actor AS actor
+           r.truncated AS truncated, r.dropped_bytes AS droppedBytes, r.error AS error, r.output_bytes AS outputBytes, j.activity AS activity, j.actor AS actor
          FROM jobs j JOIN job_runs r ON r.job_id = j.id
          WHERE j.created_at >= ? AND j.created_at < ? ORDER BY j.id, r.position LIMIT ?`,
       ),
@@ -247,6 +262,11 @@ export class JobRepo {
       timeoutMs: row.timeoutMs,
       counts: this.#counts(id),
     };
+  }
+
+  /** The person behind the job's creator; null when nobody is. */
+  person(id: number): number | null {
+    return this.#sql.person.get(id)?.person ?? null;
   }
 
   /** What the dispatcher sends: the checked parameters merged with the activity's fixed ones. */

@@ -1,9 +1,10 @@
 import { builtinAction, PantauError } from '@pantau/shared';
-import { type Actor, demand, SYSTEM_ACTOR } from '../access/actor.ts';
+import { type Actor, demand, personOf, SYSTEM_ACTOR } from '../access/actor.ts';
+import type { Timers } from '../notify/outbox.ts';
 import type { AuditLog } from '../store/audit.ts';
 import type { HostRepo } from '../store/hosts.ts';
 import type { Activities } from './activities.ts';
-import type { Dispatcher } from './dispatcher.ts';
+import { type Dispatcher, unrefTimers } from './dispatcher.ts';
 import { outputTail, type ReportRow, reportRow } from './export.ts';
 import {
   type CreateJobInput,
@@ -33,19 +34,29 @@ export interface JobServiceDeps {
   audit: AuditLog;
   isOnline(hostId: number): boolean;
   settings: JobsSettings;
+  /** Clock, epoch ms. Default Date.now. */
+  now?: () => number;
+  /** Timer functions (confirmation and approval deadlines). Default the global ones, unref'd. */
+  timers?: Timers;
 }
 
 /**
  * The job commands every surface calls: preview, create, confirm, approve, cancel, read. Each
- * checks the actor's permission, validates, writes, audits and hands running to the dispatcher.
+ * checks the actor's permission and validates; a refusal is audited on its own, and a command
+ * that passes writes the job, its audit row and its event in one transaction, then hands
+ * running to the dispatcher.
  */
 export class JobService {
   readonly #d: JobServiceDeps;
-  readonly #decide = new Map<number, NodeJS.Timeout>();
+  readonly #now: () => number;
+  readonly #timers: Timers;
+  readonly #decide = new Map<number, unknown>();
   readonly #planDeps: PlanDeps;
 
   constructor(deps: JobServiceDeps) {
     this.#d = deps;
+    this.#now = deps.now ?? Date.now;
+    this.#timers = deps.timers ?? unrefTimers;
     this.#planDeps = {
       activities: deps.activities,
       hosts: deps.hosts,
@@ -59,7 +70,7 @@ export class JobService {
     return { hosts, skipped };
   }
 
-  create(actor: Actor, input: CreateJobInput, now = Date.now()): Job {
+  create(actor: Actor, input: CreateJobInput, now = this.#now()): Job {
     let plan: Plan;
     try {
       plan = planJob(this.#planDeps, actor, input);
@@ -86,51 +97,50 @@ export class JobService {
     const timeoutMs =
       input.timeoutMs ?? builtinAction(activity.action)?.timeoutMs ?? this.#d.settings.defaultTimeout;
     const dangerous = activity.dangerous;
-    const id = this.#d.repo.insert(
-      {
-        activity: activity.id,
-        action: activity.action,
-        params: input.params ?? {},
-        sentParams: plan.sentParams,
-        targets: input.targets,
-        actor: actor.id,
-        actorName: actor.name,
-        surface: actor.surface,
-        dangerous,
-        state: dangerous ? 'awaiting_confirmation' : 'running',
-        createdAt: now,
-        decideBy: dangerous ? now + this.#d.settings.confirmTimeout : null,
-        batch: input.batch ?? null,
-        stopAfterFailures: input.stopAfterFailures ?? null,
-        timeoutMs,
-      },
-      plan.targetHosts,
-    );
-    this.#d.audit.record(
-      actor,
-      'job.create',
-      `job:${id}`,
-      {
-        activity: activity.id,
-        params: input.params ?? {},
-        targets: input.targets,
-        hosts: plan.targetHosts.map((h) => h.name),
-        dangerous,
-      },
-      now,
-    );
-    if (dangerous) {
-      this.#d.dispatcher.jobChanged(id, now);
-      this.#armDecide(id, this.#d.settings.confirmTimeout);
-    } else {
-      this.#d.repo.update(id, { startedAt: now });
-      this.#d.dispatcher.jobChanged(id, now);
-      this.#d.dispatcher.pump(id);
-    }
+    const id = this.#d.dispatcher.atomically(() => {
+      const id = this.#d.repo.insert(
+        {
+          activity: activity.id,
+          action: activity.action,
+          params: input.params ?? {},
+          sentParams: plan.sentParams,
+          targets: input.targets,
+          actor: actor.id,
+          actorName: actor.name,
+          surface: actor.surface,
+          person: personOf(actor),
+          dangerous,
+          state: dangerous ? 'awaiting_confirmation' : 'running',
+          createdAt: now,
+          decideBy: dangerous ? now + this.#d.settings.confirmTimeout : null,
+          batch: input.batch ?? null,
+          stopAfterFailures: input.stopAfterFailures ?? null,
+          timeoutMs,
+        },
+        plan.targetHosts,
+      );
+      this.#d.audit.record(
+        actor,
+        'job.create',
+        `job:${id}`,
+        {
+          activity: activity.id,
+          params: input.params ?? {},
+          targets: input.targets,
+          hosts: plan.targetHosts.map((h) => h.name),
+          dangerous,
+        },
+        now,
+      );
+      if (dangerous) this.#d.dispatcher.jobChanged(id, now);
+      else this.#d.dispatcher.start(id, now);
+      return id;
+    });
+    if (dangerous) this.#armDecide(id, this.#d.settings.confirmTimeout);
     return this.#d.repo.get(id)!;
   }
 
-  confirm(actor: Actor, id: number, now = Date.now()): Job {
+  confirm(actor: Actor, id: number, now = this.#now()): Job {
     const job = this.#pending(id, 'awaiting_confirmation', 'confirmation', now);
     demand(actor, 'job.run.dangerous');
     if (job.actor !== actor.id) {
@@ -139,60 +149,77 @@ export class JobService {
         `job ${id} was created by ${job.actorName}; only they can confirm it`,
       );
     }
-    this.#d.repo.update(id, { confirmedBy: actor.id });
-    this.#d.audit.record(actor, 'job.confirm', `job:${id}`, undefined, now);
-    if (this.#d.settings.fourEyes) {
-      this.#d.repo.update(id, {
-        state: 'awaiting_approval',
-        decideBy: now + this.#d.settings.confirmTimeout,
-      });
-      this.#armDecide(id, this.#d.settings.confirmTimeout);
-      this.#d.dispatcher.jobChanged(id, now);
-    } else {
-      this.#clearDecide(id);
-      this.#d.dispatcher.start(id, now);
-    }
+    const fourEyes = this.#d.settings.fourEyes;
+    this.#d.dispatcher.atomically(() => {
+      this.#d.repo.update(id, { confirmedBy: actor.id });
+      this.#d.audit.record(actor, 'job.confirm', `job:${id}`, undefined, now);
+      if (fourEyes) {
+        this.#d.repo.update(id, {
+          state: 'awaiting_approval',
+          decideBy: now + this.#d.settings.confirmTimeout,
+        });
+        this.#d.dispatcher.jobChanged(id, now);
+      } else {
+        this.#d.dispatcher.start(id, now);
+      }
+    });
+    if (fourEyes) this.#armDecide(id, this.#d.settings.confirmTimeout);
+    else this.#clearDecide(id);
     return this.#d.repo.get(id)!;
   }
 
-  approve(actor: Actor, id: number, now = Date.now()): Job {
-    const job = this.#pending(id, 'awaiting_approval', 'approval', now);
+  approve(actor: Actor, id: number, now = this.#now()): Job {
+    this.#pending(id, 'awaiting_approval', 'approval', now);
     demand(actor, 'job.approve');
-    if (job.actor === actor.id) {
-      this.#d.audit.record(actor, 'job.denied', `job:${id}`, { reason: 'own job' }, now);
-      throw new PantauError('FORBIDDEN', `nobody approves their own job; job ${id} needs another admin`);
+    // Four eyes are two persons: a token counts as the user who owns or minted it.
+    const person = personOf(actor);
+    const refusal =
+      person === null
+        ? `${actor.name} belongs to no person and cannot approve; approve as a user or with a token they own`
+        : person === this.#d.repo.person(id)
+          ? `nobody approves their own job; job ${id} needs another admin`
+          : null;
+    if (refusal !== null) {
+      this.#d.audit.record(actor, 'job.denied', `job:${id}`, { reason: refusal }, now);
+      throw new PantauError('FORBIDDEN', refusal);
     }
-    this.#d.repo.update(id, { approvedBy: actor.id });
-    this.#d.audit.record(actor, 'job.approve', `job:${id}`, undefined, now);
+    this.#d.dispatcher.atomically(() => {
+      this.#d.repo.update(id, { approvedBy: actor.id });
+      this.#d.audit.record(actor, 'job.approve', `job:${id}`, undefined, now);
+      this.#d.dispatcher.start(id, now);
+    });
     this.#clearDecide(id);
-    this.#d.dispatcher.start(id, now);
     return this.#d.repo.get(id)!;
   }
 
-  cancel(actor: Actor, id: number, now = Date.now()): Job {
+  cancel(actor: Actor, id: number, now = this.#now()): Job {
     // Frames already received count first: a run that has ended is not cancelled.
     this.#d.dispatcher.flush();
     const job = this.#job(id);
-    this.#mayCancel(actor, job);
+    this.#mayCancel(actor, job, now);
     if (isJobFinal(job.state))
       throw new PantauError('CONFLICT', `job ${id} has ended already (${job.state})`);
     if (job.cancelledBy !== null) throw new PantauError('CONFLICT', `job ${id} is being cancelled already`);
-    this.#d.audit.record(actor, 'job.cancel', `job:${id}`, undefined, now);
-    if (job.state === 'running') {
-      this.#d.dispatcher.cancel(job, actor.id);
-    } else {
-      this.#clearDecide(id);
-      this.#d.repo.update(id, { state: 'cancelled', cancelledBy: actor.id, endedAt: now, decideBy: null });
-      this.#d.dispatcher.dropQueued(id, `job cancelled by ${actor.name} before it started`);
-      this.#d.dispatcher.jobChanged(id, now);
-    }
+    this.#d.dispatcher.atomically(() => {
+      this.#d.audit.record(actor, 'job.cancel', `job:${id}`, undefined, now);
+      if (job.state === 'running') {
+        this.#d.repo.update(id, { cancelledBy: actor.id });
+      } else {
+        this.#d.repo.update(id, { state: 'cancelled', cancelledBy: actor.id, endedAt: now, decideBy: null });
+        this.#d.dispatcher.dropQueued(id, `job cancelled by ${actor.name} before it started`);
+        this.#d.dispatcher.jobChanged(id, now);
+      }
+    });
+    // Asking the agents to stop comes after the commit: a rolled-back cancel asks nobody.
+    if (job.state === 'running') this.#d.dispatcher.cancel(job, actor.id);
+    else this.#clearDecide(id);
     return this.#d.repo.get(id)!;
   }
 
-  cancelRun(actor: Actor, id: number, hostId: number, now = Date.now()): Run {
+  cancelRun(actor: Actor, id: number, hostId: number, now = this.#now()): Run {
     this.#d.dispatcher.flush();
     const job = this.#job(id);
-    this.#mayCancel(actor, job);
+    this.#mayCancel(actor, job, now);
     const run = this.#d.repo.run(id, hostId);
     if (!run) throw new PantauError('NOT_FOUND', `job ${id} has no run on host ${hostId}`);
     if (job.state !== 'running') throw new PantauError('CONFLICT', `job ${id} is ${job.state}, not running`);
@@ -251,7 +278,7 @@ export class JobService {
   }
 
   /** After a start: re-arm the confirmation deadlines and let the dispatcher recover running jobs. */
-  start(now = Date.now()): void {
+  start(now = this.#now()): void {
     const unfinished = this.#d.repo.unfinished();
     for (const job of unfinished) {
       if (job.state !== 'running') this.#armDecide(job.id, (job.decideBy ?? now) - now);
@@ -260,7 +287,7 @@ export class JobService {
   }
 
   stop(): void {
-    for (const t of this.#decide.values()) clearTimeout(t);
+    for (const t of this.#decide.values()) this.#timers.clearTimeout(t);
     this.#decide.clear();
     this.#d.dispatcher.stop();
   }
@@ -289,15 +316,19 @@ export class JobService {
     return job;
   }
 
-  #mayCancel(actor: Actor, job: Job): void {
+  #mayCancel(actor: Actor, job: Job, now: number): void {
     demand(actor, 'job.run');
     if (job.actor !== actor.id) {
       try {
         demand(actor, 'job.cancel.any');
       } catch (err) {
-        this.#d.audit.record(actor, 'job.denied', `job:${job.id}`, {
-          reason: "cancel of another actor's job",
-        });
+        this.#d.audit.record(
+          actor,
+          'job.denied',
+          `job:${job.id}`,
+          { reason: "cancel of another actor's job" },
+          now,
+        );
         throw new PantauError(
           'FORBIDDEN',
           `job ${job.id} belongs to ${job.actorName}; ${(err as Error).message}`,
@@ -308,19 +339,19 @@ export class JobService {
 
   #armDecide(id: number, ms: number): void {
     this.#clearDecide(id);
-    const timer = setTimeout(
+    const timer = this.#timers.setTimeout(
       () => {
         this.#decide.delete(id);
-        this.#expire(id, Date.now());
+        this.#expire(id, this.#now());
       },
       Math.max(0, ms),
     );
-    timer.unref();
     this.#decide.set(id, timer);
   }
 
   #clearDecide(id: number): void {
-    clearTimeout(this.#decide.get(id));
+    const timer = this.#decide.get(id);
+    if (timer !== undefined) this.#timers.clearTimeout(timer);
     this.#decide.delete(id);
   }
 
@@ -328,9 +359,11 @@ export class JobService {
     const job = this.#d.repo.get(id);
     if (!job || (job.state !== 'awaiting_confirmation' && job.state !== 'awaiting_approval')) return;
     this.#clearDecide(id);
-    this.#d.repo.update(id, { state: 'expired', endedAt: now, decideBy: null });
-    this.#d.dispatcher.dropQueued(id, `job expired while ${job.state.replace('_', ' ')}`);
-    this.#d.audit.record(SYSTEM_ACTOR, 'job.expire', `job:${id}`, { was: job.state }, now);
-    this.#d.dispatcher.jobChanged(id, now);
+    this.#d.dispatcher.atomically(() => {
+      this.#d.repo.update(id, { state: 'expired', endedAt: now, decideBy: null });
+      this.#d.dispatcher.dropQueued(id, `job expired while ${job.state.replace('_', ' ')}`);
+      this.#d.audit.record(SYSTEM_ACTOR, 'job.expire', `job:${id}`, { was: job.state }, now);
+      this.#d.dispatcher.jobChanged(id, now);
+    });
   }
 }

@@ -100,6 +100,8 @@ export interface Run {
   endedAt: number | null;
   durationMs: number | null;
   truncated: boolean;
+  /** Output bytes not stored: dropped by the agent (cap, disconnect) or past the collector's cap. */
+  droppedBytes: number;
   error: string | null;
 }
 

@@ -62,6 +62,7 @@ export class HostRepo {
     count: Statement<[], { n: number }>;
     actions: Statement<[], { actions: string }>;
     prefix: Statement<[string, number], Row>;
+    marksDangerous: Statement<[string], { name: string }>;
     setToken: Statement<[string | null, number, number]>;
     setLabels: Statement<[string, number]>;
     online: Statement<[number, number, string, number, string, string, number]>;
@@ -85,6 +86,11 @@ export class HostRepo {
       // Most agents announce the same list: DISTINCT keeps this one row per different list.
       actions: db.prepare('SELECT DISTINCT actions FROM hosts WHERE actions IS NOT NULL'),
       prefix: db.prepare(`SELECT ${COLUMNS} FROM hosts WHERE name LIKE ? ESCAPE '\\' ORDER BY name LIMIT ?`),
+      marksDangerous: db.prepare(
+        `SELECT h.name FROM hosts h, json_each(h.actions) a
+         WHERE json_extract(a.value, '$.name') = ? AND json_extract(a.value, '$.dangerous') = 1
+         ORDER BY h.id LIMIT 1`,
+      ),
       setToken: db.prepare('UPDATE hosts SET token_hash = ?, token_changed_at = ? WHERE id = ?'),
       setLabels: db.prepare('UPDATE hosts SET labels = ? WHERE id = ?'),
       online: db.prepare(
@@ -125,6 +131,11 @@ export class HostRepo {
   /** Keyset pagination: hosts with id > after, at most limit. */
   list(after: number, limit: number): Host[] {
     return this.#sql.page.all(after, limit).map(toHost);
+  }
+
+  /** A host whose agent announced this action as dangerous (in its last hello), if any. */
+  markingDangerous(action: string): string | null {
+    return this.#sql.marksDangerous.get(action)?.name ?? null;
   }
 
   /** Hosts whose name starts with `prefix` (ASCII case-insensitive), by name, at most limit. */

@@ -8,26 +8,32 @@ interface Chunk {
   data: string;
 }
 
-/** One host run's stored output (both streams, in order), read again when the run changes. */
+/** One host run's stored output (both streams interleaved, stderr marked), read again when the run changes. */
 export function RunOutput({ jobId, hostId, state }: { jobId: number; hostId: number; state: string }) {
-  const text = useSignal<string | null>(null);
+  const chunks = useSignal<Chunk[] | string | null>(null);
   useEffect(() => {
     let stop = false;
-    const show = (value: string) => {
-      if (!stop) text.value = value;
+    const show = (value: Chunk[] | string) => {
+      if (!stop) chunks.value = value;
     };
     api<{ items: Chunk[] }>(`/jobs/${jobId}/runs/${hostId}/output`)
-      .then((r) => show(r.items.map((c) => c.data).join('')))
+      .then((r) => show(r.items))
       .catch((err: unknown) => show(`output not available: ${errorText(err)}`));
     return () => {
       stop = true;
     };
   }, [jobId, hostId, state]);
-  if (text.value === null) return <p class="muted">loading output…</p>;
-  if (text.value === '') return <p class="muted">no output</p>;
+  const value = chunks.value;
+  if (value === null) return <p class="muted">loading output…</p>;
+  if (typeof value === 'string') return <p class="muted">{value}</p>;
+  if (value.length === 0) return <p class="muted">no output</p>;
   return (
     <pre class="run-output" data-testid="run-output">
-      {text.value}
+      {value.map((c) => (
+        <span key={c.seq} class={c.stream === 'stderr' ? 'out-stderr' : undefined}>
+          {c.data}
+        </span>
+      ))}
     </pre>
   );
 }

@@ -8,10 +8,24 @@ import { fleet, readSse } from '../live.ts';
 import { query } from '../router.ts';
 
 type Params = Record<string, string | number>;
+/** A run of one stream's output, or a note from the collector about the run. */
+interface Piece {
+  stream: 'stdout' | 'stderr' | 'note';
+  data: string;
+}
 interface Pane {
   host: string;
   state: string;
-  output: string;
+  /** Both streams interleaved in the order the job wrote them. */
+  output: Piece[];
+}
+
+/** Appends a piece, merged into the last one when it is the same stream. */
+function append(output: Piece[], piece: Piece): Piece[] {
+  const last = output[output.length - 1];
+  if (last?.stream === piece.stream)
+    return [...output.slice(0, -1), { ...last, data: last.data + piece.data }];
+  return [...output, piece];
 }
 
 /** Pick hosts, pick an activity, fill its parameters, run; every host's output arrives live. */
@@ -88,18 +102,25 @@ export function ActionsPage() {
       },
       run: (data) => {
         const run = JSON.parse(data) as RunBody;
-        const before = panes.value[run.hostId];
+        const before = panes.value[run.hostId]?.output ?? [];
         const problem = runProblem(run.error, run.host);
-        const note = problem && !before?.output.includes(problem) ? `${problem}\n` : '';
+        const noted = before.some((p) => p.stream === 'note' && p.data === `${problem}\n`);
         panes.value = {
           ...panes.value,
-          [run.hostId]: { host: run.host, state: run.state, output: (before?.output ?? '') + note },
+          [run.hostId]: {
+            host: run.host,
+            state: run.state,
+            output: problem && !noted ? append(before, { stream: 'note', data: `${problem}\n` }) : before,
+          },
         };
       },
       output: (data) => {
-        const o = JSON.parse(data) as { hostId: number; host: string; data: string };
-        const before = panes.value[o.hostId] ?? { host: o.host, state: 'running', output: '' };
-        panes.value = { ...panes.value, [o.hostId]: { ...before, output: before.output + o.data } };
+        const o = JSON.parse(data) as { hostId: number; host: string; stream: Piece['stream']; data: string };
+        const before = panes.value[o.hostId] ?? { host: o.host, state: 'running', output: [] };
+        panes.value = {
+          ...panes.value,
+          [o.hostId]: { ...before, output: append(before.output, { stream: o.stream, data: o.data }) },
+        };
       },
     });
   };
@@ -271,7 +292,13 @@ export function ActionsPage() {
               <div class="card-head">
                 <b>{p.host}</b> <span class={`badge run-${p.state}`}>{p.state}</span>
               </div>
-              <pre>{p.output}</pre>
+              <pre>
+                {p.output.map((piece, i) => (
+                  <span key={i} class={`out-${piece.stream}`} data-stream={piece.stream} title={piece.stream}>
+                    {piece.data}
+                  </span>
+                ))}
+              </pre>
             </div>
           ))}
         </div>

@@ -1,14 +1,23 @@
 import type { JobBody, JobDetailBody } from '@pantau/collector/api-types';
 import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
-import { api, authHeaders, errorText } from '../api.ts';
+import { api, authHeaders, can, errorText } from '../api.ts';
 import { Choice } from '../components/choice.tsx';
 import { DataTable } from '../components/data-table.tsx';
 import { RunOutput } from '../components/run-output.tsx';
 import { duration, runProblem, time } from '../format.ts';
 import { jobChanges } from '../live.ts';
 
-const STATES = ['', 'running', 'succeeded', 'failed', 'cancelled', 'expired', 'awaiting_confirmation'];
+const STATES = [
+  '',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'expired',
+  'awaiting_confirmation',
+  'awaiting_approval',
+];
 
 /** Saves an export through fetch, so it works with a session cookie and with an API token alike. */
 async function download(path: string, name: string): Promise<void> {
@@ -25,7 +34,8 @@ async function download(path: string, name: string): Promise<void> {
 /** Job history as a report: filters, per-host results and durations, CSV export. */
 export function JobsPage() {
   const jobs = useSignal<JobBody[]>([]);
-  const state = useSignal('');
+  // A link from an approval request opens the jobs waiting for one.
+  const state = useSignal(new URLSearchParams(location.search).get('state') ?? '');
   const activity = useSignal('');
   const open = useSignal<JobDetailBody | null>(null);
   const error = useSignal<string | null>(null);
@@ -49,6 +59,13 @@ export function JobsPage() {
       .then((d) => (open.value = d))
       .catch((err: unknown) => (error.value = errorText(err)));
   const fail = (err: unknown) => (error.value = errorText(err));
+  const approve = (id: number) =>
+    api<JobBody>(`/jobs/${id}/approve`, { method: 'POST' })
+      .then((j) => {
+        jobs.value = jobs.value.map((x) => (x.id === id ? j : x));
+        return show(id);
+      })
+      .catch(fail);
   return (
     <div class="page jobs">
       <header class="page-head">
@@ -127,6 +144,14 @@ export function JobsPage() {
               export CSV
             </button>
           </h2>
+          {open.value.state === 'awaiting_approval' && can('job.approve') && (
+            <p class="card confirm" data-testid="approve">
+              {open.value.actorName} confirmed this job; it runs once another admin approves it.{' '}
+              <button type="button" onClick={() => void approve(open.value!.id)}>
+                Approve
+              </button>
+            </p>
+          )}
           <DataTable
             rows={open.value.runs}
             rowKey={(r) => r.hostId}

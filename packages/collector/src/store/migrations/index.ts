@@ -10,6 +10,7 @@ import { migration as incidents } from './200-incidents.ts';
 import { migration as numericHostIds } from './201-numeric-host-ids.ts';
 import { migration as silenceHostPatterns } from './215-silence-host-patterns.ts';
 import { migration as jobs } from './400-jobs.ts';
+import { migration as jobPersons } from './401-job-persons.ts';
 import { migration as telegram } from './500-telegram.ts';
 import { migration as preferences } from './501-notify-preferences.ts';
 
@@ -33,6 +34,7 @@ export const migrations: Migration[] = [
   numericHostIds,
   silenceHostPatterns,
   jobs,
+  jobPersons,
   telegram,
   preferences,
 ];

@@ -71,27 +71,6 @@ export function jobsFeature(deps: BotDeps, watch: JobWatch): Composer<BotContext
     }
   };
 
-  /** Four-eyes mode: every other admin with Telegram gets Approve and Cancel buttons. */
-  const askApproval = async (ctx: BotContext, id: number) => {
-    const job = jobs().get(ctx.actor, id);
-    const admins = deps.access.repos.users
-      .list({ status: 'active', after: 0, limit: 10_000 })
-      .filter((u) => u.role === 'admin' && u.telegramChatId !== null && u.id !== ctx.actor.userId);
-    const html = `${previewView(job.activity, true, { hosts: job.runs.map((r) => ({ id: r.hostId, name: r.host })), skipped: [] }, job.params)}\n\n👥 ${text(job.actorName, 40)} confirmed job #${id}; it needs a second admin.`;
-    for (const admin of admins) {
-      await ctx.api
-        .sendMessage(admin.telegramChatId!, html, {
-          parse_mode: 'HTML',
-          reply_markup: new InlineKeyboard()
-            .text('Approve', `job:${id}:approve`)
-            .text('Cancel', `job:${id}:cancel`),
-        })
-        .catch((err: unknown) =>
-          deps.log.warn({ err, userId: admin.id }, 'telegram: could not ask for an approval'),
-        );
-    }
-  };
-
   composer.command('run', async (ctx) => {
     if (!(await allowed(ctx, 'job.run'))) return;
     const [activity = '', targetArg = '', ...rest] = ctx.match.trim().split(/\s+/);
@@ -185,7 +164,6 @@ export function jobsFeature(deps: BotDeps, watch: JobWatch): Composer<BotContext
           ctx,
           `👥 Job #${id} (${text(job.activity, 40)}) is confirmed and waits for a second admin's approval.`,
         );
-        await askApproval(ctx, id);
         return;
       }
       await follow(ctx, id);
