@@ -179,6 +179,21 @@ describe('IncidentManager', () => {
     expect(types()).toContain('reminder:1');
   });
 
+  it('tells whoever heard of a problem that it recovered, even when it was silenced since', () => {
+    const { manager, silences } = open();
+    manager.apply([down(web1, 0)], 0);
+    manager.tick(10_000);
+    manager.tick(20_000);
+    silences.create(
+      { kind: 'silence', incidentId: 1, startsAt: 21_000, endsAt: 3_621_000, createdBy: 'admin' },
+      21_000,
+    );
+    manager.tick(30_000);
+    manager.apply([down(web1, 35_000, false)], 35_000);
+    expect(types()).toEqual(['opened:1', 'reminder:1', 'reminder:1', 'recovered:1']);
+    expect(manager.events(1).map((e) => e.type)).toContain('notified:recovered');
+  });
+
   it('a problem that was never told recovers silently', () => {
     const { manager, silences } = open();
     silences.create({ kind: 'silence', hostId: 1, startsAt: 0, endsAt: 3_600_000, createdBy: 'admin' }, 0);

@@ -313,14 +313,15 @@ export class IncidentManager {
     row.clearing_since = null;
     row.next_notify_at = null;
     this.#sql.event.run(row.id, now, 'resolved', actor, null);
-    // Recovery goes to those who heard of the problem; a fully silenced problem stays quiet.
-    if (row.notified > 0) this.#tell(row, 'recovered', now);
+    // Recovery goes to those who heard of the problem, silenced since or not; a problem nobody heard of stays quiet.
+    if (row.notified > 0) this.#tell(row, 'recovered', now, { owed: true });
     this.#save(row);
   }
 
-  #tell(row: Row, type: NoticeType, now: number): void {
+  /** `owed`: a notice people were promised (a recovery after an alert), which no silence holds back. */
+  #tell(row: Row, type: NoticeType, now: number, { owed = false } = {}): void {
     const host = this.#o.host(row.host_id);
-    const silence = this.#o.silences.match(host, row.rule_id, row.id, now);
+    const silence = owed ? undefined : this.#o.silences.match(host, row.rule_id, row.id, now);
     if (silence) {
       row.suppressed += 1;
       this.#o.silences.countSuppressed(silence.id);
