@@ -58,10 +58,11 @@ export function buildAlerting(options: {
 }): Alerting {
   const { config, store, events, log } = options;
   const db = store.db;
-  const wasOnline = store.hosts
+  // Every host that ever connected, whatever the file says now (see Monitor.start).
+  const knownHosts = store.hosts
     .list(0, 100_000)
-    .filter((h) => h.status === 'online')
-    .map((h) => ({ host: hostRef(h), intervalMs: h.intervalMs ?? 5_000 }));
+    .filter((h) => h.status !== 'new')
+    .map((h) => ({ host: hostRef(h), intervalMs: h.intervalMs ?? 5_000, lastSeen: h.lastSeen }));
 
   const channels = buildChannels(config);
   const recipients = new RecipientRepo(db);
@@ -167,7 +168,7 @@ export function buildAlerting(options: {
     commands,
     start() {
       refreshRules();
-      monitor.start(wasOnline);
+      monitor.start(knownHosts);
       outbox.start();
     },
     async stop() {

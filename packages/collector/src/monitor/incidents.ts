@@ -97,6 +97,7 @@ export class IncidentManager {
   readonly #openings = new Map<string, number[]>();
   readonly #sql: {
     byKey: Statement<[string], Row>;
+    latestByKey: Statement<[string], Row>;
     byId: Statement<[number], Row>;
     insert: Statement;
     update: Statement;
@@ -113,6 +114,7 @@ export class IncidentManager {
     const { db } = options;
     this.#sql = {
       byKey: db.prepare("SELECT * FROM incidents WHERE key = ? AND status <> 'resolved'"),
+      latestByKey: db.prepare('SELECT * FROM incidents WHERE key = ? ORDER BY id DESC LIMIT 1'),
       byId: db.prepare('SELECT * FROM incidents WHERE id = ?'),
       insert: db.prepare(
         `INSERT INTO incidents (key, kind, rule_id, host_id, severity, title, detail, value, status, opened_at, resolved_at, resolved_by, next_notify_at)
@@ -201,6 +203,12 @@ export class IncidentManager {
 
   events(id: number): IncidentEvent[] {
     return this.#sql.events.all(id);
+  }
+
+  /** The newest incident of a problem key, resolved or not. */
+  latest(key: string): Incident | undefined {
+    const row = this.#sql.latestByKey.get(key);
+    return row ? toIncident(row) : undefined;
   }
 
   /** Open and acknowledged incidents, oldest first: what detectors resume after a restart. */

@@ -4,7 +4,7 @@ import { Changes } from './changes.ts';
 import { CheckStreaks } from './checks.ts';
 import type { MonitorConfig } from './config.ts';
 import { IncidentManager, type Notice } from './incidents.ts';
-import { HostLiveness } from './liveness.ts';
+import { HostLiveness, hostDownKey } from './liveness.ts';
 import type { NotifyPolicy } from './policy.ts';
 import type { ThresholdRule } from './rules.ts';
 import type { HostRef } from './signals.ts';
@@ -61,10 +61,13 @@ export class Monitor {
   }
 
   /**
-   * Resumes after a (re)start: open problems stay open with their detectors primed, and hosts
-   * that were online get `startupGrace` to reconnect before they count as down.
+   * Resumes after a (re)start: open problems stay open with their detectors primed, and every
+   * other host that ever connected gets `startupGrace` to reconnect before it counts as down. A
+   * host marked offline is no exception: an earlier start, or a disconnect, may have been cut
+   * short before its grace ran out. Only a host whose last host-down incident someone resolved
+   * by hand after it was last heard from stays quiet (they said it is dealt with).
    */
-  start(onlineHosts: readonly { host: HostRef; intervalMs: number }[]): void {
+  start(knownHosts: readonly { host: HostRef; intervalMs: number; lastSeen: number | null }[]): void {
     const now = this.#now();
     const open = this.incidents.unresolved();
     const downHosts = new Set(open.filter((i) => i.kind === 'host_down').map((i) => i.hostId));
@@ -72,8 +75,17 @@ export class Monitor {
       if (incident.kind === 'service_down') this.#checks.resume(incident.key, incident.openedAt);
       if (incident.kind === 'threshold') this.#thresholds.resume(incident.key, incident.openedAt);
     }
-    for (const { host, intervalMs } of onlineHosts) {
-      this.#liveness.expect(host, now, intervalMs, { graceMs: this.#o.config.startupGraceMs });
+    for (const { host, intervalMs, lastSeen } of knownHosts) {
+      this.#intervals.set(host.id, intervalMs);
+      if (downHosts.has(host.id)) continue;
+      const last = this.incidents.latest(hostDownKey(host.id));
+      const dismissed =
+        last !== undefined &&
+        last.resolvedAt !== null &&
+        last.resolvedBy !== 'auto' &&
+        last.resolvedAt >= (lastSeen ?? 0);
+      if (!dismissed)
+        this.#liveness.expect(host, now, intervalMs, { graceMs: this.#o.config.startupGraceMs });
     }
     for (const hostId of downHosts) {
       const host = this.#o.host(hostId);
