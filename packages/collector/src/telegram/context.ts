@@ -22,6 +22,8 @@ export interface BotDeps {
   principals: Principals;
   /** IANA zone for times and chart axes. */
   timeZone: string;
+  /** How long a rejected applicant waits before applying again, ms. */
+  rejectCooldown: number;
   /** Messages and button presses one user may send per minute. */
   userRate: number;
   log: BotLogger;

@@ -1,3 +1,4 @@
+import { formatDuration } from '@pantau/shared';
 import { formatBytes, formatValue } from '../charts/units.ts';
 
 export { formatBytes, formatValue };
@@ -38,4 +39,14 @@ export function clock(ms: number, timeZone: string): string {
     minute: '2-digit',
     hourCycle: 'h23',
   }).format(ms);
+}
+
+/** "an admin", "an operator", "a viewer". */
+export function withArticle(word: string): string {
+  return `${/^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
+}
+
+/** A rejected applicant's answer, at the rejection and at every /start within the cooldown. */
+export function notApproved(waitMs: number): string {
+  return `Your registration was not approved. You can apply again with /start in ${formatDuration(waitMs)}.`;
 }

@@ -53,6 +53,7 @@ export async function setupTelegram(
       principals: setup.principals ?? new UserPrincipals(setup.access.repos.users),
       timeZone: t.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
       userRate: t.userRate,
+      rejectCooldown: config.access.rejectCooldown,
       log,
     },
   );

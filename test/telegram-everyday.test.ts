@@ -1,0 +1,140 @@
+import type { UserFromGetMe } from 'grammy/types';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Role } from '../packages/collector/src/access/roles.ts';
+import { FakeTelegramServer, type TelegramCall } from './fakes/telegram-server.ts';
+import { fullSnapshot, sampleHello } from './fixtures/samples.ts';
+import { startTestApp, type TestApp } from './support/test-app.ts';
+
+/**
+ * What a Telegram user tripped over in everyday use, through the fake Bot API with the bot's
+ * `botInfo` set and `apiRoot` at the fake.
+ */
+
+const cleanup: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  while (cleanup.length > 0) await cleanup.pop()?.();
+});
+
+interface Bot {
+  fake: FakeTelegramServer;
+  t: TestApp;
+}
+
+async function bot(options: { without?: string[]; config?: Record<string, unknown> } = {}): Promise<Bot> {
+  const fake = await FakeTelegramServer.start(options.without ? { without: options.without } : {});
+  cleanup.push(() => fake.close());
+  const t = await startTestApp(
+    { telegram: { token: fake.token, apiRoot: fake.url }, ...options.config },
+    undefined,
+    { telegramBotInfo: fake.botInfo as UserFromGetMe },
+  );
+  cleanup.push(() => t.close());
+  await fake.waitFor(() => fake.callsOf('getUpdates').length > 0, 5_000, 'the bot to poll');
+  return { fake, t };
+}
+
+type Who = { id: number; first_name: string };
+
+function telegramUser(t: TestApp, who: Who, role: Role, status: 'active' | 'pending' = 'active') {
+  return t.app.pantau.access.repos.users.insert({
+    name: who.first_name,
+    email: null,
+    role,
+    status,
+    telegramId: who.id,
+    telegramChatId: who.id,
+    approvedBy: status === 'active' ? 'test' : null,
+    now: Date.now(),
+  });
+}
+
+async function ask({ fake }: Bot, from: Who, text: string): Promise<TelegramCall> {
+  const before = fake.delivered(from.id).length;
+  fake.pushMessage(from, text);
+  return fake.waitFor(() => fake.delivered(from.id)[before], 5_000, `an answer to ${text.slice(0, 40)}`);
+}
+
+const textOf = (call: TelegramCall) => String(call.body.text ?? call.body.caption ?? '');
+
+function onlineHost(t: TestApp, name: string): number {
+  const { store } = t.app.pantau;
+  const { id } = t.addHost(name);
+  const now = Date.now();
+  store.hosts.markOnline(id, sampleHello(), now);
+  store.writer.write([{ hostId: id, snapshot: { ...fullSnapshot(1), ts: now - 2_000 }, receivedAt: now }]);
+  return id;
+}
+
+describe('Telegram bot in everyday use', { timeout: 30_000 }, () => {
+  it('/start from an active user answers with their command list', async () => {
+    const b = await bot();
+    const ola = { id: 8101, first_name: 'Ola' };
+    telegramUser(b.t, ola, 'viewer');
+    const reply = textOf(await ask(b, ola, '/start'));
+    expect(reply).toContain('/status');
+    expect(reply).toContain('/chart');
+    expect(reply).not.toContain('/ack');
+  });
+
+  it('a Bot API server without setMyCommands and sendChatAction: the bot polls and /chart still draws', async () => {
+    const b = await bot({ without: ['setMyCommands', 'sendChatAction'] });
+    const ann = { id: 8102, first_name: 'Ann' };
+    telegramUser(b.t, ann, 'viewer');
+    onlineHost(b.t, 'web-1');
+    expect(b.fake.callsOf('setMyCommands').every((c) => c.status === 404)).toBe(true);
+    const chart = await ask(b, ann, '/chart cpu web-1 1h');
+    expect(chart.method).toBe('sendPhoto');
+    expect(b.fake.callsOf('sendChatAction').map((c) => c.status)).toEqual([404]);
+  });
+
+  it('a rejected applicant inside the cooldown is told at /start, with no dialogue', async () => {
+    const b = await bot({ config: { access: { rejectCooldown: 3_600_000 } } });
+    const rex = { id: 8103, first_name: 'Rex' };
+    const { users } = b.t.app.pantau.access;
+    const applicant = users.registerTelegram({
+      telegramId: rex.id,
+      chatId: rex.id,
+      name: 'Rex',
+      email: 'rex@example.com',
+    });
+    const admin = {
+      userId: null,
+      id: 'token:admin',
+      name: 'admin',
+      role: 'admin' as const,
+      surface: 'api' as const,
+    };
+    users.reject(admin, applicant.id);
+    await b.fake.waitFor(() => b.fake.sent(rex.id)[0], 5_000, 'the rejection notice');
+    const reply = textOf(await ask(b, rex, '/start'));
+    expect(reply).toMatch(
+      /^Your registration was not approved\. You can apply again with \/start in (59m \d+s|1h)\.$/,
+    );
+    expect(reply).not.toContain('tell me your name');
+  });
+
+  it('says "an operator" on approval and on enabling again', async () => {
+    const b = await bot();
+    const { users } = b.t.app.pantau.access;
+    const admin = {
+      userId: null,
+      id: 'token:admin',
+      name: 'admin',
+      role: 'admin' as const,
+      surface: 'api' as const,
+    };
+    const olga = { id: 8104, first_name: 'Olga' };
+    const pending = telegramUser(b.t, olga, 'viewer', 'pending');
+    users.approve(admin, pending.id, 'operator');
+    const welcome = await b.fake.waitFor(() => b.fake.sent(olga.id)[0], 5_000, 'the welcome');
+    expect(textOf(welcome)).toContain('you are an operator now');
+    users.disable(admin, pending.id);
+    users.enable(admin, pending.id);
+    const enabled = await b.fake.waitFor(
+      () => b.fake.sent(olga.id).find((c) => textOf(c).includes('enabled again')),
+      5_000,
+      'the enabled notice',
+    );
+    expect(textOf(enabled)).toContain('you are an operator.');
+  });
+});
