@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Role } from '../packages/collector/src/access/roles.ts';
 import { FakeTelegramServer, type TelegramCall } from './fakes/telegram-server.ts';
 import { fullSnapshot, sampleHello } from './fixtures/samples.ts';
+import { clearProblem, openProblem } from './support/incidents.ts';
 import { startTestApp, type TestApp } from './support/test-app.ts';
 
 /**
@@ -20,11 +21,13 @@ interface Bot {
   t: TestApp;
 }
 
-async function bot(options: { without?: string[]; config?: Record<string, unknown> } = {}): Promise<Bot> {
+async function bot(
+  options: { without?: string[]; telegram?: Record<string, unknown>; config?: Record<string, unknown> } = {},
+): Promise<Bot> {
   const fake = await FakeTelegramServer.start(options.without ? { without: options.without } : {});
   cleanup.push(() => fake.close());
   const t = await startTestApp(
-    { telegram: { token: fake.token, apiRoot: fake.url }, ...options.config },
+    { telegram: { token: fake.token, apiRoot: fake.url, ...options.telegram }, ...options.config },
     undefined,
     { telegramBotInfo: fake.botInfo as UserFromGetMe },
   );
@@ -136,5 +139,32 @@ describe('Telegram bot in everyday use', { timeout: 30_000 }, () => {
       'the enabled notice',
     );
     expect(textOf(enabled)).toContain('you are an operator.');
+  });
+
+  it('/incidents marks a card flapping, silenced until (with its zone) and acknowledged by', async () => {
+    const b = await bot({ telegram: { timeZone: 'Europe/Berlin' } });
+    const ann = { id: 8105, first_name: 'Ann' };
+    telegramUser(b.t, ann, 'viewer');
+    const hostId = onlineHost(b.t, 'web-1');
+    const { app } = b.t;
+    for (let n = 0; n < 3; n++) {
+      openProblem(app, hostId);
+      clearProblem(app, hostId);
+    }
+    const incident = openProblem(app, hostId);
+    const admin = {
+      userId: null,
+      id: 'token:admin',
+      name: 'admin',
+      role: 'admin' as const,
+      surface: 'api' as const,
+    };
+    app.pantau.alerting.commands.incidents.acknowledge(admin, incident.id);
+    app.pantau.alerting.commands.silences.silence(admin, { incidentId: incident.id, durationMs: 3_600_000 });
+    const reply = textOf(await ask(b, ann, '/incidents'));
+    expect(reply).toContain(`#${incident.id}`);
+    expect(reply).toMatch(
+      /〰️ flapping · 🔕 silenced until \d{4}-\d\d-\d\d \d\d:\d\d Europe\/Berlin · ack by token:admin/,
+    );
   });
 });

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sampleSnapshot } from '../../../../test/fixtures/samples.ts';
 import { migration as incidentsMigration } from '../store/migrations/200-incidents.ts';
 import { migration as numericHostIds } from '../store/migrations/201-numeric-host-ids.ts';
+import { migration as incidentFlapping } from '../store/migrations/210-incident-flapping.ts';
 import { resolveMonitorConfig } from './config.ts';
 import type { Notice } from './incidents.ts';
 import { Monitor } from './service.ts';
@@ -34,6 +35,7 @@ describe('Monitor', () => {
     db = new Database(join(dir, 'pantau.db'));
     incidentsMigration.up(db);
     numericHostIds.up(db);
+    incidentFlapping.up(db);
     now = 1_000_000;
     notices = [];
   });

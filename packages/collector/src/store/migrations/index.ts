@@ -8,6 +8,7 @@ import { migration as notify } from './100-notify.ts';
 import { migration as contacts } from './101-contacts.ts';
 import { migration as incidents } from './200-incidents.ts';
 import { migration as numericHostIds } from './201-numeric-host-ids.ts';
+import { migration as incidentFlapping } from './210-incident-flapping.ts';
 import { migration as jobs } from './400-jobs.ts';
 import { migration as telegram } from './500-telegram.ts';
 import { migration as preferences } from './501-notify-preferences.ts';
@@ -30,6 +31,7 @@ export const migrations: Migration[] = [
   contacts,
   incidents,
   numericHostIds,
+  incidentFlapping,
   jobs,
   telegram,
   preferences,

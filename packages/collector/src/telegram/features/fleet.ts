@@ -57,7 +57,17 @@ export function fleetFeature(deps: BotDeps): Composer<BotContext> {
       }
       return name;
     };
-    await answer(ctx, incidentsView(active(), hostName, (deps.now ?? Date.now)()));
+    const now = (deps.now ?? Date.now)();
+    const manager = deps.alerting.monitor.incidents;
+    await answer(
+      ctx,
+      incidentsView(active(), {
+        hostName,
+        silencedUntil: (i) => manager.silencedUntil(i, now),
+        now,
+        timeZone: deps.timeZone,
+      }),
+    );
   };
   composer.command('incidents', incidents);
   composer.callbackQuery('inc', incidents);

@@ -125,12 +125,17 @@ export function fleetChecksView(f: FleetInput): string {
   }\nOne host: /checks HOST`;
 }
 
-/** /incidents: the active ones, newest first. */
-export function incidentsView(
-  active: readonly Incident[],
-  hostName: (id: number) => string,
-  now: number,
-): string {
+/** How /incidents reads each incident's marks. */
+export interface IncidentMarksInput {
+  hostName(id: number): string;
+  /** End of the silence holding the incident's notices back now, or null. */
+  silencedUntil(incident: Incident): number | null;
+  now: number;
+  timeZone: string;
+}
+
+/** /incidents: the active ones, newest first, each marked flapping, silenced until, acknowledged by. */
+export function incidentsView(active: readonly Incident[], m: IncidentMarksInput): string {
   if (active.length === 0) return '✅ No open incidents.';
   const lines = active.slice(0, 30).map((i) => {
     const mark =
@@ -141,8 +146,16 @@ export function incidentsView(
           : i.severity === 'warning'
             ? '🟠'
             : '🔵';
-    const ack = i.status === 'acknowledged' ? ` · ack by ${text(i.acknowledgedBy ?? '?', 32)}` : '';
-    return `${mark} #${i.id} ${text(i.title, 80)} · ${text(hostName(i.hostId))} · ${ago(i.openedAt, now)}${ack}`;
+    const until = m.silencedUntil(i);
+    const marks = [
+      ...(i.flappingSince !== null ? ['〰️ flapping'] : []),
+      ...(until !== null
+        ? [`🔕 silenced until ${escapeHtml(clock(until, m.timeZone))} ${escapeHtml(m.timeZone)}`]
+        : []),
+      ...(i.status === 'acknowledged' ? [`ack by ${text(i.acknowledgedBy ?? '?', 32)}`] : []),
+    ];
+    const tail = marks.length === 0 ? '' : `\n    ${marks.join(' · ')}`;
+    return `${mark} #${i.id} ${text(i.title, 80)} · ${text(m.hostName(i.hostId))} · ${ago(i.openedAt, m.now)}${tail}`;
   });
   const more = active.length > 30 ? `\n… and ${active.length - 30} more` : '';
   return `${bold(`Open incidents · ${active.length}`)}\n${lines.join('\n')}${more}`;
