@@ -76,6 +76,8 @@ export function buildAlerting(options: {
     logger: log,
   });
 
+  // Each host's ephemeral port range from its hello, read when it connects.
+  const ephemeral = new Map<number, { low: number; high: number }>();
   // Snapshots arrive thousands of times a second: look hosts up here, not in the database.
   const refs = new Map<number, HostRef>();
   const hosts = (id: number) => {
@@ -106,6 +108,7 @@ export function buildAlerting(options: {
       outbox.wake();
       return ids.length;
     },
+    ephemeralPorts: (id) => ephemeral.get(id),
     onError: (err) => log.error({ err }, 'monitor failed'),
   });
 
@@ -137,6 +140,9 @@ export function buildAlerting(options: {
   const unsubscribe = [
     events.on('host.online', (e) => {
       refs.delete(e.hostId);
+      const range = store.hosts.get(e.hostId)?.system?.ephemeralPorts;
+      if (range) ephemeral.set(e.hostId, range);
+      else ephemeral.delete(e.hostId);
       const ref = hosts(e.hostId);
       if (ref) monitor.hostConnected(ref, e.intervalMs, e.agentVersion, e.previousAgentVersion ?? undefined);
     }),
@@ -150,6 +156,7 @@ export function buildAlerting(options: {
     }),
     events.on('host.removed', (e) => {
       refs.delete(e.hostId);
+      ephemeral.delete(e.hostId);
       monitor.hostRemoved({ id: e.hostId, name: e.name, labels: {} });
     }),
     events.on('snapshot.stored', (e) => {
