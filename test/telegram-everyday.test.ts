@@ -167,4 +167,52 @@ describe('Telegram bot in everyday use', { timeout: 30_000 }, () => {
       /〰️ flapping · 🔕 silenced until \d{4}-\d\d-\d\d \d\d:\d\d Europe\/Berlin · ack by token:admin/,
     );
   });
+
+  it('one time zone per person, always labelled: the alert, the silence added to it, /status', async () => {
+    const b = await bot({ telegram: { timeZone: 'Europe/Berlin' } });
+    const { app } = b.t;
+    const { users } = app.pantau.access;
+    const admin = {
+      userId: null,
+      id: 'token:admin',
+      name: 'admin',
+      role: 'admin' as const,
+      surface: 'api' as const,
+    };
+    const jo = { id: 8106, first_name: 'Jo' };
+    const kim = { id: 8107, first_name: 'Kim' };
+    for (const who of [jo, kim]) {
+      const applicant = users.registerTelegram({
+        telegramId: who.id,
+        chatId: who.id,
+        name: who.first_name,
+        email: `${who.first_name.toLowerCase()}@example.com`,
+      });
+      users.approve(admin, applicant.id, 'operator');
+      await b.fake.waitFor(() => b.fake.sent(who.id)[0], 5_000, 'the welcome');
+    }
+    expect(textOf(await ask(b, jo, '/notify zone Mars/Olympus'))).toContain('is not an IANA time zone');
+    expect(textOf(await ask(b, jo, '/notify zone Asia/Jakarta'))).toContain('Time zone: Asia/Jakarta');
+
+    const hostId = onlineHost(b.t, 'web-1');
+    const before = { jo: b.fake.sent(jo.id).length, kim: b.fake.sent(kim.id).length };
+    const incident = openProblem(app, hostId);
+    const alert = await b.fake.waitFor(() => b.fake.sent(jo.id)[before.jo], 5_000, 'the alert to Jo');
+    expect(textOf(alert)).toMatch(/Since: <code>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d Asia\/Jakarta/);
+    expect(textOf(alert)).not.toMatch(/UTC|Europe\/Berlin/);
+    const other = await b.fake.waitFor(() => b.fake.sent(kim.id)[before.kim], 5_000, 'the alert to Kim');
+    expect(textOf(other)).toContain('Europe/Berlin');
+
+    const messageId = (alert.response as { result: { message_id: number } }).result.message_id;
+    b.fake.pushCallbackQuery(jo, `sil:${incident.id}:1h`, messageId);
+    const edited = await b.fake.waitFor(
+      () =>
+        b.fake.callsOf('editMessageText', { ok: true }).find((c) => String(c.body.chat_id) === String(jo.id)),
+      5_000,
+      'the silenced alert',
+    );
+    expect(textOf(edited)).toMatch(/Silenced until \d{4}-\d\d-\d\d \d\d:\d\d Asia\/Jakarta by Jo/);
+    expect(textOf(edited)).not.toMatch(/UTC|Europe\/Berlin/);
+    expect(textOf(await ask(b, jo, '/status'))).toMatch(/\d\d:\d\d Asia\/Jakarta<\/i>$/);
+  });
 });

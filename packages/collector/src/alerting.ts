@@ -14,6 +14,7 @@ import { buildChannels } from './notify/channels/build.ts';
 import type { Channels } from './notify/channels/types.ts';
 import { notifyAll } from './notify/fanout.ts';
 import { Outbox } from './notify/outbox.ts';
+import { collectorTimeZone } from './notify/preferences.ts';
 import { DEFAULT_RATE_LIMITS, RateLimiter } from './notify/rate-limit.ts';
 import { RecipientCommands } from './notify/recipient-commands.ts';
 import { RecipientRepo } from './notify/recipients.ts';
@@ -90,9 +91,10 @@ export function buildAlerting(options: {
     }
     return ref;
   };
+  const timeZone = collectorTimeZone(config.telegram.timeZone);
   const render = () => {
     const url = options.consoleUrl();
-    return url ? { consoleUrl: url } : {};
+    return url ? { consoleUrl: url, timeZone } : { timeZone };
   };
   const configured = Object.keys(channels) as (keyof Channels)[];
   const monitor = new Monitor({

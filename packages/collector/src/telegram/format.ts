@@ -28,8 +28,12 @@ export function percent(value: number): string {
   return formatValue(value, '%');
 }
 
-/** "2026-03-01 14:05" in the given zone. */
+/** "2026-03-01 14:05 Europe/Berlin": in the reader's zone, always labelled with it. */
 export function clock(ms: number, timeZone: string): string {
+  return `${localClock(ms, timeZone)} ${timeZone}`;
+}
+
+function localClock(ms: number, timeZone: string): string {
   return new Intl.DateTimeFormat('sv-SE', {
     timeZone,
     year: 'numeric',

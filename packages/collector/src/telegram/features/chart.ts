@@ -30,7 +30,7 @@ export function chartFeature(deps: BotDeps): Composer<BotContext> {
       host,
       range,
       now: (deps.now ?? Date.now)(),
-      timeZone: deps.timeZone,
+      timeZone: ctx.timeZone,
     });
     const keyboard = new InlineKeyboard();
     for (const r of CHART_RANGES) if (r !== range) keyboard.text(r, `ch:${chart}:${host.id}:${r}`);

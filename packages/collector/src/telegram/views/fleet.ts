@@ -49,7 +49,7 @@ export function statusView(f: FleetInput, active: readonly Incident[]): string {
       ),
     );
   }
-  lines.push(`<i>${escapeHtml(clock(f.now, f.timeZone))} ${escapeHtml(f.timeZone)}</i>`);
+  lines.push(`<i>${escapeHtml(clock(f.now, f.timeZone))}</i>`);
   return lines.join('\n');
 }
 
@@ -149,9 +149,7 @@ export function incidentsView(active: readonly Incident[], m: IncidentMarksInput
     const until = m.silencedUntil(i);
     const marks = [
       ...(i.flappingSince !== null ? ['〰️ flapping'] : []),
-      ...(until !== null
-        ? [`🔕 silenced until ${escapeHtml(clock(until, m.timeZone))} ${escapeHtml(m.timeZone)}`]
-        : []),
+      ...(until !== null ? [`🔕 silenced until ${escapeHtml(clock(until, m.timeZone))}`] : []),
       ...(i.status === 'acknowledged' ? [`ack by ${text(i.acknowledgedBy ?? '?', 32)}`] : []),
     ];
     const tail = marks.length === 0 ? '' : `\n    ${marks.join(' · ')}`;

@@ -116,7 +116,7 @@ function systemView(v: ViewInput): string {
       `Memory: ${formatBytes(s.memory)}`,
     );
     if (s.virtualization) lines.push(`Virtualization: ${text(s.virtualization)}`);
-    lines.push(`Booted: ${clock(s.bootTime, v.timeZone)}`);
+    lines.push(`Booted: ${escapeHtml(clock(s.bootTime, v.timeZone))}`);
   }
   if (v.latest?.uptime != null) lines.push(`Uptime: ${uptime(v.latest.uptime)}`);
   lines.push(
