@@ -215,4 +215,53 @@ describe('Telegram bot in everyday use', { timeout: 30_000 }, () => {
     expect(textOf(edited)).not.toMatch(/UTC|Europe\/Berlin/);
     expect(textOf(await ask(b, jo, '/status'))).toMatch(/\d\d:\d\d Asia\/Jakarta<\/i>$/);
   });
+
+  it('/cpu, /top, /chart and /hosts read well on a phone', async () => {
+    const b = await bot();
+    const ann = { id: 8108, first_name: 'Ann' };
+    telegramUser(b.t, ann, 'viewer');
+    const { store } = b.t.app.pantau;
+    const now = Date.now();
+    const { id } = b.t.addHost('web-1');
+    store.hosts.markOnline(id, sampleHello(), now);
+    const snapshot = { ...fullSnapshot(1), ts: now - 2_000 };
+    const proc = (pid: number, name: string) => ({
+      pid,
+      name,
+      user: 'www-data-with-a-long-name',
+      cpu: 99.9,
+      rss: 1_234_567_890,
+      command: name,
+    });
+    snapshot.processes = {
+      count: 321,
+      topCpu: [proc(4_194_304, 'postgres-checkpointer-process'), proc(7, 'node')],
+      topMem: [proc(123_456, 'java-application-server')],
+    };
+    store.writer.write([{ hostId: id, snapshot, receivedAt: now }]);
+
+    const cpu = textOf(await ask(b, ann, '/cpu web-1'));
+    expect(cpu).toMatch(/<\/pre>\nload /);
+
+    const top = textOf(await ask(b, ann, '/top web-1'));
+    const rows = [...top.matchAll(/<pre>([^]*?)<\/pre>/g)].flatMap((m) => m[1]!.split('\n'));
+    expect(rows.length).toBeGreaterThan(3);
+    for (const row of rows) expect([...row.replace(/&amp;/g, '&')].length).toBeLessThanOrEqual(36);
+
+    const chart = await ask(b, ann, '/chart cpu web-1 7d');
+    expect(textOf(chart)).toContain('Only one sample so far');
+
+    // Many hosts that never connected, two down, one with an open problem: those come first.
+    for (let i = 0; i < 60; i++) b.t.addHost(`idle-${String(i).padStart(2, '0')}`);
+    for (const name of ['zz-down-1', 'zz-down-2']) {
+      const down = b.t.addHost(name).id;
+      store.hosts.markOnline(down, sampleHello(), now - 60_000);
+      store.hosts.markOffline(down, now - 30_000);
+    }
+    const troubled = onlineHost(b.t, 'yy-troubled');
+    openProblem(b.t.app, troubled);
+    const hosts = textOf(await ask(b, ann, '/hosts'));
+    const names = [...hosts.matchAll(/^\S+ (\S+) ·/gm)].map((m) => m[1]);
+    expect(names.slice(0, 5)).toEqual(['zz-down-1', 'zz-down-2', 'yy-troubled', 'web-1', 'idle-00']);
+  });
 });

@@ -7,6 +7,8 @@ import { bold, escapeHtml, MAX_MESSAGE, paginate, table, text } from '../html.ts
 
 export interface FleetInput {
   hosts: readonly Host[];
+  /** Hosts with an open or acknowledged incident. */
+  problems: ReadonlySet<number>;
   latest(hostId: number): LatestState | undefined;
   now: number;
   timeZone: string;
@@ -69,17 +71,27 @@ export function filterHosts(hosts: readonly Host[], filter: string): Host[] {
 
 const MARK = { online: '🟢', offline: '🔴', new: '⚪' } as const;
 
-/** /hosts [filter], one page of it; `pages` says how many there are. */
+/** Offline hosts first, then those with a problem, then the healthy ones, and those never connected last. */
+function attention(h: Host, problems: ReadonlySet<number>): number {
+  if (h.status === 'offline') return 0;
+  if (problems.has(h.id)) return 1;
+  return h.status === 'online' ? 2 : 3;
+}
+
+/** /hosts [filter], one page of it, the hosts that need attention first; `pages` says how many there are. */
 export function hostsView(
   f: FleetInput,
   filter: string,
   page: number,
 ): { html: string; page: number; pages: number } {
-  const matched = filterHosts(f.hosts, filter).sort((a, b) => a.name.localeCompare(b.name));
+  const matched = filterHosts(f.hosts, filter).sort(
+    (a, b) => attention(a, f.problems) - attention(b, f.problems) || a.name.localeCompare(b.name),
+  );
   const line = (h: Host) => {
     const m = h.status === 'online' ? f.latest(h.id)?.metrics : undefined;
     const numbers = m === undefined ? `seen ${ago(h.lastSeen, f.now)}` : `cpu ${percent(m.cpu ?? 0)}`;
-    return `${MARK[h.status]} ${text(h.name)} · ${numbers}`;
+    const mark = h.status === 'online' && f.problems.has(h.id) ? '⚠️' : MARK[h.status];
+    return `${mark} ${text(h.name)} · ${numbers}`;
   };
   const lines = matched.map(line);
   const pages = paginate(lines, (l) => l.length, MAX_MESSAGE - 300, 40);
