@@ -264,4 +264,32 @@ describe('Telegram bot in everyday use', { timeout: 30_000 }, () => {
     const names = [...hosts.matchAll(/^\S+ (\S+) ·/gm)].map((m) => m[1]);
     expect(names.slice(0, 5)).toEqual(['zz-down-1', 'zz-down-2', 'yy-troubled', 'web-1', 'idle-00']);
   });
+
+  it('/activities lists what one can run with a button each; refusals read like every other', async () => {
+    const b = await bot();
+    const ola = { id: 8109, first_name: 'Ola Operator' };
+    telegramUser(b.t, ola, 'operator');
+    onlineHost(b.t, 'web-1');
+    const list = await ask(b, ola, '/activities');
+    expect(textOf(list)).toContain('uptime');
+    expect(textOf(list)).not.toContain('reboot');
+    const markup = list.body.reply_markup as { inline_keyboard: { text: string; callback_data: string }[][] };
+    const buttons = markup.inline_keyboard.flat();
+    expect(buttons.map((x) => x.text)).toContain('ping');
+    expect(buttons.map((x) => x.text)).not.toContain('⚠️ reboot');
+
+    const before = b.fake.delivered(ola.id).length;
+    b.fake.pushCallbackQuery(ola, buttons.find((x) => x.text === 'ping')!.callback_data);
+    const how = await b.fake.waitFor(() => b.fake.delivered(ola.id)[before], 5_000, 'how to run ping');
+    expect(textOf(how)).toContain('<code>/run ping TARGETS target=…</code>');
+    expect(textOf(how)).toContain('count=1..10 (default 3)');
+
+    expect(textOf(await ask(b, ola, '/run reboot web-1'))).toBe(
+      'Not allowed: this needs the admin role; you are operator.',
+    );
+    expect(textOf(await ask(b, ola, '/run nosuch web-1'))).toBe(
+      'No activity is called "nosuch". /activities lists what you can run.',
+    );
+    expect(textOf(await ask(b, ola, '/help'))).toContain('/activities');
+  });
 });

@@ -6,6 +6,7 @@ import type { UserFromGetMe } from 'grammy/types';
 import type { RateLimiter } from '../notify/rate-limit.ts';
 import type { BotContext, BotDeps } from './context.ts';
 import { bestEffortCosmetics } from './cosmetic.ts';
+import { activitiesFeature } from './features/activities.ts';
 import { chartFeature } from './features/chart.ts';
 import { fleetFeature } from './features/fleet.ts';
 import { activeOnly, guard } from './features/guard.ts';
@@ -57,6 +58,7 @@ export function buildBot(options: BotOptions, deps: BotDeps): { bot: Bot<BotCont
   bot.use(chartFeature(deps));
   bot.use(incidentFeature(deps));
   const watch = new JobWatch({ api: bot.api, jobs: deps.jobs.service, events: deps.events, log: deps.log });
+  bot.use(activitiesFeature(deps));
   bot.use(jobsFeature(deps, watch));
   bot.use(fallbackFeature(deps.log));
   bot.catch(async (error) => {
