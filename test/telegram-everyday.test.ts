@@ -244,7 +244,7 @@ describe('Telegram bot in everyday use', { timeout: 30_000 }, () => {
     expect(cpu).toMatch(/<\/pre>\nload /);
 
     const top = textOf(await ask(b, ann, '/top web-1'));
-    const rows = [...top.matchAll(/<pre>([^]*?)<\/pre>/g)].flatMap((m) => m[1]!.split('\n'));
+    const rows = [...top.matchAll(/<pre>([\s\S]*?)<\/pre>/g)].flatMap((m) => m[1]!.split('\n'));
     expect(rows.length).toBeGreaterThan(3);
     for (const row of rows) expect([...row.replace(/&amp;/g, '&')].length).toBeLessThanOrEqual(36);
 
