@@ -111,7 +111,7 @@ describe('Telegram bot: read-only questions', () => {
       '/ram web-1': /used\s+1\.4 GiB\s+37 %/,
       '/system web-1': /Debian GNU\/Linux 12[\s\S]*Uptime: /,
       '/disk web-1': /\/\s+18\.6 GiB\s+48\.4 GiB\s+41 %/,
-      '/top web-1': /812\s+node\s+www\s+35 %/,
+      '/top web-1': /812 node +35 %/,
       '/ports web-1': /tcp6\s+::\s+8080\s+node/,
       '/checks web-1': /❌ lb .*expected status 200, got 502/,
       '/containers web-1': /redis\s+running/,
@@ -133,7 +133,8 @@ describe('Telegram bot: read-only questions', () => {
   it('/chart sends a PNG with a caption and range buttons; the Chart button does the same', async () => {
     const reply = await ask(VIEWERS[15]!, '/chart cpu web-1 24h');
     expect(reply.method).toBe('sendPhoto');
-    expect(text(reply)).toBe('CPU · web-1 · last 24h');
+    // web-1 has reported once: the caption says so.
+    expect(text(reply)).toBe('CPU · web-1 · last 24h\nOnly one sample so far.');
     const photo = reply.body.photo as { data: Buffer; type: string };
     const image = PNG.sync.read(photo.data);
     expect([image.width, image.height]).toEqual([800, 400]);
@@ -141,7 +142,9 @@ describe('Telegram bot: read-only questions', () => {
     const before = fake.callsOf('sendPhoto').length;
     await press(VIEWERS[15]!, `ch:memory:${web1}:7d`);
     await fake.waitFor(() => fake.callsOf('sendPhoto', { ok: true })[before]);
-    expect(text(fake.callsOf('sendPhoto')[before]!)).toBe('Memory · web-1 · last 7d');
+    expect(text(fake.callsOf('sendPhoto')[before]!)).toBe(
+      'Memory · web-1 · last 7d\nOnly one sample so far.',
+    );
   });
 
   it('pages /hosts with buttons, each page under 4,096 characters', async () => {

@@ -42,6 +42,8 @@ export interface FakeTelegramOptions {
   token?: string;
   /** Answer to getMe. */
   botInfo?: Partial<User>;
+  /** Methods this server lacks (answered 404 "method not found"), as some Bot API servers do. */
+  without?: string[];
 }
 
 export interface PushedUser {
@@ -76,6 +78,7 @@ export class FakeTelegramServer {
   /** When each update was first handed out by getUpdates or POSTed to the webhook (epoch ms, by update_id). */
   readonly handedOutAt = new Map<number, number>();
   readonly #server: Server;
+  readonly #without: ReadonlySet<string>;
   #url = '';
   #rules: ActiveRule[] = [];
   readonly #blocked = new Set<string>();
@@ -87,6 +90,7 @@ export class FakeTelegramServer {
 
   private constructor(options: FakeTelegramOptions) {
     this.token = options.token ?? '123456:TEST-TOKEN';
+    this.#without = new Set(options.without ?? []);
     this.botInfo = {
       id: Number(this.token.split(':')[0]) || 123456,
       is_bot: true,
@@ -301,6 +305,7 @@ export class FakeTelegramServer {
       return error(403, 'Forbidden: bot was blocked by the user');
     }
     const ok = (result: unknown) => answer(200, { ok: true, result });
+    if (this.#without.has(method)) return error(404, 'Not Found: method not found');
     switch (method) {
       case 'getMe':
         return ok(this.botInfo);

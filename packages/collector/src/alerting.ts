@@ -14,6 +14,7 @@ import { buildChannels } from './notify/channels/build.ts';
 import type { Channels } from './notify/channels/types.ts';
 import { notifyAll } from './notify/fanout.ts';
 import { Outbox } from './notify/outbox.ts';
+import { collectorTimeZone } from './notify/preferences.ts';
 import { DEFAULT_RATE_LIMITS, RateLimiter } from './notify/rate-limit.ts';
 import { RecipientCommands } from './notify/recipient-commands.ts';
 import { RecipientRepo } from './notify/recipients.ts';
@@ -58,10 +59,11 @@ export function buildAlerting(options: {
 }): Alerting {
   const { config, store, events, log } = options;
   const db = store.db;
-  const wasOnline = store.hosts
+  // Every host that ever connected, whatever the file says now (see Monitor.start).
+  const knownHosts = store.hosts
     .list(0, 100_000)
-    .filter((h) => h.status === 'online')
-    .map((h) => ({ host: hostRef(h), intervalMs: h.intervalMs ?? 5_000 }));
+    .filter((h) => h.status !== 'new')
+    .map((h) => ({ host: hostRef(h), intervalMs: h.intervalMs ?? 5_000, lastSeen: h.lastSeen }));
 
   const channels = buildChannels(config);
   const recipients = new RecipientRepo(db);
@@ -75,6 +77,8 @@ export function buildAlerting(options: {
     logger: log,
   });
 
+  // Each host's ephemeral port range from its hello, read when it connects.
+  const ephemeral = new Map<number, { low: number; high: number }>();
   // Snapshots arrive thousands of times a second: look hosts up here, not in the database.
   const refs = new Map<number, HostRef>();
   const hosts = (id: number) => {
@@ -87,9 +91,10 @@ export function buildAlerting(options: {
     }
     return ref;
   };
+  const timeZone = collectorTimeZone(config.telegram.timeZone);
   const render = () => {
     const url = options.consoleUrl();
-    return url ? { consoleUrl: url } : {};
+    return url ? { consoleUrl: url, timeZone } : { timeZone };
   };
   const configured = Object.keys(channels) as (keyof Channels)[];
   const monitor = new Monitor({
@@ -105,6 +110,7 @@ export function buildAlerting(options: {
       outbox.wake();
       return ids.length;
     },
+    ephemeralPorts: (id) => ephemeral.get(id),
     onError: (err) => log.error({ err }, 'monitor failed'),
   });
 
@@ -136,6 +142,9 @@ export function buildAlerting(options: {
   const unsubscribe = [
     events.on('host.online', (e) => {
       refs.delete(e.hostId);
+      const range = store.hosts.get(e.hostId)?.system?.ephemeralPorts;
+      if (range) ephemeral.set(e.hostId, range);
+      else ephemeral.delete(e.hostId);
       const ref = hosts(e.hostId);
       if (ref) monitor.hostConnected(ref, e.intervalMs, e.agentVersion, e.previousAgentVersion ?? undefined);
     }),
@@ -149,6 +158,7 @@ export function buildAlerting(options: {
     }),
     events.on('host.removed', (e) => {
       refs.delete(e.hostId);
+      ephemeral.delete(e.hostId);
       monitor.hostRemoved({ id: e.hostId, name: e.name, labels: {} });
     }),
     events.on('snapshot.stored', (e) => {
@@ -167,7 +177,7 @@ export function buildAlerting(options: {
     commands,
     start() {
       refreshRules();
-      monitor.start(wasOnline);
+      monitor.start(knownHosts);
       outbox.start();
     },
     async stop() {

@@ -114,7 +114,7 @@ export async function buildApp(
     (app.server as unknown as TlsServer).setSecureContext(readTls(tls));
     app.log.info({ cert: tls.cert }, 'TLS certificate reloaded');
   };
-  // Alerting reads which hosts were online before this start, so it comes before markAllOffline.
+  // Alerting reads the hosts as this start found them, so it comes before markAllOffline.
   const alerting = buildAlerting({
     config,
     store,

@@ -139,6 +139,19 @@ export const SystemInfo = Type.Object(
     ),
     agentVersion: Type.String({ maxLength: 64 }),
     bootTime: Count('ms since the epoch'),
+    ephemeralPorts: Type.Optional(
+      Type.Object(
+        {
+          low: Type.Integer({ minimum: 0, maximum: 65535 }),
+          high: Type.Integer({ minimum: 0, maximum: 65535 }),
+        },
+        {
+          ...strict,
+          description:
+            "the kernel's local port range (net.ipv4.ip_local_port_range); older agents leave it out",
+        },
+      ),
+    ),
   },
   strict,
 );

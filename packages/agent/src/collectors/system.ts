@@ -69,7 +69,15 @@ function detectVirt(): Promise<string | undefined> {
   });
 }
 
-/** Hostname, OS, kernel, CPU, memory, virtualization and boot time; runs at connect and hourly. */
+/** "32768\t60999" from /proc/sys/net/ipv4/ip_local_port_range; undefined when unreadable or odd. */
+export function parsePortRange(text: string | undefined): { low: number; high: number } | undefined {
+  const m = /^\s*(\d{1,5})\s+(\d{1,5})\s*$/.exec(text ?? '');
+  if (!m) return undefined;
+  const [low, high] = [Number(m[1]), Number(m[2])];
+  return low <= high && high <= 65535 ? { low, high } : undefined;
+}
+
+/** Hostname, OS, kernel, CPU, memory, virtualization, boot time and the ephemeral port range; runs at connect and hourly. */
 export async function collectSystem(): Promise<SystemInfo> {
   const cpus = os.cpus();
   const virtualization = await detectVirt();
@@ -89,5 +97,8 @@ export async function collectSystem(): Promise<SystemInfo> {
     bootTime: Math.round(bootSeconds > 0 ? bootSeconds * 1000 : Date.now() - os.uptime() * 1000),
   };
   if (virtualization) info.virtualization = virtualization.slice(0, Limits.name);
+  // The collector ignores new listening ports in this range (clients' ports, not services).
+  const ephemeralPorts = parsePortRange(readOptional(`${PROC}/sys/net/ipv4/ip_local_port_range`));
+  if (ephemeralPorts) info.ephemeralPorts = ephemeralPorts;
   return info;
 }

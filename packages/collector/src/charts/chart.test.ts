@@ -90,6 +90,17 @@ describe('charts', () => {
     expect(inked(image, 82, 72, 776, 358, isBlue)).toBe(0);
   });
 
+  it('draws the point when the range holds a single sample', () => {
+    const { host } = store.hosts.add('young-1', {});
+    const now = Date.now();
+    store.writer.write([
+      { hostId: host.id, receivedAt: now - 60_000, snapshot: sampleSnapshot(1, { ts: now - 60_000 }) },
+    ]);
+    const { png, spec } = renderMetricChart(store, retention, { chart: 'cpu', host, range: '7d', now });
+    expect(spec.lines.map((l) => l.ts.length)).toEqual(spec.lines.map(() => 1));
+    expect(inked(PNG.sync.read(png), 82, 72, 776, 358, isBlue)).toBeGreaterThan(20);
+  });
+
   it('reads the 1-hour rollups for 30 days and names them', () => {
     const now = Date.now();
     const { host } = store.hosts.add('web-2', {});

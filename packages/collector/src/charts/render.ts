@@ -82,7 +82,9 @@ export function renderChartSvg(spec: ChartSpec): string {
       series: spec.lines.map((line) => ({
         name: line.name,
         type: 'line',
-        showSymbol: false,
+        // A lone sample has no segment to draw: show it as a dot instead of a blank chart.
+        showSymbol: line.ts.length === 1,
+        symbolSize: 8,
         lineStyle: { width: 2 },
         data: line.ts.map((t, i) => [t, line.values[i]]),
       })),

@@ -1,5 +1,6 @@
 import { parseDuration } from '@pantau/shared';
 import Type, { type Static } from 'typebox';
+import { type ChangeRules, ChangeRulesInput, resolveChangeRules } from './change-rules.ts';
 import { DurationText } from './duration-text.ts';
 import { type NotifyPolicy, PolicyInput, resolvePolicy } from './policy.ts';
 import {
@@ -23,6 +24,8 @@ export const MonitorConfigInput = Type.Object(
     policy: Type.Optional(PolicyInput),
     /** Policy per rule id, including the built-in `host-down` and `service-down`. */
     policies: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), PolicyInput)),
+    /** Change events (new_port, reboot, agent_back, agent_version): on or off, severity, hosts; what a new port ignores. */
+    changes: Type.Optional(ChangeRulesInput),
     /** Threshold rules; replaces the defaults when given (an empty list turns them off). */
     thresholds: Type.Optional(Type.Array(ThresholdRuleInput, { maxItems: 500 })),
   },
@@ -39,6 +42,7 @@ export interface MonitorConfig {
   policy: NotifyPolicy;
   policies: Readonly<Record<string, NotifyPolicy>>;
   thresholds: readonly ThresholdRule[];
+  changes: ChangeRules;
 }
 
 export function resolveMonitorConfig(input: MonitorConfigInput = {}): MonitorConfig {
@@ -58,5 +62,6 @@ export function resolveMonitorConfig(input: MonitorConfigInput = {}): MonitorCon
     thresholds: Object.freeze(
       (input.thresholds ?? DEFAULT_THRESHOLD_RULES).map((rule) => resolveThresholdRule(rule, policy)),
     ),
+    changes: resolveChangeRules(input.changes),
   });
 }

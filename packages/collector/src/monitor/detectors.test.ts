@@ -1,5 +1,7 @@
+import type { Port } from '@pantau/shared';
 import { describe, expect, it } from 'vitest';
 import { sampleSnapshot } from '../../../../test/fixtures/samples.ts';
+import { type ChangeRulesInput, resolveChangeRules } from './change-rules.ts';
 import { Changes } from './changes.ts';
 import { CheckStreaks } from './checks.ts';
 import { HostLiveness } from './liveness.ts';
@@ -249,39 +251,112 @@ describe('rule selectors', () => {
 });
 
 describe('Changes', () => {
-  const port = (p: number) => ({
+  const port = (p: number, extra: Partial<Port> = {}): Port => ({
     proto: 'tcp' as const,
     address: '0.0.0.0',
     port: p,
     pid: 10,
     process: 'nginx',
+    ...extra,
   });
+  const changes = (input: ChangeRulesInput = {}, ephemeral?: { low: number; high: number }) =>
+    new Changes({ rules: resolveChangeRules(input), ephemeralPorts: () => ephemeral });
+  /** Two port snapshots with the same ports: a port still there at the second is news. */
+  const twice = (c: Changes, host: HostRef, ports: Port[], seq: number, at: number) => [
+    ...c.observe(host, sampleSnapshot(seq, { ports }), at),
+    ...c.observe(host, sampleSnapshot(seq + 1, { ports }), at + 15_000),
+  ];
 
-  it('takes the first snapshot as baseline, then reports new ports once', () => {
-    const c = new Changes();
+  it('takes the first snapshot as baseline, then reports a new port once it lasts a second port snapshot', () => {
+    const c = changes();
     expect(c.observe(web1, sampleSnapshot(1, { ports: [port(22)] }), 0)).toEqual([]);
     expect(c.observe(web1, sampleSnapshot(2), 1)).toEqual([]);
-    const [change] = c.observe(web1, sampleSnapshot(3, { ports: [port(22), port(8080)] }), 2);
-    expect(change).toMatchObject({ kind: 'new_port', title: 'web-1: new listening port tcp/8080' });
-    expect(c.observe(web1, sampleSnapshot(4, { ports: [port(22), port(8080)] }), 3)).toEqual([]);
+    expect(c.observe(web1, sampleSnapshot(3, { ports: [port(22), port(8080)] }), 2)).toEqual([]);
+    const [change] = c.observe(web1, sampleSnapshot(4, { ports: [port(22), port(8080)] }), 3);
+    expect(change).toMatchObject({
+      kind: 'new_port',
+      severity: 'warning',
+      title: 'web-1: new listening port tcp/8080',
+    });
+    expect(c.observe(web1, sampleSnapshot(5, { ports: [port(22), port(8080)] }), 4)).toEqual([]);
+  });
+
+  it('a port that opens and closes within one interval is not news', () => {
+    const c = changes();
+    c.observe(web1, sampleSnapshot(1, { ports: [port(22)] }), 0);
+    expect(c.observe(web1, sampleSnapshot(2, { ports: [port(22), port(9000)] }), 15_000)).toEqual([]);
+    expect(c.observe(web1, sampleSnapshot(3, { ports: [port(22)] }), 30_000)).toEqual([]);
+    expect(c.observe(web1, sampleSnapshot(4, { ports: [port(22), port(9001)] }), 45_000)).toEqual([]);
+    expect(c.observe(web1, sampleSnapshot(5, { ports: [port(22), port(9001)] }), 60_000)).toHaveLength(1);
+  });
+
+  it('ignores loopback-only and ephemeral ports by default, and reports them when told not to', () => {
+    const c = changes();
+    c.observe(web1, sampleSnapshot(1, { ports: [] }), 0);
+    const busy = [
+      port(8125, { address: '127.0.0.1' }),
+      port(8126, { proto: 'tcp6', address: '::1' }),
+      port(40_001),
+      port(9090, { address: '127.0.0.1' }),
+      port(9090, { address: '0.0.0.0' }),
+    ];
+    expect(twice(c, web1, busy, 2, 15_000).map((s) => s.title)).toEqual([
+      'web-1: new listening port tcp/9090',
+    ]);
+
+    const all = changes({ new_port: { ignoreLoopback: false, ignoreEphemeral: false } });
+    all.observe(web1, sampleSnapshot(1, { ports: [] }), 0);
+    expect(twice(all, web1, busy, 2, 15_000)).toHaveLength(4);
+  });
+
+  it('takes the ephemeral range the agent sent', () => {
+    const c = changes({}, { low: 20_000, high: 30_000 });
+    c.observe(web1, sampleSnapshot(1, { ports: [] }), 0);
+    expect(twice(c, web1, [port(25_000), port(40_001)], 2, 15_000).map((s) => s.title)).toEqual([
+      'web-1: new listening port tcp/40001',
+    ]);
+  });
+
+  it('ignores ports and programs per host', () => {
+    const c = changes({
+      new_port: { ignore: [{ hosts: ['web-*'], ports: [8080], processes: ['node'] }] },
+    });
+    const ports = [port(8080), port(3000, { process: 'node' }), port(5432, { process: 'postgres' })];
+    for (const host of [web1, db1]) c.observe(host, sampleSnapshot(1, { ports: [] }), 0);
+    expect(twice(c, web1, ports, 2, 15_000).map((s) => s.title)).toEqual([
+      'web-1: new listening port tcp/5432',
+    ]);
+    expect(twice(c, db1, ports, 2, 15_000)).toHaveLength(3);
+  });
+
+  it('has the controls of every rule: off, which hosts, severity', () => {
+    const off = changes({ new_port: { enabled: false }, reboot: { enabled: false } });
+    off.observe(web1, sampleSnapshot(1, { ports: [], uptime: 5_000 }), 0);
+    expect(twice(off, web1, [port(8080)], 2, 15_000)).toEqual([]);
+    expect(off.observe(web1, sampleSnapshot(4, { uptime: 3 }), 40_000)).toEqual([]);
+
+    const some = changes({ new_port: { hosts: ['db-*'], severity: 'info' } });
+    for (const host of [web1, db1]) some.observe(host, sampleSnapshot(1, { ports: [] }), 0);
+    expect(twice(some, web1, [port(8080)], 2, 15_000)).toEqual([]);
+    expect(twice(some, db1, [port(8080)], 2, 15_000)).toMatchObject([{ hostId: 2, severity: 'info' }]);
   });
 
   it('does not call a port new when it comes back within the window after a service restart', () => {
-    const c = new Changes();
+    const c = changes();
     const min = 60_000;
     c.observe(web1, sampleSnapshot(1, { ports: [port(22), port(8080)] }), 0);
     expect(c.observe(web1, sampleSnapshot(2, { ports: [port(22)] }), 15_000)).toEqual([]);
-    expect(c.observe(web1, sampleSnapshot(3, { ports: [port(22), port(8080)] }), 30_000)).toEqual([]);
+    expect(twice(c, web1, [port(22), port(8080)], 3, 30_000)).toEqual([]);
     // Gone for longer than the window (10 min by default): back is new again.
-    c.observe(web1, sampleSnapshot(4, { ports: [port(22)] }), 45_000);
-    expect(c.observe(web1, sampleSnapshot(5, { ports: [port(22)] }), 11 * min)).toEqual([]);
-    expect(c.observe(web1, sampleSnapshot(6, { ports: [port(22), port(8080)] }), 12 * min)).toMatchObject([
+    c.observe(web1, sampleSnapshot(5, { ports: [port(22)] }), 60_000);
+    expect(c.observe(web1, sampleSnapshot(6, { ports: [port(22)] }), 11 * min)).toEqual([]);
+    expect(twice(c, web1, [port(22), port(8080)], 7, 12 * min)).toMatchObject([
       { kind: 'new_port', title: 'web-1: new listening port tcp/8080' },
     ]);
   });
 
   it('reports a reboot when uptime goes back', () => {
-    const c = new Changes();
+    const c = changes();
     c.observe(web1, sampleSnapshot(1, { uptime: 5_000 }), 0);
     expect(c.observe(web1, sampleSnapshot(2, { uptime: 5_005 }), 1)).toEqual([]);
     expect(c.observe(web1, sampleSnapshot(3, { uptime: 12 }), 2)).toMatchObject([

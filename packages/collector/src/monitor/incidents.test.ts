@@ -5,10 +5,11 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migration as incidentsMigration } from '../store/migrations/200-incidents.ts';
 import { migration as numericHostIds } from '../store/migrations/201-numeric-host-ids.ts';
+import { migration as incidentFlapping } from '../store/migrations/210-incident-flapping.ts';
 import { migration as silenceHostPatterns } from '../store/migrations/215-silence-host-patterns.ts';
 import { IncidentManager, type Notice } from './incidents.ts';
 import { DEFAULT_POLICY, type NotifyPolicy } from './policy.ts';
-import type { HostRef, ProblemSignal, Signal } from './signals.ts';
+import type { HostRef, ProblemSignal } from './signals.ts';
 import { Silences } from './silences.ts';
 
 const web1: HostRef = { id: 1, name: 'web-1', labels: { role: 'web' } };
@@ -55,6 +56,7 @@ describe('IncidentManager', () => {
     db.pragma('journal_mode = WAL');
     incidentsMigration.up(db);
     numericHostIds.up(db);
+    incidentFlapping.up(db);
     silenceHostPatterns.up(db);
     notices = [];
     policy = { ...DEFAULT_POLICY };
@@ -181,6 +183,21 @@ describe('IncidentManager', () => {
     expect(types()).toContain('reminder:1');
   });
 
+  it('tells whoever heard of a problem that it recovered, even when it was silenced since', () => {
+    const { manager, silences } = open();
+    manager.apply([down(web1, 0)], 0);
+    manager.tick(10_000);
+    manager.tick(20_000);
+    silences.create(
+      { kind: 'silence', incidentId: 1, startsAt: 21_000, endsAt: 3_621_000, createdBy: 'admin' },
+      21_000,
+    );
+    manager.tick(30_000);
+    manager.apply([down(web1, 35_000, false)], 35_000);
+    expect(types()).toEqual(['opened:1', 'reminder:1', 'reminder:1', 'recovered:1']);
+    expect(manager.events(1).map((e) => e.type)).toContain('notified:recovered');
+  });
+
   it('a problem that was never told recovers silently', () => {
     const { manager, silences } = open();
     silences.create({ kind: 'silence', hostId: 1, startsAt: 0, endsAt: 3_600_000, createdBy: 'admin' }, 0);
@@ -190,25 +207,43 @@ describe('IncidentManager', () => {
     expect(manager.get(1)?.status).toBe('resolved');
   });
 
-  it('damps flapping: after repeated openings one incident stays open until the problem stays clear', () => {
+  it('damps flapping: one incident that resolves whenever the problem clears and reopens quietly', () => {
     policy = { ...DEFAULT_POLICY, flapOpenings: 3, flapWindowMs: 60_000 };
     const { manager } = open();
-    const flap = (t: number): Signal[] => [down(web1, t)];
-    manager.apply(flap(0), 0);
-    manager.apply([down(web1, 1_000, false)], 1_000);
-    manager.apply(flap(2_000), 2_000);
-    manager.apply([down(web1, 3_000, false)], 3_000);
-    manager.apply(flap(4_000), 4_000);
-    manager.apply([down(web1, 5_000, false)], 5_000);
-    manager.apply(flap(6_000), 6_000);
+    const bounce = (at: number) => {
+      manager.apply([down(web1, at)], at);
+      manager.apply([down(web1, at + 1_000, false)], at + 1_000);
+    };
+    bounce(0);
+    bounce(2_000);
+    bounce(4_000);
+    expect(types()).toEqual([
+      'opened:1',
+      'recovered:1',
+      'opened:2',
+      'recovered:2',
+      'opened:3',
+      'recovered:3',
+    ]);
+    expect(manager.get(3)).toMatchObject({ status: 'resolved', flappingSince: 5_000 });
+
+    // Back within the window: the same incident, reopened without a message, resolved with the host.
+    manager.apply([down(web1, 6_000)], 6_000);
+    expect(manager.list({ status: 'active' }).map((i) => i.id)).toEqual([3]);
     manager.apply([down(web1, 7_000, false)], 7_000);
-    const opened = notices.filter((n) => n.type === 'opened');
-    expect(opened).toHaveLength(3);
-    expect(manager.list({ status: 'active' })).toHaveLength(1);
-    manager.tick(66_999);
-    expect(manager.list({ status: 'active' })).toHaveLength(1);
-    manager.tick(67_000);
-    expect(manager.list({ status: 'active' })).toHaveLength(0);
+    expect(manager.list({ status: 'active' })).toEqual([]);
+    expect(types()).toHaveLength(6);
+
+    // Down for longer than a repeat: a reminder, then the recovery it owes.
+    manager.apply([down(web1, 8_000)], 8_000);
+    manager.tick(18_000);
+    manager.apply([down(web1, 19_000, false)], 19_000);
+    expect(types().slice(6)).toEqual(['reminder:3', 'recovered:3']);
+    expect(manager.events(3).map((e) => e.type)).toContain('flapped');
+
+    // After the window a failure is a new incident again.
+    manager.apply([down(web1, 80_000)], 80_000);
+    expect(types().at(-1)).toBe('opened:4');
   });
 
   it('records change events as resolved incidents and tells them once', () => {

@@ -22,6 +22,8 @@ export interface Incident {
   acknowledgedBy: string | null;
   resolvedAt: number | null;
   resolvedBy: string | null;
+  /** Since when the problem has been flapping (it keeps the incident, reopened quietly); null when it is not. */
+  flappingSince: number | null;
   /** Notifications sent about it, and held back by silences or maintenance. */
   notified: number;
   suppressed: number;
@@ -80,7 +82,8 @@ interface Row {
   acknowledged_by: string | null;
   resolved_at: number | null;
   resolved_by: string | null;
-  clearing_since: number | null;
+  flapping_since: number | null;
+  recovery_owed: number;
   notified: number;
   suppressed: number;
   next_notify_at: number | null;
@@ -97,11 +100,11 @@ export class IncidentManager {
   readonly #openings = new Map<string, number[]>();
   readonly #sql: {
     byKey: Statement<[string], Row>;
+    latestByKey: Statement<[string], Row>;
     byId: Statement<[number], Row>;
     insert: Statement;
     update: Statement;
     due: Statement<[number], Row>;
-    clearing: Statement<[], Row>;
     unresolved: Statement<[], Row>;
     event: Statement<[number, number, string, string | null, string | null]>;
     events: Statement<[number], IncidentEvent>;
@@ -113,6 +116,7 @@ export class IncidentManager {
     const { db } = options;
     this.#sql = {
       byKey: db.prepare("SELECT * FROM incidents WHERE key = ? AND status <> 'resolved'"),
+      latestByKey: db.prepare('SELECT * FROM incidents WHERE key = ? ORDER BY id DESC LIMIT 1'),
       byId: db.prepare('SELECT * FROM incidents WHERE id = ?'),
       insert: db.prepare(
         `INSERT INTO incidents (key, kind, rule_id, host_id, severity, title, detail, value, status, opened_at, resolved_at, resolved_by, next_notify_at)
@@ -120,14 +124,12 @@ export class IncidentManager {
       ),
       update: db.prepare(
         `UPDATE incidents SET value = @value, status = @status, acknowledged_at = @acknowledged_at, acknowledged_by = @acknowledged_by,
-           resolved_at = @resolved_at, resolved_by = @resolved_by, clearing_since = @clearing_since, notified = @notified,
+           resolved_at = @resolved_at, resolved_by = @resolved_by, flapping_since = @flapping_since,
+           recovery_owed = @recovery_owed, notified = @notified,
            suppressed = @suppressed, next_notify_at = @next_notify_at WHERE id = @id`,
       ),
       due: db.prepare(
         "SELECT * FROM incidents WHERE status = 'open' AND next_notify_at <= ? ORDER BY next_notify_at",
-      ),
-      clearing: db.prepare(
-        "SELECT * FROM incidents WHERE status <> 'resolved' AND clearing_since IS NOT NULL",
       ),
       unresolved: db.prepare("SELECT * FROM incidents WHERE status <> 'resolved' ORDER BY id"),
       event: db.prepare(
@@ -152,7 +154,7 @@ export class IncidentManager {
     });
   }
 
-  /** Sends due reminders and resolves flapping problems that stayed clear long enough. */
+  /** Sends due reminders. */
   tick(now: number): void {
     this.#transaction(() => {
       for (const row of this.#sql.due.all(now)) {
@@ -161,11 +163,14 @@ export class IncidentManager {
         row.next_notify_at = now + reminderDelay(policy, row.notified + row.suppressed);
         this.#save(row);
       }
-      for (const row of this.#sql.clearing.all()) {
-        if (now - row.clearing_since! >= this.#o.policy(row.rule_id).flapWindowMs)
-          this.#resolve(row, 'auto', now);
-      }
     });
+  }
+
+  /** The end of the silence or maintenance window holding this incident's notices back now; null when none does. */
+  silencedUntil(incident: Incident, now: number): number | null {
+    return (
+      this.#o.silences.match(this.#o.host(incident.hostId), incident.ruleId, incident.id, now)?.endsAt ?? null
+    );
   }
 
   acknowledge(id: number, actor: string, now: number): Incident {
@@ -203,6 +208,12 @@ export class IncidentManager {
     return this.#sql.events.all(id);
   }
 
+  /** The newest incident of a problem key, resolved or not. */
+  latest(key: string): Incident | undefined {
+    const row = this.#sql.latestByKey.get(key);
+    return row ? toIncident(row) : undefined;
+  }
+
   /** Open and acknowledged incidents, oldest first: what detectors resume after a restart. */
   unresolved(): Incident[] {
     return this.#sql.unresolved.all().map(toIncident);
@@ -231,12 +242,14 @@ export class IncidentManager {
     const existing = this.#sql.byKey.get(signal.key);
     this.#countOpening(signal.key, now, this.#o.policy(signal.ruleId));
     if (existing) {
-      // Still (or again) failing: a flapping problem stays one incident, and nobody is told twice.
-      if (existing.clearing_since !== null)
-        this.#sql.event.run(existing.id, now, 'flapped', null, signal.value ?? null);
-      existing.clearing_since = null;
+      // Still failing: one incident, and nobody is told twice.
       existing.value = signal.value ?? existing.value;
       this.#save(existing);
+      return;
+    }
+    const last = this.#sql.latestByKey.get(signal.key);
+    if (last && this.#flappingBack(last, now)) {
+      this.#reopen(last, signal, now);
       return;
     }
     const policy = this.#o.policy(signal.ruleId);
@@ -262,27 +275,44 @@ export class IncidentManager {
     this.#save(row);
   }
 
+  /**
+   * The problem cleared: the incident resolves now, flapping or not, so it never stays open while
+   * the host is fine. A flapping one is marked, and a failure within the flap window reopens it.
+   */
   #clear(key: string, now: number): void {
     const row = this.#sql.byKey.get(key);
     if (!row) return;
     const policy = this.#o.policy(row.rule_id);
     const recent = (this.#openings.get(key) ?? []).filter((t) => now - t < policy.flapWindowMs);
-    if (recent.length >= policy.flapOpenings) {
-      // Flapping: resolve only once it has stayed clear for the whole window.
-      if (row.clearing_since === null) {
-        row.clearing_since = now;
-        this.#sql.event.run(
-          row.id,
-          now,
-          'flapping',
-          null,
-          `${recent.length} openings within the flap window`,
-        );
-        this.#save(row);
-      }
-      return;
+    if (recent.length >= policy.flapOpenings && row.flapping_since === null) {
+      row.flapping_since = now;
+      this.#sql.event.run(row.id, now, 'flapping', null, `${recent.length} openings within the flap window`);
     }
     this.#resolve(row, 'auto', now);
+  }
+
+  /** A flapping incident that cleared by itself within the flap window: the same problem is back. */
+  #flappingBack(row: Row, now: number): boolean {
+    return (
+      row.flapping_since !== null &&
+      row.resolved_by === 'auto' &&
+      row.resolved_at !== null &&
+      now - row.resolved_at < this.#o.policy(row.rule_id).flapWindowMs
+    );
+  }
+
+  /**
+   * Reopens a flapping incident quietly: one incident per flapping problem, and no "opened" per
+   * bounce. A reminder still comes if it stays down for a repeat interval.
+   */
+  #reopen(row: Row, signal: Extract<Signal, { type: 'problem' }>, now: number): void {
+    row.status = row.acknowledged_at === null ? 'open' : 'acknowledged';
+    row.resolved_at = null;
+    row.resolved_by = null;
+    row.value = signal.value ?? row.value;
+    row.next_notify_at = row.status === 'open' ? now + reminderDelay(this.#o.policy(row.rule_id), 1) : null;
+    this.#sql.event.run(row.id, now, 'flapped', null, signal.value ?? null);
+    this.#save(row);
   }
 
   #change(signal: Extract<Signal, { type: 'change' }>, now: number): void {
@@ -311,17 +341,18 @@ export class IncidentManager {
     row.status = 'resolved';
     row.resolved_at = now;
     row.resolved_by = actor;
-    row.clearing_since = null;
     row.next_notify_at = null;
     this.#sql.event.run(row.id, now, 'resolved', actor, null);
-    // Recovery goes to those who heard of the problem; a fully silenced problem stays quiet.
-    if (row.notified > 0) this.#tell(row, 'recovered', now);
+    // Recovery goes to those who heard of the problem, silenced since or not; a problem nobody
+    // heard of (or a flapping bounce nobody heard of) stays quiet.
+    if (row.recovery_owed === 1) this.#tell(row, 'recovered', now, { owed: true });
     this.#save(row);
   }
 
-  #tell(row: Row, type: NoticeType, now: number): void {
+  /** `owed`: a notice people were promised (a recovery after an alert), which no silence holds back. */
+  #tell(row: Row, type: NoticeType, now: number, { owed = false } = {}): void {
     const host = this.#o.host(row.host_id);
-    const silence = this.#o.silences.match(host, row.rule_id, row.id, now);
+    const silence = owed ? undefined : this.#o.silences.match(host, row.rule_id, row.id, now);
     if (silence) {
       row.suppressed += 1;
       this.#o.silences.countSuppressed(silence.id);
@@ -342,6 +373,8 @@ export class IncidentManager {
       this.#sql.event.run(row.id, now, 'unnotified', null, `${type}: no recipient to notify`);
       return;
     }
+    if (type === 'recovered') row.recovery_owed = 0;
+    else if (type !== 'change') row.recovery_owed = 1;
     if (type !== 'opened' && type !== 'change')
       this.#sql.event.run(row.id, now, `notified:${type}`, null, null);
   }
@@ -380,6 +413,7 @@ function toIncident(row: Row): Incident {
     acknowledgedBy: row.acknowledged_by,
     resolvedAt: row.resolved_at,
     resolvedBy: row.resolved_by,
+    flappingSince: row.flapping_since,
     notified: row.notified,
     suppressed: row.suppressed,
     nextNotifyAt: row.next_notify_at,

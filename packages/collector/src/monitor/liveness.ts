@@ -10,6 +10,11 @@ export interface LivenessOptions {
   gapMs?: number;
 }
 
+/** The problem key of a host being down. */
+export function hostDownKey(hostId: number): string {
+  return `host:${hostId}`;
+}
+
 interface HostState {
   host: HostRef;
   connected: boolean;
@@ -167,7 +172,7 @@ export class HostLiveness {
     state.down = down;
     return {
       type: 'problem',
-      key: `host:${state.host.id}`,
+      key: hostDownKey(state.host.id),
       kind: 'host_down',
       hostId: state.host.id,
       ruleId: 'host-down',

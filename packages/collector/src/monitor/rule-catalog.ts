@@ -8,17 +8,26 @@ export const BUILT_IN_RULES = ['host-down', 'service-down'] as const;
 /** Change events are rules too: silences can name them. */
 export const CHANGE_RULES: readonly ChangeKind[] = ['new_port', 'reboot', 'agent_back', 'agent_version'];
 
+const CHANGE_DESCRIPTIONS: Record<ChangeKind, string> = {
+  new_port: 'a new listening port that lasts a port interval (loopback, ephemeral and ignored ports aside)',
+  reboot: 'uptime went back',
+  agent_back: 'the agent reconnected after a gap longer than the grace period',
+  agent_version: 'the agent changed version',
+};
+
 /** One rule as people see it, whatever its source. */
 export interface RuleView {
   id: string;
   source: 'builtin' | 'config' | 'api';
-  kind: 'host_down' | 'service_down' | 'threshold';
+  kind: 'host_down' | 'service_down' | 'threshold' | 'change';
   description: string;
   severity: Severity;
   enabled: boolean;
   policy: NotifyPolicy;
   /** Detection settings of a built-in rule (graceMs, silentIntervals, checkFailures, …). */
   settings: Record<string, number>;
+  /** Host globs and labels a change rule applies to; null for the others (thresholds carry theirs). */
+  scope: { hosts: string[]; labels: Record<string, string> } | null;
   threshold: {
     metric: ThresholdRule['metric'];
     above: number;
@@ -66,6 +75,8 @@ export class RuleCatalog {
   /** Why a rule cannot be changed through the API, or null when it can. */
   readOnly(id: string): string | null {
     if ((BUILT_IN_RULES as readonly string[]).includes(id)) return 'a built-in rule';
+    if ((CHANGE_RULES as readonly string[]).includes(id))
+      return 'a change rule, set under monitor.changes in the config';
     if (this.#config.thresholds.some((r) => r.id === id)) return 'a rule from the config file';
     return null;
   }
@@ -89,6 +100,7 @@ export class RuleCatalog {
       enabled: rule.enabled,
       policy: this.#policy(rule.id),
       settings: {},
+      scope: null,
       threshold: {
         metric: rule.metric,
         above: rule.above,
@@ -117,6 +129,7 @@ export class RuleCatalog {
           startupGraceMs: c.startupGraceMs,
           silentIntervals: c.silentIntervals,
         },
+        scope: null,
         threshold: null,
         definition: null,
       },
@@ -129,9 +142,33 @@ export class RuleCatalog {
         enabled: true,
         policy: this.#policy('service-down'),
         settings: { checkFailures: c.checkFailures },
+        scope: null,
         threshold: null,
         definition: null,
       },
+      ...CHANGE_RULES.map((kind): RuleView => {
+        const rule = c.changes[kind];
+        const port = kind === 'new_port' ? c.changes.new_port : undefined;
+        return {
+          id: kind,
+          source: 'builtin',
+          kind: 'change',
+          description: CHANGE_DESCRIPTIONS[kind],
+          severity: rule.severity,
+          enabled: rule.enabled,
+          policy: this.#policy(kind),
+          settings: port
+            ? {
+                ignoreLoopback: Number(port.ignoreLoopback),
+                ignoreEphemeral: Number(port.ignoreEphemeral),
+                ignoreEntries: port.ignore.length,
+              }
+            : {},
+          scope: { hosts: [...rule.hosts], labels: { ...rule.labels } },
+          threshold: null,
+          definition: null,
+        };
+      }),
     ];
   }
 }

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sampleSnapshot } from '../../../../test/fixtures/samples.ts';
 import { migration as incidentsMigration } from '../store/migrations/200-incidents.ts';
 import { migration as numericHostIds } from '../store/migrations/201-numeric-host-ids.ts';
+import { migration as incidentFlapping } from '../store/migrations/210-incident-flapping.ts';
 import { migration as silenceHostPatterns } from '../store/migrations/215-silence-host-patterns.ts';
 import { resolveMonitorConfig } from './config.ts';
 import type { Notice } from './incidents.ts';
@@ -35,6 +36,7 @@ describe('Monitor', () => {
     db = new Database(join(dir, 'pantau.db'));
     incidentsMigration.up(db);
     numericHostIds.up(db);
+    incidentFlapping.up(db);
     silenceHostPatterns.up(db);
     now = 1_000_000;
     notices = [];
@@ -84,7 +86,7 @@ describe('Monitor', () => {
     first.stop();
 
     const second = monitor({ checkFailures: 1, startupGrace: '20s', policy: { repeat: '1h' } });
-    second.start([{ host: web1, intervalMs: 5_000 }]);
+    second.start([{ host: web1, intervalMs: 5_000, lastSeen: now }]);
     second.stop();
     now += 19_000;
     second.tick();
@@ -96,6 +98,32 @@ describe('Monitor', () => {
     second.snapshot(web1, sampleSnapshot(2, { ts: now, ...check(false) }));
     second.snapshot(web1, sampleSnapshot(3, { ts: now, ...check(true) }));
     expect(said().slice(2)).toEqual(['recovered:web-1 is down', 'recovered:api on web-1 is down']);
+  });
+
+  it('after a restart, a host resolved by hand while away stays quiet; any other absent host goes down', () => {
+    const first = monitor({ policy: { repeat: '1h' } });
+    first.hostConnected(web1, 5_000);
+    const lastSeen = now;
+    first.hostDisconnected(1);
+    now += 5_000;
+    first.tick();
+    first.incidents.resolve(1, 'user:1', now);
+    first.stop();
+
+    const second = monitor({ startupGrace: '20s', policy: { repeat: '1h' } });
+    second.start([{ host: web1, intervalMs: 5_000, lastSeen }]);
+    second.stop();
+    now += 60_000;
+    second.tick();
+    expect(said()).toEqual(['opened:web-1 is down', 'recovered:web-1 is down']);
+
+    // Seen again after that resolve, then gone across a restart: down once more.
+    const third = monitor({ startupGrace: '20s', policy: { repeat: '1h' } });
+    third.start([{ host: web1, intervalMs: 5_000, lastSeen: now }]);
+    third.stop();
+    now += 20_000;
+    third.tick();
+    expect(said().at(-1)).toBe('opened:web-1 is down');
   });
 
   it('uses a rule policy, then a per-rule config policy, then the default', () => {

@@ -1,13 +1,14 @@
 import type { Snapshot } from '@pantau/shared';
 import type { Database } from 'better-sqlite3';
+import { reports } from './change-rules.ts';
 import { Changes } from './changes.ts';
 import { CheckStreaks } from './checks.ts';
 import type { MonitorConfig } from './config.ts';
 import { IncidentManager, type Notice } from './incidents.ts';
-import { HostLiveness } from './liveness.ts';
+import { HostLiveness, hostDownKey } from './liveness.ts';
 import type { NotifyPolicy } from './policy.ts';
 import type { ThresholdRule } from './rules.ts';
-import type { HostRef } from './signals.ts';
+import type { HostRef, Signal } from './signals.ts';
 import { Silences } from './silences.ts';
 import { Thresholds } from './thresholds.ts';
 
@@ -19,6 +20,8 @@ export interface MonitorOptions {
   /** Hands a notice to the notification outbox; called inside the incident's transaction. */
   /** Returns how many messages went to the outbox (0: nobody to tell). */
   notify(notice: Notice): number;
+  /** The host's ephemeral port range as its agent sent it (new ports in it are not news). */
+  ephemeralPorts?(hostId: number): { low: number; high: number } | undefined;
   now?: () => number;
   /** How often deadlines (grace, silence, reminders) are checked, ms. Default 250. */
   tickMs?: number;
@@ -37,7 +40,7 @@ export class Monitor {
   readonly #liveness: HostLiveness;
   readonly #checks: CheckStreaks;
   readonly #thresholds: Thresholds;
-  readonly #changes = new Changes();
+  readonly #changes: Changes;
   readonly #intervals = new Map<number, number>();
   #rules: readonly ThresholdRule[];
   #timer: NodeJS.Timeout | undefined;
@@ -50,6 +53,10 @@ export class Monitor {
     this.#checks = new CheckStreaks(config.checkFailures);
     this.#rules = config.thresholds;
     this.#thresholds = new Thresholds(this.#rules);
+    this.#changes = new Changes({
+      rules: config.changes,
+      ephemeralPorts: (id) => options.ephemeralPorts?.(id),
+    });
     this.silences = new Silences(options.db);
     this.incidents = new IncidentManager({
       db: options.db,
@@ -61,10 +68,13 @@ export class Monitor {
   }
 
   /**
-   * Resumes after a (re)start: open problems stay open with their detectors primed, and hosts
-   * that were online get `startupGrace` to reconnect before they count as down.
+   * Resumes after a (re)start: open problems stay open with their detectors primed, and every
+   * other host that ever connected gets `startupGrace` to reconnect before it counts as down. A
+   * host marked offline is no exception: an earlier start, or a disconnect, may have been cut
+   * short before its grace ran out. Only a host whose last host-down incident someone resolved
+   * by hand after it was last heard from stays quiet (they said it is dealt with).
    */
-  start(onlineHosts: readonly { host: HostRef; intervalMs: number }[]): void {
+  start(knownHosts: readonly { host: HostRef; intervalMs: number; lastSeen: number | null }[]): void {
     const now = this.#now();
     const open = this.incidents.unresolved();
     const downHosts = new Set(open.filter((i) => i.kind === 'host_down').map((i) => i.hostId));
@@ -72,8 +82,17 @@ export class Monitor {
       if (incident.kind === 'service_down') this.#checks.resume(incident.key, incident.openedAt);
       if (incident.kind === 'threshold') this.#thresholds.resume(incident.key, incident.openedAt);
     }
-    for (const { host, intervalMs } of onlineHosts) {
-      this.#liveness.expect(host, now, intervalMs, { graceMs: this.#o.config.startupGraceMs });
+    for (const { host, intervalMs, lastSeen } of knownHosts) {
+      this.#intervals.set(host.id, intervalMs);
+      if (downHosts.has(host.id)) continue;
+      const last = this.incidents.latest(hostDownKey(host.id));
+      const dismissed =
+        last !== undefined &&
+        last.resolvedAt !== null &&
+        last.resolvedBy !== 'auto' &&
+        last.resolvedAt >= (lastSeen ?? 0);
+      if (!dismissed)
+        this.#liveness.expect(host, now, intervalMs, { graceMs: this.#o.config.startupGraceMs });
     }
     for (const hostId of downHosts) {
       const host = this.#o.host(hostId);
@@ -100,7 +119,7 @@ export class Monitor {
     const now = this.#now();
     this.#guard(() =>
       this.incidents.apply(
-        this.#liveness.connected(host, now, intervalMs, agentVersion, previousVersion),
+        this.#reported(host, this.#liveness.connected(host, now, intervalMs, agentVersion, previousVersion)),
         now,
       ),
     );
@@ -156,6 +175,15 @@ export class Monitor {
       this.#o.config.policies[ruleId] ??
       this.#o.config.policy
     );
+  }
+
+  /** Change events of the liveness detector, as their rules say: off, which hosts, severity. */
+  #reported(host: HostRef, signals: Signal[]): Signal[] {
+    return signals.flatMap((s): Signal[] => {
+      if (s.type !== 'change') return [s];
+      const rule = this.#o.config.changes[s.kind];
+      return reports(rule, host) ? [{ ...s, severity: rule.severity }] : [];
+    });
   }
 
   #guard(fn: () => void): void {

@@ -34,11 +34,8 @@ export function notifyAll(db: Database, event: NotifyEvent, options: NotifyAllOp
   }
   const render = options.render ?? {};
   const now = options.now ?? Date.now();
-  const rendered = {
-    telegram: undefined as ReturnType<typeof renderTelegram> | undefined,
-    email: undefined as ReturnType<typeof renderEmail> | undefined,
-    webhook: undefined as string | undefined,
-  };
+  // Rendered once per time zone: each person reads times in their own zone, sinks in the default one.
+  const rendered = new Map<string, RenderCache>();
   const incidentId = event.type === 'text' ? null : event.incidentId;
   return db.transaction(() => {
     // A user's own settings (/notify: minimum severity, quiet hours, mute) apply to their contact points.
@@ -48,7 +45,14 @@ export function notifyAll(db: Database, event: NotifyEvent, options: NotifyAllOp
       return p === undefined || wants(p, event, now);
     });
     return wanted.map((recipient) => {
-      const message = messageFor(recipient, event, render, rendered);
+      const own = recipient.userId === null ? undefined : preferences.get(recipient.userId)?.timeZone;
+      const timeZone = own ?? render.timeZone ?? 'UTC';
+      let cache = rendered.get(timeZone);
+      if (cache === undefined) {
+        cache = {};
+        rendered.set(timeZone, cache);
+      }
+      const message = messageFor(recipient, event, { ...render, timeZone }, cache);
       return enqueue(
         db,
         { ...message, recipientId: recipient.id, eventType: event.type, incidentId } as OutboxMessageInput,
@@ -58,16 +62,18 @@ export function notifyAll(db: Database, event: NotifyEvent, options: NotifyAllOp
   })();
 }
 
+interface RenderCache {
+  telegram?: ReturnType<typeof renderTelegram>;
+  email?: ReturnType<typeof renderEmail>;
+  webhook?: string;
+}
+
 /** Renders once per channel (kept in `cache`) and addresses the result to one recipient. */
 export function messageFor(
   recipient: Recipient,
   event: NotifyEvent,
   render: RenderOptions,
-  cache: {
-    telegram?: ReturnType<typeof renderTelegram>;
-    email?: ReturnType<typeof renderEmail>;
-    webhook?: string;
-  } = {},
+  cache: RenderCache = {},
 ): { [C in ChannelName]: { channel: C; payload: PayloadByChannel[C] } }[ChannelName] {
   switch (recipient.channel) {
     case 'telegram': {

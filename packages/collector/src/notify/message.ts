@@ -35,6 +35,8 @@ export type IncidentEvent = Exclude<NotifyEvent, { type: 'text' }>;
 export interface RenderOptions {
   /** Web console base URL, e.g. "https://pantau.example.com"; adds a link to the incident. Default: none. */
   consoleUrl?: string;
+  /** IANA zone every time is written in, and labelled with. Default "UTC". */
+  timeZone?: string;
 }
 
 /** Telegram inline keyboard, as sendMessage's reply_markup takes it. */
@@ -114,9 +116,19 @@ const HTML_ENTITIES: Record<string, string> = {
   "'": '&#39;',
 };
 
-/** Formats epoch ms as "2025-03-01 14:05:09 UTC". */
-export function formatTime(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+/** Formats epoch ms as "2025-03-01 14:05:09 UTC" or "2025-03-01 15:05:09 Europe/Berlin": always labelled. */
+export function formatTime(ms: number, timeZone = 'UTC'): string {
+  const local = new Intl.DateTimeFormat('sv-SE', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }).format(ms);
+  return `${local} ${timeZone}`;
 }
 
 const KIND_LABEL: Record<IncidentKind, string> = {
@@ -198,7 +210,8 @@ function word(original: NotifyEvent, options: RenderOptions): Wording {
   }
   const event = clipped(original);
   const lines = factLines(event);
-  const since = { label: 'Since', value: `${formatTime(event.since)}` };
+  const at = (ms: number) => formatTime(ms, options.timeZone);
+  const since = { label: 'Since', value: at(event.since) };
   const value = event.value === undefined ? [] : [{ label: 'Current value', value: event.value }];
   switch (event.type) {
     case 'opened':
@@ -219,7 +232,7 @@ function word(original: NotifyEvent, options: RenderOptions): Wording {
       return {
         mark: '👀',
         title: `Acknowledged by ${event.by}: ${what(event)} (#${event.incidentId})`,
-        lines: [...lines, since, { label: 'Acknowledged', value: formatTime(event.at) }, ...value],
+        lines: [...lines, since, { label: 'Acknowledged', value: at(event.at) }, ...value],
       };
     case 'recovered':
       return {
@@ -231,8 +244,8 @@ function word(original: NotifyEvent, options: RenderOptions): Wording {
         lines: [
           ...lines.map((l) => (l.label === 'What' ? { ...l, label: 'Problem was' } : l)),
           { label: 'Lasted', value: formatDuration(Math.max(0, event.at - event.since)) },
-          { label: 'From', value: formatTime(event.since) },
-          { label: 'To', value: formatTime(event.at) },
+          { label: 'From', value: at(event.since) },
+          { label: 'To', value: at(event.at) },
         ],
       };
   }

@@ -15,6 +15,11 @@ export interface Preferences {
   mutedUntil: number | null;
 }
 
+/** The collector's zone: `telegram.timeZone`, else the system's. People read times in it until they pick their own. */
+export function collectorTimeZone(configured: string | null): string {
+  return configured ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
 export const DEFAULT_PREFERENCES: Preferences = {
   minSeverity: 'info',
   quiet: null,
@@ -85,11 +90,14 @@ export function readAllPreferences(db: Database): Map<number, Preferences> {
 export class NotifyPreferences {
   readonly #db: Database;
   readonly #audit: AuditLog;
+  readonly #defaults: Preferences;
   readonly #sql: { get: Statement<[number], Row>; upsert: Statement };
 
-  constructor(db: Database, audit: AuditLog) {
+  /** @param timeZone the zone of people who did not pick one (the collector's). Default "UTC". */
+  constructor(db: Database, audit: AuditLog, timeZone = 'UTC') {
     this.#db = db;
     this.#audit = audit;
+    this.#defaults = { ...DEFAULT_PREFERENCES, timeZone };
     this.#sql = {
       get: db.prepare(`SELECT ${COLS} FROM notify_preferences WHERE user_id = ?`),
       upsert: db.prepare(
@@ -104,12 +112,20 @@ export class NotifyPreferences {
 
   get(actor: Actor): Preferences {
     const row = this.#sql.get.get(this.#self(actor));
-    return row === undefined ? DEFAULT_PREFERENCES : toPreferences(row);
+    return row === undefined ? this.#defaults : toPreferences(row);
   }
 
   set(actor: Actor, change: Partial<Preferences>, now = Date.now()): Preferences {
     const userId = this.#self(actor);
     const next = { ...this.get(actor), ...change };
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: next.timeZone });
+    } catch {
+      throw new PantauError(
+        'VALIDATION_FAILED',
+        `"${next.timeZone.slice(0, 64)}" is not an IANA time zone; use one like Europe/Berlin or UTC`,
+      );
+    }
     if (next.quiet !== null) {
       const ok = (m: number) => Number.isInteger(m) && m >= 0 && m < 1_440;
       if (!ok(next.quiet.start) || !ok(next.quiet.end) || next.quiet.start === next.quiet.end) {

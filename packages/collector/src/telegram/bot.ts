@@ -5,6 +5,8 @@ import { Bot, type BotConfig } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { RateLimiter } from '../notify/rate-limit.ts';
 import type { BotContext, BotDeps } from './context.ts';
+import { bestEffortCosmetics } from './cosmetic.ts';
+import { activitiesFeature } from './features/activities.ts';
 import { chartFeature } from './features/chart.ts';
 import { fleetFeature } from './features/fleet.ts';
 import { activeOnly, guard } from './features/guard.ts';
@@ -40,6 +42,8 @@ export function buildBot(options: BotOptions, deps: BotDeps): { bot: Bot<BotCont
   const bot = new Bot<BotContext>(options.token, config);
   bot.api.config.use(pacing(options.limiter));
   bot.api.config.use(autoRetry({ maxDelaySeconds: 5, maxRetryAttempts: 3, rethrowHttpErrors: true }));
+  // Outermost, so it sees what is left after the retries.
+  bot.api.config.use(bestEffortCosmetics(deps.log));
   // Updates of one chat in order (a registration conversation needs it); chats run in parallel.
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
   bot.use(commands());
@@ -54,6 +58,7 @@ export function buildBot(options: BotOptions, deps: BotDeps): { bot: Bot<BotCont
   bot.use(chartFeature(deps));
   bot.use(incidentFeature(deps));
   const watch = new JobWatch({ api: bot.api, jobs: deps.jobs.service, events: deps.events, log: deps.log });
+  bot.use(activitiesFeature(deps));
   bot.use(jobsFeature(deps, watch));
   bot.use(fallbackFeature(deps.log));
   bot.catch(async (error) => {

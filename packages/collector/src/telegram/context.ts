@@ -20,8 +20,10 @@ export interface BotDeps {
   /** Each user's own notification settings (/notify). */
   preferences: NotifyPreferences;
   principals: Principals;
-  /** IANA zone for times and chart axes. */
+  /** The collector's IANA zone: times for people who did not pick their own (/notify zone). */
   timeZone: string;
+  /** How long a rejected applicant waits before applying again, ms. */
+  rejectCooldown: number;
   /** Messages and button presses one user may send per minute. */
   userRate: number;
   log: BotLogger;
@@ -36,6 +38,12 @@ export interface BotLogger {
 
 /**
  * grammY's context with the commands plugin's helpers, plus who sent the update; `actor` is set
- * only for active users.
+ * only for active users, `timeZone` for everyone (theirs, or the collector's).
  */
-export type BotContext = ConversationFlavor<CommandsFlavor & { principal: Principal; actor: Actor }>;
+export type BotContext = ConversationFlavor<
+  CommandsFlavor & {
+    principal: Principal;
+    actor: Actor /** The sender's zone for every time shown. */;
+    timeZone: string;
+  }
+>;

@@ -1,3 +1,4 @@
+import { formatDuration } from '@pantau/shared';
 import { formatBytes, formatValue } from '../charts/units.ts';
 
 export { formatBytes, formatValue };
@@ -27,8 +28,12 @@ export function percent(value: number): string {
   return formatValue(value, '%');
 }
 
-/** "2026-03-01 14:05" in the given zone. */
+/** "2026-03-01 14:05 Europe/Berlin": in the reader's zone, always labelled with it. */
 export function clock(ms: number, timeZone: string): string {
+  return `${localClock(ms, timeZone)} ${timeZone}`;
+}
+
+function localClock(ms: number, timeZone: string): string {
   return new Intl.DateTimeFormat('sv-SE', {
     timeZone,
     year: 'numeric',
@@ -38,4 +43,14 @@ export function clock(ms: number, timeZone: string): string {
     minute: '2-digit',
     hourCycle: 'h23',
   }).format(ms);
+}
+
+/** "an admin", "an operator", "a viewer". */
+export function withArticle(word: string): string {
+  return `${/^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
+}
+
+/** A rejected applicant's answer, at the rejection and at every /start within the cooldown. */
+export function notApproved(waitMs: number): string {
+  return `Your registration was not approved. You can apply again with /start in ${formatDuration(waitMs)}.`;
 }

@@ -26,7 +26,13 @@ export function code(value: string): string {
  * A table in a monospace block: columns padded to their widest cell, numbers aligned right.
  * Cells are outside text; they are clipped and escaped here.
  */
-export function table(header: readonly string[], rows: readonly (readonly string[])[], maxCell = 24): string {
+export function table(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  maxCell = 24,
+  /** Spaces between columns. */
+  gap = 2,
+): string {
   const clip = (cell: string) => (cell.length <= maxCell ? cell : `${cell.slice(0, maxCell - 1)}…`);
   const all = [header, ...rows].map((row) => row.map((c) => clip(c.replace(/\s+/g, ' '))));
   const widths = header.map((_, i) => Math.max(...all.map((row) => [...(row[i] ?? '')].length)));
@@ -39,7 +45,7 @@ export function table(header: readonly string[], rows: readonly (readonly string
         const pad = ' '.repeat(Math.max(0, widths[i]! - [...cell].length));
         return numeric[i] ? pad + cell : cell + pad;
       })
-      .join('  ')
+      .join(' '.repeat(gap))
       .trimEnd();
   return `<pre>${escapeHtml(all.map(line).join('\n'))}</pre>`;
 }

@@ -5,7 +5,7 @@ import type { Alerting } from '../alerting.ts';
 import type { CollectorConfig } from '../config/index.ts';
 import type { EventBus } from '../events.ts';
 import type { Jobs } from '../jobs/index.ts';
-import { NotifyPreferences } from '../notify/preferences.ts';
+import { collectorTimeZone, NotifyPreferences } from '../notify/preferences.ts';
 import type { Store } from '../store/index.ts';
 import { buildBot } from './bot.ts';
 import { menuFor, setChatMenu } from './menus.ts';
@@ -36,6 +36,7 @@ export async function setupTelegram(
   const t = config.telegram;
   if (t.token === null || t.mode === 'off') return undefined;
   const log = app.log.child({ component: 'telegram' });
+  const timeZone = collectorTimeZone(t.timeZone);
   const { bot, watch } = buildBot(
     {
       token: t.token,
@@ -49,10 +50,11 @@ export async function setupTelegram(
       access: setup.access,
       jobs: setup.jobs,
       events: setup.events,
-      preferences: new NotifyPreferences(setup.store.db, setup.store.audit),
+      preferences: new NotifyPreferences(setup.store.db, setup.store.audit, timeZone),
       principals: setup.principals ?? new UserPrincipals(setup.access.repos.users),
-      timeZone: t.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+      timeZone,
       userRate: t.userRate,
+      rejectCooldown: config.access.rejectCooldown,
       log,
     },
   );

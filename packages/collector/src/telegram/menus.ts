@@ -44,6 +44,7 @@ function roleMenu(role: Role): CommandGroup<Context> {
   group.command('notify', 'Your alerts: minimum severity, quiet hours, mute');
   if (can({ role }, 'incidents.ack'))
     for (const c of OPERATOR_COMMANDS) group.command(c.command, c.description);
+  if (can({ role }, 'job.run')) group.command('activities', 'What you can run, with a button each');
   if (can({ role }, 'job.run'))
     group.command(
       'run',

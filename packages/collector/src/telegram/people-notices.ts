@@ -1,9 +1,9 @@
-import { formatDuration } from '@pantau/shared';
 import type { Api } from 'grammy';
 import type { Access } from '../access/index.ts';
 import type { EventBus } from '../events.ts';
 import type { BotLogger } from './context.ts';
 import { approvalKeyboard } from './features/people.ts';
+import { notApproved, withArticle } from './format.ts';
 import { bold, text } from './html.ts';
 import { guestMenu, menuFor, setChatMenu } from './menus.ts';
 
@@ -54,17 +54,11 @@ export function peopleNotices(o: PeopleNoticesOptions): () => void {
     if (chatId === null || chatId === undefined) return;
     switch (e.change) {
       case 'approved':
-        void send(
-          chatId,
-          `✅ Welcome: you are ${e.role === 'admin' ? 'an' : 'a'} ${e.role} now. /help lists what you can ask.`,
-        );
+        void send(chatId, `✅ Welcome: you are ${withArticle(e.role)} now. /help lists what you can ask.`);
         void menu(chatId, menuFor(e.role));
         return;
       case 'rejected':
-        void send(
-          chatId,
-          `Your registration was not approved. You can apply again with /start in ${formatDuration(o.rejectCooldown)}.`,
-        );
+        void send(chatId, notApproved(o.rejectCooldown));
         void menu(chatId, guestMenu);
         return;
       case 'role':
@@ -79,10 +73,7 @@ export function peopleNotices(o: PeopleNoticesOptions): () => void {
         void menu(chatId, guestMenu);
         return;
       case 'enabled':
-        void send(
-          chatId,
-          `Your access was enabled again: you are ${e.role === 'admin' ? 'an' : 'a'} ${e.role}.`,
-        );
+        void send(chatId, `Your access was enabled again: you are ${withArticle(e.role)}.`);
         void menu(chatId, menuFor(e.role));
         return;
       default:

@@ -1,5 +1,5 @@
 import { InlineKeyboard } from 'grammy';
-import { can, type Permission, roleFor } from '../access/roles.ts';
+import { can, type Permission, type Role, roleFor } from '../access/roles.ts';
 import type { BotContext } from './context.ts';
 
 export { InlineKeyboard };
@@ -34,8 +34,13 @@ export async function replace(ctx: BotContext, html: string, keyboard?: InlineKe
 /** Re-checks the sender's permission on every update; says which role is needed when it fails. */
 export async function allowed(ctx: BotContext, permission: Permission): Promise<boolean> {
   if (can(ctx.actor, permission)) return true;
-  const message = `Not allowed: this needs the ${roleFor(permission)} role; you are ${ctx.actor.role}.`;
+  await refuse(ctx, roleFor(permission));
+  return false;
+}
+
+/** The one wording of every refusal: which role it needs, and the sender's. */
+export async function refuse(ctx: BotContext, role: Role): Promise<void> {
+  const message = `Not allowed: this needs the ${role} role; you are ${ctx.actor.role}.`;
   if (ctx.callbackQuery !== undefined) await ctx.answerCallbackQuery({ text: message, show_alert: true });
   else await answer(ctx, message);
-  return false;
 }

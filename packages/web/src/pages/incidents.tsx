@@ -3,6 +3,7 @@ import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { api, can, errorText } from '../api.ts';
 import { Choice } from '../components/choice.tsx';
+import { IncidentMarks } from '../components/incident-marks.tsx';
 import { Notice } from '../components/status.tsx';
 import { duration, time } from '../format.ts';
 import { incidentCounts } from '../live.ts';
@@ -99,6 +100,7 @@ export function IncidentsPage() {
               <div class="card-head">
                 <span class={`badge inc-${i.status}`}>{i.status}</span>
                 <b>{i.title}</b>
+                <IncidentMarks incident={i} />
                 <span class="muted">
                   {i.hostName ? <a href={`/hosts/${i.hostId}`}>{i.hostName}</a> : 'deleted host'} · opened{' '}
                   {time(i.openedAt)}

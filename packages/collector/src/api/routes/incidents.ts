@@ -31,6 +31,14 @@ export const IncidentItem = Type.Object({
   notified: Type.Integer({ description: 'notifications sent about it' }),
   suppressed: Type.Integer({ description: 'notifications held back by silences or maintenance' }),
   nextNotifyAt: Nullable(Type.Integer({ description: 'next reminder, while open and not acknowledged' })),
+  flappingSince: Nullable(
+    Type.Integer({
+      description: 'since when the problem flaps (cleared and failed again within the flap window)',
+    }),
+  ),
+  silencedUntil: Nullable(
+    Type.Integer({ description: 'end of the silence or maintenance window holding its notices back now' }),
+  ),
 });
 
 const IncidentDetail = Type.Object({
@@ -98,6 +106,8 @@ export async function incidentRoutes(app: TypedApp, ctx: ApiContext): Promise<vo
       notified: i.notified,
       suppressed: i.suppressed,
       nextNotifyAt: i.nextNotifyAt,
+      flappingSince: i.flappingSince,
+      silencedUntil: i.status === 'resolved' ? null : incidents.silencedUntil(i, Date.now()),
     };
   };
 

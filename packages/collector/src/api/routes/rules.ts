@@ -18,14 +18,26 @@ const RuleItem = Type.Object({
   source: Type.Union([Type.Literal('builtin'), Type.Literal('config'), Type.Literal('api')], {
     description: 'only `api` rules can be changed through the API',
   }),
-  kind: Type.Union([Type.Literal('host_down'), Type.Literal('service_down'), Type.Literal('threshold')]),
+  kind: Type.Union([
+    Type.Literal('host_down'),
+    Type.Literal('service_down'),
+    Type.Literal('threshold'),
+    Type.Literal('change'),
+  ]),
   description: Type.String(),
   severity: Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')]),
   enabled: Type.Boolean(),
   policy: Policy,
   settings: Type.Record(Type.String(), Type.Number(), {
-    description: 'detection settings of a built-in rule (graceMs, silentIntervals, checkFailures, …)',
+    description:
+      'detection settings of a built-in rule (graceMs, silentIntervals, checkFailures; for new_port ignoreLoopback and ignoreEphemeral as 1/0, ignoreEntries, …)',
   }),
+  scope: Nullable(
+    Type.Object(
+      { hosts: Type.Array(Type.String()), labels: Type.Record(Type.String(), Type.String()) },
+      { description: 'hosts (globs) and labels a change rule applies to; empty: every host' },
+    ),
+  ),
   threshold: Nullable(
     Type.Object({
       metric: ThresholdMetric,

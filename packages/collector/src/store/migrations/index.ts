@@ -8,6 +8,7 @@ import { migration as notify } from './100-notify.ts';
 import { migration as contacts } from './101-contacts.ts';
 import { migration as incidents } from './200-incidents.ts';
 import { migration as numericHostIds } from './201-numeric-host-ids.ts';
+import { migration as incidentFlapping } from './210-incident-flapping.ts';
 import { migration as silenceHostPatterns } from './215-silence-host-patterns.ts';
 import { migration as jobs } from './400-jobs.ts';
 import { migration as jobPersons } from './401-job-persons.ts';
@@ -32,6 +33,7 @@ export const migrations: Migration[] = [
   contacts,
   incidents,
   numericHostIds,
+  incidentFlapping,
   silenceHostPatterns,
   jobs,
   jobPersons,

@@ -30,11 +30,13 @@ export function chartFeature(deps: BotDeps): Composer<BotContext> {
       host,
       range,
       now: (deps.now ?? Date.now)(),
-      timeZone: deps.timeZone,
+      timeZone: ctx.timeZone,
     });
     const keyboard = new InlineKeyboard();
     for (const r of CHART_RANGES) if (r !== range) keyboard.text(r, `ch:${chart}:${host.id}:${r}`);
-    const empty = drawn.points === 0 ? '\nNo data in this range yet.' : '';
+    const samples = Math.max(0, ...drawn.spec.lines.map((l) => l.ts.length));
+    const empty =
+      samples === 0 ? '\nNo data in this range yet.' : samples === 1 ? '\nOnly one sample so far.' : '';
     await ctx.api.sendPhoto(chatId, new InputFile(drawn.png, `${chart}-${host.id}-${range}.png`), {
       caption: `${escapeHtml(CHARTS[chart].title)} · ${text(host.name)} · last ${range}${empty}`,
       parse_mode: 'HTML',

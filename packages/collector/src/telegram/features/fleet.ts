@@ -16,13 +16,13 @@ export function fleetFeature(deps: BotDeps): Composer<BotContext> {
     if (!(await allowed(ctx, 'hosts.read'))) return;
     await answer(
       ctx,
-      statusView(fleetInput(deps), active()),
+      statusView(fleetInput(deps, ctx.timeZone), active()),
       new InlineKeyboard().text('Hosts', 'pg:0:').text('Incidents', 'inc'),
     );
   });
 
   const hosts = async (ctx: BotContext, filter: string, page: number, edit: boolean) => {
-    const view = hostsView(fleetInput(deps), filter, page);
+    const view = hostsView(fleetInput(deps, ctx.timeZone), filter, page);
     const keyboard = new InlineKeyboard();
     if (view.pages > 1 && PAGE_FILTER.test(filter)) {
       if (view.page > 0) keyboard.text('◀ Prev', `pg:${view.page - 1}:${filter}`);
@@ -57,7 +57,17 @@ export function fleetFeature(deps: BotDeps): Composer<BotContext> {
       }
       return name;
     };
-    await answer(ctx, incidentsView(active(), hostName, (deps.now ?? Date.now)()));
+    const now = (deps.now ?? Date.now)();
+    const manager = deps.alerting.monitor.incidents;
+    await answer(
+      ctx,
+      incidentsView(active(), {
+        hostName,
+        silencedUntil: (i) => manager.silencedUntil(i, now),
+        now,
+        timeZone: ctx.timeZone,
+      }),
+    );
   };
   composer.command('incidents', incidents);
   composer.callbackQuery('inc', incidents);

@@ -55,7 +55,12 @@ export function guard(deps: BotDeps): Composer<BotContext> {
 
   composer.use(async (ctx, next) => {
     ctx.principal = deps.principals.identify(ctx.from!.id);
-    if (ctx.principal.status === 'active') ctx.actor = ctx.principal.actor;
+    ctx.timeZone = deps.timeZone;
+    if (ctx.principal.status === 'active') {
+      ctx.actor = ctx.principal.actor;
+      // One zone per person in every answer: their /notify zone, else the collector's.
+      ctx.timeZone = deps.preferences.get(ctx.actor).timeZone;
+    }
     await next();
   });
   return composer;

@@ -28,7 +28,7 @@ export function hostFeature(deps: BotDeps): Composer<BotContext> {
       host,
       latest: deps.store.writer.latest(host.id),
       now: now(),
-      timeZone: deps.timeZone,
+      timeZone: ctx.timeZone,
     });
     const keyboard = new InlineKeyboard().text('📈 Chart', `ch:${VIEW_CHART[view]}:${host.id}:6h`);
     if (view !== 'cpu') keyboard.text('CPU', `h:cpu:${host.id}`);
@@ -43,8 +43,9 @@ export function hostFeature(deps: BotDeps): Composer<BotContext> {
     composer.command(command, async (ctx) => {
       if (!(await allowed(ctx, 'hosts.read'))) return;
       const arg = ctx.match.trim().split(/\s+/)[0] ?? '';
-      if (arg === '' && view === 'disk') return answer(ctx, fleetDiskView(fleetInput(deps)));
-      if (arg === '' && view === 'checks') return answer(ctx, fleetChecksView(fleetInput(deps)));
+      if (arg === '' && view === 'disk') return answer(ctx, fleetDiskView(fleetInput(deps, ctx.timeZone)));
+      if (arg === '' && view === 'checks')
+        return answer(ctx, fleetChecksView(fleetInput(deps, ctx.timeZone)));
       const found = lookupHost(deps.store.hosts, arg.slice(0, 256));
       if (found.kind === 'found') return show(ctx, view, found.host.id, false);
       if (found.kind === 'none') {

@@ -24,7 +24,7 @@ export function incidentFeature(deps: BotDeps): Composer<BotContext> {
   const now = () => (deps.now ?? Date.now)();
 
   /** The alert as it reads after the acknowledgement, naming who did it. */
-  const acknowledgedHtml = (incident: Incident, by: string) => {
+  const acknowledgedHtml = (incident: Incident, by: string, timeZone: string) => {
     const host = deps.store.hosts.get(Number(incident.hostId));
     const event = toNotifyEvent({
       type: 'acknowledged',
@@ -32,7 +32,7 @@ export function incidentFeature(deps: BotDeps): Composer<BotContext> {
       host: host === undefined ? undefined : hostRef(host),
       at: incident.acknowledgedAt ?? now(),
     });
-    return renderTelegram(event.type === 'acknowledged' ? { ...event, by } : event).html;
+    return renderTelegram(event.type === 'acknowledged' ? { ...event, by } : event, { timeZone }).html;
   };
 
   const acknowledge = async (ctx: BotContext, id: number) => {
@@ -53,7 +53,7 @@ export function incidentFeature(deps: BotDeps): Composer<BotContext> {
       await ctx.answerCallbackQuery({ text: `Acknowledged #${id}: reminders stop.` });
       if (ctx.callbackQuery.message !== undefined) {
         await ctx
-          .editMessageText(acknowledgedHtml(incident, by), { parse_mode: 'HTML' })
+          .editMessageText(acknowledgedHtml(incident, by, ctx.timeZone), { parse_mode: 'HTML' })
           .catch(() => undefined);
       }
     } else {
@@ -84,13 +84,13 @@ export function incidentFeature(deps: BotDeps): Composer<BotContext> {
         reason: 'silenced from Telegram',
       });
       await ctx.answerCallbackQuery({
-        text: `Silenced #${id} until ${clock(silence.endsAt, deps.timeZone)}`,
+        text: `Silenced #${id} until ${clock(silence.endsAt, ctx.timeZone)}`,
       });
       const original = ctx.callbackQuery.message?.text;
       if (original !== undefined) {
         await ctx
           .editMessageText(
-            `${escapeHtml(original)}\n\n🔕 Silenced until ${clock(silence.endsAt, deps.timeZone)} by ${text(ctx.actor.name)}`,
+            `${escapeHtml(original)}\n\n🔕 Silenced until ${escapeHtml(clock(silence.endsAt, ctx.timeZone))} by ${text(ctx.actor.name)}`,
             { parse_mode: 'HTML', reply_markup: new InlineKeyboard().text('Acknowledge', `ack:${id}`) },
           )
           .catch(() => undefined);
@@ -127,7 +127,7 @@ export function incidentFeature(deps: BotDeps): Composer<BotContext> {
     });
     await answer(
       ctx,
-      `🔕 Silenced ${text(found.host.name)} until ${clock(silence.endsAt, deps.timeZone)} (silence #${silence.id}). Detection goes on; /unsilence ends it.`,
+      `🔕 Silenced ${text(found.host.name)} until ${escapeHtml(clock(silence.endsAt, ctx.timeZone))} (silence #${silence.id}). Detection goes on; /unsilence ends it.`,
     );
   });
 
@@ -145,7 +145,7 @@ export function incidentFeature(deps: BotDeps): Composer<BotContext> {
           : s.incidentId !== null
             ? `incident #${s.incidentId}`
             : 'a selector';
-      return `🔕 #${s.id} ${what} until ${clock(s.endsAt, deps.timeZone)} (by ${text(s.createdBy, 32)})`;
+      return `🔕 #${s.id} ${what} until ${escapeHtml(clock(s.endsAt, ctx.timeZone))} (by ${text(s.createdBy, 32)})`;
     });
     return answer(ctx, lines.join('\n'), keyboard);
   };

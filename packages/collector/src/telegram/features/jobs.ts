@@ -9,6 +9,7 @@ import { escapeHtml, text } from '../html.ts';
 import type { JobWatch } from '../job-watch.ts';
 import { allowed, answer, InlineKeyboard, replace } from '../reply.ts';
 import { jobsView, liveView, previewView } from '../views/jobs.ts';
+import { allowedActivity, findActivity } from './activities.ts';
 
 const USAGE =
   'Usage: /run ACTIVITY TARGETS [key=value ...], e.g. /run uptime web-1,web-2 or /run apt-update web-* or /run uptime all. TARGETS: names or globs separated by commas, a label selector like env=prod, or all.';
@@ -78,9 +79,16 @@ export function jobsFeature(deps: BotDeps, watch: JobWatch): Composer<BotContext
     const params = parseParams(rest.slice(0, 20));
     if (typeof params === 'string') return answer(ctx, `${escapeHtml(params)}. ${escapeHtml(USAGE)}`);
     const input = { activity: activity.slice(0, 64), targets: parseTargets(targetArg.slice(0, 512)), params };
+    const found = findActivity(deps, input.activity);
+    if (found === undefined)
+      return answer(
+        ctx,
+        `No activity is called "${text(input.activity)}". /activities lists what you can run.`,
+      );
+    if (!(await allowedActivity(ctx, found))) return;
     try {
       const preview = jobs().preview(ctx.actor, input);
-      const dangerous = deps.jobs.activities.get(input.activity).dangerous;
+      const dangerous = found.dangerous;
       const html = previewView(input.activity, dangerous, preview, params);
       if (preview.hosts.length === 0) return answer(ctx, html);
       if (dangerous) {

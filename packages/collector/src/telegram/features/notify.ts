@@ -11,6 +11,7 @@ const USAGE = [
   '/notify min critical|warning|info: the least severity you get',
   '/notify quiet 22:00-07:00: only critical first alerts then (/notify quiet off)',
   '/notify mute 2h: nothing for a while (/notify mute off)',
+  '/notify zone Europe/Berlin: the time zone of every time I show you',
 ].join('\n');
 
 const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
@@ -28,7 +29,7 @@ export function notifyFeature(deps: BotDeps): Composer<BotContext> {
   const describe = (p: Preferences) => {
     const t = now();
     const muted =
-      p.mutedUntil !== null && p.mutedUntil > t ? `until ${clock(p.mutedUntil, deps.timeZone)}` : 'no';
+      p.mutedUntil !== null && p.mutedUntil > t ? `until ${text(clock(p.mutedUntil, p.timeZone))}` : 'no';
     const quiet =
       p.quiet === null
         ? 'none'
@@ -38,6 +39,7 @@ export function notifyFeature(deps: BotDeps): Composer<BotContext> {
       `Minimum severity: ${p.minSeverity}`,
       `Quiet hours: ${quiet}`,
       `Muted: ${muted}`,
+      `Time zone: ${text(p.timeZone)}`,
       '',
       escapeHtml(USAGE),
     ].join('\n');
@@ -56,7 +58,8 @@ export function notifyFeature(deps: BotDeps): Composer<BotContext> {
   };
 
   composer.command('notify', async (ctx) => {
-    const [what = '', value = '', ...rest] = ctx.match.trim().toLowerCase().split(/\s+/);
+    const [first = '', given = '', ...rest] = ctx.match.trim().split(/\s+/);
+    const [what, value] = [first.toLowerCase(), given.toLowerCase()];
     if (what === '') return answer(ctx, describe(deps.preferences.get(ctx.actor)), keyboard());
     if (rest.length > 0) return answer(ctx, `Too many words.\n${escapeHtml(USAGE)}`);
     let patch: Partial<Preferences> | undefined;
@@ -71,9 +74,11 @@ export function notifyFeature(deps: BotDeps): Composer<BotContext> {
       if (a !== null && b !== null) {
         patch = {
           quiet: { start: Number(a[1]) * 60 + Number(a[2]), end: Number(b[1]) * 60 + Number(b[2]) },
-          timeZone: deps.timeZone,
         };
       }
+    } else if (what === 'zone' && given !== '') {
+      // Checked by the preferences command, which says what a zone looks like.
+      patch = { timeZone: given.slice(0, 64) };
     } else if (what === 'mute' && value === 'off') {
       patch = { mutedUntil: null };
     } else if (what === 'mute') {

@@ -2,6 +2,7 @@ import { type Conversation, conversations, createConversation } from '@grammyjs/
 import { PantauError } from '@pantau/shared';
 import { Composer, type Context } from 'grammy';
 import type { BotContext, BotDeps } from '../context.ts';
+import { notApproved } from '../format.ts';
 import { escapeHtml } from '../html.ts';
 import { answer } from '../reply.ts';
 
@@ -71,7 +72,7 @@ export function registerFeature(deps: BotDeps): Composer<BotContext> {
   composer.use(conversations());
   composer.use(createConversation(register, 'register'));
 
-  composer.command('start', async (ctx) => {
+  composer.command('start', async (ctx, next) => {
     const code = ctx.match.trim();
     if (code !== '') {
       try {
@@ -96,12 +97,19 @@ export function registerFeature(deps: BotDeps): Composer<BotContext> {
       }
       return;
     }
-    const status = ctx.principal.status;
-    if (status === 'unknown' || status === 'rejected') return ctx.conversation.enter('register');
-    if (status === 'pending')
+    const principal = ctx.principal;
+    if (principal.status === 'rejected') {
+      const wait = (principal.user.rejectedAt ?? 0) + deps.rejectCooldown - (deps.now ?? Date.now)();
+      // Inside the cooldown the application would be refused: say so before asking anything.
+      if (wait > 0) return answer(ctx, notApproved(wait));
+    }
+    if (principal.status === 'unknown' || principal.status === 'rejected')
+      return ctx.conversation.enter('register');
+    if (principal.status === 'pending')
       return answer(ctx, 'Your registration is waiting for an admin’s approval already.');
-    if (status === 'disabled') return answer(ctx, 'Your account is disabled. Ask an admin.');
-    return undefined;
+    if (principal.status === 'disabled') return answer(ctx, 'Your account is disabled. Ask an admin.');
+    // An active user's /start is their /help.
+    return next();
   });
   return composer;
 }

@@ -7,6 +7,8 @@ import { bold, escapeHtml, MAX_MESSAGE, paginate, table, text } from '../html.ts
 
 export interface FleetInput {
   hosts: readonly Host[];
+  /** Hosts with an open or acknowledged incident. */
+  problems: ReadonlySet<number>;
   latest(hostId: number): LatestState | undefined;
   now: number;
   timeZone: string;
@@ -49,7 +51,7 @@ export function statusView(f: FleetInput, active: readonly Incident[]): string {
       ),
     );
   }
-  lines.push(`<i>${escapeHtml(clock(f.now, f.timeZone))} ${escapeHtml(f.timeZone)}</i>`);
+  lines.push(`<i>${escapeHtml(clock(f.now, f.timeZone))}</i>`);
   return lines.join('\n');
 }
 
@@ -69,17 +71,27 @@ export function filterHosts(hosts: readonly Host[], filter: string): Host[] {
 
 const MARK = { online: '🟢', offline: '🔴', new: '⚪' } as const;
 
-/** /hosts [filter], one page of it; `pages` says how many there are. */
+/** Offline hosts first, then those with a problem, then the healthy ones, and those never connected last. */
+function attention(h: Host, problems: ReadonlySet<number>): number {
+  if (h.status === 'offline') return 0;
+  if (problems.has(h.id)) return 1;
+  return h.status === 'online' ? 2 : 3;
+}
+
+/** /hosts [filter], one page of it, the hosts that need attention first; `pages` says how many there are. */
 export function hostsView(
   f: FleetInput,
   filter: string,
   page: number,
 ): { html: string; page: number; pages: number } {
-  const matched = filterHosts(f.hosts, filter).sort((a, b) => a.name.localeCompare(b.name));
+  const matched = filterHosts(f.hosts, filter).sort(
+    (a, b) => attention(a, f.problems) - attention(b, f.problems) || a.name.localeCompare(b.name),
+  );
   const line = (h: Host) => {
     const m = h.status === 'online' ? f.latest(h.id)?.metrics : undefined;
     const numbers = m === undefined ? `seen ${ago(h.lastSeen, f.now)}` : `cpu ${percent(m.cpu ?? 0)}`;
-    return `${MARK[h.status]} ${text(h.name)} · ${numbers}`;
+    const mark = h.status === 'online' && f.problems.has(h.id) ? '⚠️' : MARK[h.status];
+    return `${mark} ${text(h.name)} · ${numbers}`;
   };
   const lines = matched.map(line);
   const pages = paginate(lines, (l) => l.length, MAX_MESSAGE - 300, 40);
@@ -125,12 +137,17 @@ export function fleetChecksView(f: FleetInput): string {
   }\nOne host: /checks HOST`;
 }
 
-/** /incidents: the active ones, newest first. */
-export function incidentsView(
-  active: readonly Incident[],
-  hostName: (id: number) => string,
-  now: number,
-): string {
+/** How /incidents reads each incident's marks. */
+export interface IncidentMarksInput {
+  hostName(id: number): string;
+  /** End of the silence holding the incident's notices back now, or null. */
+  silencedUntil(incident: Incident): number | null;
+  now: number;
+  timeZone: string;
+}
+
+/** /incidents: the active ones, newest first, each marked flapping, silenced until, acknowledged by. */
+export function incidentsView(active: readonly Incident[], m: IncidentMarksInput): string {
   if (active.length === 0) return '✅ No open incidents.';
   const lines = active.slice(0, 30).map((i) => {
     const mark =
@@ -141,8 +158,14 @@ export function incidentsView(
           : i.severity === 'warning'
             ? '🟠'
             : '🔵';
-    const ack = i.status === 'acknowledged' ? ` · ack by ${text(i.acknowledgedBy ?? '?', 32)}` : '';
-    return `${mark} #${i.id} ${text(i.title, 80)} · ${text(hostName(i.hostId))} · ${ago(i.openedAt, now)}${ack}`;
+    const until = m.silencedUntil(i);
+    const marks = [
+      ...(i.flappingSince !== null ? ['〰️ flapping'] : []),
+      ...(until !== null ? [`🔕 silenced until ${escapeHtml(clock(until, m.timeZone))}`] : []),
+      ...(i.status === 'acknowledged' ? [`ack by ${text(i.acknowledgedBy ?? '?', 32)}`] : []),
+    ];
+    const tail = marks.length === 0 ? '' : `\n    ${marks.join(' · ')}`;
+    return `${mark} #${i.id} ${text(i.title, 80)} · ${text(m.hostName(i.hostId))} · ${ago(i.openedAt, m.now)}${tail}`;
   });
   const more = active.length > 30 ? `\n… and ${active.length - 30} more` : '';
   return `${bold(`Open incidents · ${active.length}`)}\n${lines.join('\n')}${more}`;

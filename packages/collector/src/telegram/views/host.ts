@@ -87,7 +87,7 @@ function cpuView(v: ViewInput): string {
           .slice(0, 64)
           .map((c) => Math.round(c))
           .join(' ')} %${cores.length > 64 ? ' …' : ''}`;
-  return `${heading('CPU', v)}\n${table(['', 'now'], rows)}${escapeHtml(load)}${escapeHtml(coreLine)}`;
+  return `${heading('CPU', v)}\n${table(['', 'now'], rows)}\n${escapeHtml(load)}${escapeHtml(coreLine)}`;
 }
 
 function ramView(v: ViewInput): string {
@@ -116,7 +116,7 @@ function systemView(v: ViewInput): string {
       `Memory: ${formatBytes(s.memory)}`,
     );
     if (s.virtualization) lines.push(`Virtualization: ${text(s.virtualization)}`);
-    lines.push(`Booted: ${clock(s.bootTime, v.timeZone)}`);
+    lines.push(`Booted: ${escapeHtml(clock(s.bootTime, v.timeZone))}`);
   }
   if (v.latest?.uptime != null) lines.push(`Uptime: ${uptime(v.latest.uptime)}`);
   lines.push(
@@ -151,21 +151,20 @@ function diskView(v: ViewInput): string {
 function topView(v: ViewInput): string {
   const p = area<Processes>(v, 'processes');
   if (p === undefined) return noData(v, 'Processes');
-  const row = (x: Processes['topCpu'][number]) => [
-    String(x.pid),
-    x.name,
-    x.user,
-    percent(x.cpu),
-    formatBytes(x.rss),
-  ];
+  const row = (x: Processes['topCpu'][number]) => [String(x.pid), x.name, percent(x.cpu), formatBytes(x.rss)];
+  // Rows of at most 36 monospace characters (a phone's width): no user column, names clipped to 12, one space apart.
+  const rows = (list: Processes['topCpu']) =>
+    table(['pid', 'name', 'cpu', 'rss'], list.slice(0, 10).map(row), TOP_NAME, 1);
   return [
     `${heading('Top processes', v, p.ts)} · ${p.data.count} running`,
     'By CPU',
-    table(['pid', 'name', 'user', 'cpu', 'rss'], p.data.topCpu.slice(0, 10).map(row)),
+    rows(p.data.topCpu),
     'By memory',
-    table(['pid', 'name', 'user', 'cpu', 'rss'], p.data.topMem.slice(0, 10).map(row)),
+    rows(p.data.topMem),
   ].join('\n');
 }
+
+const TOP_NAME = 12;
 
 function portsView(v: ViewInput): string {
   const ports = area<Port[]>(v, 'ports');
