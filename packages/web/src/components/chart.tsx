@@ -4,7 +4,7 @@ import type uPlot from 'uplot';
 import { api, errorText } from '../api.ts';
 
 interface History {
-  tier: 'raw' | '1m' | '1h';
+  tier: 'raw' | '1m' | '1h' | 'remote';
   ts: number[];
   avg: number[];
 }

@@ -1,0 +1,243 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { RemoteWriteEndpoint } from './config.ts';
+import { encodeWriteRequest, type TimeSeries } from './encode.ts';
+import type { RemoteHttp } from './http.ts';
+import type { QueuedRow, RemoteQueueRepo } from './queue-repo.ts';
+
+export type DropReason = 'rejected' | 'too-old' | 'queue-full';
+export type FailureKind = 'network' | 'server' | 'throttled';
+
+export interface EndpointStats {
+  samplesSent: number;
+  requests: number;
+  failures: Record<FailureKind, number>;
+  dropped: Record<DropReason, number>;
+}
+
+export interface Timers {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const realTimers: Timers = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+const FIRST_RETRY = 500;
+const MAX_RETRY_AFTER = 5 * 60_000;
+
+/** `pantau_host_cpu_*` → a matcher; linear in the name's length, no regular expression. */
+export function nameMatcher(globs: readonly string[] | null): (name: string) => boolean {
+  if (globs === null) return () => true;
+  const compiled = globs.map((g) => g.split('*'));
+  return (name) => compiled.some((parts) => globMatch(parts, name));
+}
+
+function globMatch(parts: string[], name: string): boolean {
+  if (parts.length === 1) return parts[0] === name;
+  const first = parts[0]!;
+  const last = parts.at(-1)!;
+  if (!name.startsWith(first) || !name.endsWith(last) || name.length < first.length + last.length)
+    return false;
+  let at = first.length;
+  const end = name.length - last.length;
+  for (const part of parts.slice(1, -1)) {
+    const found = name.indexOf(part, at);
+    if (found < 0 || found + part.length > end) return false;
+    at = found + part.length;
+  }
+  return true;
+}
+
+/**
+ * Sends one endpoint's share of the queue, in order: a batch of rows becomes one remote-write
+ * request; 2xx moves the endpoint's cursor, 5xx, 429 and network errors retry the same batch
+ * with backoff, any other 4xx drops the batch with a counted, logged reason.
+ */
+export class EndpointSender {
+  readonly stats: EndpointStats = {
+    samplesSent: 0,
+    requests: 0,
+    failures: { network: 0, server: 0, throttled: 0 },
+    dropped: { rejected: 0, 'too-old': 0, 'queue-full': 0 },
+  };
+  readonly #endpoint: RemoteWriteEndpoint;
+  readonly #queue: RemoteQueueRepo;
+  readonly #http: RemoteHttp;
+  readonly #log: FastifyBaseLogger;
+  readonly #timers: Timers;
+  readonly #batch: number;
+  readonly #maxAge: number;
+  readonly #retryMax: number;
+  readonly #wanted: (name: string) => boolean;
+  #cursor: number;
+  #running: Promise<void> | null = null;
+  #stopped = false;
+  #wake: (() => void) | null = null;
+
+  constructor(deps: {
+    endpoint: RemoteWriteEndpoint;
+    queue: RemoteQueueRepo;
+    http: RemoteHttp;
+    log: FastifyBaseLogger;
+    timers: Timers;
+    batch: number;
+    maxAge: number;
+    retryMax: number;
+  }) {
+    this.#endpoint = deps.endpoint;
+    this.#queue = deps.queue;
+    this.#http = deps.http;
+    this.#log = deps.log.child({ endpoint: deps.endpoint.name });
+    this.#timers = deps.timers;
+    this.#batch = deps.batch;
+    this.#maxAge = deps.maxAge;
+    this.#retryMax = deps.retryMax;
+    this.#wanted = nameMatcher(deps.endpoint.metrics);
+    this.#cursor = deps.queue.cursor(deps.endpoint.name);
+  }
+
+  get name(): string {
+    return this.#endpoint.name;
+  }
+
+  /** Rows not yet delivered, and how far behind the oldest of them is (ms, 0 when none). */
+  lag(): { rows: number; ms: number } {
+    const d = this.#queue.depth(this.#cursor);
+    return { rows: d.rows, ms: d.oldest === null ? 0 : Math.max(0, this.#timers.now() - d.oldest) };
+  }
+
+  /** Counts samples a queue bound took from this endpoint and moves past them. */
+  droppedByQueue(samples: number): void {
+    this.stats.dropped['queue-full'] += samples;
+    this.#cursor = this.#queue.cursor(this.#endpoint.name);
+    this.#log.warn({ samples }, 'remote-write queue full: oldest samples dropped');
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.#running ??= this.#loop().finally(() => {
+      this.#running = null;
+    });
+  }
+
+  /** New rows were committed: stop idling. */
+  wake(): void {
+    this.#wake?.();
+  }
+
+  /** Lets the request in flight finish (so nothing is sent twice after a restart), then stops. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#wake?.();
+    await this.#running;
+  }
+
+  async #loop(): Promise<void> {
+    let retry = 0;
+    while (!this.#stopped) {
+      const rows = this.#queue.after(this.#cursor, this.#batch);
+      if (rows.length === 0) {
+        await this.#sleep(60_000, true);
+        continue;
+      }
+      const outcome = await this.#deliver(rows);
+      if (outcome.retryIn === null) {
+        retry = 0;
+        this.#cursor = rows.at(-1)!.id;
+        this.#queue.advance(this.#endpoint.name, this.#cursor);
+      } else {
+        retry = Math.min(this.#retryMax, retry === 0 ? FIRST_RETRY : retry * 2);
+        await this.#sleep(Math.min(Math.max(retry, outcome.retryIn), MAX_RETRY_AFTER), false);
+      }
+    }
+  }
+
+  /** One request for a batch. `retryIn` null: the batch is done with (sent or dropped). */
+  async #deliver(rows: QueuedRow[]): Promise<{ retryIn: number | null }> {
+    const { series, samples, tooOld } = this.#build(rows);
+    if (tooOld > 0) {
+      this.stats.dropped['too-old'] += tooOld;
+      this.#log.warn({ samples: tooOld }, 'remote-write samples older than metrics.queue.maxAge dropped');
+    }
+    if (samples === 0) return { retryIn: null };
+    this.stats.requests++;
+    let answer: Awaited<ReturnType<RemoteHttp['send']>>;
+    try {
+      answer = await this.#http.send(
+        'POST',
+        this.#endpoint.url,
+        {
+          'content-type': 'application/x-protobuf',
+          'content-encoding': 'snappy',
+          'x-prometheus-remote-write-version': '0.1.0',
+        },
+        encodeWriteRequest(series),
+      );
+    } catch (err) {
+      this.stats.failures.network++;
+      this.#log.warn({ err: (err as Error).message }, 'remote write failed; retrying');
+      return { retryIn: 0 };
+    }
+    if (answer.status >= 200 && answer.status < 300) {
+      this.stats.samplesSent += samples;
+      return { retryIn: null };
+    }
+    const detail = { status: answer.status, body: answer.body.slice(0, 500) };
+    if (answer.status === 429 || answer.status >= 500) {
+      this.stats.failures[answer.status === 429 ? 'throttled' : 'server']++;
+      this.#log.warn(detail, 'remote write refused for now; retrying');
+      const after = Number(answer.headers['retry-after']);
+      return { retryIn: Number.isFinite(after) && after > 0 ? after * 1000 : 0 };
+    }
+    // Any other answer means this batch will never be accepted: resending it would block the queue.
+    this.stats.dropped.rejected += samples;
+    this.#log.error({ ...detail, samples }, 'remote write rejected the samples; dropped');
+    return { retryIn: null };
+  }
+
+  #build(rows: QueuedRow[]): { series: TimeSeries[]; samples: number; tooOld: number } {
+    const bySeries = new Map<string, TimeSeries>();
+    const oldest = this.#timers.now() - this.#maxAge;
+    let samples = 0;
+    let tooOld = 0;
+    for (const row of rows) {
+      for (const [name, value, own] of row.samples) {
+        if (!this.#wanted(name)) continue;
+        if (row.ts < oldest) {
+          tooOld++;
+          continue;
+        }
+        const labels: Record<string, string> = { ...this.#endpoint.extraLabels, ...row.labels, ...own };
+        labels.__name__ = name;
+        const sorted = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        const key = JSON.stringify(sorted);
+        let ts = bySeries.get(key);
+        if (!ts) {
+          ts = { labels: sorted, samples: [] };
+          bySeries.set(key, ts);
+        }
+        ts.samples.push([row.ts, value]);
+        samples++;
+      }
+    }
+    const series = [...bySeries.values()];
+    for (const s of series) s.samples.sort((a, b) => a[0] - b[0]);
+    return { series, samples, tooOld };
+  }
+
+  #sleep(ms: number, wakeable: boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.#timers.clearTimeout(handle);
+        this.#wake = null;
+        resolve();
+      };
+      const handle = this.#timers.setTimeout(done, ms);
+      this.#wake = wakeable ? done : () => this.#stopped && done();
+    });
+  }
+}
