@@ -1,3 +1,4 @@
+/// <reference path="./snappyjs.d.ts" />
 import protobuf from 'protobufjs/minimal.js';
 import { compress } from 'snappyjs';
 
