@@ -5,6 +5,7 @@ import Type, { type Static } from 'typebox';
 import { DurationText } from '../monitor/duration-text.ts';
 
 const LABEL_NAME = '^[a-zA-Z_][a-zA-Z0-9_]*$';
+const LABEL_RE = new RegExp(LABEL_NAME);
 
 /** How Pantau authenticates to a time-series database and trusts its certificate. */
 const Connection = {
@@ -153,6 +154,15 @@ export function resolveRemoteWrite(
       return;
     }
     seen.add(name);
+    const badLabel = Object.keys(input.extraLabels ?? {}).find(
+      (k) => !LABEL_RE.test(k) || k.startsWith('__'),
+    );
+    if (badLabel !== undefined) {
+      problems.push(
+        `${where}.extraLabels: ${JSON.stringify(badLabel)} is not a label name (letters, digits and _, not starting with a digit or __)`,
+      );
+      return;
+    }
     out.push({
       ...conn,
       name,
