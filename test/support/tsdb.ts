@@ -20,6 +20,8 @@ export interface Tsdb {
   close(): Promise<void>;
   /** GET a query API path (`/api/v1/query_range?…`), parsed. */
   get<T>(path: string): Promise<T>;
+  /** The running process' id (benchmarks read its CPU and memory). */
+  pid(): number | undefined;
 }
 
 export function hasTsdb(kind: Tsdb['kind']): boolean {
@@ -100,6 +102,7 @@ export async function startTsdb(kind: Tsdb['kind']): Promise<Tsdb> {
       await db.stop();
       rmSync(dir, { recursive: true, force: true });
     },
+    pid: () => (child as ChildProcess | null)?.pid,
     async get<T>(path: string): Promise<T> {
       const res = await fetch(`${url}${path}`);
       const text = await res.text();
