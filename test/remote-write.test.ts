@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Snapshot } from '@pantau/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOST_SERIES } from '../packages/collector/src/remote/series.ts';
@@ -6,6 +9,7 @@ import { sampleSnapshot } from './fixtures/samples.ts';
 import { RawAgent } from './support/agent-client.ts';
 import { until } from './support/e2e.ts';
 import { startTestApp, type TestApp } from './support/test-app.ts';
+import { hasOpenssl, makePki } from './support/tls.ts';
 import { hasTsdb, startTsdb, type Tsdb } from './support/tsdb.ts';
 
 // In CI both engines must be there (.ci/run installs them); elsewhere a missing one skips.
@@ -133,36 +137,115 @@ describe.each(['victoria-metrics', 'prometheus'] as const)('remote write to %s',
     60_000,
   );
 
-  it.skipIf(need('prometheus') || kind !== 'prometheus')(
-    'drops a batch the database refuses for good (4xx) with a counted reason, and keeps sending what follows',
+  // Only Prometheus refuses old samples for good; VictoriaMetrics takes them.
+  if (kind === 'prometheus')
+    it.skipIf(need(kind))(
+      'drops a batch the database refuses for good (4xx) with a counted reason, and keeps sending what follows',
+      async () => {
+        const { token } = t.addHost('late-1');
+        const agent = await RawAgent.connect(t.wsUrl, token);
+        await agent.hello();
+        const sender = t.app.pantau.remoteWrite!.senders[0]!;
+        const now = Math.floor(Date.now() / 1000) * 1000;
+        const delivered = (ts: number) =>
+          until(`the sample at ${ts} delivered`, async () => {
+            const r = await rangeQuery(db, 'pantau_host_cpu_busy_ratio{host="late-1"}', ts, ts + 2_000);
+            return r.data.result[0]?.values[0]?.[0] === ts / 1000;
+          });
+        agent.send({ t: 'metrics', snapshot: snapshot(1, now - 20_000) });
+        await delivered(now - 19_000);
+        // Prometheus refuses samples older than its head block's window: a 400, never a retry.
+        const old = now - 6 * 3_600_000;
+        agent.send({ t: 'metrics.batch', snapshots: [snapshot(2, old), snapshot(3, old)] });
+        await agent.waitAck(3);
+        await until(
+          'the old batch given up',
+          () => sender.stats.dropped.rejected > 0 && sender.lag().rows === 0,
+        );
+        agent.send({ t: 'metrics', snapshot: snapshot(4, now - 10_000) });
+        await delivered(now - 6_000);
+        const text = await metricsText(t);
+        expect(
+          sample(text, 'pantau_remote_write_samples_dropped_total', 'endpoint="tsdb",reason="rejected"'),
+        ).toBeGreaterThan(0);
+        agent.close();
+      },
+      60_000,
+    );
+});
+
+describe('remote write over TLS with basic auth (VictoriaMetrics -tls -httpAuth.*)', () => {
+  const skipTls = need('victoria-metrics') || (!hasOpenssl() && process.env.CI !== 'true');
+  const dir = mkdtempSync(join(tmpdir(), 'pantau-rw-tls-'));
+  let vm: Tsdb;
+  let t: TestApp;
+  let wrong: TestApp;
+
+  beforeAll(async () => {
+    if (skipTls) return;
+    const pki = makePki(dir, 'vm');
+    vm = await startTsdb('victoria-metrics', {
+      tls: pki,
+      basicAuth: { username: 'pantau', password: 'right-password' },
+    });
+    writeFileSync(join(dir, 'password'), 'right-password\n');
+    writeFileSync(join(dir, 'wrong'), 'wrong-password\n');
+    const conn = (passwordFile: string) => ({
+      tlsCa: pki.ca,
+      basicAuth: { username: 'pantau', passwordFile: join(dir, passwordFile) },
+    });
+    t = await startTestApp({
+      metrics: {
+        store: 'remote',
+        remoteWrite: [{ name: 'vm', url: vm.writeUrl, ...conn('password') }],
+        query: { url: vm.url, ...conn('password') },
+      },
+    } as never);
+    wrong = await startTestApp({
+      metrics: { remoteWrite: [{ name: 'vm', url: vm.writeUrl, ...conn('wrong') }] },
+    } as never);
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+    await wrong?.close();
+    await vm?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.skipIf(skipTls)(
+    'writes and reads back through the CA and credentials from files; wrong credentials keep the samples queued',
     async () => {
-      const { token } = t.addHost('late-1');
-      const agent = await RawAgent.connect(t.wsUrl, token);
-      await agent.hello();
-      const sender = t.app.pantau.remoteWrite!.senders[0]!;
-      const now = Math.floor(Date.now() / 1000) * 1000;
-      const delivered = (ts: number) =>
-        until(`the sample at ${ts} delivered`, async () => {
-          const r = await rangeQuery(db, 'pantau_host_cpu_busy_ratio{host="late-1"}', ts, ts + 2_000);
-          return r.data.result[0]?.values[0]?.[0] === ts / 1000;
+      const base = Math.floor(Date.now() / 1000) * 1000 - 60_000;
+      for (const app of [t, wrong]) {
+        const { token } = app.addHost('tls-1');
+        const agent = await RawAgent.connect(app.wsUrl, token);
+        await agent.hello();
+        agent.send({
+          t: 'metrics.batch',
+          snapshots: Array.from({ length: 10 }, (_, i) => snapshot(i + 1, base)),
         });
-      agent.send({ t: 'metrics', snapshot: snapshot(1, now - 20_000) });
-      await delivered(now - 19_000);
-      // Prometheus refuses samples older than its head block's window: a 400, never a retry.
-      const old = now - 6 * 3_600_000;
-      agent.send({ t: 'metrics.batch', snapshots: [snapshot(2, old), snapshot(3, old)] });
-      await agent.waitAck(3);
-      await until(
-        'the old batch given up',
-        () => sender.stats.dropped.rejected > 0 && sender.lag().rows === 0,
-      );
-      agent.send({ t: 'metrics', snapshot: snapshot(4, now - 10_000) });
-      await delivered(now - 6_000);
-      const text = await metricsText(t);
-      expect(
-        sample(text, 'pantau_remote_write_samples_dropped_total', 'endpoint="tsdb",reason="rejected"'),
-      ).toBeGreaterThan(0);
-      agent.close();
+        await agent.waitAck(10);
+        agent.close();
+      }
+      const { id } = t.app.pantau.store.hosts.getByName('tls-1')!;
+      const history = await until('history over https', async () => {
+        const res = await t.app.inject({
+          url: `/api/v1/hosts/${id}/history?metric=load.1&from=${base + 1_000}&to=${base + 11_000}&maxPoints=10`,
+          headers: { authorization: `Bearer ${t.adminToken}` },
+        });
+        const body = res.json() as { tier: string; avg: number[] };
+        return body.avg?.length === 10 ? body : null;
+      });
+      expect(history).toMatchObject({
+        tier: 'remote',
+        avg: Array.from({ length: 10 }, (_, i) => (i + 1) / 100),
+      });
+
+      // A wrong password is an operator's problem, not the batch's: retried, never dropped.
+      const sender = wrong.app.pantau.remoteWrite!.senders[0]!;
+      await until('401 answers counted', () => sender.stats.failures.auth >= 2);
+      expect(sender.stats.dropped.rejected).toBe(0);
+      expect(sender.lag().rows).toBe(10);
     },
     60_000,
   );

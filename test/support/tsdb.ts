@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,14 +42,55 @@ function freePort(): Promise<number> {
   });
 }
 
+export interface TsdbOptions {
+  /** VictoriaMetrics only: serve HTTPS with this certificate and require this basic auth. */
+  tls?: { cert: string; key: string; ca: string };
+  basicAuth?: { username: string; password: string };
+}
+
 /** Starts the database on a free port with a temporary data directory and waits until it answers. */
-export async function startTsdb(kind: Tsdb['kind']): Promise<Tsdb> {
+export async function startTsdb(kind: Tsdb['kind'], options: TsdbOptions = {}): Promise<Tsdb> {
   const dir = mkdtempSync(join(tmpdir(), `pantau-${kind}-`));
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const ca = options.tls ? readFileSync(options.tls.ca) : undefined;
+  const headers: Record<string, string> = options.basicAuth
+    ? {
+        authorization: `Basic ${Buffer.from(`${options.basicAuth.username}:${options.basicAuth.password}`).toString('base64')}`,
+      }
+    : {};
+  // node:http(s) rather than fetch: fetch cannot be given a CA per request.
+  const fetchText = (path: string) =>
+    new Promise<{ ok: boolean; status: number; text: string }>((resolve, reject) => {
+      const req = (ca ? httpsRequest : httpRequest)(
+        `${url}${path}`,
+        { headers, ...(ca ? { ca } : {}) },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            text += chunk;
+          });
+          res.on('end', () => resolve({ ok: res.statusCode === 200, status: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
   let args: string[];
   if (kind === 'victoria-metrics') {
+    const tls = options.tls
+      ? ['-tls', `-tlsCertFile=${options.tls.cert}`, `-tlsKeyFile=${options.tls.key}`]
+      : [];
+    const auth = options.basicAuth
+      ? [
+          `-httpAuth.username=${options.basicAuth.username}`,
+          `-httpAuth.password=${options.basicAuth.password}`,
+        ]
+      : [];
     args = [
+      ...tls,
+      ...auth,
       `-storageDataPath=${join(dir, 'data')}`,
       `-httpListenAddr=127.0.0.1:${port}`,
       '-retentionPeriod=100y',
@@ -85,7 +128,7 @@ export async function startTsdb(kind: Tsdb['kind']): Promise<Tsdb> {
         `${kind} on port ${port} to answer`,
         async () => {
           if (child?.exitCode !== null) throw new Error(`${kind} exited: ${output.slice(-500)}`);
-          return (await fetch(`${url}${ready}`)).ok;
+          return (await fetchText(ready)).ok;
         },
         30_000,
       );
@@ -104,10 +147,9 @@ export async function startTsdb(kind: Tsdb['kind']): Promise<Tsdb> {
     },
     pid: () => (child as ChildProcess | null)?.pid,
     async get<T>(path: string): Promise<T> {
-      const res = await fetch(`${url}${path}`);
-      const text = await res.text();
-      if (!res.ok) throw new Error(`${kind} ${path}: ${res.status} ${text.slice(0, 300)}`);
-      return JSON.parse(text) as T;
+      const res = await fetchText(path);
+      if (!res.ok) throw new Error(`${kind} ${path}: ${res.status} ${res.text.slice(0, 300)}`);
+      return JSON.parse(res.text) as T;
     },
   };
   await db.start();

@@ -20,6 +20,7 @@ import { buildJobs, type Jobs } from './jobs/index.ts';
 import { RemoteHttp } from './remote/http.ts';
 import { RemoteWrite } from './remote/index.ts';
 import { PrometheusHistory } from './remote/prom-history.ts';
+import { RemoteQueueRepo } from './remote/queue-repo.ts';
 import { type Migration, Store } from './store/index.ts';
 import type { BotService } from './telegram/service.ts';
 import { readTls } from './tls.ts';
@@ -105,6 +106,8 @@ export async function buildApp(
   const events = new EventBus((err, event) => app.log.error({ err, event }, 'event listener failed'));
   const remoteWrite =
     config.metrics.remoteWrite.length > 0 ? new RemoteWrite({ config, store, events, log: app.log }) : null;
+  // Without endpoints, rows queued for endpoints that were removed from the config go.
+  if (!remoteWrite) new RemoteQueueRepo(store.db).syncEndpoints([]);
   const publicUrl = () => {
     if (config.publicUrl) return config.publicUrl;
     const address = app.server.address();

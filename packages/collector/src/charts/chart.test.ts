@@ -114,7 +114,7 @@ describe.each(stores)('charts from the $name store', ({ name, tiers }) => {
   const remote = name !== 'sqlite';
   let vm: Tsdb | null = null;
   let dir: string;
-  let h: Harness;
+  let h: Harness | undefined;
   let store: Store;
 
   beforeAll(async () => {
@@ -129,12 +129,15 @@ describe.each(stores)('charts from the $name store', ({ name, tiers }) => {
       return ctx.skip('victoria-metrics is not installed');
     }
     dir = mkdtempSync(join(tmpdir(), 'pantau-chart-'));
-    h = remote ? await remoteHarness(dir, vm!) : await sqliteHarness(dir);
-    store = h.store;
+    const harness = remote ? await remoteHarness(dir, vm!) : await sqliteHarness(dir);
+    h = harness;
+    store = harness.store;
   });
   afterEach(async () => {
-    await h?.close();
+    if (!h) return;
+    await h.close();
     rmSync(dir, { recursive: true, force: true });
+    h = undefined;
   });
 
   async function writeDay(hostId: number, now: number): Promise<void> {
@@ -152,7 +155,7 @@ describe.each(stores)('charts from the $name store', ({ name, tiers }) => {
         }),
       });
     }
-    await h.write(batch);
+    await h!.write(batch);
   }
 
   it('draws a 24 h CPU chart: 800 × 400 PNG with a title, axis text and a line', async () => {

@@ -48,9 +48,10 @@ export class PrometheusHistory implements MetricHistory {
     const selector = `${series.name}{host=${promString(host.name)}}[${step}ms]`;
     const buckets = Math.ceil((q.to - q.from) / step);
     // Evaluated at each bucket's last millisecond, a window of `step` covers exactly that bucket.
+    // The outer aggregation joins the series a host had before and after its labels changed.
     const [avg, max] = await Promise.all([
-      this.#range(`avg_over_time(${selector})`, q.from, buckets, step),
-      this.#range(`max_over_time(${selector})`, q.from, buckets, step),
+      this.#range(`avg(avg_over_time(${selector}))`, q.from, buckets, step),
+      this.#range(`max(max_over_time(${selector}))`, q.from, buckets, step),
     ]);
     const maxAt = new Map(max);
     for (const [t, v] of avg) {

@@ -4,6 +4,8 @@ import type { Sample } from './series.ts';
 export interface QueuedRow {
   id: number;
   ts: number;
+  /** The host's labels as stored (JSON): equal text, equal labels. */
+  labelsText: string;
   labels: Record<string, string>;
   samples: Sample[];
   n: number;
@@ -96,6 +98,7 @@ export class RemoteQueueRepo {
       id: r.id,
       ts: r.ts,
       n: r.n,
+      labelsText: r.labels,
       labels: JSON.parse(r.labels) as Record<string, string>,
       samples: JSON.parse(r.samples) as Sample[],
     }));

@@ -124,7 +124,7 @@ describe('EndpointSender', () => {
     expect(s.stats).toMatchObject({
       samplesSent: 1,
       requests: 6,
-      failures: { network: 0, server: 4, throttled: 1 },
+      failures: { network: 0, server: 4, throttled: 1, auth: 0 },
     });
     // Every attempt carried the same, valid body.
     expect(new Set(bodies.map((b) => b.toString('hex'))).size).toBe(1);

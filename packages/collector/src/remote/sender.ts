@@ -5,7 +5,7 @@ import type { RemoteHttp } from './http.ts';
 import type { QueuedRow, RemoteQueueRepo } from './queue-repo.ts';
 
 export type DropReason = 'rejected' | 'too-old' | 'queue-full';
-export type FailureKind = 'network' | 'server' | 'throttled';
+export type FailureKind = 'network' | 'server' | 'throttled' | 'auth';
 
 export interface EndpointStats {
   samplesSent: number;
@@ -54,14 +54,14 @@ function globMatch(parts: string[], name: string): boolean {
 
 /**
  * Sends one endpoint's share of the queue, in order: a batch of rows becomes one remote-write
- * request; 2xx moves the endpoint's cursor, 5xx, 429 and network errors retry the same batch
- * with backoff, any other 4xx drops the batch with a counted, logged reason.
+ * request; 2xx moves the endpoint's cursor; 5xx, 429, 401, 403 and network errors retry the same
+ * batch with backoff; any other 4xx drops the batch with a counted, logged reason.
  */
 export class EndpointSender {
   readonly stats: EndpointStats = {
     samplesSent: 0,
     requests: 0,
-    failures: { network: 0, server: 0, throttled: 0 },
+    failures: { network: 0, server: 0, throttled: 0, auth: 0 },
     dropped: { rejected: 0, 'too-old': 0, 'queue-full': 0 },
   };
   readonly #endpoint: RemoteWriteEndpoint;
@@ -73,6 +73,8 @@ export class EndpointSender {
   readonly #maxAge: number;
   readonly #retryMax: number;
   readonly #wanted: (name: string) => boolean;
+  /** Series name → selected by `metrics`; names are few, so this stays small. */
+  readonly #selected = new Map<string, boolean>();
   #cursor: number;
   #running: Promise<void> | null = null;
   #stopped = false;
@@ -144,7 +146,14 @@ export class EndpointSender {
         await this.#sleep(60_000, true);
         continue;
       }
-      const outcome = await this.#deliver(rows);
+      let outcome: { retryIn: number | null };
+      try {
+        outcome = await this.#deliver(rows);
+      } catch (err) {
+        // A bug or a damaged row must not end the loop (nor the process): log it and retry later.
+        this.#log.error({ err }, 'remote write failed unexpectedly; retrying');
+        outcome = { retryIn: 0 };
+      }
       if (outcome.retryIn === null) {
         retry = 0;
         this.#cursor = rows.at(-1)!.id;
@@ -193,6 +202,12 @@ export class EndpointSender {
       const after = Number(answer.headers['retry-after']);
       return { retryIn: Number.isFinite(after) && after > 0 ? after * 1000 : 0 };
     }
+    if (answer.status === 401 || answer.status === 403) {
+      // The credentials are wrong, not the batch: an operator fixes them, and the samples wait.
+      this.stats.failures.auth++;
+      this.#log.error(detail, 'remote write refused our credentials; retrying');
+      return { retryIn: 0 };
+    }
     // Any other answer means this batch will never be accepted: resending it would block the queue.
     this.stats.dropped.rejected += samples;
     this.#log.error({ ...detail, samples }, 'remote write rejected the samples; dropped');
@@ -206,17 +221,18 @@ export class EndpointSender {
     let tooOld = 0;
     for (const row of rows) {
       for (const [name, value, own] of row.samples) {
-        if (!this.#wanted(name)) continue;
+        if (!this.#wants(name)) continue;
         if (row.ts < oldest) {
           tooOld++;
           continue;
         }
-        const labels: Record<string, string> = { ...this.#endpoint.extraLabels, ...row.labels, ...own };
-        labels.__name__ = name;
-        const sorted = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-        const key = JSON.stringify(sorted);
+        // Sorting labels once per series, not per sample, keeps a batch cheap on the main thread.
+        const key = `${row.labelsText}\0${name}${own ? `\0${JSON.stringify(own)}` : ''}`;
         let ts = bySeries.get(key);
         if (!ts) {
+          const labels: Record<string, string> = { ...this.#endpoint.extraLabels, ...row.labels, ...own };
+          labels.__name__ = name;
+          const sorted = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
           ts = { labels: sorted, samples: [] };
           bySeries.set(key, ts);
         }
@@ -227,6 +243,15 @@ export class EndpointSender {
     const series = [...bySeries.values()];
     for (const s of series) s.samples.sort((a, b) => a[0] - b[0]);
     return { series, samples, tooOld };
+  }
+
+  #wants(name: string): boolean {
+    let yes = this.#selected.get(name);
+    if (yes === undefined) {
+      yes = this.#wanted(name);
+      this.#selected.set(name, yes);
+    }
+    return yes;
   }
 
   #sleep(ms: number, wakeable: boolean): Promise<void> {

@@ -207,7 +207,7 @@ function remoteWriteFamilies(e: Exposition, remote: RemoteWrite): void {
   e.family(
     'pantau_remote_write_failures_total',
     'counter',
-    'requests to retry: network error, 5xx (server) or 429 (throttled)',
+    'requests to retry: network error, 5xx (server), 429 (throttled), 401 or 403 (auth)',
   );
   for (const { endpoint, stats } of lags) {
     for (const [kind, n] of Object.entries(stats.failures))
