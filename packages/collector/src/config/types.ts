@@ -100,7 +100,7 @@ export interface CollectorConfig {
       maxAge: number;
       /** Snapshots per remote-write request. Default 500. */
       batch: number;
-      /** Longest wait between retries while an endpoint is down or answers 5xx or 429, ms. Default 30 s. */
+      /** Longest wait between retries while an endpoint is down or answers 5xx, 429, 401 or 403, ms. Default 30 s. */
       retryMax: number;
     };
   };
