@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { RemoteWriteEndpoint } from './config.ts';
-import { encodeWriteRequest, type TimeSeries } from './encode.ts';
+import { type EncodedSeries, encodeLabels, encodeWriteRequest } from './encode.ts';
 import type { RemoteHttp } from './http.ts';
 import type { QueuedRow, RemoteQueueRepo } from './queue-repo.ts';
 
@@ -28,6 +28,8 @@ export const realTimers: Timers = {
 
 const FIRST_RETRY = 500;
 const MAX_RETRY_AFTER = 5 * 60_000;
+/** Hosts whose series' encoded labels are kept (about 30 series each). */
+const LABEL_CACHE_HOSTS = 50_000;
 
 /** `pantau_host_cpu_*` → a matcher; linear in the name's length, no regular expression. */
 export function nameMatcher(globs: readonly string[] | null): (name: string) => boolean {
@@ -75,6 +77,8 @@ export class EndpointSender {
   readonly #wanted: (name: string) => boolean;
   /** Series name → selected by `metrics`; names are few, so this stays small. */
   readonly #selected = new Map<string, boolean>();
+  /** Host label text → series key (name, own label values) → the series' encoded labels. */
+  readonly #encoded = new Map<string, Map<string, Uint8Array>>();
   #cursor: number;
   #running: Promise<void> | null = null;
   #stopped = false;
@@ -214,35 +218,62 @@ export class EndpointSender {
     return { retryIn: null };
   }
 
-  #build(rows: QueuedRow[]): { series: TimeSeries[]; samples: number; tooOld: number } {
-    const bySeries = new Map<string, TimeSeries>();
+  #build(rows: QueuedRow[]): { series: EncodedSeries[]; samples: number; tooOld: number } {
+    // Grouped by host (the row's label text), then by name and own labels: short keys per sample.
+    const byHost = new Map<string, Map<string, EncodedSeries>>();
     const oldest = this.#timers.now() - this.#maxAge;
     let samples = 0;
     let tooOld = 0;
     for (const row of rows) {
+      let group = byHost.get(row.labelsText);
+      if (!group) {
+        group = new Map();
+        byHost.set(row.labelsText, group);
+      }
       for (const [name, value, own] of row.samples) {
         if (!this.#wants(name)) continue;
         if (row.ts < oldest) {
           tooOld++;
           continue;
         }
-        // Sorting labels once per series, not per sample, keeps a batch cheap on the main thread.
-        const key = `${row.labelsText}\0${name}${own ? `\0${JSON.stringify(own)}` : ''}`;
-        let ts = bySeries.get(key);
-        if (!ts) {
-          const labels: Record<string, string> = { ...this.#endpoint.extraLabels, ...row.labels, ...own };
-          labels.__name__ = name;
-          const sorted = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-          ts = { labels: sorted, samples: [] };
-          bySeries.set(key, ts);
+        const key = own ? `${name}\0${Object.values(own).join('\0')}` : name;
+        let series = group.get(key);
+        if (!series) {
+          series = { labels: this.#labels(row, key, name, own), samples: [] };
+          group.set(key, series);
         }
-        ts.samples.push([row.ts, value]);
+        series.samples.push([row.ts, value]);
         samples++;
       }
     }
-    const series = [...bySeries.values()];
-    for (const s of series) s.samples.sort((a, b) => a[0] - b[0]);
+    const series: EncodedSeries[] = [];
+    for (const group of byHost.values()) {
+      for (const s of group.values()) {
+        s.samples.sort((a, b) => a[0] - b[0]);
+        series.push(s);
+      }
+    }
     return { series, samples, tooOld };
+  }
+
+  /** A series' encoded labels, from the cache: sorting and encoding them per sample would dominate a batch. */
+  #labels(row: QueuedRow, key: string, name: string, own?: Record<string, string>): Uint8Array {
+    let host = this.#encoded.get(row.labelsText);
+    if (!host) {
+      // Hosts come and go: start over rather than grow without bound.
+      if (this.#encoded.size >= LABEL_CACHE_HOSTS) this.#encoded.clear();
+      host = new Map();
+      this.#encoded.set(row.labelsText, host);
+    }
+    let bytes = host.get(key);
+    if (!bytes) {
+      const labels: Record<string, string> = { ...this.#endpoint.extraLabels, ...row.labels, ...own };
+      labels.__name__ = name;
+      const sorted = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      bytes = encodeLabels(sorted);
+      host.set(key, bytes);
+    }
+    return bytes;
   }
 
   #wants(name: string): boolean {
