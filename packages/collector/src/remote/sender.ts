@@ -145,28 +145,36 @@ export class EndpointSender {
   async #loop(): Promise<void> {
     let retry = 0;
     while (!this.#stopped) {
-      const rows = this.#queue.after(this.#cursor, this.#batch);
-      if (rows.length === 0) {
-        await this.#sleep(60_000, true);
-        continue;
-      }
-      let outcome: { retryIn: number | null };
+      let retryIn: number | null;
       try {
-        outcome = await this.#deliver(rows);
+        retryIn = await this.#step();
       } catch (err) {
-        // A bug or a damaged row must not end the loop (nor the process): log it and retry later.
+        // A bug, a damaged row or a busy database must not end the loop (nor the process).
         this.#log.error({ err }, 'remote write failed unexpectedly; retrying');
-        outcome = { retryIn: 0 };
+        retryIn = 0;
       }
-      if (outcome.retryIn === null) {
+      if (retryIn === null) {
         retry = 0;
-        this.#cursor = rows.at(-1)!.id;
-        this.#queue.advance(this.#endpoint.name, this.#cursor);
       } else {
         retry = Math.min(this.#retryMax, retry === 0 ? FIRST_RETRY : retry * 2);
-        await this.#sleep(Math.min(Math.max(retry, outcome.retryIn), MAX_RETRY_AFTER), false);
+        await this.#sleep(Math.min(Math.max(retry, retryIn), MAX_RETRY_AFTER), false);
       }
     }
+  }
+
+  /** Sends the next batch, or idles until woken. Returns when to retry (ms), or null to go on. */
+  async #step(): Promise<number | null> {
+    const rows = this.#queue.after(this.#cursor, this.#batch);
+    if (rows.length === 0) {
+      await this.#sleep(60_000, true);
+      return null;
+    }
+    const { retryIn } = await this.#deliver(rows);
+    if (retryIn === null) {
+      this.#queue.advance(this.#endpoint.name, rows.at(-1)!.id);
+      this.#cursor = rows.at(-1)!.id;
+    }
+    return retryIn;
   }
 
   /** One request for a batch. `retryIn` null: the batch is done with (sent or dropped). */
