@@ -117,7 +117,7 @@ const renders: number[] = [];
 const host = store.hosts.get(target)!;
 for (let i = 0; i < runs; i++) {
   t = performance.now();
-  renderMetricChart(store, store.retentionConfig, { chart: 'cpu', host, range: '24h', timeZone: 'UTC' });
+  await renderMetricChart(store, { chart: 'cpu', host, range: '24h', timeZone: 'UTC' });
   renders.push(performance.now() - t);
 }
 console.log(`| chart cpu 24h: history read + render alone | ${stats(renders)} |`);

@@ -1,7 +1,10 @@
 // Ingest benchmark: N simulated agents (raw ws clients in worker processes) each send one
 // realistic snapshot per second to a collector child process. Prints snapshots/s, ack latency
-// percentiles, and the collector's CPU and RSS over the measurement window.
+// percentiles, and the collector's CPU and RSS over the measurement window. With --store remote
+// the collector keeps metric rows out of SQLite and remote-writes them to a local VictoriaMetrics,
+// whose CPU and RSS are printed beside; the run then checks every stored sample arrived.
 //   node bench/ingest/run.ts [--agents 500,1000,2000] [--seconds 30] [--warmup 10] [--workers 4]
+//                            [--store sqlite|remote]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Store } from '../../packages/collector/src/store/index.ts';
 import { startCollectorProcess } from '../../test/support/collector-process.ts';
+import { until } from '../../test/support/e2e.ts';
+import { startTsdb, type Tsdb } from '../../test/support/tsdb.ts';
 
 const { values } = parseArgs({
   options: {
@@ -17,8 +22,11 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '30' },
     warmup: { type: 'string', default: '10' },
     workers: { type: 'string', default: '4' },
+    store: { type: 'string', default: 'sqlite' },
   },
 });
+const remote = values.store === 'remote';
+if (!remote && values.store !== 'sqlite') throw new Error('--store is sqlite or remote');
 const seconds = Number(values.seconds);
 const warmup = Number(values.warmup);
 const workers = Number(values.workers);
@@ -33,22 +41,26 @@ function memKb(pid: number, key: 'VmRSS' | 'VmHWM'): number {
   const m = new RegExp(`${key}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m?.[1] ?? 0);
 }
-async function stored(url: string, token: string): Promise<number> {
+async function scrape(url: string, token: string, pattern: RegExp): Promise<number> {
   const text = await (
     await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })
   ).text();
-  return Number(/^pantau_snapshots_stored_total (\d+)/m.exec(text)?.[1] ?? 0);
+  return Number(pattern.exec(text)?.[1] ?? Number.NaN);
 }
+const stored = (url: string, token: string) => scrape(url, token, /^pantau_snapshots_stored_total (\d+)/m);
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 console.log(
   `ingest benchmark: ${seconds} s measured after ${warmup} s warm-up, ${workers} agent worker processes`,
 );
+const remoteColumns = remote
+  ? ' VictoriaMetrics CPU % | VictoriaMetrics RSS MB | snapshots stored | in VictoriaMetrics | dropped |'
+  : '';
 console.log(
-  '| agents | snapshots/s | ack p50 ms | ack p99 ms | collector CPU % (of one core) | RSS MB | peak RSS MB | errors |',
+  `| agents | snapshots/s | ack p50 ms | ack p99 ms | collector CPU % (of one core) | RSS MB | peak RSS MB | errors |${remoteColumns}`,
 );
-console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log(`|---:|---:|---:|---:|---:|---:|---:|---:|${remote ? '---:|---:|---:|---:|---:|' : ''}`);
 for (const n of values.agents.split(',').map(Number)) {
   const dataDir = mkdtempSync(join(tmpdir(), 'pantau-bench-'));
   const setup = new Store({
@@ -58,7 +70,17 @@ for (const n of values.agents.split(',').map(Number)) {
   });
   const tokens = Array.from({ length: n }, (_, i) => setup.hosts.add(`bench-${i}`, {}).token);
   setup.close();
-  const collector = await startCollectorProcess({ dataDir });
+  let vm: Tsdb | null = null;
+  let env: Record<string, string> = {};
+  if (remote) {
+    vm = await startTsdb('victoria-metrics');
+    env = {
+      PANTAU_METRICS_STORE: 'remote',
+      PANTAU_METRICS_REMOTE_WRITE: JSON.stringify([{ name: 'vm', url: vm.writeUrl }]),
+      PANTAU_METRICS_QUERY: JSON.stringify({ url: vm.url }),
+    };
+  }
+  const collector = await startCollectorProcess({ dataDir, env });
   const pid = collector.child.pid!;
   const begin = Date.now();
   const measureFrom = begin + warmup * 1000;
@@ -95,20 +117,55 @@ for (const n of values.agents.split(',').map(Number)) {
   });
   await new Promise((r) => setTimeout(r, measureFrom - Date.now()));
   const cpu0 = cpuTicks(pid);
+  const vmCpu0 = vm ? cpuTicks(vm.pid()!) : 0;
   const stored0 = await stored(collector.url, collector.adminToken);
   await new Promise((r) => setTimeout(r, measureTo - Date.now()));
   const cpu1 = cpuTicks(pid);
+  const vmCpu1 = vm ? cpuTicks(vm.pid()!) : 0;
+  const vmRss = vm ? memKb(vm.pid()!, 'VmRSS') / 1024 : 0;
   const stored1 = await stored(collector.url, collector.adminToken);
   const rss = memKb(pid, 'VmRSS') / 1024;
   const hwm = memKb(pid, 'VmHWM') / 1024;
   const done = await Promise.all(results);
+  let check = '';
+  if (vm) {
+    // No loss: once the queue drains, VictoriaMetrics holds one CPU sample per stored snapshot.
+    const { url, adminToken } = collector;
+    await until(
+      'the remote-write queue drained',
+      async () =>
+        (await scrape(url, adminToken, /^pantau_remote_write_queue_snapshots\{endpoint="vm"\} (\d+)/m)) === 0,
+      120_000,
+    );
+    const total = await stored(url, adminToken);
+    const dropped = await scrape(
+      url,
+      adminToken,
+      /^pantau_remote_write_samples_dropped_total\{endpoint="vm",reason="rejected"\} (\d+)/m,
+    );
+    const q = encodeURIComponent('sum(count_over_time(pantau_host_cpu_busy_ratio[1h]))');
+    const inVm = await until(
+      'VictoriaMetrics to show every sample',
+      async () => {
+        const r = await vm!.get<{ data: { result: { value: [number, string] }[] } }>(
+          `/api/v1/query?query=${q}&nocache=1`,
+        );
+        const n = Number(r.data.result[0]?.value[1] ?? 0);
+        return n >= total ? n : null;
+      },
+      60_000,
+    ).catch(() => Number.NaN);
+    const vmCpu = ((vmCpu1 - vmCpu0) / TICK / seconds) * 100;
+    check = ` ${vmCpu.toFixed(0)} | ${vmRss.toFixed(0)} | ${total} | ${inVm} | ${dropped} |`;
+  }
   await collector.stop('SIGTERM');
+  await vm?.close();
   const lat = done.flatMap((d) => d.latencies).sort((a, b) => a - b);
   const errors = done.reduce((s, d) => s + d.errors, 0);
   const rate = (stored1 - stored0) / seconds;
   const cpuPct = ((cpu1 - cpu0) / TICK / seconds) * 100;
   console.log(
-    `| ${n} | ${rate.toFixed(0)} | ${pct(lat, 50).toFixed(1)} | ${pct(lat, 99).toFixed(1)} | ${cpuPct.toFixed(0)} | ${rss.toFixed(0)} | ${hwm.toFixed(0)} | ${errors} |`,
+    `| ${n} | ${rate.toFixed(0)} | ${pct(lat, 50).toFixed(1)} | ${pct(lat, 99).toFixed(1)} | ${cpuPct.toFixed(0)} | ${rss.toFixed(0)} | ${hwm.toFixed(0)} | ${errors} |${check}`,
   );
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -21,6 +21,10 @@ import { buildJobs, type Jobs } from './jobs/index.ts';
 import type { ChannelName } from './notify/channels/types.ts';
 import type { Timers } from './notify/outbox.ts';
 import { RecipientRepo } from './notify/recipients.ts';
+import { RemoteHttp } from './remote/http.ts';
+import { RemoteWrite } from './remote/index.ts';
+import { PrometheusHistory } from './remote/prom-history.ts';
+import { RemoteQueueRepo } from './remote/queue-repo.ts';
 import { type Migration, Store } from './store/index.ts';
 import type { BotService } from './telegram/service.ts';
 import { readTls } from './tls.ts';
@@ -48,6 +52,8 @@ export interface Pantau {
   passwordLinks: PasswordLinks;
   /** Activities and remote jobs. */
   jobs: Jobs;
+  /** The remote-write queue and its senders; null without `metrics.remoteWrite` endpoints. */
+  remoteWrite: RemoteWrite | null;
   publicUrl(): string;
   /** Re-reads the TLS certificate and key (SIGHUP); a bad pair is refused and the old one kept. */
   reloadTls(): void;
@@ -95,13 +101,21 @@ export async function buildApp(
     frameworkErrors: frameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  const query = config.metrics.store === 'remote' ? config.metrics.query : null;
+  const queryHttp = query ? new RemoteHttp(query) : null;
   const store = new Store({
     dataDir: config.dataDir,
     busyTimeout: config.store.busyTimeout,
     retention: config.retention,
+    metricRows: config.metrics.store === 'sqlite',
+    ...(queryHttp ? { metricHistory: (hosts) => new PrometheusHistory(queryHttp, hosts) } : {}),
     migrations: options.migrations ?? [],
   });
   const events = new EventBus((err, event) => app.log.error({ err, event }, 'event listener failed'));
+  const remoteWrite =
+    config.metrics.remoteWrite.length > 0 ? new RemoteWrite({ config, store, events, log: app.log }) : null;
+  // Without endpoints, rows queued for endpoints that were removed from the config go.
+  if (!remoteWrite) new RemoteQueueRepo(store.db).syncEndpoints([]);
   const publicUrl = () => {
     if (config.publicUrl) return config.publicUrl;
     const address = app.server.address();
@@ -170,6 +184,7 @@ export async function buildApp(
     sessions,
     passwordLinks,
     jobs,
+    remoteWrite,
     publicUrl,
     reloadTls,
     bot: undefined,
@@ -221,6 +236,7 @@ export async function buildApp(
     gateway.start();
     alerting.start();
     jobs.start();
+    remoteWrite?.start();
     pantau.bot?.start();
     retentionTimer = setInterval(() => {
       store.retention.run().catch((err: unknown) => app.log.error({ err }, 'retention pass failed'));
@@ -237,6 +253,9 @@ export async function buildApp(
     await pantau.bot?.stop();
     await store.retention.idle();
     gateway.ingestQueue.flush();
+    // After the last flush, which may still queue samples; the sender finishes its request in flight.
+    await remoteWrite?.stop();
+    await queryHttp?.close();
     jobs.dispatcher.flush();
     await alerting.stop();
     sessions.close();

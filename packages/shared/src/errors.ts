@@ -30,6 +30,8 @@ export const ErrorCodes = {
   INVALID_CONFIG: { status: 500, message: 'configuration is invalid' },
   INVALID_DURATION: { status: 400, message: 'duration is invalid' },
   INTERNAL: { status: 500, message: 'internal error' },
+  // metrics database (metrics.store: remote)
+  METRICS_BACKEND_FAILED: { status: 502, message: 'the metrics database did not answer the query' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

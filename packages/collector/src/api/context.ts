@@ -13,6 +13,7 @@ import type { EventBus } from '../events.ts';
 import type { Fleet } from '../fleet/index.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import type { Jobs } from '../jobs/index.ts';
+import type { RemoteWrite } from '../remote/index.ts';
 import type { Store } from '../store/index.ts';
 import type { PasswordLinks } from '../web/password-links.ts';
 import type { Sessions } from '../web/sessions.ts';
@@ -37,6 +38,8 @@ export interface ApiContext {
   passwordLinks: PasswordLinks;
   /** Activities and remote jobs: the commands routes call. */
   jobs: Jobs;
+  /** The remote-write queue and senders (for /metrics); null without endpoints. */
+  remoteWrite: RemoteWrite | null;
   /** Base URL people and agents use, e.g. http://pantau.example.com:8080 (no trailing slash). */
   publicUrl(): string;
 }

@@ -1,5 +1,5 @@
 import { PantauError, parseDuration } from '@pantau/shared';
-import type { HistorySeries, Retention, Tier } from '../store/history.ts';
+import type { HistorySeries, Tier } from '../store/history.ts';
 import type { Host } from '../store/hosts.ts';
 import type { Store } from '../store/index.ts';
 import type { MetricName } from '../store/metric-catalog.ts';
@@ -70,7 +70,12 @@ export function isChartRange(value: string): value is ChartRange {
 /** Buckets per chart: about one every 2.5 px of an 800 px plot. */
 const MAX_POINTS = 300;
 
-const TIER_TEXT: Record<Tier, string> = { raw: 'raw samples', '1m': '1-min rollups', '1h': '1-hour rollups' };
+const TIER_TEXT: Record<Tier | 'remote', string> = {
+  raw: 'raw samples',
+  '1m': '1-min rollups',
+  '1h': '1-hour rollups',
+  remote: 'metrics database',
+};
 
 export interface MetricChartRequest {
   chart: ChartName;
@@ -88,20 +93,20 @@ export interface MetricChart {
 }
 
 /** Reads the chart's metrics from history (rollups beyond the raw range) and builds the spec. */
-export function metricChart(
-  store: Pick<Store, 'history'>,
-  retention: Retention,
+export async function metricChart(
+  store: Pick<Store, 'metricHistory'>,
   request: MetricChartRequest,
-): MetricChart {
+): Promise<MetricChart> {
   const def = CHARTS[request.chart];
   const to = request.now ?? Date.now();
   const from = to - parseDuration(request.range);
-  let series: HistorySeries | undefined;
-  const lines = def.lines.map(([metric, name]) => {
-    const s = readSeries(store, retention, request.host.id, metric, from, to);
-    series = s;
-    return { name, ts: s.ts, values: s.avg };
-  });
+  const read = await Promise.all(
+    def.lines.map(([metric]) =>
+      store.metricHistory.read({ hostId: request.host.id, metric, from, to, maxPoints: MAX_POINTS }, to),
+    ),
+  );
+  const lines = def.lines.map(([, name], i) => ({ name, ts: read[i]!.ts, values: read[i]!.avg }));
+  const series: HistorySeries | undefined = read.at(-1);
   if (series === undefined) throw new PantauError('INTERNAL', 'a chart needs at least one metric');
   const zone = request.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   const step = series.tier === 'raw' ? '' : `, ${formatStep(series.step)} averages`;
@@ -119,17 +124,6 @@ export function metricChart(
   };
 }
 
-function readSeries(
-  store: Pick<Store, 'history'>,
-  retention: Retention,
-  hostId: number,
-  metric: MetricName,
-  from: number,
-  to: number,
-): HistorySeries {
-  return store.history.read({ hostId, metric, from, to, maxPoints: MAX_POINTS }, retention, to);
-}
-
 function formatStep(ms: number): string {
   if (ms < 60_000) return `${Math.round(ms / 1000)}-s`;
   if (ms < 3_600_000) return `${Math.round(ms / 60_000)}-min`;
@@ -137,11 +131,10 @@ function formatStep(ms: number): string {
 }
 
 /** Reads and draws in one call: PNG bytes plus how many points were drawn. */
-export function renderMetricChart(
-  store: Pick<Store, 'history'>,
-  retention: Retention,
+export async function renderMetricChart(
+  store: Pick<Store, 'metricHistory'>,
   request: MetricChartRequest,
-): { png: Buffer; points: number; spec: ChartSpec } {
-  const chart = metricChart(store, retention, request);
+): Promise<{ png: Buffer; points: number; spec: ChartSpec }> {
+  const chart = await metricChart(store, request);
   return { png: renderChartPng(chart.spec), points: chart.points, spec: chart.spec };
 }

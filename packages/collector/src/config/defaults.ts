@@ -1,6 +1,7 @@
 import type { TSchema } from 'typebox';
 import Type from 'typebox';
 import { MonitorConfigInput, resolveMonitorConfig } from '../monitor/config.ts';
+import { QueryInput, RemoteWriteInput } from '../remote/config.ts';
 import type { CollectorConfig } from './types.ts';
 
 export const defaults: CollectorConfig = {
@@ -30,6 +31,12 @@ export const defaults: CollectorConfig = {
     hour: 365 * 86_400_000,
     interval: 60_000,
     chunkRows: 2000,
+  },
+  metrics: {
+    store: 'sqlite',
+    remoteWrite: [],
+    query: null,
+    queue: { maxBytes: 1024 ** 3, maxAge: 24 * 3_600_000, batch: 500, retryMax: 30_000 },
   },
   api: { metricsPublic: false, authFailuresPerMinute: 30, docs: true },
   access: { rejectCooldown: 24 * 3_600_000 },
@@ -135,6 +142,14 @@ export const optionKinds: Record<string, OptionSpec> = {
   'retention.hour': { kind: 'duration', min: 3_600_000 },
   'retention.interval': { kind: 'duration', min: 10 },
   'retention.chunkRows': { kind: 'int', min: 1, max: 1_000_000 },
+  'metrics.store': { kind: 'choice', choices: ['sqlite', 'remote'] },
+  // Both are checked and their files read by resolveMetricsConfig once the whole config is known.
+  'metrics.remoteWrite': { kind: 'schema', schema: RemoteWriteInput },
+  'metrics.query': { kind: 'schema', schema: QueryInput },
+  'metrics.queue.maxBytes': { kind: 'int', min: 1024 * 1024, max: 1024 ** 4 },
+  'metrics.queue.maxAge': { kind: 'duration', min: 60_000, max: 365 * 86_400_000 },
+  'metrics.queue.batch': { kind: 'int', min: 1, max: 10_000 },
+  'metrics.queue.retryMax': { kind: 'duration', min: 100, max: 3_600_000 },
   'api.metricsPublic': { kind: 'bool' },
   'api.authFailuresPerMinute': { kind: 'int', min: 1 },
   'api.docs': { kind: 'bool' },

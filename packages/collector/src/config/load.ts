@@ -4,6 +4,12 @@ import { isAbsolute, resolve } from 'node:path';
 import { explain, formatDuration, PantauError, parseDuration } from '@pantau/shared';
 import { parse as parseYaml } from 'yaml';
 import { CHANNEL_SETTING } from '../notify/recipients.ts';
+import {
+  type QueryInput,
+  type RemoteWriteInput,
+  resolveQuery,
+  resolveRemoteWrite,
+} from '../remote/config.ts';
 import { defaults, type OptionSpec, optionKinds } from './defaults.ts';
 import type { CollectorConfig } from './types.ts';
 
@@ -97,6 +103,7 @@ export function loadConfig(options: LoadOptions = {}): Readonly<CollectorConfig>
         );
     });
   }
+  if (problems.length === 0) resolveMetricsConfig(result, cwd, problems);
   problems.push(...crossCheck(result));
   if (problems.length > 0) {
     throw new PantauError('INVALID_CONFIG', `invalid configuration:\n  - ${problems.join('\n  - ')}`);
@@ -113,6 +120,23 @@ export function loadConfig(options: LoadOptions = {}): Readonly<CollectorConfig>
   if (result.install.dir) result.install.dir = resolve(cwd, result.install.dir);
   if (!isAbsolute(result.dataDir)) result.dataDir = resolve(cwd, result.dataDir);
   return deepFreeze(result);
+}
+
+/** Turns the metrics section's raw endpoints into resolved ones, reading their secret and CA files. */
+function resolveMetricsConfig(config: CollectorConfig, cwd: string, problems: string[]): void {
+  const m = config.metrics as unknown as { remoteWrite: RemoteWriteInput; query: QueryInput | null };
+  const before = problems.length;
+  config.metrics.remoteWrite = resolveRemoteWrite(m.remoteWrite, cwd, problems);
+  config.metrics.query = m.query === null ? null : resolveQuery(m.query, cwd, problems);
+  if (config.metrics.store !== 'remote' || problems.length > before) return;
+  if (config.metrics.remoteWrite.length === 0)
+    problems.push(
+      'metrics.store is remote but metrics.remoteWrite lists no endpoint: add the database that should hold the samples',
+    );
+  if (config.metrics.query === null)
+    problems.push(
+      'metrics.store is remote but metrics.query is not set: give the base URL of its Prometheus query API (e.g. http://victoria:8428)',
+    );
 }
 
 /** Rules that tie options together. */

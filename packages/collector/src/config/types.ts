@@ -1,5 +1,6 @@
 import type { MonitorConfig } from '../monitor/config.ts';
 import type { RecipientInput } from '../notify/recipients.ts';
+import type { RemoteConnection, RemoteWriteEndpoint } from '../remote/config.ts';
 
 /** The collector's configuration after loading: validated, defaulted and frozen. */
 export interface CollectorConfig {
@@ -79,6 +80,29 @@ export interface CollectorConfig {
     interval: number;
     /** Rows deleted per chunk; each chunk is its own short transaction. Default 2000. */
     chunkRows: number;
+  };
+  /** Metrics in a time-series database over Prometheus remote write. See docs/scale.md. */
+  metrics: {
+    /**
+     * Where metric history lives: `sqlite` (the collector's own file, rollups and retention) or
+     * `remote` (only in the database fed by `remoteWrite` and read back through `query`; SQLite keeps
+     * hosts, incidents, jobs and people). Default `sqlite`.
+     */
+    store: 'sqlite' | 'remote';
+    /** Remote-write endpoints every stored sample is sent to, in order and without loss. Default none. */
+    remoteWrite: readonly RemoteWriteEndpoint[];
+    /** The database's Prometheus query API (base URL) charts read from with `store: remote`. Default none. */
+    query: RemoteConnection | null;
+    queue: {
+      /** Most bytes of samples waiting for the slowest endpoint; beyond it the oldest are dropped and counted. Default 1 GiB. */
+      maxBytes: number;
+      /** Samples older than this are dropped and counted instead of sent, ms. Default 24 h. */
+      maxAge: number;
+      /** Snapshots per remote-write request. Default 500. */
+      batch: number;
+      /** Longest wait between retries while an endpoint is down or answers 5xx, 429, 401 or 403, ms. Default 30 s. */
+      retryMax: number;
+    };
   };
   api: {
     /** Serve `/metrics` without a token (e.g. for a Prometheus on a private network). Default false. */

@@ -14,7 +14,8 @@ export interface HistoryQuery {
 export interface HistorySeries {
   metric: MetricName;
   unit: string;
-  tier: Tier;
+  /** Which SQLite tier answered, or `remote` for the time-series database (`metrics.store: remote`). */
+  tier: Tier | 'remote';
   /** Bucket width in ms; `ts[i]` is the start of bucket i. */
   step: number;
   ts: number[];
@@ -56,6 +57,17 @@ export interface CheckChange {
   ok: boolean;
   latencyMs: number;
   error: string | null;
+}
+
+/** Where charts and the history API read a metric's series: SQLite's tiers or a time-series database. */
+export interface MetricHistory {
+  /** `now` decides which SQLite tiers still cover `from`. */
+  read(q: HistoryQuery, now?: number): Promise<HistorySeries>;
+}
+
+/** The SQLite tiers as a MetricHistory. */
+export function sqliteHistory(reader: HistoryReader, retention: Retention): MetricHistory {
+  return { read: async (q, now) => reader.read(q, retention, now) };
 }
 
 /** Reads one metric for one host over a range, downsampled in SQL to at most maxPoints buckets. */

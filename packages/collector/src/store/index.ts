@@ -1,6 +1,6 @@
 import { AuditLog } from './audit.ts';
 import { type Database, openDatabase } from './db.ts';
-import { HistoryReader, type Retention } from './history.ts';
+import { HistoryReader, type MetricHistory, type Retention, sqliteHistory } from './history.ts';
 import { HostRepo } from './hosts.ts';
 import { type MigrationResult, migrate } from './migrate.ts';
 import { migrations as coreMigrations, type Migration } from './migrations/index.ts';
@@ -11,6 +11,10 @@ export interface StoreOptions {
   dataDir: string;
   busyTimeout: number;
   retention: Retention & { chunkRows: number };
+  /** Keep metric rows in SQLite (false with `metrics.store: remote`). Default true. */
+  metricRows?: boolean;
+  /** Where metric history is read when not from SQLite (`metrics.store: remote`). Default: SQLite's tiers. */
+  metricHistory?: (hosts: HostRepo) => MetricHistory;
   /** Extra migrations from other modules (ids outside 1–99). */
   migrations?: readonly Migration[];
 }
@@ -21,6 +25,8 @@ export class Store {
   readonly hosts: HostRepo;
   readonly writer: SnapshotWriter;
   readonly history: HistoryReader;
+  /** Metric series for charts and the history API: SQLite's tiers or the time-series database. */
+  readonly metricHistory: MetricHistory;
   readonly audit: AuditLog;
   readonly retention: RetentionJob;
   readonly migrated: MigrationResult;
@@ -30,10 +36,12 @@ export class Store {
     this.db = openDatabase(options.dataDir, options.busyTimeout);
     this.migrated = migrate(this.db, [...coreMigrations, ...(options.migrations ?? [])]);
     this.hosts = new HostRepo(this.db);
-    this.writer = new SnapshotWriter(this.db);
+    this.writer = new SnapshotWriter(this.db, { metricRows: options.metricRows ?? true });
     this.history = new HistoryReader(this.db);
     this.audit = new AuditLog(this.db);
     this.retentionConfig = options.retention;
+    this.metricHistory =
+      options.metricHistory?.(this.hosts) ?? sqliteHistory(this.history, options.retention);
     this.retention = new RetentionJob(this.db, options.retention, options.retention.chunkRows);
   }
 

@@ -19,6 +19,18 @@ export interface WriteResult {
   committed: Map<number, number>;
 }
 
+/** Receives every stored snapshot inside the ingest transaction, so it commits (or not) with it. */
+export interface SnapshotSink {
+  append(hostId: number, snapshot: Snapshot): void;
+}
+
+export interface WriterOptions {
+  /** Keep metric rows (raw and rollups) in SQLite; false when a time-series database holds them. Default true. */
+  metricRows?: boolean;
+  /** Also hands each stored snapshot to this sink (the remote-write queue). Default none. */
+  sink?: SnapshotSink | null;
+}
+
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
 /** Net and per-core state change every snapshot; persisting them this often is plenty. */
@@ -37,9 +49,13 @@ export class SnapshotWriter {
   readonly #stateWrittenAt = new Map<number, number>();
   readonly #diskWrittenAt = new Map<string, number>();
   readonly #checkOk = new Map<string, boolean>();
+  readonly #metricRows: boolean;
+  #sink: SnapshotSink | null;
 
-  constructor(db: Database) {
+  constructor(db: Database, options: WriterOptions = {}) {
     this.#db = db;
+    this.#metricRows = options.metricRows ?? true;
+    this.#sink = options.sink ?? null;
     const cols = metricDefs.map((d) => d.column);
     const rollup = (table: string) =>
       db.prepare(
@@ -121,13 +137,21 @@ export class SnapshotWriter {
     return { stored, duplicates, committed };
   }
 
+  /** Sets the sink (built after the store, as it needs the store's tables). */
+  setSink(sink: SnapshotSink | null): void {
+    this.#sink = sink;
+  }
+
   #writeOne(hostId: number, s: Snapshot): void {
-    const vals = encodeCore(s);
-    this.#s.raw!.run(hostId, s.ts, ...vals);
-    const pairs: number[] = [];
-    for (const v of vals) pairs.push(v, v);
-    this.#s.m1!.run(hostId, s.ts - (s.ts % MINUTE), ...pairs);
-    this.#s.h1!.run(hostId, s.ts - (s.ts % HOUR), ...pairs);
+    if (this.#metricRows) {
+      const vals = encodeCore(s);
+      this.#s.raw!.run(hostId, s.ts, ...vals);
+      const pairs: number[] = [];
+      for (const v of vals) pairs.push(v, v);
+      this.#s.m1!.run(hostId, s.ts - (s.ts % MINUTE), ...pairs);
+      this.#s.h1!.run(hostId, s.ts - (s.ts % HOUR), ...pairs);
+    }
+    this.#sink?.append(hostId, s);
 
     const due = s.ts - (this.#stateWrittenAt.get(hostId) ?? 0) >= STATE_EVERY;
     if (due) {

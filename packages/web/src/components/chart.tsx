@@ -5,7 +5,7 @@ import { api, errorText } from '../api.ts';
 import { gapLimit, withGaps } from './chart-data.ts';
 
 interface History {
-  tier: 'raw' | '1m' | '1h';
+  tier: 'raw' | '1m' | '1h' | 'remote';
   ts: number[];
   avg: number[];
 }

@@ -92,7 +92,13 @@ export async function dataRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
             hostId: Type.Integer(),
             metric: Type.String(),
             unit: Type.String(),
-            tier: Type.Union([Type.Literal('raw'), Type.Literal('1m'), Type.Literal('1h')]),
+            tier: Type.Union(
+              [Type.Literal('raw'), Type.Literal('1m'), Type.Literal('1h'), Type.Literal('remote')],
+              {
+                description:
+                  'the SQLite tier that answered, or remote for the metrics database (metrics.store: remote)',
+              },
+            ),
             step: Type.Integer({ description: 'bucket width, ms' }),
             from: Type.Integer(),
             to: Type.Integer(),
@@ -108,16 +114,13 @@ export async function dataRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
       const to = req.query.to ?? Date.now();
       const from = req.query.from ?? to - 3_600_000;
       if (from >= to) throw new PantauError('VALIDATION_FAILED', 'querystring.from must be before to');
-      const series = store.history.read(
-        {
-          hostId: host.id,
-          metric: req.query.metric as MetricName,
-          from,
-          to,
-          maxPoints: req.query.maxPoints ?? 500,
-        },
-        store.retentionConfig,
-      );
+      const series = await store.metricHistory.read({
+        hostId: host.id,
+        metric: req.query.metric as MetricName,
+        from,
+        to,
+        maxPoints: req.query.maxPoints ?? 500,
+      });
       return { hostId: host.id, from, to, ...series };
     },
   );

@@ -1,8 +1,11 @@
-import type { Disk } from '@pantau/shared';
+import type { Container, Disk, NetInterface } from '@pantau/shared';
 import { LATENCY_BUCKETS } from '../../gateway/stats.ts';
 import type { Severity } from '../../monitor/signals.ts';
+import type { RemoteWrite } from '../../remote/index.ts';
+import { HOST_SERIES, LABELLED_SERIES } from '../../remote/series.ts';
+import type { LatestState } from '../../store/latest.ts';
 import { dbBytes } from '../../store/maintenance.ts';
-import type { MetricName } from '../../store/metric-catalog.ts';
+import { type MetricName, metricNames } from '../../store/metric-catalog.ts';
 import type { ApiContext, TypedApp } from '../context.ts';
 
 /** Escapes a label value for the Prometheus text format. */
@@ -33,22 +36,6 @@ class Exposition {
     return `${this.#lines.join('\n')}\n`;
   }
 }
-
-/** Latest host gauges exported per host, in base units (bytes, ratio, seconds). */
-const HOST_GAUGES: [string, string, (m: Record<MetricName, number>) => number][] = [
-  ['pantau_host_cpu_busy_ratio', 'CPU busy, all cores (0-1)', (m) => m.cpu / 100],
-  ['pantau_host_cpu_iowait_ratio', 'CPU waiting for I/O (0-1)', (m) => m['cpu.iowait'] / 100],
-  ['pantau_host_load1', 'load average over 1 minute', (m) => m['load.1']],
-  ['pantau_host_load5', 'load average over 5 minutes', (m) => m['load.5']],
-  ['pantau_host_load15', 'load average over 15 minutes', (m) => m['load.15']],
-  ['pantau_host_memory_used_bytes', 'memory used (total - available)', (m) => m['memory.used']],
-  ['pantau_host_memory_total_bytes', 'memory installed', (m) => m['memory.total']],
-  ['pantau_host_swap_used_bytes', 'swap used', (m) => m['swap.used']],
-  ['pantau_host_disk_read_bytes_per_second', 'disk read rate', (m) => m['disk.read']],
-  ['pantau_host_disk_write_bytes_per_second', 'disk write rate', (m) => m['disk.write']],
-  ['pantau_host_network_receive_bytes_per_second', 'network receive rate', (m) => m['net.rx']],
-  ['pantau_host_network_transmit_bytes_per_second', 'network transmit rate', (m) => m['net.tx']],
-];
 
 /** GET /metrics: the collector's own figures plus the latest gauges of every host. */
 export async function prometheusRoutes(app: TypedApp, ctx: ApiContext): Promise<void> {
@@ -152,24 +139,87 @@ export async function prometheusRoutes(app: TypedApp, ctx: ApiContext): Promise<
       const latest = hosts
         .map((h) => ({ host: h.name, state: store.writer.latest(h.id) }))
         .filter((x) => x.state && x.state.ts > 0);
-      for (const [name, help, read] of HOST_GAUGES) {
+      for (const metric of metricNames) {
+        const { name, help, factor } = HOST_SERIES[metric];
         e.family(name, 'gauge', help);
         for (const { host, state } of latest)
-          e.sample(name, read(state!.metrics as Record<MetricName, number>), { host });
+          e.sample(name, (state!.metrics as Record<MetricName, number>)[metric] * factor, { host });
       }
-      e.family('pantau_host_filesystem_used_bytes', 'gauge', 'bytes used per mounted filesystem');
-      for (const { host, state } of latest) {
-        for (const d of (state!.areas.disks?.data ?? []) as Disk[]) {
-          e.sample('pantau_host_filesystem_used_bytes', d.used, { host, mount: d.mount });
+      const L = LABELLED_SERIES;
+      const area = <T>(state: LatestState | undefined, key: 'disks' | 'net' | 'containers') =>
+        (state?.areas[key]?.data ?? []) as T[];
+      const perItem = <T>(
+        series: { name: string; help: string },
+        key: 'disks' | 'net' | 'containers',
+        sample: (item: T) => [number, Record<string, string>],
+      ) => {
+        e.family(series.name, 'gauge', series.help);
+        for (const { host, state } of latest) {
+          for (const item of area<T>(state, key)) {
+            const [value, labels] = sample(item);
+            e.sample(series.name, value, { host, ...labels });
+          }
         }
-      }
-      e.family('pantau_host_filesystem_size_bytes', 'gauge', 'size per mounted filesystem');
-      for (const { host, state } of latest) {
-        for (const d of (state!.areas.disks?.data ?? []) as Disk[]) {
-          e.sample('pantau_host_filesystem_size_bytes', d.size, { host, mount: d.mount });
-        }
-      }
+      };
+      perItem<Disk>(L.fsUsed, 'disks', (d) => [d.used, { mount: d.mount }]);
+      perItem<Disk>(L.fsSize, 'disks', (d) => [d.size, { mount: d.mount }]);
+      perItem<NetInterface>(L.ifRx, 'net', (n) => [n.rxBps, { interface: n.iface }]);
+      perItem<NetInterface>(L.ifTx, 'net', (n) => [n.txBps, { interface: n.iface }]);
+      perItem<Container>(L.containerCpu, 'containers', (c) => [
+        c.cpu / 100,
+        { container: c.name, image: c.image },
+      ]);
+      perItem<Container>(L.containerMemory, 'containers', (c) => [
+        c.memory,
+        { container: c.name, image: c.image },
+      ]);
+      if (ctx.remoteWrite) remoteWriteFamilies(e, ctx.remoteWrite);
       return reply.type('text/plain; version=0.0.4; charset=utf-8').send(e.text());
     },
   );
+}
+
+/** The remote-write queue's depth, lag, failures and drops per endpoint. */
+function remoteWriteFamilies(e: Exposition, remote: RemoteWrite): void {
+  const lags = remote.senders.map((s) => ({ endpoint: s.name, stats: s.stats, lag: s.lag() }));
+  e.single(
+    'pantau_remote_write_queue_bytes',
+    'gauge',
+    'bytes of samples waiting for at least one endpoint',
+    remote.queue.bytes,
+  );
+  e.family('pantau_remote_write_queue_snapshots', 'gauge', 'snapshots waiting to be sent to the endpoint');
+  for (const { endpoint, lag } of lags)
+    e.sample('pantau_remote_write_queue_snapshots', lag.rows, { endpoint });
+  e.family(
+    'pantau_remote_write_lag_seconds',
+    'gauge',
+    'age of the oldest sample not yet sent (0 when none wait)',
+  );
+  for (const { endpoint, lag } of lags)
+    e.sample('pantau_remote_write_lag_seconds', lag.ms / 1000, { endpoint });
+  e.family('pantau_remote_write_samples_sent_total', 'counter', 'samples the endpoint accepted');
+  for (const { endpoint, stats } of lags)
+    e.sample('pantau_remote_write_samples_sent_total', stats.samplesSent, { endpoint });
+  e.family('pantau_remote_write_requests_total', 'counter', 'remote-write requests made');
+  for (const { endpoint, stats } of lags)
+    e.sample('pantau_remote_write_requests_total', stats.requests, { endpoint });
+  e.family(
+    'pantau_remote_write_failures_total',
+    'counter',
+    'requests to retry: network error, 5xx (server), 429 (throttled), 401 or 403 (auth)',
+  );
+  for (const { endpoint, stats } of lags) {
+    for (const [kind, n] of Object.entries(stats.failures))
+      e.sample('pantau_remote_write_failures_total', n, { endpoint, kind });
+  }
+  e.family(
+    'pantau_remote_write_samples_dropped_total',
+    'counter',
+    'samples given up: rejected (4xx), too-old (metrics.queue.maxAge), queue-full (metrics.queue.maxBytes)',
+  );
+  for (const { endpoint, stats } of lags) {
+    for (const [reason, n] of Object.entries(stats.dropped))
+      e.sample('pantau_remote_write_samples_dropped_total', n, { endpoint, reason });
+  }
 }

@@ -14,9 +14,10 @@ import { migration as jobs } from './400-jobs.ts';
 import { migration as jobPersons } from './401-job-persons.ts';
 import { migration as telegram } from './500-telegram.ts';
 import { migration as preferences } from './501-notify-preferences.ts';
+import { migration as remoteWrite } from './600-remote-write.ts';
 
 export interface Migration {
-  /** Unique, ascending. The collector core owns 1–99, notifications 100–199, monitoring 200–299, jobs 400–499, the Telegram bot 500–599. */
+  /** Unique, ascending. The collector core owns 1–99, notifications 100–199, monitoring 200–299, jobs 400–499, the Telegram bot 500–599, remote write 600–699. */
   id: number;
   name: string;
   up(db: Database): void;
@@ -39,4 +40,5 @@ export const migrations: Migration[] = [
   jobPersons,
   telegram,
   preferences,
+  remoteWrite,
 ];

@@ -25,7 +25,7 @@ export function chartFeature(deps: BotDeps): Composer<BotContext> {
     if (host === undefined) return answer(ctx, 'That host no longer exists. /hosts lists the current ones.');
     const chatId = ctx.chat?.id ?? ctx.from!.id;
     await ctx.api.sendChatAction(chatId, 'upload_photo');
-    const drawn = renderMetricChart(deps.store, deps.store.retentionConfig, {
+    const drawn = await renderMetricChart(deps.store, {
       chart,
       host,
       range,

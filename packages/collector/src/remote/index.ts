@@ -1,0 +1,78 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { CollectorConfig } from '../config/index.ts';
+import type { EventBus } from '../events.ts';
+import type { Store } from '../store/index.ts';
+import { RemoteHttp } from './http.ts';
+import { RemoteQueueRepo } from './queue-repo.ts';
+import { EndpointSender, realTimers, type Timers } from './sender.ts';
+import { RemoteQueueSink } from './sink.ts';
+
+const TRIM_EVERY = 5_000;
+
+/** Remote write: the durable queue fed by the writer, one sender per endpoint, the queue's bounds. */
+export class RemoteWrite {
+  readonly queue: RemoteQueueRepo;
+  readonly senders: EndpointSender[];
+  readonly #http: RemoteHttp[];
+  readonly #maxBytes: number;
+  readonly #timers: Timers;
+  #trimTimer: unknown = null;
+  #unsubscribe: (() => void) | null = null;
+  readonly #events: EventBus;
+
+  constructor(deps: {
+    config: Readonly<CollectorConfig>;
+    store: Store;
+    events: EventBus;
+    log: FastifyBaseLogger;
+    timers?: Timers;
+  }) {
+    const { metrics } = deps.config;
+    this.#timers = deps.timers ?? realTimers;
+    this.#events = deps.events;
+    this.#maxBytes = metrics.queue.maxBytes;
+    this.queue = new RemoteQueueRepo(deps.store.db);
+    this.queue.syncEndpoints(metrics.remoteWrite.map((e) => e.name));
+    this.#http = metrics.remoteWrite.map((e) => new RemoteHttp(e));
+    this.senders = metrics.remoteWrite.map(
+      (endpoint, i) =>
+        new EndpointSender({
+          endpoint,
+          queue: this.queue,
+          http: this.#http[i]!,
+          log: deps.log.child({ module: 'remote-write' }),
+          timers: this.#timers,
+          batch: metrics.queue.batch,
+          maxAge: metrics.queue.maxAge,
+          retryMax: metrics.queue.retryMax,
+        }),
+    );
+    deps.store.writer.setSink(new RemoteQueueSink(this.queue, deps.store.hosts, deps.events));
+  }
+
+  start(): void {
+    for (const s of this.senders) s.start();
+    this.#unsubscribe = this.#events.on('snapshot.stored', () => {
+      for (const s of this.senders) s.wake();
+    });
+    const trim = () => {
+      this.trim();
+      this.#trimTimer = this.#timers.setTimeout(trim, TRIM_EVERY);
+    };
+    this.#trimTimer = this.#timers.setTimeout(trim, TRIM_EVERY);
+  }
+
+  /** Holds the queue to metrics.queue.maxBytes, counting what each endpoint lost. */
+  trim(): void {
+    for (const { endpoint, samples } of this.queue.trimToBytes(this.#maxBytes)) {
+      this.senders.find((s) => s.name === endpoint)?.droppedByQueue(samples);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#unsubscribe?.();
+    if (this.#trimTimer !== null) this.#timers.clearTimeout(this.#trimTimer);
+    await Promise.all(this.senders.map((s) => s.stop()));
+    await Promise.all(this.#http.map((h) => h.close()));
+  }
+}
