@@ -1,4 +1,4 @@
-import { PantauError } from '@pantau/shared';
+import { compileGlob, isGlob, PantauError } from '@pantau/shared';
 import type { Host } from '../store/hosts.ts';
 import type { Targets } from './types.ts';
 
@@ -25,15 +25,6 @@ export function parseSelector(text: string): [string, string][] {
   return pairs;
 }
 
-/** `web-*` and `db-?` as an anchored regular expression; everything else is literal. */
-export function globPattern(glob: string): RegExp {
-  const body = glob
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replaceAll('*', '.*')
-    .replaceAll('?', '.');
-  return new RegExp(`^${body}$`);
-}
-
 /**
  * The hosts a target set names, in id order and each once: ids, names or globs, a label
  * selector, or all. A name or id that matches no host is an error naming it (a typo must not
@@ -52,9 +43,9 @@ export function resolveTargets(targets: Targets, hosts: readonly Host[]): Host[]
       if (!hosts.some((h) => h.id === item))
         throw new PantauError('NOT_FOUND', `targets.hosts: no host with id ${item}`);
       chosen.add(item);
-    } else if (/[*?]/.test(item)) {
-      const re = globPattern(item);
-      for (const h of hosts) if (re.test(h.name)) chosen.add(h.id);
+    } else if (isGlob(item)) {
+      const glob = compileGlob(item);
+      for (const h of hosts) if (glob.test(h.name)) chosen.add(h.id);
     } else {
       const host = hosts.find((h) => h.name === item);
       if (!host) throw new PantauError('NOT_FOUND', `targets.hosts: no host named ${JSON.stringify(item)}`);
