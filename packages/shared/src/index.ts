@@ -6,3 +6,4 @@ export * from './frames.ts';
 export * from './glob.ts';
 export * from './limits.ts';
 export * from './metrics.ts';
+export * from './pattern.ts';

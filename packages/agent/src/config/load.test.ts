@@ -163,7 +163,12 @@ actions:
     [
       'actions: { custom: [{ name: x, argv: [echo], params: { a: { type: regex, pattern: "(" } } }] }',
       'actions.custom[0].params.a.pattern',
-      /regular expression/,
+      /cannot be run: .*missing closing \)/,
+    ],
+    [
+      'actions: { custom: [{ name: x, argv: [echo], params: { a: { type: regex, pattern: "(a)\\\\1" } } }] }',
+      'actions.custom[0].params.a.pattern',
+      /cannot be run: .*RE2 syntax/,
     ],
     [
       'actions: { custom: [{ name: x, argv: [echo], params: { a: { type: integer, min: 5, max: 1 } } }] }',

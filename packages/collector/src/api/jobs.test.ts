@@ -693,7 +693,11 @@ describe('activities', () => {
       ],
       [
         { ...body, name: 'a3', params: [{ name: 'target', kind: 'regex', pattern: '(' }] },
-        'not a valid regular expression',
+        'pattern that cannot be run',
+      ],
+      [
+        { ...body, name: 'a5', params: [{ name: 'target', kind: 'regex', pattern: '(?=gw)[a-z.]+' }] },
+        'pattern that cannot be run',
       ],
       [{ ...body, name: 'a4', action: 'reboot', params: [] }, 'body.dangerous must be true'],
       [{ ...body, name: 'uptime' }, 'exists already'],
