@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { parseSelector } from '../fleet/labels.ts';
 import type { Host } from '../store/hosts.ts';
-import { parseSelector, resolveTargets } from './targets.ts';
+import { resolveTargets } from './targets.ts';
 
 const host = (id: number, name: string, labels: Record<string, string> = {}) =>
   ({ id, name, labels }) as Host;
