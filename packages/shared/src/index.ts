@@ -6,4 +6,5 @@ export * from './frames.ts';
 export * from './glob.ts';
 export * from './limits.ts';
 export * from './metrics.ts';
+export * from './names.ts';
 export * from './pattern.ts';

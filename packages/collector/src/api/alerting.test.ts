@@ -507,6 +507,11 @@ describe('recipients and notifications', () => {
     ],
     [{ channel: 'sms', name: 'x', address: '+100' }, /body\.channel/],
     [{ channel: 'email', name: '   ', address: 'a@example.com' }, /body\.name/],
+    [
+      { channel: 'email', name: 'ops\u202e1', address: 'a@example.com' },
+      /body\.name must not hold invisible/,
+    ],
+    [{ channel: 'email', name: 'ops\u200b', address: 'a@example.com' }, /body\.name must not hold invisible/],
   ])('POST /recipients %j → 400', async (body, message) => {
     const res = await call('POST', '/recipients', admin, body);
     expect(res.statusCode).toBe(400);
