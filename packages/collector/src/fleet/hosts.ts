@@ -69,6 +69,8 @@ export class Hosts {
     const token = store.db.transaction(() => {
       const host = this.#must(id);
       const secret = store.hosts.rotateToken(host.id, this.#now());
+      // Whatever the old token's holder numbered its snapshots, the new holder starts afresh.
+      store.writer.restartNumbering(host.id, null);
       store.audit.record(actor, 'host.token.rotate', `host:${host.id}`);
       return secret;
     })();
