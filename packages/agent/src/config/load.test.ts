@@ -156,6 +156,11 @@ actions:
       /whole arguments only/,
     ],
     [
+      'actions: { custom: [{ name: x, argv: [echo, "a\\0b"] }] }',
+      'actions.custom[0].argv[1]',
+      /must not contain a NUL character/,
+    ],
+    [
       'actions: { custom: [{ name: x, argv: [echo, "{{a}}"] }] }',
       'actions.custom[0].argv[1]',
       /does not define it/,

@@ -516,6 +516,8 @@ function readCustom(v: Values, value: unknown): CustomActionConfig[] {
       if (typeof arg === 'number') return String(arg);
       if (typeof arg !== 'string' || arg === '')
         v.fail(f, `must be a non-empty string, got ${describe(arg)}`);
+      // No program can be given one (argv strings end at NUL); Node would refuse to spawn it.
+      if (arg.includes('\0')) v.fail(f, 'must not contain a NUL character');
       const m = PLACEHOLDER.exec(arg);
       if (m) {
         if (j === 0) v.fail(f, 'must be the program itself, not a parameter');
