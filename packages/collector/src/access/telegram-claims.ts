@@ -70,7 +70,7 @@ export class TelegramClaims {
   /** Makes the sender an active admin, or throws FORBIDDEN without saying which check failed. */
   redeem(input: { code: string; telegramId: number; chatId: number; name: string }): User {
     const now = this.#now();
-    const applicant = `telegram:${input.telegramId}`;
+    const applicant = { id: `telegram:${input.telegramId}`, surface: 'telegram' } as const;
     const refuse = (reason: string): never => {
       this.#d.audit.record(applicant, 'telegram.claim.refused', null, { reason }, now);
       throw new PantauError('FORBIDDEN', 'this claim code is not valid or has expired');

@@ -178,11 +178,16 @@ export class Enrollment {
         throw new PantauError('CONFLICT', `a host named ${name} exists already; enroll with --name OTHER`);
       const added = this.#store.hosts.add(name, e.labels, now);
       if (!this.#repo.markUsed(e.id, now, from, added.host.id)) refuse('it was used already');
-      this.#store.audit.record(`enrollment:${e.id}`, 'host.enroll', `host:${added.host.id}`, {
-        name,
-        from,
-        createdBy: e.createdBy,
-      });
+      this.#store.audit.record(
+        { id: `enrollment:${e.id}`, surface: 'api' },
+        'host.enroll',
+        `host:${added.host.id}`,
+        {
+          name,
+          from,
+          createdBy: e.createdBy,
+        },
+      );
       return added;
     })();
     this.#events.emit('host.added', {

@@ -259,7 +259,7 @@ export class Dispatcher {
       }
       case 'job.rejected':
         this.#d.audit.record(
-          `host:${hostId}`,
+          { id: `host:${hostId}`, surface: 'system' },
           'job.rejected',
           `job:${run.jobId}`,
           { host: run.host, code: frame.code, reason: frame.reason },
