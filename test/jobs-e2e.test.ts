@@ -293,6 +293,7 @@ describe('jobs end to end', { timeout: 120_000 }, () => {
       'jobId',
       'activity',
       'actor',
+      'actorName',
       'hostId',
       'host',
       'state',

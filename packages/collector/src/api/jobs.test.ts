@@ -179,9 +179,10 @@ describe('a job on two hosts', () => {
     expect(csv.headers['content-type']).toContain('text/csv');
     const lines = csv.body.trim().split('\r\n');
     expect(lines[0]).toBe(
-      'jobId,activity,actor,hostId,host,state,exitCode,startedAt,endedAt,durationMs,outputTail',
+      'jobId,activity,actor,actorName,hostId,host,state,exitCode,startedAt,endedAt,durationMs,outputTail',
     );
-    expect(lines[1]).toContain(`"${id}","uptime"`);
+    // The id for machines, the name for people.
+    expect(lines[1]).toMatch(new RegExp(`^"${id}","uptime","token:\\d+","operator test",`));
     expect(lines[1]).toContain('"web-1","succeeded","0"');
     expect(lines[1]).toContain('"one\ntwo\nthree\n"');
     expect(lines[2]).toContain('"web-2","failed","3"');

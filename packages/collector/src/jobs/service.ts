@@ -243,7 +243,7 @@ export class JobService {
       .exportRange(from, to, limit)
       .map((r) =>
         reportRow(
-          { id: r.jobId, activity: r.activity, actor: r.actor },
+          { id: r.jobId, activity: r.activity, actor: r.actor, actorName: r.actorName },
           r,
           outputTail(this.#d.repo.output(r.jobId, r.hostId)),
         ),

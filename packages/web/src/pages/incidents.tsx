@@ -12,6 +12,7 @@ interface TimelineEvent {
   at: number;
   type: string;
   actor: string | null;
+  actorName: string | null;
   detail: string | null;
 }
 
@@ -159,7 +160,7 @@ export function IncidentsPage() {
                   {timeline.value.map((e) => (
                     <li key={`${e.at}${e.type}`}>
                       <span class="muted">{time(e.at)}</span> {e.type}
-                      {e.actor && ` by ${e.actor}`}
+                      {e.actorName && ` by ${e.actorName}`}
                       {e.detail && <span class="muted"> · {e.detail}</span>}
                     </li>
                   ))}
@@ -202,7 +203,7 @@ function Maintenance(props: {
             <span class={`badge ${s.active ? 'inc-open' : 'inc-resolved'}`}>{s.kind}</span>{' '}
             {s.reason || '(no reason)'}{' '}
             <span class="muted">
-              {time(s.startsAt)} → {time(s.endsAt)} · by {s.createdBy}
+              {time(s.startsAt)} → {time(s.endsAt)} · by {s.createdByName}
             </span>{' '}
             {can('silences.manage') && (
               <button

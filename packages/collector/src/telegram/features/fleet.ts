@@ -57,7 +57,10 @@ export function fleetFeature(deps: BotDeps): Composer<BotContext> {
       }
       return name;
     };
-    await answer(ctx, incidentsView(active(), hostName, (deps.now ?? Date.now)()));
+    await answer(
+      ctx,
+      incidentsView(active(), hostName, (deps.now ?? Date.now)(), (actor) => deps.access.names.nameOf(actor)),
+    );
   };
   composer.command('incidents', incidents);
   composer.callbackQuery('inc', incidents);

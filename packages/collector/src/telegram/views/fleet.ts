@@ -130,6 +130,7 @@ export function incidentsView(
   active: readonly Incident[],
   hostName: (id: number) => string,
   now: number,
+  personName: (actor: string) => string,
 ): string {
   if (active.length === 0) return '✅ No open incidents.';
   const lines = active.slice(0, 30).map((i) => {
@@ -141,7 +142,10 @@ export function incidentsView(
           : i.severity === 'warning'
             ? '🟠'
             : '🔵';
-    const ack = i.status === 'acknowledged' ? ` · ack by ${text(i.acknowledgedBy ?? '?', 32)}` : '';
+    const ack =
+      i.status === 'acknowledged'
+        ? ` · ack by ${text(i.acknowledgedBy ? personName(i.acknowledgedBy) : '?', 32)}`
+        : '';
     return `${mark} #${i.id} ${text(i.title, 80)} · ${text(hostName(i.hostId))} · ${ago(i.openedAt, now)}${ack}`;
   });
   const more = active.length > 30 ? `\n… and ${active.length - 30} more` : '';
