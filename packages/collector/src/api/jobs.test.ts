@@ -339,6 +339,11 @@ describe('cancel', () => {
     const s = await started(web1.agent, id);
     const res = await call('operator', 'POST', `/jobs/${id}/cancel`);
     expect(res.status).toBe(200);
+    // The id for machines, the name for people.
+    expect(res.body).toMatchObject({
+      cancelledBy: expect.stringMatching(/^token:\d+$/),
+      cancelledByName: 'token operator test',
+    });
     await web1.agent.until(
       () => web1.agent.frames.some((f) => f.t === 'job.cancel' && f.jobId === s.jobId),
       3_000,
