@@ -1,5 +1,6 @@
 import type { CollectorFrame } from '@pantau/shared';
 import type { FastifyBaseLogger } from 'fastify';
+import type { Actor } from '../access/actor.ts';
 import type { EventBus } from '../events.ts';
 import type { AgentJobFrame, JobFrameVerdict } from '../gateway/gateway.ts';
 import type { AuditLog } from '../store/audit.ts';
@@ -336,15 +337,16 @@ export class Dispatcher {
   }
 
   /** Cancels what is queued and asks the agents to stop what runs; the job ends when they report. */
-  cancel(job: Job, by: string): void {
+  cancel(job: Job, by: Pick<Actor, 'id' | 'name'>): void {
     this.flush();
-    this.#d.repo.update(job.id, { cancelledBy: by });
+    this.#d.repo.update(job.id, { cancelledBy: by.id });
     for (const run of this.#d.repo.runs(job.id)) {
-      if (run.state === 'running') this.cancelRun(run, by);
+      if (run.state === 'running') this.cancelRun(run, by.name);
     }
     this.pump(job.id);
   }
 
+  /** `by`: who asked, by name, for the run's error text. */
   cancelRun(given: Run, by: string): void {
     this.flush();
     // A frame just stored may have ended it.

@@ -179,7 +179,7 @@ export class JobService {
     if (job.cancelledBy !== null) throw new PantauError('CONFLICT', `job ${id} is being cancelled already`);
     this.#d.audit.record(actor, 'job.cancel', `job:${id}`, undefined, now);
     if (job.state === 'running') {
-      this.#d.dispatcher.cancel(job, actor.id);
+      this.#d.dispatcher.cancel(job, actor);
     } else {
       this.#clearDecide(id);
       this.#d.repo.update(id, { state: 'cancelled', cancelledBy: actor.id, endedAt: now, decideBy: null });
@@ -199,7 +199,7 @@ export class JobService {
     if (isRunFinal(run.state))
       throw new PantauError('CONFLICT', `the run on ${run.host} has ended already (${run.state})`);
     this.#d.audit.record(actor, 'job.run.cancel', `job:${id}`, { hostId, host: run.host }, now);
-    this.#d.dispatcher.cancelRun(run, actor.id);
+    this.#d.dispatcher.cancelRun(run, actor.name);
     const { outputBytes: _, ...after } = this.#d.repo.run(id, hostId)!;
     return after;
   }
