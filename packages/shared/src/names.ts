@@ -36,3 +36,11 @@ export function checkName(name: string, what = 'name', max = 128): string {
 export function cleanName(name: string, max = 128): string {
   return [...name.replace(UNSEEN_ALL, '').trim().normalize('NFC')].slice(0, max).join('').trim();
 }
+
+/**
+ * What a name looks like, for telling look-alikes apart: compatibility-folded (NFKC: full-width
+ * `ＷＥＢ1` is `WEB1`, `ﬁ` is `fi`) and case-folded. Two names with the same key read as one.
+ */
+export function nameLook(name: string): string {
+  return name.normalize('NFKC').toLowerCase();
+}

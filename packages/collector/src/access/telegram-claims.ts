@@ -125,6 +125,6 @@ export class TelegramClaims {
   /** The Telegram first name, or the name with the Telegram id when somebody has it already. */
   #freeName(name: string, telegramId: number): string {
     const clean = cleanName(name, 100) || `telegram-${telegramId}`;
-    return this.#d.users.byName(clean) === undefined ? clean : `${clean} (${telegramId})`;
+    return this.#d.users.lookalike(clean) === undefined ? clean : `${clean} (${telegramId})`;
   }
 }

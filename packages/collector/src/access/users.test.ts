@@ -174,8 +174,18 @@ describe('the name rule', () => {
     const decomposed = await access.users.create(actor, { name: 'Rene\u0301', role: 'viewer' });
     expect(decomposed.name).toBe('Ren\u00e9');
     await expect(access.users.create(actor, { name: 'Ren\u00e9', role: 'viewer' })).rejects.toThrow(
-      /taken|exists/,
+      /exists already/,
     );
+    // Full-width letters and another case read as the same name.
+    await access.users.create(actor, { name: 'web1', role: 'viewer' });
+    for (const lookalike of ['\uff57\uff45\uff42\uff11', 'WEB1']) {
+      await expect(access.users.create(actor, { name: lookalike, role: 'viewer' })).rejects.toThrow(
+        `${lookalike} reads like the existing user web1`,
+      );
+      expect(() => access.users.registerTelegram({ telegramId: 77, chatId: 77, name: lookalike })).toThrow(
+        /reads like the existing user web1/,
+      );
+    }
   });
 });
 
