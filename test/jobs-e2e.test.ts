@@ -41,6 +41,7 @@ interface Run {
 interface Job {
   id: number;
   state: string;
+  actorName: string;
   runs: Run[];
 }
 
@@ -314,6 +315,7 @@ describe('jobs end to end', { timeout: 120_000 }, () => {
         String(job.id),
         'uptime',
         expect.stringMatching(/^token:\d+$/),
+        job.actorName,
         String(run.hostId),
         run.host,
         run.state,
