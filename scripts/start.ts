@@ -38,10 +38,10 @@ if (!host) {
   const added = store.hosts.add(name, { local: 'true' });
   host = added.host;
   writeFileSync(tokenFile, `${added.token}\n`, { mode: 0o600 });
-  store.audit.record('start', 'host.add', `host:${host.id}`, { name });
+  store.audit.record({ id: 'start', surface: 'cli' }, 'host.add', `host:${host.id}`, { name });
 } else if (!saved || store.hosts.byTokenHash(hashToken(saved))?.id !== host.id) {
   writeFileSync(tokenFile, `${store.hosts.rotateToken(host.id)}\n`, { mode: 0o600 });
-  store.audit.record('start', 'host.token.rotate', `host:${host.id}`);
+  store.audit.record({ id: 'start', surface: 'cli' }, 'host.token.rotate', `host:${host.id}`);
 }
 chmodSync(tokenFile, 0o600);
 

@@ -13,7 +13,7 @@ beforeAll(async () => {
   agent = new AgentProcess(
     testConfig([collector.url], {
       actions: {
-        allow: ['uptime', 'ping', 'tree', 'nap'],
+        allow: ['uptime', 'ping', 'tree', 'nap', 'ghost'],
         maxConcurrent: 2,
         killGrace: '300ms',
         custom: [
@@ -22,6 +22,7 @@ beforeAll(async () => {
             argv: ['bash', '-c', 'sleep 100 & echo $!; sleep 100 & echo $!; wait'],
             timeout: '1s',
           },
+          { name: 'ghost', argv: ['/nonexistent/program', '--now'] },
           {
             name: 'nap',
             argv: ['sleep', '{{seconds}}'],
@@ -64,7 +65,7 @@ function output(jobId: string): string {
 describe('actions over the protocol (real agent process)', () => {
   it('announces the allowed actions in hello, custom ones with their params', () => {
     const actions = collector.hellos[0]?.actions ?? [];
-    expect(actions.map((a) => a.name)).toEqual(['uptime', 'ping', 'tree', 'nap']);
+    expect(actions.map((a) => a.name)).toEqual(['uptime', 'ping', 'tree', 'nap', 'ghost']);
     expect(actions.find((a) => a.name === 'nap')?.params).toEqual([
       { name: 'seconds', kind: 'integer', min: 1, max: 60 },
     ]);
@@ -75,6 +76,17 @@ describe('actions over the protocol (real agent process)', () => {
     await collector.waitFor('job.end', () => end('up-1') !== undefined);
     expect(end('up-1')).toMatchObject({ exitCode: 0, timedOut: false, cancelled: false, truncated: false });
     expect(output('up-1')).toMatch(/load average/);
+  });
+
+  it('ends a program that cannot start as failed with the reason, and lives on', async () => {
+    collector.send({ t: 'job.start', jobId: 'ghost-1', action: 'ghost', params: {} });
+    await collector.waitFor('job.end', () => end('ghost-1') !== undefined);
+    expect(end('ghost-1')).toMatchObject({ exitCode: null, signal: null, timedOut: false });
+    expect(end('ghost-1')?.error).toMatch(/^cannot run \/nonexistent\/program: spawn .*ENOENT/);
+    expect(agent.child.exitCode).toBeNull();
+    collector.send({ t: 'job.start', jobId: 'up-after-ghost', action: 'uptime', params: {} });
+    await collector.waitFor('job.end', () => end('up-after-ghost') !== undefined);
+    expect(end('up-after-ghost')?.exitCode).toBe(0);
   });
 
   it('rejects what the config does not allow and bad params, and runs nothing', async () => {

@@ -95,6 +95,39 @@ describe('shipped agent', () => {
   });
 
   for (const [name, program] of forms) {
+    it(`${name} checks parameter patterns with the packed RE2 engine`, () => {
+      const [cmd, ...args] = program();
+      const dir = mkdtempSync(join(tmpdir(), 'pantau-patterns-'));
+      const check = (pattern: string) => {
+        const file = join(dir, 'agent.yaml');
+        writeFileSync(
+          file,
+          [
+            'collector: { urls: [wss://h/agent] }',
+            'token: t',
+            'actions:',
+            '  allow: [say]',
+            '  custom:',
+            `    - { name: say, argv: [echo, "{{word}}"], params: { word: { type: regex, pattern: ${JSON.stringify(pattern)}, default: hello } } }`,
+          ].join('\n'),
+        );
+        return spawnSync(cmd as string, [...args, 'check-config', '--config', file], {
+          env: clean,
+          encoding: 'utf8',
+          timeout: 30_000,
+        });
+      };
+      try {
+        // The default must match: the engine is unpacked and runs.
+        expect(check('[a-z]+').status).toBe(0);
+        const refused = check('(h)\\1ello');
+        expect(refused.status).toBe(2);
+        expect(refused.stderr).toMatch(/pattern cannot be run: .*RE2 syntax/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it(`${name} runs once`, () => {
       const [cmd, ...args] = program();
       const r = spawnSync(cmd as string, [...args, 'once'], {

@@ -102,6 +102,12 @@ describe('pantau-agent CLI', () => {
       { PANTAU_TOKEN: 't' },
       /actions\.allow\[1\] names unknown action "format-disk"/,
     ],
+    [
+      'actions.custom argv',
+      'collector: { urls: [wss://h/agent] }\nactions: { custom: [{ name: x, argv: [echo, "a\\0b"] }] }\n',
+      { PANTAU_TOKEN: 't' },
+      /actions\.custom\[0\]\.argv\[1\] must not contain a NUL character/,
+    ],
   ];
   for (const [field, yaml, env, message] of bad) {
     it(`check-config exits 2 with one line naming ${field}`, () => {

@@ -328,6 +328,9 @@ run('web console in Chromium', () => {
     await eventually(() => card.locator('.badge').first().textContent()).toBe('acknowledged');
     await card.getByRole('button', { name: 'timeline' }).click();
     await eventually(() => card.locator('.timeline li').count()).toBeGreaterThan(1);
+    // The person by name, not user:<id>.
+    await eventually(() => card.locator('.timeline').textContent()).toContain('acknowledged by root');
+    expect(await card.locator('.timeline').textContent()).not.toContain(`user:${users.root}`);
     await screenshot(page, 'incidents');
     await card.getByRole('button', { name: 'resolve' }).click();
     await eventually(() => card.count()).toBe(0);
@@ -488,6 +491,21 @@ run('web console in Chromium', () => {
       agent.kill('SIGTERM');
     }
   }, 40_000);
+
+  it('shows the audit log by name and finds a person’s rows by their name', async () => {
+    await page.goto(`${collector.url}/admin?tab=audit`);
+    const table = page.getByTestId('audit');
+    await eventually(() => table.locator('tbody tr').count()).toBeGreaterThan(3);
+    await page.getByLabel('Actor').fill('root');
+    await page.getByLabel('Actor').press('Enter');
+    await eventually(async () => {
+      const who = await table.locator('tbody tr td:nth-child(2)').allTextContents();
+      return who.length > 0 && who.every((name) => name === 'root');
+    }).toBe(true);
+    const actions = await table.locator('tbody tr td:nth-child(4)').allTextContents();
+    expect(actions).toContain('session.login');
+    expect(await table.textContent()).not.toContain(`user:${users.root}`);
+  });
 
   it('creates an API token on its tab, shows the secret once, and revokes it', async () => {
     const made = (await api.call('POST', '/tokens', { name: 'stale-bot', role: 'viewer' })).body as {

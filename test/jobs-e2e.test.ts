@@ -42,6 +42,7 @@ interface Run {
 interface Job {
   id: number;
   state: string;
+  actorName: string;
   runs: Run[];
 }
 
@@ -294,6 +295,7 @@ describe('jobs end to end', { timeout: 120_000 }, () => {
       'jobId',
       'activity',
       'actor',
+      'actorName',
       'hostId',
       'host',
       'state',
@@ -315,6 +317,7 @@ describe('jobs end to end', { timeout: 120_000 }, () => {
         String(job.id),
         'uptime',
         expect.stringMatching(/^token:\d+$/),
+        job.actorName,
         String(run.hostId),
         run.host,
         run.state,

@@ -180,7 +180,10 @@ describe('Telegram bot: people', () => {
       expect(Object.keys(entry).sort()).toEqual(['command', 'description']);
       expect(entry.description.length).toBeGreaterThan(3);
     }
-    expect(text(await say(VIEWER, '/me'))).toContain('Role: viewer');
+    const me = text(await say(VIEWER, '/me'));
+    expect(me).toContain('Role: viewer');
+    // A name, not the admin's actor id.
+    expect(me).toContain(`Approved by: ${users().byTelegram(ADMIN.id)!.name}`);
     const again = await press(ADMIN, `ua:${pending.id}:a`, messageId(request));
     expect(again.body).toMatchObject({
       show_alert: true,
@@ -300,6 +303,8 @@ describe('Telegram bot: incidents', () => {
     expect(text(await say(OPERATOR, '/ack nope'))).toBe('Usage: /ack ID, e.g. /ack 42 (see /incidents).');
     expect(text(await say(OPERATOR, '/ack 999999'))).toBe('no incident with id 999999');
     expect(text(await say(OPERATOR, `/ack ${incident.id}`))).toContain(`Acknowledged #${incident.id}`);
+    const operatorName = users().byTelegram(OPERATOR.id)!.name;
+    expect(text(await say(VIEWER, '/incidents'))).toContain(`ack by ${operatorName}`);
 
     expect(text(await say(OPERATOR, '/silence web-1 forever'))).toContain('"forever" is not a duration');
     expect(text(await say(OPERATOR, '/silence web-1 30d'))).toContain('at most 7d');
@@ -310,6 +315,7 @@ describe('Telegram bot: incidents', () => {
     const silenceId = Number(/silence #(\d+)/.exec(silenced)![1]);
     const list = await say(OPERATOR, '/unsilence');
     expect(text(list)).toContain(`#${silenceId} host web-1`);
+    expect(text(list)).toContain(`(by ${operatorName})`);
     expect(buttons(list)[0]!.callback_data).toBe(`us:${silenceId}`);
     expect((await press(VIEWER, `us:${silenceId}`)).body.text).toContain('needs the operator role');
     expect((await press(OPERATOR, `us:${silenceId}`)).body.text).toBe(

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { checkSnapshot, explainSnapshot, PROTOCOL_VERSION, type Snapshot } from '@pantau/shared/lite';
 import { JobManager } from './actions/jobs.ts';
 import type { AgentConfig } from './config/types.ts';
@@ -47,6 +48,8 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   const sampler = new Sampler(config, log);
   let system = await sampler.system();
   let intervalMs = config.intervalMs;
+  // The outbox lives in memory, so a new process is a new numbering; this tells the collector.
+  const bootId = randomUUID();
 
   // Declared before use in the callbacks below; job frames made while disconnected wait in the backlog.
   let connection: Connection | undefined;
@@ -83,6 +86,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
         actions: jobs.specs(),
         intervalMs,
         jobs: heldJobs(jobs.ids(), jobBacklog.jobIds()),
+        bootId,
       }),
       welcome: (frame) => {
         sampler.markDue('system');

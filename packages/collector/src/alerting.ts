@@ -56,6 +56,8 @@ export function buildAlerting(options: {
   events: EventBus;
   log: FastifyBaseLogger;
   consoleUrl: () => string;
+  /** Actor ids (`user:3`) as the names people read in notifications. */
+  personName: (actor: string) => string;
 }): Alerting {
   const { config, store, events, log } = options;
   const db = store.db;
@@ -102,7 +104,7 @@ export function buildAlerting(options: {
     config: config.monitor,
     host: hosts,
     notify: (notice: Notice) => {
-      const ids = notifyAll(db, toNotifyEvent(notice), {
+      const ids = notifyAll(db, toNotifyEvent(notice, options.personName), {
         render: render(),
         channels: configured,
         now: notice.at,

@@ -128,16 +128,6 @@ export async function buildApp(
     (app.server as unknown as TlsServer).setSecureContext(readTls(tls));
     app.log.info({ cert: tls.cert }, 'TLS certificate reloaded');
   };
-  // Alerting reads the hosts as this start found them, so it comes before markAllOffline.
-  const alerting = buildAlerting({
-    config,
-    store,
-    events,
-    log: app.log,
-    consoleUrl: () => config.publicUrl ?? '',
-  });
-  store.hosts.markAllOffline();
-  const gateway = new Gateway({ store, events, config, log: app.log });
   const access = buildAccess({
     db: store.db,
     audit: store.audit,
@@ -145,6 +135,17 @@ export async function buildApp(
     adminToken: config.adminToken,
     rejectCooldown: config.access.rejectCooldown,
   });
+  // Alerting reads the hosts as this start found them, so it comes before markAllOffline.
+  const alerting = buildAlerting({
+    config,
+    store,
+    events,
+    log: app.log,
+    consoleUrl: () => config.publicUrl ?? '',
+    personName: (actor) => access.names.nameOf(actor),
+  });
+  store.hosts.markAllOffline();
+  const gateway = new Gateway({ store, events, config, log: app.log });
   const fleet = buildFleet({ store, gateway, events });
   const sessions = new Sessions({
     db: store.db,

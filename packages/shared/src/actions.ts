@@ -1,4 +1,5 @@
 import type { ActionParam, ActionSpec, JobParams } from './frames.ts';
+import { compilePattern, patternProblem } from './pattern.ts';
 
 // The built-in actions' parameter specs and danger levels, shared so that the collector checks
 // a job exactly as the agent will. The agent keeps the argv builders; nothing here runs anything.
@@ -133,18 +134,6 @@ export type ParamValues = ReadonlyMap<string, string>;
 
 export type ParamResult = { ok: true; values: ParamValues } | { ok: false; reason: string };
 
-const compiled = new Map<string, RegExp>();
-
-/** The pattern must match the whole value, whatever anchors the author wrote. */
-export function wholeMatch(pattern: string): RegExp {
-  let re = compiled.get(pattern);
-  if (!re) {
-    re = new RegExp(`^(?:${pattern})$`, 'u');
-    compiled.set(pattern, re);
-  }
-  return re;
-}
-
 function isRequired(spec: ActionParam): boolean {
   return spec.default === undefined && spec.required !== false;
 }
@@ -169,7 +158,9 @@ function checkOne(spec: ActionParam, value: string | number | boolean): string |
     }
     case 'regex': {
       const s = typeof value === 'number' ? String(value) : value;
-      if (typeof s !== 'string' || s.includes('\0') || !wholeMatch(spec.pattern ?? '').test(s)) {
+      const problem = patternProblem(spec.pattern ?? '');
+      if (problem) return { error: `${name} has a pattern that cannot be run: ${problem}` };
+      if (typeof s !== 'string' || s.includes('\0') || !compilePattern(spec.pattern ?? '').test(s)) {
         return { error: `${name} must match ${spec.pattern ?? ''}` };
       }
       return s;

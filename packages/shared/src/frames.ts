@@ -62,6 +62,11 @@ export const HelloFrame = frame('hello', {
   intervalMs: Type.Integer({ minimum: 1_000, maximum: 3_600_000 }),
   /** Job ids the agent still runs or holds undelivered results for (since 0.2; absent from older agents). */
   jobs: Type.Optional(Type.Array(JobId, { maxItems: 64 })),
+  /**
+   * Random per agent process (since 0.3): a new one means a new process, whose snapshot numbering
+   * starts afresh. Absent from older agents.
+   */
+  bootId: Type.Optional(Type.String({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9-]+$' })),
 });
 
 export const MetricsFrame = frame('metrics', { snapshot: Snapshot });

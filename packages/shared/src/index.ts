@@ -3,5 +3,8 @@ export * from './codec.ts';
 export * from './duration.ts';
 export * from './errors.ts';
 export * from './frames.ts';
+export * from './glob.ts';
 export * from './limits.ts';
 export * from './metrics.ts';
+export * from './names.ts';
+export * from './pattern.ts';

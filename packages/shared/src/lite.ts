@@ -20,6 +20,7 @@ export * from './errors.ts';
 export type * from './frames.ts';
 export * from './limits.ts';
 export type * from './metrics.ts';
+export * from './pattern.ts';
 export { type DecodeResult, encodeFrame, errorFrame, type FrameError, PROTOCOL_VERSION } from './wire.ts';
 
 type Data = string | Buffer | ArrayBuffer | Buffer[];

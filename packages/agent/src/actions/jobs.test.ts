@@ -215,6 +215,18 @@ describe('JobManager with real child processes', () => {
     expect(end.error).toMatch(/cannot run \/nonexistent\/program: .*ENOENT/);
   });
 
+  it('ends a run Node refuses to spawn (a NUL in argv) as failed with the reason, and runs the next', async () => {
+    // The config refuses a NUL; this is the agent's last line should one reach the runner.
+    const { jobs, ended, output } = manager({}, [custom('nul', ['echo', 'a\0b'])]);
+    jobs.start(start('n', 'nul'));
+    const end = await ended('n');
+    expect(end).toMatchObject({ exitCode: null, timedOut: false, cancelled: false });
+    expect(end.error).toMatch(/^cannot run echo: .*null bytes/);
+    jobs.start(start('u', 'uptime'));
+    expect((await ended('u')).exitCode).toBe(0);
+    expect(output('u')).toMatch(/load average/);
+  });
+
   it('never passes the agent token to a job', async () => {
     process.env.PANTAU_TOKEN = 'secret-token';
     try {

@@ -1,6 +1,12 @@
 import type { ParamValues } from '@pantau/shared/lite';
 
-export { type ParamResult, type ParamValues, resolveParams, wholeMatch } from '@pantau/shared/lite';
+export {
+  compilePattern,
+  type ParamResult,
+  type ParamValues,
+  patternProblem,
+  resolveParams,
+} from '@pantau/shared/lite';
 
 /** `{{name}}` as a whole argv element; anything else is taken literally. */
 export const PLACEHOLDER = /^\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}$/;

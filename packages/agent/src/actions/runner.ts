@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import { monotonicMs } from '../clock.ts';
 
@@ -61,12 +61,30 @@ export function runCommand(options: RunOptions): RunHandle {
   let spawnError: string | undefined;
   let killTimer: NodeJS.Timeout | undefined;
 
-  const child = spawn(command ?? '', args, {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: options.env,
-    cwd: '/',
-  });
+  let child: ChildProcess;
+  try {
+    child = spawn(command ?? '', args, {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: options.env,
+      cwd: '/',
+    });
+  } catch (err) {
+    // Node refuses some argv outright (a NUL byte) by throwing, not with an 'error' event: the
+    // run ends failed with the reason instead of the exception taking the agent down.
+    const error = `cannot run ${command}: ${(err as Error).message}`;
+    const result = {
+      exitCode: null,
+      signal: null,
+      durationMs: 0,
+      truncated: false,
+      droppedBytes: 0,
+      timedOut: false,
+      cancelled: false,
+      error,
+    };
+    return { pid: undefined, cancel() {}, pause() {}, resume() {}, done: Promise.resolve(result) };
+  }
 
   let droppedBytes = 0;
   const capture = (stream: 'stdout' | 'stderr') => {

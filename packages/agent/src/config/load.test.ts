@@ -156,6 +156,11 @@ actions:
       /whole arguments only/,
     ],
     [
+      'actions: { custom: [{ name: x, argv: [echo, "a\\0b"] }] }',
+      'actions.custom[0].argv[1]',
+      /must not contain a NUL character/,
+    ],
+    [
       'actions: { custom: [{ name: x, argv: [echo, "{{a}}"] }] }',
       'actions.custom[0].argv[1]',
       /does not define it/,
@@ -163,7 +168,12 @@ actions:
     [
       'actions: { custom: [{ name: x, argv: [echo], params: { a: { type: regex, pattern: "(" } } }] }',
       'actions.custom[0].params.a.pattern',
-      /regular expression/,
+      /cannot be run: .*missing closing \)/,
+    ],
+    [
+      'actions: { custom: [{ name: x, argv: [echo], params: { a: { type: regex, pattern: "(a)\\\\1" } } }] }',
+      'actions.custom[0].params.a.pattern',
+      /cannot be run: .*RE2 syntax/,
     ],
     [
       'actions: { custom: [{ name: x, argv: [echo], params: { a: { type: integer, min: 5, max: 1 } } }] }',

@@ -3,7 +3,7 @@ import type { ActionParam } from '@pantau/shared/lite';
 import { Limits } from '@pantau/shared/lite';
 import { parse as parseYaml } from 'yaml';
 import { BUILTIN_NAMES, READ_ONLY_ACTIONS } from '../actions/builtin.ts';
-import { PLACEHOLDER, wholeMatch } from '../actions/params.ts';
+import { compilePattern, PLACEHOLDER, patternProblem } from '../actions/params.ts';
 import { ConfigError } from './errors.ts';
 import type {
   ActionsConfig,
@@ -516,6 +516,8 @@ function readCustom(v: Values, value: unknown): CustomActionConfig[] {
       if (typeof arg === 'number') return String(arg);
       if (typeof arg !== 'string' || arg === '')
         v.fail(f, `must be a non-empty string, got ${describe(arg)}`);
+      // No program can be given one (argv strings end at NUL); Node would refuse to spawn it.
+      if (arg.includes('\0')) v.fail(f, 'must not contain a NUL character');
       const m = PLACEHOLDER.exec(arg);
       if (m) {
         if (j === 0) v.fail(f, 'must be the program itself, not a parameter');
@@ -579,11 +581,8 @@ function readParams(v: Values, value: unknown, field: string): ActionParam[] {
         v.fail(`${f}.max`, `must not be below min (${param.min})`);
     } else {
       const pattern = v.string(s.pattern, `${f}.pattern`, '^[a-z0-9-]+$');
-      try {
-        wholeMatch(pattern);
-      } catch (err) {
-        v.fail(`${f}.pattern`, `is not a valid regular expression: ${(err as Error).message}`);
-      }
+      const problem = patternProblem(pattern);
+      if (problem) v.fail(`${f}.pattern`, `cannot be run: ${problem}`);
       param.pattern = pattern;
     }
     for (const key of ['values', 'min', 'max', 'pattern'] as const) {
@@ -598,7 +597,7 @@ function readParams(v: Values, value: unknown, field: string): ActionParam[] {
         const text = typeof d === 'number' ? String(d) : v.string(d, `${f}.default`, 'a value');
         if (kind === 'enum' && !(param.values ?? []).includes(text))
           v.fail(`${f}.default`, `must be one of ${(param.values ?? []).join(', ')}`);
-        if (kind === 'regex' && !wholeMatch(param.pattern ?? '').test(text))
+        if (kind === 'regex' && !compilePattern(param.pattern ?? '').test(text))
           v.fail(`${f}.default`, `must match ${param.pattern}`);
         param.default = text;
       }

@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { EventBus } from '../events.ts';
 import { ContactPoints } from '../notify/contacts.ts';
 import type { AuditLog } from '../store/audit.ts';
+import { ActorNames } from './actor-names.ts';
 import { TokenAuthenticator } from './authenticate.ts';
 import { TelegramClaims } from './telegram-claims.ts';
 import { TokenRepo } from './token-repo.ts';
@@ -29,6 +30,8 @@ export interface Access {
   claims: TelegramClaims;
   /** The repositories, for readers such as the notify fanout (commands are the only writers). */
   repos: { users: UserRepo; tokens: TokenRepo };
+  /** Actor ids as the names people read. */
+  names: ActorNames;
 }
 
 export function buildAccess(o: AccessOptions): Access {
@@ -36,6 +39,7 @@ export function buildAccess(o: AccessOptions): Access {
   const contacts = new ContactPoints(o.db);
   return {
     repos,
+    names: new ActorNames(repos.users, repos.tokens),
     auth: new TokenAuthenticator(repos.tokens, o.adminToken),
     users: new Users({
       db: o.db,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { PantauError } from '@pantau/shared';
+import { cleanName, PantauError } from '@pantau/shared';
 import type { Database, Statement } from 'better-sqlite3';
 import type { EventBus } from '../events.ts';
 import type { ContactPoints } from '../notify/contacts.ts';
@@ -70,7 +70,7 @@ export class TelegramClaims {
   /** Makes the sender an active admin, or throws FORBIDDEN without saying which check failed. */
   redeem(input: { code: string; telegramId: number; chatId: number; name: string }): User {
     const now = this.#now();
-    const applicant = `telegram:${input.telegramId}`;
+    const applicant = { id: `telegram:${input.telegramId}`, surface: 'telegram' } as const;
     const refuse = (reason: string): never => {
       this.#d.audit.record(applicant, 'telegram.claim.refused', null, { reason }, now);
       throw new PantauError('FORBIDDEN', 'this claim code is not valid or has expired');
@@ -125,12 +125,7 @@ export class TelegramClaims {
 
   /** The Telegram first name, or the name with the Telegram id when somebody has it already. */
   #freeName(name: string, telegramId: number): string {
-    const clean =
-      name
-        // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it removes
-        .replace(/[\u0000-\u001f\u007f]/g, '')
-        .trim()
-        .slice(0, 100) || `telegram-${telegramId}`;
-    return this.#d.users.byName(clean) === undefined ? clean : `${clean} (${telegramId})`;
+    const clean = cleanName(name, 100) || `telegram-${telegramId}`;
+    return this.#d.users.lookalike(clean) === undefined ? clean : `${clean} (${telegramId})`;
   }
 }

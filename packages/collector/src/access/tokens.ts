@@ -1,4 +1,4 @@
-import { PantauError } from '@pantau/shared';
+import { checkName, PantauError } from '@pantau/shared';
 import type { Database } from 'better-sqlite3';
 import type { AuditLog } from '../store/audit.ts';
 import { type Actor, demand, personOf } from './actor.ts';
@@ -37,10 +37,7 @@ export class Tokens {
         `role must be viewer, operator or admin, not ${String(input.role)}`,
       );
     }
-    const name = input.name.trim();
-    if (name.length < 1 || name.length > 128) {
-      throw new PantauError('VALIDATION_FAILED', 'token name must be 1-128 characters');
-    }
+    const name = checkName(input.name, 'token name', 128);
     return this.#db.transaction(() => {
       const userId = input.userId ?? null;
       if (userId !== null) {

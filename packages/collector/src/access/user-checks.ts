@@ -1,19 +1,13 @@
-import { PantauError } from '@pantau/shared';
+import { checkName as checkNameRule, PantauError } from '@pantau/shared';
 import { isRole, type Role } from './roles.ts';
 import type { User } from './user-repo.ts';
 
 /** What a user command accepts: names, e-mail addresses, roles; and the refusals it audits. */
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
+/** A person's name, by the one rule for names (trimmed, NFC, nothing invisible). */
 export function checkName(name: string): string {
-  const trimmed = name.trim();
-  if (trimmed.length < 1 || trimmed.length > 128 || CONTROL.test(trimmed)) {
-    throw new PantauError('VALIDATION_FAILED', 'name must be 1-128 printable characters');
-  }
-  return trimmed;
+  return checkNameRule(name, 'name', 128);
 }
 
 export function checkEmail(email: string | null | undefined): string | null {

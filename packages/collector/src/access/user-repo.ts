@@ -1,3 +1,4 @@
+import { nameLook } from '@pantau/shared';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Role } from './roles.ts';
 
@@ -51,6 +52,7 @@ export class UserRepo {
     insert: Statement<[NewUser]>;
     byId: Statement<[number], Row>;
     byName: Statement<[string], Row>;
+    names: Statement<[], { id: number; name: string }>;
     byTelegram: Statement<[number], Row>;
     list: Statement<[number, number], Row>;
     listByStatus: Statement<[string, number, number], Row>;
@@ -75,6 +77,7 @@ export class UserRepo {
       ),
       byId: db.prepare(`SELECT ${COLS} FROM users WHERE id = ?`),
       byName: db.prepare(`SELECT ${COLS} FROM users WHERE name = ?`),
+      names: db.prepare('SELECT id, name FROM users'),
       byTelegram: db.prepare(`SELECT ${COLS} FROM users WHERE telegram_id = ?`),
       list: db.prepare(`SELECT ${COLS} FROM users WHERE id > ? ORDER BY id LIMIT ?`),
       listByStatus: db.prepare(`SELECT ${COLS} FROM users WHERE status = ? AND id > ? ORDER BY id LIMIT ?`),
@@ -112,6 +115,12 @@ export class UserRepo {
 
   byName(name: string): User | undefined {
     return toUser(this.#sql.byName.get(name));
+  }
+
+  /** The name of another user whose name reads like this one (same `nameLook`), if any. */
+  lookalike(name: string, except?: number): string | undefined {
+    const look = nameLook(name);
+    return this.#sql.names.all().find((u) => u.id !== except && nameLook(u.name) === look)?.name;
   }
 
   byTelegram(telegramId: number): User | undefined {

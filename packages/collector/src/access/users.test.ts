@@ -130,10 +130,10 @@ describe('Telegram registration and approval', () => {
       /telegramId/,
     );
     expect(() => access.users.registerTelegram({ telegramId: 1, chatId: 1, name: '' })).toThrow(
-      /name must be/,
+      /name must not be empty/,
     );
     expect(() => access.users.registerTelegram({ telegramId: 1, chatId: 1, name: 'a\u0000b' })).toThrow(
-      /printable/,
+      /must not hold invisible, control or text-direction characters \(U\+0000 at 1\)/,
     );
     expect(() =>
       access.users.registerTelegram({ telegramId: 1, chatId: 1, name: 'x', email: 'nope' }),
@@ -152,6 +152,40 @@ describe('Telegram registration and approval', () => {
     );
     expect(() => access.users.reject(actor, ann.id)).toThrow(/only pending users can be rejected/);
     expect(snapshot()).toEqual(approved);
+  });
+});
+
+describe('the name rule', () => {
+  it('refuses invisible and text-direction characters in user, applicant and token names; stores NFC', async () => {
+    const { actor } = await admin();
+    const before = snapshot();
+    for (const name of ['web\u202e1', 'web\u200b1', 'web\u2066x\u2069', 'web\u200d1', 'we\u00adb']) {
+      expect(() => access.users.registerTelegram({ telegramId: 7, chatId: 7, name }), name).toThrow(
+        /name must not hold invisible/,
+      );
+      await expect(access.users.create(actor, { name, role: 'viewer' }), name).rejects.toThrow(
+        /name must not hold invisible/,
+      );
+      expect(() => access.tokens.create(actor, { name, role: 'viewer' }), name).toThrow(
+        /token name must not hold invisible/,
+      );
+    }
+    expect(snapshot()).toEqual(before);
+    const decomposed = await access.users.create(actor, { name: 'Rene\u0301', role: 'viewer' });
+    expect(decomposed.name).toBe('Ren\u00e9');
+    await expect(access.users.create(actor, { name: 'Ren\u00e9', role: 'viewer' })).rejects.toThrow(
+      /exists already/,
+    );
+    // Full-width letters and another case read as the same name.
+    await access.users.create(actor, { name: 'web1', role: 'viewer' });
+    for (const lookalike of ['\uff57\uff45\uff42\uff11', 'WEB1']) {
+      await expect(access.users.create(actor, { name: lookalike, role: 'viewer' })).rejects.toThrow(
+        `${lookalike} reads like the existing user web1`,
+      );
+      expect(() => access.users.registerTelegram({ telegramId: 77, chatId: 77, name: lookalike })).toThrow(
+        /reads like the existing user web1/,
+      );
+    }
   });
 });
 

@@ -162,7 +162,7 @@ export class Users {
             `the application of ${known.name} was rejected; applying again is possible in ${formatDuration(again - now)}`,
           );
         }
-        if (name !== known.name) this.#freeName(name);
+        if (name !== known.name) this.#freeName(name, known.id);
         this.#d.users.reapply(known.id, name, email, chatId, now);
         this.#d.contacts.setTelegram(known.id, name, chatId, now);
         this.#d.contacts.setEmail(known.id, name, email, now);
@@ -318,9 +318,16 @@ export class Users {
     return user;
   }
 
-  #freeName(name: string): void {
+  #freeName(name: string, except?: number): void {
     if (this.#d.users.byName(name)) {
       throw new PantauError('CONFLICT', `a user named ${name} exists already; choose another name`);
+    }
+    const lookalike = this.#d.users.lookalike(name, except);
+    if (lookalike !== undefined) {
+      throw new PantauError(
+        'CONFLICT',
+        `${name} reads like the existing user ${lookalike} (same letters, other case or width); choose another name`,
+      );
     }
   }
 

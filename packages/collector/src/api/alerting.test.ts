@@ -3,6 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clearProblem, openProblem } from '../../../../test/support/incidents.ts';
 import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts';
+import { CLI_ACTOR } from '../access/actor.ts';
 import type { DeepPartial } from '../config/index.ts';
 import type { CollectorConfig } from '../config/types.ts';
 import { toNotifyEvent } from '../monitor/notices.ts';
@@ -162,6 +163,35 @@ describe('incidents', () => {
       ['incident.resolve', operatorActor],
       ['incident.ack', operatorActor],
     ]);
+  });
+
+  it('names the person who acknowledged, resolved or silenced, keeping the ids beside', async () => {
+    const ann = await t.app.pantau.access.users.create(CLI_ACTOR, { name: 'Ann Admin', role: 'admin' });
+    const { secret } = t.app.pantau.access.repos.tokens.create('ann-cli', 'admin', ann.id);
+    const asAnn = { authorization: `Bearer ${secret}` };
+    const host = t.addHost('inc-names').id;
+    const incident = openProblem(t.app, host);
+    const ack = (await call('POST', `/incidents/${incident.id}/ack`, asAnn)).json();
+    expect(ack).toMatchObject({ acknowledgedBy: `user:${ann.id}`, acknowledgedByName: 'Ann Admin' });
+    const silence = (await call('POST', '/silences', asAnn, { hostId: host, duration: '1h' })).json();
+    expect(silence).toMatchObject({ createdBy: `user:${ann.id}`, createdByName: 'Ann Admin' });
+    const resolved = (await call('POST', `/incidents/${incident.id}/resolve`, asAnn)).json();
+    expect(resolved).toMatchObject({ resolvedBy: `user:${ann.id}`, resolvedByName: 'Ann Admin' });
+    const detail = (await call('GET', `/incidents/${incident.id}`, viewer)).json();
+    expect(detail.events.find((e: { type: string }) => e.type === 'acknowledged')).toMatchObject({
+      actor: `user:${ann.id}`,
+      actorName: 'Ann Admin',
+    });
+    const said = t.app.pantau.alerting.outbox
+      .messages({ limit: 500 })
+      .filter((m) => m.incidentId === incident.id && m.eventType === 'acknowledged')
+      .map((m) => JSON.stringify(m.payload));
+    expect(said.length).toBeGreaterThan(0);
+    for (const payload of said) {
+      expect(payload).toContain('Acknowledged by Ann Admin');
+      expect(payload).not.toContain(`by user:${ann.id}`);
+    }
+    await call('DELETE', `/silences/${silence.id}`, asAnn);
   });
 
   it('answers unknown ids with 404 and bad filters with 400', async () => {
@@ -536,6 +566,11 @@ describe('recipients and notifications', () => {
     ],
     [{ channel: 'sms', name: 'x', address: '+100' }, /body\.channel/],
     [{ channel: 'email', name: '   ', address: 'a@example.com' }, /body\.name/],
+    [
+      { channel: 'email', name: 'ops\u202e1', address: 'a@example.com' },
+      /body\.name must not hold invisible/,
+    ],
+    [{ channel: 'email', name: 'ops\u200b', address: 'a@example.com' }, /body\.name must not hold invisible/],
   ])('POST /recipients %j → 400', async (body, message) => {
     const res = await call('POST', '/recipients', admin, body);
     expect(res.statusCode).toBe(400);
@@ -616,7 +651,7 @@ describe('recipients and notifications', () => {
     const incident = openProblem(t.app, host);
     // The opening e-mail tells people how to acknowledge; that exact call must work.
     const { text } = renderEmail(
-      toNotifyEvent({ type: 'opened', incident, host: undefined, at: Date.now() }),
+      toNotifyEvent({ type: 'opened', incident, host: undefined, at: Date.now() }, String),
     );
     const [, path] = /POST (\/api\/v1\/\S+\/ack)/.exec(text)!;
     expect(path).toBe(`/api/v1/incidents/${incident.id}/ack`);
@@ -630,6 +665,7 @@ describe('recipients and notifications', () => {
       (messages.find((m) => m.eventType === 'acknowledged')!.payload as { body: string }).body,
     );
     expect(ackBody.incident.acknowledgedBy).toBe(operatorActor);
+    expect(ackBody.incident.acknowledgedByName).toBe('token ops');
     await call('DELETE', `/recipients/${r.id}`);
   });
 });

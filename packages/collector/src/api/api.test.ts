@@ -235,6 +235,34 @@ describe('health, docs, and failed-auth rate limit', () => {
     const other = await t.app.inject({ url: '/api/v1/hosts', headers: admin, remoteAddress: '10.9.9.8' });
     expect(other.statusCode).toBe(200);
   });
+
+  it('never refuses a valid token for others’ failures, counts per token prefix too, and says how long to wait', async () => {
+    const attempt = (token: string, remoteAddress: string) =>
+      t.app.inject({ url: '/api/v1/hosts', headers: { authorization: `Bearer ${token}` }, remoteAddress });
+    for (let i = 0; i < 5; i++)
+      expect((await attempt(`pat_guess-${i}-xxxxxxxx`, '10.8.8.8')).statusCode).toBe(401);
+    const held = await attempt('pat_guess-9-xxxxxxxx', '10.8.8.8');
+    expect(held.statusCode).toBe(429);
+    const wait = Number(held.headers['retry-after']);
+    expect(wait).toBeGreaterThanOrEqual(1);
+    expect(wait).toBeLessThanOrEqual(60);
+    expect(held.json().error.message).toBe(
+      `too many failed authentications from this address; try again in ${wait} s (a valid token is let through meanwhile)`,
+    );
+    // Behind the same address, somebody with a valid token carries on.
+    expect((await attempt(t.adminToken, '10.8.8.8')).statusCode).toBe(200);
+    expect((await attempt(t.token('viewer'), '10.8.8.8')).statusCode).toBe(200);
+
+    // One bad token tried from many addresses is held by its prefix.
+    for (let i = 0; i < 5; i++)
+      expect((await attempt('pat_same-bad-one', `10.7.7.${i}`)).statusCode).toBe(401);
+    const byToken = await attempt('pat_same-bad-one', '10.7.7.99');
+    expect(byToken.statusCode).toBe(429);
+    expect(byToken.json().error.message).toMatch(
+      /^too many failed authentications with this token; try again in \d+ s/,
+    );
+    expect((await attempt('pat_another-one', '10.7.7.99')).statusCode).toBe(401);
+  });
 });
 
 const run = promisify(execFile);

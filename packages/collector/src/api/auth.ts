@@ -3,6 +3,7 @@ import type { Actor } from '../access/actor.ts';
 import type { Authentication, TokenAuthenticator } from '../access/authenticate.ts';
 import { can, isPermission, type Permission, type Role, roleFor } from '../access/roles.ts';
 import { FailureLimiter } from '../gateway/rate-limit.ts';
+import { bearerToken } from '../security/tokens.ts';
 import type { AuditLog } from '../store/audit.ts';
 import { sessionCookie } from '../web/cookie.ts';
 import { bindCsrfSecret, csrfPasses } from '../web/csrf.ts';
@@ -71,18 +72,36 @@ export function installAuth(
     return result;
   }
 
+  /**
+   * Failures count per address and per presented token prefix (its first 12 characters), so
+   * one guesser cannot hide behind many addresses with the same bad token.
+   */
+  function failureKeys(req: FastifyRequest): string[] {
+    const presented = bearerToken(req.headers.authorization);
+    return presented ? [`ip:${req.ip}`, `token:${presented.slice(0, 12)}`] : [`ip:${req.ip}`];
+  }
+
   function requirePermission(permission: Permission): onRequestHookHandler {
     return async function checkPermission(req: FastifyRequest, reply: FastifyReply) {
-      if (failures.blocked(req.ip)) {
-        return reply
-          .code(429)
-          .send(
-            errorBody('RATE_LIMITED', 'too many failed authentications from this address; wait a minute'),
-          );
-      }
+      // The credential is checked first: a valid one is never refused because others failed
+      // from the same address (an office behind one NAT, a CI runner pool).
       const result = identify(req);
       if (!result.ok) {
-        failures.fail(req.ip);
+        const keys = failureKeys(req);
+        const held = keys.map((key) => ({ key, wait: failures.retryAfter(key) })).find((k) => k.wait > 0);
+        if (held) {
+          const what = held.key.startsWith('token:') ? 'with this token' : 'from this address';
+          return reply
+            .code(429)
+            .header('retry-after', String(held.wait))
+            .send(
+              errorBody(
+                'RATE_LIMITED',
+                `too many failed authentications ${what}; try again in ${held.wait} s (a valid token is let through meanwhile)`,
+              ),
+            );
+        }
+        for (const key of keys) failures.fail(key);
         return reply.code(401).send(errorBody('UNAUTHORIZED', result.reason));
       }
       // A change made with the session cookie must carry a token from @fastify/csrf-protection.

@@ -199,9 +199,10 @@ describe('a job on two hosts', () => {
     expect(csv.headers['content-type']).toContain('text/csv');
     const lines = csv.body.trim().split('\r\n');
     expect(lines[0]).toBe(
-      'jobId,activity,actor,hostId,host,state,exitCode,startedAt,endedAt,durationMs,outputTail,error',
+      'jobId,activity,actor,actorName,hostId,host,state,exitCode,startedAt,endedAt,durationMs,outputTail,error',
     );
-    expect(lines[1]).toContain(`"${id}","uptime"`);
+    // The id for machines, the name for people.
+    expect(lines[1]).toMatch(new RegExp(`^"${id}","uptime","token:\\d+","operator test",`));
     expect(lines[1]).toContain('"web-1","succeeded","0"');
     // Both streams in order, each line marked with its stream as the CLI prints it.
     expect(lines[1]).toContain('"| one\n! two\n| three\n"');
@@ -359,6 +360,11 @@ describe('cancel', () => {
     const s = await started(web1.agent, id);
     const res = await call('operator', 'POST', `/jobs/${id}/cancel`);
     expect(res.status).toBe(200);
+    // The id for machines, the name for people.
+    expect(res.body).toMatchObject({
+      cancelledBy: expect.stringMatching(/^token:\d+$/),
+      cancelledByName: 'token operator test',
+    });
     await web1.agent.until(
       () => web1.agent.frames.some((f) => f.t === 'job.cancel' && f.jobId === s.jobId),
       3_000,
@@ -764,7 +770,11 @@ describe('activities', () => {
       ],
       [
         { ...body, name: 'a3', params: [{ name: 'target', kind: 'regex', pattern: '(' }] },
-        'not a valid regular expression',
+        'pattern that cannot be run',
+      ],
+      [
+        { ...body, name: 'a5', params: [{ name: 'target', kind: 'regex', pattern: '(?=gw)[a-z.]+' }] },
+        'pattern that cannot be run',
       ],
       [{ ...body, name: 'a4', action: 'reboot', params: [] }, 'body.dangerous must be true'],
       [{ ...body, name: 'uptime' }, 'exists already'],

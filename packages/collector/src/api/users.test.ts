@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts';
+import { CLI_ACTOR } from '../access/actor.ts';
 
 let t: TestApp;
 let admin: Record<string, string>;
@@ -183,5 +184,32 @@ describe('audit API', () => {
     expect((await call('GET', '/audit?action=use', admin)).json().items).toEqual([]);
     const bad = await call('GET', '/audit?surface=fax', admin);
     expect(bad.statusCode).toBe(400);
+  });
+
+  it('files session ends and failed console logins under web, and shows and finds people by name', async () => {
+    const { access } = t.app.pantau;
+    const fay = await access.users.create(CLI_ACTOR, {
+      name: 'Fay Fischer',
+      role: 'operator',
+      password: 'fay secret 42',
+    });
+    const login = (password: string) =>
+      t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { name: 'Fay Fischer', password } });
+    expect((await login('wrong password')).statusCode).toBe(401);
+    expect((await login('fay secret 42')).statusCode).toBe(200);
+    await call('PATCH', `/users/${fay.id}`, admin, { role: 'viewer' });
+
+    const web = (await call('GET', '/audit?surface=web&limit=500', admin)).json().items;
+    const actions = web.map((e: { action: string }) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['session.login.failed', 'session.login', 'session.end']));
+    const api = (await call('GET', '/audit?surface=api&limit=500', admin)).json().items;
+    expect(api.some((e: { action: string }) => e.action.startsWith('session.'))).toBe(false);
+
+    const byName = (await call('GET', `/audit?actor=${encodeURIComponent('Fay Fischer')}`, admin)).json()
+      .items;
+    expect(byName.map((e: { action: string }) => e.action)).toEqual(['session.login']);
+    expect(byName[0]).toMatchObject({ actor: `user:${fay.id}`, actorName: 'Fay Fischer', surface: 'web' });
+    const change = (await call('GET', `/audit?target=user:${fay.id}&action=user.role`, admin)).json().items;
+    expect(change[0]).toMatchObject({ actor: 'config', actorName: 'config admin token' });
   });
 });

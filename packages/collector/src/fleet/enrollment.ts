@@ -6,6 +6,7 @@ import type { EventBus } from '../events.ts';
 import { hashToken } from '../security/tokens.ts';
 import type { Host } from '../store/hosts.ts';
 import type { Store } from '../store/index.ts';
+import { checkLabels } from './labels.ts';
 
 export interface EnrollmentCode {
   id: number;
@@ -129,6 +130,8 @@ export class Enrollment {
     now = Date.now(),
   ): { code: string; enrollment: EnrollmentCode } {
     demand(actor, 'hosts.manage');
+    // Checked now, not when a host redeems the code and finds it unusable.
+    checkLabels(input.labels ?? {});
     if (input.name !== undefined && this.#store.hosts.getByName(input.name))
       throw new PantauError('CONFLICT', `a host named ${input.name} exists already`);
     const code = newEnrollmentCode();
@@ -175,11 +178,16 @@ export class Enrollment {
         throw new PantauError('CONFLICT', `a host named ${name} exists already; enroll with --name OTHER`);
       const added = this.#store.hosts.add(name, e.labels, now);
       if (!this.#repo.markUsed(e.id, now, from, added.host.id)) refuse('it was used already');
-      this.#store.audit.record(`enrollment:${e.id}`, 'host.enroll', `host:${added.host.id}`, {
-        name,
-        from,
-        createdBy: e.createdBy,
-      });
+      this.#store.audit.record(
+        { id: `enrollment:${e.id}`, surface: 'api' },
+        'host.enroll',
+        `host:${added.host.id}`,
+        {
+          name,
+          from,
+          createdBy: e.createdBy,
+        },
+      );
       return added;
     })();
     this.#events.emit('host.added', {

@@ -46,6 +46,10 @@ describe('fleet host commands', () => {
     const operator = userActor({ id: 5, name: 'op', role: 'operator' }, 'web');
     expect(() => fleet.hosts.add(CLI_ACTOR, '<img src=x>')).toThrow(/host name .* must be 1-128 letters/);
     expect(() => fleet.hosts.add(CLI_ACTOR, 'ok-name', { 'bad key': 'x' })).toThrow(/label key "bad key"/);
+    for (const value of ['a,b=c', 'a=b', ' prod', 'prod ', 'pr\u200bod'])
+      expect(() => fleet.hosts.add(CLI_ACTOR, 'ok-name', { env: value }), value).toThrow(
+        /cannot be selected/,
+      );
     expect(() => fleet.hosts.add(operator, 'ok-name')).toThrow(
       'hosts.manage needs the admin role; op has operator',
     );

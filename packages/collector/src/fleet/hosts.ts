@@ -5,6 +5,7 @@ import type { EventBus } from '../events.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import type { Host } from '../store/hosts.ts';
 import type { Store } from '../store/index.ts';
+import { checkLabels } from './labels.ts';
 
 export interface FleetDeps {
   store: Store;
@@ -15,8 +16,6 @@ export interface FleetDeps {
 }
 
 const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-const LABEL_KEY = /^[A-Za-z0-9_.-]{1,64}$/;
-const MAX_LABELS = 64;
 
 function checkName(name: string): void {
   if (!HOST_NAME.test(name)) {
@@ -24,22 +23,6 @@ function checkName(name: string): void {
       'VALIDATION_FAILED',
       `host name "${name.slice(0, 64)}" must be 1-128 letters, digits, dots, dashes or underscores, starting with a letter or digit`,
     );
-  }
-}
-
-function checkLabels(labels: Record<string, string>): void {
-  const entries = Object.entries(labels);
-  if (entries.length > MAX_LABELS) throw new PantauError('VALIDATION_FAILED', `at most ${MAX_LABELS} labels`);
-  for (const [key, value] of entries) {
-    if (!LABEL_KEY.test(key)) {
-      throw new PantauError(
-        'VALIDATION_FAILED',
-        `label key "${key.slice(0, 64)}" must be 1-64 of A-Z a-z 0-9 _ . -`,
-      );
-    }
-    if (typeof value !== 'string' || value.length > 256) {
-      throw new PantauError('VALIDATION_FAILED', `label ${key} must be a string of at most 256 characters`);
-    }
   }
 }
 
@@ -86,6 +69,8 @@ export class Hosts {
     const token = store.db.transaction(() => {
       const host = this.#must(id);
       const secret = store.hosts.rotateToken(host.id, this.#now());
+      // Whatever the old token's holder numbered its snapshots, the new holder starts afresh.
+      store.writer.restartNumbering(host.id, null);
       store.audit.record(actor, 'host.token.rotate', `host:${host.id}`);
       return secret;
     })();

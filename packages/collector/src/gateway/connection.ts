@@ -201,6 +201,10 @@ export class AgentConnection implements AckTarget {
     if (this.state === 'ready') this.#send(`{"t":"ack","seq":${seq}}`);
   }
 
+  refuse(reason: string): void {
+    this.fail('INVALID_FRAME', reason);
+  }
+
   /** Sends an error frame and a warn log, and keeps the connection (for a problem with one frame's content). */
   report(code: ErrorCode, message: string): void {
     this.log.warn({ host: this.hostName, code, reason: message }, 'refused an agent frame');

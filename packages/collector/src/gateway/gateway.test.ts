@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fullSnapshot, sampleHello, sampleSnapshot } from '../../../../test/fixtures/samples.ts';
 import { RawAgent, upgradeStatus } from '../../../../test/support/agent-client.ts';
 import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts';
+import { CLI_ACTOR } from '../access/actor.ts';
 
 let t: TestApp;
 let host: { id: number; token: string };
@@ -270,5 +271,60 @@ describe('agent gateway: violations', () => {
     expect(rawCount(other.id)).toBe(2);
     expect(good.ws.readyState).toBe(good.ws.OPEN);
     good.close();
+  });
+});
+
+describe('agent gateway: snapshot numbering', () => {
+  const FORGED = Number.MAX_SAFE_INTEGER;
+  const forged = () => sampleSnapshot(FORGED, { ts: Date.now() });
+
+  it('refuses a seq further ahead than the agent could have counted, and keeps the real numbering', async () => {
+    const agent = await RawAgent.connect(t.wsUrl, host.token);
+    await agent.hello({ bootId: 'boot-aaaa' });
+    agent.send({ t: 'metrics.batch', snapshots: [1, 2].map((s) => sampleSnapshot(s)) });
+    await agent.waitAck(2);
+    // Taken a second after seq 2 and received at once: 60 is the slack, 61 is past it.
+    const justTaken = Date.now() - 1_000;
+    agent.send({ t: 'metrics', snapshot: sampleSnapshot(FORGED, { ts: justTaken }) });
+    const closed = await agent.closed;
+    expect(closed.code).toBe(CloseCodes.INVALID_FRAME);
+    expect(closed.reason).toMatch(/seq 9007199254740991 jumps .* past the last stored \(2\)/);
+    expect(t.app.pantau.store.hosts.get(host.id)?.lastSeq).toBe(2);
+
+    const back = await RawAgent.connect(t.wsUrl, host.token);
+    expect((await back.hello({ bootId: 'boot-aaaa' })).lastSeq).toBe(2);
+    back.send({ t: 'metrics', snapshot: sampleSnapshot(3, { ts: Date.now() }) });
+    await back.waitAck(3);
+    back.send({ t: 'metrics', snapshot: sampleSnapshot(3 + 62, { ts: Date.now() }) });
+    expect((await back.closed).reason).toMatch(/at most 60 snapshots/);
+    expect(rawCount(host.id)).toBe(3);
+  });
+
+  it('a token rotation and a new agent process start a new numbering, so a forged seq never sticks', async () => {
+    const forger = await RawAgent.connect(t.wsUrl, host.token);
+    await forger.hello({ bootId: 'forger-1' });
+    forger.send({ t: 'metrics', snapshot: forged() });
+    await forger.waitAck(FORGED);
+
+    // A new process of the real agent (another boot id) numbers from 1 again.
+    const fresh = await RawAgent.connect(t.wsUrl, host.token);
+    expect((await fresh.hello({ bootId: 'boot-bbbb' })).lastSeq).toBe(0);
+    fresh.send({ t: 'metrics', snapshot: sampleSnapshot(1) });
+    await fresh.waitAck(1);
+    fresh.close();
+
+    // The forger comes back; the admin rotates the token; the same real process carries on.
+    const again = await RawAgent.connect(t.wsUrl, host.token);
+    await again.hello({ bootId: 'forger-2' });
+    again.send({ t: 'metrics', snapshot: forged() });
+    await again.waitAck(FORGED);
+    const { token } = t.app.pantau.fleet.hosts.rotateToken(CLI_ACTOR, host.id);
+    await again.closed;
+    const real = await RawAgent.connect(t.wsUrl, token);
+    expect((await real.hello({ bootId: 'boot-bbbb' })).lastSeq).toBe(0);
+    real.send({ t: 'metrics', snapshot: sampleSnapshot(2) });
+    await real.waitAck(2);
+    expect(t.app.pantau.store.hosts.get(host.id)).toMatchObject({ status: 'online', lastSeq: 2 });
+    real.close();
   });
 });

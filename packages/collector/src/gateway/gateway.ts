@@ -111,6 +111,9 @@ export class Gateway implements ConnectionHost {
     // Snapshots of the replaced connection may still wait for a flush: commit them first so
     // lastSeq is exact and the agent does not resend them.
     if (this.ingestQueue.hasPending(conn.hostId)) this.ingestQueue.flush();
+    if (this.#store.writer.agentBooted(conn.hostId, hello.bootId)) {
+      conn.log.info({ host: conn.hostName }, 'a new agent process; its snapshots are numbered afresh');
+    }
     const now = Date.now();
     const previousAgentVersion = this.#store.hosts.get(conn.hostId)?.agentVersion ?? null;
     this.#store.hosts.markOnline(conn.hostId, hello, now);

@@ -8,6 +8,8 @@ export interface AckTarget {
   readonly hostId: number;
   readonly hostName: string;
   ack(seq: number): void;
+  /** A snapshot was refused as forged or broken; the sender is cut off with the reason. */
+  refuse(reason: string): void;
 }
 
 interface Pending extends IncomingSnapshot {
@@ -102,9 +104,17 @@ export class IngestQueue {
       targets.add(p.from);
       this.#stats.observeLatency((now - p.receivedAt) / 1000);
     }
+    const refusedFrom = new Set<AckTarget>();
+    for (const { item, reason } of result.refused) {
+      const from = (item as Pending).from;
+      if (refusedFrom.has(from)) continue;
+      refusedFrom.add(from);
+      this.#stats.framesRejected++;
+      from.refuse(reason);
+    }
     for (const target of targets) {
       const seq = result.committed.get(target.hostId);
-      if (seq !== undefined) target.ack(seq);
+      if (seq !== undefined && !refusedFrom.has(target)) target.ack(seq);
     }
     if (this.#events.listenerCount('snapshot.stored') > 0) {
       for (const item of result.stored as Pending[]) {

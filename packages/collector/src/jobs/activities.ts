@@ -3,6 +3,7 @@ import {
   BUILTIN_ACTION_CATALOG,
   builtinAction,
   PantauError,
+  patternProblem,
   resolveParams,
 } from '@pantau/shared';
 import { type Actor, demand } from '../access/actor.ts';
@@ -183,11 +184,8 @@ function check(input: ActivityInput, spec: ActionSpec | undefined): void {
       invalid(`body.params: ${p.name} is an enum without values`);
     if (p.kind === 'regex') {
       if (!p.pattern) invalid(`body.params: ${p.name} is a regex without a pattern`);
-      try {
-        new RegExp(p.pattern ?? '', 'u');
-      } catch {
-        invalid(`body.params: ${p.name} has a pattern that is not a valid regular expression`);
-      }
+      const problem = patternProblem(p.pattern ?? '');
+      if (problem) invalid(`body.params: ${p.name} has a pattern that cannot be run: ${problem}`);
     }
     if (p.kind === 'integer' && p.min !== undefined && p.max !== undefined && p.min > p.max) {
       invalid(`body.params: ${p.name} has min above max`);

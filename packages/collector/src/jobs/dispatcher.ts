@@ -1,5 +1,6 @@
 import { type CollectorFrame, outputParts } from '@pantau/shared';
 import type { FastifyBaseLogger } from 'fastify';
+import type { Actor } from '../access/actor.ts';
 import type { EventBus } from '../events.ts';
 import type { AgentJobFrame, JobFrameVerdict } from '../gateway/gateway.ts';
 import type { Timers } from '../notify/outbox.ts';
@@ -306,7 +307,7 @@ export class Dispatcher {
       }
       case 'job.rejected':
         this.#d.audit.record(
-          `host:${hostId}`,
+          { id: `host:${hostId}`, surface: 'system' },
           'job.rejected',
           `job:${run.jobId}`,
           { host: run.host, code: frame.code, reason: frame.reason },
@@ -388,15 +389,16 @@ export class Dispatcher {
   }
 
   /** Cancels what is queued and asks the agents to stop what runs; the job ends when they report. */
-  cancel(job: Job, by: string): void {
+  cancel(job: Job, by: Pick<Actor, 'id' | 'name'>): void {
     this.flush();
-    this.#d.repo.update(job.id, { cancelledBy: by });
+    this.#d.repo.update(job.id, { cancelledBy: by.id });
     for (const run of this.#d.repo.runs(job.id)) {
-      if (run.state === 'running') this.cancelRun(run, by);
+      if (run.state === 'running') this.cancelRun(run, by.name);
     }
     this.pump(job.id);
   }
 
+  /** `by`: who asked, by name, for the run's error text. */
   cancelRun(given: Run, by: string): void {
     this.flush();
     // A frame just stored may have ended it.

@@ -52,17 +52,21 @@ describe('job reports', () => {
   });
 
   it('write RFC 4180 CSV with every field quoted and formulas defused', () => {
-    const row = reportRow({ id: 7, activity: 'uptime', actor: 'token:1' }, run, '=HYPERLINK("x")\n"quoted"');
+    const row = reportRow(
+      { id: 7, activity: 'uptime', actor: 'user:1', actorName: 'Ann Admin' },
+      run,
+      '=HYPERLINK("x")\n"quoted"',
+    );
     const csv = toCsv([row]);
     expect(csv).toBe(
-      'jobId,activity,actor,hostId,host,state,exitCode,startedAt,endedAt,durationMs,outputTail,error\r\n' +
-        '"7","uptime","token:1","3","web-1","failed","2","2026-01-01T10:00:00.000Z","2026-01-01T10:00:01.000Z","1000","\'=HYPERLINK(""x"")\n""quoted""",\r\n',
+      'jobId,activity,actor,actorName,hostId,host,state,exitCode,startedAt,endedAt,durationMs,outputTail,error\r\n' +
+        '"7","uptime","user:1","Ann Admin","3","web-1","failed","2","2026-01-01T10:00:00.000Z","2026-01-01T10:00:01.000Z","1000","\'=HYPERLINK(""x"")\n""quoted""",\r\n',
     );
   });
 
   it('carry the reason a run failed in the error column', () => {
     const row = reportRow(
-      { id: 7, activity: 'ping', actor: 'token:1' },
+      { id: 7, activity: 'ping', actor: 'token:1', actorName: 'token 1' },
       { ...run, error: 'spawn ping ENOENT' },
       '',
     );

@@ -7,7 +7,10 @@ export const TAIL_CHARS = 500;
 export interface ReportRow {
   jobId: number;
   activity: string;
+  /** Actor id (user:3), for machines. */
   actor: string;
+  /** Who started the job, as people read it. */
+  actorName: string;
   hostId: number;
   host: string;
   state: string;
@@ -24,6 +27,7 @@ export const REPORT_COLUMNS: readonly (keyof ReportRow)[] = [
   'jobId',
   'activity',
   'actor',
+  'actorName',
   'hostId',
   'host',
   'state',
@@ -50,7 +54,7 @@ export function outputTail(chunks: readonly JobEvent[]): string {
 }
 
 export function reportRow(
-  job: { id: number; activity: string; actor: string },
+  job: { id: number; activity: string; actor: string; actorName: string },
   run: Run,
   tail: string,
 ): ReportRow {
@@ -58,6 +62,7 @@ export function reportRow(
     jobId: job.id,
     activity: job.activity,
     actor: job.actor,
+    actorName: job.actorName,
     hostId: run.hostId,
     host: run.host,
     state: run.state,

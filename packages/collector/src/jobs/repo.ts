@@ -109,6 +109,7 @@ export type RunPatch = Partial<
 export interface ExportRow extends Run {
   activity: string;
   actor: string;
+  actorName: string;
 }
 
 const FINAL_JOB_STATES = "('succeeded', 'failed', 'cancelled', 'expired')";
@@ -137,7 +138,10 @@ export class JobRepo {
     appendEvent: Statement<[EventRow]>;
     events: Statement<[number, number], EventRow>;
     output: Statement<[number, number], EventRow>;
-    exportRange: Statement<[number, number, number], RunRow & { activity: string; actor: string }>;
+    exportRange: Statement<
+      [number, number, number],
+      RunRow & { activity: string; actor: string; actorName: string }
+    >;
     expired: Statement<[number, number], { id: number }>;
     deleteJob: Statement<[number]>;
   };
@@ -201,7 +205,8 @@ export class JobRepo {
       exportRange: db.prepare(
         `SELECT r.job_id AS jobId, r.host_id AS hostId, r.host_name AS host, r.state AS state, r.exit_code AS exitCode,
            r.signal AS signal, r.started_at AS startedAt, r.ended_at AS endedAt, r.duration_ms AS durationMs,
-           r.truncated AS truncated, r.dropped_bytes AS droppedBytes, r.error AS error, r.output_bytes AS outputBytes, j.activity AS activity, j.actor AS actor
+           r.truncated AS truncated, r.dropped_bytes AS droppedBytes, r.error AS error, r.output_bytes AS outputBytes, j.activity AS activity, j.actor AS actor,
+           j.actor_name AS actorName
          FROM jobs j JOIN job_runs r ON r.job_id = j.id
          WHERE j.created_at >= ? AND j.created_at < ? ORDER BY j.id, r.position LIMIT ?`,
       ),
@@ -373,7 +378,7 @@ export class JobRepo {
   exportRange(from: number, to: number, limit: number): ExportRow[] {
     return this.#sql.exportRange.all(from, to, limit).map((r) => {
       const { outputBytes: _, ...run } = toRun(r);
-      return { ...run, activity: r.activity, actor: r.actor };
+      return { ...run, activity: r.activity, actor: r.actor, actorName: r.actorName };
     });
   }
 

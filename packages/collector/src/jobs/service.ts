@@ -211,7 +211,7 @@ export class JobService {
       }
     });
     // Asking the agents to stop comes after the commit: a rolled-back cancel asks nobody.
-    if (job.state === 'running') this.#d.dispatcher.cancel(job, actor.id);
+    if (job.state === 'running') this.#d.dispatcher.cancel(job, actor);
     else this.#clearDecide(id);
     return this.#d.repo.get(id)!;
   }
@@ -226,7 +226,7 @@ export class JobService {
     if (isRunFinal(run.state))
       throw new PantauError('CONFLICT', `the run on ${run.host} has ended already (${run.state})`);
     this.#d.audit.record(actor, 'job.run.cancel', `job:${id}`, { hostId, host: run.host }, now);
-    this.#d.dispatcher.cancelRun(run, actor.id);
+    this.#d.dispatcher.cancelRun(run, actor.name);
     const { outputBytes: _, ...after } = this.#d.repo.run(id, hostId)!;
     return after;
   }
@@ -270,7 +270,7 @@ export class JobService {
       .exportRange(from, to, limit)
       .map((r) =>
         reportRow(
-          { id: r.jobId, activity: r.activity, actor: r.actor },
+          { id: r.jobId, activity: r.activity, actor: r.actor, actorName: r.actorName },
           r,
           outputTail(this.#d.repo.output(r.jobId, r.hostId)),
         ),

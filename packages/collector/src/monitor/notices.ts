@@ -1,8 +1,11 @@
 import type { IncidentFacts, NotifyEvent } from '../notify/message.ts';
 import type { Incident, Notice } from './incidents.ts';
 
-/** Words a notice for the notification outbox: what, which host, since when, the current value. */
-export function toNotifyEvent(notice: Notice): NotifyEvent {
+/**
+ * Words a notice for the notification outbox: what, which host, since when, the current value,
+ * and who acknowledged it by name.
+ */
+export function toNotifyEvent(notice: Notice, personName: (actor: string) => string): NotifyEvent {
   const { incident, at } = notice;
   const hostName = notice.host?.name ?? `host ${incident.hostId}`;
   if (notice.type === 'change' || incident.kind === 'change') {
@@ -24,7 +27,13 @@ export function toNotifyEvent(notice: Notice): NotifyEvent {
     case 'reminder':
       return { type: 'reminder', at, count: Math.max(1, incident.notified - 1), ...facts };
     case 'acknowledged':
-      return { type: 'acknowledged', at, by: incident.acknowledgedBy ?? 'someone', ...facts };
+      return {
+        type: 'acknowledged',
+        at,
+        by: incident.acknowledgedBy === null ? 'someone' : personName(incident.acknowledgedBy),
+        ...(incident.acknowledgedBy === null ? {} : { byId: incident.acknowledgedBy }),
+        ...facts,
+      };
     case 'recovered':
       return { type: 'recovered', at, ...facts };
   }

@@ -1,4 +1,4 @@
-import { parseDuration } from '@pantau/shared';
+import { globMatch as matchGlob, parseDuration } from '@pantau/shared';
 import Type, { type Static } from 'typebox';
 import { DurationText } from './duration-text.ts';
 import { type NotifyPolicy, PolicyInput, resolvePolicy } from './policy.ts';
@@ -84,10 +84,7 @@ export function selects(rule: Pick<ThresholdRule, 'hosts' | 'labels'>, host: Hos
   return Object.entries(rule.labels).every(([key, value]) => host.labels[key] === value);
 }
 
+/** Rule globs know only `*`; a `?` in a host name is itself. */
 export function globMatch(pattern: string, text: string): boolean {
-  const source = pattern
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${source}$`).test(text);
+  return matchGlob(pattern, text, { anyChar: false });
 }

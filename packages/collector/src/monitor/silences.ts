@@ -1,5 +1,5 @@
+import { globMatch } from '@pantau/shared';
 import type { Database, Statement } from 'better-sqlite3';
-import { globPattern } from '../jobs/targets.ts';
 import type { HostRef } from './signals.ts';
 
 export type SilenceKind = 'silence' | 'maintenance';
@@ -107,7 +107,7 @@ export class Silences {
       if (s.incidentId !== null && s.incidentId !== incidentId) continue;
       if (s.ruleId !== null && s.ruleId !== ruleId) continue;
       if (s.hostId !== null && s.hostId !== host?.id) continue;
-      if (s.hostPattern !== null && !globPattern(s.hostPattern).test(host?.name ?? '')) continue;
+      if (s.hostPattern !== null && !globMatch(s.hostPattern, host?.name ?? '')) continue;
       if (s.labelKey !== null && host?.labels[s.labelKey] !== s.labelValue) continue;
       return s;
     }

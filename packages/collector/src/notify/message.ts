@@ -26,7 +26,13 @@ export interface IncidentFacts {
 export type NotifyEvent =
   | ({ type: 'opened'; at: number } & IncidentFacts)
   | ({ type: 'reminder'; at: number /** 1 for the first reminder. */; count: number } & IncidentFacts)
-  | ({ type: 'acknowledged'; at: number; by: string } & IncidentFacts)
+  | ({
+      type: 'acknowledged';
+      at: number;
+      /** Who acknowledged it, as people read it; `byId` is their actor id (user:3) for machines. */
+      by: string;
+      byId?: string;
+    } & IncidentFacts)
   | ({ type: 'recovered'; at: number } & IncidentFacts)
   | { type: 'text'; at: number; title: string; text: string };
 
@@ -73,7 +79,9 @@ export interface WebhookBody {
     since: number;
     value: string | null;
     durationMs: number | null;
+    /** Actor id, e.g. user:3. */
     acknowledgedBy: string | null;
+    acknowledgedByName: string | null;
     reminder: number | null;
   };
 }
@@ -330,7 +338,8 @@ export function renderWebhook(event: NotifyEvent, options: RenderOptions = {}): 
       since: event.since,
       value: event.value ?? null,
       durationMs: event.type === 'recovered' ? Math.max(0, event.at - event.since) : null,
-      acknowledgedBy: event.type === 'acknowledged' ? event.by : null,
+      acknowledgedBy: event.type === 'acknowledged' ? (event.byId ?? null) : null,
+      acknowledgedByName: event.type === 'acknowledged' ? event.by : null,
       reminder: event.type === 'reminder' ? event.count : null,
     },
   };

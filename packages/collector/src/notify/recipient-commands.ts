@@ -1,4 +1,4 @@
-import { PantauError } from '@pantau/shared';
+import { checkName, PantauError } from '@pantau/shared';
 import type { Database } from 'better-sqlite3';
 import { type Actor, demand } from '../access/actor.ts';
 import type { AuditLog } from '../store/audit.ts';
@@ -46,11 +46,16 @@ export class RecipientCommands {
     if (secret !== undefined && channel !== 'webhook') {
       throw new PantauError('VALIDATION_FAILED', 'body.secret is only for webhook recipients');
     }
-    const sink = { ...input, secret: secret ?? null, source: 'api' as const };
+    const sink = {
+      ...input,
+      name: checkName(input.name, 'body.name'),
+      secret: secret ?? null,
+      source: 'api' as const,
+    };
     try {
       validateRecipient(sink);
     } catch (err) {
-      // The name and the secret are checked by the schema, so what is left is the address.
+      // The name and the secret are checked already, so what is left is the address.
       if (err instanceof PantauError) throw new PantauError(err.code, `body.address: ${err.message}`);
       throw err;
     }
@@ -83,7 +88,7 @@ export class RecipientCommands {
     demand(actor, 'recipients.manage');
     return this.#d.db.transaction(() => {
       const r = this.#changeable(id);
-      if (patch.name !== undefined) this.#d.recipients.rename(r.id, patch.name);
+      if (patch.name !== undefined) this.#d.recipients.rename(r.id, checkName(patch.name, 'body.name'));
       if (patch.enabled !== undefined) this.#d.recipients.setEnabled(r.id, patch.enabled);
       if (patch.approved !== undefined) this.#d.recipients.setApproved(r.id, patch.approved);
       this.#d.audit.record(actor, 'recipient.update', `recipient:${r.id}`, { ...patch });

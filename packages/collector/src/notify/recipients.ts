@@ -1,4 +1,4 @@
-import { PantauError } from '@pantau/shared';
+import { nameProblem, PantauError } from '@pantau/shared';
 import type { Database, Statement } from 'better-sqlite3';
 import { CHANNEL_NAMES, type ChannelName } from './channels/types.ts';
 
@@ -51,7 +51,8 @@ export function validateRecipient(input: RecipientInput): void {
       `recipient channel ${JSON.stringify(input.channel)} is unknown; use one of ${CHANNEL_NAMES.join(', ')}`,
     );
   }
-  if (input.name.trim() === '') fail('recipient name is empty; give it a name people recognise');
+  const problem = nameProblem(input.name.trim());
+  if (problem) fail(`recipient name ${problem}; give it a name people recognise`);
   switch (input.channel) {
     case 'telegram':
       if (!TELEGRAM_CHAT.test(input.address)) {

@@ -29,12 +29,12 @@ export interface AuditFilter {
   target?: string | undefined;
 }
 
-/** An actor id given as text (older callers): its surface follows from the id. */
-function surfaceOf(actor: string): Surface {
-  if (actor === 'cli' || actor === 'start') return 'cli';
-  if (actor === 'collector' || actor.startsWith('host:')) return 'system';
-  return 'api';
-}
+/**
+ * Who did it and through which surface, as the command was given them: an Actor, or for those
+ * that are not one (an applicant, an enrollment code, the agent of a host) the id and surface
+ * said outright. Never guessed from the id.
+ */
+export type AuditActor = Pick<Actor, 'id' | 'surface'>;
 
 /** Append-only record of token, role, user, host and incident changes, and of refused attempts. */
 export class AuditLog {
@@ -71,14 +71,20 @@ export class AuditLog {
   }
 
   record(
-    actor: Actor | string,
+    actor: AuditActor,
     action: string,
     target: string | null,
     details?: Record<string, unknown>,
     now = Date.now(),
   ): void {
-    const [id, surface] = typeof actor === 'string' ? [actor, surfaceOf(actor)] : [actor.id, actor.surface];
-    this.#sql.insert.run(now, id, surface, action, target, details ? JSON.stringify(details) : null);
+    this.#sql.insert.run(
+      now,
+      actor.id,
+      actor.surface,
+      action,
+      target,
+      details ? JSON.stringify(details) : null,
+    );
   }
 
   /** Newest first; `before` is the id to continue below (keyset pagination). */

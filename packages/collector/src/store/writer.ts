@@ -17,6 +17,8 @@ export interface WriteResult {
   duplicates: number;
   /** Highest committed seq per host touched by this flush (stored or duplicate). */
   committed: Map<number, number>;
+  /** Snapshots whose seq jumped further than the agent could have counted; not stored. */
+  refused: { item: IncomingSnapshot; reason: string }[];
 }
 
 /** Receives every stored snapshot inside the ingest transaction, so it commits (or not) with it. */
@@ -30,6 +32,10 @@ export interface WriterOptions {
   /** Also hands each stored snapshot to this sink (the remote-write queue). Default none. */
   sink?: SnapshotSink | null;
 }
+/** The shortest interval an agent may have (hello.intervalMs minimum): one snapshot per second. */
+const MIN_INTERVAL_MS = 1_000;
+/** Room for an agent clock a little ahead of the collector's, and rounding. */
+const SEQ_SLACK = 60;
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -45,6 +51,8 @@ export class SnapshotWriter {
   readonly #db: Database;
   readonly #s: Record<string, Statement>;
   readonly #lastSeq = new Map<number, number>();
+  /** When the last stored snapshot of each host arrived (collector clock). */
+  readonly #storedAt = new Map<number, number>();
   readonly #latest = new Map<number, LatestState>();
   readonly #stateWrittenAt = new Map<number, number>();
   readonly #diskWrittenAt = new Map<string, number>();
@@ -82,6 +90,8 @@ export class SnapshotWriter {
       ),
       touch: db.prepare('UPDATE hosts SET last_seq = max(last_seq, ?), last_seen = ? WHERE id = ?'),
       lastSeq: db.prepare('SELECT last_seq FROM hosts WHERE id = ?'),
+      bootId: db.prepare('SELECT boot_id FROM hosts WHERE id = ?'),
+      renumber: db.prepare('UPDATE hosts SET last_seq = 0, boot_id = ? WHERE id = ?'),
       lastRaw: db.prepare(
         `SELECT ts, ${cols.join(', ')} FROM metrics_raw WHERE host = ? ORDER BY ts DESC LIMIT 1`,
       ),
@@ -99,9 +109,46 @@ export class SnapshotWriter {
     return seq;
   }
 
+  /**
+   * A new numbering for the host: its next snapshot may carry any seq, and the ones after count
+   * on from it. For a token rotation (`bootId` null) and for a new agent process.
+   */
+  restartNumbering(hostId: number, bootId: string | null): void {
+    this.#s.renumber!.run(bootId, hostId);
+    this.#lastSeq.set(hostId, 0);
+  }
+
+  /**
+   * Called at each hello: a boot id other than the stored one is a new agent process, whose
+   * outbox started empty, so it starts a new numbering (true). Older agents send none.
+   */
+  agentBooted(hostId: number, bootId: string | undefined): boolean {
+    if (bootId === undefined) return false;
+    const row = this.#s.bootId!.get(hostId) as { boot_id: string | null } | undefined;
+    if (row === undefined || row.boot_id === bootId) return false;
+    this.restartNumbering(hostId, bootId);
+    return true;
+  }
+
+  /**
+   * The most the seq can have grown since the last stored snapshot: one per second since that
+   * snapshot was taken (so an agent whose outbox dropped old entries while it was away still
+   * fits), plus slack. Taken is the earlier of its own time and its arrival, so an agent clock
+   * running ahead shrinks nothing. A forged seq of 2^53 - 1 would otherwise make every later
+   * snapshot of the host a duplicate.
+   */
+  #plausibleJump(hostId: number, receivedAt: number): number {
+    const since = Math.min(
+      this.latest(hostId)?.ts ?? 0,
+      this.#storedAt.get(hostId) ?? Number.POSITIVE_INFINITY,
+    );
+    return Math.floor(Math.max(0, receivedAt - since) / MIN_INTERVAL_MS) + SEQ_SLACK;
+  }
+
   write(batch: readonly IncomingSnapshot[]): WriteResult {
     const before = new Map<number, number>();
     const stored: IncomingSnapshot[] = [];
+    const refused: WriteResult['refused'] = [];
     const touched = new Map<number, { seq: number; seen: number }>();
     let duplicates = 0;
     try {
@@ -119,6 +166,14 @@ export class SnapshotWriter {
             duplicates++;
             continue;
           }
+          const most = last === 0 ? Number.POSITIVE_INFINITY : this.#plausibleJump(hostId, item.receivedAt);
+          if (s.seq - last > most) {
+            refused.push({
+              item,
+              reason: `snapshot seq ${s.seq} jumps ${s.seq - last} past the last stored (${last}); at most ${most} snapshots can have been taken since`,
+            });
+            continue;
+          }
           this.#lastSeq.set(hostId, s.seq);
           touched.get(hostId)!.seq = s.seq;
           this.#writeOne(hostId, s);
@@ -131,10 +186,13 @@ export class SnapshotWriter {
       for (const [hostId, seq] of before) this.#lastSeq.set(hostId, seq);
       throw err;
     }
-    for (const item of stored) this.#remember(item.hostId, item.snapshot);
+    for (const item of stored) {
+      this.#remember(item.hostId, item.snapshot);
+      this.#storedAt.set(item.hostId, item.receivedAt);
+    }
     const committed = new Map<number, number>();
     for (const hostId of touched.keys()) committed.set(hostId, this.#lastSeq.get(hostId)!);
-    return { stored, duplicates, committed };
+    return { stored, duplicates, committed, refused };
   }
 
   /** Sets the sink (built after the store, as it needs the store's tables). */
@@ -237,6 +295,7 @@ export class SnapshotWriter {
   /** Drops caches for a deleted host. */
   forget(hostId: number): void {
     this.#lastSeq.delete(hostId);
+    this.#storedAt.delete(hostId);
     this.#latest.delete(hostId);
     this.#stateWrittenAt.delete(hostId);
     for (const map of [this.#diskWrittenAt, this.#checkOk]) {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PantauError } from '@pantau/shared';
 import type { Database } from 'better-sqlite3';
+import { userActor } from '../access/actor.ts';
 import type { Authentication } from '../access/authenticate.ts';
 import type { Users } from '../access/users.ts';
 import type { EventBus } from '../events.ts';
@@ -60,7 +61,10 @@ export class Sessions {
       if (!ENDS_SESSIONS.has(e.change)) return;
       const ended = this.#repo.endForUser(e.userId, `user ${e.change}`, this.#now());
       if (ended > 0)
-        o.audit.record('system', 'session.end', `user:${e.userId}`, { why: e.change, sessions: ended });
+        o.audit.record({ id: 'collector', surface: 'web' }, 'session.end', `user:${e.userId}`, {
+          why: e.change,
+          sessions: ended,
+        });
     });
   }
 
@@ -96,7 +100,13 @@ export class Sessions {
     if (!user) {
       this.#byAddress.fail(client.address, now);
       this.#byName.fail(nameKey, now);
-      this.#o.audit.record('web', 'session.login.failed', null, { name, address: client.address }, now);
+      this.#o.audit.record(
+        { id: 'web', surface: 'web' },
+        'session.login.failed',
+        null,
+        { name, address: client.address },
+        now,
+      );
       throw new PantauError('UNAUTHORIZED', 'name or password is wrong (or the account is not active)');
     }
     const token = `pws_${randomBytes(32).toString('base64url')}`;
@@ -112,7 +122,7 @@ export class Sessions {
       userAgent: client.userAgent?.slice(0, 300) ?? null,
     });
     this.#o.audit.record(
-      { userId: user.id, id: `user:${user.id}`, name: user.name, role: user.role, surface: 'web' },
+      userActor(user, 'web'),
       'session.login',
       `session:${id}`,
       { address: client.address },

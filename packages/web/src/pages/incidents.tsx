@@ -13,6 +13,7 @@ interface TimelineEvent {
   at: number;
   type: string;
   actor: string | null;
+  actorName: string | null;
   detail: string | null;
 }
 
@@ -161,7 +162,7 @@ export function IncidentsPage() {
                   {timeline.value.map((e) => (
                     <li key={`${e.at}${e.type}`}>
                       <span class="muted">{time(e.at)}</span> {e.type}
-                      {e.actor && ` by ${e.actor}`}
+                      {e.actorName && ` by ${e.actorName}`}
                       {e.detail && <span class="muted"> · {e.detail}</span>}
                     </li>
                   ))}

@@ -51,7 +51,7 @@ export function Silences(props: {
             <span class={`badge ${s.active ? 'inc-open' : 'inc-resolved'}`}>{s.kind}</span>{' '}
             <b data-testid="scope">{scopeOf(s)}</b> · {s.reason || '(no reason)'}{' '}
             <span class="muted">
-              {time(s.startsAt)} → {time(s.endsAt)} · by {s.createdBy}
+              {time(s.startsAt)} → {time(s.endsAt)} · by {s.createdByName}
             </span>{' '}
             {can('silences.manage') && (
               <button

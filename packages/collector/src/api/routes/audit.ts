@@ -17,7 +17,10 @@ export async function auditRoutes(app: TypedApp, ctx: ApiContext): Promise<void>
             before: Type.Optional(Type.Integer({ minimum: 1, description: 'continue below this id' })),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
             actor: Type.Optional(
-              Type.String({ maxLength: 128, description: 'e.g. user:3, token:7, config, cli' }),
+              Type.String({
+                maxLength: 128,
+                description: "an actor id (user:3, token:7, config, cli) or a person's name (Ann)",
+              }),
             ),
             surface: Type.Optional(Surface),
             action: Type.Optional(
@@ -39,6 +42,7 @@ export async function auditRoutes(app: TypedApp, ctx: ApiContext): Promise<void>
                 actor: Type.String({
                   description: 'user:<id>, token:<id>, config, cli, collector, telegram:<id>',
                 }),
+                actorName: Type.String({ description: 'the actor as people read it: a name' }),
                 surface: Surface,
                 action: Type.String(),
                 target: Nullable(Type.String()),
@@ -52,8 +56,13 @@ export async function auditRoutes(app: TypedApp, ctx: ApiContext): Promise<void>
     },
     async (req) => {
       const limit = req.query.limit ?? 100;
-      const items = ctx.store.audit.find({ ...req.query, limit });
-      return { items, next: items.length === limit ? items.at(-1)!.id : null };
+      const { names } = ctx.access;
+      const actor = req.query.actor === undefined ? undefined : names.idFor(req.query.actor);
+      const items = ctx.store.audit.find({ ...req.query, actor, limit });
+      return {
+        items: items.map((e) => ({ ...e, actorName: names.nameOf(e.actor) })),
+        next: items.length === limit ? items.at(-1)!.id : null,
+      };
     },
   );
 }

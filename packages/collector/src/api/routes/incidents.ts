@@ -24,9 +24,11 @@ export const IncidentItem = Type.Object({
   status: Type.Union([Type.Literal('open'), Type.Literal('acknowledged'), Type.Literal('resolved')]),
   openedAt: Type.Integer({ description: 'ms since the epoch' }),
   acknowledgedAt: Nullable(Type.Integer()),
-  acknowledgedBy: Nullable(Type.String()),
+  acknowledgedBy: Nullable(Type.String({ description: 'actor id, e.g. user:3' })),
+  acknowledgedByName: Nullable(Type.String({ description: 'who acknowledged it, as people read it' })),
   resolvedAt: Nullable(Type.Integer()),
   resolvedBy: Nullable(Type.String({ description: '`auto` when the problem cleared, else who resolved it' })),
+  resolvedByName: Nullable(Type.String({ description: 'resolvedBy as people read it' })),
   durationMs: Nullable(Type.Integer({ description: 'resolvedAt − openedAt, once resolved' })),
   notified: Type.Integer({ description: 'notifications sent about it' }),
   suppressed: Type.Integer({ description: 'notifications held back by silences or maintenance' }),
@@ -51,6 +53,7 @@ const IncidentDetail = Type.Object({
           'opened, notified:<type>, unnotified (no recipient), suppressed, acknowledged, flapping, flapped, resolved, change',
       }),
       actor: Nullable(Type.String()),
+      actorName: Nullable(Type.String({ description: 'actor as people read it' })),
       detail: Nullable(Type.String()),
     }),
   ),
@@ -80,6 +83,7 @@ const ListQuery = Type.Object(
 /** Incidents: list and filter, one with its timeline, acknowledge, resolve by hand. */
 export async function incidentRoutes(app: TypedApp, ctx: ApiContext): Promise<void> {
   const { store, alerting } = ctx;
+  const people = ctx.access.names;
   const incidents = alerting.monitor.incidents;
   const commands = alerting.commands.incidents;
   const tags = ['incidents'];
@@ -100,8 +104,10 @@ export async function incidentRoutes(app: TypedApp, ctx: ApiContext): Promise<vo
       openedAt: i.openedAt,
       acknowledgedAt: i.acknowledgedAt,
       acknowledgedBy: i.acknowledgedBy,
+      acknowledgedByName: people.maybe(i.acknowledgedBy),
       resolvedAt: i.resolvedAt,
       resolvedBy: i.resolvedBy,
+      resolvedByName: people.maybe(i.resolvedBy),
       durationMs: i.resolvedAt === null ? null : i.resolvedAt - i.openedAt,
       notified: i.notified,
       suppressed: i.suppressed,
@@ -158,7 +164,7 @@ export async function incidentRoutes(app: TypedApp, ctx: ApiContext): Promise<vo
     },
     async (req) => ({
       ...view(commands.get(actorOf(req), req.params.id)),
-      events: incidents.events(req.params.id),
+      events: incidents.events(req.params.id).map((e) => ({ ...e, actorName: people.maybe(e.actor) })),
     }),
   );
 

@@ -1,5 +1,6 @@
 import Type from 'typebox';
 import type { CreateJobInput } from '../../jobs/service.ts';
+import type { Job } from '../../jobs/types.ts';
 import { actorOf } from '../actor.ts';
 import type { ApiContext, TypedApp } from '../context.ts';
 import {
@@ -20,6 +21,14 @@ import { page, withErrors } from '../schemas.ts';
 export async function jobRoutes(app: TypedApp, ctx: ApiContext): Promise<void> {
   const jobs = ctx.jobs.service;
   const tags = ['jobs'];
+  const people = ctx.access.names;
+  /** Names beside the actor ids, for people (the ids stay for machines). */
+  const named = <J extends Job>(job: J) => ({
+    ...job,
+    confirmedByName: people.maybe(job.confirmedBy),
+    approvedByName: people.maybe(job.approvedBy),
+    cancelledByName: people.maybe(job.cancelledBy),
+  });
 
   app.post(
     '/jobs/preview',
@@ -46,7 +55,7 @@ export async function jobRoutes(app: TypedApp, ctx: ApiContext): Promise<void> {
         response: withErrors({ 201: JobItem }),
       },
     },
-    async (req, reply) => reply.code(201).send(jobs.create(actorOf(req), req.body as CreateJobInput)),
+    async (req, reply) => reply.code(201).send(named(jobs.create(actorOf(req), req.body as CreateJobInput))),
   );
 
   for (const [verb, permission, summary] of [
@@ -60,7 +69,7 @@ export async function jobRoutes(app: TypedApp, ctx: ApiContext): Promise<void> {
         config: { permission },
         schema: { tags, summary, params: JobIdParams, response: withErrors({ 200: JobItem }) },
       },
-      async (req) => jobs[verb](actorOf(req), req.params.id),
+      async (req) => named(jobs[verb](actorOf(req), req.params.id)),
     );
   }
 
@@ -97,7 +106,7 @@ export async function jobRoutes(app: TypedApp, ctx: ApiContext): Promise<void> {
         before: after === undefined || after === 0 ? undefined : after,
         limit,
       });
-      return { items, next: items.length === limit ? items[items.length - 1]!.id : null };
+      return { items: items.map(named), next: items.length === limit ? items[items.length - 1]!.id : null };
     },
   );
 
@@ -112,7 +121,7 @@ export async function jobRoutes(app: TypedApp, ctx: ApiContext): Promise<void> {
         response: withErrors({ 200: JobDetail }),
       },
     },
-    async (req) => jobs.get(actorOf(req), req.params.id),
+    async (req) => named(jobs.get(actorOf(req), req.params.id)),
   );
 
   app.get(

@@ -20,7 +20,8 @@ export const SilenceItem = Type.Object({
   endsAt: Type.Integer({ description: 'ms since the epoch' }),
   active: Type.Boolean({ description: 'holding back notifications right now' }),
   reason: Type.String(),
-  createdBy: Type.String(),
+  createdBy: Type.String({ description: 'actor id, e.g. user:3' }),
+  createdByName: Type.String({ description: 'who made it, as people read it' }),
   createdAt: Type.Integer(),
   suppressed: Type.Integer({ description: 'notifications it held back so far' }),
 });
@@ -94,6 +95,7 @@ export async function silenceRoutes(app: TypedApp, ctx: ApiContext): Promise<voi
     active: s.startsAt <= now && now < s.endsAt,
     reason: s.reason,
     createdBy: s.createdBy,
+    createdByName: ctx.access.names.nameOf(s.createdBy),
     createdAt: s.createdAt,
     suppressed: s.suppressed,
   });

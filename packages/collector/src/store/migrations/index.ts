@@ -4,6 +4,7 @@ import { migration as accounts } from './002-accounts.ts';
 import { migration as webSessions } from './040-web-sessions.ts';
 import { migration as passwordLinks } from './041-password-links.ts';
 import { migration as enrollment } from './060-enrollment.ts';
+import { migration as agentBoot } from './070-agent-boot.ts';
 import { migration as notify } from './100-notify.ts';
 import { migration as contacts } from './101-contacts.ts';
 import { migration as incidents } from './200-incidents.ts';
@@ -30,6 +31,7 @@ export const migrations: Migration[] = [
   webSessions,
   passwordLinks,
   enrollment,
+  agentBoot,
   notify,
   contacts,
   incidents,

@@ -66,6 +66,7 @@ export function fleetFeature(deps: BotDeps): Composer<BotContext> {
         silencedUntil: (i) => manager.silencedUntil(i, now),
         now,
         timeZone: ctx.timeZone,
+        personName: (actor) => deps.access.names.nameOf(actor),
       }),
     );
   };

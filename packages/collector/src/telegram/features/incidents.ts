@@ -26,12 +26,15 @@ export function incidentFeature(deps: BotDeps): Composer<BotContext> {
   /** The alert as it reads after the acknowledgement, naming who did it. */
   const acknowledgedHtml = (incident: Incident, by: string, timeZone: string) => {
     const host = deps.store.hosts.get(Number(incident.hostId));
-    const event = toNotifyEvent({
-      type: 'acknowledged',
-      incident,
-      host: host === undefined ? undefined : hostRef(host),
-      at: incident.acknowledgedAt ?? now(),
-    });
+    const event = toNotifyEvent(
+      {
+        type: 'acknowledged',
+        incident,
+        host: host === undefined ? undefined : hostRef(host),
+        at: incident.acknowledgedAt ?? now(),
+      },
+      (actor) => deps.access.names.nameOf(actor),
+    );
     return renderTelegram(event.type === 'acknowledged' ? { ...event, by } : event, { timeZone }).html;
   };
 
@@ -47,8 +50,11 @@ export function incidentFeature(deps: BotDeps): Composer<BotContext> {
       else await answer(ctx, escapeHtml(error.message));
       return;
     }
+    // Somebody else's earlier acknowledgement keeps their name.
     const by =
-      incident.acknowledgedBy === ctx.actor.id ? ctx.actor.name : (incident.acknowledgedBy ?? ctx.actor.name);
+      incident.acknowledgedBy === null || incident.acknowledgedBy === ctx.actor.id
+        ? ctx.actor.name
+        : deps.access.names.nameOf(incident.acknowledgedBy);
     if (ctx.callbackQuery !== undefined) {
       await ctx.answerCallbackQuery({ text: `Acknowledged #${id}: reminders stop.` });
       if (ctx.callbackQuery.message !== undefined) {
@@ -145,7 +151,7 @@ export function incidentFeature(deps: BotDeps): Composer<BotContext> {
           : s.incidentId !== null
             ? `incident #${s.incidentId}`
             : 'a selector';
-      return `🔕 #${s.id} ${what} until ${escapeHtml(clock(s.endsAt, ctx.timeZone))} (by ${text(s.createdBy, 32)})`;
+      return `🔕 #${s.id} ${what} until ${escapeHtml(clock(s.endsAt, ctx.timeZone))} (by ${text(deps.access.names.nameOf(s.createdBy), 32)})`;
     });
     return answer(ctx, lines.join('\n'), keyboard);
   };

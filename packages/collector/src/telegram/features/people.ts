@@ -31,7 +31,7 @@ export function peopleFeature(deps: BotDeps): Composer<BotContext> {
         `Role: ${user.role}`,
         `E-mail: ${text(user.email ?? 'none')}`,
         `Telegram id: ${ctx.from!.id}`,
-        user.approvedBy === null ? '' : `Approved by: ${text(user.approvedBy)}`,
+        user.approvedBy === null ? '' : `Approved by: ${text(deps.access.names.nameOf(user.approvedBy))}`,
       ]
         .filter(Boolean)
         .join('\n'),

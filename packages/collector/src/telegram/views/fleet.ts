@@ -144,6 +144,7 @@ export interface IncidentMarksInput {
   silencedUntil(incident: Incident): number | null;
   now: number;
   timeZone: string;
+  personName(actor: string): string;
 }
 
 /** /incidents: the active ones, newest first, each marked flapping, silenced until, acknowledged by. */
@@ -162,7 +163,9 @@ export function incidentsView(active: readonly Incident[], m: IncidentMarksInput
     const marks = [
       ...(i.flappingSince !== null ? ['〰️ flapping'] : []),
       ...(until !== null ? [`🔕 silenced until ${escapeHtml(clock(until, m.timeZone))}`] : []),
-      ...(i.status === 'acknowledged' ? [`ack by ${text(i.acknowledgedBy ?? '?', 32)}`] : []),
+      ...(i.status === 'acknowledged'
+        ? [`ack by ${text(i.acknowledgedBy ? m.personName(i.acknowledgedBy) : '?', 32)}`]
+        : []),
     ];
     const tail = marks.length === 0 ? '' : `\n    ${marks.join(' · ')}`;
     return `${mark} #${i.id} ${text(i.title, 80)} · ${text(m.hostName(i.hostId))} · ${ago(i.openedAt, m.now)}${tail}`;

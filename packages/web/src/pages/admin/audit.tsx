@@ -8,13 +8,14 @@ interface Entry {
   id: number;
   at: number;
   actor: string;
+  actorName: string;
   surface: string;
   action: string;
   target: string | null;
   details: unknown;
 }
 
-/** The audit log, newest first, filtered by actor or action. */
+/** The audit log, newest first, filtered by who (a name or an actor id) or action. */
 export function AuditAdmin() {
   const entries = useSignal<Entry[]>([]);
   const actor = useSignal('');
@@ -36,7 +37,7 @@ export function AuditAdmin() {
       <div class="toolbar">
         <input
           aria-label="Actor"
-          placeholder="actor, e.g. user:3"
+          placeholder="who, e.g. Ann or user:3"
           value={actor.value}
           onChange={(e) => (actor.value = e.currentTarget.value)}
         />
@@ -54,7 +55,7 @@ export function AuditAdmin() {
         rowKey={(e) => e.id}
         columns={[
           { head: 'when', cell: (e) => time(e.at) },
-          { head: 'who', cell: (e) => e.actor },
+          { head: 'who', cell: (e) => <span title={e.actor}>{e.actorName}</span> },
           { head: 'via', cell: (e) => e.surface },
           { head: 'action', cell: (e) => e.action },
           { head: 'target', cell: (e) => e.target ?? '–' },
