@@ -20,6 +20,7 @@ beforeAll(async () => {
   // An install dir with one fake build, so the download route answers 200 whatever was built here.
   const installDir = mkdtempSync(join(tmpdir(), 'pantau-roles-install-'));
   writeFileSync(join(installDir, 'pantau-agent-linux-x64'), 'not really an executable');
+  writeFileSync(join(installDir, 'pantau-agent-linux-x64.gz'), 'not really gzip');
   t = await startTestApp({
     api: { authFailuresPerMinute: 10_000 },
     enrollment: { failuresPerMinute: 10_000 },
@@ -601,6 +602,12 @@ const cases: Case[] = [
     need: 'public',
     ok: 200,
     make: () => ({ method: 'GET', url: '/install/pantau-agent-linux-x64' }),
+  },
+  {
+    route: 'GET /install/pantau-agent-linux-:arch.gz',
+    need: 'public',
+    ok: 200,
+    make: () => ({ method: 'GET', url: '/install/pantau-agent-linux-x64.gz' }),
   },
   {
     route: 'POST /api/v1/enrollments',
