@@ -1,12 +1,13 @@
 // TLS end to end: the collector serves HTTPS and WSS from certificate files signed by a test CA
 // made now, an agent trusts that CA through its caFile, and SIGHUP swaps in a renewed certificate.
+import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkHealth } from '../packages/collector/src/cli/health.ts';
 import { loadConfig } from '../packages/collector/src/config/index.ts';
-import { AgentProcess, testConfig } from './support/agent-process.ts';
+import { AGENT_BIN, AgentProcess, testConfig } from './support/agent-process.ts';
 import { type CollectorProcess, startCollectorProcess } from './support/collector-process.ts';
 import { until } from './support/e2e.ts';
 import { hasOpenssl, httpsCall, makePki, type TestPki } from './support/tls.ts';
@@ -79,6 +80,35 @@ describe.skipIf(!hasOpenssl())('TLS', () => {
     });
     const refused = await bad.waitForLog('could not connect');
     expect(String(refused.reason)).toMatch(/unable to (get local issuer|verify the first) certificate/);
+    // Node's own hint (--use-system-ca) does not apply to this agent; the way it trusts a CA does.
+    expect(String(refused.reason)).not.toMatch(/use-system-ca/);
+    expect(String(refused.reason)).toMatch(/give its PEM file with --ca-file FILE or PANTAU_CA_FILE/);
+  });
+
+  it('enroll without the CA says to pass --ca-file; with it, enrolls and names it in the next command', async () => {
+    const ca = readFileSync(pki.ca);
+    const code = async () => {
+      const made = await httpsCall(`${base()}/api/v1/enrollments`, ca, {
+        method: 'POST',
+        token: collector.adminToken,
+        body: {},
+      });
+      return (JSON.parse(made.body) as { code: string }).code;
+    };
+    const enroll = (args: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+        execFile(process.execPath, [AGENT_BIN, 'enroll', base(), ...args], (err, stdout, stderr) =>
+          resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
+        ),
+      );
+    const files = ['--token-file', join(dir, 'enrolled.token'), '--config', join(dir, 'enrolled.yaml')];
+    const refused = await enroll([await code(), '--name', 'tls-enrolled', ...files]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/cannot reach the collector at https:.*--ca-file FILE or PANTAU_CA_FILE/);
+    expect(refused.stderr).not.toMatch(/use-system-ca/);
+    const ok = await enroll([await code(), '--name', 'tls-enrolled', '--ca-file', pki.ca, ...files]);
+    expect(ok.stderr).toBe('');
+    expect(ok.stdout).toContain(`--ca-file ${pki.ca}\n`);
   });
 
   it('SIGHUP serves a renewed certificate; a broken pair is refused and the last good one kept', async () => {

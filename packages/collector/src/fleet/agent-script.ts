@@ -154,7 +154,7 @@ set --
 [ -z "$CA_FILE" ] || set -- "$@" --ca-file "$CA_FILE"
 [ -z "$INSECURE" ] || set -- "$@" --insecure
 if [ -n "$CODE" ]; then
-  "$TMP/pantau-agent" enroll "$BASE" "$CODE" \${NAME:+--name "$NAME"} --token-file "$TMP/token" --config "$TMP/enrolled.yaml" "$@"
+  "$TMP/pantau-agent" enroll "$BASE" "$CODE" \${NAME:+--name "$NAME"} --token-file "$TMP/token" --config "$TMP/enrolled.yaml" --no-next-steps "$@"
   TOKEN=$(cat "$TMP/token")
 fi
 PANTAU_TOKEN="$TOKEN" "$TMP/pantau-agent" install-service --url "$AGENT_URL" --root "\${ROOT:-/}" "$@"
