@@ -1,7 +1,7 @@
 import { PantauError, parseDuration } from '@pantau/shared';
 import Type from 'typebox';
 import { Enrollment, type EnrollmentCode } from '../../fleet/enrollment.ts';
-import { agentUrl, installCommand } from '../../fleet/install-command.ts';
+import { agentUrl } from '../../fleet/install-command.ts';
 import { FailureLimiter } from '../../gateway/rate-limit.ts';
 import { actorOf } from '../actor.ts';
 import type { ApiContext, TypedApp } from '../context.ts';
@@ -85,7 +85,7 @@ export async function enrollmentRoutes(app: TypedApp, ctx: ApiContext): Promise<
       return reply.code(201).send({
         enrollment: view(e),
         code,
-        install: installCommand(base, { code }),
+        install: ctx.installCommand({ code }),
         enroll: `sudo pantau-agent enroll ${base} ${code}`,
       });
     },
