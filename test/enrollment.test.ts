@@ -208,6 +208,31 @@ describe('enrollment', () => {
     expect((await agentCli(['enroll', collector.url])).code).toBe(2);
   });
 
+  it('an admin revokes a pending code: it expires at once, cannot be used, and the audit log says who', async () => {
+    const made = await newCode({ name: 'revoked-1' });
+    const revoked = await admin.call<{ status: string; expiresAt: number }>(
+      'DELETE',
+      `/enrollments/${made.enrollment.id}`,
+    );
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.status).toBe('expired');
+    const { store, events } = collector.app.pantau;
+    expect(() =>
+      new Enrollment(store, events, 60_000).redeem({ code: made.code, name: 'x' }, '127.0.0.1'),
+    ).toThrow(/it expired/);
+    expect(await admin.call('DELETE', `/enrollments/${made.enrollment.id}`)).toEqual({
+      status: 409,
+      body: {
+        error: { code: 'CONFLICT', message: `enrollment code ${made.enrollment.id} is expired already` },
+      },
+    });
+    expect((await admin.call('DELETE', '/enrollments/999999')).status).toBe(404);
+    const audit = await admin.get<{ items: Array<{ action: string; target: string }> }>('/audit?limit=20');
+    expect(audit.items).toContainEqual(
+      expect.objectContaining({ action: 'enrollment.revoke', target: `enrollment:${made.enrollment.id}` }),
+    );
+  });
+
   it('expired codes are refused', () => {
     const { store, events } = collector.app.pantau;
     const enrollment = new Enrollment(store, events, 60_000);

@@ -104,6 +104,8 @@ const user = (status: UserStatus = 'active') => {
 };
 const apiToken = () => t.app.pantau.access.repos.tokens.create(`tok-${++n}`, 'viewer', null).token.id;
 const incident = () => openProblem(t.app, host()).id;
+const enrollmentId = () =>
+  new Enrollment(t.app.pantau.store, t.app.pantau.events, 60_000).create(SYSTEM_ACTOR, {}).enrollment.id;
 const silence = () =>
   t.app.pantau.alerting.monitor.silences.create(
     {
@@ -614,6 +616,12 @@ const cases: Case[] = [
     need: 'admin',
     ok: 201,
     make: () => ({ method: 'POST', url: '/api/v1/enrollments', body: {} }),
+  },
+  {
+    route: 'DELETE /api/v1/enrollments/:id',
+    need: 'admin',
+    ok: 200,
+    make: () => ({ method: 'DELETE', url: `/api/v1/enrollments/${enrollmentId()}` }),
   },
   {
     route: 'GET /api/v1/enrollments',
