@@ -20,7 +20,7 @@ const PASSWORD = 'the first admin password';
 function shellBlocks(markdown: string, heading: string): string[] {
   const start = markdown.indexOf(`\n${heading}\n`);
   if (start === -1) throw new Error(`no section "${heading}"`);
-  const next = markdown.slice(start + heading.length + 2).search(/\n#{1,3} /);
+  const next = markdown.slice(start + heading.length + 2).search(/\n#{2,3} /);
   const section = markdown.slice(start, next === -1 ? undefined : start + heading.length + 2 + next);
   return [...section.matchAll(/\n```sh\n([\s\S]*?)\n```\n/g)].map((m) => m[1]!);
 }
@@ -117,10 +117,13 @@ cd ${ROOT}
 exec bash -x ${h}/deploy.sh <${h}/stdin >${h}/deploy.log 2>&1
 `;
       const env = {
-        HOME: process.env.HOME ?? '/root',
+        // The admin's shell: proxies and CA bundles for the registry stay; what pnpm, vitest and the
+        // tests set for themselves does not.
+        ...Object.fromEntries(
+          Object.entries(process.env).filter(([k]) => !/^(PANTAU_|npm_|VITEST|NODE_OPTIONS$|PNPM_)/i.test(k)),
+        ),
         PATH: `${h}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
         TELEGRAM_BOT_TOKEN: telegram.token,
-        LANG: 'C.UTF-8',
       };
       // Its output goes to a file, to follow a run of several minutes (the build) while it lasts.
       const code = await new Promise<number | null>((resolve) =>
