@@ -156,3 +156,37 @@ exec bash -x ${h}/deploy.sh <${h}/stdin >${h}/deploy.log 2>&1
     }, 1_200_000);
   },
 );
+
+describe.skipIf(spawnSync('sh', ['-c', 'command -v openssl']).status !== 0)(
+  "docs/deploy.md's private CA",
+  () => {
+    it('makes, as written, a collector certificate for pantau.lab that the CA verifies', () => {
+      const blocks = shellBlocks(readFileSync(join(ROOT, 'docs/deploy.md'), 'utf8'), '## TLS');
+      expect(blocks).toHaveLength(1);
+      const dir = mkdtempSync(join(tmpdir(), 'pantau-deploy-ca-'));
+      try {
+        const run = spawnSync('bash', ['-e', '-o', 'pipefail', '-c', blocks[0]!], {
+          cwd: dir,
+          encoding: 'utf8',
+        });
+        expect(run.status, run.stderr).toBe(0);
+        const verify = spawnSync('openssl', ['verify', '-CAfile', 'ca.pem', 'collector.pem'], {
+          cwd: dir,
+          encoding: 'utf8',
+        });
+        expect(verify.stdout.trim()).toBe('collector.pem: OK');
+        const san = spawnSync(
+          'openssl',
+          ['x509', '-in', 'collector.pem', '-noout', '-ext', 'subjectAltName'],
+          {
+            cwd: dir,
+            encoding: 'utf8',
+          },
+        );
+        expect(san.stdout).toContain('DNS:pantau.lab');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  },
+);
