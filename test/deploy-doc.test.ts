@@ -22,7 +22,10 @@ function shellBlocks(markdown: string, heading: string): string[] {
   if (start === -1) throw new Error(`no section "${heading}"`);
   const next = markdown.slice(start + heading.length + 2).search(/\n#{2,3} /);
   const section = markdown.slice(start, next === -1 ? undefined : start + heading.length + 2 + next);
-  return [...section.matchAll(/\n```sh\n([\s\S]*?)\n```\n/g)].map((m) => m[1]!);
+  // A block may be indented (inside a list item); its lines lose that indentation.
+  return [...section.matchAll(/\n( *)```sh\n([\s\S]*?)\n\1```\n/g)].map((m) =>
+    m[2]!.replace(new RegExp(`^${m[1]}`, 'gm'), ''),
+  );
 }
 
 function why(): string | null {
@@ -48,7 +51,13 @@ set -eu
 case "$1" in
   daemon-reload) exit 0 ;;
   enable) [ "$2" = --now ] || exit 0; unit=$3 ;;
+  start) unit=$2 ;;
   reload) kill -HUP "$(cat ${h}/$2.pid)"; exit 0 ;;
+  stop)
+    pid=$(cat ${h}/$2.pid)
+    /bin/kill -TERM -- "-$pid"
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
+    exit 0 ;;
   *) echo "systemctl stand-in: $* is not played here" >&2; exit 1 ;;
 esac
 file=/etc/systemd/system/$unit.service
@@ -56,10 +65,12 @@ user=$(sed -n 's/^User=//p' "$file")
 envs=$(sed -n 's/^Environment=//p' "$file")
 start=$(sed -n 's/^ExecStart=//p' "$file")
 log=${h}/$unit.log
+listening() { grep -c '"collector listening"' "$log" 2>/dev/null || true; }
+before=$(listening)
 # shellcheck disable=SC2086
-setsid runuser -u "$user" -- env $envs $(cat ${h}/unit-env) $start >"$log" 2>&1 </dev/null &
+setsid runuser -u "$user" -- env $envs $(cat ${h}/unit-env) $start >>"$log" 2>&1 </dev/null &
 echo $! >${h}/$unit.pid
-while ! grep -q '"collector listening"' "$log"; do
+while now=$(listening); [ "\${now:-0}" -le "\${before:-0}" ]; do
   kill -0 $! 2>/dev/null || { echo "$unit exited:" >&2; cat "$log" >&2; exit 1; }
   sleep 0.2
 done
@@ -87,7 +98,9 @@ describe.skipIf(skip !== null)(
     });
 
     it('installs, configures and starts the collector; the first admin signs in over TLS', async () => {
-      const blocks = shellBlocks(readFileSync(join(ROOT, 'docs/deploy.md'), 'utf8'), '### With systemd');
+      const doc = readFileSync(join(ROOT, 'docs/deploy.md'), 'utf8');
+      // The procedure, then an online backup, then a restore of it (stop, copy, start).
+      const blocks = [...shellBlocks(doc, '### With systemd'), ...shellBlocks(doc, '## Backup and restore')];
       expect(blocks.length).toBeGreaterThan(5);
       writeFileSync(join(h, 'deploy.sh'), `set -e -o pipefail\n${blocks.join('\n')}\n`);
       mkdirSync(join(h, 'bin'));
@@ -102,7 +115,7 @@ describe.skipIf(skip !== null)(
       writeFileSync(join(h, 'unit-env'), `PANTAU_PORT=${port} PANTAU_TELEGRAM_API_ROOT=${telegram.url}\n`);
       // `users passwd` reads the first line of stdin when it is not a terminal.
       writeFileSync(join(h, 'stdin'), `${PASSWORD}\n`);
-      const overlays = ['etc', 'opt', 'usr/local', 'var/lib']
+      const overlays = ['etc', 'opt', 'usr/local', 'var/lib', 'var/backups']
         .map((dir) => {
           const o = join(h, 'overlay', dir.replace('/', '-'));
           return `mkdir -p ${o}/upper ${o}/work && mount -t overlay overlay -o lowerdir=/${dir},upperdir=${o}/upper,workdir=${o}/work /${dir}`;
@@ -151,7 +164,11 @@ exec bash -x ${h}/deploy.sh <${h}/stdin >${h}/deploy.log 2>&1
       });
       expect(login.status, login.body).toBe(200);
       expect(telegram.calls.some((c) => c.method === 'getMe' || c.method === 'getUpdates')).toBe(true);
+      // Two starts (before and after the restore), one first-admin link.
       const log = readFileSync(join(h, 'pantau-collector.log'), 'utf8');
+      expect(log.match(/"collector listening"/g)).toHaveLength(2);
+      expect(log.match(/first start: console user admin/g)).toHaveLength(1);
+      expect(run.out).toMatch(/^backed up \d+ pages to \/var\/backups\/pantau\/pantau-\d{4}-\d\d-\d\d\.db$/m);
       expect(log).not.toMatch(/EACCES|ENOENT/);
     }, 1_200_000);
   },
