@@ -1,7 +1,6 @@
 // `pnpm start`: the embedded default. A collector with its SQLite file in ./data, this machine
 // added as a host, and a local agent reporting to it. Ctrl-C stops both.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -25,8 +24,9 @@ const config =
     : loadConfig({ overrides: { ...quiet, host: '127.0.0.1' } });
 // The web console is built on the first start and whenever its sources changed since.
 if (await ensureConsoleBuilt({ quiet: true })) console.log('pantau: web console built');
-// No "create a token" warning: the first admin token is made and printed below.
-const running = await startCollector(config, { warnNoToken: false });
+// No "create a token" warning: the first admin token is made and printed below; the console
+// admin's password is printed here rather than a link in the log.
+const running = await startCollector(config, { warnNoToken: false, firstAdmin: 'password' });
 const { store, access } = running.app.pantau;
 
 // This machine as a host, idempotent across restarts: its agent token lives in the data dir (0600).
@@ -55,14 +55,11 @@ if (access.repos.tokens.live() === 0) {
 }
 
 // The console's first admin: a password printed once, like the token; later starts say how to set one.
-let consoleLine: string;
-if (!access.repos.users.byName('admin')) {
-  const password = randomBytes(12).toString('base64url');
-  await access.users.create(CLI_ACTOR, { name: 'admin', role: 'admin', password });
-  consoleLine = `console login admin / ${password} (shown only now)`;
-} else {
-  consoleLine = `console login admin; set a new password with ${collectorCmd} users passwd admin`;
-}
+const first = running.firstAdmin;
+const consoleLine =
+  first && 'password' in first
+    ? `console login ${first.name} / ${first.password} (shown only now)`
+    : `console login admin; set a new password with ${collectorCmd} users passwd admin`;
 
 let agent: ChildProcess | null = null;
 const agentConfig = process.env.PANTAU_AGENT_CONFIG;

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Enrollment } from '../packages/collector/src/fleet/enrollment.ts';
+import { agentBuild } from './support/agent-build.ts';
 import { AGENT_BIN, AgentProcess } from './support/agent-process.ts';
 import { Api, until } from './support/e2e.ts';
 import { startTestApp, type TestApp } from './support/test-app.ts';
@@ -16,13 +17,15 @@ let collector: TestApp;
 let admin: Api;
 
 /** Asynchronous: the collector answering it runs in this process. */
-function agentCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(file: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [AGENT_BIN, ...args], { env: clean, timeout: 30_000 }, (err, stdout, stderr) =>
+    execFile(file, args, { env: clean, timeout: 30_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
     );
   });
 }
+
+const agentCli = (args: string[]) => run(process.execPath, [AGENT_BIN, ...args]);
 
 async function newCode(body: Record<string, unknown> = {}) {
   const r = await admin.call<{ code: string; install: string; enroll: string; enrollment: { id: number } }>(
@@ -44,6 +47,38 @@ afterAll(async () => {
 });
 
 describe('enrollment', () => {
+  it('enroll with the single executable prints the command to run next, which installs as printed', async () => {
+    const exe = (await agentBuild()).executable!;
+    const made = await newCode({ name: 'enrolled-next' });
+    const tokenFile = join(dir, 'next', 'agent.token');
+    const config = join(dir, 'next', 'agent.yaml');
+    const r = await run(exe, [
+      'enroll',
+      collector.url,
+      made.code,
+      '--token-file',
+      tokenFile,
+      '--config',
+      config,
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const next = `sudo ${exe} install-service --url ${collector.wsUrl} --token-file ${tokenFile}`;
+    expect(r.stdout.split('\n').slice(-4)).toEqual([
+      'next, install and start the service (program, systemd unit, this token; the config is kept):',
+      `  ${next}`,
+      `or try it in the foreground first: ${exe} run --config ${config}`,
+      '',
+    ]);
+    // As printed, under --root and without starting anything (no systemd here).
+    const root = join(dir, 'next-root');
+    const installed = await run('sh', ['-c', `${next.replace(/^sudo /, '')} --root ${root} --no-enable`]);
+    expect(installed.stderr).toBe('');
+    expect(installed.code).toBe(0);
+    expect(readFileSync(join(root, 'etc/pantau/agent.token'), 'utf8')).toBe(readFileSync(tokenFile, 'utf8'));
+    expect(statSync(join(root, 'usr/local/bin/pantau-agent')).size).toBe(statSync(exe).size);
+  }, 180_000);
+
   it('an admin makes a code; enroll writes the token (0600) and config; run comes online', async () => {
     const made = await newCode({ labels: { env: 'prod' } });
     expect(made.code).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/);
@@ -171,6 +206,31 @@ describe('enrollment', () => {
       /plain http:\/\/ .* clear text/,
     );
     expect((await agentCli(['enroll', collector.url])).code).toBe(2);
+  });
+
+  it('an admin revokes a pending code: it expires at once, cannot be used, and the audit log says who', async () => {
+    const made = await newCode({ name: 'revoked-1' });
+    const revoked = await admin.call<{ status: string; expiresAt: number }>(
+      'DELETE',
+      `/enrollments/${made.enrollment.id}`,
+    );
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.status).toBe('expired');
+    const { store, events } = collector.app.pantau;
+    expect(() =>
+      new Enrollment(store, events, 60_000).redeem({ code: made.code, name: 'x' }, '127.0.0.1'),
+    ).toThrow(/it expired/);
+    expect(await admin.call('DELETE', `/enrollments/${made.enrollment.id}`)).toEqual({
+      status: 409,
+      body: {
+        error: { code: 'CONFLICT', message: `enrollment code ${made.enrollment.id} is expired already` },
+      },
+    });
+    expect((await admin.call('DELETE', '/enrollments/999999')).status).toBe(404);
+    const audit = await admin.get<{ items: Array<{ action: string; target: string }> }>('/audit?limit=20');
+    expect(audit.items).toContainEqual(
+      expect.objectContaining({ action: 'enrollment.revoke', target: `enrollment:${made.enrollment.id}` }),
+    );
   });
 
   it('expired codes are refused', () => {

@@ -11,6 +11,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,8 @@ const dir = mkdtempSync(join(tmpdir(), 'pantau-agent-sh-'));
 let collector: TestApp;
 let api: Api;
 let script: string;
+/** The executable the collector serves. */
+let built: string;
 
 /** Asynchronous: the collector serving the downloads runs in this process. */
 function sh(
@@ -43,13 +46,27 @@ function sh(
   });
 }
 
+/** A PATH holding only the tools agent.sh needs, plus `extra` (e.g. one SHA-256 tool), as on a minimal host. */
+function minimalPath(name: string, extra: string[]): string {
+  const bin = join(dir, `path-${name}`);
+  mkdirSync(bin, { recursive: true });
+  const tools = ['sh', 'id', 'uname', 'mktemp', 'rm', 'curl', 'gzip', 'awk', 'wc', 'cut', 'chmod', 'cat'];
+  for (const tool of [...tools, ...extra]) {
+    const found = ['/usr/bin', '/bin'].map((d) => join(d, tool)).find((p) => existsSync(p));
+    if (!found) throw new Error(`${tool} is not installed here`);
+    symlinkSync(found, join(bin, tool));
+  }
+  return bin;
+}
+
 function hasSystemdAnalyze(): boolean {
   return ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].some((p) => existsSync(p));
 }
 
 beforeAll(async () => {
-  const built = await agentBuild();
-  collector = await startTestApp({ install: { dir: dirname(built.bundle) } });
+  const agent = await agentBuild();
+  built = agent.executable!;
+  collector = await startTestApp({ install: { dir: dirname(agent.bundle) } });
   api = new Api(collector.url, collector.adminToken);
   const res = await fetch(`${collector.url}/install/agent.sh`);
   expect(res.status).toBe(200);
@@ -77,7 +94,15 @@ describe('agent.sh', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/pantau-agent installed under /);
+    // The transfer is the gzip build, a third of the executable's size, and says so.
     const bin = join(root, 'usr/local/bin/pantau-agent');
+    const size = statSync(bin).size;
+    const gz = statSync(`${built}.gz`).size;
+    expect(gz).toBeLessThan(size / 2);
+    expect(r.stdout).toContain(
+      `: ${(gz / 1e6).toFixed(1)} MB gzip-compressed, ${(size / 1e6).toFixed(1)} MB unpacked`,
+    );
+    expect(r.stdout).toContain(`received ${(gz / 1e6).toFixed(1)} MB`);
     expect(statSync(bin).mode & 0o777).toBe(0o755);
     const tokenFile = join(root, 'etc/pantau/agent.token');
     expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
@@ -172,6 +197,51 @@ describe('agent.sh', () => {
     ])
       expect(existsSync(join(root, path))).toBe(false);
   }, 120_000);
+
+  it('refuses to install what it cannot check: no sha256sum, shasum or openssl', async () => {
+    const root = join(dir, 'unchecked');
+    const r = await sh(['--token', 'pag_unchecked', '--root', root], { PATH: minimalPath('none', []) });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "agent.sh: cannot check the download's SHA-256: install sha256sum (coreutils), shasum (perl) or openssl\n",
+    );
+    expect(r.stdout).not.toMatch(/downloading/);
+    expect(existsSync(root)).toBe(false);
+  });
+
+  it.each([
+    ['shasum', ['shasum', 'perl']],
+    ['openssl', ['openssl']],
+  ])(
+    'checks the download with %s when sha256sum is missing, and refuses a wrong sum',
+    async (name, tools) => {
+      const PATH = minimalPath(name, tools);
+      const root = join(dir, `with-${name}`);
+      const r = await sh(['--token', `pag_${name}`, '--root', root], { PATH });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(existsSync(join(root, 'usr/local/bin/pantau-agent'))).toBe(true);
+      // The same script with another sum baked in stops after the download and installs nothing.
+      const wrong = join(dir, `wrong-${name}.sh`);
+      writeFileSync(
+        wrong,
+        readFileSync(script, 'utf8').replace(/SHA256_X64='[0-9a-f]{64}'/, `SHA256_X64='${'0'.repeat(64)}'`),
+      );
+      const bad = await new Promise<{ code: number | null; stderr: string }>((resolve) =>
+        execFile(
+          '/bin/sh',
+          [wrong, '--token', 'pag_x', '--root', join(dir, `wrong-${name}`)],
+          { env: { PATH } },
+          (err, _o, stderr) =>
+            resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stderr }),
+        ),
+      );
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/does not match its SHA-256 0{64}/);
+      expect(existsSync(join(dir, `wrong-${name}`))).toBe(false);
+    },
+    120_000,
+  );
 
   it('refuses bad options and missing credentials, naming them', async () => {
     const bad = await sh(['--tokn', 'x', '--root', join(dir, 'bad')]);

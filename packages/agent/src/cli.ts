@@ -24,7 +24,9 @@ Usage:
       --root DIR  --no-enable  --force  --dry-run
   pantau-agent enroll URL CODE [--name NAME] [--token-file FILE] [--config FILE] [--ca-file FILE]
                                              exchange an enrollment code for this host's token;
-                                             writes the token file (0600) and a config
+                                             writes the token file (0600) and a config, and
+                                             prints the install-service command to run next
+                                             (--no-next-steps: not, as agent.sh installs itself)
   pantau-agent --help | --version
 
 Config: YAML file (--config or PANTAU_CONFIG); env PANTAU_COLLECTOR_URL, PANTAU_TOKEN,
@@ -234,6 +236,7 @@ async function enrollCommand(rest: string[]): Promise<number> {
         config: { type: 'string' },
         'ca-file': { type: 'string' },
         insecure: { type: 'boolean' },
+        'no-next-steps': { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -255,6 +258,7 @@ async function enrollCommand(rest: string[]): Promise<number> {
       configFile: (v.config as string | undefined) ?? ENROLL_DEFAULTS.configFile,
       ...(caFile ? { caFile } : {}),
       insecure: v.insecure === true,
+      nextSteps: v['no-next-steps'] !== true,
     },
     (line) => process.stdout.write(`${line}\n`),
   );

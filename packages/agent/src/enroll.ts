@@ -1,7 +1,8 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { CONFIG_PATH, TOKEN_PATH } from './install.ts';
+import { explainTlsError } from './transport/tls-advice.ts';
 
 export interface EnrollOptions {
   /** The collector's address as the admin gave it: https://collector.example.com (ws/wss work too). */
@@ -15,6 +16,8 @@ export interface EnrollOptions {
   caFile?: string;
   /** Allow plain http:// to an address that is not loopback. */
   insecure: boolean;
+  /** Print the commands that install or run the agent next (default true; agent.sh installs by itself). */
+  nextSteps?: boolean;
 }
 
 /** Enrollment problems the user fixes (bad URL, refused code): exit code 2. */
@@ -103,7 +106,7 @@ export async function enroll(options: EnrollOptions, print: (line: string) => vo
   try {
     result = await post(`${base}/api/v1/enroll`, { code: options.code, name: options.name }, ca);
   } catch (err) {
-    throw new Error(`cannot reach the collector at ${base}: ${(err as Error).message}`);
+    throw new Error(`cannot reach the collector at ${base}: ${explainTlsError(err as Error)}`);
   }
   const { status, answer } = result;
   if (status !== 201 || !answer.token || !answer.host) {
@@ -118,8 +121,28 @@ export async function enroll(options: EnrollOptions, print: (line: string) => vo
   );
   if (existsSync(options.configFile)) {
     print(`keep ${options.configFile} (exists); make sure its collector.urls and tokenFile match`);
-    return;
-  }
+  } else writeConfig(options, agent, print);
+  if (options.nextSteps === false) return;
+  const flags = [
+    `--url ${agent}`,
+    `--token-file ${options.tokenFile}`,
+    ...(options.caFile ? [`--ca-file ${options.caFile}`] : []),
+    ...(options.insecure ? ['--insecure'] : []),
+  ].join(' ');
+  print('next, install and start the service (program, systemd unit, this token; the config is kept):');
+  print(`  sudo ${program()} install-service ${flags}`);
+  print(`or try it in the foreground first: ${program()} run --config ${options.configFile}`);
+}
+
+/** This program as a command that works from any directory: the single executable, or Node and the script. */
+function program(): string {
+  const script = process.argv[1];
+  return !script || resolve(script) === process.execPath
+    ? process.execPath
+    : `${process.execPath} ${resolve(script)}`;
+}
+
+function writeConfig(options: EnrollOptions, agent: string, print: (line: string) => void): void {
   const collector: Record<string, unknown> = { urls: [agent] };
   if (options.caFile) collector.caFile = options.caFile;
   if (options.insecure) collector.insecure = true;

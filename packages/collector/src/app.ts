@@ -14,6 +14,7 @@ import { API_PREFIX, apiPlugin } from './api/plugin.ts';
 import type { CollectorConfig } from './config/index.ts';
 import { EventBus } from './events.ts';
 import { buildFleet, type Fleet } from './fleet/index.ts';
+import { installCommand, readInstallCa } from './fleet/install-command.ts';
 import { Gateway } from './gateway/gateway.ts';
 import { gatewayPlugin } from './gateway/plugin.ts';
 import { approvalRequests } from './jobs/approval-requests.ts';
@@ -55,6 +56,8 @@ export interface Pantau {
   /** The remote-write queue and its senders; null without `metrics.remoteWrite` endpoints. */
   remoteWrite: RemoteWrite | null;
   publicUrl(): string;
+  /** The one-line agent install for a token or an enrollment code (with the private CA when configured). */
+  installCommand(credential: { token: string } | { code: string }): string;
   /** Re-reads the TLS certificate and key (SIGHUP); a bad pair is refused and the old one kept. */
   reloadTls(): void;
   /** The Telegram bot; undefined without a token or with telegram.mode off. */
@@ -86,6 +89,7 @@ export async function buildApp(
   options: BuildOptions = {},
 ): Promise<FastifyInstance> {
   const tls = config.tls.cert && config.tls.key ? { cert: config.tls.cert, key: config.tls.key } : null;
+  const installCa = readInstallCa(config.install.caFile);
   const app = Fastify({
     ...(tls ? { https: readTls(tls) } : {}),
     // X-Forwarded-* only from the configured proxies; from anyone else they are ignored.
@@ -187,6 +191,7 @@ export async function buildApp(
     jobs,
     remoteWrite,
     publicUrl,
+    installCommand: (credential) => installCommand(publicUrl(), credential, installCa),
     reloadTls,
     bot: undefined,
   };

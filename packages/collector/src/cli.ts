@@ -196,6 +196,11 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
             after: 0,
             limit: 1_000_000,
           });
+          if (users.length === 0) {
+            io.err(
+              status ? `no ${status} users` : 'no users yet; the first start of the collector makes admin',
+            );
+          }
           for (const u of users) {
             io.out(
               [

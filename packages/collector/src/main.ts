@@ -1,12 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { type BuildOptions, buildApp } from './app.ts';
 import type { CollectorConfig } from './config/index.ts';
+import { ensureFirstAdmin, FIRST_ADMIN, type FirstAdmin } from './web/first-admin.ts';
 
 export interface RunningCollector {
   app: FastifyInstance;
   port: number;
   /** http://127.0.0.1:PORT when listening on all interfaces, else the listen address. */
   url: string;
+  /** The console admin this start made (first start only), else null. */
+  firstAdmin: FirstAdmin | null;
   /** Stops accepting, commits what is queued, closes agents (4006) and the database. */
   close(): Promise<void>;
 }
@@ -14,6 +17,11 @@ export interface RunningCollector {
 export interface StartOptions extends BuildOptions {
   /** Warn when no API token exists yet (default true); off where the caller makes the first one. */
   warnNoToken?: boolean;
+  /**
+   * How the first start's console admin gets a password: a one-time link written to the log
+   * (default), or a random password the caller prints (`pnpm start`, on a terminal).
+   */
+  firstAdmin?: 'link' | 'password';
 }
 
 /** Builds the collector and listens; the single place that opens the port. */
@@ -33,6 +41,14 @@ export async function startCollector(
   const host = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host;
   const scheme = config.tls.cert ? 'https' : 'http';
   const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const firstAdmin = await ensureFirstAdmin(app.pantau, options.firstAdmin ?? 'link');
+  if (firstAdmin && 'link' in firstAdmin) {
+    // Warn level, so it shows whatever the log level; the link is the only way to this password.
+    app.log.warn(
+      { user: FIRST_ADMIN, expiresAt: new Date(firstAdmin.link.expiresAt).toISOString() },
+      `first start: console user ${FIRST_ADMIN} created; choose its password at ${firstAdmin.link.url} (works once, within the hour; later: pantau-collector users passwd ${FIRST_ADMIN})`,
+    );
+  }
   app.log.info({ port, url, dataDir: config.dataDir }, 'collector listening');
   if (
     options.warnNoToken !== false &&
@@ -49,6 +65,7 @@ export async function startCollector(
     app,
     port,
     url,
+    firstAdmin,
     close: () => {
       closing ??= app.close();
       return closing;

@@ -3,6 +3,7 @@ import { can, logOut, resume, session } from './api.ts';
 import { connection, startLive, stopLive } from './live.ts';
 import { ActionsPage } from './pages/actions.tsx';
 import { AdminPage } from './pages/admin.tsx';
+import { EnrollmentsPage } from './pages/enrollments.tsx';
 import { FleetPage } from './pages/fleet.tsx';
 import { HostPage } from './pages/host.tsx';
 import { IncidentsPage } from './pages/incidents.tsx';
@@ -20,6 +21,7 @@ function Page() {
   if (at === '/admin') return <AdminPage />;
   if (at === '/actions') return <ActionsPage key={location.search} />;
   if (at === '/jobs') return <JobsPage />;
+  if (at === '/enrollments') return <EnrollmentsPage />;
   return (
     <div class="page">
       <h1>Not found</h1>
@@ -46,6 +48,7 @@ function Nav() {
       {link('/incidents', 'Incidents', at === '/incidents')}
       {can('job.run') && link('/actions', 'Actions', at === '/actions')}
       {can('jobs.read') && link('/jobs', 'Jobs', at === '/jobs')}
+      {can('hosts.manage') && link('/enrollments', 'Enroll', at === '/enrollments')}
       {(can('users.manage') || can('hosts.manage')) && link('/admin', 'Admin', at === '/admin')}
       <span class="spacer" />
       <span class={`conn conn-${connection.value}`} data-testid="connection" title="live updates">

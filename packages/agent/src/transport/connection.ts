@@ -18,6 +18,7 @@ import type { Log as Logger } from '../log.ts';
 import { Backoff } from './backoff.ts';
 import type { JobBacklog, JobFrame } from './job-backlog.ts';
 import type { Outbox } from './outbox.ts';
+import { explainTlsError } from './tls-advice.ts';
 import { WebSocket } from './websocket.ts';
 
 export interface ConnectionHandlers {
@@ -314,7 +315,7 @@ export class Connection {
       reason = `HTTP ${statusCode} on upgrade`;
     });
     ws.on('error', (err) => {
-      reason ||= err.message;
+      reason ||= explainTlsError(err);
       this.#log.debug({ url, err: err.message }, 'socket error');
     });
 

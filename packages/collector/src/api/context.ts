@@ -42,6 +42,8 @@ export interface ApiContext {
   remoteWrite: RemoteWrite | null;
   /** Base URL people and agents use, e.g. http://pantau.example.com:8080 (no trailing slash). */
   publicUrl(): string;
+  /** The one-line agent install for a token or an enrollment code (with the private CA when configured). */
+  installCommand(credential: { token: string } | { code: string }): string;
 }
 
 export type TypedApp = FastifyInstance<

@@ -20,6 +20,7 @@ beforeAll(async () => {
   // An install dir with one fake build, so the download route answers 200 whatever was built here.
   const installDir = mkdtempSync(join(tmpdir(), 'pantau-roles-install-'));
   writeFileSync(join(installDir, 'pantau-agent-linux-x64'), 'not really an executable');
+  writeFileSync(join(installDir, 'pantau-agent-linux-x64.gz'), 'not really gzip');
   t = await startTestApp({
     api: { authFailuresPerMinute: 10_000 },
     enrollment: { failuresPerMinute: 10_000 },
@@ -105,6 +106,8 @@ const user = (status: UserStatus = 'active') => {
 };
 const apiToken = () => t.app.pantau.access.repos.tokens.create(`tok-${++n}`, 'viewer', null).token.id;
 const incident = () => openProblem(t.app, host()).id;
+const enrollmentId = () =>
+  new Enrollment(t.app.pantau.store, t.app.pantau.events, 60_000).create(SYSTEM_ACTOR, {}).enrollment.id;
 const silence = () =>
   t.app.pantau.alerting.monitor.silences.create(
     {
@@ -611,10 +614,22 @@ const cases: Case[] = [
     make: () => ({ method: 'GET', url: '/install/pantau-agent-linux-x64' }),
   },
   {
+    route: 'GET /install/pantau-agent-linux-:arch.gz',
+    need: 'public',
+    ok: 200,
+    make: () => ({ method: 'GET', url: '/install/pantau-agent-linux-x64.gz' }),
+  },
+  {
     route: 'POST /api/v1/enrollments',
     need: 'admin',
     ok: 201,
     make: () => ({ method: 'POST', url: '/api/v1/enrollments', body: {} }),
+  },
+  {
+    route: 'DELETE /api/v1/enrollments/:id',
+    need: 'admin',
+    ok: 200,
+    make: () => ({ method: 'DELETE', url: `/api/v1/enrollments/${enrollmentId()}` }),
   },
   {
     route: 'GET /api/v1/enrollments',

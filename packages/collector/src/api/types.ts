@@ -26,6 +26,7 @@ export type SessionBody = Static<typeof import('./routes/session.ts').SessionInf
 export type { Permission } from '../access/roles.ts';
 export type UserBody = Static<typeof import('./schemas.ts').User>;
 export type ApiTokenBody = Static<typeof import('./schemas.ts').ApiToken>;
+export type EnrollmentBody = Static<typeof import('./routes/enrollment.ts').EnrollmentView>;
 export type AgentTokenBody = Static<typeof import('./schemas.ts').AgentTokenResponse>;
 export type RecipientBody = Static<typeof import('./routes/recipients.ts').RecipientItem>;
 export type ActivityBody = Static<typeof import('./routes/activities.ts').ActivityItem>;

@@ -13,7 +13,7 @@ export const defaults: CollectorConfig = {
   adminToken: null,
   tls: { cert: null, key: null },
   trustProxy: null,
-  install: { dir: null },
+  install: { dir: null, caFile: null },
   enrollment: { codeTtl: 15 * 60_000, failuresPerMinute: 10 },
   gateway: {
     maxPayload: 1024 * 1024,
@@ -125,6 +125,7 @@ export const optionKinds: Record<string, OptionSpec> = {
   'tls.key': { kind: 'string' },
   trustProxy: { kind: 'proxies' },
   'install.dir': { kind: 'string' },
+  'install.caFile': { kind: 'string' },
   'enrollment.codeTtl': { kind: 'duration', min: 60_000, max: 7 * 86_400_000 },
   'enrollment.failuresPerMinute': { kind: 'int', min: 1 },
   'gateway.maxPayload': { kind: 'int', min: 1024, max: 64 * 1024 * 1024 },

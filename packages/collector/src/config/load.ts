@@ -118,6 +118,7 @@ export function loadConfig(options: LoadOptions = {}): Readonly<CollectorConfig>
   if (result.tls.cert) result.tls.cert = resolve(cwd, result.tls.cert);
   if (result.tls.key) result.tls.key = resolve(cwd, result.tls.key);
   if (result.install.dir) result.install.dir = resolve(cwd, result.install.dir);
+  if (result.install.caFile) result.install.caFile = resolve(cwd, result.install.caFile);
   if (!isAbsolute(result.dataDir)) result.dataDir = resolve(cwd, result.dataDir);
   return deepFreeze(result);
 }

@@ -54,6 +54,11 @@ export interface CollectorConfig {
      * collector (a checkout or the container image).
      */
     dir: string | null;
+    /**
+     * PEM file of the private CA that signed this collector's certificate; install commands then
+     * carry it (`curl --cacert`, `--ca-file`). Default none: a certificate the hosts trust already.
+     */
+    caFile: string | null;
   };
   enrollment: {
     /** How long an enrollment code stays valid, ms. Default 15 min. */

@@ -48,6 +48,8 @@ export class EnrollmentRepo {
     insert: Statement;
     byHash: Statement;
     markUsed: Statement;
+    end: Statement;
+    byId: Statement;
     page: Statement;
   };
 
@@ -60,6 +62,10 @@ export class EnrollmentRepo {
       markUsed: db.prepare(
         'UPDATE enrollment_codes SET used_at = ?, used_from = ?, host_id = ? WHERE id = ? AND used_at IS NULL',
       ),
+      end: db.prepare(
+        'UPDATE enrollment_codes SET expires_at = ? WHERE id = ? AND used_at IS NULL AND expires_at > ?',
+      ),
+      byId: db.prepare(`SELECT ${COLUMNS} FROM enrollment_codes WHERE id = ?`),
       page: db.prepare(`SELECT ${COLUMNS} FROM enrollment_codes WHERE id < ? ORDER BY id DESC LIMIT ?`),
     };
   }
@@ -93,6 +99,16 @@ export class EnrollmentRepo {
   /** True when this call used the code (false when another got there first). */
   markUsed(id: number, at: number, from: string, hostId: number): boolean {
     return this.#s.markUsed.run(at, from, hostId, id).changes === 1;
+  }
+
+  get(id: number): EnrollmentCode | undefined {
+    const row = this.#s.byId.get(id) as Row | undefined;
+    return row && toCode(row);
+  }
+
+  /** Makes a pending code expire now; false when it was used or had expired. */
+  end(id: number, now: number): boolean {
+    return this.#s.end.run(now, id, now).changes === 1;
   }
 
   /** Newest first; `before` is the id to continue below. */
@@ -197,6 +213,25 @@ export class Enrollment {
       at: now,
     });
     return result;
+  }
+
+  /**
+   * Revoking a pending code makes it expire now (no schema of its own: it lists as expired, and
+   * the audit log says who revoked it). A used or expired code is CONFLICT, an unknown one NOT_FOUND.
+   */
+  revoke(actor: Actor, id: number, now = Date.now()): EnrollmentCode {
+    demand(actor, 'hosts.manage');
+    return this.#store.db.transaction(() => {
+      const e = this.#repo.get(id);
+      if (!e) throw new PantauError('NOT_FOUND', `no enrollment code ${id}`);
+      if (!this.#repo.end(id, now))
+        throw new PantauError(
+          'CONFLICT',
+          `enrollment code ${id} is ${e.usedAt === null ? 'expired' : 'used'} already`,
+        );
+      this.#store.audit.record(actor, 'enrollment.revoke', `enrollment:${id}`, { name: e.name }, now);
+      return this.#repo.get(id)!;
+    })();
   }
 
   list(before: number, limit: number): EnrollmentCode[] {

@@ -66,9 +66,10 @@ export function LoginPage() {
         >
           {withToken.value ? 'Sign in with name and password' : 'Sign in with an API token instead'}
         </button>
-        <p class="muted">
-          The first <code>pnpm start</code> prints the admin's password; set one with{' '}
-          <code>pantau-collector users passwd NAME</code>.
+        <p class="muted" data-testid="first-admin-hint">
+          First time? The collector's first start made the user <code>admin</code> and wrote a one-time link
+          to choose its password to its log (<code>pnpm start</code> prints the password itself). On the
+          collector's machine, <code>pantau-collector users passwd admin</code> sets a new one.
         </p>
       </form>
     </main>

@@ -1,14 +1,14 @@
 import { PantauError, parseDuration } from '@pantau/shared';
 import Type from 'typebox';
 import { Enrollment, type EnrollmentCode } from '../../fleet/enrollment.ts';
-import { agentUrl, installCommand } from '../../fleet/install-command.ts';
+import { agentUrl } from '../../fleet/install-command.ts';
 import { FailureLimiter } from '../../gateway/rate-limit.ts';
 import { actorOf } from '../actor.ts';
 import type { ApiContext, TypedApp } from '../context.ts';
 import { errorBody } from '../errors.ts';
 import { HostName, Labels, Nullable, PageQuery, page, withErrors } from '../schemas.ts';
 
-const EnrollmentView = Type.Object({
+export const EnrollmentView = Type.Object({
   id: Type.Integer(),
   name: Nullable(Type.String()),
   labels: Labels,
@@ -85,7 +85,7 @@ export async function enrollmentRoutes(app: TypedApp, ctx: ApiContext): Promise<
       return reply.code(201).send({
         enrollment: view(e),
         code,
-        install: installCommand(base, { code }),
+        install: ctx.installCommand({ code }),
         enroll: `sudo pantau-agent enroll ${base} ${code}`,
       });
     },
@@ -111,6 +111,20 @@ export async function enrollmentRoutes(app: TypedApp, ctx: ApiContext): Promise<
         next: items.length === limit ? (items.at(-1)?.id ?? null) : null,
       };
     },
+  );
+
+  app.delete(
+    '/enrollments/:id',
+    {
+      config: { permission: 'hosts.manage' },
+      schema: {
+        tags,
+        summary: 'Revoke a pending enrollment code: it expires now and can no longer be used',
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        response: withErrors({ 200: EnrollmentView }),
+      },
+    },
+    async (req) => view(enrollment.revoke(actorOf(req), req.params.id)),
   );
 
   app.post(

@@ -1,5 +1,4 @@
 import Type from 'typebox';
-import { installCommand } from '../../fleet/install-command.ts';
 import type { Host } from '../../store/hosts.ts';
 import { actorOf } from '../actor.ts';
 import type { ApiContext, TypedApp } from '../context.ts';
@@ -42,7 +41,7 @@ export async function hostRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
     actions: h.actions.map((a) => ({ name: a.name, dangerous: a.dangerous })),
     tokenChangedAt: h.tokenChangedAt,
   });
-  const install = (token: string) => installCommand(ctx.publicUrl(), { token });
+  const install = (token: string) => ctx.installCommand({ token });
 
   app.get(
     '/hosts',

@@ -7,7 +7,7 @@ import { fleet } from '../../live.ts';
 import { useAdminAction } from './use-admin-list.ts';
 
 /** `a=1, b=2` → { a: '1', b: '2' }; empty parts are skipped. */
-function parseLabels(text: string): Record<string, string> {
+export function parseLabels(text: string): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const part of text.split(',')) {
     const eq = part.indexOf('=');
