@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { collectPorts, parseNetSockets, toPorts } from './ports.ts';
+import { collectPorts, PortCollector, parseNetSockets, toPorts } from './ports.ts';
 import { readProc } from './procfs.ts';
 
 const data = (name: string) => readFileSync(join(import.meta.dirname, '..', '..', 'test-data', name), 'utf8');
@@ -54,6 +56,54 @@ describe('ports', () => {
       expect(mine).toMatchObject({ proto: 'tcp', address: '127.0.0.1', port, pid: process.pid });
     } finally {
       server.close();
+    }
+  });
+});
+
+describe('port owners', () => {
+  it('names a Node process by its script (not "MainThread") and gives its pid, also when it starts after the first scan', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pantau-ports-'));
+    const script = join(dir, 'listener.mjs');
+    writeFileSync(
+      script,
+      "import { createServer } from 'node:net';\n" +
+        "const s = createServer().listen(0, '127.0.0.1', () => console.log(s.address().port));\n",
+    );
+    const collector = new PortCollector();
+    collector.collect(); // the child is new to the next search
+    const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const port = await new Promise<number>((resolve) =>
+        child.stdout.once('data', (d) => resolve(Number(d))),
+      );
+      expect(readFileSync(`/proc/${child.pid}/comm`, 'utf8').trim()).toBe('MainThread');
+      expect(collector.collect().find((p) => p.port === port)).toEqual({
+        proto: 'tcp',
+        address: '127.0.0.1',
+        port,
+        pid: child.pid,
+        process: 'listener.mjs',
+      });
+    } finally {
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('finds a new listener of a process that already owned one, and keeps the known one', async () => {
+    const [a, b] = [createServer(), createServer()];
+    await new Promise<void>((resolve) => a.listen(0, '127.0.0.1', resolve));
+    const collector = new PortCollector();
+    const portOf = (s: typeof a) => (s.address() as { port: number }).port;
+    try {
+      expect(collector.collect().find((p) => p.port === portOf(a))?.pid).toBe(process.pid);
+      await new Promise<void>((resolve) => b.listen(0, '127.0.0.1', resolve));
+      const ports = collector.collect();
+      expect(ports.find((p) => p.port === portOf(a))?.pid).toBe(process.pid);
+      expect(ports.find((p) => p.port === portOf(b))?.pid).toBe(process.pid);
+    } finally {
+      a.close();
+      b.close();
     }
   });
 });

@@ -2,6 +2,7 @@ import { readdirSync, readlinkSync } from 'node:fs';
 import type { Port } from '@pantau/shared/lite';
 import { Limits } from '@pantau/shared/lite';
 import { fields, PROC, readProc } from './procfs.ts';
+import { programName } from './program.ts';
 
 type Proto = Port['proto'];
 
@@ -78,44 +79,49 @@ export function parseNetSockets(text: string, proto: Proto): Listener[] {
   return out;
 }
 
-/**
- * Finds the processes owning the given socket inodes by reading /proc/[pid]/fd links. Stops as
- * soon as every inode is found; processes of other users are unreadable without root and stay
- * unknown.
- */
-export function ownersOf(inodes: Set<number>): Map<number, { pid: number; process: string }> {
-  const owners = new Map<number, { pid: number; process: string }>();
-  if (inodes.size === 0) return owners;
+type Owner = { pid: number; process: string };
+
+/** The pids in /proc, in directory order. */
+function pids(): number[] {
+  const out: number[] = [];
   for (const entry of readdirSync(PROC)) {
     const first = entry.charCodeAt(0);
-    if (first < 48 || first > 57) continue;
+    if (first >= 48 && first <= 57) out.push(Number(entry));
+  }
+  return out;
+}
+
+/**
+ * Finds the processes owning the given socket inodes by reading the /proc/[pid]/fd links of
+ * `candidates`, in the order given. Stops as soon as every inode is found; processes of other
+ * users are unreadable without root and stay unknown.
+ */
+export function ownersOf(inodes: Set<number>, candidates: Iterable<number> = pids()): Map<number, Owner> {
+  const owners = new Map<number, Owner>();
+  if (inodes.size === 0) return owners;
+  for (const pid of candidates) {
     let fds: string[];
     try {
-      fds = readdirSync(`${PROC}/${entry}/fd`);
+      fds = readdirSync(`${PROC}/${pid}/fd`);
     } catch {
       continue;
     }
     for (const fd of fds) {
       let link: string;
       try {
-        link = readlinkSync(`${PROC}/${entry}/fd/${fd}`);
+        link = readlinkSync(`${PROC}/${pid}/fd/${fd}`);
       } catch {
         continue;
       }
       if (!link.startsWith('socket:[')) continue;
       const inode = Number(link.slice(8, -1));
       if (!inodes.has(inode) || owners.has(inode)) continue;
-      let name = '';
-      try {
-        name = readProc(`${PROC}/${entry}/comm`).trim();
-      } catch {}
-      owners.set(inode, { pid: Number(entry), process: name.slice(0, Limits.name) });
+      owners.set(inode, { pid, process: programName(pid).slice(0, Limits.name) });
     }
     if (owners.size === inodes.size) break;
   }
   return owners;
 }
-
 /** Merges listeners into ports: one entry per protocol, address and port (SO_REUSEPORT opens several). */
 export function toPorts(
   listeners: Listener[],
@@ -140,13 +146,17 @@ export function toPorts(
 }
 
 /**
- * Listening ports with their owners. Finding an owner means reading every process's fd links,
- * so owners are remembered by socket inode: a later run scans only when a listener appears
- * that was not there before, and a socket whose owner cannot be seen (another user's, without
- * root) is not searched for again while it stays.
+ * Listening ports with their owners. Finding an owner means reading processes' fd links, so the
+ * inode → owner map is kept between runs and only extended: a run searches only when a listener
+ * appears that was not there before, and then walks the processes started since the last search
+ * first (a new listener is most often a new process), then those that already own listeners,
+ * then the rest, stopping when every new socket is found. A socket whose owner cannot be seen
+ * (another user's, without root) is not searched for again while it stays.
  */
 export class PortCollector {
-  #owners = new Map<number, { pid: number; process: string } | null>();
+  #owners = new Map<number, Owner | null>();
+  /** The pids present at the last search. */
+  #seen = new Set<number>();
 
   collect(): Port[] {
     const listeners: Listener[] = [];
@@ -159,25 +169,35 @@ export class PortCollector {
       }
       listeners.push(...parseNetSockets(text, proto));
     }
-    const inodes = new Set(listeners.map((l) => l.inode).filter((i) => i > 0));
-    const next = new Map<number, { pid: number; process: string } | null>();
+    const next = new Map<number, Owner | null>();
     const unknown = new Set<number>();
-    for (const inode of inodes) {
+    for (const { inode } of listeners) {
+      if (inode <= 0 || next.has(inode)) continue;
       const known = this.#owners.get(inode);
       if (known === undefined) unknown.add(inode);
       else next.set(inode, known);
     }
     if (unknown.size > 0) {
-      const found = ownersOf(unknown);
+      const found = ownersOf(unknown, this.#searchOrder(next));
       for (const inode of unknown) next.set(inode, found.get(inode) ?? null);
     }
     this.#owners = next;
-    const owners = new Map<number, { pid: number; process: string }>();
+    const owners = new Map<number, Owner>();
     for (const [inode, owner] of next) if (owner) owners.set(inode, owner);
     return toPorts(listeners, owners);
   }
-}
 
+  /** Every pid once: new since the last search, then owners of known listeners, then the rest. */
+  #searchOrder(known: Map<number, Owner | null>): Set<number> {
+    const now = pids();
+    const order = new Set<number>();
+    for (const pid of now) if (!this.#seen.has(pid)) order.add(pid);
+    for (const owner of known.values()) if (owner) order.add(owner.pid);
+    for (const pid of now) order.add(pid);
+    this.#seen = new Set(now);
+    return order;
+  }
+}
 /** One-off collection (no owner cache). */
 export function collectPorts(): Port[] {
   return new PortCollector().collect();

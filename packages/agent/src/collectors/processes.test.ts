@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Processes, validate } from '@pantau/shared';
 import { describe, expect, it } from 'vitest';
-import { displayName, ProcessCollector, parsePasswd, parsePidStat, topProcesses } from './processes.ts';
+import { ProcessCollector, parsePasswd, parsePidStat, topProcesses } from './processes.ts';
+import { displayName } from './program.ts';
 
 const data = (name: string) => readFileSync(join(import.meta.dirname, '..', '..', 'test-data', name), 'utf8');
 
