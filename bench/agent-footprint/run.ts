@@ -61,9 +61,9 @@ const FORMS = values.from
   .map((f) => (values.program && !f.includes('=') ? `${f}=${values.program}` : f));
 const formOf = (spec: string) => spec.split('=')[0] as string;
 const PEER_NAMES = values.peers.split(',').filter(Boolean) as PeerName[];
-for (const form of FORMS)
-  if (!['installed', 'checkout', 'bundle', 'executable'].includes(form))
-    throw new Error(`unknown --from ${form}`);
+for (const spec of FORMS)
+  if (!['installed', 'checkout', 'bundle', 'executable'].includes(formOf(spec)))
+    throw new Error(`unknown --from ${spec}`);
 for (const peer of PEER_NAMES) if (!PEERS.includes(peer)) throw new Error(`unknown peer ${peer}`);
 if (!PEER_NAMES.includes('node_exporter'))
   throw new Error('--peers must include node_exporter (the baseline)');
