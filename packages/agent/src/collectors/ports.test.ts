@@ -36,6 +36,42 @@ describe('ports', () => {
     ]);
   });
 
+  it('reads the same listeners as a field-by-field reading, in the fixtures and on this machine', () => {
+    // The reference: split every line on blanks, as the format's documentation reads.
+    const reference = (text: string, proto: 'tcp' | 'tcp6' | 'udp' | 'udp6') =>
+      text
+        .split('\n')
+        .slice(1)
+        .map((line) => line.trim().split(/\s+/))
+        .filter(
+          (f) =>
+            f[3] === (proto.startsWith('tcp') ? '0A' : '07') &&
+            (proto.startsWith('tcp') || f[2]?.endsWith(':0000')),
+        )
+        .map((f) => ({ port: Number.parseInt(f[1]?.split(':')[1] ?? '', 16), inode: Number(f[9]) }));
+    const texts: Array<[string, 'tcp' | 'tcp6' | 'udp' | 'udp6']> = [
+      [data('net-tcp.txt'), 'tcp'],
+      [data('net-tcp6.txt'), 'tcp6'],
+      [data('net-udp.txt'), 'udp'],
+      ...(['tcp', 'tcp6', 'udp', 'udp6'] as const).map(
+        (proto) => [readFileSync(`/proc/net/${proto}`, 'utf8'), proto] as [string, typeof proto],
+      ),
+    ];
+    for (const [text, proto] of texts) {
+      expect(parseNetSockets(text, proto).map((l) => ({ port: l.port, inode: l.inode }))).toEqual(
+        reference(text, proto),
+      );
+    }
+  });
+
+  it('skips lines that are not records (truncated, empty, another layout)', () => {
+    const [header, first, second] = data('net-tcp.txt').split('\n');
+    const text = [header, '', (first ?? '').slice(0, 30), '   7: garbage', second, ''].join('\n');
+    expect(parseNetSockets(text, 'tcp')).toEqual([
+      { proto: 'tcp', address: '127.0.0.1', port: 8080, inode: 29911 },
+    ]);
+  });
+
   it('merges SO_REUSEPORT twins, attaches owners and sorts by port', () => {
     const listeners = parseNetSockets(data('net-tcp.txt'), 'tcp');
     const ports = toPorts(listeners, new Map([[29912, { pid: 812, process: 'node' }]]));
@@ -87,6 +123,30 @@ describe('port owners', () => {
     } finally {
       child.kill();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('finds a new listener on an fd number a closed listener used before', async () => {
+    const collector = new PortCollector();
+    const listen = async () => {
+      const s = createServer();
+      await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+      return s;
+    };
+    const a = await listen();
+    const fdOf = (s: typeof a) => (s as unknown as { _handle: { fd: number } })._handle.fd;
+    const fdA = fdOf(a);
+    expect(collector.collect().find((p) => p.port === (a.address() as { port: number }).port)?.pid).toBe(
+      process.pid,
+    );
+    await new Promise((resolve) => a.close(resolve));
+    const b = await listen();
+    try {
+      expect(fdOf(b)).toBe(fdA); // the case under test: same fd, another socket
+      const port = (b.address() as { port: number }).port;
+      expect(collector.collect().find((p) => p.port === port)?.pid).toBe(process.pid);
+    } finally {
+      b.close();
     }
   });
 

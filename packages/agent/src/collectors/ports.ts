@@ -56,25 +56,41 @@ function ipv6(hex: string): string {
   return `${groups.slice(0, bestStart).join(':')}::${groups.slice(bestStart + bestLen).join(':')}`;
 }
 
-/** Parses /proc/net/{tcp,tcp6,udp,udp6}: listening TCP sockets and bound, unconnected UDP sockets. */
+/**
+ * Parses /proc/net/{tcp,tcp6,udp,udp6}: listening TCP sockets and bound, unconnected UDP sockets.
+ * Records have a fixed layout ("  sl: LOCAL:PORT REMOTE:PORT ST ..."), so the state is read in
+ * place and only the few matching lines are split: a busy host has thousands of connections.
+ */
 export function parseNetSockets(text: string, proto: Proto): Listener[] {
   const out: Listener[] = [];
-  const v6 = proto.endsWith('6');
-  const wanted = proto.startsWith('tcp') ? TCP_LISTEN : UDP_UNCONNECTED;
-  for (const line of text.split('\n').slice(1)) {
-    const f = fields(line);
-    const local = f[1];
-    const remote = f[2];
-    if (!local || !remote || f[3] !== wanted) continue;
-    if (!proto.startsWith('tcp') && !remote.endsWith(':0000')) continue;
-    const [addrHex, portHex] = local.split(':');
-    if (!addrHex || !portHex) continue;
-    out.push({
-      proto,
-      address: v6 ? ipv6(addrHex) : ipv4(addrHex),
-      port: Number.parseInt(portHex, 16),
-      inode: Number(f[9] ?? 0),
-    });
+  const addrLen = proto.endsWith('6') ? 32 : 8;
+  const tcp = proto.startsWith('tcp');
+  const wanted = tcp ? TCP_LISTEN : UDP_UNCONNECTED;
+  let start = text.indexOf('\n') + 1; // after the header
+  while (start > 0 && start < text.length) {
+    const nl = text.indexOf('\n', start);
+    const end = nl === -1 ? text.length : nl;
+    const local = text.indexOf(':', start) + 2;
+    const remote = local + addrLen + 6;
+    const state = remote + addrLen + 6;
+    if (
+      local > 1 &&
+      state + 2 < end &&
+      text.charCodeAt(local + addrLen) === 58 && // ':'
+      text.charCodeAt(remote + addrLen) === 58 &&
+      text.startsWith(wanted, state) &&
+      (tcp || text.startsWith('0000', remote + addrLen + 1))
+    ) {
+      const addrHex = text.slice(local, local + addrLen);
+      out.push({
+        proto,
+        address: addrLen === 32 ? ipv6(addrHex) : ipv4(addrHex),
+        port: Number.parseInt(text.slice(local + addrLen + 1, local + addrLen + 5), 16),
+        // After the state: tx:rx queue, tr:when, retransmits, uid, timeout, inode.
+        inode: Number(fields(text.slice(state + 3, end))[5] ?? 0),
+      });
+    }
+    start = end + 1;
   }
   return out;
 }
@@ -91,37 +107,69 @@ function pids(): number[] {
   return out;
 }
 
+/** The socket inode an fd links to ("socket:[12345]"); 0 for anything else or an fd gone. */
+function socketInode(pid: number, fd: string): number {
+  let link: string;
+  try {
+    link = readlinkSync(`${PROC}/${pid}/fd/${fd}`);
+  } catch {
+    return 0;
+  }
+  return link.startsWith('socket:[') ? Number(link.slice(8, -1)) : 0;
+}
+
 /**
- * Finds the processes owning the given socket inodes by reading the /proc/[pid]/fd links of
- * `candidates`, in the order given. Stops as soon as every inode is found; processes of other
- * users are unreadable without root and stay unknown.
+ * Which process holds which socket, from /proc/[pid]/fd links, kept between searches: for each
+ * process the socket inode behind each fd as last read (0: not a socket). A search lists each
+ * process's fds and reads only the links of fds it has not seen, so after the first search a
+ * new listener costs one readdir per process instead of one readlink per fd of every process.
+ * An fd closed and reused for another socket in between would hide that socket, so when a
+ * socket is not found that way the search reads every link again. Processes of other users are
+ * unreadable without root; their sockets stay unknown.
  */
-export function ownersOf(inodes: Set<number>, candidates: Iterable<number> = pids()): Map<number, Owner> {
-  const owners = new Map<number, Owner>();
-  if (inodes.size === 0) return owners;
-  for (const pid of candidates) {
-    let fds: string[];
-    try {
-      fds = readdirSync(`${PROC}/${pid}/fd`);
-    } catch {
-      continue;
-    }
-    for (const fd of fds) {
-      let link: string;
+export class SocketOwners {
+  readonly #fds = new Map<number, Map<string, number>>();
+
+  /** Owners of `inodes`, searching the pids in `order` (every live pid once) until all are found. */
+  find(inodes: ReadonlySet<number>, order: ReadonlySet<number>): Map<number, Owner> {
+    for (const pid of this.#fds.keys()) if (!order.has(pid)) this.#fds.delete(pid);
+    if (inodes.size === 0) return new Map();
+    const owners = this.#search(inodes, order, false);
+    return owners.size < inodes.size ? this.#search(inodes, order, true) : owners;
+  }
+
+  #search(inodes: ReadonlySet<number>, order: Iterable<number>, reread: boolean): Map<number, Owner> {
+    const owners = new Map<number, Owner>();
+    for (const pid of order) {
+      let names: string[];
       try {
-        link = readlinkSync(`${PROC}/${pid}/fd/${fd}`);
+        names = readdirSync(`${PROC}/${pid}/fd`);
       } catch {
+        this.#fds.delete(pid);
         continue;
       }
-      if (!link.startsWith('socket:[')) continue;
-      const inode = Number(link.slice(8, -1));
-      if (!inodes.has(inode) || owners.has(inode)) continue;
-      owners.set(inode, { pid, process: programName(pid).slice(0, Limits.name) });
+      const before = reread ? undefined : this.#fds.get(pid);
+      const now = new Map<string, number>();
+      let found = false;
+      for (const fd of names) {
+        const inode = before?.get(fd) ?? socketInode(pid, fd);
+        now.set(fd, inode);
+        if (inode > 0 && inodes.has(inode) && !owners.has(inode)) {
+          owners.set(inode, { pid, process: '' });
+          found = true;
+        }
+      }
+      this.#fds.set(pid, now);
+      if (found) {
+        const name = programName(pid).slice(0, Limits.name);
+        for (const owner of owners.values()) if (owner.pid === pid) owner.process = name;
+      }
+      if (owners.size === inodes.size) break;
     }
-    if (owners.size === inodes.size) break;
+    return owners;
   }
-  return owners;
 }
+
 /** Merges listeners into ports: one entry per protocol, address and port (SO_REUSEPORT opens several). */
 export function toPorts(
   listeners: Listener[],
@@ -146,8 +194,8 @@ export function toPorts(
 }
 
 /**
- * Listening ports with their owners. Finding an owner means reading processes' fd links, so the
- * inode → owner map is kept between runs and only extended: a run searches only when a listener
+ * Listening ports with their owners. The inode → owner map is kept between runs and only
+ * extended: a run searches (SocketOwners) only when a listener
  * appears that was not there before, and then walks the processes started since the last search
  * first (a new listener is most often a new process), then those that already own listeners,
  * then the rest, stopping when every new socket is found. A socket whose owner cannot be seen
@@ -155,6 +203,7 @@ export function toPorts(
  */
 export class PortCollector {
   #owners = new Map<number, Owner | null>();
+  readonly #sockets = new SocketOwners();
   /** The pids present at the last search. */
   #seen = new Set<number>();
 
@@ -178,7 +227,7 @@ export class PortCollector {
       else next.set(inode, known);
     }
     if (unknown.size > 0) {
-      const found = ownersOf(unknown, this.#searchOrder(next));
+      const found = this.#sockets.find(unknown, this.#searchOrder(next));
       for (const inode of unknown) next.set(inode, found.get(inode) ?? null);
     }
     this.#owners = next;
