@@ -21,7 +21,7 @@
 // (through NODE_OPTIONS for the executable), --env sets environment variables for them, to try a
 // change before shipping it. --program FILE (with a single --from) runs a prebuilt bundle,
 // executable or installed bin instead of building one, to compare two builds in one window.
-// Measured from /proc (measure.ts): utime + stime over the window, VmHWM at the end, PSS and
+// Measured from /proc (measure.ts): CPU time of every thread over the window, VmHWM at the end, PSS and
 // RssAnon at the end; the 1-minute load average at the start and end of each window.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,7 +37,7 @@ import { nodeFlags } from '../../packages/agent/src/install.ts';
 import { FakeCollector } from '../../test/support/fake-collector.ts';
 import { makePki } from '../../test/support/tls.ts';
 import { installedLayout } from './layout.ts';
-import { CLOCK_TICKS, load1, type Memory, median, memoryOf, ticksOf, tree } from './measure.ts';
+import { cpuOf, load1, type Memory, median, memoryOf, tree } from './measure.ts';
 import { missingPeers, PEERS, type Peer, type PeerName, peerVersion, startPeer } from './peers.ts';
 
 const { values } = parseArgs({
@@ -211,19 +211,18 @@ async function oneRun(run: number, commands: Map<string, string[]>) {
     await sleep(WARMUP * 1000);
     const loadStart = load1();
     const pids = started.map((s) => tree(s.child.pid as number));
-    const ticks0 = pids.map(ticksOf);
+    const cpu0 = pids.map(cpuOf);
     const answered0 = started.map((s) => s.answered());
     const t0 = performance.now();
     await sleep(SECONDS * 1000);
     const minutes = (performance.now() - t0) / 60_000;
     const rows: Row[] = started.map((s, i) => {
-      const before = ticks0[i] as Map<number, number>;
-      const after = ticksOf([...before.keys()].filter((pid) => pids[i]?.includes(pid)));
-      let ticks = 0;
-      for (const [pid, t] of after) ticks += t - (before.get(pid) ?? 0);
+      const before = cpu0[i] as Map<number, number>;
+      let seconds = 0;
+      for (const [pid, t] of cpuOf([...before.keys()])) seconds += t - (before.get(pid) ?? 0);
       return {
         name: s.name,
-        cpu: ticks / CLOCK_TICKS / minutes,
+        cpu: seconds / minutes,
         ...memoryOf(pids[i] as number[]),
         answered: s.answered() - (answered0[i] as number),
       };

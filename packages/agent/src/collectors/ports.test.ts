@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { collectPorts, PortCollector, parseNetSockets, toPorts } from './ports.ts';
-import { readProc } from './procfs.ts';
+import { collectPorts, PortCollector, parseNetSockets, pastListeners, toPorts } from './ports.ts';
+import { readProc, readProcUntil } from './procfs.ts';
 
 const data = (name: string) => readFileSync(join(import.meta.dirname, '..', '..', 'test-data', name), 'utf8');
 
@@ -102,7 +102,7 @@ describe('port owners', () => {
     const script = join(dir, 'listener.mjs');
     writeFileSync(
       script,
-      "import { createServer } from 'node:net';\n" +
+      "import { connect, createServer } from 'node:net';\n" +
         "const s = createServer().listen(0, '127.0.0.1', () => console.log(s.address().port));\n",
     );
     const collector = new PortCollector();
@@ -192,5 +192,46 @@ describe('readProc of a seq_file', () => {
     } finally {
       await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
     }
+  });
+});
+
+describe('reading /proc/net/tcp up to the last listener', () => {
+  it('gets every listener and stops before the established part, which the kernel lists after them', async () => {
+    const servers = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const s = createServer((c) => c.on('error', () => {}));
+        await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+        return s;
+      }),
+    );
+    const ports = servers.map((s) => (s.address() as { port: number }).port);
+    // 60 established connections (120 sockets) fill more than a chunk after the listeners.
+    const clients = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => {
+        const c = connect(ports[i % ports.length] as number, '127.0.0.1');
+        return new Promise<typeof c>((resolve) => c.once('connect', () => resolve(c)));
+      }),
+    );
+    try {
+      const full = readFileSync('/proc/net/tcp', 'utf8');
+      const part = readProcUntil('/proc/net/tcp', 1024, (t) => pastListeners(t, 8));
+      expect(part.length).toBeLessThan(full.length);
+      expect(parseNetSockets(part, 'tcp')).toEqual(parseNetSockets(full, 'tcp'));
+      const found = new Set(parseNetSockets(part, 'tcp').map((l) => l.port));
+      expect(ports.every((p) => found.has(p))).toBe(true);
+    } finally {
+      for (const c of clients) c.destroy();
+      await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+    }
+  });
+
+  it('knows a listener, a connection and a header from the last complete line', () => {
+    const [header, listener] = data('net-tcp.txt').split('\n');
+    const established =
+      '   9: 0100007F:9C40 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  1000        0 31000 1';
+    expect(pastListeners(`${header}\n`, 8)).toBe(false);
+    expect(pastListeners(`${header}\n${listener}\n`, 8)).toBe(false);
+    expect(pastListeners(`${header}\n${listener}\n${established}\n`, 8)).toBe(true);
+    expect(pastListeners(`${header}\n${listener}\n${established.slice(0, 40)}`, 8)).toBe(false); // partial line
   });
 });

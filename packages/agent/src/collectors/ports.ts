@@ -1,7 +1,7 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import type { Port } from '@pantau/shared/lite';
 import { Limits } from '@pantau/shared/lite';
-import { fields, PROC, readProc } from './procfs.ts';
+import { fields, PROC, readProc, readProcUntil } from './procfs.ts';
 import { programName } from './program.ts';
 
 type Proto = Port['proto'];
@@ -93,6 +93,24 @@ export function parseNetSockets(text: string, proto: Proto): Listener[] {
     start = end + 1;
   }
   return out;
+}
+
+/**
+ * /proc/net/tcp{,6} list the listening sockets first (the kernel walks its listening table, then
+ * the established one), and generating the established part walks the whole connection hash
+ * table: a few ms per file on a host with much memory, most of a port scan. So the TCP files are
+ * read a small chunk at a time until the last complete record is not a listener.
+ */
+const TCP_CHUNK = 1024;
+
+/** True when the last complete line of `text` is a record in a state other than LISTEN. */
+export function pastListeners(text: string, addrLen: number): boolean {
+  const end = text.lastIndexOf('\n');
+  const start = text.lastIndexOf('\n', end - 1) + 1;
+  if (start === 0) return false; // the header only
+  const local = text.indexOf(':', start) + 2;
+  const state = local + 2 * addrLen + 12;
+  return local > 1 && state + 2 < end && !text.startsWith(TCP_LISTEN, state);
 }
 
 type Owner = { pid: number; process: string };
@@ -210,9 +228,13 @@ export class PortCollector {
   collect(): Port[] {
     const listeners: Listener[] = [];
     for (const proto of ['tcp', 'tcp6', 'udp', 'udp6'] as const) {
+      const path = `${PROC}/net/${proto}`;
+      const addrLen = proto.endsWith('6') ? 32 : 8;
       let text: string;
       try {
-        text = readProc(`${PROC}/net/${proto}`, true);
+        text = proto.startsWith('tcp')
+          ? readProcUntil(path, TCP_CHUNK, (t) => pastListeners(t, addrLen))
+          : readProc(path, true);
       } catch {
         continue; // no IPv6 in this kernel or namespace
       }

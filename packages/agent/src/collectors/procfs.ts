@@ -61,6 +61,28 @@ export function readProc(path: string, seqFile = false): string {
   }
 }
 
+/**
+ * Reads a seq_file `chunk` bytes per read() until `enough(text so far)` is true or the file ends.
+ * The kernel fills a read only up to the size asked for, so a file whose interesting records come
+ * first (listening sockets in /proc/net/tcp) is read without generating the rest.
+ */
+export function readProcUntil(path: string, chunk: number, enough: (text: string) => boolean): string {
+  const fd = openSync(path, 'r');
+  try {
+    let length = 0;
+    for (;;) {
+      if (buffer.length - length < chunk) grow(length);
+      const n = readSync(fd, buffer, length, chunk, null);
+      if (n === 0) break;
+      length += n;
+      if (enough(buffer.toString('utf8', 0, length))) break;
+    }
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function grow(length: number): void {
   const bigger = Buffer.allocUnsafe(buffer.length * 2);
   buffer.copy(bigger, 0, 0, length);
