@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import type { Process, Processes } from '@pantau/shared/lite';
 import { Limits } from '@pantau/shared/lite';
 import { monotonicMs } from '../clock.ts';
-import { CLOCK_TICKS, num, PROC, readProc, round2 } from './procfs.ts';
+import { CLOCK_TICKS, HeldFiles, num, PROC, readProc, round2 } from './procfs.ts';
 import { displayName, readArgv } from './program.ts';
 
 /** The fields of /proc/[pid]/stat the agent uses. */
@@ -85,6 +85,8 @@ export class ProcessCollector {
   #lastAt = 0;
   #users = new Map<number, string>();
   #usersAt = 0;
+  /** Every process's stat file, kept open between scans. */
+  readonly #stats = new HeldFiles();
 
   constructor(options: Partial<TopOptions> = {}) {
     this.#options = { top: options.top ?? 10, commandMax: options.commandMax ?? 512 };
@@ -101,7 +103,7 @@ export class ProcessCollector {
       if (first < 48 || first > 57) continue;
       let stat: ProcStat;
       try {
-        stat = parsePidStat(readProc(`${PROC}/${entry}/stat`));
+        stat = parsePidStat(this.#stats.read(`${PROC}/${entry}/stat`));
       } catch {
         continue; // the process exited between readdir and read
       }
@@ -121,6 +123,7 @@ export class ProcessCollector {
         rss: stat.rssPages * this.#pageSize,
       });
     }
+    this.#stats.sweep(); // ended processes' files
     this.#lastTicks = ticks;
     this.#lastAt = at;
     const { topCpu, topMem } = topProcesses(procs, Math.min(this.#options.top, Limits.topProcesses));

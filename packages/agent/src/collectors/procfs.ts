@@ -89,6 +89,73 @@ function grow(length: number): void {
   buffer = bigger;
 }
 
+/**
+ * Files read again and again (each process's /proc/PID/stat on every process scan), kept open
+ * and read from offset 0 each time: procfs generates the content afresh on every read at 0, and
+ * an open + close is half the cost of a small /proc read. A file whose process has ended fails
+ * to read (ESRCH) even if its pid was reused, so it is closed and the path opened again.
+ * `sweep` closes the files not read since the last sweep; at most `max` stay open (the rest are
+ * read with open + close), far below the open-file limit Node raises to the hard limit.
+ */
+export class HeldFiles {
+  readonly #fds = new Map<string, number>();
+  readonly #read = new Set<string>();
+  readonly #max: number;
+
+  constructor(max = 4096) {
+    this.#max = max;
+  }
+
+  get size(): number {
+    return this.#fds.size;
+  }
+
+  read(path: string): string {
+    this.#read.add(path);
+    const held = this.#fds.get(path);
+    if (held !== undefined) {
+      try {
+        return readAt0(held);
+      } catch {
+        this.#close(path);
+      }
+    }
+    if (this.#fds.size >= this.#max) return readProc(path);
+    const fd = openSync(path, 'r');
+    this.#fds.set(path, fd);
+    try {
+      return readAt0(fd);
+    } catch (err) {
+      this.#close(path);
+      throw err;
+    }
+  }
+
+  /** Closes the files not read since the last sweep. */
+  sweep(): void {
+    for (const path of this.#fds.keys()) if (!this.#read.has(path)) this.#close(path);
+    this.#read.clear();
+  }
+
+  #close(path: string): void {
+    const fd = this.#fds.get(path);
+    this.#fds.delete(path);
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** One whole small /proc file from an open fd, read from offset 0. */
+function readAt0(fd: number): string {
+  let length = 0;
+  for (;;) {
+    const n = readSync(fd, buffer, length, buffer.length - length, length);
+    if (n === 0) break;
+    length += n;
+    if (length === buffer.length) grow(length);
+  }
+  return buffer.toString('utf8', 0, length);
+}
+
 /** Clock ticks per second of /proc times (USER_HZ); 100 on every mainline Linux architecture. */
 export const CLOCK_TICKS = 100;
 
