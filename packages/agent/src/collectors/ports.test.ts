@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -102,7 +102,7 @@ describe('port owners', () => {
     const script = join(dir, 'listener.mjs');
     writeFileSync(
       script,
-      "import { connect, createServer } from 'node:net';\n" +
+      "import { createServer } from 'node:net';\n" +
         "const s = createServer().listen(0, '127.0.0.1', () => console.log(s.address().port));\n",
     );
     const collector = new PortCollector();
@@ -126,25 +126,24 @@ describe('port owners', () => {
     }
   });
 
-  it('finds a new listener on an fd number a closed listener used before', async () => {
+  it('finds a new listener on an fd number a closed listener used before, at its second scan', async () => {
     const collector = new PortCollector();
     const listen = async () => {
       const s = createServer();
       await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
       return s;
     };
+    const portOf = (s: Server) => (s.address() as { port: number }).port;
+    const fdOf = (s: Server) => (s as unknown as { _handle: { fd: number } })._handle.fd;
     const a = await listen();
-    const fdOf = (s: typeof a) => (s as unknown as { _handle: { fd: number } })._handle.fd;
     const fdA = fdOf(a);
-    expect(collector.collect().find((p) => p.port === (a.address() as { port: number }).port)?.pid).toBe(
-      process.pid,
-    );
+    expect(collector.collect().find((p) => p.port === portOf(a))?.pid).toBe(process.pid);
     await new Promise((resolve) => a.close(resolve));
     const b = await listen();
     try {
       expect(fdOf(b)).toBe(fdA); // the case under test: same fd, another socket
-      const port = (b.address() as { port: number }).port;
-      expect(collector.collect().find((p) => p.port === port)?.pid).toBe(process.pid);
+      expect(collector.collect().find((p) => p.port === portOf(b))).toMatchObject({ port: portOf(b) });
+      expect(collector.collect().find((p) => p.port === portOf(b))?.pid).toBe(process.pid);
     } finally {
       b.close();
     }
@@ -154,16 +153,44 @@ describe('port owners', () => {
     const [a, b] = [createServer(), createServer()];
     await new Promise<void>((resolve) => a.listen(0, '127.0.0.1', resolve));
     const collector = new PortCollector();
-    const portOf = (s: typeof a) => (s.address() as { port: number }).port;
+    const portOf = (s: Server) => (s.address() as { port: number }).port;
     try {
       expect(collector.collect().find((p) => p.port === portOf(a))?.pid).toBe(process.pid);
       await new Promise<void>((resolve) => b.listen(0, '127.0.0.1', resolve));
+      collector.collect(); // at once, or one scan later when b reuses the fd number of a closed socket
       const ports = collector.collect();
       expect(ports.find((p) => p.port === portOf(a))?.pid).toBe(process.pid);
       expect(ports.find((p) => p.port === portOf(b))?.pid).toBe(process.pid);
     } finally {
       a.close();
       b.close();
+    }
+  });
+
+  it('looks for a new listener of an old process that owned none only when it is still there at the next scan', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        "process.stdin.once('data', () => { const s = require('node:net').createServer().listen(0, '127.0.0.1', () => console.log(s.address().port)); });",
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    try {
+      const collector = new PortCollector();
+      collector.collect(); // the child is now an old process without listeners
+      child.stdin.write('listen\n');
+      const port = await new Promise<number>((resolve) =>
+        child.stdout.once('data', (d) => resolve(Number(d))),
+      );
+      expect(collector.collect().find((p) => p.port === port)).toEqual({
+        proto: 'tcp',
+        address: '127.0.0.1',
+        port,
+      });
+      expect(collector.collect().find((p) => p.port === port)).toMatchObject({ port, pid: child.pid });
+    } finally {
+      child.kill();
     }
   });
 });

@@ -140,25 +140,18 @@ function socketInode(pid: number, fd: string): number {
  * Which process holds which socket, from /proc/[pid]/fd links, kept between searches: for each
  * process the socket inode behind each fd as last read (0: not a socket). A search lists each
  * process's fds and reads only the links of fds it has not seen, so after the first search a
- * new listener costs one readdir per process instead of one readlink per fd of every process.
- * An fd closed and reused for another socket in between would hide that socket, so when a
- * socket is not found that way the search reads every link again. Processes of other users are
- * unreadable without root; their sockets stay unknown.
+ * new listener costs one readdir per process searched instead of one readlink per fd. An fd
+ * closed and reused for another socket in between hides that socket from such a search;
+ * `reread` reads every link again. Processes of other users are unreadable without root.
  */
 export class SocketOwners {
   readonly #fds = new Map<number, Map<string, number>>();
 
-  /** Owners of `inodes`, searching the pids in `order` (every live pid once) until all are found. */
-  find(inodes: ReadonlySet<number>, order: ReadonlySet<number>): Map<number, Owner> {
-    for (const pid of this.#fds.keys()) if (!order.has(pid)) this.#fds.delete(pid);
-    if (inodes.size === 0) return new Map();
-    const owners = this.#search(inodes, order, false);
-    return owners.size < inodes.size ? this.#search(inodes, order, true) : owners;
-  }
-
-  #search(inodes: ReadonlySet<number>, order: Iterable<number>, reread: boolean): Map<number, Owner> {
+  /** Owners of `inodes` among `pids` (searched in that order), stopping when all are found. */
+  search(inodes: ReadonlySet<number>, pids: Iterable<number>, reread = false): Map<number, Owner> {
     const owners = new Map<number, Owner>();
-    for (const pid of order) {
+    if (inodes.size === 0) return owners;
+    for (const pid of pids) {
       let names: string[];
       try {
         names = readdirSync(`${PROC}/${pid}/fd`);
@@ -185,6 +178,11 @@ export class SocketOwners {
       if (owners.size === inodes.size) break;
     }
     return owners;
+  }
+
+  /** Forgets the processes that are gone. */
+  keep(live: ReadonlySet<number>): void {
+    for (const pid of this.#fds.keys()) if (!live.has(pid)) this.#fds.delete(pid);
   }
 }
 
@@ -213,17 +211,21 @@ export function toPorts(
 
 /**
  * Listening ports with their owners. The inode → owner map is kept between runs and only
- * extended: a run searches (SocketOwners) only when a listener
- * appears that was not there before, and then walks the processes started since the last search
- * first (a new listener is most often a new process), then those that already own listeners,
- * then the rest, stopping when every new socket is found. A socket whose owner cannot be seen
- * (another user's, without root) is not searched for again while it stays.
+ * extended. A listener seen for the first time is looked for only in the processes started since
+ * the last search and in those that already own listeners (a new service is almost always a new
+ * process). One that is still there at the next run is looked for in every process, reading
+ * every link again if need be: so a short-lived listener (a test server, a build step) costs no
+ * walk over every process, and a new listener of an old process gets its owner one run later.
+ * A socket whose owner cannot be seen (another user's without root, the kernel's) is not looked
+ * for again while it stays.
  */
 export class PortCollector {
   #owners = new Map<number, Owner | null>();
   readonly #sockets = new SocketOwners();
   /** The pids present at the last search. */
   #seen = new Set<number>();
+  /** Listeners looked for at their first sight and not found. */
+  #unresolved = new Set<number>();
 
   collect(): Port[] {
     const listeners: Listener[] = [];
@@ -241,34 +243,41 @@ export class PortCollector {
       listeners.push(...parseNetSockets(text, proto));
     }
     const next = new Map<number, Owner | null>();
-    const unknown = new Set<number>();
+    const firstSight = new Set<number>();
+    const again = new Set<number>();
     for (const { inode } of listeners) {
-      if (inode <= 0 || next.has(inode)) continue;
+      if (inode <= 0 || next.has(inode) || firstSight.has(inode) || again.has(inode)) continue;
       const known = this.#owners.get(inode);
-      if (known === undefined) unknown.add(inode);
-      else next.set(inode, known);
+      if (known !== undefined) next.set(inode, known);
+      else if (this.#unresolved.has(inode)) again.add(inode);
+      else firstSight.add(inode);
     }
-    if (unknown.size > 0) {
-      const found = this.#sockets.find(unknown, this.#searchOrder(next));
-      for (const inode of unknown) next.set(inode, found.get(inode) ?? null);
+    this.#unresolved = new Set();
+    if (firstSight.size > 0 || again.size > 0) {
+      const now = pids();
+      const live = new Set(now);
+      this.#sockets.keep(live);
+      const likely = new Set(now.filter((pid) => !this.#seen.has(pid)));
+      for (const owner of next.values()) if (owner && live.has(owner.pid)) likely.add(owner.pid);
+      this.#seen = live;
+      const found = this.#sockets.search(firstSight, likely);
+      for (const inode of firstSight) {
+        const owner = found.get(inode);
+        if (owner) next.set(inode, owner);
+        else this.#unresolved.add(inode);
+      }
+      const cached = this.#sockets.search(again, now);
+      const missing = new Set([...again].filter((inode) => !cached.has(inode)));
+      const reread = this.#sockets.search(missing, now, true);
+      for (const inode of again) next.set(inode, cached.get(inode) ?? reread.get(inode) ?? null);
     }
     this.#owners = next;
     const owners = new Map<number, Owner>();
     for (const [inode, owner] of next) if (owner) owners.set(inode, owner);
     return toPorts(listeners, owners);
   }
-
-  /** Every pid once: new since the last search, then owners of known listeners, then the rest. */
-  #searchOrder(known: Map<number, Owner | null>): Set<number> {
-    const now = pids();
-    const order = new Set<number>();
-    for (const pid of now) if (!this.#seen.has(pid)) order.add(pid);
-    for (const owner of known.values()) if (owner) order.add(owner.pid);
-    for (const pid of now) order.add(pid);
-    this.#seen = new Set(now);
-    return order;
-  }
 }
+
 /** One-off collection (no owner cache). */
 export function collectPorts(): Port[] {
   return new PortCollector().collect();
