@@ -10,7 +10,7 @@
 // cannot use (type stripping needs WebAssembly), so this file bundles itself with esbuild and
 // runs the bundle under the unit's flags.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -136,4 +136,8 @@ for (const [name, perMinute, fn] of parts) {
   console.log(`| ${name} | ${us.toFixed(0)} | ${perMinute} | ${((us * perMinute) / 1000).toFixed(1)} |`);
 }
 console.log(`| sum | | | ${total.toFixed(1)} |`);
+const lines = (path: string) => readFileSync(path, 'utf8').split('\n').length - 2;
+console.log(
+  `this machine: ${body.processes.count} processes, ${body.ports.length} listening ports, ${lines('/proc/net/tcp') + lines('/proc/net/tcp6')} TCP sockets, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`,
+);
 backendProcess.kill();

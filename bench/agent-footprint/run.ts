@@ -12,7 +12,8 @@
 // Each run starts every agent form named in --from and every peer at once, in an order that
 // rotates from run to run (alternated runs), waits out the warm-up and measures the window.
 // A form may name a prebuilt program, `--from bundle,bundle=OLD/pantau-agent.cjs`, to compare two
-// builds in one window. --from installed runs the compiled JavaScript laid out as npm installs it, with the Node flags
+// builds in one window, and add Node flags of its own after `+`, `--from bundle,bundle+--jitless`,
+// to compare flags in one window. --from installed runs the compiled JavaScript laid out as npm installs it, with the Node flags
 // of the shipped systemd unit; checkout the TypeScript sources of this checkout (what
 // `pnpm start` does); bundle the single-file bundle with the unit's flags; executable the
 // single executable (its flags are built in). --config production (the default) is what a real
@@ -54,12 +55,17 @@ const { values } = parseArgs({
     program: { type: 'string' },
   },
 });
-/** Agent forms as given: `bundle` or `bundle=FILE` (a prebuilt program); --program FILE is the same for a single form. */
+/**
+ * Agent forms as given: `bundle`, `bundle=FILE` (a prebuilt program), either followed by
+ * `+--flag` (Node flags for that agent only); --program FILE is `=FILE` for a single form.
+ */
 const FORMS = values.from
   .split(',')
   .filter(Boolean)
-  .map((f) => (values.program && !f.includes('=') ? `${f}=${values.program}` : f));
-const formOf = (spec: string) => spec.split('=')[0] as string;
+  .map((f) => (values.program && !f.includes('=') ? f.replace(/^\w+/, `$&=${values.program}`) : f));
+const formOf = (spec: string) => spec.split(/[=+]/)[0] as string;
+const programOf = (spec: string) => /=([^+]*)/.exec(spec)?.[1];
+const flagsOf = (spec: string) => [...EXTRA_FLAGS, ...spec.split('+').slice(1)];
 const PEER_NAMES = values.peers.split(',').filter(Boolean) as PeerName[];
 for (const spec of FORMS)
   if (!['installed', 'checkout', 'bundle', 'executable'].includes(formOf(spec)))
@@ -86,8 +92,8 @@ const LAYOUT = mkdtempSync(join(tmpdir(), 'pantau-bench-layout-'));
 /** The command line that starts the agent, before `run --config FILE`. */
 async function agentCommand(spec: string): Promise<string[]> {
   const form = formOf(spec);
-  const program = spec.includes('=') ? spec.slice(spec.indexOf('=') + 1) : undefined;
-  const flags = [...nodeFlags(form === 'checkout'), ...EXTRA_FLAGS];
+  const program = programOf(spec);
+  const flags = [...nodeFlags(form === 'checkout'), ...flagsOf(spec)];
   switch (form) {
     case 'checkout':
       return [
@@ -165,8 +171,8 @@ async function startAgent(spec: string, command: string[], dir: string): Promise
   );
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PANTAU_')));
   const env =
-    form === 'executable' && EXTRA_FLAGS.length > 0
-      ? { ...clean, ...EXTRA_ENV, NODE_OPTIONS: EXTRA_FLAGS.join(' ') }
+    form === 'executable' && flagsOf(spec).length > 0
+      ? { ...clean, ...EXTRA_ENV, NODE_OPTIONS: flagsOf(spec).join(' ') }
       : { ...clean, ...EXTRA_ENV };
   const child = spawn(command[0] as string, [...command.slice(1), 'run', '--config', config], {
     env,
@@ -193,12 +199,22 @@ interface Row extends Memory {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The processes of the current run, stopped on Ctrl-C or SIGTERM too. */
+let running: Peer[] = [];
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    for (const p of running) p.child.kill('SIGTERM');
+    rmSync(LAYOUT, { recursive: true, force: true });
+    process.exit(130);
+  });
+
 async function oneRun(run: number, commands: Map<string, string[]>) {
   const dir = mkdtempSync(join(tmpdir(), 'pantau-bench-'));
   // Alternate: rotate the start order each run so no one is always first or last.
   const names = [...FORMS.map((f) => `pantau ${f}`), ...PEER_NAMES];
   const order = names.map((_, i) => names[(i + run) % names.length] as string);
   const started: Peer[] = [];
+  running = started;
   try {
     for (const name of order) {
       if (name.startsWith('pantau ')) {
