@@ -211,11 +211,12 @@ export function toPorts(
 
 /**
  * Listening ports with their owners. The inode → owner map is kept between runs and only
- * extended. A listener seen for the first time is looked for only in the processes started since
- * the last search and in those that already own listeners (a new service is almost always a new
- * process). One that is still there at the next run is looked for in every process, reading
- * every link again if need be: so a short-lived listener (a test server, a build step) costs no
- * walk over every process, and a new listener of an old process gets its owner one run later.
+ * extended. The first run looks for every owner; after that a listener's owner is looked for
+ * from the second run that sees it on: a short-lived
+ * listener (a test server, a build step) then costs no search at all, and a lasting one gets its
+ * owner one run (15 s by default) after its port. The search looks at the processes started
+ * since the last search first (a new service is almost always a new process), then at those that
+ * already own listeners, then at the rest, reading every link again if need be (SocketOwners).
  * A socket whose owner cannot be seen (another user's without root, the kernel's) is not looked
  * for again while it stays.
  */
@@ -224,8 +225,9 @@ export class PortCollector {
   readonly #sockets = new SocketOwners();
   /** The pids present at the last search. */
   #seen = new Set<number>();
-  /** Listeners looked for at their first sight and not found. */
-  #unresolved = new Set<number>();
+  /** Listeners seen once, owner not looked for yet. */
+  #new = new Set<number>();
+  #first = true;
 
   collect(): Port[] {
     const listeners: Listener[] = [];
@@ -243,42 +245,33 @@ export class PortCollector {
       listeners.push(...parseNetSockets(text, proto));
     }
     const next = new Map<number, Owner | null>();
-    const firstSight = new Set<number>();
-    const again = new Set<number>();
+    const seenOnce = new Set<number>();
+    const lasting = new Set<number>();
     for (const { inode } of listeners) {
-      if (inode <= 0 || next.has(inode) || firstSight.has(inode) || again.has(inode)) continue;
+      if (inode <= 0) continue;
       const known = this.#owners.get(inode);
       if (known !== undefined) next.set(inode, known);
-      else if (this.#unresolved.has(inode)) again.add(inode);
-      else firstSight.add(inode);
+      else if (this.#first || this.#new.has(inode)) lasting.add(inode);
+      else seenOnce.add(inode);
     }
-    this.#unresolved = new Set();
-    if (firstSight.size > 0 || again.size > 0) {
+    this.#new = seenOnce;
+    this.#first = false;
+    if (lasting.size > 0) {
       const now = pids();
       const live = new Set(now);
       this.#sockets.keep(live);
-      const likely = new Set(now.filter((pid) => !this.#seen.has(pid)));
-      for (const owner of next.values()) if (owner && live.has(owner.pid)) likely.add(owner.pid);
+      const order = new Set(now.filter((pid) => !this.#seen.has(pid)));
+      for (const owner of next.values()) if (owner && live.has(owner.pid)) order.add(owner.pid);
+      for (const pid of now) order.add(pid);
       this.#seen = live;
-      const found = this.#sockets.search(firstSight, likely);
-      for (const inode of firstSight) {
-        const owner = found.get(inode);
-        if (owner) next.set(inode, owner);
-        else this.#unresolved.add(inode);
-      }
-      const cached = this.#sockets.search(again, now);
-      const missing = new Set([...again].filter((inode) => !cached.has(inode)));
-      const reread = this.#sockets.search(missing, now, true);
-      for (const inode of again) next.set(inode, cached.get(inode) ?? reread.get(inode) ?? null);
+      const found = this.#sockets.search(lasting, order);
+      const missing = new Set([...lasting].filter((inode) => !found.has(inode)));
+      const reread = this.#sockets.search(missing, order, true);
+      for (const inode of lasting) next.set(inode, found.get(inode) ?? reread.get(inode) ?? null);
     }
     this.#owners = next;
     const owners = new Map<number, Owner>();
     for (const [inode, owner] of next) if (owner) owners.set(inode, owner);
     return toPorts(listeners, owners);
   }
-}
-
-/** One-off collection (no owner cache). */
-export function collectPorts(): Port[] {
-  return new PortCollector().collect();
 }
