@@ -1,6 +1,7 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import type { Port } from '@pantau/shared/lite';
 import { Limits } from '@pantau/shared/lite';
+import { monotonicMs } from '../clock.ts';
 import { fields, PROC, readProc, readProcUntil } from './procfs.ts';
 import { programName } from './program.ts';
 
@@ -210,24 +211,37 @@ export function toPorts(
 }
 
 /**
+ * Reading every fd link of every process again, to find a socket behind a reused fd number (or
+ * an owner that could not be seen before), happens at most this often: on a busy host it is the
+ * dearest part of a port scan.
+ */
+export const REREAD_MS = 5 * 60_000;
+
+/**
  * Listening ports with their owners. The inode → owner map is kept between runs and only
  * extended. The first run looks for every owner; after that a listener's owner is looked for
- * from the second run that sees it on: a short-lived
- * listener (a test server, a build step) then costs no search at all, and a lasting one gets its
- * owner one run (15 s by default) after its port. The search looks at the processes started
- * since the last search first (a new service is almost always a new process), then at those that
- * already own listeners, then at the rest, reading every link again if need be (SocketOwners).
- * A socket whose owner cannot be seen (another user's without root, the kernel's) is not looked
- * for again while it stays.
+ * from the second run that sees it on: a short-lived listener (a test server, a build step) then
+ * costs no search at all, and a lasting one gets its owner one run (15 s by default) after its
+ * port. The search looks at the processes started since the last search first (a new service is
+ * almost always a new process), then at those that already own listeners, then at the rest,
+ * reading only fd links it has not read before (SocketOwners). A socket not found that way (its
+ * fd number was reused, or its owner is another user's without root, or the kernel's) is shown
+ * without owner until the next full reread, at most every REREAD_MS.
  */
 export class PortCollector {
   #owners = new Map<number, Owner | null>();
   readonly #sockets = new SocketOwners();
+  readonly #now: () => number;
   /** The pids present at the last search. */
   #seen = new Set<number>();
   /** Listeners seen once, owner not looked for yet. */
   #new = new Set<number>();
   #first = true;
+  #rereadAt = 0;
+
+  constructor(now: () => number = monotonicMs) {
+    this.#now = now;
+  }
 
   collect(): Port[] {
     const listeners: Listener[] = [];
@@ -244,19 +258,22 @@ export class PortCollector {
       }
       listeners.push(...parseNetSockets(text, proto));
     }
+    const rereadDue = this.#now() >= this.#rereadAt;
     const next = new Map<number, Owner | null>();
     const seenOnce = new Set<number>();
     const lasting = new Set<number>();
+    const ownerless = new Set<number>();
     for (const { inode } of listeners) {
       if (inode <= 0) continue;
       const known = this.#owners.get(inode);
       if (known !== undefined) next.set(inode, known);
-      else if (this.#first || this.#new.has(inode)) lasting.add(inode);
-      else seenOnce.add(inode);
+      if (known === null && rereadDue) ownerless.add(inode);
+      else if (known === undefined && (this.#first || this.#new.has(inode))) lasting.add(inode);
+      else if (known === undefined) seenOnce.add(inode);
     }
     this.#new = seenOnce;
     this.#first = false;
-    if (lasting.size > 0) {
+    if (lasting.size > 0 || ownerless.size > 0) {
       const now = pids();
       const live = new Set(now);
       this.#sockets.keep(live);
@@ -265,9 +282,14 @@ export class PortCollector {
       for (const pid of now) order.add(pid);
       this.#seen = live;
       const found = this.#sockets.search(lasting, order);
-      const missing = new Set([...lasting].filter((inode) => !found.has(inode)));
-      const reread = this.#sockets.search(missing, order, true);
-      for (const inode of lasting) next.set(inode, found.get(inode) ?? reread.get(inode) ?? null);
+      const missing = new Set([...lasting, ...ownerless].filter((inode) => !found.has(inode)));
+      let reread = new Map<number, Owner>();
+      if (missing.size > 0 && rereadDue) {
+        reread = this.#sockets.search(missing, order, true);
+        this.#rereadAt = this.#now() + REREAD_MS;
+      }
+      for (const inode of [...lasting, ...ownerless])
+        next.set(inode, found.get(inode) ?? reread.get(inode) ?? null);
     }
     this.#owners = next;
     const owners = new Map<number, Owner>();
