@@ -250,7 +250,15 @@ describe('reading /proc/net/tcp up to the last listener', () => {
       const full = readFileSync('/proc/net/tcp', 'utf8');
       const part = readProcUntil('/proc/net/tcp', 1024, (t) => pastListeners(t, 8));
       expect(part.length).toBeLessThan(full.length);
-      expect(parseNetSockets(part, 'tcp')).toEqual(parseNetSockets(full, 'tcp'));
+      // The records read are the listeners, then the connections that filled the last chunk.
+      const listening = part
+        .split('\n')
+        .slice(1, -1)
+        .map((r) => r.trim().split(/\s+/)[3] === '0A');
+      const firstOther = listening.indexOf(false);
+      expect(firstOther).toBeGreaterThan(0);
+      expect(listening.slice(firstOther).every((l) => !l)).toBe(true);
+      expect(parseNetSockets(part, 'tcp')).toHaveLength(firstOther);
       const found = new Set(parseNetSockets(part, 'tcp').map((l) => l.port));
       expect(ports.every((p) => found.has(p))).toBe(true);
     } finally {
