@@ -258,6 +258,9 @@ export class PortCollector {
       }
       listeners.push(...parseNetSockets(text, proto));
     }
+    const first = this.#first;
+    // The first search reads every link anyway: the next full reread is due REREAD_MS later.
+    if (first) this.#rereadAt = this.#now() + REREAD_MS;
     const rereadDue = this.#now() >= this.#rereadAt;
     const next = new Map<number, Owner | null>();
     const seenOnce = new Set<number>();
@@ -268,7 +271,7 @@ export class PortCollector {
       const known = this.#owners.get(inode);
       if (known !== undefined) next.set(inode, known);
       if (known === null && rereadDue) ownerless.add(inode);
-      else if (known === undefined && (this.#first || this.#new.has(inode))) lasting.add(inode);
+      else if (known === undefined && (first || this.#new.has(inode))) lasting.add(inode);
       else if (known === undefined) seenOnce.add(inode);
     }
     this.#new = seenOnce;
