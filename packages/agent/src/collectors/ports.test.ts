@@ -174,7 +174,7 @@ describe('port owners', () => {
     }
   });
 
-  it("looks for a new listener's owner from its second scan on, so a short-lived listener costs no search", async () => {
+  it("looks for a new listener's owner from its second scan on, in an old process that owned none at the next full walk", async () => {
     const child = spawn(
       process.execPath,
       [
@@ -184,7 +184,8 @@ describe('port owners', () => {
       { stdio: ['pipe', 'pipe', 'inherit'] },
     );
     try {
-      const collector = new PortCollector();
+      let now = 0;
+      const collector = new PortCollector(() => now);
       collector.collect(); // the child is now an old process without listeners
       child.stdin.write('listen\n');
       const port = await new Promise<number>((resolve) =>
@@ -195,6 +196,9 @@ describe('port owners', () => {
         address: '127.0.0.1',
         port,
       });
+      // Not a new process, not an owner of listeners: found at the next walk over every process.
+      expect(collector.collect().find((p) => p.port === port)?.pid).toBeUndefined();
+      now += REREAD_MS;
       expect(collector.collect().find((p) => p.port === port)).toMatchObject({ port, pid: child.pid });
     } finally {
       child.kill();

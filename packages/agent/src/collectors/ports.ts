@@ -211,22 +211,22 @@ export function toPorts(
 }
 
 /**
- * Reading every fd link of every process again, to find a socket behind a reused fd number (or
- * an owner that could not be seen before), happens at most this often: on a busy host it is the
- * dearest part of a port scan.
+ * How often at most every process's fd links are all read again, to find the owner of a socket
+ * that is not in a new process or a known owner (a new listener of an old process, a socket
+ * behind a reused fd number, an owner that could not be seen before): on a busy host that walk
+ * is the dearest part of a port scan.
  */
 export const REREAD_MS = 5 * 60_000;
 
 /**
  * Listening ports with their owners. The inode → owner map is kept between runs and only
- * extended. The first run looks for every owner; after that a listener's owner is looked for
- * from the second run that sees it on: a short-lived listener (a test server, a build step) then
- * costs no search at all, and a lasting one gets its owner one run (15 s by default) after its
- * port. The search looks at the processes started since the last search first (a new service is
- * almost always a new process), then at those that already own listeners, then at the rest,
- * reading only fd links it has not read before (SocketOwners). A socket not found that way (its
- * fd number was reused, or its owner is another user's without root, or the kernel's) is shown
- * without owner until the next full reread, at most every REREAD_MS.
+ * extended. The first run reads every process's fd links once. After that a listener's owner is
+ * looked for from the second run that sees it on (a short-lived listener, a test server or a
+ * build step, costs nothing; a lasting one gets its owner one run, 15 s by default, after its
+ * port), among the processes started since the last search and those that already own listeners,
+ * reading only fd links not read before (SocketOwners): a new service is almost always a new
+ * process, and a reload keeps its old master. A socket not found there is shown without owner
+ * until the next walk over every process, at most every REREAD_MS.
  */
 export class PortCollector {
   #owners = new Map<number, Owner | null>();
@@ -280,15 +280,14 @@ export class PortCollector {
       const now = pids();
       const live = new Set(now);
       this.#sockets.keep(live);
-      const order = new Set(now.filter((pid) => !this.#seen.has(pid)));
-      for (const owner of next.values()) if (owner && live.has(owner.pid)) order.add(owner.pid);
-      for (const pid of now) order.add(pid);
+      const likely = new Set(now.filter((pid) => !this.#seen.has(pid)));
+      for (const owner of next.values()) if (owner && live.has(owner.pid)) likely.add(owner.pid);
       this.#seen = live;
-      const found = this.#sockets.search(lasting, order);
+      const found = this.#sockets.search(lasting, likely);
       const missing = new Set([...lasting, ...ownerless].filter((inode) => !found.has(inode)));
       let reread = new Map<number, Owner>();
       if (missing.size > 0 && rereadDue) {
-        reread = this.#sockets.search(missing, order, true);
+        reread = this.#sockets.search(missing, new Set([...likely, ...now]), true);
         this.#rereadAt = this.#now() + REREAD_MS;
       }
       for (const inode of [...lasting, ...ownerless])
