@@ -46,7 +46,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '60' },
     interval: { type: 'string', default: '5s' },
-    warmup: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '15' },
     from: { type: 'string', default: 'installed,bundle,executable' },
     peers: { type: 'string', default: PEERS.join(',') },
     config: { type: 'string', default: 'production' },
