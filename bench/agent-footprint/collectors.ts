@@ -2,7 +2,7 @@
 // HTTP checks and the snapshot's encoding, called in a loop in one process with the systemd
 // unit's Node flags, measured with process.cpuUsage() (user + system time of the whole process,
 // so kernel time reading /proc counts). Prints CPU per call and per minute at the default
-// cadences (5 s snapshots, processes and ports every 15 s, disks every 30 s, checks every 10 s).
+// interval and cadences (read from the config's defaults).
 //
 //   node bench/agent-footprint/collectors.ts [--calls 40]
 //
@@ -105,22 +105,30 @@ const diskIo = new DiskIoCollector();
 const processes = new ProcessCollector();
 const ports = new PortCollector();
 const log = jsonLog('silent');
-const sampler = new Sampler(loadConfig({ env: {}, requireCollector: false }), log);
+const config = loadConfig({ env: {}, requireCollector: false });
+const sampler = new Sampler(config, log);
+/** Runs per minute at the default interval or cadence. */
+const perMinute = (ms: number) => 60_000 / ms;
+const snapshots = perMinute(config.intervalMs);
 const body = { ...(await sampler.take(1000)), processes: processes.collect(), ports: ports.collect() };
 const encoded = renderSnapshot(1, 0, body, log);
 
 /** Part, calls per minute at the default cadences, CPU µs per call. */
 const parts: Array<[string, number, () => unknown]> = [
-  ['cpu (/proc/stat)', 12, () => cpu.collect()],
-  ['memory (/proc/meminfo)', 12, collectMemory],
-  ['load (/proc/loadavg)', 12, collectLoad],
-  ['disk I/O (/proc/diskstats)', 12, () => diskIo.collect()],
-  ['network (/proc/net/dev)', 12, () => net.collect()],
-  ['uptime (/proc/uptime)', 12, collectUptime],
-  ['processes (every /proc/PID/stat, top lists)', 4, () => processes.collect()],
-  ['ports (/proc/net/tcp*, owners)', 4, () => ports.collect()],
-  ['disks (mounts + statfs)', 2, collectDisks],
-  ['3 HTTP checks', 6, () => runChecks(checks)],
+  ['cpu (/proc/stat)', snapshots, () => cpu.collect()],
+  ['memory (/proc/meminfo)', snapshots, collectMemory],
+  ['load (/proc/loadavg)', snapshots, collectLoad],
+  ['disk I/O (/proc/diskstats)', snapshots, () => diskIo.collect()],
+  ['network (/proc/net/dev)', snapshots, () => net.collect()],
+  ['uptime (/proc/uptime)', snapshots, collectUptime],
+  [
+    'processes (every /proc/PID/stat, top lists)',
+    perMinute(config.cadences.processes),
+    () => processes.collect(),
+  ],
+  ['ports (/proc/net/tcp*, owners)', perMinute(config.cadences.ports), () => ports.collect()],
+  ['disks (mounts + statfs)', perMinute(config.cadences.disks), collectDisks],
+  ['3 HTTP checks', perMinute(config.cadences.checks), () => runChecks(checks)],
   [
     `encoding (${(encoded.length / 1024).toFixed(1)} KB, schema check + JSON)`,
     12,
