@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { until } from '../../../../test/support/e2e.ts';
-import { HeldFiles } from './procfs.ts';
+import { HeldFiles, parseOpenFileLimit } from './procfs.ts';
 
 const state = (stat: string) => stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
 const openFds = () => readdirSync('/proc/self/fd').length;
@@ -13,7 +13,7 @@ describe('HeldFiles', () => {
     const files = new HeldFiles();
     const path = `/proc/${child.pid}/stat`;
     try {
-      expect(state(files.read(path))).toBe('S');
+      await until('sleep to be sleeping', () => state(files.read(path)) === 'S');
       child.kill('SIGSTOP');
       await until('the stopped state', () => state(files.read(path)) === 'T');
       expect(files.size).toBe(1);
@@ -44,5 +44,18 @@ describe('HeldFiles', () => {
     expect(files.size).toBe(1);
     files.sweep(); // nothing read since the last sweep
     expect(openFds()).toBe(before);
+  });
+});
+
+describe('parseOpenFileLimit', () => {
+  const limits = (soft: string) =>
+    `Limit                     Soft Limit           Hard Limit           Units     \nMax processes             95000                95000                processes \nMax open files            ${soft}                524288               files     \n`;
+  it('reads the soft limit of open files', () => {
+    expect(parseOpenFileLimit(limits('1024'))).toBe(1024);
+    expect(parseOpenFileLimit(limits('unlimited'))).toBe(Number.POSITIVE_INFINITY);
+  });
+  it('assumes 1024 when the line is missing or unreadable', () => {
+    expect(parseOpenFileLimit('')).toBe(1024);
+    expect(parseOpenFileLimit(limits('many'))).toBe(1024);
   });
 });

@@ -95,14 +95,15 @@ function grow(length: number): void {
  * an open + close is half the cost of a small /proc read. A file whose process has ended fails
  * to read (ESRCH) even if its pid was reused, so it is closed and the path opened again.
  * `sweep` closes the files not read since the last sweep; at most `max` stay open (the rest are
- * read with open + close), far below the open-file limit Node raises to the hard limit.
+ * read with open + close): by default 4096 or a quarter of this process's open-file limit, so
+ * sockets, job pipes and logs always have room.
  */
 export class HeldFiles {
   readonly #fds = new Map<string, number>();
   readonly #read = new Set<string>();
   readonly #max: number;
 
-  constructor(max = 4096) {
+  constructor(max = Math.min(4096, Math.floor(openFileLimit() / 4))) {
     this.#max = max;
   }
 
@@ -141,6 +142,21 @@ export class HeldFiles {
     const fd = this.#fds.get(path);
     this.#fds.delete(path);
     if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** The soft "Max open files" of /proc/self/limits ("unlimited" as Infinity); 1024 when unreadable. */
+export function parseOpenFileLimit(limits: string): number {
+  const m = /^Max open files\s+(\S+)/m.exec(limits);
+  if (!m?.[1]) return 1024;
+  return m[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(m[1]) || 1024;
+}
+
+function openFileLimit(): number {
+  try {
+    return parseOpenFileLimit(readProc('/proc/self/limits'));
+  } catch {
+    return 1024;
   }
 }
 
