@@ -279,5 +279,7 @@ describe('reading /proc/net/tcp up to the last listener', () => {
     expect(pastListeners(`${header}\n${listener}\n`, 8)).toBe(false);
     expect(pastListeners(`${header}\n${listener}\n${established}\n`, 8)).toBe(true);
     expect(pastListeners(`${header}\n${listener}\n${established.slice(0, 40)}`, 8)).toBe(false); // partial line
+    expect(pastListeners(`${established}\n`, 8)).toBe(true); // a chunk holding one record
+    expect(pastListeners(`${listener}\n`, 8)).toBe(false);
   });
 });

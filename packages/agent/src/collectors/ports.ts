@@ -104,11 +104,11 @@ export function parseNetSockets(text: string, proto: Proto): Listener[] {
  */
 const TCP_CHUNK = 1024;
 
-/** True when the last complete line of `text` is a record in a state other than LISTEN. */
+/** True when the last complete line of `text` (whole lines) is a record in a state other than LISTEN. */
 export function pastListeners(text: string, addrLen: number): boolean {
   const end = text.lastIndexOf('\n');
   const start = text.lastIndexOf('\n', end - 1) + 1;
-  if (start === 0) return false; // the header only
+  if (end < 0 || text.startsWith('  sl', start)) return false; // no complete line, or the header
   const local = text.indexOf(':', start) + 2;
   const state = local + 2 * addrLen + 12;
   return local > 1 && state + 2 < end && !text.startsWith(TCP_LISTEN, state);

@@ -62,9 +62,10 @@ export function readProc(path: string, seqFile = false): string {
 }
 
 /**
- * Reads a seq_file `chunk` bytes per read() until `enough(text so far)` is true or the file ends.
- * The kernel fills a read only up to the size asked for, so a file whose interesting records come
- * first (listening sockets in /proc/net/tcp) is read without generating the rest.
+ * Reads a seq_file `chunk` bytes per read() until `enough(the chunk just read)` is true or the
+ * file ends. The kernel fills a read only up to the size asked for, with whole records, so a file
+ * whose interesting records come first (listening sockets in /proc/net/tcp) is read without
+ * generating the rest.
  */
 export function readProcUntil(path: string, chunk: number, enough: (text: string) => boolean): string {
   const fd = openSync(path, 'r');
@@ -75,7 +76,7 @@ export function readProcUntil(path: string, chunk: number, enough: (text: string
       const n = readSync(fd, buffer, length, chunk, null);
       if (n === 0) break;
       length += n;
-      if (enough(buffer.toString('utf8', 0, length))) break;
+      if (enough(buffer.toString('utf8', length - n, length))) break;
     }
     return buffer.toString('utf8', 0, length);
   } finally {
