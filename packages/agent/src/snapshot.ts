@@ -140,6 +140,8 @@ export class Sampler {
    * snapshot, slower ones (checks waiting on timeouts, Docker) in a later one.
    */
   async take(waitMs: number): Promise<SnapshotBody> {
+    // The tick's time: the process and port scans below run synchronously and may take a while.
+    const ts = Date.now();
     const now = monotonicMs();
     const started: Promise<void>[] = [];
     for (const name of Object.keys(this.#heavy) as HeavyName[]) {
@@ -148,7 +150,6 @@ export class Sampler {
       this.#due.set(name, now + this.#config.cadences[name]);
       started.push(this.#runHeavy(name));
     }
-    const ts = Date.now();
     const core = this.#core();
     if (started.length > 0) {
       let timer: NodeJS.Timeout | undefined;

@@ -24,6 +24,44 @@ describe('memory', () => {
     expect(swap).toEqual({ total: 1_048_576 * 1024, used: 262_144 * 1024 });
   });
 
+  it('reads each key at a line start only (Cached is not SwapCached), in any order', () => {
+    const text =
+      'SwapCached:     999 kB\nMemTotal:        2000 kB\nCached:   300 kB\nMemAvailable:  1500 kB\n';
+    const { memory } = parseMeminfo(text);
+    expect(memory).toEqual({
+      total: 2_048_000,
+      used: 512_000,
+      available: 1_536_000,
+      buffers: 0,
+      cached: 307_200,
+    });
+  });
+
+  it('reads the same values as a line-by-line reading on this machine', () => {
+    const text = readFileSync('/proc/meminfo', 'utf8');
+    const kb = new Map(
+      text
+        .trim()
+        .split('\n')
+        .map((line) => [
+          line.slice(0, line.indexOf(':')),
+          Number(
+            line
+              .slice(line.indexOf(':') + 1)
+              .trim()
+              .split(/\s+/)[0],
+          ),
+        ]),
+    );
+    const get = (key: string) => (kb.get(key) ?? 0) * 1024;
+    const { memory, swap } = parseMeminfo(text);
+    expect(memory.total).toBe(get('MemTotal'));
+    expect(memory.available).toBe(get('MemAvailable'));
+    expect(memory.cached).toBe(get('Cached') + get('SReclaimable'));
+    expect(memory.buffers).toBe(get('Buffers'));
+    expect(swap.total).toBe(get('SwapTotal'));
+  });
+
   it('refuses meminfo without MemTotal', () => {
     expect(() => parseMeminfo('MemFree: 1 kB\n')).toThrow(/MemTotal/);
   });

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Processes, validate } from '@pantau/shared';
 import { describe, expect, it } from 'vitest';
-import { displayName, ProcessCollector, parsePasswd, parsePidStat, topProcesses } from './processes.ts';
+import { ProcessCollector, parsePasswd, parsePidStat, topProcesses } from './processes.ts';
+import { displayName } from './program.ts';
 
 const data = (name: string) => readFileSync(join(import.meta.dirname, '..', '..', 'test-data', name), 'utf8');
 
@@ -50,9 +51,14 @@ describe('processes', () => {
     ['MainThread', ['/usr/local/bin/pantau-agent', 'run'], 'pantau-agent'],
     ['tokio-runtime-w', ['/usr/bin/python3', '-u', 'worker.py'], 'worker.py'],
     ['nginx', ['nginx: worker process'], 'nginx'],
+    [
+      'prometheus-node',
+      ['/usr/bin/prometheus-node-exporter', '--web.listen-address=:9100'],
+      'prometheus-node-exporter',
+    ],
     ['python3', ['/usr/bin/python3', 'app.py'], 'python3'],
     ['kworker/0:1', [], 'kworker/0:1'],
-    ['systemd-journal', ['/usr/lib/systemd/systemd-journald'], 'systemd-journal'],
+    ['systemd-journal', ['/usr/lib/systemd/systemd-journald'], 'systemd-journald'], // comm cut at 15
   ])('names %s with command line %j as %s', (comm, argv, expected) => {
     expect(displayName(comm, argv)).toBe(expected);
   });

@@ -2,7 +2,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import type { Process, Processes } from '@pantau/shared/lite';
 import { Limits } from '@pantau/shared/lite';
 import { monotonicMs } from '../clock.ts';
-import { CLOCK_TICKS, num, PROC, readProc, round2 } from './procfs.ts';
+import { CLOCK_TICKS, HeldFiles, num, PROC, readProc, round2 } from './procfs.ts';
+import { displayName, readArgv } from './program.ts';
 
 /** The fields of /proc/[pid]/stat the agent uses. */
 export interface ProcStat {
@@ -33,27 +34,6 @@ export function parsePidStat(text: string): ProcStat {
     start: num(rest[19]),
     rssPages: num(rest[21]),
   };
-}
-
-/** Programs whose first argument that is not an option is the script people know them by. */
-const INTERPRETERS =
-  /^(?:node|nodejs|bun|deno|python[\d.]*|ruby[\d.]*|perl[\d.]*|php[\d.]*|bash|sh|dash|zsh)$/;
-
-const basename = (path: string) => path.slice(path.lastIndexOf('/') + 1);
-
-/**
- * The name to show for a process. comm is usually the program, but a runtime may rename its main
- * thread (Node calls it "MainThread"); when comm is not the program from the command line, show
- * that program, or for an interpreter the script it runs.
- */
-export function displayName(comm: string, argv: readonly string[]): string {
-  const program = argv[0] === undefined ? '' : basename(argv[0]);
-  if (program === '' || program.startsWith(comm) || comm.startsWith(program)) return comm;
-  if (INTERPRETERS.test(program)) {
-    const script = argv.slice(1).find((a) => a !== '' && !a.startsWith('-'));
-    if (script !== undefined) return basename(script);
-  }
-  return program;
 }
 
 /** Parses /etc/passwd into uid → user name. */
@@ -105,6 +85,8 @@ export class ProcessCollector {
   #lastAt = 0;
   #users = new Map<number, string>();
   #usersAt = 0;
+  /** Every process's stat file, kept open between scans. */
+  readonly #stats = new HeldFiles();
 
   constructor(options: Partial<TopOptions> = {}) {
     this.#options = { top: options.top ?? 10, commandMax: options.commandMax ?? 512 };
@@ -121,7 +103,7 @@ export class ProcessCollector {
       if (first < 48 || first > 57) continue;
       let stat: ProcStat;
       try {
-        stat = parsePidStat(readProc(`${PROC}/${entry}/stat`));
+        stat = parsePidStat(this.#stats.read(`${PROC}/${entry}/stat`));
       } catch {
         continue; // the process exited between readdir and read
       }
@@ -141,6 +123,7 @@ export class ProcessCollector {
         rss: stat.rssPages * this.#pageSize,
       });
     }
+    this.#stats.sweep(); // ended processes' files
     this.#lastTicks = ticks;
     this.#lastAt = at;
     const { topCpu, topMem } = topProcesses(procs, Math.min(this.#options.top, Limits.topProcesses));
@@ -148,7 +131,7 @@ export class ProcessCollector {
     const detail = (p: (typeof procs)[number]): Process => {
       let d = details.get(p.pid);
       if (!d) {
-        const argv = this.#argv(p.pid);
+        const argv = readArgv(p.pid);
         d = {
           ...p,
           name: displayName(p.name, argv ?? []).slice(0, Limits.name),
@@ -178,16 +161,6 @@ export class ProcessCollector {
       this.#usersAt = Date.now();
     }
     return (this.#users.get(uid) ?? String(uid)).slice(0, Limits.name);
-  }
-
-  /** The command line as arguments; undefined when the process is gone. */
-  #argv(pid: number): string[] | undefined {
-    try {
-      const raw = readProc(`${PROC}/${pid}/cmdline`).replace(/\0+$/, '');
-      return raw === '' ? [] : raw.split('\0');
-    } catch {
-      return undefined;
-    }
   }
 
   #command(argv: string[] | undefined, name: string): string {

@@ -61,10 +61,116 @@ export function readProc(path: string, seqFile = false): string {
   }
 }
 
+/**
+ * Reads a seq_file `chunk` bytes per read() until `enough(the chunk just read)` is true or the
+ * file ends. The kernel fills a read only up to the size asked for, with whole records, so a file
+ * whose interesting records come first (listening sockets in /proc/net/tcp) is read without
+ * generating the rest.
+ */
+export function readProcUntil(path: string, chunk: number, enough: (text: string) => boolean): string {
+  const fd = openSync(path, 'r');
+  try {
+    let length = 0;
+    for (;;) {
+      if (buffer.length - length < chunk) grow(length);
+      const n = readSync(fd, buffer, length, chunk, null);
+      if (n === 0) break;
+      length += n;
+      if (enough(buffer.toString('utf8', length - n, length))) break;
+    }
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function grow(length: number): void {
   const bigger = Buffer.allocUnsafe(buffer.length * 2);
   buffer.copy(bigger, 0, 0, length);
   buffer = bigger;
+}
+
+/**
+ * Files read again and again (each process's /proc/PID/stat on every process scan), kept open
+ * and read from offset 0 each time: procfs generates the content afresh on every read at 0, and
+ * an open + close is half the cost of a small /proc read. A file whose process has ended fails
+ * to read (ESRCH) even if its pid was reused, so it is closed and the path opened again.
+ * `sweep` closes the files not read since the last sweep; at most `max` stay open (the rest are
+ * read with open + close): by default 4096 or a quarter of this process's open-file limit, so
+ * sockets, job pipes and logs always have room.
+ */
+export class HeldFiles {
+  readonly #fds = new Map<string, number>();
+  readonly #read = new Set<string>();
+  readonly #max: number;
+
+  constructor(max = Math.min(4096, Math.floor(openFileLimit() / 4))) {
+    this.#max = max;
+  }
+
+  get size(): number {
+    return this.#fds.size;
+  }
+
+  read(path: string): string {
+    this.#read.add(path);
+    const held = this.#fds.get(path);
+    if (held !== undefined) {
+      try {
+        return readAt0(held);
+      } catch {
+        this.#close(path);
+      }
+    }
+    if (this.#fds.size >= this.#max) return readProc(path);
+    const fd = openSync(path, 'r');
+    this.#fds.set(path, fd);
+    try {
+      return readAt0(fd);
+    } catch (err) {
+      this.#close(path);
+      throw err;
+    }
+  }
+
+  /** Closes the files not read since the last sweep. */
+  sweep(): void {
+    for (const path of this.#fds.keys()) if (!this.#read.has(path)) this.#close(path);
+    this.#read.clear();
+  }
+
+  #close(path: string): void {
+    const fd = this.#fds.get(path);
+    this.#fds.delete(path);
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** The soft "Max open files" of /proc/self/limits ("unlimited" as Infinity); 1024 when unreadable. */
+export function parseOpenFileLimit(limits: string): number {
+  const m = /^Max open files\s+(\S+)/m.exec(limits);
+  if (!m?.[1]) return 1024;
+  return m[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(m[1]) || 1024;
+}
+
+function openFileLimit(): number {
+  try {
+    return parseOpenFileLimit(readProc('/proc/self/limits'));
+  } catch {
+    return 1024;
+  }
+}
+
+/** One whole small /proc file from an open fd, read from offset 0. */
+function readAt0(fd: number): string {
+  let length = 0;
+  for (;;) {
+    const n = readSync(fd, buffer, length, buffer.length - length, length);
+    if (n === 0) break;
+    length += n;
+    if (length === buffer.length) grow(length);
+  }
+  return buffer.toString('utf8', 0, length);
 }
 
 /** Clock ticks per second of /proc times (USER_HZ); 100 on every mainline Linux architecture. */

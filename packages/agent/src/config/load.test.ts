@@ -36,7 +36,7 @@ describe('config', () => {
       outboxMaxIsDefault: true,
       cadences: {
         processes: 15_000,
-        ports: 15_000,
+        ports: 30_000,
         disks: 30_000,
         system: 3_600_000,
         checks: 10_000,

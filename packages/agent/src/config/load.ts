@@ -337,7 +337,7 @@ function readToken(v: Values, top: Obj, env: NodeJS.ProcessEnv, required: boolea
 
 const CADENCE_DEFAULTS: Cadences = {
   processes: 15 * SECOND,
-  ports: 15 * SECOND,
+  ports: 30 * SECOND,
   disks: 30 * SECOND,
   system: HOUR,
   checks: 10 * SECOND,

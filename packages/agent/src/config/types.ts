@@ -26,7 +26,7 @@ export interface CollectorConfig {
 export interface Cadences {
   /** Process count and top lists. Default 15 s. */
   readonly processes: number;
-  /** Listening ports. Default 15 s. */
+  /** Listening ports (they change rarely; each scan costs a few ms of kernel time, see docs/agent.md). Default 30 s. */
   readonly ports: number;
   /** Per-mount disk usage. Default 30 s. */
   readonly disks: number;

@@ -335,7 +335,10 @@ export class WebSocket extends EventEmitter<Events> {
     if (!socket || socket.destroyed) return;
     const n = payload.length;
     const head = n < 126 ? 6 : n < 65_536 ? 8 : 14;
-    const frame = Buffer.allocUnsafe(head + n);
+    // The payload starts 4-byte aligned in its own memory, so it is masked a 32-bit word at a
+    // time: under --lite-mode (no optimizing compiler) a loop over bytes costs ~0.5 ms per 10 KB.
+    const pad = (4 - (head % 4)) % 4;
+    const frame = Buffer.allocUnsafeSlow(pad + head + n).subarray(pad);
     frame[0] = 0x80 | op;
     if (n < 126) frame[1] = 0x80 | n;
     else if (n < 65_536) {
@@ -347,7 +350,11 @@ export class WebSocket extends EventEmitter<Events> {
     }
     const mask = randomFillSync(this.#mask);
     mask.copy(frame, head - 4);
-    for (let i = 0; i < n; i++) frame[head + i] = (payload[i] as number) ^ (mask[i & 3] as number);
+    payload.copy(frame, head);
+    const words = new Uint32Array(frame.buffer, frame.byteOffset + head, n >>> 2);
+    const word = new Uint32Array(Uint8Array.from(mask).buffer)[0] as number; // the mask in this host's byte order
+    for (let i = 0; i < words.length; i++) words[i] = (words[i] as number) ^ word;
+    for (let i = n & ~3; i < n; i++) frame[head + i] = (frame[head + i] as number) ^ (mask[i & 3] as number);
     socket.write(frame);
   }
 }
