@@ -102,7 +102,7 @@ const VIEWER_MENU = [
   'me',
   'notify',
 ];
-const OPERATOR_MENU = [...VIEWER_MENU, 'ack', 'silence', 'unsilence', 'run'];
+const OPERATOR_MENU = [...VIEWER_MENU, 'ack', 'silence', 'unsilence', 'activities', 'run'];
 
 /** Registers through the conversation; resolves with the admin's registration message. */
 async function register(who: { id: number; first_name: string }, email: string): Promise<TelegramCall> {

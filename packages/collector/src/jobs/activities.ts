@@ -107,8 +107,9 @@ export class Activities {
     }
     const spec = this.#spec(given.action);
     const input = normalized(given, spec);
-    check(input, spec);
+    // The agents' word first: it names the host that marks the action dangerous.
     this.#agreeWithAgents(input);
+    check(input, spec);
     const created = this.#repo.insert(input, actor.id, now);
     this.#audit.record(actor, 'activity.create', `activity:${created.id}`, { ...input }, now);
     return created;
@@ -120,8 +121,9 @@ export class Activities {
     if (given.name !== id) invalid(`body.name cannot change (${id}); create a new activity instead`);
     const spec = this.#spec(given.action);
     const input = normalized(given, spec);
-    check(input, spec);
+    // The agents' word first: it names the host that marks the action dangerous.
     this.#agreeWithAgents(input);
+    check(input, spec);
     const updated = this.#repo.update(input, now);
     this.#audit.record(actor, 'activity.update', `activity:${id}`, { ...input }, now);
     return updated;
