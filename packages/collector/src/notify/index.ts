@@ -15,7 +15,7 @@ export {
   WebhookChannel,
   type WebhookChannelOptions,
 } from './channels/webhook.ts';
-export { destinationOf, enqueue, type OutboxMessageInput } from './enqueue.ts';
+export { destinationOf, type OutboxMessageInput } from './enqueue.ts';
 export { type NotifyAllOptions, notifyAll } from './fanout.ts';
 export * from './message.ts';
 export * from './outbox.ts';
