@@ -9,7 +9,6 @@ import { promisify } from 'node:util';
 export const COLLECTOR_BIN = fileURLToPath(
   new URL('../../packages/collector/bin/pantau-collector.js', import.meta.url),
 );
-export const AGENT_BIN = fileURLToPath(new URL('../../packages/agent/bin/pantau-agent.js', import.meta.url));
 
 const run = promisify(execFile);
 

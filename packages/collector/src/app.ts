@@ -94,7 +94,11 @@ export async function buildApp(
     ...(tls ? { https: readTls(tls) } : {}),
     // X-Forwarded-* only from the configured proxies; from anyone else they are ignored.
     ...(config.trustProxy ? { trustProxy: config.trustProxy } : {}),
-    logger: options.logger ?? { level: config.logLevel },
+    // On a terminal, pino-pretty makes the lines readable; anywhere else they stay JSON for machines.
+    logger: options.logger ?? {
+      level: config.logLevel,
+      ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty' } } : {}),
+    },
     // Agents and scrapers make many requests; errors are logged by the error handler instead.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,

@@ -54,16 +54,26 @@ export async function api<T>(
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
   });
   if (res.status === 204) return undefined as T;
+  if (!res.ok) throw await failure(res, init.token === undefined);
+  return (await res.json().catch(() => null)) as T;
+}
+
+/** Fetches a file from /api/v1 (an export) with the tab's credentials; a 401 ends the sign-in as in `api()`. */
+export async function apiFile(path: string): Promise<Blob> {
+  const res = await fetch(`/api/v1${path}`, { headers: authHeaders(), credentials: 'same-origin' });
+  if (!res.ok) throw await failure(res, true);
+  return res.blob();
+}
+
+/** The error of a non-2xx answer; a 401 to the tab's own credentials signs it out. */
+async function failure(res: Response, ownCredentials: boolean): Promise<ApiError> {
   const body = (await res.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
-  if (!res.ok) {
-    if (res.status === 401 && init.token === undefined) forget();
-    throw new ApiError(
-      res.status,
-      body?.error?.code ?? `HTTP_${res.status}`,
-      body?.error?.message ?? res.statusText,
-    );
-  }
-  return body as T;
+  if (res.status === 401 && ownCredentials) forget();
+  return new ApiError(
+    res.status,
+    body?.error?.code ?? `HTTP_${res.status}`,
+    body?.error?.message ?? res.statusText,
+  );
 }
 
 /** Back to the login page (a 401, a logout, an ended session). */

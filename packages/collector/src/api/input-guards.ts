@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { errorBody } from './errors.ts';
+import { errorBody } from '../error-body.ts';
 
 type Part = 'querystring' | 'params';
 const PARTS: ReadonlyArray<readonly [Part, 'query' | 'params']> = [

@@ -1,16 +1,7 @@
-/** One host's result as `GET /jobs/:id` lists it. */
-export interface RunRow {
-  readonly hostId: number;
-  readonly host: string;
-  readonly state: string;
-  readonly exitCode?: number | null;
-  readonly signal?: string | null;
-  readonly durationMs?: number | null;
-  readonly truncated?: boolean;
-  /** Output bytes not stored (absent from older collectors). */
-  readonly droppedBytes?: number;
-  readonly error?: string | null;
-}
+import type { RunBody } from '../api/types.ts';
+/** One host's result as `GET /jobs/:id` lists it; the optional fields are absent from older collectors. */
+export type RunRow = Pick<RunBody, 'hostId' | 'host' | 'state'> &
+  Partial<Pick<RunBody, 'exitCode' | 'signal' | 'durationMs' | 'truncated' | 'droppedBytes' | 'error'>>;
 
 const truncation = (r: RunRow): string =>
   !r.truncated

@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline/promises';
+import type { ActivityBody, JobBody, JobDetailBody, PreviewBody } from '../api/types.ts';
 import { isRunFinal, type RunState } from '../jobs/types.ts';
 import { ApiClient, ApiError } from './api-client.ts';
 import { parseRunArgs, RUN_HELP, type RunOptions, UsageError } from './run-args.ts';
@@ -35,24 +36,6 @@ export function terminalIo(print: Pick<RunIo, 'out' | 'err'>): RunIo {
       return () => process.off('SIGINT', handler);
     },
   };
-}
-
-interface Activity {
-  id: number | string;
-  name: string;
-  dangerous: boolean;
-  params?: Array<{ name: string; kind?: string }>;
-}
-
-interface Preview {
-  hosts: Array<{ id: number; name: string }>;
-  skipped: Array<{ id: number; name: string; reason: string; message?: string }>;
-}
-
-interface Job {
-  id: number | string;
-  state: string;
-  runs?: RunRow[];
 }
 
 /** Give up following a job when the stream cannot be resumed for this long, ms. */
@@ -100,7 +83,7 @@ function hint(err: ApiError): string {
 async function run(options: RunOptions, api: ApiClient, io: RunIo): Promise<number> {
   const activity = await findActivity(api, options.activity);
   const params = typedParams(activity, options.params);
-  const preview = await api.call<Preview>('POST', '/jobs/preview', {
+  const preview = await api.call<PreviewBody>('POST', '/jobs/preview', {
     activity: activity.id,
     params,
     targets: options.targets,
@@ -131,7 +114,7 @@ async function run(options: RunOptions, api: ApiClient, io: RunIo): Promise<numb
     }
   }
 
-  let job = await api.call<Job>('POST', '/jobs', {
+  let job = await api.call<JobBody>('POST', '/jobs', {
     activity: activity.id,
     params,
     targets: options.targets,
@@ -139,7 +122,7 @@ async function run(options: RunOptions, api: ApiClient, io: RunIo): Promise<numb
     ...(options.stopAfterFailures !== undefined ? { stopAfterFailures: options.stopAfterFailures } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
   });
-  if (job.state === 'awaiting_confirmation') job = await api.call<Job>('POST', `/jobs/${job.id}/confirm`);
+  if (job.state === 'awaiting_confirmation') job = await api.call<JobBody>('POST', `/jobs/${job.id}/confirm`);
   io.out(`job ${job.id}: ${job.state}`);
 
   // Skipped hosts get a run too (unreachable or rejected), so they share the prefix width.
@@ -155,7 +138,7 @@ async function run(options: RunOptions, api: ApiClient, io: RunIo): Promise<numb
     printer.flushAll();
   }
 
-  const final = await api.call<Job>('GET', `/jobs/${job.id}`);
+  const final = await api.call<JobDetailBody>('GET', `/jobs/${job.id}`);
   const runs = final.runs ?? [];
   io.out('');
   for (const line of summaryTable(runs)) io.out(line);
@@ -163,8 +146,8 @@ async function run(options: RunOptions, api: ApiClient, io: RunIo): Promise<numb
   return runs.length > 0 && runs.every((r) => r.state === 'succeeded') ? 0 : 1;
 }
 
-async function findActivity(api: ApiClient, wanted: string): Promise<Activity> {
-  const { items } = await api.call<{ items: Activity[] }>('GET', '/activities');
+async function findActivity(api: ApiClient, wanted: string): Promise<ActivityBody> {
+  const { items } = await api.call<{ items: ActivityBody[] }>('GET', '/activities');
   const found = items.find((a) => String(a.id) === wanted) ?? items.find((a) => a.name === wanted);
   if (!found) {
     const names = items.map((a) => a.name).join(', ');
@@ -176,7 +159,7 @@ async function findActivity(api: ApiClient, wanted: string): Promise<Activity> {
 }
 
 /** Integer parameters go as numbers; the collector checks every value against the activity's schema. */
-function typedParams(activity: Activity, given: Record<string, string>): Record<string, string | number> {
+function typedParams(activity: ActivityBody, given: Record<string, string>): Record<string, string | number> {
   const kinds = new Map((activity.params ?? []).map((p) => [p.name, p.kind]));
   const out: Record<string, string | number> = {};
   for (const [name, value] of Object.entries(given)) {
@@ -185,7 +168,7 @@ function typedParams(activity: Activity, given: Record<string, string>): Record<
   return out;
 }
 
-function printPreview(io: RunIo, activity: Activity, preview: Preview): void {
+function printPreview(io: RunIo, activity: ActivityBody, preview: PreviewBody): void {
   const names = preview.hosts.map((h) => printable(h.name)).join(', ');
   io.out(
     `${activity.name} on ${preview.hosts.length} host${preview.hosts.length === 1 ? '' : 's'}${names ? `: ${names}` : ''}`,

@@ -1,3 +1,3 @@
 export { defaults } from './defaults.ts';
-export { type DeepPartial, envName, type LoadOptions, loadConfig } from './load.ts';
+export { type DeepPartial, loadConfig } from './load.ts';
 export type { CollectorConfig } from './types.ts';

@@ -1,6 +1,6 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { errorBody } from '../api/errors.ts';
+import { errorBody } from '../error-body.ts';
 import { bearerToken, hashToken } from '../security/tokens.ts';
 import type { Host } from '../store/hosts.ts';
 import type { Store } from '../store/index.ts';

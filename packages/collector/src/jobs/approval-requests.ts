@@ -3,8 +3,9 @@ import { can } from '../access/roles.ts';
 import type { User, UserRepo } from '../access/user-repo.ts';
 import type { EventBus } from '../events.ts';
 import type { ChannelName } from '../notify/channels/types.ts';
-import { enqueue, type OutboxMessageInput } from '../notify/enqueue.ts';
+import type { OutboxMessageInput } from '../notify/enqueue.ts';
 import { escapeHtml, formatTime } from '../notify/message.ts';
+import { OutboxRepo } from '../notify/outbox-repo.ts';
 import type { Recipient, RecipientRepo } from '../notify/recipients.ts';
 import type { JobRepo } from './repo.ts';
 import type { Job } from './types.ts';
@@ -30,6 +31,7 @@ export interface ApprovalRequestsDeps {
  * Returns the unsubscribe function.
  */
 export function approvalRequests(d: ApprovalRequestsDeps): () => void {
+  const outbox = new OutboxRepo(d.db);
   return d.events.on('job.changed', ({ job }) => {
     if (job.state !== 'awaiting_approval') return;
     const creator = d.jobs.person(job.id);
@@ -43,11 +45,14 @@ export function approvalRequests(d: ApprovalRequestsDeps): () => void {
       .filter((r) => r.userId !== null && approvers.has(r.userId));
     d.db.transaction(() => {
       for (const recipient of to) {
-        enqueue(d.db, {
-          ...message(recipient, job, hosts, d.consoleUrl()),
-          recipientId: recipient.id,
-          eventType: 'job.approval',
-        } as OutboxMessageInput);
+        outbox.insert(
+          {
+            ...message(recipient, job, hosts, d.consoleUrl()),
+            recipientId: recipient.id,
+            eventType: 'job.approval',
+          } as OutboxMessageInput,
+          Date.now(),
+        );
       }
     })();
     if (to.length > 0) d.wake();

@@ -1,5 +1,6 @@
 import { PantauError } from '@pantau/shared';
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
+import { IncidentRepo, type IncidentRow } from './incident-repo.ts';
 import { type NotifyPolicy, reminderDelay } from './policy.ts';
 import type { HostRef, ProblemKind, Severity, Signal } from './signals.ts';
 import type { Silences } from './silences.ts';
@@ -61,32 +62,11 @@ export interface IncidentManagerOptions {
   silences: Silences;
   host(id: number): HostRef | undefined;
   policy(ruleId: string): NotifyPolicy;
-  /** Called inside the transaction that changes the incident, so the outbox write is atomic with it. */
-  /** Returns how many messages went to the outbox (0: nobody to tell). */
+  /**
+   * Called inside the transaction that changes the incident, so the outbox write is atomic with it.
+   * Returns how many messages went to the outbox (0: nobody to tell).
+   */
   notify(notice: Notice): number;
-}
-
-interface Row {
-  id: number;
-  key: string;
-  kind: Incident['kind'];
-  rule_id: string;
-  host_id: number;
-  severity: Severity;
-  title: string;
-  detail: string;
-  value: string | null;
-  status: IncidentStatus;
-  opened_at: number;
-  acknowledged_at: number | null;
-  acknowledged_by: string | null;
-  resolved_at: number | null;
-  resolved_by: string | null;
-  flapping_since: number | null;
-  recovery_owed: number;
-  notified: number;
-  suppressed: number;
-  next_notify_at: number | null;
 }
 
 /**
@@ -98,54 +78,17 @@ interface Row {
 export class IncidentManager {
   readonly #o: IncidentManagerOptions;
   readonly #openings = new Map<string, number[]>();
-  readonly #sql: {
-    byKey: Statement<[string], Row>;
-    latestByKey: Statement<[string], Row>;
-    byId: Statement<[number], Row>;
-    insert: Statement;
-    update: Statement;
-    due: Statement<[number], Row>;
-    unresolved: Statement<[], Row>;
-    event: Statement<[number, number, string, string | null, string | null]>;
-    events: Statement<[number], IncidentEvent>;
-  };
-  readonly #transaction: <T>(fn: () => T) => T;
+  readonly #repo: IncidentRepo;
 
   constructor(options: IncidentManagerOptions) {
     this.#o = options;
-    const { db } = options;
-    this.#sql = {
-      byKey: db.prepare("SELECT * FROM incidents WHERE key = ? AND status <> 'resolved'"),
-      latestByKey: db.prepare('SELECT * FROM incidents WHERE key = ? ORDER BY id DESC LIMIT 1'),
-      byId: db.prepare('SELECT * FROM incidents WHERE id = ?'),
-      insert: db.prepare(
-        `INSERT INTO incidents (key, kind, rule_id, host_id, severity, title, detail, value, status, opened_at, resolved_at, resolved_by, next_notify_at)
-         VALUES (@key, @kind, @rule_id, @host_id, @severity, @title, @detail, @value, @status, @opened_at, @resolved_at, @resolved_by, @next_notify_at)`,
-      ),
-      update: db.prepare(
-        `UPDATE incidents SET value = @value, status = @status, acknowledged_at = @acknowledged_at, acknowledged_by = @acknowledged_by,
-           resolved_at = @resolved_at, resolved_by = @resolved_by, flapping_since = @flapping_since,
-           recovery_owed = @recovery_owed, notified = @notified,
-           suppressed = @suppressed, next_notify_at = @next_notify_at WHERE id = @id`,
-      ),
-      due: db.prepare(
-        "SELECT * FROM incidents WHERE status = 'open' AND next_notify_at <= ? ORDER BY next_notify_at",
-      ),
-      unresolved: db.prepare("SELECT * FROM incidents WHERE status <> 'resolved' ORDER BY id"),
-      event: db.prepare(
-        'INSERT INTO incident_events (incident_id, at, type, actor, detail) VALUES (?, ?, ?, ?, ?)',
-      ),
-      events: db.prepare(
-        'SELECT at, type, actor, detail FROM incident_events WHERE incident_id = ? ORDER BY at, rowid',
-      ),
-    };
-    this.#transaction = <T>(fn: () => T): T => db.transaction(fn)();
+    this.#repo = new IncidentRepo(options.db);
   }
 
   /** Applies detector signals: opens, clears and records change events. */
   apply(signals: readonly Signal[], now: number): void {
     if (signals.length === 0) return;
-    this.#transaction(() => {
+    this.#repo.transaction(() => {
       for (const signal of signals) {
         if (signal.type === 'change') this.#change(signal, now);
         else if (signal.firing) this.#open(signal, now);
@@ -156,11 +99,11 @@ export class IncidentManager {
 
   /** Sends due reminders. */
   tick(now: number): void {
-    this.#transaction(() => {
-      for (const row of this.#sql.due.all(now)) {
-        const policy = this.#o.policy(row.rule_id);
+    this.#repo.transaction(() => {
+      for (const row of this.#repo.due(now)) {
+        const policy = this.#o.policy(row.ruleId);
         this.#tell(row, 'reminder', now);
-        row.next_notify_at = now + reminderDelay(policy, row.notified + row.suppressed);
+        row.nextNotifyAt = now + reminderDelay(policy, row.notified + row.suppressed);
         this.#save(row);
       }
     });
@@ -174,15 +117,15 @@ export class IncidentManager {
   }
 
   acknowledge(id: number, actor: string, now: number): Incident {
-    return this.#transaction(() => {
+    return this.#repo.transaction(() => {
       const row = this.#require(id);
       if (row.status === 'resolved') throw new PantauError('CONFLICT', `incident ${id} is already resolved`);
       if (row.status === 'acknowledged') return toIncident(row);
       row.status = 'acknowledged';
-      row.acknowledged_at = now;
-      row.acknowledged_by = actor;
-      row.next_notify_at = null;
-      this.#sql.event.run(id, now, 'acknowledged', actor, null);
+      row.acknowledgedAt = now;
+      row.acknowledgedBy = actor;
+      row.nextNotifyAt = null;
+      this.#repo.addEvent(id, now, 'acknowledged', actor, null);
       this.#tell(row, 'acknowledged', now);
       this.#save(row);
       return toIncident(row);
@@ -191,7 +134,7 @@ export class IncidentManager {
 
   /** Resolves by hand. A problem that persists opens a new incident only after it clears and fails again. */
   resolve(id: number, actor: string, now: number): Incident {
-    return this.#transaction(() => {
+    return this.#repo.transaction(() => {
       const row = this.#require(id);
       if (row.status === 'resolved') throw new PantauError('CONFLICT', `incident ${id} is already resolved`);
       this.#resolve(row, actor, now);
@@ -200,46 +143,31 @@ export class IncidentManager {
   }
 
   get(id: number): Incident | undefined {
-    const row = this.#sql.byId.get(id);
+    const row = this.#repo.get(id);
     return row ? toIncident(row) : undefined;
   }
 
   events(id: number): IncidentEvent[] {
-    return this.#sql.events.all(id);
+    return this.#repo.events(id);
   }
 
   /** The newest incident of a problem key, resolved or not. */
   latest(key: string): Incident | undefined {
-    const row = this.#sql.latestByKey.get(key);
+    const row = this.#repo.latestByKey(key);
     return row ? toIncident(row) : undefined;
   }
 
   /** Open and acknowledged incidents, oldest first: what detectors resume after a restart. */
   unresolved(): Incident[] {
-    return this.#sql.unresolved.all().map(toIncident);
+    return this.#repo.unresolved().map(toIncident);
   }
 
   list(filter: IncidentFilter = {}): Incident[] {
-    const clauses: [string, string | number | undefined][] = [
-      ['status = ?', filter.status === 'active' ? undefined : filter.status],
-      ['host_id = ?', filter.hostId],
-      ['kind = ?', filter.kind],
-      ['id < ?', filter.before],
-    ];
-    const used = clauses.filter(([, value]) => value !== undefined);
-    const where = used.map(([clause]) => clause);
-    const args = used.map(([, value]) => value as string | number);
-    if (filter.status === 'active') where.push("status <> 'resolved'");
-    const sql = `SELECT * FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-    args.push(Math.min(Math.max(filter.limit ?? 50, 1), 500));
-    return this.#o.db
-      .prepare<unknown[], Row>(sql)
-      .all(...args)
-      .map(toIncident);
+    return this.#repo.list(filter).map(toIncident);
   }
 
   #open(signal: Extract<Signal, { type: 'problem' }>, now: number): void {
-    const existing = this.#sql.byKey.get(signal.key);
+    const existing = this.#repo.openByKey(signal.key);
     this.#countOpening(signal.key, now, this.#o.policy(signal.ruleId));
     if (existing) {
       // Still failing: one incident, and nobody is told twice.
@@ -247,30 +175,29 @@ export class IncidentManager {
       this.#save(existing);
       return;
     }
-    const last = this.#sql.latestByKey.get(signal.key);
+    const last = this.#repo.latestByKey(signal.key);
     if (last && this.#flappingBack(last, now)) {
       this.#reopen(last, signal, now);
       return;
     }
     const policy = this.#o.policy(signal.ruleId);
-    const info = this.#sql.insert.run({
+    const row = this.#repo.insert({
       key: signal.key,
       kind: signal.kind,
-      rule_id: signal.ruleId,
-      host_id: signal.hostId,
+      ruleId: signal.ruleId,
+      hostId: signal.hostId,
       severity: signal.severity,
       title: signal.title,
       detail: signal.detail,
       value: signal.value ?? null,
       status: 'open',
-      opened_at: signal.at,
-      resolved_at: null,
-      resolved_by: null,
-      next_notify_at: now + reminderDelay(policy, 1),
+      openedAt: signal.at,
+      resolvedAt: null,
+      resolvedBy: null,
+      nextNotifyAt: now + reminderDelay(policy, 1),
     });
-    const row = this.#sql.byId.get(Number(info.lastInsertRowid))!;
     // The timeline starts when the problem did, as the incident's openedAt says (not when the grace ended).
-    this.#sql.event.run(row.id, signal.at, 'opened', null, signal.detail);
+    this.#repo.addEvent(row.id, signal.at, 'opened', null, signal.detail);
     this.#tell(row, 'opened', now);
     this.#save(row);
   }
@@ -280,24 +207,24 @@ export class IncidentManager {
    * the host is fine. A flapping one is marked, and a failure within the flap window reopens it.
    */
   #clear(key: string, now: number): void {
-    const row = this.#sql.byKey.get(key);
+    const row = this.#repo.openByKey(key);
     if (!row) return;
-    const policy = this.#o.policy(row.rule_id);
+    const policy = this.#o.policy(row.ruleId);
     const recent = (this.#openings.get(key) ?? []).filter((t) => now - t < policy.flapWindowMs);
-    if (recent.length >= policy.flapOpenings && row.flapping_since === null) {
-      row.flapping_since = now;
-      this.#sql.event.run(row.id, now, 'flapping', null, `${recent.length} openings within the flap window`);
+    if (recent.length >= policy.flapOpenings && row.flappingSince === null) {
+      row.flappingSince = now;
+      this.#repo.addEvent(row.id, now, 'flapping', null, `${recent.length} openings within the flap window`);
     }
     this.#resolve(row, 'auto', now);
   }
 
   /** A flapping incident that cleared by itself within the flap window: the same problem is back. */
-  #flappingBack(row: Row, now: number): boolean {
+  #flappingBack(row: IncidentRow, now: number): boolean {
     return (
-      row.flapping_since !== null &&
-      row.resolved_by === 'auto' &&
-      row.resolved_at !== null &&
-      now - row.resolved_at < this.#o.policy(row.rule_id).flapWindowMs
+      row.flappingSince !== null &&
+      row.resolvedBy === 'auto' &&
+      row.resolvedAt !== null &&
+      now - row.resolvedAt < this.#o.policy(row.ruleId).flapWindowMs
     );
   }
 
@@ -305,58 +232,57 @@ export class IncidentManager {
    * Reopens a flapping incident quietly: one incident per flapping problem, and no "opened" per
    * bounce. A reminder still comes if it stays down for a repeat interval.
    */
-  #reopen(row: Row, signal: Extract<Signal, { type: 'problem' }>, now: number): void {
-    row.status = row.acknowledged_at === null ? 'open' : 'acknowledged';
-    row.resolved_at = null;
-    row.resolved_by = null;
+  #reopen(row: IncidentRow, signal: Extract<Signal, { type: 'problem' }>, now: number): void {
+    row.status = row.acknowledgedAt === null ? 'open' : 'acknowledged';
+    row.resolvedAt = null;
+    row.resolvedBy = null;
     row.value = signal.value ?? row.value;
-    row.next_notify_at = row.status === 'open' ? now + reminderDelay(this.#o.policy(row.rule_id), 1) : null;
-    this.#sql.event.run(row.id, now, 'flapped', null, signal.value ?? null);
+    row.nextNotifyAt = row.status === 'open' ? now + reminderDelay(this.#o.policy(row.ruleId), 1) : null;
+    this.#repo.addEvent(row.id, now, 'flapped', null, signal.value ?? null);
     this.#save(row);
   }
 
   #change(signal: Extract<Signal, { type: 'change' }>, now: number): void {
-    const info = this.#sql.insert.run({
+    const row = this.#repo.insert({
       key: signal.key,
       kind: 'change',
-      rule_id: signal.kind,
-      host_id: signal.hostId,
+      ruleId: signal.kind,
+      hostId: signal.hostId,
       severity: signal.severity,
       title: signal.title,
       detail: signal.detail,
       value: null,
       status: 'resolved',
-      opened_at: signal.at,
-      resolved_at: signal.at,
-      resolved_by: 'event',
-      next_notify_at: null,
+      openedAt: signal.at,
+      resolvedAt: signal.at,
+      resolvedBy: 'event',
+      nextNotifyAt: null,
     });
-    const row = this.#sql.byId.get(Number(info.lastInsertRowid))!;
-    this.#sql.event.run(row.id, now, 'change', null, signal.detail);
+    this.#repo.addEvent(row.id, now, 'change', null, signal.detail);
     this.#tell(row, 'change', now);
     this.#save(row);
   }
 
-  #resolve(row: Row, actor: string, now: number): void {
+  #resolve(row: IncidentRow, actor: string, now: number): void {
     row.status = 'resolved';
-    row.resolved_at = now;
-    row.resolved_by = actor;
-    row.next_notify_at = null;
-    this.#sql.event.run(row.id, now, 'resolved', actor, null);
+    row.resolvedAt = now;
+    row.resolvedBy = actor;
+    row.nextNotifyAt = null;
+    this.#repo.addEvent(row.id, now, 'resolved', actor, null);
     // Recovery goes to those who heard of the problem, silenced since or not; a problem nobody
     // heard of (or a flapping bounce nobody heard of) stays quiet.
-    if (row.recovery_owed === 1) this.#tell(row, 'recovered', now, { owed: true });
+    if (row.recoveryOwed === 1) this.#tell(row, 'recovered', now, { owed: true });
     this.#save(row);
   }
 
   /** `owed`: a notice people were promised (a recovery after an alert), which no silence holds back. */
-  #tell(row: Row, type: NoticeType, now: number, { owed = false } = {}): void {
-    const host = this.#o.host(row.host_id);
-    const silence = owed ? undefined : this.#o.silences.match(host, row.rule_id, row.id, now);
+  #tell(row: IncidentRow, type: NoticeType, now: number, { owed = false } = {}): void {
+    const host = this.#o.host(row.hostId);
+    const silence = owed ? undefined : this.#o.silences.match(host, row.ruleId, row.id, now);
     if (silence) {
       row.suppressed += 1;
       this.#o.silences.countSuppressed(silence.id);
-      this.#sql.event.run(
+      this.#repo.addEvent(
         row.id,
         now,
         'suppressed',
@@ -370,13 +296,13 @@ export class IncidentManager {
     // Nobody to tell (no recipients yet): the notice reached no one, so it does not count.
     if (sent === 0) {
       row.notified -= 1;
-      this.#sql.event.run(row.id, now, 'unnotified', null, `${type}: no recipient to notify`);
+      this.#repo.addEvent(row.id, now, 'unnotified', null, `${type}: no recipient to notify`);
       return;
     }
-    if (type === 'recovered') row.recovery_owed = 0;
-    else if (type !== 'change') row.recovery_owed = 1;
+    if (type === 'recovered') row.recoveryOwed = 0;
+    else if (type !== 'change') row.recoveryOwed = 1;
     if (type !== 'opened' && type !== 'change')
-      this.#sql.event.run(row.id, now, `notified:${type}`, null, null);
+      this.#repo.addEvent(row.id, now, `notified:${type}`, null, null);
   }
 
   #countOpening(key: string, now: number, policy: NotifyPolicy): void {
@@ -385,37 +311,18 @@ export class IncidentManager {
     this.#openings.set(key, recent);
   }
 
-  #require(id: number): Row {
-    const row = this.#sql.byId.get(id);
+  #require(id: number): IncidentRow {
+    const row = this.#repo.get(id);
     if (!row) throw new PantauError('NOT_FOUND', `incident ${id} not found`);
     return row;
   }
 
-  #save(row: Row): void {
-    this.#sql.update.run(row);
+  #save(row: IncidentRow): void {
+    this.#repo.save(row);
   }
 }
 
-function toIncident(row: Row): Incident {
-  return {
-    id: row.id,
-    key: row.key,
-    kind: row.kind,
-    ruleId: row.rule_id,
-    hostId: row.host_id,
-    severity: row.severity,
-    title: row.title,
-    detail: row.detail,
-    value: row.value,
-    status: row.status,
-    openedAt: row.opened_at,
-    acknowledgedAt: row.acknowledged_at,
-    acknowledgedBy: row.acknowledged_by,
-    resolvedAt: row.resolved_at,
-    resolvedBy: row.resolved_by,
-    flappingSince: row.flapping_since,
-    notified: row.notified,
-    suppressed: row.suppressed,
-    nextNotifyAt: row.next_notify_at,
-  };
+/** The public view: without the stored recovery bookkeeping. */
+function toIncident({ recoveryOwed: _, ...incident }: IncidentRow): Incident {
+  return incident;
 }

@@ -1,6 +1,7 @@
 import { globMatch } from '@pantau/shared';
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import type { HostRef } from './signals.ts';
+import { SilenceRepo } from './silence-repo.ts';
 
 export type SilenceKind = 'silence' | 'maintenance';
 
@@ -36,41 +37,20 @@ export interface NewSilence {
   createdBy: string;
 }
 
-const COLS = `id, kind, host_id AS hostId, host_pattern AS hostPattern, label_key AS labelKey, label_value AS labelValue, rule_id AS ruleId,
-  incident_id AS incidentId, starts_at AS startsAt, ends_at AS endsAt, reason, created_by AS createdBy,
-  created_at AS createdAt, suppressed`;
-
 /**
  * Silences (from now until a time) and maintenance windows (a scheduled range) hold back
  * notifications for what they match: a host, a label, a rule or one incident. Detection goes
  * on; every held-back notification is counted on the silence and on the incident.
  */
 export class Silences {
-  readonly #sql: {
-    insert: Statement<[Record<string, unknown>]>;
-    active: Statement<[number, number], Silence>;
-    list: Statement<[number], Silence>;
-    get: Statement<[number], Silence>;
-    end: Statement<[number, number]>;
-    count: Statement<[number]>;
-  };
+  readonly #repo: SilenceRepo;
 
   constructor(db: Database) {
-    this.#sql = {
-      insert: db.prepare(
-        `INSERT INTO silences (kind, host_id, host_pattern, label_key, label_value, rule_id, incident_id, starts_at, ends_at, reason, created_by, created_at)
-         VALUES (@kind, @hostId, @hostPattern, @labelKey, @labelValue, @ruleId, @incidentId, @startsAt, @endsAt, @reason, @createdBy, @createdAt)`,
-      ),
-      active: db.prepare(`SELECT ${COLS} FROM silences WHERE starts_at <= ? AND ends_at > ? ORDER BY id`),
-      list: db.prepare(`SELECT ${COLS} FROM silences WHERE ends_at > ? ORDER BY starts_at, id`),
-      get: db.prepare(`SELECT ${COLS} FROM silences WHERE id = ?`),
-      end: db.prepare('UPDATE silences SET ends_at = MIN(ends_at, ?) WHERE id = ?'),
-      count: db.prepare('UPDATE silences SET suppressed = suppressed + 1 WHERE id = ?'),
-    };
+    this.#repo = new SilenceRepo(db);
   }
 
   create(input: NewSilence, now: number): Silence {
-    const info = this.#sql.insert.run({
+    const id = this.#repo.insert({
       kind: input.kind,
       hostId: input.hostId ?? null,
       hostPattern: input.hostPattern ?? null,
@@ -84,26 +64,26 @@ export class Silences {
       createdBy: input.createdBy,
       createdAt: now,
     });
-    return this.get(Number(info.lastInsertRowid))!;
+    return this.get(id)!;
   }
 
   get(id: number): Silence | undefined {
-    return this.#sql.get.get(id);
+    return this.#repo.get(id);
   }
 
   /** Silences and windows that have not ended yet, including scheduled ones. */
   list(now: number): Silence[] {
-    return this.#sql.list.all(now);
+    return this.#repo.unended(now);
   }
 
   /** Ends a silence now (it stays listed in history through its incidents' timelines). */
   end(id: number, now: number): boolean {
-    return this.#sql.end.run(now, id).changes > 0;
+    return this.#repo.end(id, now);
   }
 
   /** The first silence or window that holds back a notification about this incident now. */
   match(host: HostRef | undefined, ruleId: string, incidentId: number, now: number): Silence | undefined {
-    for (const s of this.#sql.active.all(now, now)) {
+    for (const s of this.#repo.active(now)) {
       if (s.incidentId !== null && s.incidentId !== incidentId) continue;
       if (s.ruleId !== null && s.ruleId !== ruleId) continue;
       if (s.hostId !== null && s.hostId !== host?.id) continue;
@@ -115,6 +95,6 @@ export class Silences {
   }
 
   countSuppressed(id: number): void {
-    this.#sql.count.run(id);
+    this.#repo.countSuppressed(id);
   }
 }

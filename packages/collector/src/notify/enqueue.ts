@@ -1,4 +1,3 @@
-import type { Database, Statement } from 'better-sqlite3';
 import type { ChannelName, PayloadByChannel } from './channels/types.ts';
 
 /** One message for one destination on one channel, already rendered. */
@@ -29,34 +28,4 @@ export function destinationOf(message: OutboxMessageInput): string {
 
 export function recipientKeyOf(message: OutboxMessageInput): string {
   return message.recipientKey ?? `${message.channel}:${destinationOf(message)}`;
-}
-
-const statements = new WeakMap<Database, Statement>();
-
-/**
- * Adds a message to the outbox and returns its id. Synchronous and a single INSERT, so callers
- * can enqueue inside their own transaction: the message exists exactly when their change does.
- * The dispatcher finds it at its next poll; `Outbox.enqueue` also wakes it at once.
- */
-export function enqueue(db: Database, message: OutboxMessageInput, now: number = Date.now()): number {
-  let insert = statements.get(db);
-  if (insert === undefined) {
-    insert = db.prepare(
-      `INSERT INTO notify_outbox
-         (recipient_key, recipient_id, channel, payload, event_type, incident_id, created_at, next_attempt_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    statements.set(db, insert);
-  }
-  const result = insert.run(
-    recipientKeyOf(message),
-    message.recipientId ?? null,
-    message.channel,
-    JSON.stringify(message.payload),
-    message.eventType ?? null,
-    message.incidentId ?? null,
-    now,
-    now,
-  );
-  return Number(result.lastInsertRowid);
 }

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { ChannelName, PayloadByChannel } from './channels/types.ts';
-import { enqueue, type OutboxMessageInput } from './enqueue.ts';
+import type { OutboxMessageInput } from './enqueue.ts';
 import {
   type NotifyEvent,
   type RenderOptions,
@@ -8,7 +8,9 @@ import {
   renderTelegram,
   renderWebhook,
 } from './message.ts';
-import { readAllPreferences, wants } from './preferences.ts';
+import { OutboxRepo } from './outbox-repo.ts';
+import { PreferenceRepo } from './preference-repo.ts';
+import { wants } from './preferences.ts';
 import { type Recipient, RecipientRepo } from './recipients.ts';
 
 export interface NotifyAllOptions {
@@ -20,46 +22,68 @@ export interface NotifyAllOptions {
 }
 
 /**
- * Enqueues one event for every enabled, approved recipient on every channel, in one transaction:
- * either everyone gets it or nobody does. Inside a caller's transaction it joins that one.
- * Returns the outbox message ids.
+ * Fans events out: one message per enabled, approved recipient on every channel, each in the
+ * person's own time zone and within their own settings (/notify: minimum severity, quiet hours, mute).
  */
-const repos = new WeakMap<Database, RecipientRepo>();
+export class Fanout {
+  readonly #db: Database;
+  readonly #outbox: OutboxRepo;
+  readonly #recipients: RecipientRepo;
+  readonly #preferences: PreferenceRepo;
 
-export function notifyAll(db: Database, event: NotifyEvent, options: NotifyAllOptions = {}): number[] {
-  let recipients = repos.get(db);
-  if (recipients === undefined) {
-    recipients = new RecipientRepo(db);
-    repos.set(db, recipients);
+  constructor(db: Database, outbox = new OutboxRepo(db)) {
+    this.#db = db;
+    this.#outbox = outbox;
+    this.#recipients = new RecipientRepo(db);
+    this.#preferences = new PreferenceRepo(db);
   }
-  const render = options.render ?? {};
-  const now = options.now ?? Date.now();
-  // Rendered once per time zone: each person reads times in their own zone, sinks in the default one.
-  const rendered = new Map<string, RenderCache>();
-  const incidentId = event.type === 'text' ? null : event.incidentId;
-  return db.transaction(() => {
-    // A user's own settings (/notify: minimum severity, quiet hours, mute) apply to their contact points.
-    const preferences = readAllPreferences(db);
-    const wanted = recipients.approved(options.channels).filter((r) => {
-      const p = r.userId === null ? undefined : preferences.get(r.userId);
-      return p === undefined || wants(p, event, now);
-    });
-    return wanted.map((recipient) => {
-      const own = recipient.userId === null ? undefined : preferences.get(recipient.userId)?.timeZone;
-      const timeZone = own ?? render.timeZone ?? 'UTC';
-      let cache = rendered.get(timeZone);
-      if (cache === undefined) {
-        cache = {};
-        rendered.set(timeZone, cache);
-      }
-      const message = messageFor(recipient, event, { ...render, timeZone }, cache);
-      return enqueue(
-        db,
-        { ...message, recipientId: recipient.id, eventType: event.type, incidentId } as OutboxMessageInput,
-        now,
-      );
-    });
-  })();
+
+  /**
+   * Enqueues one event in one transaction: either everyone gets it or nobody does. Inside a
+   * caller's transaction it joins that one. Returns the outbox message ids.
+   */
+  notifyAll(event: NotifyEvent, options: NotifyAllOptions = {}): number[] {
+    const render = options.render ?? {};
+    const now = options.now ?? Date.now();
+    // Rendered once per time zone: each person reads times in their own zone, sinks in the default one.
+    const rendered = new Map<string, RenderCache>();
+    const incidentId = event.type === 'text' ? null : event.incidentId;
+    return this.#db.transaction(() => {
+      const preferences = this.#preferences.all();
+      const wanted = this.#recipients.approved(options.channels).filter((r) => {
+        const p = r.userId === null ? undefined : preferences.get(r.userId);
+        return p === undefined || wants(p, event, now);
+      });
+      return wanted.map((recipient) => {
+        const own = recipient.userId === null ? undefined : preferences.get(recipient.userId)?.timeZone;
+        const timeZone = own ?? render.timeZone ?? 'UTC';
+        let cache = rendered.get(timeZone);
+        if (cache === undefined) {
+          cache = {};
+          rendered.set(timeZone, cache);
+        }
+        const message = messageFor(recipient, event, { ...render, timeZone }, cache);
+        return this.#outbox.insert(
+          { ...message, recipientId: recipient.id, eventType: event.type, incidentId } as OutboxMessageInput,
+          now,
+        );
+      });
+    })();
+  }
+}
+
+// KNOWN EXCEPTION: alerting.ts fans out through this db-keyed function; once it calls
+// `Outbox.notifyAll` (or holds a `Fanout`) this cache and the function go.
+const fanouts = new WeakMap<Database, Fanout>();
+
+/** `Fanout.notifyAll` for a caller that holds only the database. */
+export function notifyAll(db: Database, event: NotifyEvent, options: NotifyAllOptions = {}): number[] {
+  let fanout = fanouts.get(db);
+  if (fanout === undefined) {
+    fanout = new Fanout(db);
+    fanouts.set(db, fanout);
+  }
+  return fanout.notifyAll(event, options);
 }
 
 interface RenderCache {

@@ -1,9 +1,17 @@
-import type { Database, Statement } from 'better-sqlite3';
-import type { Channel, ChannelName, Channels, InnerTry, SendResult } from './channels/types.ts';
+import type { Database } from 'better-sqlite3';
+import type {
+  Channel,
+  ChannelName,
+  Channels,
+  InnerTry,
+  PayloadByChannel,
+  SendResult,
+} from './channels/types.ts';
 import { describeError } from './channels/types.ts';
-import { enqueue, type OutboxMessageInput } from './enqueue.ts';
-import { type NotifyAllOptions, notifyAll } from './fanout.ts';
+import type { OutboxMessageInput } from './enqueue.ts';
+import { Fanout, type NotifyAllOptions } from './fanout.ts';
 import type { NotifyEvent } from './message.ts';
+import { type HeadRow, OutboxRepo } from './outbox-repo.ts';
 import { DEFAULT_RATE_LIMITS, type RateLimit, RateLimiter } from './rate-limit.ts';
 
 export interface Timers {
@@ -81,17 +89,6 @@ export interface DeliveryAttempt {
   retryAfterMs: number | null;
 }
 
-interface HeadRow {
-  id: number;
-  recipient_key: string;
-  channel: ChannelName;
-  payload: string;
-  event_type: string | null;
-  incident_id: number | null;
-  attempts: number;
-  next_attempt_at: number;
-}
-
 const PRUNE_EVERY_MS = 3_600_000;
 const NO_LOGGER: NotifyLogger = { info() {}, warn() {}, error() {} };
 
@@ -113,7 +110,8 @@ export class Outbox {
   readonly #retentionMs: number;
   readonly #stopTimeoutMs: number;
   readonly #log: NotifyLogger;
-  readonly #sql: ReturnType<typeof prepare>;
+  readonly #repo: OutboxRepo;
+  readonly #fanout: Fanout;
 
   /** Sends in flight, by recipient key. */
   readonly #inFlight = new Map<string, Promise<void>>();
@@ -140,12 +138,13 @@ export class Outbox {
     this.#retentionMs = options.retentionMs ?? 7 * 86_400_000;
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 3_000;
     this.#log = options.logger ?? NO_LOGGER;
-    this.#sql = prepare(this.db);
+    this.#repo = new OutboxRepo(this.db);
+    this.#fanout = new Fanout(this.db, this.#repo);
   }
 
   /** Enqueues one message (see `enqueue`) and wakes the dispatcher. */
   enqueue(message: OutboxMessageInput): number {
-    const id = enqueue(this.db, message, this.#now());
+    const id = this.#repo.insert(message, this.#now());
     this.wake();
     return id;
   }
@@ -153,7 +152,7 @@ export class Outbox {
   /** Fans an event out to every approved recipient on the configured channels, in one transaction. */
   notifyAll(event: NotifyEvent, options: Omit<NotifyAllOptions, 'now'> = {}): number[] {
     const channels = options.channels ?? (Object.keys(this.#channels) as ChannelName[]);
-    const ids = notifyAll(this.db, event, { ...options, channels, now: this.#now() });
+    const ids = this.#fanout.notifyAll(event, { ...options, channels, now: this.#now() });
     this.wake();
     return ids;
   }
@@ -198,50 +197,36 @@ export class Outbox {
 
   /** Messages waiting to be delivered, for /metrics. */
   depth(): number {
-    return (this.#sql.depth.get() as { n: number }).n;
+    return this.#repo.depth();
   }
 
   /** Age of the oldest waiting message (ms), 0 when none wait, for /metrics. */
   oldestAgeMs(): number {
-    const row = this.#sql.oldest.get() as { created_at: number | null };
-    return row.created_at === null ? 0 : Math.max(0, this.#now() - row.created_at);
+    const createdAt = this.#repo.oldestPendingAt();
+    return createdAt === null ? 0 : Math.max(0, this.#now() - createdAt);
   }
 
   /** Messages by status (all when omitted), newest first. */
   messages(options: { status?: MessageStatus; limit?: number; before?: number } = {}): OutboxMessage[] {
-    const rows = this.#sql.messages.all({
+    return this.#repo.messages({
       status: options.status ?? null,
       before: options.before ?? null,
       limit: options.limit ?? 100,
-    }) as Record<string, unknown>[];
-    return rows.map(toMessage);
+    });
   }
 
   message(id: number): OutboxMessage | undefined {
-    const row = this.#sql.message.get(id) as Record<string, unknown> | undefined;
-    return row === undefined ? undefined : toMessage(row);
+    return this.#repo.message(id);
   }
 
   /** Every recorded attempt of one message, oldest first. */
   attempts(messageId: number): DeliveryAttempt[] {
-    return (this.#sql.attempts.all(messageId) as Record<string, unknown>[]).map((r) => ({
-      id: r.id as number,
-      messageId: r.message_id as number,
-      at: r.at as number,
-      durationMs: r.duration_ms as number,
-      outcome: r.outcome as DeliveryAttempt['outcome'],
-      error: r.error as string | null,
-      retryAfterMs: r.retry_after_ms as number | null,
-    }));
+    return this.#repo.attempts(messageId);
   }
 
   /** Deletes delivered and dead messages (with their attempts) older than the retention. */
   prune(): number {
-    const before = this.#now() - this.#retentionMs;
-    return this.db.transaction(() => {
-      this.#sql.pruneAttempts.run(before);
-      return this.#sql.pruneMessages.run(before).changes;
-    })();
+    return this.#repo.prune(this.#now() - this.#retentionMs);
   }
 
   #tick(): void {
@@ -254,13 +239,13 @@ export class Outbox {
         this.prune();
       }
       let nextAt = now + this.#pollMs;
-      for (const head of this.#sql.heads.all() as HeadRow[]) {
+      for (const head of this.#repo.heads()) {
         const busy = this.#busy.get(head.channel) ?? 0;
-        if (busy >= this.#concurrency || this.#inFlight.has(head.recipient_key)) continue;
+        if (busy >= this.#concurrency || this.#inFlight.has(head.recipientKey)) continue;
         const at = Math.max(
-          head.next_attempt_at,
+          head.nextAttemptAt,
           this.#pausedUntil.get(head.channel) ?? 0,
-          this.#limiter.nextAllowed(head.channel, head.recipient_key, now),
+          this.#limiter.nextAllowed(head.channel, head.recipientKey, now),
         );
         if (at > now) {
           nextAt = Math.min(nextAt, at);
@@ -268,11 +253,11 @@ export class Outbox {
         }
         this.#busy.set(head.channel, busy + 1);
         const delivery = this.#deliver(head).finally(() => {
-          this.#inFlight.delete(head.recipient_key);
+          this.#inFlight.delete(head.recipientKey);
           this.#busy.set(head.channel, (this.#busy.get(head.channel) ?? 1) - 1);
           this.wake();
         });
-        this.#inFlight.set(head.recipient_key, delivery);
+        this.#inFlight.set(head.recipientKey, delivery);
       }
       this.#timer = this.#timers.setTimeout(() => this.#tick(), Math.max(0, nextAt - now));
     } catch (error) {
@@ -300,7 +285,7 @@ export class Outbox {
       }
     }
     const end = this.#now();
-    this.#limiter.finished(head.channel, head.recipient_key, end);
+    this.#limiter.finished(head.channel, head.recipientKey, end);
     try {
       this.#record(head, result, at, end);
     } catch (error) {
@@ -313,37 +298,34 @@ export class Outbox {
   }
 
   /** A Telegram recovery answers the chat's opening alert, so each incident reads as one thread. */
-  #threaded(head: HeadRow): never {
-    const payload = JSON.parse(head.payload) as Record<string, unknown>;
-    if (head.channel === 'telegram' && head.event_type === 'recovered' && head.incident_id !== null) {
-      const opened = this.#sql.openedRef.get(head.incident_id, head.recipient_key) as
-        | { ref: string | null }
-        | undefined;
-      const replyTo = Number(opened?.ref);
-      if (Number.isSafeInteger(replyTo) && replyTo > 0) payload.replyTo = replyTo;
-    }
-    return payload as never;
+  #threaded(head: HeadRow): PayloadByChannel[ChannelName] {
+    // Stored by OutboxRepo.insert from a typed message of this head's channel.
+    const payload = JSON.parse(head.payload) as PayloadByChannel[ChannelName];
+    if (head.channel !== 'telegram' || head.eventType !== 'recovered' || head.incidentId === null)
+      return payload;
+    const replyTo = Number(this.#repo.openedRef(head.incidentId, head.recipientKey));
+    return Number.isSafeInteger(replyTo) && replyTo > 0 ? { ...payload, replyTo } : payload;
   }
 
   #record(head: HeadRow, result: SendResult, at: number, end: number): void {
     const inner: InnerTry[] = result.inner ?? [];
     const attempts = head.attempts + inner.length + 1;
-    this.db.transaction(() => {
+    this.#repo.transaction(() => {
       for (const t of inner) {
-        this.#sql.attempt.run(head.id, t.at, t.durationMs, t.outcome, t.error, t.retryAfterMs ?? null);
+        this.#repo.addAttempt(head.id, t.at, t.durationMs, t.outcome, t.error, t.retryAfterMs ?? null);
       }
       const lastStart = inner.length === 0 ? at : Math.max(at, inner.at(-1)!.at + inner.at(-1)!.durationMs);
       const duration = end - lastStart;
       switch (result.outcome) {
         case 'sent':
-          this.#sql.attempt.run(head.id, lastStart, duration, 'sent', null, null);
-          this.#sql.done.run('sent', attempts, end, null, result.ref ?? null, head.id);
+          this.#repo.addAttempt(head.id, lastStart, duration, 'sent', null, null);
+          this.#repo.finish(head.id, 'sent', attempts, end, null, result.ref ?? null);
           break;
         case 'permanent':
-          this.#sql.attempt.run(head.id, lastStart, duration, 'dead', result.error, null);
-          this.#sql.done.run('dead', attempts, end, result.error, null, head.id);
+          this.#repo.addAttempt(head.id, lastStart, duration, 'dead', result.error, null);
+          this.#repo.finish(head.id, 'dead', attempts, end, result.error, null);
           this.#log.warn(
-            { messageId: head.id, channel: head.channel, recipient: head.recipient_key, error: result.error },
+            { messageId: head.id, channel: head.channel, recipient: head.recipientKey, error: result.error },
             'notify: message dead-lettered after a permanent error',
           );
           break;
@@ -352,68 +334,19 @@ export class Outbox {
             this.#backoff.maxMs,
             this.#backoff.initialMs * this.#backoff.factor ** Math.min(head.attempts, 30),
           );
-          this.#sql.attempt.run(head.id, lastStart, duration, 'retry', result.error, null);
-          this.#sql.later.run(attempts, end + delay, result.error, head.id);
+          this.#repo.addAttempt(head.id, lastStart, duration, 'retry', result.error, null);
+          this.#repo.retryLater(head.id, attempts, end + delay, result.error);
           break;
         }
         case 'wait':
-          this.#sql.attempt.run(head.id, lastStart, duration, 'wait', result.error, result.retryAfterMs);
-          this.#sql.later.run(attempts, end + result.retryAfterMs, result.error, head.id);
+          this.#repo.addAttempt(head.id, lastStart, duration, 'wait', result.error, result.retryAfterMs);
+          this.#repo.retryLater(head.id, attempts, end + result.retryAfterMs, result.error);
           if (result.scope === 'channel') {
             const until = end + result.retryAfterMs;
             this.#pausedUntil.set(head.channel, Math.max(this.#pausedUntil.get(head.channel) ?? 0, until));
           }
           break;
       }
-    })();
+    });
   }
-}
-
-function prepare(db: Database) {
-  const s = (sql: string): Statement => db.prepare(sql);
-  return {
-    heads:
-      s(`SELECT o.id, o.recipient_key, o.channel, o.payload, o.event_type, o.incident_id, o.attempts, o.next_attempt_at
-              FROM (SELECT MIN(id) AS id FROM notify_outbox WHERE status = 'pending' GROUP BY recipient_key) h
-              JOIN notify_outbox o ON o.id = h.id
-              ORDER BY o.next_attempt_at, o.id`),
-    openedRef: s(`SELECT provider_ref AS ref FROM notify_outbox
-                   WHERE incident_id = ? AND recipient_key = ? AND event_type = 'opened' AND status = 'sent'
-                   ORDER BY id DESC LIMIT 1`),
-    attempt: s(`INSERT INTO notify_attempts (message_id, at, duration_ms, outcome, error, retry_after_ms)
-                VALUES (?, ?, ?, ?, ?, ?)`),
-    done: s(`UPDATE notify_outbox SET status = ?, attempts = ?, done_at = ?, last_error = ?, provider_ref = ?
-             WHERE id = ?`),
-    later: s('UPDATE notify_outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?'),
-    depth: s(`SELECT COUNT(*) AS n FROM notify_outbox WHERE status = 'pending'`),
-    oldest: s(`SELECT MIN(created_at) AS created_at FROM notify_outbox WHERE status = 'pending'`),
-    messages: s(
-      `SELECT * FROM notify_outbox WHERE (@status IS NULL OR status = @status)
-         AND (@before IS NULL OR id < @before) ORDER BY id DESC LIMIT @limit`,
-    ),
-    message: s('SELECT * FROM notify_outbox WHERE id = ?'),
-    attempts: s('SELECT * FROM notify_attempts WHERE message_id = ? ORDER BY at, id'),
-    pruneAttempts: s(`DELETE FROM notify_attempts WHERE message_id IN
-                      (SELECT id FROM notify_outbox WHERE status <> 'pending' AND done_at < ?)`),
-    pruneMessages: s(`DELETE FROM notify_outbox WHERE status <> 'pending' AND done_at < ?`),
-  };
-}
-
-function toMessage(r: Record<string, unknown>): OutboxMessage {
-  return {
-    id: r.id as number,
-    recipientKey: r.recipient_key as string,
-    recipientId: r.recipient_id as number | null,
-    channel: r.channel as ChannelName,
-    payload: JSON.parse(r.payload as string) as unknown,
-    eventType: r.event_type as string | null,
-    incidentId: r.incident_id as number | null,
-    status: r.status as MessageStatus,
-    attempts: r.attempts as number,
-    createdAt: r.created_at as number,
-    nextAttemptAt: r.next_attempt_at as number,
-    doneAt: r.done_at as number | null,
-    lastError: r.last_error as string | null,
-    providerRef: r.provider_ref as string | null,
-  };
 }

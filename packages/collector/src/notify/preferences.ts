@@ -1,8 +1,9 @@
 import { PantauError } from '@pantau/shared';
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import type { Actor } from '../access/actor.ts';
 import type { AuditLog } from '../store/audit.ts';
 import type { NotifyEvent, Severity } from './message.ts';
+import { PreferenceRepo } from './preference-repo.ts';
 
 /** One user's notification settings. */
 export interface Preferences {
@@ -28,25 +29,6 @@ export const DEFAULT_PREFERENCES: Preferences = {
 };
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
-
-interface Row {
-  userId: number;
-  minSeverity: Severity;
-  quietStart: number | null;
-  quietEnd: number | null;
-  timeZone: string;
-  mutedUntil: number | null;
-}
-
-const toPreferences = (r: Row): Preferences => ({
-  minSeverity: r.minSeverity,
-  quiet: r.quietStart === null || r.quietEnd === null ? null : { start: r.quietStart, end: r.quietEnd },
-  timeZone: r.timeZone,
-  mutedUntil: r.mutedUntil,
-});
-
-const COLS = `user_id AS userId, min_severity AS minSeverity, quiet_start AS quietStart, quiet_end AS quietEnd,
-  time_zone AS timeZone, muted_until AS mutedUntil`;
 
 /** Minutes after midnight of `ms` in a time zone. */
 function minuteOfDay(ms: number, timeZone: string): number {
@@ -80,39 +62,23 @@ export function wants(p: Preferences, event: NotifyEvent, now: number): boolean 
   return true;
 }
 
-/** Every user's settings at once, for one fan-out (the table has a row per user who changed one). */
-export function readAllPreferences(db: Database): Map<number, Preferences> {
-  const rows = db.prepare(`SELECT ${COLS} FROM notify_preferences`).all() as Row[];
-  return new Map(rows.map((r) => [r.userId, toPreferences(r)]));
-}
-
 /** A user's own settings: read and changed by that user only, each change audited. */
 export class NotifyPreferences {
   readonly #db: Database;
   readonly #audit: AuditLog;
   readonly #defaults: Preferences;
-  readonly #sql: { get: Statement<[number], Row>; upsert: Statement };
+  readonly #repo: PreferenceRepo;
 
   /** @param timeZone the zone of people who did not pick one (the collector's). Default "UTC". */
   constructor(db: Database, audit: AuditLog, timeZone = 'UTC') {
     this.#db = db;
     this.#audit = audit;
     this.#defaults = { ...DEFAULT_PREFERENCES, timeZone };
-    this.#sql = {
-      get: db.prepare(`SELECT ${COLS} FROM notify_preferences WHERE user_id = ?`),
-      upsert: db.prepare(
-        `INSERT INTO notify_preferences (user_id, min_severity, quiet_start, quiet_end, time_zone, muted_until, updated_at)
-         VALUES (@userId, @minSeverity, @quietStart, @quietEnd, @timeZone, @mutedUntil, @now)
-         ON CONFLICT (user_id) DO UPDATE SET min_severity = excluded.min_severity, quiet_start = excluded.quiet_start,
-           quiet_end = excluded.quiet_end, time_zone = excluded.time_zone, muted_until = excluded.muted_until,
-           updated_at = excluded.updated_at`,
-      ),
-    };
+    this.#repo = new PreferenceRepo(db);
   }
 
   get(actor: Actor): Preferences {
-    const row = this.#sql.get.get(this.#self(actor));
-    return row === undefined ? this.#defaults : toPreferences(row);
+    return this.#repo.get(this.#self(actor)) ?? this.#defaults;
   }
 
   set(actor: Actor, change: Partial<Preferences>, now = Date.now()): Preferences {
@@ -136,15 +102,7 @@ export class NotifyPreferences {
       }
     }
     this.#db.transaction(() => {
-      this.#sql.upsert.run({
-        userId,
-        minSeverity: next.minSeverity,
-        quietStart: next.quiet?.start ?? null,
-        quietEnd: next.quiet?.end ?? null,
-        timeZone: next.timeZone,
-        mutedUntil: next.mutedUntil,
-        now,
-      });
+      this.#repo.set(userId, next, now);
       this.#audit.record(actor, 'notify.preferences', `user:${userId}`, { ...change }, now);
     })();
     return next;

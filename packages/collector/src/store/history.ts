@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { MetricCatalog, type MetricName, metricNames } from './metric-catalog.ts';
+import { MetricCatalog, type MetricName } from './metric-catalog.ts';
 
 export type Tier = 'raw' | '1m' | '1h';
 
@@ -125,5 +125,3 @@ export class HistoryReader {
     return series;
   }
 }
-
-export { metricNames };

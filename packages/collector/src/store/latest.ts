@@ -1,5 +1,3 @@
-import type { Snapshot } from '@pantau/shared';
-
 /** Areas the agent sends at their own cadence; each keeps the time it was last reported. */
 export const AREAS = [
   'net',
@@ -27,8 +25,4 @@ export interface LatestState {
   uptime: number | null;
   cpuCores: number[] | null;
   areas: Partial<Record<Area, AreaState>>;
-}
-
-export function areaData(s: Snapshot, area: Area): unknown {
-  return s[area];
 }

@@ -71,16 +71,7 @@ export type MetricName = keyof typeof MetricCatalog;
 export const metricNames = Object.keys(MetricCatalog) as MetricName[];
 export const metricDefs: MetricDef[] = Object.values(MetricCatalog);
 
-export function isMetricName(name: string): name is MetricName {
-  return Object.hasOwn(MetricCatalog, name);
-}
-
 /** The stored integers for one snapshot, in catalog order. */
 export function encodeCore(s: Snapshot): number[] {
   return metricDefs.map((d) => Math.round(d.read(s) * d.scale));
-}
-
-/** A stored integer back to the metric's unit. */
-export function decodeValue(def: MetricDef, stored: number): number {
-  return stored / def.scale;
 }

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { PantauError } from '@pantau/shared';
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import { type Actor, demand } from '../access/actor.ts';
 import { checkPassword } from '../access/passwords.ts';
 import type { Users } from '../access/users.ts';
 import { hashToken } from '../security/tokens.ts';
 import type { AuditLog } from '../store/audit.ts';
+import { PasswordLinkRepo } from './password-link-repo.ts';
 
 export interface PasswordLinkOptions {
   db: Database;
@@ -18,13 +19,6 @@ export interface PasswordLinkOptions {
   now?: () => number;
 }
 
-interface LinkRow {
-  id: number;
-  userId: number;
-  expiresAt: number;
-  usedAt: number | null;
-}
-
 /**
  * One-time links to set a web password: the bot sends one to a Telegram-registered user who
  * asks for it, an admin makes one to reset somebody's. The token is in the URL's fragment (never
@@ -33,21 +27,12 @@ interface LinkRow {
 export class PasswordLinks {
   readonly #o: PasswordLinkOptions;
   readonly #now: () => number;
-  readonly #s: { insert: Statement; byHash: Statement; use: Statement };
+  readonly #links: PasswordLinkRepo;
 
   constructor(o: PasswordLinkOptions) {
     this.#o = o;
     this.#now = o.now ?? Date.now;
-    this.#s = {
-      insert: o.db.prepare(
-        `INSERT INTO password_links (token_hash, user_id, created_by, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?)`,
-      ),
-      byHash: o.db.prepare(
-        'SELECT id, user_id AS userId, expires_at AS expiresAt, used_at AS usedAt FROM password_links WHERE token_hash = ?',
-      ),
-      use: o.db.prepare('UPDATE password_links SET used_at = ? WHERE id = ? AND used_at IS NULL'),
-    };
+    this.#links = new PasswordLinkRepo(o.db);
   }
 
   /** A link for `userId`: the user themself (e.g. through the bot) or an admin may ask for one. */
@@ -59,7 +44,7 @@ export class PasswordLinks {
     const token = `ppl_${randomBytes(32).toString('base64url')}`;
     const now = this.#now();
     const expiresAt = now + (this.#o.ttlMs ?? 3_600_000);
-    const id = Number(this.#s.insert.run(hashToken(token), userId, actor.id, now, expiresAt).lastInsertRowid);
+    const id = this.#links.insert(hashToken(token), userId, actor.id, now, expiresAt);
     this.#o.audit.record(actor, 'user.password.link', `user:${userId}`, { link: id, expiresAt }, now);
     return { url: `${this.#o.baseUrl()}/set-password#${token}`, expiresAt };
   }
@@ -67,7 +52,7 @@ export class PasswordLinks {
   /** Sets the password the link was made for and spends the link. */
   async use(token: string, password: string): Promise<{ name: string }> {
     const now = this.#now();
-    const link = this.#s.byHash.get(hashToken(token)) as LinkRow | undefined;
+    const link = this.#links.byHash(hashToken(token));
     if (!link) throw new PantauError('UNAUTHORIZED', 'this link is not valid; ask for a new one');
     if (link.usedAt !== null)
       throw new PantauError('UNAUTHORIZED', 'this link was used already; ask for a new one');
@@ -76,7 +61,7 @@ export class PasswordLinks {
     if (!actor) throw new PantauError('UNAUTHORIZED', 'the account is not active');
     // A too-short password leaves the link usable; then it is claimed before the slow hash, so two tabs cannot both use it.
     checkPassword(password);
-    if (this.#s.use.run(now, link.id).changes === 0) {
+    if (!this.#links.spend(link.id, now)) {
       throw new PantauError('UNAUTHORIZED', 'this link was used already; ask for a new one');
     }
     const user = await this.#o.users.setPassword(actor, link.userId, password);

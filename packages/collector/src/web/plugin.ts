@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { errorBody } from '../api/errors.ts';
+import { errorBody } from '../error-body.ts';
 import { CONSOLE_DIST, consoleBuilt } from './assets.ts';
 
 export interface ConsoleOptions {

@@ -1,9 +1,11 @@
 import Type from 'typebox';
+import { ReadinessProbe } from '../../store/readiness.ts';
 import type { ApiContext, TypedApp } from '../context.ts';
 import { withErrors } from '../schemas.ts';
 
 /** /healthz: the process answers. /readyz: the database answers and we are not shutting down. */
 export async function healthRoutes(app: TypedApp, ctx: ApiContext): Promise<void> {
+  const database = new ReadinessProbe(ctx.store.db);
   app.get(
     '/healthz',
     {
@@ -38,7 +40,7 @@ export async function healthRoutes(app: TypedApp, ctx: ApiContext): Promise<void
           .code(503)
           .send({ error: { code: 'SHUTTING_DOWN', message: 'collector is shutting down' } });
       }
-      ctx.store.db.prepare('SELECT 1').get();
+      database.check();
       return {
         status: 'ready' as const,
         agents: ctx.gateway.connected,

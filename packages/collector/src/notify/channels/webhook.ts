@@ -13,8 +13,8 @@ export interface WebhookChannelOptions {
 }
 
 export const SIGNATURE_HEADER = 'x-pantau-signature';
-export const TIMESTAMP_HEADER = 'x-pantau-timestamp';
-export const DELIVERY_HEADER = 'x-pantau-delivery';
+const TIMESTAMP_HEADER = 'x-pantau-timestamp';
+const DELIVERY_HEADER = 'x-pantau-delivery';
 
 /** `sha256=<hex HMAC-SHA256 of the raw body>`, the X-Pantau-Signature value. */
 export function signWebhookBody(secret: string, body: string | Buffer): string {

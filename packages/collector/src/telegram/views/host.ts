@@ -8,10 +8,6 @@ import { bold, code, escapeHtml, table, text } from '../html.ts';
 export const HOST_VIEWS = ['cpu', 'ram', 'system', 'disk', 'top', 'ports', 'checks', 'containers'] as const;
 export type HostView = (typeof HOST_VIEWS)[number];
 
-export function isHostView(value: string): value is HostView {
-  return (HOST_VIEWS as readonly string[]).includes(value);
-}
-
 /** The chart each view's "Chart" button draws. */
 export const VIEW_CHART: Record<HostView, 'cpu' | 'memory' | 'disk' | 'net' | 'load'> = {
   cpu: 'cpu',

@@ -1,0 +1,61 @@
+// No two folders of the collector's src/ import each other (type-only imports count too).
+
+import { join } from 'node:path';
+import { cruise } from 'dependency-cruiser';
+import { describe, expect, it } from 'vitest';
+import { cruiseOptions, KNOWN_FOLDER_CYCLES } from '../folder-deps.config.ts';
+
+const COLLECTOR = join(import.meta.dirname, '..');
+
+/** `from>to` → the files of `from` that import `to`. */
+async function folderEdges(): Promise<Map<string, Set<string>>> {
+  const cwd = process.cwd();
+  process.chdir(COLLECTOR);
+  try {
+    const result = await cruise(['src'], { ...cruiseOptions, outputType: 'json' });
+    const output = typeof result.output === 'string' ? JSON.parse(result.output) : result.output;
+    const folder = (path: string) => /^src\/([^/]+)\//.exec(path)?.[1];
+    const edges = new Map<string, Set<string>>();
+    for (const module of output.modules as { source: string; dependencies: { resolved: string }[] }[]) {
+      const from = folder(module.source);
+      for (const dependency of module.dependencies) {
+        const to = folder(dependency.resolved);
+        if (from === undefined || to === undefined || from === to) continue;
+        const key = `${from}>${to}`;
+        edges.set(key, (edges.get(key) ?? new Set()).add(module.source));
+      }
+    }
+    return edges;
+  } finally {
+    process.chdir(cwd);
+  }
+}
+
+describe('collector folder dependencies', async () => {
+  const edges = await folderEdges();
+  const known = new Set(KNOWN_FOLDER_CYCLES.flatMap((c) => [`${c.from}>${c.to}`, `${c.to}>${c.from}`]));
+
+  it('reads the import graph (a parser that sees nothing would pass everything)', () => {
+    expect(edges.get('api>store')?.size).toBeGreaterThan(0);
+    expect(edges.has('store>api')).toBe(false);
+  });
+
+  it('has no two folders importing each other beyond the known exceptions', () => {
+    const cycles = [...edges.keys()]
+      .map((key) => key.split('>') as [string, string])
+      .filter(([a, b]) => a < b && edges.has(`${b}>${a}`) && !known.has(`${a}>${b}`))
+      .map(
+        ([a, b]) => `${a} <-> ${b}: ${[...edges.get(`${a}>${b}`)!, ...edges.get(`${b}>${a}`)!].join(', ')}`,
+      );
+    expect(cycles).toEqual([]);
+  });
+
+  it('keeps each known exception to its listed files, and drops it once the cycle is gone', () => {
+    for (const cycle of KNOWN_FOLDER_CYCLES) {
+      expect(edges.has(`${cycle.to}>${cycle.from}`), `${cycle.to} no longer imports ${cycle.from}`).toBe(
+        true,
+      );
+      expect([...(edges.get(`${cycle.from}>${cycle.to}`) ?? [])].sort()).toEqual([...cycle.through].sort());
+    }
+  });
+});
