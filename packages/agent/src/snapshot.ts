@@ -59,6 +59,9 @@ export class Sampler {
   #checkTimer: NodeJS.Timeout | undefined;
   #nextCheckMs = 0;
   #checksUrgent = false;
+  /** A container event asked for a report: list and inspect, no stats round. */
+  #containerEvent = false;
+  #containersAgain = false;
 
   constructor(config: AgentConfig, log: Logger) {
     this.#config = config;
@@ -88,7 +91,7 @@ export class Sampler {
         return { checks };
       },
       containers: async () => {
-        const containers = await this.#containers.collect();
+        const containers = await this.#containers.collect({ stats: !this.#containerEvent });
         return containers === undefined ? {} : { containers };
       },
     };
@@ -128,6 +131,30 @@ export class Sampler {
   stopChecks(): void {
     clearTimeout(this.#checkTimer);
     this.#checkTimer = undefined;
+  }
+
+  /** Follows Docker's container events: a state change rides in a snapshot at once, not at the cadence. */
+  followContainers(): void {
+    this.#containers.follow(() => void this.#containersNow());
+  }
+
+  unfollowContainers(): void {
+    this.#containers.unfollow();
+  }
+
+  async #containersNow(): Promise<void> {
+    if (this.#running.has('containers')) {
+      this.#containersAgain = true;
+      return;
+    }
+    this.#containerEvent = true;
+    await this.#runHeavy('containers');
+    this.#containerEvent = false;
+    this.#onUrgent();
+    if (this.#containersAgain) {
+      this.#containersAgain = false;
+      void this.#containersNow();
+    }
   }
 
   /** Makes a heavy collector run at the next snapshot (system info after each connect). */

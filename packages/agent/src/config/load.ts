@@ -74,6 +74,7 @@ function resolve(
     'log',
     'procRoot',
     'sysRoot',
+    'statusFile',
   ]);
 
   const fallbackInterval = 5 * SECOND;
@@ -111,6 +112,15 @@ function resolve(
       : v.string(docker.socket, 'docker.socket', '/var/run/docker.sock');
   }, '');
 
+  const statusFile = v.attempt(
+    () =>
+      env.PANTAU_STATUS_FILE ||
+      (top.statusFile === undefined
+        ? undefined
+        : v.string(top.statusFile, 'statusFile', '/run/pantau/status')),
+    undefined,
+  );
+
   const config: AgentConfig = {
     collector,
     token,
@@ -138,6 +148,7 @@ function resolve(
     ),
     dockerSocket,
     logLevel,
+    ...(statusFile ? { statusFile } : {}),
   };
   if (v.problems.length > 0) throw ConfigError.combine(v.problems);
   return config;

@@ -125,4 +125,6 @@ export interface AgentConfig {
   readonly dockerSocket: string;
   /** Log level. Env `PANTAU_LOG_LEVEL`. Default info. */
   readonly logLevel: LogLevel;
+  /** File `run` keeps current with its connection state, for `pantau-agent status` (a container's HEALTHCHECK). Env `PANTAU_STATUS_FILE`. Default none. */
+  readonly statusFile?: string;
 }
