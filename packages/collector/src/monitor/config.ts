@@ -1,5 +1,10 @@
 import { parseDuration } from '@pantau/shared';
 import Type, { type Static } from 'typebox';
+import {
+  type ContainerMonitorConfig,
+  ContainerMonitorInput,
+  resolveContainerMonitor,
+} from './container-config.ts';
 import { DurationText } from './duration-text.ts';
 import { type NotifyPolicy, PolicyInput, resolvePolicy } from './policy.ts';
 import {
@@ -25,6 +30,8 @@ export const MonitorConfigInput = Type.Object(
     policies: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), PolicyInput)),
     /** Threshold rules; replaces the defaults when given (an empty list turns them off). */
     thresholds: Type.Optional(Type.Array(ThresholdRuleInput, { maxItems: 500 })),
+    /** Which containers the container rules watch, restart loops, per-container limits. */
+    containers: Type.Optional(ContainerMonitorInput),
   },
   { additionalProperties: false },
 );
@@ -39,6 +46,7 @@ export interface MonitorConfig {
   policy: NotifyPolicy;
   policies: Readonly<Record<string, NotifyPolicy>>;
   thresholds: readonly ThresholdRule[];
+  containers: ContainerMonitorConfig;
 }
 
 export function resolveMonitorConfig(input: MonitorConfigInput = {}): MonitorConfig {
@@ -58,5 +66,6 @@ export function resolveMonitorConfig(input: MonitorConfigInput = {}): MonitorCon
     thresholds: Object.freeze(
       (input.thresholds ?? DEFAULT_THRESHOLD_RULES).map((rule) => resolveThresholdRule(rule, policy)),
     ),
+    containers: resolveContainerMonitor(input.containers),
   });
 }

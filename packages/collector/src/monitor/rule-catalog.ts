@@ -1,4 +1,5 @@
 import type { MonitorConfig } from './config.ts';
+import { CONTAINER_RULES, containerRuleViews } from './containers.ts';
 import type { NotifyPolicy } from './policy.ts';
 import type { RuleStore } from './rule-store.ts';
 import { resolveThresholdRule, type ThresholdRule, type ThresholdRuleInput } from './rules.ts';
@@ -12,7 +13,7 @@ export const CHANGE_RULES: readonly ChangeKind[] = ['new_port', 'reboot', 'agent
 export interface RuleView {
   id: string;
   source: 'builtin' | 'config' | 'api';
-  kind: 'host_down' | 'service_down' | 'threshold';
+  kind: 'host_down' | 'service_down' | 'threshold' | 'container';
   description: string;
   severity: Severity;
   enabled: boolean;
@@ -65,7 +66,8 @@ export class RuleCatalog {
 
   /** Why a rule cannot be changed through the API, or null when it can. */
   readOnly(id: string): string | null {
-    if ((BUILT_IN_RULES as readonly string[]).includes(id)) return 'a built-in rule';
+    if ((BUILT_IN_RULES as readonly string[]).includes(id) || CONTAINER_RULES.includes(id))
+      return 'a built-in rule';
     if (this.#config.thresholds.some((r) => r.id === id)) return 'a rule from the config file';
     return null;
   }
@@ -73,6 +75,7 @@ export class RuleCatalog {
   known(id: string): boolean {
     return (
       (BUILT_IN_RULES as readonly string[]).includes(id) ||
+      CONTAINER_RULES.includes(id) ||
       (CHANGE_RULES as readonly string[]).includes(id) ||
       this.#config.thresholds.some((r) => r.id === id) ||
       this.#store.get(id) !== undefined
@@ -132,6 +135,7 @@ export class RuleCatalog {
         threshold: null,
         definition: null,
       },
+      ...containerRuleViews(c.containers, this.#policy),
     ];
   }
 }

@@ -3,6 +3,7 @@ import type { Database } from 'better-sqlite3';
 import { Changes } from './changes.ts';
 import { CheckStreaks } from './checks.ts';
 import type { MonitorConfig } from './config.ts';
+import { ContainerWatch } from './containers.ts';
 import { IncidentManager, type Notice } from './incidents.ts';
 import { HostLiveness } from './liveness.ts';
 import type { NotifyPolicy } from './policy.ts';
@@ -38,6 +39,7 @@ export class Monitor {
   readonly #checks: CheckStreaks;
   readonly #thresholds: Thresholds;
   readonly #changes = new Changes();
+  readonly #containers: ContainerWatch;
   readonly #intervals = new Map<number, number>();
   #rules: readonly ThresholdRule[];
   #timer: NodeJS.Timeout | undefined;
@@ -50,6 +52,7 @@ export class Monitor {
     this.#checks = new CheckStreaks(config.checkFailures);
     this.#rules = config.thresholds;
     this.#thresholds = new Thresholds(this.#rules);
+    this.#containers = new ContainerWatch(config.containers);
     this.silences = new Silences(options.db);
     this.incidents = new IncidentManager({
       db: options.db,
@@ -71,6 +74,7 @@ export class Monitor {
     for (const incident of open) {
       if (incident.kind === 'service_down') this.#checks.resume(incident.key, incident.openedAt);
       if (incident.kind === 'threshold') this.#thresholds.resume(incident.key, incident.openedAt);
+      if (incident.kind === 'container') this.#containers.resume(incident.key, incident.hostId);
     }
     for (const { host, intervalMs } of onlineHosts) {
       this.#liveness.expect(host, now, intervalMs, { graceMs: this.#o.config.startupGraceMs });
@@ -122,6 +126,7 @@ export class Monitor {
     const interval = this.#intervals.get(host.id) ?? 5_000;
     if (now - snapshot.ts <= 3 * interval + 5_000) {
       if (snapshot.checks) signals.push(...this.#checks.observe(host, snapshot.checks, now));
+      if (snapshot.containers) signals.push(...this.#containers.observe(host, snapshot.containers, now));
       signals.push(
         ...this.#thresholds.observe(host, snapshot, now),
         ...this.#changes.observe(host, snapshot, now),
@@ -135,7 +140,14 @@ export class Monitor {
     this.#changes.forget(host.id);
     this.#intervals.delete(host.id);
     this.#guard(() =>
-      this.incidents.apply([...this.#liveness.forget(host.id, now), ...this.#checks.forget(host, now)], now),
+      this.incidents.apply(
+        [
+          ...this.#liveness.forget(host.id, now),
+          ...this.#checks.forget(host, now),
+          ...this.#containers.forget(host, now),
+        ],
+        now,
+      ),
     );
   }
 

@@ -18,7 +18,12 @@ const RuleItem = Type.Object({
   source: Type.Union([Type.Literal('builtin'), Type.Literal('config'), Type.Literal('api')], {
     description: 'only `api` rules can be changed through the API',
   }),
-  kind: Type.Union([Type.Literal('host_down'), Type.Literal('service_down'), Type.Literal('threshold')]),
+  kind: Type.Union([
+    Type.Literal('host_down'),
+    Type.Literal('service_down'),
+    Type.Literal('threshold'),
+    Type.Literal('container'),
+  ]),
   description: Type.String(),
   severity: Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')]),
   enabled: Type.Boolean(),
