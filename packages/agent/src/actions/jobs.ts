@@ -8,7 +8,7 @@ import type {
 } from '@pantau/shared/lite';
 import type { ActionsConfig } from '../config/types.ts';
 import type { Log as Logger } from '../log.ts';
-import { type ActionDefinition, BUILTIN_ACTIONS } from './builtin.ts';
+import { type ActionContext, type ActionDefinition, BUILTIN_ACTIONS } from './builtin.ts';
 import { customAction } from './custom.ts';
 import { resolveParams } from './params.ts';
 import { jobEnv, type RunHandle, runCommand } from './runner.ts';
@@ -40,9 +40,11 @@ export class JobManager {
   readonly #send: JobSink;
   readonly #log: Logger;
   readonly #running = new Map<string, RunHandle>();
+  readonly #context: ActionContext;
 
-  constructor(config: ActionsConfig, send: JobSink, log: Logger) {
+  constructor(config: ActionsConfig, send: JobSink, log: Logger, dockerSocket = '/var/run/docker.sock') {
     this.#config = config;
+    this.#context = { dockerSocket, containers: config.containers };
     this.#allowed = allowedActions(config);
     this.#send = send;
     this.#log = log;
@@ -92,23 +94,31 @@ export class JobManager {
       reject('INVALID_PARAMS', params.reason);
       return;
     }
-    const problem = def.check?.(params.values);
+    const problem = def.check?.(params.values, this.#context);
     if (problem) {
       reject('INVALID_PARAMS', problem);
       return;
     }
     const limit = def.timeoutMs ?? this.#config.timeoutMs;
     const timeoutMs = Math.min(frame.timeoutMs ?? limit, limit);
-    const argv = def.argv(params.values);
-    this.#log.info({ jobId, action, argv, timeoutMs }, 'job started');
-    const handle = runCommand({
-      argv,
-      env: jobEnv(def.env),
-      timeoutMs,
-      killGraceMs: this.#config.killGraceMs,
-      outputCapBytes: this.#config.outputCapBytes,
-      onOutput: (stream, data) => this.#send({ t: 'job.output', jobId, stream, data }),
-    });
+    const onOutput = (stream: 'stdout' | 'stderr', data: string) =>
+      this.#send({ t: 'job.output', jobId, stream, data });
+    let handle: RunHandle;
+    if ('run' in def) {
+      this.#log.info({ jobId, action, params: Object.fromEntries(params.values), timeoutMs }, 'job started');
+      handle = def.run(params.values, this.#context, { timeoutMs, onOutput });
+    } else {
+      const argv = def.argv(params.values);
+      this.#log.info({ jobId, action, argv, timeoutMs }, 'job started');
+      handle = runCommand({
+        argv,
+        env: jobEnv(def.env),
+        timeoutMs,
+        killGraceMs: this.#config.killGraceMs,
+        outputCapBytes: this.#config.outputCapBytes,
+        onOutput,
+      });
+    }
     this.#running.set(jobId, handle);
     void handle.done.then((result) => {
       this.#running.delete(jobId);

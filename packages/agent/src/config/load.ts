@@ -167,6 +167,7 @@ const NO_COLLECTOR: CollectorConfig = {
 const NO_ACTIONS: ActionsConfig = {
   allow: [],
   custom: [],
+  containers: [],
   maxConcurrent: 0,
   outputCapBytes: 0,
   timeoutMs: 0,
@@ -447,6 +448,7 @@ function readActions(v: Values, value: unknown): ActionsConfig {
       : v.object(value, 'actions', [
           'allow',
           'custom',
+          'containers',
           'maxConcurrent',
           'outputCap',
           'timeout',
@@ -473,9 +475,16 @@ function readActions(v: Values, value: unknown): ActionsConfig {
     });
     allow = [...new Set(allow)];
   }
+  const containers =
+    a.containers === undefined
+      ? []
+      : v
+          .array(a.containers, 'actions.containers')
+          .map((item, i) => v.string(item, join('actions.containers', i), 'backend-*'));
   return {
     allow,
     custom,
+    containers,
     maxConcurrent:
       a.maxConcurrent === undefined ? 2 : v.integer(a.maxConcurrent, 'actions.maxConcurrent', 1, 64),
     outputCapBytes:
