@@ -1,4 +1,5 @@
 import { AuditLog } from './audit.ts';
+import { ContainerHistory } from './container-history.ts';
 import { type Database, openDatabase } from './db.ts';
 import { HistoryReader, type Retention } from './history.ts';
 import { HostRepo } from './hosts.ts';
@@ -21,6 +22,8 @@ export class Store {
   readonly hosts: HostRepo;
   readonly writer: SnapshotWriter;
   readonly history: HistoryReader;
+  /** Running containers' CPU and memory over time. */
+  readonly containers: ContainerHistory;
   readonly audit: AuditLog;
   readonly retention: RetentionJob;
   readonly migrated: MigrationResult;
@@ -30,7 +33,8 @@ export class Store {
     this.db = openDatabase(options.dataDir, options.busyTimeout);
     this.migrated = migrate(this.db, [...coreMigrations, ...(options.migrations ?? [])]);
     this.hosts = new HostRepo(this.db);
-    this.writer = new SnapshotWriter(this.db);
+    this.containers = new ContainerHistory(this.db);
+    this.writer = new SnapshotWriter(this.db, this.containers);
     this.history = new HistoryReader(this.db);
     this.audit = new AuditLog(this.db);
     this.retentionConfig = options.retention;

@@ -1,5 +1,6 @@
 import type { CheckResult, Disk, Snapshot } from '@pantau/shared';
 import type { Database, Statement } from 'better-sqlite3';
+import { ContainerHistory } from './container-history.ts';
 import { AREAS, type Area, type LatestState } from './latest.ts';
 import { encodeCore, metricDefs, metricNames } from './metric-catalog.ts';
 
@@ -37,9 +38,11 @@ export class SnapshotWriter {
   readonly #stateWrittenAt = new Map<number, number>();
   readonly #diskWrittenAt = new Map<string, number>();
   readonly #checkOk = new Map<string, boolean>();
+  readonly #containers: ContainerHistory;
 
-  constructor(db: Database) {
+  constructor(db: Database, containers: ContainerHistory = new ContainerHistory(db)) {
     this.#db = db;
+    this.#containers = containers;
     const cols = metricDefs.map((d) => d.column);
     const rollup = (table: string) =>
       db.prepare(
@@ -141,6 +144,7 @@ export class SnapshotWriter {
     }
     if (s.disks) this.#diskHistory(hostId, s.ts, s.disks);
     if (s.checks) this.#checkHistory(hostId, s.ts, s.checks);
+    if (s.containers) this.#containers.record(hostId, s.ts, s.containers);
   }
 
   #diskHistory(hostId: number, ts: number, disks: Disk[]): void {
