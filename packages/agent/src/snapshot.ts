@@ -61,7 +61,9 @@ export class Sampler {
   #checksUrgent = false;
   /** A container event asked for a report: list and inspect, no stats round. */
   #containerEvent = false;
-  #containersAgain = false;
+  /** An event-driven container report waits for the round in flight. */
+  #containersQueued = false;
+  readonly #inflight = new Map<HeavyName, Promise<void>>();
 
   constructor(config: AgentConfig, log: Logger) {
     this.#config = config;
@@ -143,18 +145,15 @@ export class Sampler {
   }
 
   async #containersNow(): Promise<void> {
-    if (this.#running.has('containers')) {
-      this.#containersAgain = true;
-      return;
-    }
+    if (this.#containersQueued) return; // the queued round lists after this event too
+    this.#containersQueued = true;
+    // A round in flight may have listed the containers before the event: wait, then list again.
+    while (this.#inflight.has('containers')) await this.#inflight.get('containers');
+    this.#containersQueued = false;
     this.#containerEvent = true;
     await this.#runHeavy('containers');
     this.#containerEvent = false;
     this.#onUrgent();
-    if (this.#containersAgain) {
-      this.#containersAgain = false;
-      void this.#containersNow();
-    }
   }
 
   /** Makes a heavy collector run at the next snapshot (system info after each connect). */
@@ -208,17 +207,22 @@ export class Sampler {
     this.#checksUrgent = changed || failing;
   }
 
-  async #runHeavy(name: HeavyName): Promise<void> {
+  #runHeavy(name: HeavyName): Promise<void> {
     this.#running.add(name);
-    try {
-      const result = await this.#heavy[name]();
-      Object.assign(this.#pending, result);
-      this.#errors.ok(name);
-    } catch (err) {
-      this.#errors.fail(name, err);
-    } finally {
-      this.#running.delete(name);
-    }
+    const run = (async () => {
+      try {
+        const result = await this.#heavy[name]();
+        Object.assign(this.#pending, result);
+        this.#errors.ok(name);
+      } catch (err) {
+        this.#errors.fail(name, err);
+      } finally {
+        this.#running.delete(name);
+        this.#inflight.delete(name);
+      }
+    })();
+    this.#inflight.set(name, run);
+    return run;
   }
 
   #core(): Pick<Snapshot, 'uptime' | 'cpu' | 'load' | 'memory' | 'swap' | 'diskIo' | 'net'> {

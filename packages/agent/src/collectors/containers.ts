@@ -281,7 +281,8 @@ export class ContainerCollector {
       }
       const { autoRemove: _, ...shown } = details;
       let container: Container;
-      if (withStats || !known) {
+      // A container that just started has no figures yet: it gets a stats round even now.
+      if (withStats || !known || (entry.State === 'running' && known.container.state !== 'running')) {
         const stats =
           entry.State === 'running'
             ? await dockerRequest<DockerStats>(
