@@ -63,7 +63,7 @@ export class Sampler {
   #containerEvent = false;
   /** An event-driven container report waits for the round in flight. */
   #containersQueued = false;
-  readonly #inflight = new Map<HeavyName, Promise<void>>();
+  readonly #inflight = new Map<HeavyName, Promise<boolean>>();
 
   constructor(config: AgentConfig, log: Logger) {
     this.#config = config;
@@ -151,9 +151,11 @@ export class Sampler {
     while (this.#inflight.has('containers')) await this.#inflight.get('containers');
     this.#containersQueued = false;
     this.#containerEvent = true;
-    await this.#runHeavy('containers');
+    const failed = await this.#runHeavy('containers');
     this.#containerEvent = false;
     this.#onUrgent();
+    // Docker slow to answer (a busy host): the news must not wait for the next cadence.
+    if (failed) setTimeout(() => void this.#containersNow(), 1_000).unref();
   }
 
   /** Makes a heavy collector run at the next snapshot (system info after each connect). */
@@ -167,7 +169,7 @@ export class Sampler {
    */
   async take(waitMs: number): Promise<SnapshotBody> {
     const now = monotonicMs();
-    const started: Promise<void>[] = [];
+    const started: Promise<boolean>[] = [];
     for (const name of Object.keys(this.#heavy) as HeavyName[]) {
       if (name === 'checks' && this.#checkTimer !== undefined) continue; // on their own timer
       if (this.#running.has(name) || now < (this.#due.get(name) ?? 0)) continue;
@@ -207,15 +209,18 @@ export class Sampler {
     this.#checksUrgent = changed || failing;
   }
 
-  #runHeavy(name: HeavyName): Promise<void> {
+  /** Runs one heavy collector; resolves true when it failed. */
+  #runHeavy(name: HeavyName): Promise<boolean> {
     this.#running.add(name);
     const run = (async () => {
       try {
         const result = await this.#heavy[name]();
         Object.assign(this.#pending, result);
         this.#errors.ok(name);
+        return false;
       } catch (err) {
         this.#errors.fail(name, err);
+        return true;
       } finally {
         this.#running.delete(name);
         this.#inflight.delete(name);

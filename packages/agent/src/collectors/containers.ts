@@ -162,6 +162,7 @@ export class ContainerCollector {
   #retry: NodeJS.Timeout | undefined;
   #release: NodeJS.Timeout | undefined;
   #following = false;
+  #everFollowed = false;
 
   constructor(socketPath: string) {
     this.#socket = socketPath;
@@ -182,6 +183,8 @@ export class ContainerCollector {
         if (this.#following) this.#retry = setTimeout(connect, retryMs);
       };
       if (!existsSync(this.#socket)) return again();
+      const reconnected = this.#events === undefined && this.#everFollowed;
+      this.#everFollowed = true;
       this.#events = await followEvents(
         this.#socket,
         (event) => {
@@ -195,6 +198,8 @@ export class ContainerCollector {
         again,
       );
       if (!this.#following) this.#events.stop();
+      // Back after a gap: what changed meanwhile had no event here, so report now.
+      else if (reconnected) onChange();
     };
     void connect();
   }
