@@ -70,6 +70,9 @@ docker_ci_stop() {
     case "$link" in docker0 | br-* | veth*) ;; *) continue ;; esac
     grep -qx "$link" <<<"$DOCKER_CI_LINKS_BEFORE" || ip link delete "$link" 2>/dev/null || true
   done
+  # dockerd bind-mounts the host's network namespace into its exec root (netns/default).
+  awk -v root="$DOCKER_CI_EXEC/" 'index($2, root) == 1 { print $2 }' /proc/mounts | sort -r |
+    while read -r mount; do umount "$mount" 2>/dev/null || umount -l "$mount" 2>/dev/null || true; done
   rm -rf "$DOCKER_CI_EXEC"
   unset DOCKER_HOST
   docker_ci_log "engine stopped, host networking restored"
