@@ -114,7 +114,7 @@ describe('Telegram bot: read-only questions', () => {
       '/top web-1': /812 node +35 %/,
       '/ports web-1': /tcp6\s+::\s+8080\s+node/,
       '/checks web-1': /❌ lb .*expected status 200, got 502/,
-      '/containers web-1': /redis\s+running/,
+      '/containers web-1': /redis\s+running, unhealthy\s+-\s+2\s+0\.3 %[\s\S]*per core, as docker stats/,
       '/checks': /8 in the fleet, 4 failing/,
       '/disk': /Fullest filesystems/,
       '/incidents': /No open incidents/,

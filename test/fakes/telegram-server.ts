@@ -44,6 +44,8 @@ export interface FakeTelegramOptions {
   botInfo?: Partial<User>;
   /** Methods this server lacks (answered 404 "method not found"), as some Bot API servers do. */
   without?: string[];
+  /** Address to listen on; "0.0.0.0" lets containers reach it through their gateway. Default 127.0.0.1. */
+  host?: string;
 }
 
 export interface PushedUser {
@@ -113,7 +115,7 @@ export class FakeTelegramServer {
 
   static async start(options: FakeTelegramOptions = {}): Promise<FakeTelegramServer> {
     const fake = new FakeTelegramServer(options);
-    await new Promise<void>((resolve) => fake.#server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => fake.#server.listen(0, options.host ?? '127.0.0.1', resolve));
     fake.#url = `http://127.0.0.1:${(fake.#server.address() as AddressInfo).port}`;
     return fake;
   }

@@ -5,6 +5,7 @@ import type { AgentConfig } from './config/types.ts';
 import type { Log as Logger } from './log.ts';
 import { Scheduler } from './scheduler.ts';
 import { Sampler, type SnapshotBody } from './snapshot.ts';
+import { StatusFile } from './status-file.ts';
 import { Connection } from './transport/connection.ts';
 import { JobBacklog } from './transport/job-backlog.ts';
 import { Outbox } from './transport/outbox.ts';
@@ -57,6 +58,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     maxBytes: config.actions.offlineCapBytes,
     maxFrames: config.actions.offlineFrames,
   });
+  const status = config.statusFile === undefined ? undefined : new StatusFile(config.statusFile);
   const jobs = new JobManager(config.actions, (frame) => connection?.send(frame), log, {
     congested: () => connection?.congested() ?? false,
   });
@@ -100,12 +102,15 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       },
       jobStart: (frame) => jobs.start(frame),
       jobCancel: (frame) => jobs.cancel(frame),
+      state: (connected, url) => status?.set(connected, url),
     },
     log,
   );
 
+  status?.start();
   scheduler.start();
   sampler.startChecks();
+  sampler.followContainers();
   connection.start();
   log.info(
     {
@@ -121,9 +126,11 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   return {
     async stop() {
       sampler.stopChecks();
+      sampler.unfollowContainers();
       await scheduler.stop();
       await jobs.stopAll();
       await connection?.stop();
+      status?.stop();
       log.info({ backlog: outbox.size, dropped: outbox.dropped }, 'agent stopped');
     },
   };

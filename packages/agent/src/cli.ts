@@ -9,6 +9,7 @@ import { ENROLL_DEFAULTS, EnrollError, enroll } from './enroll.ts';
 import { currentProgram, InstallError, installService } from './install.ts';
 import { createLogger, silentLog } from './log.ts';
 import { Sampler } from './snapshot.ts';
+import { readStatus } from './status-file.ts';
 import { AGENT_VERSION } from './version.ts';
 
 const USAGE = `pantau-agent ${AGENT_VERSION}: host metrics and allowlisted actions for a Pantau collector
@@ -17,6 +18,8 @@ Usage:
   pantau-agent run [--config FILE]           stream snapshots to the collector until stopped
   pantau-agent once [--config FILE]          print one full snapshot as JSON and exit
   pantau-agent check-config [--config FILE]  validate the config (and env) and print the result
+  pantau-agent status [--config FILE]        whether \`run\` is connected, from its status file
+                                             (statusFile, PANTAU_STATUS_FILE); exit 0 connected, 1 not
   pantau-agent install-service [--url URL] [--token-file FILE] [options]
                                              install this program and the systemd service; takes
                                              run's variables (PANTAU_COLLECTOR_URL, PANTAU_TOKEN, ...)
@@ -83,6 +86,8 @@ async function dispatch(argv: string[]): Promise<number> {
       return once(rest);
     case 'check-config':
       return checkConfig(rest);
+    case 'status':
+      return status(rest);
     case 'install-service':
       return install(rest);
     case 'enroll':
@@ -96,6 +101,14 @@ function configFrom(rest: string[], requireCollector: boolean): AgentConfig {
   const { values } = parse(rest, { config: { type: 'string', short: 'c' } });
   const file = values.config as string | undefined;
   return loadConfig({ ...(file ? { file } : {}), requireCollector });
+}
+
+function status(rest: string[]): number {
+  const config = configFrom(rest, false);
+  if (!config.statusFile) throw new UsageError('status needs statusFile in the config or PANTAU_STATUS_FILE');
+  const verdict = readStatus(config.statusFile);
+  process.stdout.write(`${verdict.line}\n`);
+  return verdict.ok ? 0 : 1;
 }
 
 async function run(rest: string[]): Promise<number> {

@@ -59,6 +59,11 @@ export class Sampler {
   #checkTimer: NodeJS.Timeout | undefined;
   #nextCheckMs = 0;
   #checksUrgent = false;
+  /** A container event asked for a report: list and inspect, no stats round. */
+  #containerEvent = false;
+  /** An event-driven container report waits for the round in flight. */
+  #containersQueued = false;
+  readonly #inflight = new Map<HeavyName, Promise<boolean>>();
 
   constructor(config: AgentConfig, log: Logger) {
     this.#config = config;
@@ -88,7 +93,7 @@ export class Sampler {
         return { checks };
       },
       containers: async () => {
-        const containers = await this.#containers.collect();
+        const containers = await this.#containers.collect({ stats: !this.#containerEvent });
         return containers === undefined ? {} : { containers };
       },
     };
@@ -130,6 +135,29 @@ export class Sampler {
     this.#checkTimer = undefined;
   }
 
+  /** Follows Docker's container events: a state change rides in a snapshot at once, not at the cadence. */
+  followContainers(): void {
+    this.#containers.follow(() => void this.#containersNow());
+  }
+
+  unfollowContainers(): void {
+    this.#containers.unfollow();
+  }
+
+  async #containersNow(): Promise<void> {
+    if (this.#containersQueued) return; // the queued round lists after this event too
+    this.#containersQueued = true;
+    // A round in flight may have listed the containers before the event: wait, then list again.
+    while (this.#inflight.has('containers')) await this.#inflight.get('containers');
+    this.#containersQueued = false;
+    this.#containerEvent = true;
+    const failed = await this.#runHeavy('containers');
+    this.#containerEvent = false;
+    this.#onUrgent();
+    // Docker slow to answer (a busy host): the news must not wait for the next cadence.
+    if (failed) setTimeout(() => void this.#containersNow(), 1_000).unref();
+  }
+
   /** Makes a heavy collector run at the next snapshot (system info after each connect). */
   markDue(name: HeavyName): void {
     this.#due.set(name, 0);
@@ -143,7 +171,7 @@ export class Sampler {
     // The tick's time: the process and port scans below run synchronously and may take a while.
     const ts = Date.now();
     const now = monotonicMs();
-    const started: Promise<void>[] = [];
+    const started: Promise<boolean>[] = [];
     for (const name of Object.keys(this.#heavy) as HeavyName[]) {
       if (name === 'checks' && this.#checkTimer !== undefined) continue; // on their own timer
       if (this.#running.has(name) || now < (this.#due.get(name) ?? 0)) continue;
@@ -182,17 +210,25 @@ export class Sampler {
     this.#checksUrgent = changed || failing;
   }
 
-  async #runHeavy(name: HeavyName): Promise<void> {
+  /** Runs one heavy collector; resolves true when it failed. */
+  #runHeavy(name: HeavyName): Promise<boolean> {
     this.#running.add(name);
-    try {
-      const result = await this.#heavy[name]();
-      Object.assign(this.#pending, result);
-      this.#errors.ok(name);
-    } catch (err) {
-      this.#errors.fail(name, err);
-    } finally {
-      this.#running.delete(name);
-    }
+    const run = (async () => {
+      try {
+        const result = await this.#heavy[name]();
+        Object.assign(this.#pending, result);
+        this.#errors.ok(name);
+        return false;
+      } catch (err) {
+        this.#errors.fail(name, err);
+        return true;
+      } finally {
+        this.#running.delete(name);
+        this.#inflight.delete(name);
+      }
+    })();
+    this.#inflight.set(name, run);
+    return run;
   }
 
   #core(): Pick<Snapshot, 'uptime' | 'cpu' | 'load' | 'memory' | 'swap' | 'diskIo' | 'net'> {

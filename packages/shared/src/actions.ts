@@ -12,6 +12,17 @@ export const HOST_PATTERN = '[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|[0-
 export const UNIT_PATTERN =
   '[A-Za-z0-9][A-Za-z0-9:_.@\\\\-]{0,200}(?:\\.(?:service|socket|timer|target|mount|path|slice|scope))?';
 
+/** Docker container names (and ids): what `docker run --name` accepts. */
+export const CONTAINER_PATTERN = '[A-Za-z0-9][A-Za-z0-9_.-]{0,127}';
+
+const container: ActionParam = {
+  name: 'container',
+  kind: 'regex',
+  pattern: CONTAINER_PATTERN,
+  required: true,
+  description: "container name; the agent's actions.containers patterns must allow it",
+};
+
 const unit: ActionParam = {
   name: 'unit',
   kind: 'regex',
@@ -37,6 +48,9 @@ export const BUILTIN_ACTION_NAMES = [
   'apt-upgrade',
   'reboot',
   'shutdown',
+  'container-start',
+  'container-stop',
+  'container-restart',
 ] as const;
 export type BuiltinActionName = (typeof BUILTIN_ACTION_NAMES)[number];
 
@@ -118,6 +132,34 @@ export const BUILTIN_ACTION_CATALOG: readonly BuiltinAction[] = [
       description: 'power the host off after a delay',
       dangerous: true,
       params: [{ name: 'delay', kind: 'integer', min: 0, max: 1440, default: 1, description: 'minutes' }],
+    },
+    timeoutMs: 60_000,
+  },
+  // Through the Docker Engine API on the agent's socket, no command line.
+  {
+    spec: {
+      name: 'container-start',
+      description: 'start one Docker container',
+      dangerous: false,
+      params: [container],
+    },
+    timeoutMs: 60_000,
+  },
+  {
+    spec: {
+      name: 'container-stop',
+      description: 'stop one Docker container (SIGTERM, then SIGKILL after 10 s)',
+      dangerous: true,
+      params: [container],
+    },
+    timeoutMs: 60_000,
+  },
+  {
+    spec: {
+      name: 'container-restart',
+      description: 'restart one Docker container',
+      dangerous: false,
+      params: [container],
     },
     timeoutMs: 60_000,
   },

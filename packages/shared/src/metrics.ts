@@ -118,9 +118,35 @@ export const Container = Type.Object(
     id: Type.String({ maxLength: 128 }),
     name: Type.String({ maxLength: Limits.name }),
     image: Type.String({ maxLength: Limits.text }),
-    state: Type.String({ maxLength: 64 }),
-    cpu: Gauge('% of one core'),
-    memory: Count('bytes'),
+    state: Type.String({
+      maxLength: 64,
+      description: "Docker's state (running, exited, restarting, paused, created, dead), or removed",
+    }),
+    cpu: Gauge('% of one core, as docker stats: 200 is two cores busy'),
+    memory: Count('bytes, without the reclaimable page cache, as docker stats'),
+    // Optional: agents before Docker event following sent only the fields above.
+    exitCode: Type.Optional(Type.Integer({ minimum: -1, maximum: 255, description: 'of the last exit' })),
+    health: Type.Optional(
+      Type.Union([Type.Literal('starting'), Type.Literal('healthy'), Type.Literal('unhealthy')], {
+        description: "Docker's HEALTHCHECK status; absent without a HEALTHCHECK",
+      }),
+    ),
+    restarts: Type.Optional(Count("Docker's restart count (restart policy)")),
+    oomKilled: Type.Optional(Type.Boolean({ description: 'the last exit was the kernel OOM killer' })),
+    startedAt: Type.Optional(Count('ms since the epoch, of the last start')),
+    memoryLimit: Type.Optional(Count('bytes; absent when unlimited')),
+    labels: Type.Optional(
+      Type.Record(Type.String({ maxLength: 128 }), Type.String({ maxLength: Limits.name }), {
+        maxProperties: 32,
+        description: 'pantau.* and com.docker.compose.project/service labels',
+      }),
+    ),
+    removed: Type.Optional(
+      Type.Union([Type.Literal('deliberate'), Type.Literal('gone')], {
+        description:
+          'with state removed: deliberate after a stop or kill through the API (docker rm, compose down), gone otherwise',
+      }),
+    ),
   },
   strict,
 );

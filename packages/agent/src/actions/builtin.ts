@@ -1,19 +1,44 @@
 import { isIP } from 'node:net';
 import { type ActionSpec, type BuiltinActionName, builtinAction } from '@pantau/shared/lite';
+import { CONTAINER_ACTIONS } from './container.ts';
 import type { ParamValues } from './params.ts';
+import type { RunHandle } from './runner.ts';
 
-/** An action the agent knows how to run once its config allows it. */
-export interface ActionDefinition {
+/** What the host's config says beyond `allow`, for the actions that need it. */
+export interface ActionContext {
+  /** Docker Engine socket (`docker.socket`). */
+  readonly dockerSocket: string;
+  /** Container names the container actions may touch (`actions.containers`, `*` globs). */
+  readonly containers: readonly string[];
+}
+
+interface ActionBase {
   readonly spec: ActionSpec;
-  /** The argv for validated parameters; never passed to a shell. */
-  argv(values: ParamValues): string[];
   /** Extra environment for the child. */
   readonly env?: Readonly<Record<string, string>>;
   /** Timeout for this action when the config gives none, ms. */
   readonly timeoutMs?: number;
   /** Checks a spec cannot express; returns the reason to reject, if any. */
-  check?(values: ParamValues): string | undefined;
+  check?(values: ParamValues, context: ActionContext): string | undefined;
 }
+
+/** An action run as a child process. */
+export interface CommandAction extends ActionBase {
+  /** The argv for validated parameters; never passed to a shell. */
+  argv(values: ParamValues): string[];
+}
+
+/** An action the agent carries out itself through an API (the Docker Engine's), no process. */
+export interface ApiAction extends ActionBase {
+  run(
+    values: ParamValues,
+    context: ActionContext,
+    options: { timeoutMs: number; onOutput(stream: 'stdout' | 'stderr', data: string): void },
+  ): RunHandle;
+}
+
+/** An action the agent knows how to run once its config allows it. */
+export type ActionDefinition = CommandAction | ApiAction;
 
 /** apt and dpkg must never stop to ask. */
 const NONINTERACTIVE = {
@@ -95,6 +120,7 @@ export const BUILTIN_ACTIONS: readonly ActionDefinition[] = [
     argv: (values) => ['shutdown', '-h', `+${get(values, 'delay')}`],
     timeoutMs: limit('shutdown'),
   },
+  ...CONTAINER_ACTIONS,
 ];
 
 /** Allowed when the config says nothing: actions that only read. */

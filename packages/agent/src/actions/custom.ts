@@ -1,9 +1,9 @@
 import type { CustomActionConfig } from '../config/types.ts';
-import type { ActionDefinition } from './builtin.ts';
+import type { CommandAction } from './builtin.ts';
 import { substitute } from './params.ts';
 
 /** A custom action from the config: its argv with `{{param}}` elements replaced by checked values. */
-export function customAction(config: CustomActionConfig): ActionDefinition {
+export function customAction(config: CustomActionConfig): CommandAction {
   return {
     spec: {
       name: config.name,

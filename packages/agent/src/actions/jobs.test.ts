@@ -13,6 +13,7 @@ function manager(overrides: Partial<ActionsConfig> = {}, custom: CustomActionCon
   const config: ActionsConfig = {
     allow: ['ping', 'uptime', 'disk-usage', 'service-status', ...custom.map((c) => c.name)],
     custom,
+    containers: [],
     maxConcurrent: 2,
     outputCapBytes: 1024 * 1024,
     timeoutMs: 60_000,

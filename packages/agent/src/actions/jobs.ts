@@ -7,7 +7,7 @@ import type {
 } from '@pantau/shared/lite';
 import type { ActionsConfig } from '../config/types.ts';
 import type { Log as Logger } from '../log.ts';
-import { type ActionDefinition, BUILTIN_ACTIONS } from './builtin.ts';
+import { type ActionContext, type ActionDefinition, BUILTIN_ACTIONS } from './builtin.ts';
 import { customAction } from './custom.ts';
 import { OutputPacer, type PacerOptions, type PartsFrame } from './output-pacer.ts';
 import { resolveParams } from './params.ts';
@@ -41,10 +41,18 @@ export class JobManager {
   readonly #log: Logger;
   readonly #running = new Map<string, RunHandle>();
   readonly #pacer: OutputPacer;
+  readonly #context: ActionContext;
 
   /** `pacing` tunes how output frames go (the connection says when it is congested). */
-  constructor(config: ActionsConfig, send: JobSink, log: Logger, pacing: Omit<PacerOptions, 'send'> = {}) {
+  constructor(
+    config: ActionsConfig,
+    send: JobSink,
+    log: Logger,
+    pacing: Omit<PacerOptions, 'send'> = {},
+    dockerSocket = '/var/run/docker.sock',
+  ) {
     this.#config = config;
+    this.#context = { dockerSocket, containers: config.containers };
     this.#allowed = allowedActions(config);
     this.#send = send;
     this.#log = log;
@@ -95,23 +103,30 @@ export class JobManager {
       reject('INVALID_PARAMS', params.reason);
       return;
     }
-    const problem = def.check?.(params.values);
+    const problem = def.check?.(params.values, this.#context);
     if (problem) {
       reject('INVALID_PARAMS', problem);
       return;
     }
     const limit = def.timeoutMs ?? this.#config.timeoutMs;
     const timeoutMs = Math.min(frame.timeoutMs ?? limit, limit);
-    const argv = def.argv(params.values);
-    this.#log.info({ jobId, action, argv, timeoutMs }, 'job started');
-    const handle = runCommand({
-      argv,
-      env: jobEnv(def.env),
-      timeoutMs,
-      killGraceMs: this.#config.killGraceMs,
-      outputCapBytes: this.#config.outputCapBytes,
-      onOutput: (stream, data) => this.#pacer.write(jobId, stream, data),
-    });
+    const onOutput = (stream: 'stdout' | 'stderr', data: string) => this.#pacer.write(jobId, stream, data);
+    let handle: RunHandle;
+    if ('run' in def) {
+      this.#log.info({ jobId, action, params: Object.fromEntries(params.values), timeoutMs }, 'job started');
+      handle = def.run(params.values, this.#context, { timeoutMs, onOutput });
+    } else {
+      const argv = def.argv(params.values);
+      this.#log.info({ jobId, action, argv, timeoutMs }, 'job started');
+      handle = runCommand({
+        argv,
+        env: jobEnv(def.env),
+        timeoutMs,
+        killGraceMs: this.#config.killGraceMs,
+        outputCapBytes: this.#config.outputCapBytes,
+        onOutput,
+      });
+    }
     this.#pacer.open(jobId, handle);
     this.#running.set(jobId, handle);
     void handle.done.then((result) => {

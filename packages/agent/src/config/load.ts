@@ -74,6 +74,7 @@ function resolve(
     'log',
     'procRoot',
     'sysRoot',
+    'statusFile',
   ]);
 
   const fallbackInterval = 5 * SECOND;
@@ -111,6 +112,15 @@ function resolve(
       : v.string(docker.socket, 'docker.socket', '/var/run/docker.sock');
   }, '');
 
+  const statusFile = v.attempt(
+    () =>
+      env.PANTAU_STATUS_FILE ||
+      (top.statusFile === undefined
+        ? undefined
+        : v.string(top.statusFile, 'statusFile', '/run/pantau/status')),
+    undefined,
+  );
+
   const config: AgentConfig = {
     collector,
     token,
@@ -138,6 +148,7 @@ function resolve(
     ),
     dockerSocket,
     logLevel,
+    ...(statusFile ? { statusFile } : {}),
   };
   if (v.problems.length > 0) throw ConfigError.combine(v.problems);
   return config;
@@ -156,6 +167,7 @@ const NO_COLLECTOR: CollectorConfig = {
 const NO_ACTIONS: ActionsConfig = {
   allow: [],
   custom: [],
+  containers: [],
   maxConcurrent: 0,
   outputCapBytes: 0,
   timeoutMs: 0,
@@ -436,6 +448,7 @@ function readActions(v: Values, value: unknown): ActionsConfig {
       : v.object(value, 'actions', [
           'allow',
           'custom',
+          'containers',
           'maxConcurrent',
           'outputCap',
           'timeout',
@@ -462,9 +475,16 @@ function readActions(v: Values, value: unknown): ActionsConfig {
     });
     allow = [...new Set(allow)];
   }
+  const containers =
+    a.containers === undefined
+      ? []
+      : v
+          .array(a.containers, 'actions.containers')
+          .map((item, i) => v.string(item, join('actions.containers', i), 'backend-*'));
   return {
     allow,
     custom,
+    containers,
     maxConcurrent:
       a.maxConcurrent === undefined ? 2 : v.integer(a.maxConcurrent, 'actions.maxConcurrent', 1, 64),
     outputCapBytes:

@@ -85,6 +85,8 @@ export interface ActionsConfig {
   readonly allow: readonly string[];
   /** Custom actions. Default none. */
   readonly custom: readonly CustomActionConfig[];
+  /** Container names (`*` matches any run of characters) that container-start/-stop/-restart may touch. Default none. */
+  readonly containers: readonly string[];
   /** Jobs running at once; more are rejected with JOB_LIMIT. Default 2. */
   readonly maxConcurrent: number;
   /** Output kept per job (stdout + stderr), bytes; the rest is dropped and `truncated` set. Default 1 MiB. */
@@ -125,4 +127,6 @@ export interface AgentConfig {
   readonly dockerSocket: string;
   /** Log level. Env `PANTAU_LOG_LEVEL`. Default info. */
   readonly logLevel: LogLevel;
+  /** File `run` keeps current with its connection state, for `pantau-agent status` (a container's HEALTHCHECK). Env `PANTAU_STATUS_FILE`. Default none. */
+  readonly statusFile?: string;
 }

@@ -27,6 +27,8 @@ export interface ConnectionHandlers {
   welcome(frame: WelcomeFrame): void;
   jobStart(frame: JobStartFrame): void;
   jobCancel(frame: JobCancelFrame): void;
+  /** Told when the session becomes ready (welcomed) and when it ends. */
+  state?(connected: boolean, url: string): void;
 }
 
 /** Why a session ended, for the reconnect decision. */
@@ -324,6 +326,7 @@ export class Connection {
         clearTimeout(helloTimer);
         clearInterval(pingTimer);
         this.#ready = false;
+        if (welcomed) this.#handlers.state?.(false, url);
         if (this.#ws === ws) this.#ws = undefined;
         if (code === 0 && closeCode !== 1006) code = closeCode;
         reason = closeReason.toString() || reason;
@@ -356,6 +359,7 @@ export class Connection {
         this.#handlers.welcome(frame);
         if (this.#ws) this.#sendJobBacklog(this.#ws);
         this.#ready = true;
+        this.#handlers.state?.(true, url);
         this.flush();
         return;
       }

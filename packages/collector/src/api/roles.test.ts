@@ -182,6 +182,12 @@ const cases: Case[] = [
     }),
   ),
   {
+    route: 'GET /api/v1/hosts/:id/containers/history',
+    need: 'viewer',
+    ok: 200,
+    make: () => ({ method: 'GET', url: `/api/v1/hosts/${host()}/containers/history?name=redis` }),
+  },
+  {
     route: 'GET /api/v1/hosts/:id/history',
     need: 'viewer',
     ok: 200,

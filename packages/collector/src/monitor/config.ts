@@ -1,6 +1,11 @@
 import { parseDuration } from '@pantau/shared';
 import Type, { type Static } from 'typebox';
 import { type ChangeRules, ChangeRulesInput, resolveChangeRules } from './change-rules.ts';
+import {
+  type ContainerMonitorConfig,
+  ContainerMonitorInput,
+  resolveContainerMonitor,
+} from './container-config.ts';
 import { DurationText } from './duration-text.ts';
 import { type NotifyPolicy, PolicyInput, resolvePolicy } from './policy.ts';
 import {
@@ -28,6 +33,8 @@ export const MonitorConfigInput = Type.Object(
     changes: Type.Optional(ChangeRulesInput),
     /** Threshold rules; replaces the defaults when given (an empty list turns them off). */
     thresholds: Type.Optional(Type.Array(ThresholdRuleInput, { maxItems: 500 })),
+    /** Which containers the container rules watch, restart loops, per-container limits. */
+    containers: Type.Optional(ContainerMonitorInput),
   },
   { additionalProperties: false },
 );
@@ -43,6 +50,7 @@ export interface MonitorConfig {
   policies: Readonly<Record<string, NotifyPolicy>>;
   thresholds: readonly ThresholdRule[];
   changes: ChangeRules;
+  containers: ContainerMonitorConfig;
 }
 
 export function resolveMonitorConfig(input: MonitorConfigInput = {}): MonitorConfig {
@@ -63,5 +71,6 @@ export function resolveMonitorConfig(input: MonitorConfigInput = {}): MonitorCon
       (input.thresholds ?? DEFAULT_THRESHOLD_RULES).map((rule) => resolveThresholdRule(rule, policy)),
     ),
     changes: resolveChangeRules(input.changes),
+    containers: resolveContainerMonitor(input.containers),
   });
 }

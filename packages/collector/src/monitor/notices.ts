@@ -1,4 +1,5 @@
 import type { IncidentFacts, NotifyEvent } from '../notify/message.ts';
+import { CONTAINER_WORDS, type ContainerProblem } from './containers.ts';
 import type { Incident, Notice } from './incidents.ts';
 
 /**
@@ -43,9 +44,15 @@ export function toNotifyEvent(notice: Notice, personName: (actor: string) => str
 function checkOf(incident: Incident): { check?: string } {
   const parts = incident.key.split(':');
   if (incident.kind === 'service_down') return { check: parts.slice(2).join(':') };
+  if (incident.kind === 'container') return { check: containerCheck(parts[2] ?? '', parts[3] ?? '') };
   if (incident.kind === 'threshold') {
     const subject = parts.slice(3).join(':');
     return { check: subject ? `${incident.ruleId} ${subject}` : incident.ruleId };
   }
   return {};
+}
+
+/** "backend-1 (stopped)": the container and what is wrong with it, for the message's Check line. */
+function containerCheck(name: string, what: string): string {
+  return `${name} (${CONTAINER_WORDS[what as ContainerProblem] ?? what})`;
 }

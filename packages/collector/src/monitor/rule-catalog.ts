@@ -1,4 +1,5 @@
 import type { MonitorConfig } from './config.ts';
+import { CONTAINER_RULES, containerRuleViews } from './containers.ts';
 import type { NotifyPolicy } from './policy.ts';
 import type { RuleStore } from './rule-store.ts';
 import { resolveThresholdRule, type ThresholdRule, type ThresholdRuleInput } from './rules.ts';
@@ -19,7 +20,7 @@ const CHANGE_DESCRIPTIONS: Record<ChangeKind, string> = {
 export interface RuleView {
   id: string;
   source: 'builtin' | 'config' | 'api';
-  kind: 'host_down' | 'service_down' | 'threshold' | 'change';
+  kind: 'host_down' | 'service_down' | 'threshold' | 'change' | 'container';
   description: string;
   severity: Severity;
   enabled: boolean;
@@ -74,7 +75,8 @@ export class RuleCatalog {
 
   /** Why a rule cannot be changed through the API, or null when it can. */
   readOnly(id: string): string | null {
-    if ((BUILT_IN_RULES as readonly string[]).includes(id)) return 'a built-in rule';
+    if ((BUILT_IN_RULES as readonly string[]).includes(id) || CONTAINER_RULES.includes(id))
+      return 'a built-in rule';
     if ((CHANGE_RULES as readonly string[]).includes(id))
       return 'a change rule, set under monitor.changes in the config';
     if (this.#config.thresholds.some((r) => r.id === id)) return 'a rule from the config file';
@@ -84,6 +86,7 @@ export class RuleCatalog {
   known(id: string): boolean {
     return (
       (BUILT_IN_RULES as readonly string[]).includes(id) ||
+      CONTAINER_RULES.includes(id) ||
       (CHANGE_RULES as readonly string[]).includes(id) ||
       this.#config.thresholds.some((r) => r.id === id) ||
       this.#store.get(id) !== undefined
@@ -169,6 +172,7 @@ export class RuleCatalog {
           definition: null,
         };
       }),
+      ...containerRuleViews(c.containers, this.#policy),
     ];
   }
 }

@@ -4,6 +4,7 @@ import { reports } from './change-rules.ts';
 import { Changes } from './changes.ts';
 import { CheckStreaks } from './checks.ts';
 import type { MonitorConfig } from './config.ts';
+import { ContainerWatch } from './containers.ts';
 import { IncidentManager, type Notice } from './incidents.ts';
 import { HostLiveness, hostDownKey } from './liveness.ts';
 import type { NotifyPolicy } from './policy.ts';
@@ -41,6 +42,7 @@ export class Monitor {
   readonly #checks: CheckStreaks;
   readonly #thresholds: Thresholds;
   readonly #changes: Changes;
+  readonly #containers: ContainerWatch;
   readonly #intervals = new Map<number, number>();
   #rules: readonly ThresholdRule[];
   #timer: NodeJS.Timeout | undefined;
@@ -57,6 +59,7 @@ export class Monitor {
       rules: config.changes,
       ephemeralPorts: (id) => options.ephemeralPorts?.(id),
     });
+    this.#containers = new ContainerWatch(config.containers);
     this.silences = new Silences(options.db);
     this.incidents = new IncidentManager({
       db: options.db,
@@ -81,6 +84,7 @@ export class Monitor {
     for (const incident of open) {
       if (incident.kind === 'service_down') this.#checks.resume(incident.key, incident.openedAt);
       if (incident.kind === 'threshold') this.#thresholds.resume(incident.key, incident.openedAt);
+      if (incident.kind === 'container') this.#containers.resume(incident.key, incident.hostId);
     }
     for (const { host, intervalMs, lastSeen } of knownHosts) {
       this.#intervals.set(host.id, intervalMs);
@@ -141,6 +145,7 @@ export class Monitor {
     const interval = this.#intervals.get(host.id) ?? 5_000;
     if (now - snapshot.ts <= 3 * interval + 5_000) {
       if (snapshot.checks) signals.push(...this.#checks.observe(host, snapshot.checks, now));
+      if (snapshot.containers) signals.push(...this.#containers.observe(host, snapshot.containers, now));
       signals.push(
         ...this.#thresholds.observe(host, snapshot, now),
         ...this.#changes.observe(host, snapshot, now),
@@ -154,7 +159,14 @@ export class Monitor {
     this.#changes.forget(host.id);
     this.#intervals.delete(host.id);
     this.#guard(() =>
-      this.incidents.apply([...this.#liveness.forget(host.id, now), ...this.#checks.forget(host, now)], now),
+      this.incidents.apply(
+        [
+          ...this.#liveness.forget(host.id, now),
+          ...this.#checks.forget(host, now),
+          ...this.#containers.forget(host, now),
+        ],
+        now,
+      ),
     );
   }
 

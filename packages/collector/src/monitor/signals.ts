@@ -2,7 +2,7 @@
 
 export type Severity = 'info' | 'warning' | 'critical';
 
-export type ProblemKind = 'host_down' | 'service_down' | 'threshold';
+export type ProblemKind = 'host_down' | 'service_down' | 'threshold' | 'container';
 
 /** A problem started (`firing: true`) or cleared (`firing: false`). `key` names it stably. */
 export interface ProblemSignal {
@@ -10,7 +10,7 @@ export interface ProblemSignal {
   key: string;
   kind: ProblemKind;
   hostId: number;
-  /** The rule that produced it: `host-down`, `service-down`, or a threshold rule's id. */
+  /** The rule that produced it: `host-down`, `service-down`, `container-*`, or a threshold rule's id. */
   ruleId: string;
   firing: boolean;
   severity: Severity;

@@ -1,7 +1,7 @@
 import { formatDuration } from '@pantau/shared';
 
 /** What kind of problem an incident is about. */
-export type IncidentKind = 'host_down' | 'service_down' | 'threshold' | 'change';
+export type IncidentKind = 'host_down' | 'service_down' | 'threshold' | 'container' | 'change';
 
 export type Severity = 'critical' | 'warning' | 'info';
 
@@ -143,6 +143,7 @@ const KIND_LABEL: Record<IncidentKind, string> = {
   host_down: 'Host down',
   service_down: 'Service down',
   threshold: 'Threshold exceeded',
+  container: 'Container',
   change: 'Change',
 };
 

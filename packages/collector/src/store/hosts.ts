@@ -48,6 +48,7 @@ const DATA_TABLES = [
   'host_state',
   'disk_history',
   'check_history',
+  'container_history',
 ];
 
 /** Hosts and their agent tokens (hashed). */

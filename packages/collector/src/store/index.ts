@@ -1,4 +1,5 @@
 import { AuditLog } from './audit.ts';
+import { ContainerHistory } from './container-history.ts';
 import { type Database, openDatabase } from './db.ts';
 import { HistoryReader, type MetricHistory, type Retention, sqliteHistory } from './history.ts';
 import { HostRepo } from './hosts.ts';
@@ -27,6 +28,8 @@ export class Store {
   readonly history: HistoryReader;
   /** Metric series for charts and the history API: SQLite's tiers or the time-series database. */
   readonly metricHistory: MetricHistory;
+  /** Running containers' CPU and memory over time. */
+  readonly containers: ContainerHistory;
   readonly audit: AuditLog;
   readonly retention: RetentionJob;
   readonly migrated: MigrationResult;
@@ -36,7 +39,11 @@ export class Store {
     this.db = openDatabase(options.dataDir, options.busyTimeout);
     this.migrated = migrate(this.db, [...coreMigrations, ...(options.migrations ?? [])]);
     this.hosts = new HostRepo(this.db);
-    this.writer = new SnapshotWriter(this.db, { metricRows: options.metricRows ?? true });
+    this.containers = new ContainerHistory(this.db);
+    this.writer = new SnapshotWriter(this.db, {
+      metricRows: options.metricRows ?? true,
+      containers: this.containers,
+    });
     this.history = new HistoryReader(this.db);
     this.audit = new AuditLog(this.db);
     this.retentionConfig = options.retention;

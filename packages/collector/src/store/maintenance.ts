@@ -23,6 +23,7 @@ const TABLES = [
   'host_state',
   'disk_history',
   'check_history',
+  'container_history',
   'users',
   'api_tokens',
   'audit_log',

@@ -29,7 +29,7 @@ export class RetentionJob {
         .pluck();
       this.#s[`${table}:delete`] = db.prepare(`DELETE FROM ${table} WHERE host = ? AND ts < ?`);
     }
-    for (const table of ['disk_history', 'check_history']) {
+    for (const table of ['disk_history', 'check_history', 'container_history']) {
       this.#s[`${table}:delete`] = db.prepare(`DELETE FROM ${table} WHERE host = ? AND ts < ?`);
     }
   }
@@ -62,6 +62,7 @@ export class RetentionJob {
       ['metrics_1h', now - this.#retention.hour],
       ['disk_history', now - this.#retention.minute],
       ['check_history', now - this.#retention.minute],
+      ['container_history', now - this.#retention.minute],
     ];
     const result: RetentionRun = { deleted: {}, chunks: 0 };
     const hosts = this.#s.hosts!.pluck().all() as number[];

@@ -1,5 +1,6 @@
 import type { CheckResult, Disk, Snapshot } from '@pantau/shared';
 import type { Database, Statement } from 'better-sqlite3';
+import { ContainerHistory } from './container-history.ts';
 import { AREAS, type Area, type LatestState } from './latest.ts';
 import { encodeCore, metricDefs, metricNames } from './metric-catalog.ts';
 
@@ -31,6 +32,8 @@ export interface WriterOptions {
   metricRows?: boolean;
   /** Also hands each stored snapshot to this sink (the remote-write queue). Default none. */
   sink?: SnapshotSink | null;
+  /** Where running containers' CPU and memory go; default one on the same database. */
+  containers?: ContainerHistory;
 }
 /** The shortest interval an agent may have (hello.intervalMs minimum): one snapshot per second. */
 const MIN_INTERVAL_MS = 1_000;
@@ -59,11 +62,13 @@ export class SnapshotWriter {
   readonly #checkOk = new Map<string, boolean>();
   readonly #metricRows: boolean;
   #sink: SnapshotSink | null;
+  readonly #containers: ContainerHistory;
 
   constructor(db: Database, options: WriterOptions = {}) {
     this.#db = db;
     this.#metricRows = options.metricRows ?? true;
     this.#sink = options.sink ?? null;
+    this.#containers = options.containers ?? new ContainerHistory(db);
     const cols = metricDefs.map((d) => d.column);
     const rollup = (table: string) =>
       db.prepare(
@@ -223,6 +228,7 @@ export class SnapshotWriter {
     }
     if (s.disks) this.#diskHistory(hostId, s.ts, s.disks);
     if (s.checks) this.#checkHistory(hostId, s.ts, s.checks);
+    if (s.containers) this.#containers.record(hostId, s.ts, s.containers);
   }
 
   #diskHistory(hostId: number, ts: number, disks: Disk[]): void {

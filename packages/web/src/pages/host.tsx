@@ -3,6 +3,7 @@ import { useComputed, useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { api, can, errorText } from '../api.ts';
 import { Chart } from '../components/chart.tsx';
+import { ContainerChart } from '../components/container-chart.tsx';
 import { DataTable } from '../components/data-table.tsx';
 import { StatusBadge } from '../components/status.tsx';
 import { ago, bytes, duration, num, pct, rate, time } from '../format.ts';
@@ -33,6 +34,7 @@ export function HostPage({ id }: { id: number }) {
   const latest = useSignal<LatestBody | null>(null);
   const incidents = useSignal<IncidentBody[]>([]);
   const checkHistory = useSignal<CheckChange[]>([]);
+  const container = useSignal<string | null>(null);
   const error = useSignal<string | null>(null);
   const live = useComputed(() => fleet.value.get(id) ?? null);
 
@@ -257,18 +259,44 @@ export function HostPage({ id }: { id: number }) {
 
       <section>
         <h2>Containers</h2>
+        <p class="muted">
+          CPU is per core, as docker stats: 200 % is two cores busy. Pick a name for its charts.
+        </p>
         <DataTable
+          testid="containers"
           empty="None reported."
           rows={l?.containers?.data ?? []}
           rowKey={(c) => c.id}
           columns={[
-            { head: 'name', cell: (c) => c.name },
+            {
+              head: 'name',
+              cell: (c) => (
+                <button
+                  type="button"
+                  class="link"
+                  aria-pressed={container.value === c.name}
+                  onClick={() => (container.value = container.value === c.name ? null : c.name)}
+                >
+                  {c.name}
+                </button>
+              ),
+            },
             { head: 'image', cell: (c) => c.image },
-            { head: 'state', cell: (c) => c.state },
+            {
+              head: 'state',
+              cell: (c) => (c.exitCode && c.state !== 'running' ? `${c.state} (${c.exitCode})` : c.state),
+            },
+            { head: 'health', cell: (c) => c.health ?? '–' },
+            {
+              head: 'uptime',
+              cell: (c) => (c.state === 'running' && c.startedAt ? duration(Date.now() - c.startedAt) : '–'),
+            },
+            { head: 'restarts', cell: (c) => c.restarts ?? '–' },
             { head: 'CPU', cell: (c) => pct(c.cpu) },
             { head: 'memory', cell: (c) => bytes(c.memory) },
           ]}
         />
+        {container.value && <ContainerChart hostId={id} name={container.value} rangeMs={range.value} />}
       </section>
 
       <section>

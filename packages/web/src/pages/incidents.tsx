@@ -85,6 +85,7 @@ export function IncidentsPage() {
             ['host_down', 'host down'],
             ['service_down', 'service down'],
             ['threshold', 'threshold'],
+            ['container', 'container'],
             ['change', 'change'],
           ]}
           onChange={(v) => (kind.value = v)}

@@ -179,4 +179,42 @@ export async function dataRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
       return store.history.checkChanges(host.id, from, to);
     },
   );
+
+  app.get(
+    '/hosts/:id/containers/history',
+    {
+      config: { permission: 'hosts.read' },
+      schema: {
+        tags,
+        summary: "One container's CPU (% of one core, as docker stats) and memory over a time range",
+        params: IdParams,
+        querystring: Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: 256, description: 'container name' }),
+            from: Type.Optional(
+              Type.Integer({ minimum: 0, description: 'ms since the epoch; default: to - 1h' }),
+            ),
+            to: Type.Optional(Type.Integer({ minimum: 1, description: 'ms since the epoch; default: now' })),
+            maxPoints: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 500 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: withErrors({
+          200: Type.Object({
+            name: Type.String(),
+            step: Type.Integer({ description: 'bucket width, ms (at least 10 s)' }),
+            ts: Type.Array(Type.Integer(), { description: 'bucket starts' }),
+            cpu: Type.Array(Type.Number(), { description: '% of one core, bucket average' }),
+            memory: Type.Array(Type.Integer(), { description: 'bytes, bucket average' }),
+          }),
+        }),
+      },
+    },
+    async (req) => {
+      const host = mustHost(req.params.id);
+      const to = req.query.to ?? Date.now();
+      const from = req.query.from ?? to - 3_600_000;
+      return store.containers.series(host.id, req.query.name, from, to, req.query.maxPoints ?? 500);
+    },
+  );
 }

@@ -8,6 +8,7 @@ export const IncidentKind = Type.Union([
   Type.Literal('host_down'),
   Type.Literal('service_down'),
   Type.Literal('threshold'),
+  Type.Literal('container'),
   Type.Literal('change'),
 ]);
 

@@ -23,6 +23,7 @@ const RuleItem = Type.Object({
     Type.Literal('service_down'),
     Type.Literal('threshold'),
     Type.Literal('change'),
+    Type.Literal('container'),
   ]),
   description: Type.String(),
   severity: Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')]),

@@ -5,6 +5,7 @@ import { migration as webSessions } from './040-web-sessions.ts';
 import { migration as passwordLinks } from './041-password-links.ts';
 import { migration as enrollment } from './060-enrollment.ts';
 import { migration as agentBoot } from './070-agent-boot.ts';
+import { migration as containerHistory } from './080-container-history.ts';
 import { migration as notify } from './100-notify.ts';
 import { migration as contacts } from './101-contacts.ts';
 import { migration as incidents } from './200-incidents.ts';
@@ -32,6 +33,7 @@ export const migrations: Migration[] = [
   passwordLinks,
   enrollment,
   agentBoot,
+  containerHistory,
   notify,
   contacts,
   incidents,

@@ -189,6 +189,21 @@ function containersView(v: ViewInput): string {
   if (containers === undefined) return noData(v, 'Containers');
   const rows = containers.data
     .slice(0, 40)
-    .map((c) => [c.name, c.state, percent(c.cpu), formatBytes(c.memory)]);
-  return `${heading('Containers', v, containers.ts)}\n${rows.length === 0 ? 'No containers.' : table(['name', 'state', 'cpu', 'memory'], rows)}`;
+    .map((c) => [
+      c.name,
+      containerState(c),
+      c.state === 'running' && c.startedAt ? uptime(Math.max(0, (v.now - c.startedAt) / 1000)) : '-',
+      c.restarts === undefined ? '-' : String(c.restarts),
+      percent(c.cpu),
+      formatBytes(c.memory),
+    ]);
+  if (rows.length === 0) return `${heading('Containers', v, containers.ts)}\nNo containers.`;
+  return `${heading('Containers', v, containers.ts)}\n${table(['name', 'state', 'up', 'restarts', 'cpu', 'memory'], rows)}\nCPU is per core, as docker stats: 200 % is two cores busy.`;
+}
+
+/** "running", "running, unhealthy", "exited 137", "exited, OOM". */
+function containerState(c: Container): string {
+  if (c.state === 'running') return c.health && c.health !== 'healthy' ? `running, ${c.health}` : 'running';
+  if (c.oomKilled) return `${c.state}, OOM`;
+  return c.exitCode === undefined || c.state === 'created' ? c.state : `${c.state} ${c.exitCode}`;
 }
