@@ -289,7 +289,10 @@ describe('e2e: one collector, real agents', () => {
 describe('e2e: collector killed with SIGKILL while the agent runs', () => {
   afterEach(runCleanup);
 
-  it('restarted on the same data dir and port, it holds every sequence number exactly once', async () => {
+  // Two collector starts and a replay: 12 s on a quiet machine, longer while images build beside it.
+  it('restarted on the same data dir and port, it holds every sequence number exactly once', {
+    timeout: 60_000,
+  }, async () => {
     const port = await freePort();
     const first = trackCollector(await startCollectorProcess({ port }), false);
     cleanup.unshift(async () => rmSync(first.dataDir, { recursive: true, force: true }));

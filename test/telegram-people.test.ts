@@ -55,7 +55,7 @@ function nextTo(who: { id: number }, before: number, find?: (call: TelegramCall)
         .delivered(who.id)
         .slice(before)
         .find((c) => find?.(c) ?? true),
-    8_000,
+    20_000,
     `a message to ${who.id}`,
   );
 }
@@ -72,7 +72,7 @@ async function say(who: { id: number; first_name: string }, message: string): Pr
 async function press(who: { id: number }, data: string, onMessage?: number): Promise<TelegramCall> {
   const before = fake.callsOf('answerCallbackQuery').length;
   fake.pushCallbackQuery(who, data, onMessage);
-  return fake.waitFor(() => fake.callsOf('answerCallbackQuery')[before], 8_000, `the answer to ${data}`);
+  return fake.waitFor(() => fake.callsOf('answerCallbackQuery')[before], 20_000, `the answer to ${data}`);
 }
 
 const users = () => t.app.pantau.access.repos.users;
