@@ -1,10 +1,12 @@
 // Ingest benchmark: N simulated agents (raw ws clients in worker processes) each send one
 // realistic snapshot per second to a collector child process. Prints snapshots/s, ack latency
-// percentiles, and the collector's CPU and RSS over the measurement window.
+// percentiles, and the collector's CPU and RSS over the measurement window, then the saturation
+// point: the smallest agent count measured whose ack p99 passed 1 s.
 //   node bench/ingest/run.ts [--agents 500,1000,2000] [--seconds 30] [--warmup 10] [--workers 4]
+//     [--cpu-prof DIR]   (writes the collector's V8 CPU profile, one per agent count, to DIR)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -17,6 +19,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '30' },
     warmup: { type: 'string', default: '10' },
     workers: { type: 'string', default: '4' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
@@ -24,6 +27,9 @@ const warmup = Number(values.warmup);
 const workers = Number(values.workers);
 const workerFile = fileURLToPath(new URL('./agents.ts', import.meta.url));
 const TICK = 100; // clock ticks per second on Linux
+/** Ack p99 beyond this means the collector no longer keeps up (the issue's saturation point). */
+const SATURATED_MS = 1000;
+const profileDir = values['cpu-prof'];
 
 function cpuTicks(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -33,11 +39,17 @@ function memKb(pid: number, key: 'VmRSS' | 'VmHWM'): number {
   const m = new RegExp(`${key}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m?.[1] ?? 0);
 }
+/** Snapshots stored so far; NaN when the collector is too busy to answer (a saturated run). */
 async function stored(url: string, token: string): Promise<number> {
-  const text = await (
-    await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })
-  ).text();
-  return Number(/^pantau_snapshots_stored_total (\d+)/m.exec(text)?.[1] ?? 0);
+  try {
+    const text = await (
+      await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })
+    ).text();
+    return Number(/^pantau_snapshots_stored_total (\d+)/m.exec(text)?.[1] ?? 0);
+  } catch (err) {
+    console.error(`collector /metrics did not answer: ${(err as Error).message}`);
+    return NaN;
+  }
 }
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -46,9 +58,10 @@ console.log(
   `ingest benchmark: ${seconds} s measured after ${warmup} s warm-up, ${workers} agent worker processes`,
 );
 console.log(
-  '| agents | snapshots/s | ack p50 ms | ack p99 ms | collector CPU % (of one core) | RSS MB | peak RSS MB | errors |',
+  '| agents | snapshots/s | ack p50 ms | ack p99 ms | collector CPU % (of one core) | RSS MB | peak RSS MB | errors | load avg (1 min) |',
 );
-console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+const p99s: [number, number][] = [];
 for (const n of values.agents.split(',').map(Number)) {
   const dataDir = mkdtempSync(join(tmpdir(), 'pantau-bench-'));
   const setup = new Store({
@@ -58,7 +71,12 @@ for (const n of values.agents.split(',').map(Number)) {
   });
   const tokens = Array.from({ length: n }, (_, i) => setup.hosts.add(`bench-${i}`, {}).token);
   setup.close();
-  const collector = await startCollectorProcess({ dataDir });
+  const collector = await startCollectorProcess({
+    dataDir,
+    env: profileDir
+      ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir} --cpu-prof-name=collector-${n}.cpuprofile` }
+      : {},
+  });
   const pid = collector.child.pid!;
   const begin = Date.now();
   const measureFrom = begin + warmup * 1000;
@@ -101,6 +119,8 @@ for (const n of values.agents.split(',').map(Number)) {
   const stored1 = await stored(collector.url, collector.adminToken);
   const rss = memKb(pid, 'VmRSS') / 1024;
   const hwm = memKb(pid, 'VmHWM') / 1024;
+  // The machine may be shared: the load beside each row says how much else was running.
+  const load = loadavg()[0]!;
   const done = await Promise.all(results);
   await collector.stop('SIGTERM');
   const lat = done.flatMap((d) => d.latencies).sort((a, b) => a - b);
@@ -108,7 +128,17 @@ for (const n of values.agents.split(',').map(Number)) {
   const rate = (stored1 - stored0) / seconds;
   const cpuPct = ((cpu1 - cpu0) / TICK / seconds) * 100;
   console.log(
-    `| ${n} | ${rate.toFixed(0)} | ${pct(lat, 50).toFixed(1)} | ${pct(lat, 99).toFixed(1)} | ${cpuPct.toFixed(0)} | ${rss.toFixed(0)} | ${hwm.toFixed(0)} | ${errors} |`,
+    `| ${n} | ${rate.toFixed(0)} | ${pct(lat, 50).toFixed(1)} | ${pct(lat, 99).toFixed(1)} | ${cpuPct.toFixed(0)} | ${rss.toFixed(0)} | ${hwm.toFixed(0)} | ${errors} | ${load.toFixed(1)} |`,
   );
   rmSync(dataDir, { recursive: true, force: true });
+  p99s.push([n, pct(lat, 99)]);
 }
+const saturated = p99s.filter(([, p99]) => !(p99 <= SATURATED_MS)).sort((a, b) => a[0] - b[0])[0];
+const below = p99s.filter(([n, p99]) => p99 <= SATURATED_MS && (!saturated || n < saturated[0]));
+const highestOk = below.length ? Math.max(...below.map(([n]) => n)) : null;
+console.log(
+  saturated
+    ? `saturation point: ack p99 passed ${SATURATED_MS} ms at ${saturated[0]} agents` +
+        (highestOk === null ? '' : ` (still ${SATURATED_MS} ms or less at ${highestOk})`)
+    : `saturation point: not reached; ack p99 stayed at ${SATURATED_MS} ms or less up to ${Math.max(...p99s.map(([n]) => n))} agents`,
+);
