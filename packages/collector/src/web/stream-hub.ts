@@ -32,7 +32,6 @@ export class StreamHub {
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #off: (() => void)[] = [];
   readonly #store: Store;
-
   readonly #events: EventBus;
 
   constructor(options: StreamHubOptions) {
