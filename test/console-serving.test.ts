@@ -156,6 +156,39 @@ describe('console serving', () => {
     sse.cancel();
   });
 
+  it('follows stored snapshots only while a stream is open, and a later stream starts from the store', async () => {
+    const { events } = t.app.pantau;
+    type Hello = { hosts: { id: number; cpu: number | null; status: string }[] };
+    const a = t.addHost('unwatched-a');
+    const first = openStream(t.url, t.token('viewer'));
+    await until('hello', () => first.events.find((e) => e.event === 'hello'));
+    const watched = events.listenerCount('snapshot.stored');
+    first.cancel();
+    await until(
+      'stream hub stopped following',
+      () => events.listenerCount('snapshot.stored') === watched - 1,
+    );
+
+    const agent = await RawAgent.connect(t.wsUrl, a.token);
+    await agent.hello();
+    agent.send({
+      t: 'metrics',
+      snapshot: sampleSnapshot(1, { ts: Date.now(), cpu: { ...sampleSnapshot().cpu, total: 42 } }),
+    });
+    await agent.waitAck(1);
+
+    const second = openStream(t.url, t.token('viewer'));
+    const hello = await until('hello', () => second.events.find((e) => e.event === 'hello'));
+    // Stored and connected while nobody watched: the hello reads both from the store.
+    expect((hello.data as Hello).hosts.find((h) => h.id === a.id)).toMatchObject({
+      cpu: 42,
+      status: 'online',
+    });
+    expect(events.listenerCount('snapshot.stored')).toBe(watched);
+    second.cancel();
+    agent.close();
+  });
+
   it('ends open streams when the collector closes, so it shuts down promptly', async () => {
     const other = await startTestApp();
     const sse = openStream(other.url, other.adminToken);

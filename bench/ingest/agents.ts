@@ -17,6 +17,12 @@ const latencies: number[] = [];
 let sent = 0;
 let acked = 0;
 let errors = 0;
+/** Error text → count, printed to stderr so a run with errors says what they were. */
+const reasons = new Map<string, number>();
+const count = (reason: string) => {
+  errors++;
+  reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+};
 const deadline = Date.now() + runMs;
 
 function agent(token: string, index: number): Promise<void> {
@@ -59,10 +65,10 @@ function agent(token: string, index: number): Promise<void> {
           pending.delete(s);
         }
       } else if (frame.t === 'error') {
-        errors++;
+        count(`error frame ${(frame as { code?: string }).code}`);
       }
     });
-    ws.on('error', () => errors++);
+    ws.on('error', (err) => count(err.message));
     ws.on('close', () => {
       if (timer) clearInterval(timer);
       resolve();
@@ -77,4 +83,5 @@ for (let i = 0; i < tokens.length; i++) {
   if (i % 50 === 49) await new Promise((r) => setTimeout(r, 50));
 }
 await Promise.all(all);
+if (reasons.size > 0) console.error('agent worker errors:', Object.fromEntries(reasons));
 process.stdout.write(`${JSON.stringify({ sent, acked, errors, latencies })}\n`);

@@ -24,6 +24,9 @@ export interface StartOptions extends BuildOptions {
   firstAdmin?: 'link' | 'password';
 }
 
+/** Pending connections the kernel may queue for accept (Node's default is 511). */
+const LISTEN_BACKLOG = 4096;
+
 /** Builds the collector and listens; the single place that opens the port. */
 export async function startCollector(
   config: Readonly<CollectorConfig>,
@@ -31,7 +34,9 @@ export async function startCollector(
 ): Promise<RunningCollector> {
   const app = await buildApp(config, options);
   try {
-    await app.listen({ host: config.host, port: config.port });
+    // A fleet reconnecting at once (after a restart) outruns Node's default queue of 511
+    // pending connections, and the overflow is refused; the kernel caps this at somaxconn.
+    await app.listen({ host: config.host, port: config.port, backlog: LISTEN_BACKLOG });
   } catch (err) {
     await app.close();
     throw err;

@@ -220,8 +220,9 @@ export class Gateway implements ConnectionHost {
       ) {
         conn.log.warn({ silentMs: now - conn.lastFrameAt }, 'no frame for 3 intervals; terminating');
         conn.terminate('silent');
-      } else if (now - conn.lastHeardAt >= this.#pingInterval / 2) {
-        // Frames prove life as well as pongs: a frame in the last half interval saves the ping.
+      } else if (now - conn.lastFrameAt >= this.#pingInterval) {
+        // A frame within the interval proves life, so an agent sending that often is never
+        // pinged (counting only half an interval pinged half of all 1 Hz agents every second).
         conn.ping();
       }
     }

@@ -77,3 +77,23 @@ describe('a connection that goes silent', () => {
     agent.ws.terminate();
   });
 });
+
+describe('pings', () => {
+  it('are not sent to an agent whose frames arrive within every ping interval', async () => {
+    t = await startTestApp({ gateway: { pingInterval: 400, silentAfter: 5_000 } });
+    const host = t.addHost('chatty-1');
+    const agent = await RawAgent.connect(t.wsUrl, host.token);
+    await agent.hello();
+    let pings = 0;
+    agent.ws.on('ping', () => pings++);
+    // A frame every 300 ms: within each 400 ms interval, but often more than half of one apart.
+    for (let seq = 1; seq <= 20; seq++) {
+      agent.send({ t: 'metrics', snapshot: sampleSnapshot(seq, { ts: Date.now() }) });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    await agent.waitAck(20);
+    // A stalled test process may delay one frame past an interval; regular pinging would show ~6.
+    expect(pings).toBeLessThanOrEqual(1);
+    agent.ws.terminate();
+  });
+});

@@ -71,7 +71,11 @@ export type MetricName = keyof typeof MetricCatalog;
 export const metricNames = Object.keys(MetricCatalog) as MetricName[];
 export const metricDefs: MetricDef[] = Object.values(MetricCatalog);
 
-/** The stored integers for one snapshot, in catalog order. */
-export function encodeCore(s: Snapshot): number[] {
-  return metricDefs.map((d) => Math.round(d.read(s) * d.scale));
+/** The stored integers for one snapshot, in catalog order, written into `out` from `offset`. */
+export function encodeCore(s: Snapshot, out: number[] = [], offset = 0): number[] {
+  for (let i = 0; i < metricDefs.length; i++) {
+    const d = metricDefs[i]!;
+    out[offset + i] = Math.round(d.read(s) * d.scale);
+  }
+  return out;
 }

@@ -63,6 +63,10 @@ export class SnapshotWriter {
   readonly #metricRows: boolean;
   #sink: SnapshotSink | null;
   readonly #containers: ContainerHistory;
+  /** host, ts, then one value per metric. */
+  readonly #rawArgs: number[] = new Array(2 + metricDefs.length).fill(0);
+  /** host, bucket, then sum and max per metric (one snapshot: both the value). */
+  readonly #rollupArgs: number[] = new Array(2 + 2 * metricDefs.length).fill(0);
 
   constructor(db: Database, options: WriterOptions = {}) {
     this.#db = db;
@@ -207,12 +211,18 @@ export class SnapshotWriter {
 
   #writeOne(hostId: number, s: Snapshot): void {
     if (this.#metricRows) {
-      const vals = encodeCore(s);
-      this.#s.raw!.run(hostId, s.ts, ...vals);
-      const pairs: number[] = [];
-      for (const v of vals) pairs.push(v, v);
-      this.#s.m1!.run(hostId, s.ts - (s.ts % MINUTE), ...pairs);
-      this.#s.h1!.run(hostId, s.ts - (s.ts % HOUR), ...pairs);
+      // Parameters go in reused arrays: at 10,000 snapshots/s, fresh ones per row kept GC busy.
+      const raw = this.#rawArgs;
+      const roll = this.#rollupArgs;
+      raw[0] = roll[0] = hostId;
+      raw[1] = s.ts;
+      encodeCore(s, raw, 2);
+      for (let i = 2; i < raw.length; i++) roll[2 * i - 2] = roll[2 * i - 1] = raw[i]!;
+      this.#s.raw!.run(raw);
+      roll[1] = s.ts - (s.ts % MINUTE);
+      this.#s.m1!.run(roll);
+      roll[1] = s.ts - (s.ts % HOUR);
+      this.#s.h1!.run(roll);
     }
     this.#sink?.append(hostId, s);
 

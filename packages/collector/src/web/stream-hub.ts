@@ -34,13 +34,31 @@ export class StreamHub {
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #off: (() => void)[] = [];
   readonly #store: Store;
+  readonly #events: EventBus;
 
   constructor(options: StreamHubOptions) {
     const { store, events } = options;
     this.#store = store;
+    this.#events = events;
     this.#incidents = options.incidents;
-    this.#reload();
     this.#counts = JSON.stringify(this.#incidentCounts());
+    const every = (ms: number, fn: () => void) => {
+      const timer = setInterval(fn, ms);
+      timer.unref();
+      this.#timers.push(timer);
+    };
+    every(options.flushMs ?? 250, () => this.#flush());
+    every(options.incidentPollMs ?? 1000, () => this.#pollIncidents());
+    every(options.keepAliveMs ?? 15_000, () => this.#broadcast(': keep-alive\n\n'));
+  }
+
+  /**
+   * Follows the event bus while a stream is open. Nobody watching means no per-snapshot work at
+   * all (at 10,000 agents that was a live view and a JSON frame for every snapshot); the first
+   * stream to open reloads every host from the store, so nothing missed in between is lost.
+   */
+  #watch(): void {
+    const store = this.#store;
     const touch = (id: number, change: (h: LiveHost) => LiveHost) => {
       // Hosts added by the CLI or another process reach the store without a host.added here.
       const row = this.#hosts.has(id) ? undefined : store.hosts.get(id);
@@ -50,6 +68,7 @@ export class StreamHub {
       this.#hosts.set(id, after);
       this.#pending.set(id, after);
     };
+    const events = this.#events;
     this.#off.push(
       events.on('snapshot.stored', (e) => touch(e.hostId, (h) => liveFromSnapshot(h, e.snapshot))),
       events.on('host.online', (e) => touch(e.hostId, (h) => ({ ...h, status: 'online' }))),
@@ -74,14 +93,14 @@ export class StreamHub {
         this.#removed.add(e.hostId);
       }),
     );
-    const every = (ms: number, fn: () => void) => {
-      const timer = setInterval(fn, ms);
-      timer.unref();
-      this.#timers.push(timer);
-    };
-    every(options.flushMs ?? 250, () => this.#flush());
-    every(options.incidentPollMs ?? 1000, () => this.#pollIncidents());
-    every(options.keepAliveMs ?? 15_000, () => this.#broadcast(': keep-alive\n\n'));
+  }
+
+  /** The last stream closed: stop following, and drop what only a stream would have needed. */
+  #unwatch(): void {
+    for (const off of this.#off.splice(0)) off();
+    this.#hosts.clear();
+    this.#pending.clear();
+    this.#removed.clear();
   }
 
   get clients(): number {
@@ -97,21 +116,26 @@ export class StreamHub {
     });
     // Tell EventSource-style clients how soon to retry after the collector goes away.
     res.write('retry: 2000\n\n');
-    if (this.#clients.size === 0) this.#reload();
+    if (this.#clients.size === 0) {
+      this.#reload();
+      this.#watch();
+    }
     res.write(frame('hello', { hosts: [...this.#hosts.values()], incidents: JSON.parse(this.#counts) }));
     this.#clients.set(res, userId);
-    res.on('close', () => this.#clients.delete(res));
+    res.on('close', () => {
+      if (this.#clients.delete(res) && this.#clients.size === 0) this.#unwatch();
+    });
   }
 
   /** Stops the timers and ends every stream (the app is closing). */
   close(): void {
-    for (const off of this.#off) off();
+    for (const off of this.#off.splice(0)) off();
     for (const timer of this.#timers) clearInterval(timer);
     for (const res of this.#clients.keys()) res.end();
     this.#clients.clear();
   }
 
-  /** Reads every host from the store again (while nobody listens, changes made elsewhere may be missed). */
+  /** Reads every host from the store again (nothing is followed while nobody listens). */
   #reload(): void {
     this.#hosts.clear();
     for (const h of this.#allHosts())
