@@ -2,7 +2,6 @@ import type { ParamValues } from '@pantau/shared/lite';
 
 export {
   compilePattern,
-  type ParamResult,
   type ParamValues,
   patternProblem,
   resolveParams,

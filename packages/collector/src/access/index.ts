@@ -61,7 +61,3 @@ export function buildAccess(o: AccessOptions): Access {
     tokens: new Tokens({ db: o.db, tokens: repos.tokens, users: repos.users, audit: o.audit }),
   };
 }
-
-export type { Actor } from './actor.ts';
-export type { ApiToken } from './token-repo.ts';
-export type { User, UserStatus } from './user-repo.ts';

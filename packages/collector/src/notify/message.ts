@@ -36,8 +36,6 @@ export type NotifyEvent =
   | ({ type: 'recovered'; at: number } & IncidentFacts)
   | { type: 'text'; at: number; title: string; text: string };
 
-export type IncidentEvent = Exclude<NotifyEvent, { type: 'text' }>;
-
 export interface RenderOptions {
   /** Web console base URL, e.g. "https://pantau.example.com"; adds a link to the incident. Default: none. */
   consoleUrl?: string;
