@@ -106,7 +106,8 @@ describeDocker('container images on a Docker engine', () => {
     expect(out.trim()).toBe('');
     const size = Number((await docker(['image', 'inspect', '-f', '{{.Size}}', collectorImage])).trim());
     console.log(`image sizes: collector ${(size / 1e6).toFixed(0)} MB`);
-    expect(size).toBeLessThan(700e6);
+    // 705 MB in 2026-12: the two agent executables (240 MB) and their .gz copies (90 MB) are most of it.
+    expect(size).toBeLessThan(750e6);
   });
 
   it("the pruned tree still draws the bot's PNG charts (ECharts, resvg, the DejaVu font)", async () => {
