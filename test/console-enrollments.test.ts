@@ -97,9 +97,10 @@ run('enrollment codes in the console (Chromium)', () => {
   it('revoking a pending code from the page ends it; the API refuses to use it', async () => {
     await page.getByRole('button', { name: 'create code' }).click();
     const code = (await page.getByTestId('enrollment-code').textContent())!;
-    const row = page.locator('[data-testid=enrollments] tbody tr').first();
-    const id = await row.getAttribute('data-enrollment');
-    expect(await row.getAttribute('data-status')).toBe('pending');
+    // The code just made is the newest; its row appears once the list has reloaded.
+    const id = (await api.get<{ items: Array<{ id: number }> }>('/enrollments')).items[0]!.id;
+    const row = page.locator(`[data-testid=enrollments] tbody tr[data-enrollment="${id}"]`);
+    await eventually(() => row.getAttribute('data-status')).toBe('pending');
     await page.getByRole('button', { name: `revoke code ${id}` }).click();
     await page.getByText(`code ${id} revoked`).waitFor();
     await eventually(() => row.getAttribute('data-status')).toBe('expired');

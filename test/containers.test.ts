@@ -141,7 +141,7 @@ describe('deploy/compose.yaml', () => {
       ['$', '{PANTAU_DEMO_BACKEND_1:-8080}:8080'].join(''),
     ]);
     expect(compose.services['backend-2']?.ports).toEqual([
-      ['$', '{PANTAU_DEMO_BACKEND_2:-8081}:8081'].join(''),
+      ['$', '{PANTAU_DEMO_BACKEND_2:-8081}:8080'].join(''),
     ]);
     // Every service stops at once (an init as PID 1 forwards SIGTERM).
     for (const [name, service] of Object.entries(compose.services))
@@ -173,7 +173,7 @@ describe('deploy/compose.yaml', () => {
     expect(collector.build.dockerfile).toBe('Dockerfile.collector');
     const lb = readFileSync(join(ROOT, 'deploy', 'nginx', 'balancer.conf'), 'utf8');
     expect(lb).toMatch(/server backend-1:8080/);
-    expect(lb).toMatch(/server backend-2:8081/);
+    expect(lb).toMatch(/server backend-2:8080/);
   });
 
   it('is valid for current compose: the compose-spec JSON schema accepts it (docker-compose v1 runs it in compose-demo.test.ts)', () => {
