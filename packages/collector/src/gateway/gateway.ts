@@ -209,21 +209,18 @@ export class Gateway implements ConnectionHost {
     const stalled = now - this.#lastHeartbeat > 2 * this.#pingInterval;
     this.#lastHeartbeat = now;
     for (const conn of this.#all) {
-      if (stalled) {
-        conn.ping();
-      } else if (now - conn.lastHeardAt > this.#silentAfter) {
+      const verdict = heartbeatVerdict(conn, now, {
+        stalled,
+        pingInterval: this.#pingInterval,
+        silentAfter: this.#silentAfter,
+      });
+      if (verdict === 'ping') conn.ping();
+      else if (verdict === 'silent') {
         conn.log.warn({ silentMs: now - conn.lastHeardAt }, 'nothing heard (pong or frame); terminating');
         conn.terminate('silent');
-      } else if (
-        conn.state === 'ready' &&
-        now - conn.lastFrameAt > 3 * conn.intervalMs + this.#pingInterval
-      ) {
+      } else if (verdict === 'no-frames') {
         conn.log.warn({ silentMs: now - conn.lastFrameAt }, 'no frame for 3 intervals; terminating');
         conn.terminate('silent');
-      } else if (now - conn.lastFrameAt >= this.#pingInterval) {
-        // A frame within the interval proves life, so an agent sending that often is never
-        // pinged (counting only half an interval pinged half of all 1 Hz agents every second).
-        conn.ping();
       }
     }
   }
@@ -240,4 +237,21 @@ export class Gateway implements ConnectionHost {
     while (this.#all.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const conn of this.#all) conn.terminate('shutdown');
   }
+}
+
+/** What one heartbeat does with one connection; `stalled`: this process missed heartbeats. */
+export function heartbeatVerdict(
+  conn: { state: string; lastHeardAt: number; lastFrameAt: number; intervalMs: number },
+  now: number,
+  o: { stalled: boolean; pingInterval: number; silentAfter: number },
+): 'ping' | 'silent' | 'no-frames' | 'none' {
+  // After a stall the agents' pongs may be unread: ask again rather than judge.
+  if (o.stalled) return 'ping';
+  if (now - conn.lastHeardAt > o.silentAfter) return 'silent';
+  if (conn.state === 'ready' && now - conn.lastFrameAt > 3 * conn.intervalMs + o.pingInterval)
+    return 'no-frames';
+  // A frame within the interval proves life, so an agent sending that often is never pinged
+  // (counting only half an interval pinged half of all 1 Hz agents every second).
+  if (now - conn.lastFrameAt >= o.pingInterval) return 'ping';
+  return 'none';
 }

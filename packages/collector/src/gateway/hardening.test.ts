@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sampleSnapshot } from '../../../../test/fixtures/samples.ts';
 import { RawAgent, upgradeStatus } from '../../../../test/support/agent-client.ts';
 import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts';
+import { heartbeatVerdict } from './gateway.ts';
 
 // Gateway defects found by attacking main (issue 11).
 let t: TestApp;
@@ -79,21 +80,22 @@ describe('a connection that goes silent', () => {
 });
 
 describe('pings', () => {
-  it('are not sent to an agent whose frames arrive within every ping interval', async () => {
-    t = await startTestApp({ gateway: { pingInterval: 400, silentAfter: 5_000 } });
-    const host = t.addHost('chatty-1');
-    const agent = await RawAgent.connect(t.wsUrl, host.token);
-    await agent.hello();
-    let pings = 0;
-    agent.ws.on('ping', () => pings++);
-    // A frame every 300 ms: within each 400 ms interval, but often more than half of one apart.
-    for (let seq = 1; seq <= 20; seq++) {
-      agent.send({ t: 'metrics', snapshot: sampleSnapshot(seq, { ts: Date.now() }) });
-      await new Promise((resolve) => setTimeout(resolve, 300));
-    }
-    await agent.waitAck(20);
-    // A stalled test process may delay one frame past an interval; regular pinging would show ~6.
-    expect(pings).toBeLessThanOrEqual(1);
-    agent.ws.terminate();
+  const o = { stalled: false, pingInterval: 400, silentAfter: 5_000 };
+  const conn = (lastFrameAt: number) => ({
+    state: 'ready',
+    lastHeardAt: lastFrameAt,
+    lastFrameAt,
+    intervalMs: 1_000,
+  });
+
+  it('are not sent to an agent whose frames arrive within every ping interval', () => {
+    // A frame 300 ms ago: within the 400 ms interval, though more than half of one.
+    expect(heartbeatVerdict(conn(10_000), 10_300, o)).toBe('none');
+    expect(heartbeatVerdict(conn(10_000), 10_399, o)).toBe('none');
+  });
+
+  it('are sent once a whole interval passed without a frame, and after a stall of this process', () => {
+    expect(heartbeatVerdict(conn(10_000), 10_400, o)).toBe('ping');
+    expect(heartbeatVerdict(conn(10_000), 10_100, { ...o, stalled: true })).toBe('ping');
   });
 });
