@@ -6,6 +6,13 @@ import type { ApiContext, TypedApp } from '../context.ts';
 import { AreaResponse, IdParams, LatestResponse, withErrors } from '../schemas.ts';
 
 /** Data: latest snapshot, metric history, and the per-area views (processes, ports, checks, ...). */
+
+/** The time range of a history query, shared by host metrics and container history. */
+const RANGE_QUERY = {
+  from: Type.Optional(Type.Integer({ minimum: 0, description: 'ms since the epoch; default: to - 1h' })),
+  to: Type.Optional(Type.Integer({ minimum: 1, description: 'ms since the epoch; default: now' })),
+  maxPoints: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 500 })),
+};
 export async function dataRoutes(app: TypedApp, ctx: ApiContext): Promise<void> {
   const { store } = ctx;
   const tags = ['data'];
@@ -79,11 +86,7 @@ export async function dataRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
               metricNames.map((n) => Type.Literal(n)),
               { description: 'see GET /api/v1/metrics' },
             ),
-            from: Type.Optional(
-              Type.Integer({ minimum: 0, description: 'ms since the epoch; default: to - 1h' }),
-            ),
-            to: Type.Optional(Type.Integer({ minimum: 1, description: 'ms since the epoch; default: now' })),
-            maxPoints: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 500 })),
+            ...RANGE_QUERY,
           },
           { additionalProperties: false },
         ),
@@ -191,11 +194,7 @@ export async function dataRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
         querystring: Type.Object(
           {
             name: Type.String({ minLength: 1, maxLength: 256, description: 'container name' }),
-            from: Type.Optional(
-              Type.Integer({ minimum: 0, description: 'ms since the epoch; default: to - 1h' }),
-            ),
-            to: Type.Optional(Type.Integer({ minimum: 1, description: 'ms since the epoch; default: now' })),
-            maxPoints: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 500 })),
+            ...RANGE_QUERY,
           },
           { additionalProperties: false },
         ),
