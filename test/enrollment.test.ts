@@ -5,7 +5,6 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Enrollment } from '../packages/collector/src/fleet/enrollment.ts';
 import { agentBuild } from './support/agent-build.ts';
 import { AGENT_BIN, AgentProcess } from './support/agent-process.ts';
 import { Api, until } from './support/e2e.ts';
@@ -216,9 +215,8 @@ describe('enrollment', () => {
     );
     expect(revoked.status).toBe(200);
     expect(revoked.body.status).toBe('expired');
-    const { store, events } = collector.app.pantau;
     expect(() =>
-      new Enrollment(store, events, 60_000).redeem({ code: made.code, name: 'x' }, '127.0.0.1'),
+      collector.app.pantau.fleet.enrollment.redeem({ code: made.code, name: 'x' }, '127.0.0.1'),
     ).toThrow(/it expired/);
     expect(await admin.call('DELETE', `/enrollments/${made.enrollment.id}`)).toEqual({
       status: 409,
@@ -234,10 +232,9 @@ describe('enrollment', () => {
   });
 
   it('expired codes are refused', () => {
-    const { store, events } = collector.app.pantau;
-    const enrollment = new Enrollment(store, events, 60_000);
+    const { enrollment } = collector.app.pantau.fleet;
     const actor = { userId: null, id: 'cli', name: 'cli', role: 'admin', surface: 'cli' } as const;
-    const { code } = enrollment.create(actor, {}, Date.now() - 120_000);
+    const { code } = enrollment.create(actor, { ttl: 60_000 }, Date.now() - 120_000);
     expect(() => enrollment.redeem({ code, name: 'late' }, '127.0.0.1')).toThrow(/it expired/);
     const viewer = { ...actor, role: 'viewer' } as const;
     expect(() => enrollment.create(viewer, {})).toThrow(/hosts\.manage needs the admin role/);

@@ -154,7 +154,7 @@ export async function buildApp(
   });
   store.hosts.markAllOffline();
   const gateway = new Gateway({ store, events, config, log: app.log });
-  const fleet = buildFleet({ store, gateway, events });
+  const fleet = buildFleet({ store, gateway, events, enrollmentTtl: config.enrollment.codeTtl });
   const sessions = new Sessions({
     db: store.db,
     users: access.users,

@@ -105,7 +105,11 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
           const name = rest[0];
           if (!name) throw usage('hosts add needs a NAME');
           const labels = Object.fromEntries((values.label ?? []).map(splitLabel));
-          const fleet = buildFleet({ store, events: new EventBus() });
+          const fleet = buildFleet({
+            store,
+            events: new EventBus(),
+            enrollmentTtl: config.enrollment.codeTtl,
+          });
           const { host, token } = fleet.hosts.add(CLI_ACTOR, name, labels);
           io.err(`added host ${name} (id ${host.id}); its agent token (shown only now):`);
           io.out(token);

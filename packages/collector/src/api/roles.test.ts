@@ -9,7 +9,6 @@ import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts
 import { type Actor, SYSTEM_ACTOR } from '../access/actor.ts';
 import { type Permission, type Role, roleFor } from '../access/roles.ts';
 import type { UserStatus } from '../access/user-repo.ts';
-import { Enrollment } from '../fleet/enrollment.ts';
 import { RecipientRepo } from '../notify/recipients.ts';
 
 let t: TestApp;
@@ -106,8 +105,7 @@ const user = (status: UserStatus = 'active') => {
 };
 const apiToken = () => t.app.pantau.access.repos.tokens.create(`tok-${++n}`, 'viewer', null).token.id;
 const incident = () => openProblem(t.app, host()).id;
-const enrollmentId = () =>
-  new Enrollment(t.app.pantau.store, t.app.pantau.events, 60_000).create(SYSTEM_ACTOR, {}).enrollment.id;
+const enrollmentId = () => t.app.pantau.fleet.enrollment.create(SYSTEM_ACTOR, {}).enrollment.id;
 const silence = () =>
   t.app.pantau.alerting.monitor.silences.create(
     {
@@ -119,8 +117,7 @@ const silence = () =>
     },
     Date.now(),
   ).id;
-const enrollmentCode = () =>
-  new Enrollment(t.app.pantau.store, t.app.pantau.events, 60_000).create(SYSTEM_ACTOR, {}).code;
+const enrollmentCode = () => t.app.pantau.fleet.enrollment.create(SYSTEM_ACTOR, {}).code;
 const rule = () => {
   const id = `rule-${++n}`;
   t.app.pantau.monitor.rules.save(SYSTEM_ACTOR, { id, metric: 'cpu', above: 99 });

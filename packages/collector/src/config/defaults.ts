@@ -4,6 +4,9 @@ import { MonitorConfigInput, resolveMonitorConfig } from '../monitor/config.ts';
 import { QueryInput, RemoteWriteInput } from '../remote/config.ts';
 import type { CollectorConfig } from './types.ts';
 
+/** The bounds of an enrollment code's lifetime, ms: for `enrollment.codeTtl` and each code's own `ttl`. */
+export const ENROLLMENT_CODE_TTL = { min: 60_000, max: 7 * 86_400_000 } as const;
+
 export const defaults: CollectorConfig = {
   host: '0.0.0.0',
   port: 8080,
@@ -126,7 +129,7 @@ export const optionKinds: Record<string, OptionSpec> = {
   trustProxy: { kind: 'proxies' },
   'install.dir': { kind: 'string' },
   'install.caFile': { kind: 'string' },
-  'enrollment.codeTtl': { kind: 'duration', min: 60_000, max: 7 * 86_400_000 },
+  'enrollment.codeTtl': { kind: 'duration', ...ENROLLMENT_CODE_TTL },
   'enrollment.failuresPerMinute': { kind: 'int', min: 1 },
   'gateway.maxPayload': { kind: 'int', min: 1024, max: 64 * 1024 * 1024 },
   'gateway.frameRate': { kind: 'int', min: 1, max: 100_000 },

@@ -3,6 +3,7 @@ import type { Actor } from '../access/actor.ts';
 import { demand } from '../access/actor.ts';
 import type { EventBus } from '../events.ts';
 import type { Gateway } from '../gateway/gateway.ts';
+import type { AuditActor } from '../store/audit.ts';
 import type { Host } from '../store/hosts.ts';
 import type { Store } from '../store/index.ts';
 import { checkLabels } from './labels.ts';
@@ -17,7 +18,7 @@ export interface FleetDeps {
 
 const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
-function checkName(name: string): void {
+export function checkName(name: string): void {
   if (!HOST_NAME.test(name)) {
     throw new PantauError(
       'VALIDATION_FAILED',
@@ -47,15 +48,54 @@ export class Hosts {
 
   add(actor: Actor, name: string, labels: Record<string, string> = {}): { host: Host; token: string } {
     demand(actor, 'hosts.manage');
+    return this.#add(name, labels, { by: actor, action: 'host.add', details: { name }, now: this.#now() });
+  }
+
+  /**
+   * Adds the host an enrollment code stands for: fleet/enrollment.ts has checked the code, whose
+   * maker held hosts.manage. `use` marks the code used in the same transaction once the host
+   * exists (throwing rolls the host back); the audit entry names the code, not a person.
+   */
+  enroll(
+    code: { by: AuditActor; details: Record<string, unknown> },
+    name: string,
+    labels: Record<string, string>,
+    use: (host: Host) => void,
+    now: number,
+  ): { host: Host; token: string } {
+    return this.#add(name, labels, {
+      by: code.by,
+      action: 'host.enroll',
+      details: code.details,
+      conflictHint: '; enroll with --name OTHER',
+      within: use,
+      now,
+    });
+  }
+
+  /** The one way a host comes into being: check, insert, audit in one transaction, then `host.added`. */
+  #add(
+    name: string,
+    labels: Record<string, string>,
+    how: {
+      by: AuditActor;
+      action: string;
+      details: Record<string, unknown>;
+      conflictHint?: string;
+      within?: (host: Host) => void;
+      now: number;
+    },
+  ): { host: Host; token: string } {
     checkName(name);
     checkLabels(labels);
     const { store } = this.#d;
-    const now = this.#now();
+    const { now } = how;
     const added = store.db.transaction(() => {
       if (store.hosts.getByName(name))
-        throw new PantauError('CONFLICT', `a host named ${name} exists already`);
+        throw new PantauError('CONFLICT', `a host named ${name} exists already${how.conflictHint ?? ''}`);
       const result = store.hosts.add(name, labels, now);
-      store.audit.record(actor, 'host.add', `host:${result.host.id}`, { name }, now);
+      how.within?.(result.host);
+      store.audit.record(how.by, how.action, `host:${result.host.id}`, how.details, now);
       return result;
     })();
     this.#d.events.emit('host.added', { hostId: added.host.id, name, labels: added.host.labels, at: now });
