@@ -17,7 +17,6 @@ const SQL_ALLOWED = new Set([
   // UserRepo once those changes have landed.
   'packages/collector/src/jobs/repo.ts', // JobRepo itself: becomes jobs/job-repo.ts
   'packages/collector/src/notify/recipients.ts', // RecipientRepo: becomes notify/recipient-repo.ts
-  'packages/collector/src/access/telegram-claims.ts', // goes through Users (issue: claims route through Users)
   // Already typed, prepared-once repositories, under names that predate the rule; renaming them
   // touches importers that are being changed elsewhere today (access/, alerting.ts).
   'packages/collector/src/notify/contacts.ts', // ContactPoints: becomes notify/contact-repo.ts

@@ -27,7 +27,7 @@ export const KNOWN_FOLDER_CYCLES: readonly KnownFolderCycle[] = [
   {
     from: 'access',
     to: 'notify',
-    through: ['src/access/index.ts', 'src/access/telegram-claims.ts', 'src/access/users.ts'],
+    through: ['src/access/index.ts', 'src/access/users.ts'],
   },
   // The audit log records an Actor and its role: Actor and roles move below store/, or the audit
   // log takes plain strings.

@@ -36,28 +36,21 @@ export interface Access {
 
 export function buildAccess(o: AccessOptions): Access {
   const repos = { users: new UserRepo(o.db), tokens: new TokenRepo(o.db) };
-  const contacts = new ContactPoints(o.db);
+  const users = new Users({
+    db: o.db,
+    users: repos.users,
+    contacts: new ContactPoints(o.db),
+    audit: o.audit,
+    events: o.events,
+    rejectCooldown: o.rejectCooldown,
+    ...(o.now ? { now: o.now } : {}),
+  });
   return {
     repos,
     names: new ActorNames(repos.users, repos.tokens),
     auth: new TokenAuthenticator(repos.tokens, o.adminToken),
-    users: new Users({
-      db: o.db,
-      users: repos.users,
-      contacts,
-      audit: o.audit,
-      events: o.events,
-      rejectCooldown: o.rejectCooldown,
-      ...(o.now ? { now: o.now } : {}),
-    }),
-    claims: new TelegramClaims({
-      db: o.db,
-      users: repos.users,
-      contacts,
-      audit: o.audit,
-      events: o.events,
-      ...(o.now ? { now: o.now } : {}),
-    }),
+    users,
+    claims: new TelegramClaims({ db: o.db, users, audit: o.audit, ...(o.now ? { now: o.now } : {}) }),
     tokens: new Tokens({ db: o.db, tokens: repos.tokens, users: repos.users, audit: o.audit }),
   };
 }

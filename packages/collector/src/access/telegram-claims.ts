@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { cleanName, PantauError } from '@pantau/shared';
-import type { Database, Statement } from 'better-sqlite3';
-import type { EventBus } from '../events.ts';
-import type { ContactPoints } from '../notify/contacts.ts';
+import { PantauError } from '@pantau/shared';
+import type { Database } from 'better-sqlite3';
 import { hashToken } from '../security/tokens.ts';
 import type { AuditLog } from '../store/audit.ts';
 import { type Actor, demand } from './actor.ts';
-import type { User, UserRepo } from './user-repo.ts';
+import { ClaimRepo } from './claim-repo.ts';
+import type { User } from './user-repo.ts';
+import type { Users } from './users.ts';
 
 /** How long a claim code works. */
 export const CLAIM_TTL_MS = 15 * 60_000;
@@ -16,10 +16,9 @@ const CODE = /^claim_[A-Za-z0-9_-]{20,40}$/;
 
 export interface TelegramClaimDeps {
   db: Database;
-  users: UserRepo;
-  contacts: ContactPoints;
+  /** Makes the claimant admin (and announces it). */
+  users: Users;
   audit: AuditLog;
-  events: EventBus;
   now?: () => number;
 }
 
@@ -32,26 +31,12 @@ export interface TelegramClaimDeps {
 export class TelegramClaims {
   readonly #d: TelegramClaimDeps;
   readonly #now: () => number;
-  readonly #sql: {
-    insert: Statement<[string, string, number, number]>;
-    byHash: Statement<[string], { id: number; expiresAt: number; usedAt: number | null }>;
-    use: Statement<[number, number, number]>;
-  };
+  readonly #claims: ClaimRepo;
 
   constructor(deps: TelegramClaimDeps) {
     this.#d = deps;
     this.#now = deps.now ?? Date.now;
-    this.#sql = {
-      insert: deps.db.prepare(
-        'INSERT INTO telegram_claims (code_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?)',
-      ),
-      byHash: deps.db.prepare(
-        'SELECT id, expires_at AS expiresAt, used_at AS usedAt FROM telegram_claims WHERE code_hash = ?',
-      ),
-      use: deps.db.prepare(
-        'UPDATE telegram_claims SET used_at = ?, used_by = ? WHERE id = ? AND used_at IS NULL',
-      ),
-    };
+    this.#claims = new ClaimRepo(deps.db);
   }
 
   /** A new code, shown once. */
@@ -61,8 +46,8 @@ export class TelegramClaims {
     const code = `claim_${randomBytes(18).toString('base64url')}`;
     const expiresAt = now + CLAIM_TTL_MS;
     this.#d.db.transaction(() => {
-      const { lastInsertRowid } = this.#sql.insert.run(hashToken(code), actor.id, now, expiresAt);
-      this.#d.audit.record(actor, 'telegram.claim.create', `claim:${lastInsertRowid}`, { expiresAt }, now);
+      const id = this.#claims.insert({ hash: hashToken(code), createdBy: actor.id, now, expiresAt });
+      this.#d.audit.record(actor, 'telegram.claim.create', `claim:${id}`, { expiresAt }, now);
     })();
     return { code, expiresAt };
   }
@@ -76,56 +61,16 @@ export class TelegramClaims {
       throw new PantauError('FORBIDDEN', 'this claim code is not valid or has expired');
     };
     if (!CODE.test(input.code)) refuse('malformed code');
-    const claim = this.#sql.byHash.get(hashToken(input.code));
+    const claim = this.#claims.byHash(hashToken(input.code));
     if (claim === undefined) return refuse('unknown code');
     if (claim.usedAt !== null) return refuse(`code ${claim.id} was used already`);
     if (claim.expiresAt <= now) return refuse(`code ${claim.id} expired`);
     // A refusal found inside the transaction is audited after it: a rollback would take the row along.
-    const user = this.#d.db.transaction((): User | undefined => {
-      if (this.#sql.use.run(now, input.telegramId, claim.id).changes !== 1) return undefined;
-      const known = this.#d.users.byTelegram(input.telegramId);
-      let id: number;
-      if (known === undefined) {
-        const name = this.#freeName(input.name, input.telegramId);
-        id = this.#d.users.insert({
-          name,
-          email: null,
-          role: 'admin',
-          status: 'active',
-          telegramId: input.telegramId,
-          telegramChatId: input.chatId,
-          approvedBy: `claim:${claim.id}`,
-          now,
-        }).id;
-      } else {
-        id = known.id;
-        if (known.status === 'pending') this.#d.users.approve(id, 'admin', `claim:${claim.id}`, now);
-        else {
-          this.#d.users.setRole(id, 'admin', now);
-          this.#d.users.setStatus(id, 'active', now);
-        }
-      }
-      const user = this.#d.users.get(id)!;
-      this.#d.contacts.setTelegram(id, user.name, input.chatId, now);
-      this.#d.audit.record(applicant, 'telegram.claim.redeem', `user:${id}`, { claim: claim.id }, now);
-      return user;
-    })();
-    if (user === undefined) return refuse(`code ${claim.id} was used already`);
-    this.#d.events.emit('user.changed', {
-      userId: user.id,
-      name: user.name,
-      role: user.role,
-      status: user.status,
-      // The bot answers the claim itself; this event only brings the admin's menu.
-      change: 'telegram',
-      at: now,
+    const user = this.#d.users.claimAdmin(input, {
+      id: claim.id,
+      spend: () => this.#claims.use(claim.id, input.telegramId, now),
     });
+    if (user === undefined) return refuse(`code ${claim.id} was used already`);
     return user;
-  }
-
-  /** The Telegram first name, or the name with the Telegram id when somebody has it already. */
-  #freeName(name: string, telegramId: number): string {
-    const clean = cleanName(name, 100) || `telegram-${telegramId}`;
-    return this.#d.users.lookalike(clean) === undefined ? clean : `${clean} (${telegramId})`;
   }
 }

@@ -310,4 +310,40 @@ describe('telegram claims', () => {
     });
     expect(access.repos.users.byTelegram(42)).toBeUndefined();
   });
+
+  it('a claim makes a new user admin through Users: one user.changed, the same name rule, one audit entry', async () => {
+    await access.users.create(CLI_ACTOR, { name: 'Eve', role: 'viewer' });
+    const { code } = access.claims.create(CLI_ACTOR);
+    seen = [];
+    const user = access.claims.redeem({ code, telegramId: 77, chatId: 770, name: 'eve' });
+    // "eve" reads like the existing "Eve": the claimant keeps their name with their Telegram id.
+    expect(user).toMatchObject({ name: 'eve (77)', role: 'admin', status: 'active', telegramId: 77 });
+    expect(seen).toEqual([
+      {
+        event: 'user.changed',
+        payload: {
+          userId: user.id,
+          name: 'eve (77)',
+          role: 'admin',
+          status: 'active',
+          change: 'telegram',
+          at: clock,
+        },
+      },
+    ]);
+    expect(actions().filter((a) => a.startsWith('telegram.claim'))).toEqual([
+      'telegram.claim.redeem',
+      'telegram.claim.create',
+    ]);
+  });
+
+  it('a claim makes a pending applicant admin, approved by the claim', () => {
+    const pending = apply(88, 'pat');
+    const { code } = access.claims.create(CLI_ACTOR);
+    seen = [];
+    const user = access.claims.redeem({ code, telegramId: 88, chatId: 88, name: 'ignored' });
+    expect(user).toMatchObject({ id: pending.id, name: 'pat', role: 'admin', status: 'active' });
+    expect(user.approvedBy).toMatch(/^claim:\d+$/);
+    expect(seen.map((s) => s.event)).toEqual(['user.changed']);
+  });
 });

@@ -1,4 +1,4 @@
-import { formatDuration, PantauError } from '@pantau/shared';
+import { cleanName, formatDuration, PantauError } from '@pantau/shared';
 import type { Database } from 'better-sqlite3';
 import type { EventBus, UserChange } from '../events.ts';
 import type { ContactPoints } from '../notify/contacts.ts';
@@ -184,6 +184,53 @@ export class Users {
     return user;
   }
 
+  /**
+   * What a Telegram claim code grants (access/telegram-claims.ts checks the code): the sender
+   * becomes an active admin, added under their Telegram name when new. `spend` marks the code
+   * used in the same transaction; when it returns false (another message used it first) nothing
+   * changes and the answer is undefined.
+   */
+  claimAdmin(
+    application: TelegramApplication,
+    claim: { id: number; spend: () => boolean },
+  ): User | undefined {
+    const { telegramId, chatId } = application;
+    const applicant = { id: `telegram:${telegramId}`, surface: 'telegram' } as const;
+    const by = `claim:${claim.id}`;
+    const now = this.#now();
+    const user = this.#d.db.transaction((): User | undefined => {
+      if (!claim.spend()) return undefined;
+      const known = this.#d.users.byTelegram(telegramId);
+      let id: number;
+      if (known === undefined) {
+        id = this.#d.users.insert({
+          name: this.#telegramName(application.name, telegramId),
+          email: null,
+          role: 'admin',
+          status: 'active',
+          telegramId,
+          telegramChatId: chatId,
+          approvedBy: by,
+          now,
+        }).id;
+      } else {
+        id = known.id;
+        if (known.status === 'pending') this.#d.users.approve(id, 'admin', by, now);
+        else {
+          this.#d.users.setRole(id, 'admin', now);
+          this.#d.users.setStatus(id, 'active', now);
+        }
+      }
+      const user = this.#must(id);
+      this.#d.contacts.setTelegram(id, user.name, chatId, now);
+      this.#d.audit.record(applicant, 'telegram.claim.redeem', `user:${id}`, { claim: claim.id }, now);
+      return user;
+    })();
+    // The bot answers the claim itself; this event only brings the admin's menu.
+    if (user !== undefined) this.#changed(user, 'telegram', now);
+    return user;
+  }
+
   approve(actor: Actor, id: number, role: Role): User {
     return this.#change(actor, id, 'approved', 'user.approve', (user, now) => {
       checkRole(role);
@@ -319,16 +366,23 @@ export class Users {
   }
 
   #freeName(name: string, except?: number): void {
-    if (this.#d.users.byName(name)) {
-      throw new PantauError('CONFLICT', `a user named ${name} exists already; choose another name`);
-    }
+    const clash = this.#nameClash(name, except);
+    if (clash !== undefined) throw new PantauError('CONFLICT', `${clash}; choose another name`);
+  }
+
+  /** Why nobody else may be called this, or undefined when the name is free. */
+  #nameClash(name: string, except?: number): string | undefined {
+    if (this.#d.users.byName(name)) return `a user named ${name} exists already`;
     const lookalike = this.#d.users.lookalike(name, except);
-    if (lookalike !== undefined) {
-      throw new PantauError(
-        'CONFLICT',
-        `${name} reads like the existing user ${lookalike} (same letters, other case or width); choose another name`,
-      );
-    }
+    return lookalike === undefined
+      ? undefined
+      : `${name} reads like the existing user ${lookalike} (same letters, other case or width)`;
+  }
+
+  /** A claimant's Telegram first name, with their Telegram id when it clashes: a claim never fails on a name. */
+  #telegramName(name: string, telegramId: number): string {
+    const clean = cleanName(name, 100) || `telegram-${telegramId}`;
+    return this.#nameClash(clean) === undefined ? clean : `${clean} (${telegramId})`;
   }
 
   #keepAnAdmin(action: string, user: User): void {
