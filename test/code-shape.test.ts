@@ -81,3 +81,24 @@ describe('SQL placement', () => {
     expect(stale).toEqual([]);
   });
 });
+
+/** A role compared by name (`u.role === 'admin'`): a permission question asked past `can()`. */
+const ROLE_COMPARISON =
+  /\brole\s*[!=]==?\s*['"](?:viewer|operator|admin)['"]|['"](?:viewer|operator|admin)['"]\s*[!=]==?\s*[\w.]*role\b/;
+
+describe('role comparisons', () => {
+  it('recognises a comparison by role name, either way round', () => {
+    expect(ROLE_COMPARISON.test("users.filter((u) => u.role === 'admin')")).toBe(true);
+    expect(ROLE_COMPARISON.test("if ('operator' !== actor.role) return")).toBe(true);
+    expect(ROLE_COMPARISON.test("can(u, 'users.manage')")).toBe(false);
+    expect(ROLE_COMPARISON.test("{ role: 'admin', status: 'active' }")).toBe(false);
+  });
+
+  it('happen only in access/roles.ts, the one permission table (everyone else asks can())', () => {
+    const offenders = packageSources
+      .map((file) => relative(ROOT, file))
+      .filter((file) => file !== 'packages/collector/src/access/roles.ts')
+      .filter((file) => ROLE_COMPARISON.test(readFileSync(join(ROOT, file), 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+});

@@ -1,5 +1,5 @@
 import { PantauError } from '@pantau/shared';
-import { can, type Permission, type Role, roleFor, type Surface } from './roles.ts';
+import { can, needsRole, type Permission, type Role, roleFor, type Surface } from './roles.ts';
 
 /**
  * Who does something, as every command sees it. Surfaces build one from their own credentials
@@ -38,10 +38,7 @@ export const SYSTEM_ACTOR: Actor = Object.freeze({
 /** Throws FORBIDDEN naming the permission and the role that holds it. */
 export function demand(actor: Actor, permission: Permission): void {
   if (!can(actor, permission)) {
-    throw new PantauError(
-      'FORBIDDEN',
-      `${permission} needs the ${roleFor(permission)} role; ${actor.name} has ${actor.role}`,
-    );
+    throw new PantauError('FORBIDDEN', needsRole(permission, roleFor(permission), actor));
   }
 }
 

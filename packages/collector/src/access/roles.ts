@@ -65,6 +65,15 @@ export function lowerRole(a: Role, b: Role): Role {
   return roleAtLeast(a, b) ? b : a;
 }
 
+/**
+ * The one wording of a refusal for a too-low role: `<what> needs the <role> role; <name> has
+ * <role>`, or, to the person themselves (no name, as the bot speaks), `…; you are <role>`.
+ */
+export function needsRole(what: string, need: Role, who: HasRole & { readonly name?: string }): string {
+  const have = who.name === undefined ? `you are ${who.role}` : `${who.name} has ${who.role}`;
+  return `${what} needs the ${need} role; ${have}`;
+}
+
 /** The least role that holds a permission (for error messages and docs). */
 export function roleFor(permission: Permission): Role {
   return PERMISSIONS[permission];

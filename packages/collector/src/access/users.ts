@@ -5,7 +5,7 @@ import type { ContactPoints } from '../notify/contacts.ts';
 import type { AuditLog } from '../store/audit.ts';
 import { type Actor, demand, userActor } from './actor.ts';
 import { checkPassword, decoyHash, hashPassword, verifyPassword } from './passwords.ts';
-import type { Role, Surface } from './roles.ts';
+import { can, type Role, type Surface } from './roles.ts';
 import { checkEmail, checkName, checkRole, Refused } from './user-checks.ts';
 import type { User, UserFilter, UserRepo } from './user-repo.ts';
 
@@ -264,7 +264,7 @@ export class Users {
       if (actor.userId === user.id) {
         throw new Refused('user.role', user, 'nobody changes their own role; ask another admin');
       }
-      if (user.role === 'admin' && role !== 'admin') this.#keepAnAdmin('user.role', user);
+      if (can(user, 'users.manage') && !can({ role }, 'users.manage')) this.#keepAnAdmin('user.role', user);
       this.#d.users.setRole(user.id, role, now);
       return { from: user.role, to: role };
     });
@@ -305,7 +305,7 @@ export class Users {
           `${user.name} is ${user.status}; only active users can be disabled`,
         );
       }
-      if (user.role === 'admin') this.#keepAnAdmin('user.disable', user);
+      if (can(user, 'users.manage')) this.#keepAnAdmin('user.disable', user);
       this.#d.users.setStatus(user.id, 'disabled', now);
       return {};
     });
@@ -333,7 +333,7 @@ export class Users {
       if (actor.userId === user.id) {
         throw new Refused('user.delete', user, 'you cannot remove yourself; ask another admin');
       }
-      if (user.role === 'admin' && user.status === 'active') this.#keepAnAdmin('user.delete', user);
+      if (can(user, 'users.manage') && user.status === 'active') this.#keepAnAdmin('user.delete', user);
       this.#d.users.remove(user.id);
       return { name: user.name };
     });

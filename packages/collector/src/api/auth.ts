@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { Actor } from '../access/actor.ts';
 import type { Authentication, TokenAuthenticator } from '../access/authenticate.ts';
-import { can, isPermission, type Permission, type Role, roleFor } from '../access/roles.ts';
+import { can, isPermission, needsRole, type Permission, type Role, roleFor } from '../access/roles.ts';
 import { FailureLimiter } from '../gateway/rate-limit.ts';
 import { bearerToken } from '../security/tokens.ts';
 import type { AuditLog } from '../store/audit.ts';
@@ -113,12 +113,7 @@ export function installAuth(
         deps.audit?.record(actor, 'access.denied', `${req.method} ${req.routeOptions.url}`, { permission });
         return reply
           .code(403)
-          .send(
-            errorBody(
-              'FORBIDDEN',
-              `${permission} needs the ${roleFor(permission)} role; ${actor.name} has ${actor.role}`,
-            ),
-          );
+          .send(errorBody('FORBIDDEN', needsRole(permission, roleFor(permission), actor)));
       }
       req.principal = {
         role: actor.role,

@@ -1,6 +1,6 @@
 import { type JobParams, PantauError, resolveParams } from '@pantau/shared';
 import { type Actor, demand } from '../access/actor.ts';
-import { roleAtLeast } from '../access/roles.ts';
+import { needsRole, roleAtLeast } from '../access/roles.ts';
 import type { Host, HostRepo } from '../store/hosts.ts';
 import type { Activities } from './activities.ts';
 import { resolveTargets } from './targets.ts';
@@ -49,10 +49,7 @@ export function planJob(deps: PlanDeps, actor: Actor, input: PreviewInput): Plan
   const activity = deps.activities.get(input.activity);
   if (activity.dangerous) demand(actor, 'job.run.dangerous');
   if (!roleAtLeast(actor.role, activity.minRole)) {
-    throw new PantauError(
-      'FORBIDDEN',
-      `${activity.id} needs the ${activity.minRole} role; ${actor.name} has ${actor.role}`,
-    );
+    throw new PantauError('FORBIDDEN', needsRole(activity.id, activity.minRole, actor));
   }
   const checked = resolveParams(activity.params, input.params ?? {});
   if (!checked.ok) throw new PantauError('INVALID_PARAMS', `params of ${activity.id}: ${checked.reason}`);

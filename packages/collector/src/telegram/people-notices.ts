@@ -1,5 +1,6 @@
 import type { Api } from 'grammy';
 import type { Access } from '../access/index.ts';
+import { can } from '../access/roles.ts';
 import type { EventBus } from '../events.ts';
 import type { BotLogger } from './context.ts';
 import { approvalKeyboard } from './features/people.ts';
@@ -35,7 +36,8 @@ export function peopleNotices(o: PeopleNoticesOptions): () => void {
   const offPending = o.events.on('user.pending', (e) => {
     const admins = access.repos.users
       .list({ status: 'active', after: 0, limit: 10_000 })
-      .filter((u) => u.role === 'admin' && u.telegramChatId !== null);
+      // Those who may approve it.
+      .filter((u) => can(u, 'users.manage') && u.telegramChatId !== null);
     const html = [
       bold('📝 New registration'),
       `Name: ${text(e.name, 128)}`,

@@ -1,5 +1,5 @@
 import { InlineKeyboard } from 'grammy';
-import { can, type Permission, type Role, roleFor } from '../access/roles.ts';
+import { can, needsRole, type Permission, type Role, roleFor } from '../access/roles.ts';
 import type { BotContext } from './context.ts';
 
 export { InlineKeyboard };
@@ -40,7 +40,7 @@ export async function allowed(ctx: BotContext, permission: Permission): Promise<
 
 /** The one wording of every refusal: which role it needs, and the sender's. */
 export async function refuse(ctx: BotContext, role: Role): Promise<void> {
-  const message = `Not allowed: this needs the ${role} role; you are ${ctx.actor.role}.`;
+  const message = `Not allowed: ${needsRole('this', role, { role: ctx.actor.role })}.`;
   if (ctx.callbackQuery !== undefined) await ctx.answerCallbackQuery({ text: message, show_alert: true });
   else await answer(ctx, message);
 }
