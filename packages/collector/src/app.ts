@@ -104,8 +104,11 @@ export async function buildApp(
     bodyLimit: 1024 * 1024,
     // Browsers keep spare keep-alive sockets and open streams; close them all rather than wait out keep-alive.
     forceCloseConnections: true,
-    // Refuse unknown fields instead of silently dropping them; keep defaults and query coercion.
-    ajv: { customOptions: { removeAdditional: false, useDefaults: true, coerceTypes: 'array' } },
+    // Refuse unknown fields instead of silently dropping them; keep defaults and query coercion;
+    // verbose: the error handler words a failure by the failing schema's rule (api/errors.ts).
+    ajv: {
+      customOptions: { removeAdditional: false, useDefaults: true, coerceTypes: 'array', verbose: true },
+    },
     frameworkErrors: frameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -18,6 +18,13 @@ export const ErrorResponse = Type.Object(
 // elsewhere today; they import it from ../error-body.ts directly once those changes land.
 export { errorBody };
 
+/**
+ * Where a schema carries the domain's wording of its rule (api/schemas.ts builds host names and
+ * labels from fleet/): a value failing that schema is refused in those words, not Ajv's.
+ * `$comment` because Ajv's strict mode accepts no keyword of our own.
+ */
+export const RULE = '$comment';
+
 const BY_STATUS: Record<number, ErrorCode> = {
   400: 'VALIDATION_FAILED',
   401: 'UNAUTHORIZED',
@@ -45,12 +52,18 @@ export function installErrorHandling(app: FastifyInstance): void {
       const first = err.validation[0];
       const path = first?.instancePath ? first.instancePath.slice(1).replaceAll('/', '.') : '';
       const allowed = allowedValues(err.validation, first?.instancePath);
+      // Ajv's verbose errors carry the failing schema, and a refused key its name.
+      const failed = first as { parentSchema?: Record<string, unknown>; propertyName?: unknown } | undefined;
+      const rule = failed?.parentSchema?.[RULE];
+      const key = failed?.propertyName;
       const extra =
-        first?.keyword === 'additionalProperties'
-          ? ` has unknown field "${(first.params as { additionalProperty: string }).additionalProperty}"`
-          : allowed
-            ? ` must be one of ${allowed}`
-            : ` ${first?.message ?? 'is invalid'}`;
+        typeof rule === 'string' && first?.keyword !== 'maxLength'
+          ? `${typeof key === 'string' ? ` key "${key.slice(0, 64)}"` : ''} ${rule}`
+          : first?.keyword === 'additionalProperties'
+            ? ` has unknown field "${(first.params as { additionalProperty: string }).additionalProperty}"`
+            : allowed
+              ? ` must be one of ${allowed}`
+              : ` ${first?.message ?? 'is invalid'}`;
       return reply
         .code(400)
         .send(errorBody('VALIDATION_FAILED', `${where}${path ? `.${path}` : ''}${extra}`));

@@ -9,19 +9,29 @@ import {
   SystemInfo,
 } from '@pantau/shared';
 import Type, { type TSchema } from 'typebox';
-import { ErrorResponse } from './errors.ts';
+import { HOST_NAME_RULE } from '../fleet/hosts.ts';
+import { LABEL_RULES } from '../fleet/labels.ts';
+import { ErrorResponse, RULE } from './errors.ts';
 
+// Host names and labels by the fleet's own rules: a value the commands refuse is refused here
+// first, in the same words (the error handler says a failing schema's RULE).
 export const HostName = Type.String({
-  minLength: 1,
-  maxLength: 128,
-  pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$',
-  description: 'letters, digits, dot, dash, underscore',
+  pattern: HOST_NAME_RULE.pattern,
+  [RULE]: HOST_NAME_RULE.rule,
+  description: `a host name; it ${HOST_NAME_RULE.rule}`,
 });
-export const Labels = Type.Record(
-  Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
-  Type.String({ maxLength: 256 }),
-  { maxProperties: 64, additionalProperties: false, description: 'key → value' },
-);
+export const Labels = Type.Unsafe<Record<string, string>>({
+  type: 'object',
+  propertyNames: { pattern: LABEL_RULES.key.pattern, [RULE]: LABEL_RULES.key.rule },
+  additionalProperties: {
+    type: 'string',
+    maxLength: LABEL_RULES.value.maxLength,
+    pattern: LABEL_RULES.value.pattern,
+    [RULE]: LABEL_RULES.value.rule,
+  },
+  maxProperties: LABEL_RULES.maxLabels,
+  description: 'key → value',
+});
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 export const Role = Type.Union([Type.Literal('viewer'), Type.Literal('operator'), Type.Literal('admin')]);
 

@@ -98,9 +98,7 @@ describe('enrollment redeems through Hosts', () => {
       expect(() => fleet.enrollment.create(CLI_ACTOR, { ttl })).toThrow('ttl must be from 1m to 7d');
     expect(fleet.enrollment.create(CLI_ACTOR, { ttl: 60_000 }).enrollment.expiresAt).toBeGreaterThan(0);
     // The same bounds for the configured default.
-    expect(() => loadConfig({ env: { PANTAU_ENROLLMENT_CODE_TTL: '30s' } })).toThrow(
-      /enrollment\.codeTtl/,
-    );
+    expect(() => loadConfig({ env: { PANTAU_ENROLLMENT_CODE_TTL: '30s' } })).toThrow(/enrollment\.codeTtl/);
     // The API says what the command says.
     const res = await t.app.inject({
       method: 'POST',

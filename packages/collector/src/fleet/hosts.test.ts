@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts';
 import { CLI_ACTOR, userActor } from '../access/actor.ts';
+import { HOST_NAME_RULE } from './hosts.ts';
+import { LABEL_RULES } from './labels.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -60,5 +62,67 @@ describe('fleet host commands', () => {
     );
     expect(() => fleet.hosts.remove(operator, host.id)).toThrow(/hosts.manage/);
     expect(store.hosts.count()).toBe(before + 1);
+  });
+});
+
+describe('one rule for host names and labels, in the commands and the API', () => {
+  const post = async (url: string, payload: Record<string, unknown>) => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url,
+      headers: { authorization: `Bearer ${t.adminToken}` },
+      payload,
+    });
+    return { status: res.statusCode, message: res.json().error?.message as string | undefined };
+  };
+  const domainMessage = (body: () => void) => {
+    try {
+      body();
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return undefined;
+  };
+
+  it.each([
+    ['bad name', {}, `host name "bad name" ${HOST_NAME_RULE.rule}`, `body.name ${HOST_NAME_RULE.rule}`],
+    [
+      'x'.repeat(129),
+      {},
+      `host name "${'x'.repeat(64)}" ${HOST_NAME_RULE.rule}`,
+      `body.name ${HOST_NAME_RULE.rule}`,
+    ],
+    ['-dash', {}, `host name "-dash" ${HOST_NAME_RULE.rule}`, `body.name ${HOST_NAME_RULE.rule}`],
+    [
+      'rule-ok',
+      { 'bad key': 'x' },
+      `label key "bad key" ${LABEL_RULES.key.rule}`,
+      `body.labels key "bad key" ${LABEL_RULES.key.rule}`,
+    ],
+    [
+      'rule-ok',
+      { env: 'a,b' },
+      `label env: "a,b" ${LABEL_RULES.value.rule}`,
+      `body.labels.env ${LABEL_RULES.value.rule}`,
+    ],
+    [
+      'rule-ok',
+      { env: ' prod' },
+      `label env: " prod" ${LABEL_RULES.value.rule}`,
+      `body.labels.env ${LABEL_RULES.value.rule}`,
+    ],
+  ])('%j %j: the command and the API refuse it in the same words', async (name, labels, domain, api) => {
+    const { fleet, store } = t.app.pantau;
+    const before = store.hosts.count();
+    expect(domainMessage(() => fleet.hosts.add(CLI_ACTOR, name, labels))).toBe(domain);
+    expect(await post('/api/v1/hosts', { name, labels })).toEqual({ status: 400, message: api });
+    expect(await post('/api/v1/enrollments', { name, labels })).toEqual({ status: 400, message: api });
+    expect(store.hosts.count()).toBe(before);
+  });
+
+  it('what the rule accepts, both accept', async () => {
+    const labels = { env: 'prod', 'team.name_1-x': 'a b', empty: '' };
+    expect(t.app.pantau.fleet.hosts.add(CLI_ACTOR, 'Rule.ok_1-a', labels).host.name).toBe('Rule.ok_1-a');
+    expect(await post('/api/v1/hosts', { name: 'Rule.ok_1-b', labels })).toMatchObject({ status: 201 });
   });
 });

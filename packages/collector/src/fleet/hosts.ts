@@ -16,15 +16,16 @@ export interface FleetDeps {
   now?: () => number;
 }
 
-const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/** The host-name rule: the commands check it, the API's schema is built from it (api/schemas.ts). */
+export const HOST_NAME_RULE = {
+  pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$',
+  rule: 'must be 1-128 letters, digits, dots, dashes or underscores, starting with a letter or digit',
+} as const;
+const HOST_NAME = new RegExp(HOST_NAME_RULE.pattern);
 
 export function checkName(name: string): void {
-  if (!HOST_NAME.test(name)) {
-    throw new PantauError(
-      'VALIDATION_FAILED',
-      `host name "${name.slice(0, 64)}" must be 1-128 letters, digits, dots, dashes or underscores, starting with a letter or digit`,
-    );
-  }
+  if (!HOST_NAME.test(name))
+    throw new PantauError('VALIDATION_FAILED', `host name "${name.slice(0, 64)}" ${HOST_NAME_RULE.rule}`);
 }
 
 /**

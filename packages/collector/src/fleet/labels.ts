@@ -8,24 +8,32 @@ const invalid = (message: string): never => {
   throw new PantauError('VALIDATION_FAILED', message);
 };
 
-const LABEL_KEY = /^[A-Za-z0-9_.-]{1,64}$/;
-/** Printable, no selector separator, no space at either end; empty is allowed (`env=`). */
-const LABEL_VALUE = /^(?:[^\s,=\p{Cc}\p{Cf}](?:[^,=\p{Cc}\p{Cf}]*[^\s,=\p{Cc}\p{Cf}])?)?$/u;
-const MAX_LABELS = 64;
-const MAX_VALUE = 256;
+/** The label rules: `checkLabels` applies them, the API's schema is built from them (api/schemas.ts). */
+export const LABEL_RULES = {
+  key: { pattern: '^[A-Za-z0-9_.-]{1,64}$', rule: 'must be 1-64 of A-Z a-z 0-9 _ . -' },
+  /** Printable, no selector separator, no space at either end; empty is allowed (`env=`). */
+  value: {
+    pattern: '^(?:[^\\s,=\\p{Cc}\\p{Cf}](?:[^,=\\p{Cc}\\p{Cf}]*[^\\s,=\\p{Cc}\\p{Cf}])?)?$',
+    rule: 'cannot be selected; a label value has no "," or "=", no control or invisible characters, and no spaces at either end',
+    maxLength: 256,
+  },
+  maxLabels: 64,
+} as const;
+const LABEL_KEY = new RegExp(LABEL_RULES.key.pattern);
+const LABEL_VALUE = new RegExp(LABEL_RULES.value.pattern, 'u');
+const MAX_LABELS = LABEL_RULES.maxLabels;
+const MAX_VALUE = LABEL_RULES.value.maxLength;
 
 /** Refuses labels no selector could select, naming the first bad one. */
 export function checkLabels(labels: Record<string, string>): void {
   const entries = Object.entries(labels);
   if (entries.length > MAX_LABELS) invalid(`at most ${MAX_LABELS} labels`);
   for (const [key, value] of entries) {
-    if (!LABEL_KEY.test(key)) invalid(`label key "${key.slice(0, 64)}" must be 1-64 of A-Z a-z 0-9 _ . -`);
+    if (!LABEL_KEY.test(key)) invalid(`label key "${key.slice(0, 64)}" ${LABEL_RULES.key.rule}`);
     if (typeof value !== 'string' || value.length > MAX_VALUE)
       invalid(`label ${key} must be a string of at most ${MAX_VALUE} characters`);
     if (!LABEL_VALUE.test(value)) {
-      invalid(
-        `label ${key}: "${value.slice(0, 64)}" cannot be selected; a label value has no "," or "=", no control or invisible characters, and no spaces at either end`,
-      );
+      invalid(`label ${key}: "${value.slice(0, 64)}" ${LABEL_RULES.value.rule}`);
     }
   }
 }
