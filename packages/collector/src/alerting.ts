@@ -6,7 +6,7 @@ import type { Notice } from './monitor/incidents.ts';
 import { toNotifyEvent } from './monitor/notices.ts';
 import { RuleCatalog } from './monitor/rule-catalog.ts';
 import { RuleCommands } from './monitor/rule-commands.ts';
-import { RuleStore } from './monitor/rule-store.ts';
+import { RuleRepo } from './monitor/rule-repo.ts';
 import { Monitor } from './monitor/service.ts';
 import type { HostRef } from './monitor/signals.ts';
 import { SilenceCommands } from './monitor/silence-commands.ts';
@@ -116,7 +116,7 @@ export function buildAlerting(options: {
     onError: (err) => log.error({ err }, 'monitor failed'),
   });
 
-  const ruleStore = new RuleStore(db);
+  const ruleStore = new RuleRepo(db);
   const rules = new RuleCatalog(config.monitor, ruleStore, (id) => monitor.policy(id));
   const hostMap = () => new Map(store.hosts.list(0, 100_000).map((h) => [h.id, hostRef(h)]));
   const refreshRules = () => monitor.setRules(rules.thresholds(), hostMap());

@@ -1,7 +1,7 @@
 import type { MonitorConfig } from './config.ts';
 import { CONTAINER_RULES, containerRuleViews } from './containers.ts';
 import type { NotifyPolicy } from './policy.ts';
-import type { RuleStore } from './rule-store.ts';
+import type { RuleRepo } from './rule-repo.ts';
 import { resolveThresholdRule, type ThresholdRule, type ThresholdRuleInput } from './rules.ts';
 import type { ChangeKind, Severity } from './signals.ts';
 
@@ -44,10 +44,10 @@ export interface RuleView {
 /** Every rule the monitor runs: the built-ins, the config file's thresholds, the API's. */
 export class RuleCatalog {
   readonly #config: MonitorConfig;
-  readonly #store: RuleStore;
+  readonly #store: RuleRepo;
   readonly #policy: (ruleId: string) => NotifyPolicy;
 
-  constructor(config: MonitorConfig, store: RuleStore, policy: (ruleId: string) => NotifyPolicy) {
+  constructor(config: MonitorConfig, store: RuleRepo, policy: (ruleId: string) => NotifyPolicy) {
     this.#config = config;
     this.#store = store;
     this.#policy = policy;

@@ -4,12 +4,12 @@ import { type Actor, demand } from '../access/actor.ts';
 import type { AuditLog } from '../store/audit.ts';
 import type { MonitorConfig } from './config.ts';
 import type { RuleCatalog, RuleView } from './rule-catalog.ts';
-import type { RuleStore } from './rule-store.ts';
+import type { RuleRepo } from './rule-repo.ts';
 import { resolveThresholdRule, type ThresholdRuleInput } from './rules.ts';
 
 export interface RuleCommandDeps {
   db: Database;
-  store: RuleStore;
+  store: RuleRepo;
   catalog: RuleCatalog;
   config: MonitorConfig;
   audit: AuditLog;

@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { ThresholdRuleInput } from './rules.ts';
 
 /** Threshold rules added through the API, stored as they were sent. */
-export class RuleStore {
+export class RuleRepo {
   readonly #sql: {
     list: Statement<[], { definition: string }>;
     upsert: Statement<[{ id: string; definition: string; by: string; now: number }]>;
