@@ -96,12 +96,10 @@ export class Enrollment {
     if (!e) return refuse('unknown code');
     if (e.usedAt !== null) return refuse('it was used already');
     if (e.expiresAt <= now) return refuse('it expired');
+    const name = e.name ?? input.name;
     return this.#hosts.enroll(
-      {
-        by: { id: `enrollment:${e.id}`, surface: 'api' },
-        details: { name: e.name ?? input.name, from, createdBy: e.createdBy },
-      },
-      e.name ?? input.name,
+      { by: { id: `enrollment:${e.id}`, surface: 'api' }, details: { name, from, createdBy: e.createdBy } },
+      name,
       e.labels,
       (host) => {
         if (!this.#repo.markUsed(e.id, now, from, host.id)) refuse('it was used already');
