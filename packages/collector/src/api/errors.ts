@@ -19,8 +19,8 @@ export const ErrorResponse = Type.Object(
 export { errorBody };
 
 /**
- * Where a schema carries the domain's wording of its rule (api/schemas.ts builds host names and
- * labels from fleet/): a value failing that schema is refused in those words, not Ajv's.
+ * Where a schema carries the domain's wording of its pattern (api/schemas.ts builds host names and
+ * labels from fleet/): a value failing that pattern is refused in those words, not Ajv's.
  * `$comment` because Ajv's strict mode accepts no keyword of our own.
  */
 export const RULE = '$comment';
@@ -57,7 +57,7 @@ export function installErrorHandling(app: FastifyInstance): void {
       const rule = failed?.parentSchema?.[RULE];
       const key = failed?.propertyName;
       const extra =
-        typeof rule === 'string' && first?.keyword !== 'maxLength'
+        typeof rule === 'string' && first?.keyword === 'pattern'
           ? `${typeof key === 'string' ? ` key "${key.slice(0, 64)}"` : ''} ${rule}`
           : first?.keyword === 'additionalProperties'
             ? ` has unknown field "${(first.params as { additionalProperty: string }).additionalProperty}"`

@@ -120,6 +120,17 @@ describe('one rule for host names and labels, in the commands and the API', () =
     expect(store.hosts.count()).toBe(before);
   });
 
+  it('a label value too long is refused by the same limit, in the schema words', async () => {
+    const long = { env: 'x'.repeat(LABEL_RULES.value.maxLength + 1) };
+    expect(domainMessage(() => t.app.pantau.fleet.hosts.add(CLI_ACTOR, 'rule-ok', long))).toBe(
+      'label env must be a string of at most 256 characters',
+    );
+    expect(await post('/api/v1/hosts', { name: 'rule-ok', labels: { env: 'x'.repeat(257) } })).toEqual({
+      status: 400,
+      message: 'body.labels.env must NOT have more than 256 characters',
+    });
+  });
+
   it('what the rule accepts, both accept', async () => {
     const labels = { env: 'prod', 'team.name_1-x': 'a b', empty: '' };
     expect(t.app.pantau.fleet.hosts.add(CLI_ACTOR, 'Rule.ok_1-a', labels).host.name).toBe('Rule.ok_1-a');
