@@ -11,7 +11,7 @@ import { EventBus } from '../events.ts';
 import { DB_FILE } from '../store/db.ts';
 import { Store } from '../store/index.ts';
 import { Dispatcher } from './dispatcher.ts';
-import { JobRepo } from './repo.ts';
+import { JobRepo } from './job-repo.ts';
 import { protocolJobId } from './types.ts';
 
 const DAY = 86_400_000;

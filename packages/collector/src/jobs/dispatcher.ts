@@ -6,7 +6,7 @@ import type { AgentJobFrame, JobFrameVerdict } from '../gateway/gateway.ts';
 import type { Timers } from '../notify/outbox.ts';
 import type { AuditLog } from '../store/audit.ts';
 import type { HostRepo } from '../store/hosts.ts';
-import type { JobHead, JobRepo, RunPatch } from './repo.ts';
+import type { JobHead, JobRepo, RunPatch } from './job-repo.ts';
 import {
   type Amount,
   FAILED_RUN_STATES,

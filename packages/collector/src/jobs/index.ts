@@ -7,7 +7,7 @@ import type { Store } from '../store/index.ts';
 import { Activities } from './activities.ts';
 import { ActivityRepo } from './activity-repo.ts';
 import { Dispatcher } from './dispatcher.ts';
-import { JobRepo } from './repo.ts';
+import { JobRepo } from './job-repo.ts';
 import { JobService } from './service.ts';
 
 /** Activities and jobs, wired to the gateway, the bus and the retention pass. */

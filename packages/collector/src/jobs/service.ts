@@ -6,6 +6,7 @@ import type { HostRepo } from '../store/hosts.ts';
 import type { Activities } from './activities.ts';
 import { type Dispatcher, unrefTimers } from './dispatcher.ts';
 import { outputTail, type ReportRow, reportRow } from './export.ts';
+import type { JobFilter, JobRepo } from './job-repo.ts';
 import {
   type CreateJobInput,
   type Plan,
@@ -14,7 +15,6 @@ import {
   type PreviewInput,
   planJob,
 } from './plan.ts';
-import type { JobFilter, JobRepo } from './repo.ts';
 import { isJobFinal, isRunFinal, type Job, type JobEvent, type Run } from './types.ts';
 
 export type { CreateJobInput, Preview, PreviewInput };

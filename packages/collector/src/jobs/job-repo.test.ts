@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sampleNewJob } from '../../../../test/fixtures/samples.ts';
 import { Store } from '../store/index.ts';
-import { JobRepo, type NewJob } from './repo.ts';
+import { JobRepo, type NewJob } from './job-repo.ts';
 
 const DAY = 86_400_000;
 let dir: string;
