@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { UserFromGetMe } from 'grammy/types';
 import { type Access, buildAccess } from './access/index.ts';
+import { PasswordLinks } from './access/password-links.ts';
 import { type Alerting, buildAlerting, type MonitorCommands } from './alerting.ts';
 import type { ApiContext } from './api/context.ts';
 import { frameworkError, installErrorHandling } from './api/errors.ts';
@@ -26,12 +27,11 @@ import { RemoteHttp } from './remote/http.ts';
 import { RemoteWrite } from './remote/index.ts';
 import { PrometheusHistory } from './remote/prom-history.ts';
 import { RemoteQueueRepo } from './remote/queue-repo.ts';
+import { Sessions } from './session/sessions.ts';
 import { type Migration, Store } from './store/index.ts';
 import type { BotService } from './telegram/service.ts';
 import { readTls } from './tls.ts';
-import { PasswordLinks } from './web/password-links.ts';
 import { consolePlugin } from './web/plugin.ts';
-import { Sessions } from './web/sessions.ts';
 
 /** The collector's parts, reachable from the app as `app.pantau` (monitor and notify plug in here). */
 export interface Pantau {

@@ -40,6 +40,11 @@ describe('collector folder dependencies', async () => {
     expect(edges.has('store>api')).toBe(false);
   });
 
+  it('keeps the REST API and the console apart: sessions and CSRF sit below both', () => {
+    expect([...(edges.get('api>web') ?? [])]).toEqual([]);
+    expect([...(edges.get('web>api') ?? [])]).toEqual([]);
+  });
+
   it('has no two folders importing each other beyond the known exceptions', () => {
     const cycles = [...edges.keys()]
       .map((key) => key.split('>') as [string, string])

@@ -14,7 +14,7 @@ export type {
   StreamIncidents,
   StreamJobs,
   StreamRemoved,
-} from '../web/live-host.ts';
+} from '../live/live-host.ts';
 export type HostSummaryBody = Static<typeof HostSummary>;
 export type HostDetailBody = Static<typeof HostDetail>;
 export type LatestBody = Static<typeof LatestResponse>;
