@@ -21,7 +21,6 @@ const SQL_ALLOWED = new Set([
   'packages/collector/src/fleet/enrollment.ts', // EnrollmentRepo
   // Already typed, prepared-once repositories, under names that predate the rule; renaming them
   // touches importers that are being changed elsewhere today (access/, alerting.ts).
-  'packages/collector/src/notify/contacts.ts', // ContactPoints: becomes notify/contact-repo.ts
   'packages/collector/src/monitor/rule-store.ts', // RuleStore: becomes monitor/rule-repo.ts
 ]);
 

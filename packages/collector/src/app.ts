@@ -121,7 +121,9 @@ export async function buildApp(
   });
   const events = new EventBus((err, event) => app.log.error({ err, event }, 'event listener failed'));
   const remoteWrite =
-    config.metrics.remoteWrite.length > 0 ? new RemoteWrite({ config, store, events, log: app.log }) : null;
+    config.metrics.remoteWrite.length > 0
+      ? new RemoteWrite({ metrics: config.metrics, store, events, log: app.log })
+      : null;
   // Without endpoints, rows queued for endpoints that were removed from the config go.
   if (!remoteWrite) new RemoteQueueRepo(store.db).syncEndpoints([]);
   const publicUrl = () => {
@@ -170,7 +172,15 @@ export async function buildApp(
     audit: store.audit,
     baseUrl: () => publicUrl(),
   });
-  const jobs = buildJobs({ config, store, gateway, events, log: app.log, time: options.time });
+  const jobs = buildJobs({
+    config: config.jobs,
+    chunkRows: config.retention.chunkRows,
+    store,
+    gateway,
+    events,
+    log: app.log,
+    time: options.time,
+  });
   const stopApprovalRequests = approvalRequests({
     db: store.db,
     events,

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { cleanName, PantauError } from '@pantau/shared';
 import type { Database, Statement } from 'better-sqlite3';
 import type { EventBus } from '../events.ts';
-import type { ContactPoints } from '../notify/contacts.ts';
 import { hashToken } from '../security/tokens.ts';
 import type { AuditLog } from '../store/audit.ts';
 import { type Actor, demand } from './actor.ts';
+import type { ContactPoints } from './contact-repo.ts';
 import type { User, UserRepo } from './user-repo.ts';
 
 /** How long a claim code works. */
