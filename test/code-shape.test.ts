@@ -82,3 +82,12 @@ describe('SQL placement', () => {
     expect(stale).toEqual([]);
   });
 });
+
+describe('one owner per statement', () => {
+  it('keeps no module-level cache of statements or repositories keyed by database', () => {
+    const cached = packageSources
+      .map((file) => relative(ROOT, file))
+      .filter((file) => /WeakMap<\s*Database\b/.test(readFileSync(join(ROOT, file), 'utf8')));
+    expect(cached).toEqual([]);
+  });
+});
