@@ -19,6 +19,7 @@ export type HostSummaryBody = Static<typeof HostSummary>;
 export type HostDetailBody = Static<typeof HostDetail>;
 export type LatestBody = Static<typeof LatestResponse>;
 export type IncidentBody = Static<typeof IncidentItem>;
+export type IncidentDetailBody = Static<typeof import('./routes/incidents.ts').IncidentDetail>;
 export type AreaBody<T> = Static<ReturnType<typeof AreaResponse>> & { data: T | null };
 export type { MetricName } from '../store/metric-catalog.ts';
 export type SilenceBody = Static<typeof import('./routes/silences.ts').SilenceItem>;
