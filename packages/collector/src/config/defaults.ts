@@ -1,6 +1,6 @@
 import type { TSchema } from 'typebox';
-import Type from 'typebox';
 import { MonitorConfigInput, resolveMonitorConfig } from '../monitor/config.ts';
+import { RecipientsInput } from '../notify/recipients.ts';
 import { QueryInput, RemoteWriteInput } from '../remote/config.ts';
 import type { CollectorConfig } from './types.ts';
 
@@ -72,20 +72,6 @@ export const defaults: CollectorConfig = {
   },
   notify: { recipients: [], pollInterval: 1_000 },
 };
-
-const RecipientsInput = Type.Array(
-  Type.Object(
-    {
-      name: Type.String({ minLength: 1, maxLength: 128 }),
-      channel: Type.Union([Type.Literal('telegram'), Type.Literal('email'), Type.Literal('webhook')]),
-      address: Type.String({ minLength: 1, maxLength: 2048 }),
-      secret: Type.Optional(Type.String({ minLength: 16, maxLength: 256 })),
-      enabled: Type.Optional(Type.Boolean()),
-    },
-    { additionalProperties: false },
-  ),
-  { maxItems: 1000 },
-);
 
 type Kind =
   | 'choice'
