@@ -1,5 +1,5 @@
 // The folder-dependency check of the collector (src/folder-deps.test.ts, `pnpm run check:shape`):
-// no two folders of src/ import each other, so every folder sits on one side of every other
+// the folders of src/ form no cycle, so every folder sits on one side of every other
 // (docs/architecture.md).
 
 /** dependency-cruiser options. TypeScript 7 has no compiler API it can use; swc parses instead. */
@@ -18,6 +18,7 @@ export const BELOW_CONFIG: readonly string[] = [
   'access',
   'charts',
   'fleet',
+  'gateway',
   'jobs',
   'live',
   'monitor',

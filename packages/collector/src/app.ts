@@ -155,7 +155,7 @@ export async function buildApp(
     personName: (actor) => access.names.nameOf(actor),
   });
   store.hosts.markAllOffline();
-  const gateway = new Gateway({ store, events, config, log: app.log });
+  const gateway = new Gateway({ store, events, config: config.gateway, flush: config.store, log: app.log });
   const fleet = buildFleet({ store, gateway, events });
   const sessions = new Sessions({
     db: store.db,

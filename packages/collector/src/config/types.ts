@@ -1,3 +1,4 @@
+import type { GatewayConfig } from '../gateway/gateway.ts';
 import type { JobsConfig } from '../jobs/types.ts';
 import type { MonitorConfig } from '../monitor/config.ts';
 import type { SmtpConfig } from '../notify/channels/build.ts';
@@ -33,22 +34,7 @@ export interface CollectorConfig {
    * Default none.
    */
   trustProxy: string | null;
-  gateway: {
-    /** Largest WebSocket message in bytes. Default 1048576 (1 MiB). */
-    maxPayload: number;
-    /** Sustained frames per second allowed per agent connection. Default 20. */
-    frameRate: number;
-    /** Frames an agent may send in a burst above the sustained rate. Default 200. */
-    frameBurst: number;
-    /** Time an agent has to send hello after the upgrade, ms. Default 10 s. */
-    helloTimeout: number;
-    /** Interval between WebSocket pings, ms. Default 1 s. */
-    pingInterval: number;
-    /** A connection with nothing heard (pong or frame) for this long is cut: a silent host loss, ms. Default 8 s. */
-    silentAfter: number;
-    /** Agent token failures per client address per minute before answering 429. Default 30. */
-    authFailuresPerMinute: number;
-  };
+  gateway: GatewayConfig;
   install: {
     /**
      * Directory holding the built agent (`pantau-agent-linux-x64`, `-arm64`, `pantau-agent.cjs`,
