@@ -36,3 +36,5 @@ export type JobBody = Static<typeof import('./job-schemas.ts').JobItem>;
 export type RunBody = Static<typeof import('./job-schemas.ts').RunItem>;
 export type PreviewBody = Static<typeof import('./job-schemas.ts').PreviewResponse>;
 export type JobDetailBody = Static<typeof import('./job-schemas.ts').JobDetail>;
+export type OutputChunkBody = Static<typeof import('./job-schemas.ts').OutputChunk>;
+export type AuditEntryBody = Static<typeof import('./routes/audit.ts').AuditItem>;
