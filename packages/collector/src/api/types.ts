@@ -37,4 +37,7 @@ export type RunBody = Static<typeof import('./job-schemas.ts').RunItem>;
 export type PreviewBody = Static<typeof import('./job-schemas.ts').PreviewResponse>;
 export type JobDetailBody = Static<typeof import('./job-schemas.ts').JobDetail>;
 export type OutputChunkBody = Static<typeof import('./job-schemas.ts').OutputChunk>;
+export type MetricHistoryBody = Static<typeof import('./routes/data.ts').MetricHistory>;
+export type CheckChangeBody = Static<typeof import('./routes/data.ts').CheckChange>;
+export type ContainerHistoryBody = Static<typeof import('./routes/data.ts').ContainerHistory>;
 export type AuditEntryBody = Static<typeof import('./routes/audit.ts').AuditItem>;
