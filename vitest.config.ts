@@ -8,6 +8,9 @@ const ENGINE = [
   'test/containers.test.ts',
 ];
 
+/** The code's shape: folder dependencies and SQL placement (`pnpm run check:shape`, before the unit tests). */
+const SHAPE = ['packages/collector/src/folder-deps.test.ts', 'test/code-shape.test.ts'];
+
 export default defineConfig({
   test: {
     // Browser and serving tests need the built console; a no-op when it is up to date.
@@ -24,10 +27,11 @@ export default defineConfig({
         test: {
           name: 'main',
           include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ENGINE,
+          exclude: [...ENGINE, ...SHAPE],
           sequence: { groupOrder: 0 },
         },
       },
+      { extends: true, test: { name: 'shape', include: SHAPE, sequence: { groupOrder: 0 } } },
       {
         // After the rest, one file at a time: image builds beside browser and e2e tests made
         // those miss their time bounds on 2 cores.

@@ -1,8 +1,8 @@
 import { builtinAction, type JobStartFrame } from '@pantau/shared';
 import type { UserFromGetMe } from 'grammy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ContactPoints } from '../packages/collector/src/access/contact-repo.ts';
 import type { Role } from '../packages/collector/src/access/roles.ts';
-import { ContactPoints } from '../packages/collector/src/notify/contacts.ts';
 import { FakeSmtpServer } from './fakes/smtp-server.ts';
 import { FakeTelegramServer, type TelegramCall } from './fakes/telegram-server.ts';
 import { RawAgent } from './support/agent-client.ts';

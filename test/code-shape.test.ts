@@ -15,9 +15,6 @@ const ROOT = join(import.meta.dirname, '..');
 const SQL_ALLOWED = new Set([
   // Being changed elsewhere today; its SQL moves to RecipientRepo once those changes have landed.
   'packages/collector/src/notify/recipients.ts', // RecipientRepo: becomes notify/recipient-repo.ts
-  // A typed, prepared-once repository under a name that predates the rule; it moves with the
-  // folder-layering change (contact points belong to access/).
-  'packages/collector/src/notify/contacts.ts', // ContactPoints: becomes a contact-repo.ts
 ]);
 
 /** A statement prepared or run on a database, or SQL text in a string. */
@@ -97,5 +94,14 @@ describe('role comparisons', () => {
       .filter((file) => file !== 'packages/collector/src/access/roles.ts')
       .filter((file) => ROLE_COMPARISON.test(readFileSync(join(ROOT, file), 'utf8')));
     expect(offenders).toEqual([]);
+  });
+});
+
+describe('one owner per statement', () => {
+  it('keeps no module-level cache of statements or repositories keyed by database', () => {
+    const cached = packageSources
+      .map((file) => relative(ROOT, file))
+      .filter((file) => /WeakMap<\s*Database\b/.test(readFileSync(join(ROOT, file), 'utf8')));
+    expect(cached).toEqual([]);
   });
 });

@@ -12,7 +12,6 @@ import type { HostRef } from './monitor/signals.ts';
 import { SilenceCommands } from './monitor/silence-commands.ts';
 import { buildChannels } from './notify/channels/build.ts';
 import type { Channels } from './notify/channels/types.ts';
-import { notifyAll } from './notify/fanout.ts';
 import { Outbox } from './notify/outbox.ts';
 import { collectorTimeZone } from './notify/preferences.ts';
 import { DEFAULT_RATE_LIMITS, RateLimiter } from './notify/rate-limit.ts';
@@ -98,18 +97,15 @@ export function buildAlerting(options: {
     const url = options.consoleUrl();
     return url ? { consoleUrl: url, timeZone } : { timeZone };
   };
-  const configured = Object.keys(channels) as (keyof Channels)[];
   const monitor = new Monitor({
     db,
     config: config.monitor,
     host: hosts,
     notify: (notice: Notice) => {
-      const ids = notifyAll(db, toNotifyEvent(notice, options.personName), {
+      const ids = outbox.notifyAll(toNotifyEvent(notice, options.personName), {
         render: render(),
-        channels: configured,
         now: notice.at,
       });
-      outbox.wake();
       return ids.length;
     },
     ephemeralPorts: (id) => ephemeral.get(id),

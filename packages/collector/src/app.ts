@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { UserFromGetMe } from 'grammy/types';
 import { type Access, buildAccess } from './access/index.ts';
+import { PasswordLinks } from './access/password-links.ts';
 import { type Alerting, buildAlerting, type MonitorCommands } from './alerting.ts';
 import type { ApiContext } from './api/context.ts';
 import { frameworkError, installErrorHandling } from './api/errors.ts';
@@ -26,12 +27,11 @@ import { RemoteHttp } from './remote/http.ts';
 import { RemoteWrite } from './remote/index.ts';
 import { PrometheusHistory } from './remote/prom-history.ts';
 import { RemoteQueueRepo } from './remote/queue-repo.ts';
+import { Sessions } from './session/sessions.ts';
 import { type Migration, Store } from './store/index.ts';
 import type { BotService } from './telegram/service.ts';
 import { readTls } from './tls.ts';
-import { PasswordLinks } from './web/password-links.ts';
 import { consolePlugin } from './web/plugin.ts';
-import { Sessions } from './web/sessions.ts';
 
 /** The collector's parts, reachable from the app as `app.pantau` (monitor and notify plug in here). */
 export interface Pantau {
@@ -124,7 +124,9 @@ export async function buildApp(
   });
   const events = new EventBus((err, event) => app.log.error({ err, event }, 'event listener failed'));
   const remoteWrite =
-    config.metrics.remoteWrite.length > 0 ? new RemoteWrite({ config, store, events, log: app.log }) : null;
+    config.metrics.remoteWrite.length > 0
+      ? new RemoteWrite({ metrics: config.metrics, store, events, log: app.log })
+      : null;
   // Without endpoints, rows queued for endpoints that were removed from the config go.
   if (!remoteWrite) new RemoteQueueRepo(store.db).syncEndpoints([]);
   const publicUrl = () => {
@@ -156,7 +158,7 @@ export async function buildApp(
     personName: (actor) => access.names.nameOf(actor),
   });
   store.hosts.markAllOffline();
-  const gateway = new Gateway({ store, events, config, log: app.log });
+  const gateway = new Gateway({ store, events, config: config.gateway, flush: config.store, log: app.log });
   const fleet = buildFleet({ store, gateway, events, enrollmentTtl: config.enrollment.codeTtl });
   const sessions = new Sessions({
     db: store.db,
@@ -173,7 +175,15 @@ export async function buildApp(
     audit: store.audit,
     baseUrl: () => publicUrl(),
   });
-  const jobs = buildJobs({ config, store, gateway, events, log: app.log, time: options.time });
+  const jobs = buildJobs({
+    config: config.jobs,
+    chunkRows: config.retention.chunkRows,
+    store,
+    gateway,
+    events,
+    log: app.log,
+    time: options.time,
+  });
   const stopApprovalRequests = approvalRequests({
     db: store.db,
     events,

@@ -18,6 +18,7 @@ export * from './actions.ts';
 export * from './duration.ts';
 export * from './errors.ts';
 export type * from './frames.ts';
+export * from './freeze.ts';
 export * from './limits.ts';
 export type * from './metrics.ts';
 export * from './pattern.ts';

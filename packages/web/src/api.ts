@@ -32,10 +32,13 @@ export function authHeaders(method = 'GET'): Record<string, string> {
   return csrf && method !== 'GET' && method !== 'HEAD' ? { 'x-csrf-token': csrf } : {};
 }
 
-/** Calls /api/v1; a 401 ends the tab's sign-in so the login page shows. */
+/**
+ * Calls /api/v1; a 401 ends the tab's sign-in so the login page shows. The answer is JSON, or with
+ * `file` the body as a Blob (an export).
+ */
 export async function api<T>(
   path: string,
-  init: { method?: string; body?: unknown; token?: string } = {},
+  init: { method?: string; body?: unknown; token?: string; file?: boolean } = {},
 ): Promise<T> {
   const method = init.method ?? 'GET';
   // `token: ''` sends no credentials at all (the login itself).
@@ -45,7 +48,7 @@ export async function api<T>(
       : init.token
         ? { authorization: `Bearer ${init.token}` }
         : {};
-  const headers: Record<string, string> = { ...auth, accept: 'application/json' };
+  const headers: Record<string, string> = init.file ? { ...auth } : { ...auth, accept: 'application/json' };
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(`/api/v1${path}`, {
     method,
@@ -55,14 +58,8 @@ export async function api<T>(
   });
   if (res.status === 204) return undefined as T;
   if (!res.ok) throw await failure(res, init.token === undefined);
+  if (init.file) return (await res.blob()) as T;
   return (await res.json().catch(() => null)) as T;
-}
-
-/** Fetches a file from /api/v1 (an export) with the tab's credentials; a 401 ends the sign-in as in `api()`. */
-export async function apiFile(path: string): Promise<Blob> {
-  const res = await fetch(`/api/v1${path}`, { headers: authHeaders(), credentials: 'same-origin' });
-  if (!res.ok) throw await failure(res, true);
-  return res.blob();
 }
 
 /** The error of a non-2xx answer; a 401 to the tab's own credentials signs it out. */

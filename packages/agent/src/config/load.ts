@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ActionParam } from '@pantau/shared/lite';
-import { Limits } from '@pantau/shared/lite';
+import { deepFreeze, Limits } from '@pantau/shared/lite';
 import { parse as parseYaml } from 'yaml';
 import { BUILTIN_NAMES, READ_ONLY_ACTIONS } from '../actions/builtin.ts';
 import { compilePattern, PLACEHOLDER, patternProblem } from '../actions/params.ts';
@@ -626,12 +626,4 @@ function readParams(v: Values, value: unknown, field: string): ActionParam[] {
   }
   if (out.length > Limits.params) v.fail(field, `defines ${out.length} parameters; at most ${Limits.params}`);
   return out;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !(value instanceof RegExp) && !Object.isFrozen(value)) {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
 }

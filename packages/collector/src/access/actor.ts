@@ -1,5 +1,6 @@
 import { PantauError } from '@pantau/shared';
-import { can, needsRole, type Permission, type Role, roleFor, type Surface } from './roles.ts';
+import type { Surface } from '../store/audit.ts';
+import { can, needsRole, type Permission, type Role, roleFor } from './roles.ts';
 
 /**
  * Who does something, as every command sees it. Surfaces build one from their own credentials

@@ -1,6 +1,7 @@
 import { bearerToken, hashToken, sameHash } from '../security/tokens.ts';
+import type { Surface } from '../store/audit.ts';
 import type { Actor } from './actor.ts';
-import { lowerRole, type Surface } from './roles.ts';
+import { lowerRole } from './roles.ts';
 import type { TokenRepo } from './token-repo.ts';
 
 /** What a credential proved, or why it proved nothing. */

@@ -1,9 +1,9 @@
 import type { Database } from 'better-sqlite3';
 import type { EventBus } from '../events.ts';
-import { ContactPoints } from '../notify/contacts.ts';
 import type { AuditLog } from '../store/audit.ts';
 import { ActorNames } from './actor-names.ts';
 import { TokenAuthenticator } from './authenticate.ts';
+import { ContactPoints } from './contact-repo.ts';
 import { TelegramClaims } from './telegram-claims.ts';
 import { TokenRepo } from './token-repo.ts';
 import { Tokens } from './tokens.ts';

@@ -5,10 +5,6 @@
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** Where a request came from, for the audit log. */
-export const SURFACES = ['api', 'telegram', 'web', 'cli', 'system'] as const;
-export type Surface = (typeof SURFACES)[number];
-
 /** The least role that holds each permission. Roles are cumulative: admin ⊇ operator ⊇ viewer. */
 export const PERMISSIONS = {
   /** Who am I: one's own identity and role. */

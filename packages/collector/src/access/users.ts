@@ -1,11 +1,11 @@
 import { cleanName, formatDuration, PantauError } from '@pantau/shared';
 import type { Database } from 'better-sqlite3';
 import type { EventBus, UserChange } from '../events.ts';
-import type { ContactPoints } from '../notify/contacts.ts';
-import type { AuditLog } from '../store/audit.ts';
+import type { AuditLog, Surface } from '../store/audit.ts';
 import { type Actor, demand, userActor } from './actor.ts';
+import type { ContactPoints } from './contact-repo.ts';
 import { checkPassword, decoyHash, hashPassword, verifyPassword } from './passwords.ts';
-import { can, type Role, type Surface } from './roles.ts';
+import { can, type Role } from './roles.ts';
 import { checkEmail, checkName, checkRole, Refused } from './user-checks.ts';
 import type { User, UserFilter, UserRepo } from './user-repo.ts';
 

@@ -7,7 +7,8 @@ import { CLI_ACTOR } from '../access/actor.ts';
 import type { DeepPartial } from '../config/index.ts';
 import type { CollectorConfig } from '../config/types.ts';
 import { toNotifyEvent } from '../monitor/notices.ts';
-import { renderEmail, SIGNATURE_HEADER } from '../notify/index.ts';
+import { SIGNATURE_HEADER } from '../notify/channels/webhook.ts';
+import { renderEmail } from '../notify/message.ts';
 import { RecipientRepo } from '../notify/recipients.ts';
 
 let t: TestApp;

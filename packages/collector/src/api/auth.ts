@@ -2,14 +2,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandle
 import type { Actor } from '../access/actor.ts';
 import type { Authentication, TokenAuthenticator } from '../access/authenticate.ts';
 import { can, isPermission, needsRole, type Permission, type Role, roleFor } from '../access/roles.ts';
+import { errorBody } from '../error-body.ts';
 import { FailureLimiter } from '../gateway/rate-limit.ts';
 import { bearerToken } from '../security/tokens.ts';
+import { sessionCookie } from '../session/cookie.ts';
+import { bindCsrfSecret, csrfPasses } from '../session/csrf.ts';
+import type { WebSession } from '../session/session-repo.ts';
+import type { Sessions } from '../session/sessions.ts';
 import type { AuditLog } from '../store/audit.ts';
-import { sessionCookie } from '../web/cookie.ts';
-import { bindCsrfSecret, csrfPasses } from '../web/csrf.ts';
-import type { WebSession } from '../web/session-repo.ts';
-import type { Sessions } from '../web/sessions.ts';
-import { errorBody } from './errors.ts';
 
 /** Who made a request: set by the auth hook before validation and the handler run. */
 export interface Principal {

@@ -7,6 +7,7 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { Access } from '../access/index.ts';
+import type { PasswordLinks } from '../access/password-links.ts';
 import type { Alerting, MonitorCommands } from '../alerting.ts';
 import type { CollectorConfig } from '../config/index.ts';
 import type { EventBus } from '../events.ts';
@@ -14,9 +15,8 @@ import type { Fleet } from '../fleet/index.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import type { Jobs } from '../jobs/index.ts';
 import type { RemoteWrite } from '../remote/index.ts';
+import type { Sessions } from '../session/sessions.ts';
 import type { Store } from '../store/index.ts';
-import type { PasswordLinks } from '../web/password-links.ts';
-import type { Sessions } from '../web/sessions.ts';
 
 /** What route plugins get: the collector's parts, never the app's internals. */
 export interface ApiContext {

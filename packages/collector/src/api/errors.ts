@@ -2,7 +2,7 @@ import { type ErrorCode, isErrorCode, PantauError } from '@pantau/shared';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { errorBody } from '../error-body.ts';
-import { CSRF_ERROR_CODES, CSRF_MESSAGE } from '../web/csrf.ts';
+import { CSRF_ERROR_CODES, CSRF_MESSAGE } from '../session/csrf.ts';
 
 export const ErrorResponse = Type.Object(
   {
@@ -13,10 +13,6 @@ export const ErrorResponse = Type.Object(
   },
   { description: 'every 4xx and 5xx answer has this shape' },
 );
-
-// Re-exported for api/auth.ts, api/routes/enrollment.ts and app.ts, which are being changed
-// elsewhere today; they import it from ../error-body.ts directly once those changes land.
-export { errorBody };
 
 /**
  * Where a schema carries the domain's wording of its pattern (api/schemas.ts builds host names and

@@ -1,4 +1,4 @@
-import { installCsrf } from '../web/csrf.ts';
+import { installCsrf } from '../session/csrf.ts';
 import { installAuth } from './auth.ts';
 import type { ApiContext, TypedApp } from './context.ts';
 import { activityRoutes } from './routes/activities.ts';

@@ -14,11 +14,12 @@ export type {
   StreamIncidents,
   StreamJobs,
   StreamRemoved,
-} from '../web/live-host.ts';
+} from '../live/live-host.ts';
 export type HostSummaryBody = Static<typeof HostSummary>;
 export type HostDetailBody = Static<typeof HostDetail>;
 export type LatestBody = Static<typeof LatestResponse>;
 export type IncidentBody = Static<typeof IncidentItem>;
+export type IncidentDetailBody = Static<typeof import('./routes/incidents.ts').IncidentDetail>;
 export type AreaBody<T> = Static<ReturnType<typeof AreaResponse>> & { data: T | null };
 export type { MetricName } from '../store/metric-catalog.ts';
 export type SilenceBody = Static<typeof import('./routes/silences.ts').SilenceItem>;
@@ -35,3 +36,8 @@ export type JobBody = Static<typeof import('./job-schemas.ts').JobItem>;
 export type RunBody = Static<typeof import('./job-schemas.ts').RunItem>;
 export type PreviewBody = Static<typeof import('./job-schemas.ts').PreviewResponse>;
 export type JobDetailBody = Static<typeof import('./job-schemas.ts').JobDetail>;
+export type OutputChunkBody = Static<typeof import('./job-schemas.ts').OutputChunk>;
+export type MetricHistoryBody = Static<typeof import('./routes/data.ts').MetricHistory>;
+export type CheckChangeBody = Static<typeof import('./routes/data.ts').CheckChange>;
+export type ContainerHistoryBody = Static<typeof import('./routes/data.ts').ContainerHistory>;
+export type AuditEntryBody = Static<typeof import('./routes/audit.ts').AuditItem>;

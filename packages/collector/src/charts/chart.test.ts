@@ -74,7 +74,7 @@ async function remoteHarness(dir: string, vm: Tsdb): Promise<Harness> {
     metricHistory: (hosts) => new PrometheusHistory(http, hosts),
   });
   const remote = new RemoteWrite({
-    config,
+    metrics: config.metrics,
     store,
     events: new EventBus(() => {}),
     log: pino({ level: 'silent' }),

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaults } from './defaults.ts';
+import { defaults, optionKinds } from './defaults.ts';
 import { envName, loadConfig } from './load.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pantau-config-'));
@@ -79,6 +79,16 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ env: { PANTAU_TRUST_PROXY: bad } })).toThrow(
         /trustProxy \(from PANTAU_TRUST_PROXY\).*must list proxy addresses or CIDR ranges/,
       );
+  });
+
+  it('has one idiom: every option is a row of the table with its default in `defaults`', () => {
+    const valueAt = (path: string) =>
+      path.split('.').reduce<unknown>((at, key) => (at as Record<string, unknown>)?.[key], defaults);
+    const missing = Object.keys(optionKinds).filter((path) => valueAt(path) === undefined);
+    expect(missing).toEqual([]);
+    // A section with structure (lists, per-rule maps) is one `schema` row: its area's schema and resolver.
+    expect(optionKinds.monitor?.kind).toBe('schema');
+    expect(optionKinds['notify.recipients']?.kind).toBe('schema');
   });
 
   it('maps option paths to env names', () => {

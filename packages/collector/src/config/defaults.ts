@@ -1,11 +1,9 @@
 import type { TSchema } from 'typebox';
-import Type from 'typebox';
+import { ENROLLMENT_CODE_TTL } from '../fleet/enrollment.ts';
 import { MonitorConfigInput, resolveMonitorConfig } from '../monitor/config.ts';
+import { RecipientsInput } from '../notify/recipients.ts';
 import { QueryInput, RemoteWriteInput } from '../remote/config.ts';
 import type { CollectorConfig } from './types.ts';
-
-/** The bounds of an enrollment code's lifetime, ms: for `enrollment.codeTtl` and each code's own `ttl`. */
-export const ENROLLMENT_CODE_TTL = { min: 60_000, max: 7 * 86_400_000 } as const;
 
 export const defaults: CollectorConfig = {
   host: '0.0.0.0',
@@ -75,20 +73,6 @@ export const defaults: CollectorConfig = {
   },
   notify: { recipients: [], pollInterval: 1_000 },
 };
-
-const RecipientsInput = Type.Array(
-  Type.Object(
-    {
-      name: Type.String({ minLength: 1, maxLength: 128 }),
-      channel: Type.Union([Type.Literal('telegram'), Type.Literal('email'), Type.Literal('webhook')]),
-      address: Type.String({ minLength: 1, maxLength: 2048 }),
-      secret: Type.Optional(Type.String({ minLength: 16, maxLength: 256 })),
-      enabled: Type.Optional(Type.Boolean()),
-    },
-    { additionalProperties: false },
-  ),
-  { maxItems: 1000 },
-);
 
 type Kind =
   | 'choice'

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
-import { explain, formatDuration, PantauError, parseDuration } from '@pantau/shared';
+import { deepFreeze, explain, formatDuration, PantauError, parseDuration } from '@pantau/shared';
 import { parse as parseYaml } from 'yaml';
 import { CHANNEL_SETTING } from '../notify/recipients.ts';
 import {
@@ -300,11 +300,4 @@ function setPath(obj: Record<string, unknown>, path: string, value: unknown): vo
   let cur = obj;
   for (const part of parts.slice(0, -1)) cur = cur[part] as Record<string, unknown>;
   cur[parts.at(-1)!] = value;
-}
-
-function deepFreeze<T>(obj: T): Readonly<T> {
-  for (const value of Object.values(obj as object)) {
-    if (typeof value === 'object' && value !== null) deepFreeze(value);
-  }
-  return Object.freeze(obj);
 }

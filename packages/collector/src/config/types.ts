@@ -1,6 +1,9 @@
+import type { GatewayConfig } from '../gateway/gateway.ts';
+import type { JobsConfig } from '../jobs/types.ts';
 import type { MonitorConfig } from '../monitor/config.ts';
+import type { SmtpConfig } from '../notify/channels/build.ts';
 import type { RecipientInput } from '../notify/recipients.ts';
-import type { RemoteConnection, RemoteWriteEndpoint } from '../remote/config.ts';
+import type { MetricsConfig } from '../remote/config.ts';
 
 /** The collector's configuration after loading: validated, defaulted and frozen. */
 export interface CollectorConfig {
@@ -31,22 +34,7 @@ export interface CollectorConfig {
    * Default none.
    */
   trustProxy: string | null;
-  gateway: {
-    /** Largest WebSocket message in bytes. Default 1048576 (1 MiB). */
-    maxPayload: number;
-    /** Sustained frames per second allowed per agent connection. Default 20. */
-    frameRate: number;
-    /** Frames an agent may send in a burst above the sustained rate. Default 200. */
-    frameBurst: number;
-    /** Time an agent has to send hello after the upgrade, ms. Default 10 s. */
-    helloTimeout: number;
-    /** Interval between WebSocket pings, ms. Default 1 s. */
-    pingInterval: number;
-    /** A connection with nothing heard (pong or frame) for this long is cut: a silent host loss, ms. Default 8 s. */
-    silentAfter: number;
-    /** Agent token failures per client address per minute before answering 429. Default 30. */
-    authFailuresPerMinute: number;
-  };
+  gateway: GatewayConfig;
   install: {
     /**
      * Directory holding the built agent (`pantau-agent-linux-x64`, `-arm64`, `pantau-agent.cjs`,
@@ -87,28 +75,7 @@ export interface CollectorConfig {
     chunkRows: number;
   };
   /** Metrics in a time-series database over Prometheus remote write. See docs/scale.md. */
-  metrics: {
-    /**
-     * Where metric history lives: `sqlite` (the collector's own file, rollups and retention) or
-     * `remote` (only in the database fed by `remoteWrite` and read back through `query`; SQLite keeps
-     * hosts, incidents, jobs and people). Default `sqlite`.
-     */
-    store: 'sqlite' | 'remote';
-    /** Remote-write endpoints every stored sample is sent to, in order and without loss. Default none. */
-    remoteWrite: readonly RemoteWriteEndpoint[];
-    /** The database's Prometheus query API (base URL) charts read from with `store: remote`. Default none. */
-    query: RemoteConnection | null;
-    queue: {
-      /** Most bytes of samples waiting for the slowest endpoint; beyond it the oldest are dropped and counted. Default 1 GiB. */
-      maxBytes: number;
-      /** Samples older than this are dropped and counted instead of sent, ms. Default 24 h. */
-      maxAge: number;
-      /** Snapshots per remote-write request. Default 500. */
-      batch: number;
-      /** Longest wait between retries while an endpoint is down or answers 5xx, 429, 401 or 403, ms. Default 30 s. */
-      retryMax: number;
-    };
-  };
+  metrics: MetricsConfig;
   api: {
     /** Serve `/metrics` without a token (e.g. for a Prometheus on a private network). Default false. */
     metricsPublic: boolean;
@@ -130,22 +97,7 @@ export interface CollectorConfig {
     loginFailuresPerMinute: number;
   };
   /** Remote jobs: targets, confirmation, output, reconciliation, history. See docs/jobs.md. */
-  jobs: {
-    /** Most hosts one job may target. Default 1000. */
-    maxTargets: number;
-    /** A dangerous job needs a second admin's approval after its confirmation. Default false. */
-    fourEyes: boolean;
-    /** Time to confirm (and to approve) a dangerous job before it expires, ms. Default 5 min. */
-    confirmTimeout: number;
-    /** Output kept per host run (stdout + stderr), bytes; the rest is dropped and the run marked truncated. Default 1048576 (1 MiB). */
-    outputCap: number;
-    /** A running host that disconnected and has not reported its job back within this time ends `lost`, ms. Default 60 s. */
-    lostGrace: number;
-    /** Per-host timeout of an activity running an agent custom action when the job gives none, ms. Default 5 min. */
-    defaultTimeout: number;
-    /** Ended jobs, their runs and output are deleted this long after they were created, ms. Default 90 d. */
-    retention: number;
-  };
+  jobs: JobsConfig;
   /** Detection and incidents: grace periods, check failures, notification policies, threshold rules. See docs/alerting.md. */
   monitor: MonitorConfig;
   telegram: {
@@ -171,24 +123,7 @@ export interface CollectorConfig {
     /** Messages and button presses one user may send per minute; more are dropped with one warning. Default 30. */
     userRate: number;
   };
-  smtp: {
-    /** SMTP server; e-mail is off without it. Default none. */
-    host: string | null;
-    /** Default 587. */
-    port: number;
-    /** TLS from the first byte (port 465); otherwise STARTTLS. Default false. */
-    secure: boolean;
-    /** Refuse to send without STARTTLS. Default true. */
-    requireTls: boolean;
-    /** SMTP AUTH user. Default none. */
-    user: string | null;
-    /** SMTP AUTH password (secret: prefer `smtp.passwordFile`). Default none. */
-    password: string | null;
-    /** Sender address. Default `pantau@<hostname>`. */
-    from: string | null;
-    /** Accept a self-signed server certificate. Default false. */
-    tlsInsecure: boolean;
-  };
+  smtp: SmtpConfig;
   notify: {
     /** Recipients from config (replaced at each start; the API and the bot add more). Default none. */
     recipients: readonly Omit<RecipientInput, 'source'>[];

@@ -1,13 +1,15 @@
 import { randomInt } from 'node:crypto';
 import { formatDuration, PantauError } from '@pantau/shared';
 import { type Actor, demand } from '../access/actor.ts';
-import { ENROLLMENT_CODE_TTL } from '../config/defaults.ts';
 import { hashToken } from '../security/tokens.ts';
 import type { Host } from '../store/hosts.ts';
 import type { Store } from '../store/index.ts';
 import { type EnrollmentCode, EnrollmentRepo } from './enrollment-repo.ts';
 import { checkName, type Hosts } from './hosts.ts';
 import { checkLabels } from './labels.ts';
+
+/** The bounds of an enrollment code's lifetime, ms: for `enrollment.codeTtl` and each code's own `ttl`. */
+export const ENROLLMENT_CODE_TTL = { min: 60_000, max: 7 * 86_400_000 } as const;
 
 /** No 0/O, 1/I/L, U: codes are read aloud and typed from a phone. */
 const ALPHABET = 'ABCDEFGHJKMNPQRSTVWXYZ23456789';

@@ -8,7 +8,6 @@ import {
 } from '@pantau/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
-import type { CollectorConfig } from '../config/index.ts';
 import type { EventBus, OfflineReason } from '../events.ts';
 import type { Host } from '../store/hosts.ts';
 import type { Store } from '../store/index.ts';
@@ -23,6 +22,24 @@ export type AgentJobFrame = Extract<AgentFrame, { t: `job.${string}` }>;
  * after a restart: dropped quietly), or unknown (never sent to this host: a protocol error).
  */
 export type JobFrameVerdict = 'ok' | 'late' | 'unknown';
+
+/** The `gateway` section of the collector's config (config/ composes it). */
+export interface GatewayConfig {
+  /** Largest WebSocket message in bytes. Default 1048576 (1 MiB). */
+  maxPayload: number;
+  /** Sustained frames per second allowed per agent connection. Default 20. */
+  frameRate: number;
+  /** Frames an agent may send in a burst above the sustained rate. Default 200. */
+  frameBurst: number;
+  /** Time an agent has to send hello after the upgrade, ms. Default 10 s. */
+  helloTimeout: number;
+  /** Interval between WebSocket pings, ms. Default 1 s. */
+  pingInterval: number;
+  /** A connection with nothing heard (pong or frame) for this long is cut: a silent host loss, ms. Default 8 s. */
+  silentAfter: number;
+  /** Agent token failures per client address per minute before answering 429. Default 30. */
+  authFailuresPerMinute: number;
+}
 
 /**
  * Every agent connection, the one live connection per host, and the ingest queue behind them.
@@ -48,8 +65,15 @@ export class Gateway implements ConnectionHost {
   #jobFrames: (hostId: number, frame: AgentJobFrame) => JobFrameVerdict = () => 'unknown';
   #closing = false;
 
-  constructor(deps: { store: Store; events: EventBus; config: CollectorConfig; log: FastifyBaseLogger }) {
-    const g = deps.config.gateway;
+  constructor(deps: {
+    store: Store;
+    events: EventBus;
+    config: Readonly<GatewayConfig>;
+    /** How the ingest queue batches: the `store` section's `flushInterval` (ms) and `flushRows`. */
+    flush: { flushInterval: number; flushRows: number };
+    log: FastifyBaseLogger;
+  }) {
+    const g = deps.config;
     this.#store = deps.store;
     this.#events = deps.events;
     this.#log = deps.log;
@@ -64,8 +88,8 @@ export class Gateway implements ConnectionHost {
       events: deps.events,
       stats: this.stats,
       log: deps.log,
-      flushInterval: deps.config.store.flushInterval,
-      flushRows: deps.config.store.flushRows,
+      flushInterval: deps.flush.flushInterval,
+      flushRows: deps.flush.flushRows,
     });
   }
 

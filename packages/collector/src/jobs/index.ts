@@ -1,5 +1,4 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { CollectorConfig } from '../config/index.ts';
 import type { EventBus } from '../events.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import type { Timers } from '../notify/outbox.ts';
@@ -9,6 +8,7 @@ import { ActivityRepo } from './activity-repo.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { JobRepo } from './job-repo.ts';
 import { JobService } from './service.ts';
+import type { JobsConfig } from './types.ts';
 
 /** Activities and jobs, wired to the gateway, the bus and the retention pass. */
 export interface Jobs {
@@ -21,7 +21,9 @@ export interface Jobs {
 }
 
 export function buildJobs(deps: {
-  config: Readonly<CollectorConfig>;
+  config: Readonly<JobsConfig>;
+  /** Rows per retention chunk (`retention.chunkRows`). */
+  chunkRows: number;
   store: Store;
   gateway: Gateway;
   events: EventBus;
@@ -45,8 +47,8 @@ export function buildJobs(deps: {
     events,
     audit: store.audit,
     log: log.child({ part: 'jobs' }),
-    outputCap: config.jobs.outputCap,
-    lostGrace: config.jobs.lostGrace,
+    outputCap: config.outputCap,
+    lostGrace: config.lostGrace,
     ...time,
   });
   const service = new JobService({
@@ -56,7 +58,7 @@ export function buildJobs(deps: {
     dispatcher,
     audit: store.audit,
     isOnline: (id) => gateway.isOnline(id),
-    settings: config.jobs,
+    settings: config,
     ...time,
   });
   gateway.onJobFrame((hostId, frame) => dispatcher.onFrame(hostId, frame));
@@ -67,9 +69,7 @@ export function buildJobs(deps: {
     }),
     events.on('host.online', (e) => dispatcher.hostOnline(e.hostId, e.jobs)),
   ];
-  store.retention.addTask('jobs', (now) =>
-    repo.deleteEnded(now - config.jobs.retention, config.retention.chunkRows),
-  );
+  store.retention.addTask('jobs', (now) => repo.deleteEnded(now - config.retention, deps.chunkRows));
   return {
     activities,
     service,

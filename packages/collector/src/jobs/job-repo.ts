@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { Surface } from '../access/roles.ts';
+import type { Surface } from '../store/audit.ts';
 import type { Amount, Job, JobEvent, JobEventType, JobState, Run, RunState, Targets } from './types.ts';
 
 /** A jobs row: the Job's own columns, with JSON, flags and amounts as SQLite stores them. */

@@ -1,5 +1,6 @@
 import type { ActionParam, JobParams } from '@pantau/shared';
-import type { Role, Surface } from '../access/roles.ts';
+import type { Role } from '../access/roles.ts';
+import type { Surface } from '../store/audit.ts';
 
 /** What can be run: a built-in agent action or an admin-defined activity over an agent action. */
 export interface Activity {
@@ -123,4 +124,22 @@ export const protocolJobId = (jobId: number, hostId: number): string => `${jobId
 export function parseProtocolJobId(id: string): { jobId: number; hostId: number } | null {
   const m = /^(\d{1,15}):(\d{1,15})$/.exec(id);
   return m ? { jobId: Number(m[1]), hostId: Number(m[2]) } : null;
+}
+
+/** The `jobs` section of the collector's config (config/ composes it). */
+export interface JobsConfig {
+  /** Most hosts one job may target. Default 1000. */
+  maxTargets: number;
+  /** A dangerous job needs a second admin's approval after its confirmation. Default false. */
+  fourEyes: boolean;
+  /** Time to confirm (and to approve) a dangerous job before it expires, ms. Default 5 min. */
+  confirmTimeout: number;
+  /** Output kept per host run (stdout + stderr), bytes; the rest is dropped and the run marked truncated. Default 1048576 (1 MiB). */
+  outputCap: number;
+  /** A running host that disconnected and has not reported its job back within this time ends `lost`, ms. Default 60 s. */
+  lostGrace: number;
+  /** Per-host timeout of an activity running an agent custom action when the job gives none, ms. Default 5 min. */
+  defaultTimeout: number;
+  /** Ended jobs, their runs and output are deleted this long after they were created, ms. Default 90 d. */
+  retention: number;
 }

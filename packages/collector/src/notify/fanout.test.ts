@@ -9,7 +9,7 @@ import { waitUntil } from '../../../../test/fakes/wait.ts';
 import { EmailChannel } from './channels/email.ts';
 import { TelegramChannel } from './channels/telegram.ts';
 import { WebhookChannel } from './channels/webhook.ts';
-import { notifyAll } from './fanout.ts';
+import { Fanout } from './fanout.ts';
 import type { NotifyEvent, WebhookBody } from './message.ts';
 import { Outbox } from './outbox.ts';
 import { RecipientRepo } from './recipients.ts';
@@ -138,15 +138,16 @@ describe('notifyAll', () => {
     const db = store.db;
     new RecipientRepo(db).upsert({ name: 'A', channel: 'telegram', address: '1' });
     new RecipientRepo(db).upsert({ name: 'B', channel: 'email', address: 'b@example.com' });
+    const fanout = new Fanout(db);
     const count = () => (db.prepare('SELECT COUNT(*) AS n FROM notify_outbox').get() as { n: number }).n;
     expect(() =>
       db.transaction(() => {
-        notifyAll(db, event);
+        fanout.notifyAll(event);
         throw new Error('incident insert failed');
       })(),
     ).toThrow();
     expect(count()).toBe(0);
-    expect(notifyAll(db, event, { channels: ['email'] })).toHaveLength(1);
+    expect(fanout.notifyAll(event, { channels: ['email'] })).toHaveLength(1);
     expect(count()).toBe(1);
   });
 });

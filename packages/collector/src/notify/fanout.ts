@@ -72,20 +72,6 @@ export class Fanout {
   }
 }
 
-// KNOWN EXCEPTION: alerting.ts fans out through this db-keyed function; once it calls
-// `Outbox.notifyAll` (or holds a `Fanout`) this cache and the function go.
-const fanouts = new WeakMap<Database, Fanout>();
-
-/** `Fanout.notifyAll` for a caller that holds only the database. */
-export function notifyAll(db: Database, event: NotifyEvent, options: NotifyAllOptions = {}): number[] {
-  let fanout = fanouts.get(db);
-  if (fanout === undefined) {
-    fanout = new Fanout(db);
-    fanouts.set(db, fanout);
-  }
-  return fanout.notifyAll(event, options);
-}
-
 interface RenderCache {
   telegram?: ReturnType<typeof renderTelegram>;
   email?: ReturnType<typeof renderEmail>;

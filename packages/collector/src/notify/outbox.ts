@@ -149,10 +149,14 @@ export class Outbox {
     return id;
   }
 
-  /** Fans an event out to every approved recipient on the configured channels, in one transaction. */
-  notifyAll(event: NotifyEvent, options: Omit<NotifyAllOptions, 'now'> = {}): number[] {
+  /**
+   * Fans an event out to every approved recipient on the configured channels, in one transaction
+   * (the caller's, when inside one), and wakes the dispatcher. Enqueued at `options.now`, default
+   * the outbox's clock.
+   */
+  notifyAll(event: NotifyEvent, options: NotifyAllOptions = {}): number[] {
     const channels = options.channels ?? (Object.keys(this.#channels) as ChannelName[]);
-    const ids = this.#fanout.notifyAll(event, { ...options, channels, now: this.#now() });
+    const ids = this.#fanout.notifyAll(event, { ...options, channels, now: options.now ?? this.#now() });
     this.wake();
     return ids;
   }

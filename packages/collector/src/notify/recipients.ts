@@ -1,5 +1,6 @@
 import { nameProblem, PantauError } from '@pantau/shared';
 import type { Database, Statement } from 'better-sqlite3';
+import Type from 'typebox';
 import { CHANNEL_NAMES, type ChannelName } from './channels/types.ts';
 
 /** Where a recipient came from: config (replaced at each start), the API, the Telegram bot, or a user's identity. */
@@ -37,6 +38,21 @@ export interface RecipientInput {
   /** Default "api". */
   source?: RecipientSource;
 }
+
+/** The `notify.recipients` option: standalone sinks from config (config/ composes it). */
+export const RecipientsInput = Type.Array(
+  Type.Object(
+    {
+      name: Type.String({ minLength: 1, maxLength: 128 }),
+      channel: Type.Union([Type.Literal('telegram'), Type.Literal('email'), Type.Literal('webhook')]),
+      address: Type.String({ minLength: 1, maxLength: 2048 }),
+      secret: Type.Optional(Type.String({ minLength: 16, maxLength: 256 })),
+      enabled: Type.Optional(Type.Boolean()),
+    },
+    { additionalProperties: false },
+  ),
+  { maxItems: 1000 },
+);
 
 const TELEGRAM_CHAT = /^(?:-?\d{1,20}|@[A-Za-z]\w{3,31})$/;
 const EMAIL = /^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/;

@@ -176,3 +176,27 @@ export function resolveRemoteWrite(
 export function resolveQuery(input: QueryInput, cwd: string, problems: string[]): RemoteConnection | null {
   return resolveConnection('metrics.query', input, cwd, problems);
 }
+
+/** The `metrics` section of the collector's config, resolved (config/ composes it). */
+export interface MetricsConfig {
+  /**
+   * Where metric history lives: `sqlite` (the collector's own file, rollups and retention) or
+   * `remote` (only in the database fed by `remoteWrite` and read back through `query`; SQLite keeps
+   * hosts, incidents, jobs and people). Default `sqlite`.
+   */
+  store: 'sqlite' | 'remote';
+  /** Remote-write endpoints every stored sample is sent to, in order and without loss. Default none. */
+  remoteWrite: readonly RemoteWriteEndpoint[];
+  /** The database's Prometheus query API (base URL) charts read from with `store: remote`. Default none. */
+  query: RemoteConnection | null;
+  queue: {
+    /** Most bytes of samples waiting for the slowest endpoint; beyond it the oldest are dropped and counted. Default 1 GiB. */
+    maxBytes: number;
+    /** Samples older than this are dropped and counted instead of sent, ms. Default 24 h. */
+    maxAge: number;
+    /** Snapshots per remote-write request. Default 500. */
+    batch: number;
+    /** Longest wait between retries while an endpoint is down or answers 5xx, 429, 401 or 403, ms. Default 30 s. */
+    retryMax: number;
+  };
+}

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { CollectorConfig } from '../config/index.ts';
 import type { EventBus } from '../events.ts';
 import type { Store } from '../store/index.ts';
+import type { MetricsConfig } from './config.ts';
 import { RemoteHttp } from './http.ts';
 import { RemoteQueueRepo } from './queue-repo.ts';
 import { EndpointSender, realTimers, type Timers } from './sender.ts';
@@ -21,13 +21,13 @@ export class RemoteWrite {
   readonly #events: EventBus;
 
   constructor(deps: {
-    config: Readonly<CollectorConfig>;
+    metrics: Readonly<MetricsConfig>;
     store: Store;
     events: EventBus;
     log: FastifyBaseLogger;
     timers?: Timers;
   }) {
-    const { metrics } = deps.config;
+    const { metrics } = deps;
     this.#timers = deps.timers ?? realTimers;
     this.#events = deps.events;
     this.#maxBytes = metrics.queue.maxBytes;

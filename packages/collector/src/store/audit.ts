@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { Actor } from '../access/actor.ts';
-import type { Surface } from '../access/roles.ts';
+
+/** Where a request came from, for the audit log (an Actor carries one). */
+export type Surface = 'api' | 'telegram' | 'web' | 'cli' | 'system';
 
 export interface AuditEntry {
   id: number;
@@ -34,7 +35,11 @@ export interface AuditFilter {
  * that are not one (an applicant, an enrollment code, the agent of a host) the id and surface
  * said outright. Never guessed from the id.
  */
-export type AuditActor = Pick<Actor, 'id' | 'surface'>;
+export interface AuditActor {
+  /** `user:<id>`, `token:<id>`, `cli`, `config`, `collector`, `telegram:<from.id>`, … */
+  readonly id: string;
+  readonly surface: Surface;
+}
 
 /** Append-only record of token, role, user, host and incident changes, and of refused attempts. */
 export class AuditLog {

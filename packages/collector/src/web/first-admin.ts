@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { SYSTEM_ACTOR } from '../access/actor.ts';
 import type { Access } from '../access/index.ts';
-import type { PasswordLinks } from './password-links.ts';
+import type { PasswordLinks } from '../access/password-links.ts';
 
 /** The console user every install starts with; the sign-in page's hint names it. */
 export const FIRST_ADMIN = 'admin';

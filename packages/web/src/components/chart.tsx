@@ -1,14 +1,8 @@
-import type { MetricName } from '@pantau/collector/api-types';
+import type { MetricHistoryBody, MetricName } from '@pantau/collector/api-types';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type uPlot from 'uplot';
 import { api, errorText } from '../api.ts';
 import { gapLimit, withGaps } from './chart-data.ts';
-
-interface History {
-  tier: 'raw' | '1m' | '1h' | 'remote';
-  ts: number[];
-  avg: number[];
-}
 
 export interface ChartSeries {
   label: string;
@@ -57,7 +51,7 @@ export function Chart(props: ChartProps) {
       const [{ default: UPlot }, ...histories] = await Promise.all([
         import('uplot'),
         ...props.series.map((s) =>
-          api<History>(
+          api<MetricHistoryBody>(
             `/hosts/${props.hostId}/history?metric=${s.metric}&from=${from}&to=${to}&maxPoints=360`,
           ),
         ),

@@ -1,13 +1,8 @@
+import type { ContainerHistoryBody } from '@pantau/collector/api-types';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type uPlot from 'uplot';
 import { api, errorText } from '../api.ts';
 import { bytes } from '../format.ts';
-
-interface Series {
-  ts: number[];
-  cpu: number[];
-  memory: number[];
-}
 
 const HEIGHT = 160;
 
@@ -27,7 +22,7 @@ export function ContainerChart({ hostId, name, rangeMs }: { hostId: number; name
       const to = Date.now();
       const [{ default: UPlot }, s] = await Promise.all([
         import('uplot'),
-        api<Series>(
+        api<ContainerHistoryBody>(
           `/hosts/${hostId}/containers/history?name=${encodeURIComponent(name)}&from=${to - rangeMs}&to=${to}&maxPoints=360`,
         ),
       ]);

@@ -1,22 +1,17 @@
+import type { OutputChunkBody } from '@pantau/collector/api-types';
 import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { api, errorText } from '../api.ts';
 
-interface Chunk {
-  seq: number;
-  stream: 'stdout' | 'stderr';
-  data: string;
-}
-
 /** One host run's stored output (both streams interleaved, stderr marked), read again when the run changes. */
 export function RunOutput({ jobId, hostId, state }: { jobId: number; hostId: number; state: string }) {
-  const chunks = useSignal<Chunk[] | string | null>(null);
+  const chunks = useSignal<OutputChunkBody[] | string | null>(null);
   useEffect(() => {
     let stop = false;
-    const show = (value: Chunk[] | string) => {
+    const show = (value: OutputChunkBody[] | string) => {
       if (!stop) chunks.value = value;
     };
-    api<{ items: Chunk[] }>(`/jobs/${jobId}/runs/${hostId}/output`)
+    api<{ items: OutputChunkBody[] }>(`/jobs/${jobId}/runs/${hostId}/output`)
       .then((r) => show(r.items))
       .catch((err: unknown) => show(`output not available: ${errorText(err)}`));
     return () => {

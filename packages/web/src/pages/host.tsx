@@ -1,4 +1,4 @@
-import type { HostDetailBody, IncidentBody, LatestBody } from '@pantau/collector/api-types';
+import type { CheckChangeBody, HostDetailBody, IncidentBody, LatestBody } from '@pantau/collector/api-types';
 import { useComputed, useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { api, can, errorText } from '../api.ts';
@@ -19,21 +19,13 @@ const RANGES: [string, number][] = [
   ['30d', 30 * 86_400_000],
 ];
 
-interface CheckChange {
-  name: string;
-  ts: number;
-  ok: boolean;
-  latencyMs: number;
-  error: string | null;
-}
-
 /** One host: live charts over a chosen range, then what its agent last reported, area by area. */
 export function HostPage({ id }: { id: number }) {
   const range = useSignal(RANGES[0]![1]);
   const detail = useSignal<HostDetailBody | null>(null);
   const latest = useSignal<LatestBody | null>(null);
   const incidents = useSignal<IncidentBody[]>([]);
-  const checkHistory = useSignal<CheckChange[]>([]);
+  const checkHistory = useSignal<CheckChangeBody[]>([]);
   const container = useSignal<string | null>(null);
   const error = useSignal<string | null>(null);
   const live = useComputed(() => fleet.value.get(id) ?? null);
@@ -46,7 +38,7 @@ export function HostPage({ id }: { id: number }) {
           api<HostDetailBody>(`/hosts/${id}`),
           api<LatestBody>(`/hosts/${id}/latest`).catch(() => null),
           api<{ items: IncidentBody[] }>(`/incidents?hostId=${id}&limit=20`),
-          api<CheckChange[]>(`/hosts/${id}/checks/history`),
+          api<CheckChangeBody[]>(`/hosts/${id}/checks/history`),
         ]);
         if (stop) return;
         detail.value = d;

@@ -1,4 +1,4 @@
-import type { IncidentBody, SilenceBody } from '@pantau/collector/api-types';
+import type { IncidentBody, IncidentDetailBody, SilenceBody } from '@pantau/collector/api-types';
 import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { api, can, errorText } from '../api.ts';
@@ -9,14 +9,6 @@ import { duration, time } from '../format.ts';
 import { incidentCounts } from '../live.ts';
 import { Silences } from './silences.tsx';
 
-interface TimelineEvent {
-  at: number;
-  type: string;
-  actor: string | null;
-  actorName: string | null;
-  detail: string | null;
-}
-
 /** Incidents with filters and their timelines; acknowledge, resolve, silence; maintenance windows. */
 export function IncidentsPage() {
   const params = new URLSearchParams(location.search);
@@ -26,7 +18,7 @@ export function IncidentsPage() {
   const items = useSignal<IncidentBody[]>([]);
   const silences = useSignal<SilenceBody[]>([]);
   const open = useSignal<number | null>(null);
-  const timeline = useSignal<TimelineEvent[]>([]);
+  const timeline = useSignal<IncidentDetailBody['events']>([]);
   const message = useSignal<string | null>(null);
 
   const load = async () => {
@@ -62,7 +54,7 @@ export function IncidentsPage() {
   };
   const showTimeline = async (id: number) => {
     open.value = id;
-    timeline.value = (await api<{ events: TimelineEvent[] }>(`/incidents/${id}`)).events;
+    timeline.value = (await api<IncidentDetailBody>(`/incidents/${id}`)).events;
   };
 
   return (

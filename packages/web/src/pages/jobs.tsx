@@ -1,7 +1,7 @@
 import type { JobBody, JobDetailBody } from '@pantau/collector/api-types';
 import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
-import { api, apiFile, can, errorText } from '../api.ts';
+import { api, can, errorText } from '../api.ts';
 import { Choice } from '../components/choice.tsx';
 import { DataTable } from '../components/data-table.tsx';
 import { RunOutput } from '../components/run-output.tsx';
@@ -21,7 +21,7 @@ const STATES = [
 
 /** Saves an export through fetch, so it works with a session cookie and with an API token alike. */
 async function download(path: string, name: string): Promise<void> {
-  const url = URL.createObjectURL(await apiFile(path));
+  const url = URL.createObjectURL(await api<Blob>(path, { file: true }));
   const a = document.createElement('a');
   a.href = url;
   a.download = name;

@@ -2,6 +2,19 @@ import Type from 'typebox';
 import type { ApiContext, TypedApp } from '../context.ts';
 import { Nullable, Surface, withErrors } from '../schemas.ts';
 
+export const AuditItem = Type.Object({
+  id: Type.Integer(),
+  at: Type.Integer(),
+  actor: Type.String({
+    description: 'user:<id>, token:<id>, config, cli, collector, telegram:<id>',
+  }),
+  actorName: Type.String({ description: 'the actor as people read it: a name' }),
+  surface: Surface,
+  action: Type.String(),
+  target: Nullable(Type.String()),
+  details: Nullable(Type.Record(Type.String(), Type.Unknown())),
+});
+
 /** The audit log, newest first. */
 export async function auditRoutes(app: TypedApp, ctx: ApiContext): Promise<void> {
   app.get(
@@ -35,20 +48,7 @@ export async function auditRoutes(app: TypedApp, ctx: ApiContext): Promise<void>
         ),
         response: withErrors({
           200: Type.Object({
-            items: Type.Array(
-              Type.Object({
-                id: Type.Integer(),
-                at: Type.Integer(),
-                actor: Type.String({
-                  description: 'user:<id>, token:<id>, config, cli, collector, telegram:<id>',
-                }),
-                actorName: Type.String({ description: 'the actor as people read it: a name' }),
-                surface: Surface,
-                action: Type.String(),
-                target: Nullable(Type.String()),
-                details: Nullable(Type.Record(Type.String(), Type.Unknown())),
-              }),
-            ),
+            items: Type.Array(AuditItem),
             next: Nullable(Type.Integer()),
           }),
         }),

@@ -5,7 +5,39 @@ import { MetricCatalog, type MetricName, metricNames } from '../../store/metric-
 import type { ApiContext, TypedApp } from '../context.ts';
 import { AreaResponse, IdParams, LatestResponse, withErrors } from '../schemas.ts';
 
-/** Data: latest snapshot, metric history, and the per-area views (processes, ports, checks, ...). */
+/** One metric's history: GET /hosts/:id/history. */
+export const MetricHistory = Type.Object({
+  hostId: Type.Integer(),
+  metric: Type.String(),
+  unit: Type.String(),
+  tier: Type.Union([Type.Literal('raw'), Type.Literal('1m'), Type.Literal('1h'), Type.Literal('remote')], {
+    description: 'the SQLite tier that answered, or remote for the metrics database (metrics.store: remote)',
+  }),
+  step: Type.Integer({ description: 'bucket width, ms' }),
+  from: Type.Integer(),
+  to: Type.Integer(),
+  ts: Type.Array(Type.Integer(), { description: 'bucket starts' }),
+  avg: Type.Array(Type.Number()),
+  max: Type.Array(Type.Number()),
+});
+
+/** A check's result changes: GET /hosts/:id/checks/history. */
+export const CheckChange = Type.Object({
+  name: Type.String(),
+  ts: Type.Integer(),
+  ok: Type.Boolean(),
+  latencyMs: Type.Number(),
+  error: Type.Union([Type.String(), Type.Null()]),
+});
+
+/** One container's CPU and memory history: GET /hosts/:id/containers/history. */
+export const ContainerHistory = Type.Object({
+  name: Type.String(),
+  step: Type.Integer({ description: 'bucket width, ms (at least 10 s)' }),
+  ts: Type.Array(Type.Integer(), { description: 'bucket starts' }),
+  cpu: Type.Array(Type.Number(), { description: '% of one core, bucket average' }),
+  memory: Type.Array(Type.Integer(), { description: 'bytes, bucket average' }),
+});
 
 /** The time range of a history query, shared by host metrics and container history. */
 const RANGE_QUERY = {
@@ -13,6 +45,8 @@ const RANGE_QUERY = {
   to: Type.Optional(Type.Integer({ minimum: 1, description: 'ms since the epoch; default: now' })),
   maxPoints: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 500 })),
 };
+
+/** Data: latest snapshot, metric history, and the per-area views (processes, ports, checks, ...). */
 export async function dataRoutes(app: TypedApp, ctx: ApiContext): Promise<void> {
   const { store } = ctx;
   const tags = ['data'];
@@ -91,24 +125,7 @@ export async function dataRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
           { additionalProperties: false },
         ),
         response: withErrors({
-          200: Type.Object({
-            hostId: Type.Integer(),
-            metric: Type.String(),
-            unit: Type.String(),
-            tier: Type.Union(
-              [Type.Literal('raw'), Type.Literal('1m'), Type.Literal('1h'), Type.Literal('remote')],
-              {
-                description:
-                  'the SQLite tier that answered, or remote for the metrics database (metrics.store: remote)',
-              },
-            ),
-            step: Type.Integer({ description: 'bucket width, ms' }),
-            from: Type.Integer(),
-            to: Type.Integer(),
-            ts: Type.Array(Type.Integer(), { description: 'bucket starts' }),
-            avg: Type.Array(Type.Number()),
-            max: Type.Array(Type.Number()),
-          }),
+          200: MetricHistory,
         }),
       },
     },
@@ -163,15 +180,7 @@ export async function dataRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
           { additionalProperties: false },
         ),
         response: withErrors({
-          200: Type.Array(
-            Type.Object({
-              name: Type.String(),
-              ts: Type.Integer(),
-              ok: Type.Boolean(),
-              latencyMs: Type.Number(),
-              error: Type.Union([Type.String(), Type.Null()]),
-            }),
-          ),
+          200: Type.Array(CheckChange),
         }),
       },
     },
@@ -199,13 +208,7 @@ export async function dataRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
           { additionalProperties: false },
         ),
         response: withErrors({
-          200: Type.Object({
-            name: Type.String(),
-            step: Type.Integer({ description: 'bucket width, ms (at least 10 s)' }),
-            ts: Type.Array(Type.Integer(), { description: 'bucket starts' }),
-            cpu: Type.Array(Type.Number(), { description: '% of one core, bucket average' }),
-            memory: Type.Array(Type.Integer(), { description: 'bytes, bucket average' }),
-          }),
+          200: ContainerHistory,
         }),
       },
     },

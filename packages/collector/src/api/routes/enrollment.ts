@@ -1,11 +1,11 @@
 import { PantauError, parseDuration } from '@pantau/shared';
 import Type from 'typebox';
+import { errorBody } from '../../error-body.ts';
 import type { EnrollmentCode } from '../../fleet/enrollment-repo.ts';
 import { agentUrl } from '../../fleet/install-command.ts';
 import { FailureLimiter } from '../../gateway/rate-limit.ts';
 import { actorOf } from '../actor.ts';
 import type { ApiContext, TypedApp } from '../context.ts';
-import { errorBody } from '../errors.ts';
 import { HostName, Labels, Nullable, PageQuery, page, withErrors } from '../schemas.ts';
 
 export const EnrollmentView = Type.Object({

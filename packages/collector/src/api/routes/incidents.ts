@@ -44,7 +44,7 @@ export const IncidentItem = Type.Object({
   ),
 });
 
-const IncidentDetail = Type.Object({
+export const IncidentDetail = Type.Object({
   ...IncidentItem.properties,
   events: Type.Array(
     Type.Object({

@@ -1,8 +1,8 @@
 import Type from 'typebox';
 import type { Actor } from '../../access/actor.ts';
 import { can, PERMISSIONS, type Permission } from '../../access/roles.ts';
-import { clearSessionCookie, setSessionCookie } from '../../web/cookie.ts';
-import { bindCsrfSecret, csrfToken } from '../../web/csrf.ts';
+import { clearSessionCookie, setSessionCookie } from '../../session/cookie.ts';
+import { bindCsrfSecret, csrfToken } from '../../session/csrf.ts';
 import type { ApiContext, TypedApp } from '../context.ts';
 import { IdParams, Nullable, Role, withErrors } from '../schemas.ts';
 

@@ -1,4 +1,4 @@
-import { StreamHub } from '../../web/stream-hub.ts';
+import { StreamHub } from '../../live/stream-hub.ts';
 import type { ApiContext, TypedApp } from '../context.ts';
 
 /** The console's live feed over server-sent events (see web/stream-hub.ts for what it sends). */

@@ -1,23 +1,13 @@
+import type { AuditEntryBody } from '@pantau/collector/api-types';
 import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { api, errorText } from '../../api.ts';
 import { DataTable } from '../../components/data-table.tsx';
 import { time } from '../../format.ts';
 
-interface Entry {
-  id: number;
-  at: number;
-  actor: string;
-  actorName: string;
-  surface: string;
-  action: string;
-  target: string | null;
-  details: unknown;
-}
-
 /** The audit log, newest first, filtered by who (a name or an actor id) or action. */
 export function AuditAdmin() {
-  const entries = useSignal<Entry[]>([]);
+  const entries = useSignal<AuditEntryBody[]>([]);
   const actor = useSignal('');
   const action = useSignal('');
   const error = useSignal<string | null>(null);
@@ -25,7 +15,7 @@ export function AuditAdmin() {
     const q = new URLSearchParams({ limit: '200' });
     if (actor.value) q.set('actor', actor.value);
     if (action.value) q.set('action', action.value);
-    api<{ items: Entry[] }>(`/audit?${q}`)
+    api<{ items: AuditEntryBody[] }>(`/audit?${q}`)
       .then((r) => {
         entries.value = r.items;
         error.value = null;

@@ -1,9 +1,11 @@
 import type { Database, Statement } from 'better-sqlite3';
 
 /**
- * A user's contact points, kept in notify_recipients with their `user_id` by the access
- * commands: the Telegram private chat of their identity and their e-mail address. An
- * existing sink with the same address joins the user rather than being duplicated.
+ * A user's contact points: the Telegram private chat of their identity and their e-mail
+ * address. They are part of the account, so the access commands write them in the account's
+ * own transaction; they are rows of notify_recipients with the user's `user_id`, which notify
+ * reads as recipients. An existing sink with the same address joins the user rather than being
+ * duplicated.
  */
 export class ContactPoints {
   readonly #sql: {

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { PantauError } from '@pantau/shared';
 import type { Database } from 'better-sqlite3';
-import { type Actor, demand } from '../access/actor.ts';
-import { checkPassword } from '../access/passwords.ts';
-import type { Users } from '../access/users.ts';
 import { hashToken } from '../security/tokens.ts';
 import type { AuditLog } from '../store/audit.ts';
+import { type Actor, demand } from './actor.ts';
 import { PasswordLinkRepo } from './password-link-repo.ts';
+import { checkPassword } from './passwords.ts';
+import type { Users } from './users.ts';
 
 export interface PasswordLinkOptions {
   db: Database;
