@@ -11,6 +11,7 @@ import type { ApiContext } from './api/context.ts';
 import { frameworkError, installErrorHandling } from './api/errors.ts';
 import { installInputGuards } from './api/input-guards.ts';
 import { API_PREFIX, apiPlugin } from './api/plugin.ts';
+import { every, systemTime, type Time } from './clock.ts';
 import type { CollectorConfig } from './config/index.ts';
 import { EventBus } from './events.ts';
 import { buildFleet, type Fleet } from './fleet/index.ts';
@@ -20,7 +21,6 @@ import { gatewayPlugin } from './gateway/plugin.ts';
 import { approvalRequests } from './jobs/approval-requests.ts';
 import { buildJobs, type Jobs } from './jobs/index.ts';
 import type { ChannelName } from './notify/channels/types.ts';
-import type { Timers } from './notify/outbox.ts';
 import { RecipientRepo } from './notify/recipients.ts';
 import { RemoteHttp } from './remote/http.ts';
 import { RemoteWrite } from './remote/index.ts';
@@ -79,8 +79,16 @@ export interface BuildOptions {
   telegramBotInfo?: UserFromGetMe;
   /** The built console to serve; default packages/web/dist. */
   consoleDir?: string;
-  /** Clock and timers of the jobs module (deadlines, timeouts); default the real ones. Tests pass fake time. */
-  time?: { now: () => number; timers: Timers };
+  /**
+   * Clock and timers of every module with timed behaviour; default the real ones, not keeping
+   * the process alive. Tests pass fake time.
+   */
+  time?: Time;
+  /**
+   * Clock and timers of the jobs module alone (deadlines, timeouts); default `time`. Tests of job
+   * deadlines move these without holding up the gateway's flushes and heartbeats.
+   */
+  jobsTime?: Time;
 }
 
 /** Builds the whole collector (database, gateway, API) without listening. */
@@ -88,6 +96,7 @@ export async function buildApp(
   config: Readonly<CollectorConfig>,
   options: BuildOptions = {},
 ): Promise<FastifyInstance> {
+  const time = options.time ?? systemTime;
   const tls = config.tls.cert && config.tls.key ? { cert: config.tls.cert, key: config.tls.key } : null;
   const installCa = readInstallCa(config.install.caFile);
   const app = Fastify({
@@ -153,7 +162,7 @@ export async function buildApp(
     personName: (actor) => access.names.nameOf(actor),
   });
   store.hosts.markAllOffline();
-  const gateway = new Gateway({ store, events, config, log: app.log });
+  const gateway = new Gateway({ store, events, config, log: app.log, time });
   const fleet = buildFleet({ store, gateway, events });
   const sessions = new Sessions({
     db: store.db,
@@ -170,7 +179,7 @@ export async function buildApp(
     audit: store.audit,
     baseUrl: () => publicUrl(),
   });
-  const jobs = buildJobs({ config, store, gateway, events, log: app.log, time: options.time });
+  const jobs = buildJobs({ config, store, gateway, events, log: app.log, time: options.jobsTime ?? time });
   const stopApprovalRequests = approvalRequests({
     db: store.db,
     events,
@@ -241,17 +250,18 @@ export async function buildApp(
   });
   await app.register(consolePlugin, options.consoleDir === undefined ? {} : { dir: options.consoleDir });
 
-  let retentionTimer: NodeJS.Timeout | null = null;
+  let stopRetention: (() => void) | null = null;
   app.addHook('onReady', async () => {
     gateway.start();
     alerting.start();
     jobs.start();
     remoteWrite?.start();
     pantau.bot?.start();
-    retentionTimer = setInterval(() => {
-      store.retention.run().catch((err: unknown) => app.log.error({ err }, 'retention pass failed'));
-    }, config.retention.interval);
-    retentionTimer.unref();
+    stopRetention = every(time.timers, config.retention.interval, () => {
+      store.retention
+        .run(time.now())
+        .catch((err: unknown) => app.log.error({ err }, 'retention pass failed'));
+    });
   });
   // Before the agents are closed: no job timer may fire while the collector goes down.
   app.addHook('preClose', async () => {
@@ -259,7 +269,7 @@ export async function buildApp(
     jobs.stop();
   });
   app.addHook('onClose', async () => {
-    if (retentionTimer) clearInterval(retentionTimer);
+    stopRetention?.();
     await pantau.bot?.stop();
     await store.retention.idle();
     gateway.ingestQueue.flush();

@@ -39,7 +39,7 @@ async function online(name: string, labels: Record<string, string>) {
 
 beforeAll(async () => {
   t = await startTestApp({ jobs: { maxTargets: 3, lostGrace: 400, outputCap: 1024 } }, undefined, {
-    time: { now: time.now, timers: time.timers },
+    jobsTime: { now: time.now, timers: time.timers },
   });
   tokens = {
     viewer: t.token('viewer'),
@@ -848,7 +848,7 @@ describe('expiry and four-eyes approval', () => {
   const start = async (dataDir?: string, at = Date.now()) => {
     time = new FakeTime(at);
     t2 = await startTestApp({ jobs: { fourEyes: true, confirmTimeout: 400 } }, dataDir, {
-      time: { now: time.now, timers: time.timers },
+      jobsTime: { now: time.now, timers: time.timers },
     });
     // Fresh users on each start: a restarted collector keeps the old ones.
     const n = ++starts;
