@@ -35,6 +35,8 @@ import { Sessions } from './web/sessions.ts';
 
 /** The collector's parts, reachable from the app as `app.pantau` (monitor and notify plug in here). */
 export interface Pantau {
+  /** Clock and timers of every timed part (fake in tests of timed behaviour). */
+  time: Time;
   config: Readonly<CollectorConfig>;
   store: Store;
   gateway: Gateway;
@@ -130,7 +132,7 @@ export async function buildApp(
   });
   const events = new EventBus((err, event) => app.log.error({ err, event }, 'event listener failed'));
   const remoteWrite =
-    config.metrics.remoteWrite.length > 0 ? new RemoteWrite({ config, store, events, log: app.log }) : null;
+    config.metrics.remoteWrite.length > 0 ? new RemoteWrite({ config, store, events, log: app.log, time }) : null;
   // Without endpoints, rows queued for endpoints that were removed from the config go.
   if (!remoteWrite) new RemoteQueueRepo(store.db).syncEndpoints([]);
   const publicUrl = () => {
@@ -151,6 +153,7 @@ export async function buildApp(
     events,
     adminToken: config.adminToken,
     rejectCooldown: config.access.rejectCooldown,
+    now: time.now,
   });
   // Alerting reads the hosts as this start found them, so it comes before markAllOffline.
   const alerting = buildAlerting({
@@ -160,10 +163,11 @@ export async function buildApp(
     log: app.log,
     consoleUrl: () => config.publicUrl ?? '',
     personName: (actor) => access.names.nameOf(actor),
+    time,
   });
-  store.hosts.markAllOffline();
+  store.hosts.markAllOffline(time.now());
   const gateway = new Gateway({ store, events, config, log: app.log, time });
-  const fleet = buildFleet({ store, gateway, events });
+  const fleet = buildFleet({ store, gateway, events, now: time.now });
   const sessions = new Sessions({
     db: store.db,
     users: access.users,
@@ -172,12 +176,14 @@ export async function buildApp(
     idleMs: config.web.sessionIdle,
     maxMs: config.web.sessionMax,
     loginFailuresPerMinute: config.web.loginFailuresPerMinute,
+    now: time.now,
   });
   const passwordLinks = new PasswordLinks({
     db: store.db,
     users: access.users,
     audit: store.audit,
     baseUrl: () => publicUrl(),
+    now: time.now,
   });
   const jobs = buildJobs({ config, store, gateway, events, log: app.log, time: options.jobsTime ?? time });
   const stopApprovalRequests = approvalRequests({
@@ -189,8 +195,10 @@ export async function buildApp(
     channels: () => Object.keys(alerting.channels) as ChannelName[],
     wake: () => alerting.outbox.wake(),
     consoleUrl: () => config.publicUrl ?? '',
+    now: time.now,
   });
   const pantau: Pantau = {
+    time,
     config,
     store,
     gateway,
@@ -246,6 +254,7 @@ export async function buildApp(
     jobs,
     events,
     publicUrl,
+    time,
     ...(options.telegramBotInfo === undefined ? {} : { botInfo: options.telegramBotInfo }),
   });
   await app.register(consolePlugin, options.consoleDir === undefined ? {} : { dir: options.consoleDir });

@@ -58,3 +58,8 @@ export function every(timers: Timers, ms: number, fn: () => void): () => void {
     timers.clearTimeout(handle);
   };
 }
+
+/** Resolves after `ms` on the given timers. */
+export function sleep(timers: Timers, ms: number): Promise<void> {
+  return new Promise((resolve) => timers.setTimeout(resolve, ms));
+}

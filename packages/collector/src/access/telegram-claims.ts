@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { cleanName, PantauError } from '@pantau/shared';
 import type { Database, Statement } from 'better-sqlite3';
+import { systemClock } from '../clock.ts';
 import type { EventBus } from '../events.ts';
 import type { ContactPoints } from '../notify/contacts.ts';
 import { hashToken } from '../security/tokens.ts';
@@ -40,7 +41,7 @@ export class TelegramClaims {
 
   constructor(deps: TelegramClaimDeps) {
     this.#d = deps;
-    this.#now = deps.now ?? Date.now;
+    this.#now = deps.now ?? systemClock;
     this.#sql = {
       insert: deps.db.prepare(
         'INSERT INTO telegram_claims (code_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?)',

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { PantauError } from '@pantau/shared';
 import type { Database, Statement } from 'better-sqlite3';
 import { type Actor, demand } from '../access/actor.ts';
+import { systemClock } from '../clock.ts';
 import type { EventBus } from '../events.ts';
 import { hashToken } from '../security/tokens.ts';
 import type { Host } from '../store/hosts.ts';
@@ -143,7 +144,7 @@ export class Enrollment {
   create(
     actor: Actor,
     input: { name?: string; labels?: Record<string, string>; ttl?: number },
-    now = Date.now(),
+    now = systemClock(),
   ): { code: string; enrollment: EnrollmentCode } {
     demand(actor, 'hosts.manage');
     // Checked now, not when a host redeems the code and finds it unusable.
@@ -176,7 +177,7 @@ export class Enrollment {
   redeem(
     input: { code: string; name: string },
     from: string,
-    now = Date.now(),
+    now = systemClock(),
   ): { host: Host; token: string } {
     const e = this.#repo.byCode(input.code);
     const refuse = (why: string) => {
@@ -219,7 +220,7 @@ export class Enrollment {
    * Revoking a pending code makes it expire now (no schema of its own: it lists as expired, and
    * the audit log says who revoked it). A used or expired code is CONFLICT, an unknown one NOT_FOUND.
    */
-  revoke(actor: Actor, id: number, now = Date.now()): EnrollmentCode {
+  revoke(actor: Actor, id: number, now = systemClock()): EnrollmentCode {
     demand(actor, 'hosts.manage');
     return this.#store.db.transaction(() => {
       const e = this.#repo.get(id);

@@ -32,7 +32,7 @@ export interface DispatcherDeps {
   log: FastifyBaseLogger;
   outputCap: number;
   lostGrace: number;
-  /** Clock, epoch ms. Default Date.now. */
+  /** Clock, epoch ms. Default the system clock. */
   now?: Clock;
   /** Timer functions. Default the global ones, unref'd (a pending run never keeps the process up). */
   timers?: Timers;

@@ -34,7 +34,7 @@ export interface JobServiceDeps {
   audit: AuditLog;
   isOnline(hostId: number): boolean;
   settings: JobsSettings;
-  /** Clock, epoch ms. Default Date.now. */
+  /** Clock, epoch ms. Default the system clock. */
   now?: Clock;
   /** Timer functions (confirmation and approval deadlines). Default the global ones, unref'd. */
   timers?: Timers;

@@ -36,7 +36,7 @@ export interface OutboxOptions {
   db: Database;
   /** Configured channels; a message for a missing channel is dead-lettered. */
   channels: Channels;
-  /** Clock, epoch ms. Default Date.now. */
+  /** Clock, epoch ms. Default the system clock. */
   now?: Clock;
   /** Timer functions. Default the global setTimeout/clearTimeout. */
   timers?: Timers;

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Actor } from '../access/actor.ts';
 import type { Surface } from '../access/roles.ts';
+import { systemClock } from '../clock.ts';
 
 export interface AuditEntry {
   id: number;
@@ -75,7 +76,7 @@ export class AuditLog {
     action: string,
     target: string | null,
     details?: Record<string, unknown>,
-    now = Date.now(),
+    now = systemClock(),
   ): void {
     this.#sql.insert.run(
       now,

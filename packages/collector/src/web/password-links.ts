@@ -4,6 +4,7 @@ import type { Database } from 'better-sqlite3';
 import { type Actor, demand } from '../access/actor.ts';
 import { checkPassword } from '../access/passwords.ts';
 import type { Users } from '../access/users.ts';
+import { systemClock } from '../clock.ts';
 import { hashToken } from '../security/tokens.ts';
 import type { AuditLog } from '../store/audit.ts';
 import { PasswordLinkRepo } from './password-link-repo.ts';
@@ -31,7 +32,7 @@ export class PasswordLinks {
 
   constructor(o: PasswordLinkOptions) {
     this.#o = o;
-    this.#now = o.now ?? Date.now;
+    this.#now = o.now ?? systemClock;
     this.#links = new PasswordLinkRepo(o.db);
   }
 
