@@ -132,7 +132,9 @@ export async function buildApp(
   });
   const events = new EventBus((err, event) => app.log.error({ err, event }, 'event listener failed'));
   const remoteWrite =
-    config.metrics.remoteWrite.length > 0 ? new RemoteWrite({ config, store, events, log: app.log, time }) : null;
+    config.metrics.remoteWrite.length > 0
+      ? new RemoteWrite({ config, store, events, log: app.log, time })
+      : null;
   // Without endpoints, rows queued for endpoints that were removed from the config go.
   if (!remoteWrite) new RemoteQueueRepo(store.db).syncEndpoints([]);
   const publicUrl = () => {
