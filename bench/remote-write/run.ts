@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { systemClock, systemTimers } from '../../packages/collector/src/clock.ts';
 import { EventBus } from '../../packages/collector/src/events.ts';
 import { RemoteHttp } from '../../packages/collector/src/remote/http.ts';
 import { RemoteQueueRepo } from '../../packages/collector/src/remote/queue-repo.ts';
-import { EndpointSender, realTimers } from '../../packages/collector/src/remote/sender.ts';
+import { EndpointSender } from '../../packages/collector/src/remote/sender.ts';
 import { RemoteQueueSink } from '../../packages/collector/src/remote/sink.ts';
 import { Store } from '../../packages/collector/src/store/index.ts';
 import { benchSnapshot } from '../snapshots.ts';
@@ -84,7 +85,7 @@ if (process.argv[2] === 'receiver') {
         queue,
         http: new RemoteHttp(endpoint),
         log: silent,
-        timers: realTimers,
+        time: { now: systemClock, timers: systemTimers },
         batch: 500,
         maxAge: 1e12,
         retryMax: 1000,

@@ -1,4 +1,4 @@
-import type { Timers } from '../../packages/collector/src/notify/outbox.ts';
+import type { Timers } from '../../packages/collector/src/clock.ts';
 
 interface Pending {
   at: number;

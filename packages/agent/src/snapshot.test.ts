@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { type AddressInfo, createServer } from 'node:net';
 import { Snapshot, validate } from '@pantau/shared';
 import { describe, expect, it } from 'vitest';
+import { FakeTime } from '../../../test/support/fake-time.ts';
 import { renderSnapshot } from './agent.ts';
 import { loadConfig } from './config/load.ts';
 import { ErrorTracker } from './errors.ts';
@@ -53,24 +54,31 @@ describe('Sampler checks', () => {
       requireCollector: false,
       text: `checkRetry: 200ms\ncadences: { checks: 1h }\nchecks: [{ name: api, type: tcp, host: 127.0.0.1, port: ${port}, timeout: 1s }]`,
     });
-    const sampler = new Sampler(config, silent);
+    // The checks' schedule runs on fake time, moved on at each poll; the checks are real TCP connects.
+    const time = new FakeTime();
+    const sampler = new Sampler(config, silent, { timers: time.timers });
+    const pump = (done: () => boolean | Promise<boolean>) =>
+      until(() => {
+        time.advance(20);
+        return done();
+      });
     const urgent: number[] = [];
     const carried: unknown[] = [];
     // What an urgent snapshot taken right away carries: the result that made it urgent.
     sampler.onUrgent(() => {
-      urgent.push(Date.now());
+      urgent.push(time.now());
       void sampler.take(0).then((body) => carried.push(body.checks?.map((c) => c.ok)));
     });
     sampler.startChecks();
     try {
-      await until(async () => (await sampler.take(0)).checks !== undefined);
+      await pump(async () => (await sampler.take(0)).checks !== undefined);
       expect(urgent).toEqual([]); // up from the start: nothing urgent
       server.close();
       await once(server, 'close');
       // With a 1 h cadence only the retry can bring the second run within seconds.
       sampler.stopChecks();
       sampler.startChecks();
-      await until(() => urgent.length >= 2);
+      await pump(() => urgent.length >= 2);
       expect(urgent[1]! - urgent[0]!).toBeGreaterThanOrEqual(150);
       expect(urgent[1]! - urgent[0]!).toBeLessThan(1_500);
       await until(() => carried.length >= 2);

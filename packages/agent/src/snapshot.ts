@@ -8,7 +8,7 @@ import type {
   Swap,
   SystemInfo,
 } from '@pantau/shared/lite';
-import { monotonicMs } from './clock.ts';
+import { monotonicMs, systemTimers, type Timers } from './clock.ts';
 import { runChecks } from './collectors/checks.ts';
 import { ContainerCollector } from './collectors/containers.ts';
 import { CpuCollector } from './collectors/cpu.ts';
@@ -56,7 +56,8 @@ export class Sampler {
   /** Last known up/down of each check, to notice a change. */
   readonly #checkState = new Map<string, boolean>();
   #onUrgent: () => void = () => {};
-  #checkTimer: NodeJS.Timeout | undefined;
+  #checkTimer: unknown;
+  readonly #timers: Timers;
   #nextCheckMs = 0;
   #checksUrgent = false;
   /** A container event asked for a report: list and inspect, no stats round. */
@@ -65,8 +66,10 @@ export class Sampler {
   #containersQueued = false;
   readonly #inflight = new Map<HeavyName, Promise<boolean>>();
 
-  constructor(config: AgentConfig, log: Logger) {
+  /** `timers`: of the service checks' own schedule; default the global ones. */
+  constructor(config: AgentConfig, log: Logger, options: { timers?: Timers } = {}) {
     this.#config = config;
+    this.#timers = options.timers ?? systemTimers;
     setRoots({ proc: config.procRoot, sys: config.sysRoot });
     this.#errors = new ErrorTracker(log);
     this.#cpu = this.#guard('cpu', () => new CpuCollector());
@@ -125,13 +128,13 @@ export class Sampler {
       if (this.#checkTimer === undefined) return;
       // Only now is the result pending, so the snapshot this asks for carries it.
       if (this.#checksUrgent) this.#onUrgent();
-      this.#checkTimer = setTimeout(run, this.#nextCheckMs);
+      this.#checkTimer = this.#timers.setTimeout(run, this.#nextCheckMs);
     };
-    this.#checkTimer = setTimeout(run, 0);
+    this.#checkTimer = this.#timers.setTimeout(run, 0);
   }
 
   stopChecks(): void {
-    clearTimeout(this.#checkTimer);
+    this.#timers.clearTimeout(this.#checkTimer);
     this.#checkTimer = undefined;
   }
 

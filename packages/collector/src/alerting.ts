@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { systemTime, type Time } from './clock.ts';
 import type { CollectorConfig } from './config/index.ts';
 import type { EventBus } from './events.ts';
 import { IncidentCommands } from './monitor/incident-commands.ts';
@@ -57,8 +58,11 @@ export function buildAlerting(options: {
   consoleUrl: () => string;
   /** Actor ids (`user:3`) as the names people read in notifications. */
   personName: (actor: string) => string;
+  /** Default the real clock and timers, not keeping the process alive. */
+  time?: Time;
 }): Alerting {
   const { config, store, events, log } = options;
+  const { now, timers } = options.time ?? systemTime;
   const db = store.db;
   // Every host that ever connected, whatever the file says now (see Monitor.start).
   const knownHosts = store.hosts
@@ -72,6 +76,8 @@ export function buildAlerting(options: {
   const limiter = new RateLimiter(DEFAULT_RATE_LIMITS);
   const outbox = new Outbox({
     db,
+    now,
+    timers,
     channels,
     limiter,
     pollIntervalMs: config.notify.pollInterval,
@@ -99,6 +105,8 @@ export function buildAlerting(options: {
   };
   const monitor = new Monitor({
     db,
+    now,
+    timers,
     config: config.monitor,
     host: hosts,
     notify: (notice: Notice) => {
@@ -117,7 +125,7 @@ export function buildAlerting(options: {
   const hostMap = () => new Map(store.hosts.list(0, 100_000).map((h) => [h.id, hostRef(h)]));
   const refreshRules = () => monitor.setRules(rules.thresholds(), hostMap());
   const commands: MonitorCommands = {
-    incidents: new IncidentCommands({ db, incidents: monitor.incidents, audit: store.audit }),
+    incidents: new IncidentCommands({ db, incidents: monitor.incidents, audit: store.audit, now }),
     silences: new SilenceCommands({
       db,
       silences: monitor.silences,
@@ -125,6 +133,7 @@ export function buildAlerting(options: {
       hosts: store.hosts,
       audit: store.audit,
       knownRule: (id) => rules.known(id),
+      now,
     }),
     rules: new RuleCommands({
       db,
@@ -133,8 +142,9 @@ export function buildAlerting(options: {
       config: config.monitor,
       audit: store.audit,
       refresh: refreshRules,
+      now,
     }),
-    recipients: new RecipientCommands({ db, recipients, audit: store.audit, outbox, channels, render }),
+    recipients: new RecipientCommands({ db, recipients, audit: store.audit, outbox, channels, render, now }),
   };
 
   const unsubscribe = [

@@ -12,6 +12,7 @@ import type { ApiContext } from './api/context.ts';
 import { frameworkError, installErrorHandling } from './api/errors.ts';
 import { installInputGuards } from './api/input-guards.ts';
 import { API_PREFIX, apiPlugin } from './api/plugin.ts';
+import { every, systemTime, type Time } from './clock.ts';
 import type { CollectorConfig } from './config/index.ts';
 import { EventBus } from './events.ts';
 import { buildFleet, type Fleet } from './fleet/index.ts';
@@ -21,7 +22,6 @@ import { gatewayPlugin } from './gateway/plugin.ts';
 import { approvalRequests } from './jobs/approval-requests.ts';
 import { buildJobs, type Jobs } from './jobs/index.ts';
 import type { ChannelName } from './notify/channels/types.ts';
-import type { Timers } from './notify/outbox.ts';
 import { RecipientRepo } from './notify/recipients.ts';
 import { RemoteHttp } from './remote/http.ts';
 import { RemoteWrite } from './remote/index.ts';
@@ -35,6 +35,8 @@ import { consolePlugin } from './web/plugin.ts';
 
 /** The collector's parts, reachable from the app as `app.pantau` (monitor and notify plug in here). */
 export interface Pantau {
+  /** Clock and timers of every timed part (fake in tests of timed behaviour). */
+  time: Time;
   config: Readonly<CollectorConfig>;
   store: Store;
   gateway: Gateway;
@@ -79,8 +81,16 @@ export interface BuildOptions {
   telegramBotInfo?: UserFromGetMe;
   /** The built console to serve; default packages/web/dist. */
   consoleDir?: string;
-  /** Clock and timers of the jobs module (deadlines, timeouts); default the real ones. Tests pass fake time. */
-  time?: { now: () => number; timers: Timers };
+  /**
+   * Clock and timers of every module with timed behaviour; default the real ones, not keeping
+   * the process alive. Tests pass fake time.
+   */
+  time?: Time;
+  /**
+   * Clock and timers of the jobs module alone (deadlines, timeouts); default `time`. Tests of job
+   * deadlines move these without holding up the gateway's flushes and heartbeats.
+   */
+  jobsTime?: Time;
 }
 
 /** Builds the whole collector (database, gateway, API) without listening. */
@@ -88,6 +98,7 @@ export async function buildApp(
   config: Readonly<CollectorConfig>,
   options: BuildOptions = {},
 ): Promise<FastifyInstance> {
+  const time = options.time ?? systemTime;
   const tls = config.tls.cert && config.tls.key ? { cert: config.tls.cert, key: config.tls.key } : null;
   const installCa = readInstallCa(config.install.caFile);
   const app = Fastify({
@@ -125,7 +136,7 @@ export async function buildApp(
   const events = new EventBus((err, event) => app.log.error({ err, event }, 'event listener failed'));
   const remoteWrite =
     config.metrics.remoteWrite.length > 0
-      ? new RemoteWrite({ metrics: config.metrics, store, events, log: app.log })
+      ? new RemoteWrite({ metrics: config.metrics, store, events, log: app.log, time })
       : null;
   // Without endpoints, rows queued for endpoints that were removed from the config go.
   if (!remoteWrite) new RemoteQueueRepo(store.db).syncEndpoints([]);
@@ -147,6 +158,7 @@ export async function buildApp(
     events,
     adminToken: config.adminToken,
     rejectCooldown: config.access.rejectCooldown,
+    now: time.now,
   });
   // Alerting reads the hosts as this start found them, so it comes before markAllOffline.
   const alerting = buildAlerting({
@@ -156,10 +168,24 @@ export async function buildApp(
     log: app.log,
     consoleUrl: () => config.publicUrl ?? '',
     personName: (actor) => access.names.nameOf(actor),
+    time,
   });
-  store.hosts.markAllOffline();
-  const gateway = new Gateway({ store, events, config: config.gateway, flush: config.store, log: app.log });
-  const fleet = buildFleet({ store, gateway, events, enrollmentTtl: config.enrollment.codeTtl });
+  store.hosts.markAllOffline(time.now());
+  const gateway = new Gateway({
+    store,
+    events,
+    config: config.gateway,
+    flush: config.store,
+    log: app.log,
+    time,
+  });
+  const fleet = buildFleet({
+    store,
+    gateway,
+    events,
+    enrollmentTtl: config.enrollment.codeTtl,
+    now: time.now,
+  });
   const sessions = new Sessions({
     db: store.db,
     users: access.users,
@@ -168,12 +194,14 @@ export async function buildApp(
     idleMs: config.web.sessionIdle,
     maxMs: config.web.sessionMax,
     loginFailuresPerMinute: config.web.loginFailuresPerMinute,
+    now: time.now,
   });
   const passwordLinks = new PasswordLinks({
     db: store.db,
     users: access.users,
     audit: store.audit,
     baseUrl: () => publicUrl(),
+    now: time.now,
   });
   const jobs = buildJobs({
     config: config.jobs,
@@ -182,7 +210,7 @@ export async function buildApp(
     gateway,
     events,
     log: app.log,
-    time: options.time,
+    time: options.jobsTime ?? time,
   });
   const stopApprovalRequests = approvalRequests({
     db: store.db,
@@ -193,8 +221,10 @@ export async function buildApp(
     channels: () => Object.keys(alerting.channels) as ChannelName[],
     wake: () => alerting.outbox.wake(),
     consoleUrl: () => config.publicUrl ?? '',
+    now: time.now,
   });
   const pantau: Pantau = {
+    time,
     config,
     store,
     gateway,
@@ -250,21 +280,23 @@ export async function buildApp(
     jobs,
     events,
     publicUrl,
+    time,
     ...(options.telegramBotInfo === undefined ? {} : { botInfo: options.telegramBotInfo }),
   });
   await app.register(consolePlugin, options.consoleDir === undefined ? {} : { dir: options.consoleDir });
 
-  let retentionTimer: NodeJS.Timeout | null = null;
+  let stopRetention: (() => void) | null = null;
   app.addHook('onReady', async () => {
     gateway.start();
     alerting.start();
     jobs.start();
     remoteWrite?.start();
     pantau.bot?.start();
-    retentionTimer = setInterval(() => {
-      store.retention.run().catch((err: unknown) => app.log.error({ err }, 'retention pass failed'));
-    }, config.retention.interval);
-    retentionTimer.unref();
+    stopRetention = every(time.timers, config.retention.interval, () => {
+      store.retention
+        .run(time.now())
+        .catch((err: unknown) => app.log.error({ err }, 'retention pass failed'));
+    });
   });
   // Before the agents are closed: no job timer may fire while the collector goes down.
   app.addHook('preClose', async () => {
@@ -272,7 +304,7 @@ export async function buildApp(
     jobs.stop();
   });
   app.addHook('onClose', async () => {
-    if (retentionTimer) clearInterval(retentionTimer);
+    stopRetention?.();
     await pantau.bot?.stop();
     await store.retention.idle();
     gateway.ingestQueue.flush();

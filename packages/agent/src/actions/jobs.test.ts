@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { JobEndFrame, JobOutputFrame, JobRejectedFrame, JobStartFrame } from '@pantau/shared';
 import { Limits, outputParts } from '@pantau/shared';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ActionsConfig, CustomActionConfig } from '../config/types.ts';
 import { silentLog } from '../log.ts';
 import { JobManager } from './jobs.ts';
@@ -199,9 +199,10 @@ describe('JobManager with real child processes', () => {
   });
 
   it('cancels a running job', async () => {
-    const { jobs, ended } = manager({}, [custom('long', ['sleep', '30'])]);
+    const { jobs, ended, output } = manager({}, [custom('long', ['bash', '-c', 'echo up; exec sleep 30'])]);
     jobs.start(start('c', 'long'));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Cancelled once it is really running, not between spawn and exec.
+    await vi.waitFor(() => expect(output('c')).toBe('up\n'), { timeout: 5_000 });
     jobs.cancel({ t: 'job.cancel', jobId: 'c' });
     const end = await ended('c');
     expect(end).toMatchObject({ cancelled: true, timedOut: false, signal: 'SIGTERM', exitCode: null });

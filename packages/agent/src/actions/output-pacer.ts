@@ -1,14 +1,9 @@
 import type { JobEndFrame, JobOutputFrame, OutputPart } from '@pantau/shared/lite';
 import { Limits } from '@pantau/shared/lite';
-import { monotonicMs } from '../clock.ts';
+import { monotonicMs, type Timers, unrefTimers } from '../clock.ts';
 
 /** A job.output frame with its output as parts, the form this agent sends. */
 export type PartsFrame = Extract<JobOutputFrame, { parts: unknown }>;
-
-export interface PacerTimers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
 
 export interface PacerOptions {
   send(frame: PartsFrame | JobEndFrame): void;
@@ -22,7 +17,7 @@ export interface PacerOptions {
   flushMs?: number;
   /** Monotonic clock, ms. */
   now?: () => number;
-  timers?: PacerTimers;
+  timers?: Timers;
 }
 
 /** How a job's process is held back when its output is not sent fast enough. */
@@ -47,15 +42,6 @@ const LOW_WATER = Limits.outputFrame;
 /** While the connection is congested, look again after this long, ms. */
 const CONGESTED_RETRY_MS = 50;
 
-const defaultTimers: PacerTimers = {
-  setTimeout(callback, ms) {
-    const timer = setTimeout(callback, ms);
-    timer.unref();
-    return timer;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
 /**
  * Sends every job's output in frames bounded by size (Limits.outputFrame characters) and time
  * (flushMs), both streams interleaved in the order written, within one frame budget for the
@@ -78,7 +64,7 @@ export class OutputPacer {
       burst: 10,
       flushMs: 200,
       now: monotonicMs,
-      timers: defaultTimers,
+      timers: unrefTimers,
       ...options,
     };
     this.#tokens = this.#o.burst;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PantauError } from '@pantau/shared';
 import type { Database } from 'better-sqlite3';
+import { systemClock } from '../clock.ts';
 import { hashToken } from '../security/tokens.ts';
 import type { AuditLog } from '../store/audit.ts';
 import { type Actor, demand } from './actor.ts';
@@ -31,7 +32,7 @@ export class PasswordLinks {
 
   constructor(o: PasswordLinkOptions) {
     this.#o = o;
-    this.#now = o.now ?? Date.now;
+    this.#now = o.now ?? systemClock;
     this.#links = new PasswordLinkRepo(o.db);
   }
 

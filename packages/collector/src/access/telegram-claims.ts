@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PantauError } from '@pantau/shared';
 import type { Database } from 'better-sqlite3';
+import { systemClock } from '../clock.ts';
 import { hashToken } from '../security/tokens.ts';
 import type { AuditLog } from '../store/audit.ts';
 import { type Actor, demand } from './actor.ts';
@@ -35,7 +36,7 @@ export class TelegramClaims {
 
   constructor(deps: TelegramClaimDeps) {
     this.#d = deps;
-    this.#now = deps.now ?? Date.now;
+    this.#now = deps.now ?? systemClock;
     this.#claims = new ClaimRepo(deps.db);
   }
 

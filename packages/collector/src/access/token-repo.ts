@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { systemClock } from '../clock.ts';
 import { hashToken, newToken } from '../security/tokens.ts';
 import type { Role } from './roles.ts';
 import type { UserStatus } from './user-repo.ts';
@@ -80,7 +81,7 @@ export class TokenRepo {
     role: Role,
     userId: number | null,
     mintedBy: number | null = null,
-    now = Date.now(),
+    now = systemClock(),
   ): { token: ApiToken; secret: string } {
     const secret = newToken('api');
     const id = Number(
@@ -105,7 +106,7 @@ export class TokenRepo {
   }
 
   /** The live token with this secret and its owner, if any; the caller decides what the owner allows. */
-  find(secret: string, now = Date.now()): TokenOwner | undefined {
+  find(secret: string, now = systemClock()): TokenOwner | undefined {
     const row = this.#sql.byHash.get(hashToken(secret));
     if (!row) return undefined;
     if (now - (this.#touched.get(row.id) ?? 0) >= TOUCH_EVERY) {
@@ -120,11 +121,11 @@ export class TokenRepo {
     return { token, user, mintedBy };
   }
 
-  revoke(id: number, now = Date.now()): boolean {
+  revoke(id: number, now = systemClock()): boolean {
     return this.#sql.revoke.run(now, id).changes > 0;
   }
 
-  revokeOfUser(userId: number, now = Date.now()): number {
+  revokeOfUser(userId: number, now = systemClock()): number {
     return this.#sql.revokeOfUser.run(now, userId).changes;
   }
 }

@@ -1,5 +1,6 @@
 import { cleanName, formatDuration, PantauError } from '@pantau/shared';
 import type { Database } from 'better-sqlite3';
+import { systemClock } from '../clock.ts';
 import type { EventBus, UserChange } from '../events.ts';
 import type { AuditLog, Surface } from '../store/audit.ts';
 import { type Actor, demand, userActor } from './actor.ts';
@@ -41,7 +42,7 @@ export class Users {
 
   constructor(deps: UsersDeps) {
     this.#d = deps;
-    this.#now = deps.now ?? Date.now;
+    this.#now = deps.now ?? systemClock;
   }
 
   list(actor: Actor, filter: UserFilter): User[] {

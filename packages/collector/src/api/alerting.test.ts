@@ -682,7 +682,7 @@ describe('/metrics', () => {
       channel: 'webhook',
       payload: { url: 'http://127.0.0.1:9/none', secret: null, body: '{}' },
     });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitFor(() => t.app.pantau.alerting.outbox.oldestAgeMs() > 0 || undefined);
     const text = (await t.app.inject({ url: '/metrics', headers: viewer })).body;
     const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
     expect(text).toMatch(/^# TYPE pantau_notify_outbox_depth gauge$/m);

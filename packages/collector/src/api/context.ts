@@ -9,6 +9,7 @@ import type {
 import type { Access } from '../access/index.ts';
 import type { PasswordLinks } from '../access/password-links.ts';
 import type { Alerting, MonitorCommands } from '../alerting.ts';
+import type { Time } from '../clock.ts';
 import type { CollectorConfig } from '../config/index.ts';
 import type { EventBus } from '../events.ts';
 import type { Fleet } from '../fleet/index.ts';
@@ -20,6 +21,8 @@ import type { Store } from '../store/index.ts';
 
 /** What route plugins get: the collector's parts, never the app's internals. */
 export interface ApiContext {
+  /** The collector's clock and timers: routes read "now" here, never from Date. */
+  time: Time;
   store: Store;
   gateway: Gateway;
   events: EventBus;

@@ -1,4 +1,5 @@
 import { PantauError, parseDuration } from '@pantau/shared';
+import { systemClock } from '../clock.ts';
 import type { HistorySeries, Tier } from '../store/history.ts';
 import type { Host } from '../store/hosts.ts';
 import type { Store } from '../store/index.ts';
@@ -98,7 +99,7 @@ export async function metricChart(
   request: MetricChartRequest,
 ): Promise<MetricChart> {
   const def = CHARTS[request.chart];
-  const to = request.now ?? Date.now();
+  const to = request.now ?? systemClock();
   const from = to - parseDuration(request.range);
   const read = await Promise.all(
     def.lines.map(([metric]) =>

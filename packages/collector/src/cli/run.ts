@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import type { ActivityBody, JobBody, JobDetailBody, PreviewBody } from '../api/types.ts';
+import { sleep, systemClock, systemTimers, type Time } from '../clock.ts';
 import { isRunFinal, type RunState } from '../jobs/types.ts';
 import { ApiClient, ApiError } from './api-client.ts';
 import { parseRunArgs, RUN_HELP, type RunOptions, UsageError } from './run-args.ts';
@@ -15,6 +16,8 @@ export interface RunIo {
   ask(question: string): Promise<string>;
   /** Called on Ctrl-C; returns a function that stops listening. */
   onInterrupt(handler: () => void): () => void;
+  /** Clock and timers of the stream's resume backoff; default the real ones (a wait keeps the process up). */
+  time?: Time;
 }
 
 /** The real terminal: questions on stdin/stdout, Ctrl-C as SIGINT. */
@@ -204,12 +207,13 @@ async function follow(
   jobState(io, said, state);
   const parser = new SseParser();
   const controller = new AbortController();
-  let lastProgress = Date.now();
+  const { now, timers } = io.time ?? { now: systemClock, timers: systemTimers };
+  let lastProgress = now();
   let delay = 250;
   for (;;) {
     try {
       for await (const event of api.events(`/jobs/${jobId}/events`, parser, controller.signal)) {
-        lastProgress = Date.now();
+        lastProgress = now();
         delay = 250;
         if (event.event === 'end') return;
         render(io, printer, said, event.event, event.data);
@@ -218,7 +222,7 @@ async function follow(
       if (!(err instanceof ApiError) || err.status !== 0) throw err;
     }
     // The stream closed without `end`: the connection dropped, or the collector restarted.
-    if (Date.now() - lastProgress > RESUME_FOR_MS) {
+    if (now() - lastProgress > RESUME_FOR_MS) {
       throw new ApiError(
         0,
         'UNREACHABLE',
@@ -226,7 +230,7 @@ async function follow(
       );
     }
     io.err(`event stream dropped; resuming${parser.lastEventId ? ` after event ${parser.lastEventId}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, parser.retryMs ?? delay));
+    await sleep(timers, parser.retryMs ?? delay);
     delay = Math.min(delay * 2, 5_000);
   }
 }

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { formatDuration, PantauError } from '@pantau/shared';
 import { type Actor, demand } from '../access/actor.ts';
+import { systemClock } from '../clock.ts';
 import { hashToken } from '../security/tokens.ts';
 import type { Host } from '../store/hosts.ts';
 import type { Store } from '../store/index.ts';
@@ -31,20 +32,22 @@ export class Enrollment {
   readonly #hosts: Hosts;
   readonly #repo: EnrollmentRepo;
   readonly #ttl: number;
+  readonly #now: () => number;
 
   /** `ttl`: how long a code stays valid unless its maker says otherwise, ms (enrollment.codeTtl). */
-  constructor(deps: { store: Store; hosts: Hosts; ttl: number }) {
+  constructor(deps: { store: Store; hosts: Hosts; ttl: number; now?: (() => number) | undefined }) {
     this.#store = deps.store;
     this.#hosts = deps.hosts;
     this.#repo = new EnrollmentRepo(deps.store.db);
     this.#ttl = deps.ttl;
+    this.#now = deps.now ?? systemClock;
   }
 
   /** A new code, shown once; the audit log records who made it and for which host. */
   create(
     actor: Actor,
     input: { name?: string; labels?: Record<string, string>; ttl?: number },
-    now = Date.now(),
+    now = this.#now(),
   ): { code: string; enrollment: EnrollmentCode } {
     demand(actor, 'hosts.manage');
     const ttl = input.ttl ?? this.#ttl;
@@ -86,7 +89,7 @@ export class Enrollment {
   redeem(
     input: { code: string; name: string },
     from: string,
-    now = Date.now(),
+    now = this.#now(),
   ): { host: Host; token: string } {
     const e = this.#repo.byHash(hashToken(normalizeCode(input.code)));
     const refuse = (why: string) => {
@@ -114,7 +117,7 @@ export class Enrollment {
    * Revoking a pending code makes it expire now (no schema of its own: it lists as expired, and
    * the audit log says who revoked it). A used or expired code is CONFLICT, an unknown one NOT_FOUND.
    */
-  revoke(actor: Actor, id: number, now = Date.now()): EnrollmentCode {
+  revoke(actor: Actor, id: number, now = this.#now()): EnrollmentCode {
     demand(actor, 'hosts.manage');
     return this.#store.db.transaction(() => {
       const e = this.#repo.get(id);

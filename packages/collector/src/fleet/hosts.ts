@@ -1,6 +1,7 @@
 import { PantauError } from '@pantau/shared';
 import type { Actor } from '../access/actor.ts';
 import { demand } from '../access/actor.ts';
+import { systemClock } from '../clock.ts';
 import type { EventBus } from '../events.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import type { AuditActor } from '../store/audit.ts';
@@ -39,7 +40,7 @@ export class Hosts {
 
   constructor(deps: FleetDeps) {
     this.#d = deps;
-    this.#now = deps.now ?? Date.now;
+    this.#now = deps.now ?? systemClock;
   }
 
   get(actor: Actor, id: number): Host {

@@ -10,5 +10,8 @@ export interface Fleet {
 
 export function buildFleet(deps: FleetDeps & { enrollmentTtl: number }): Fleet {
   const hosts = new Hosts(deps);
-  return { hosts, enrollment: new Enrollment({ store: deps.store, hosts, ttl: deps.enrollmentTtl }) };
+  return {
+    hosts,
+    enrollment: new Enrollment({ store: deps.store, hosts, ttl: deps.enrollmentTtl, now: deps.now }),
+  };
 }

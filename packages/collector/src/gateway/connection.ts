@@ -11,6 +11,7 @@ import {
 } from '@pantau/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
+import type { Time } from '../clock.ts';
 import type { OfflineReason } from '../events.ts';
 import type { Host } from '../store/hosts.ts';
 import type { AckTarget } from './ingest.ts';
@@ -22,6 +23,7 @@ export interface ConnectionHost {
   readonly frameRate: number;
   readonly frameBurst: number;
   readonly helloTimeout: number;
+  readonly time: Time;
   countFrame(rejected: boolean): void;
   /** Claims the host for this connection (replacing an older one) and returns the welcome. */
   welcome(conn: AgentConnection, hello: HelloFrame): WelcomeFrame;
@@ -85,10 +87,10 @@ export class AgentConnection implements AckTarget {
   readonly hostName: string;
   readonly gateway: ConnectionHost;
   readonly log: FastifyBaseLogger;
-  readonly openedAt = Date.now();
+  readonly openedAt: number;
   state: 'awaiting-hello' | 'ready' | 'closing' = 'awaiting-hello';
-  lastFrameAt = Date.now();
-  lastPongAt = Date.now();
+  lastFrameAt: number;
+  lastPongAt: number;
   /** The last sign of life from the agent: a frame or a pong. */
   get lastHeardAt(): number {
     return Math.max(this.lastFrameAt, this.lastPongAt);
@@ -97,7 +99,7 @@ export class AgentConnection implements AckTarget {
   #offlineReason: OfflineReason = 'closed';
   readonly #ws: WebSocket;
   readonly #bucket: TokenBucket;
-  readonly #helloTimer: NodeJS.Timeout;
+  readonly #helloTimer: unknown;
 
   constructor(ws: WebSocket, host: Host, gateway: ConnectionHost, log: FastifyBaseLogger) {
     this.#ws = ws;
@@ -105,8 +107,11 @@ export class AgentConnection implements AckTarget {
     this.hostName = host.name;
     this.gateway = gateway;
     this.log = log;
-    this.#bucket = new TokenBucket(gateway.frameRate, gateway.frameBurst);
-    this.#helloTimer = setTimeout(() => {
+    this.openedAt = gateway.time.now();
+    this.lastFrameAt = this.openedAt;
+    this.lastPongAt = this.openedAt;
+    this.#bucket = new TokenBucket(gateway.frameRate, gateway.frameBurst, this.openedAt);
+    this.#helloTimer = gateway.time.timers.setTimeout(() => {
       if (this.state === 'awaiting-hello') {
         this.fail('UNEXPECTED_FRAME', `no hello within ${gateway.helloTimeout} ms of connecting`);
       }
@@ -114,10 +119,10 @@ export class AgentConnection implements AckTarget {
     this.#answerOversizedFrames(ws);
     ws.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary));
     ws.on('pong', () => {
-      this.lastPongAt = Date.now();
+      this.lastPongAt = gateway.time.now();
     });
     ws.on('close', () => {
-      clearTimeout(this.#helloTimer);
+      gateway.time.timers.clearTimeout(this.#helloTimer);
       this.state = 'closing';
       gateway.closed(this, this.#offlineReason);
     });
@@ -141,7 +146,7 @@ export class AgentConnection implements AckTarget {
 
   #onMessage(data: Buffer, isBinary: boolean): void {
     if (this.state === 'closing') return;
-    const at = Date.now();
+    const at = this.gateway.time.now();
     this.lastFrameAt = at;
     if (!this.#bucket.take(at)) {
       this.gateway.countFrame(true);
@@ -184,7 +189,7 @@ export class AgentConnection implements AckTarget {
   }
 
   onHello(hello: HelloFrame): void {
-    clearTimeout(this.#helloTimer);
+    this.gateway.time.timers.clearTimeout(this.#helloTimer);
     if (hello.protocol !== PROTOCOL_VERSION) {
       this.#offlineReason = 'protocol-error';
       this.fail('UNSUPPORTED_PROTOCOL', unsupported(hello.protocol));
@@ -233,7 +238,7 @@ export class AgentConnection implements AckTarget {
     this.state = 'closing';
     this.#ws.close(code, closeReason(reason));
     // A peer that never answers the close handshake is cut off.
-    setTimeout(() => this.#ws.terminate(), 2_000).unref();
+    this.gateway.time.timers.setTimeout(() => this.#ws.terminate(), 2_000);
   }
 
   terminate(offline: OfflineReason): void {

@@ -2,6 +2,7 @@ import { CloseCodes, Limits } from '@pantau/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fullSnapshot, sampleHello, sampleSnapshot } from '../../../../test/fixtures/samples.ts';
 import { RawAgent, upgradeStatus } from '../../../../test/support/agent-client.ts';
+import { FakeTime } from '../../../../test/support/fake-time.ts';
 import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts';
 import { CLI_ACTOR } from '../access/actor.ts';
 
@@ -221,10 +222,15 @@ describe('agent gateway: violations', () => {
     }
   });
 
-  it('closes a live connection within 1 s when its token is revoked (4001), and refuses the old token', async () => {
+  it('closes a live connection at once when its token is revoked (4001), and refuses the old token', async () => {
+    // On fake time that never moves, the close cannot wait for a heartbeat or any other timer.
+    await t.close();
+    t = await startTestApp({ gateway: { frameRate: 50, frameBurst: 100 } }, undefined, {
+      time: new FakeTime(),
+    });
+    host = t.addHost('web-1');
     const agent = await RawAgent.connect(t.wsUrl, host.token);
     await agent.hello();
-    const started = Date.now();
     const res = await fetch(`${t.url}/api/v1/hosts/${host.id}/token`, {
       method: 'POST',
       headers: { authorization: `Bearer ${t.adminToken}` },
@@ -232,7 +238,6 @@ describe('agent gateway: violations', () => {
     expect(res.status).toBe(200);
     const { token } = (await res.json()) as { token: string };
     const closed = await agent.closed;
-    expect(Date.now() - started).toBeLessThan(1_000);
     expect(closed.code).toBe(CloseCodes.UNAUTHORIZED);
     expect(await upgradeStatus(t.wsUrl, host.token)).toBe(401);
     const fresh = await RawAgent.connect(t.wsUrl, token);

@@ -8,6 +8,7 @@ import {
 } from '@pantau/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
+import { every, systemTime, type Time } from '../clock.ts';
 import type { EventBus, OfflineReason } from '../events.ts';
 import type { Host } from '../store/hosts.ts';
 import type { Store } from '../store/index.ts';
@@ -52,6 +53,8 @@ export class Gateway implements ConnectionHost {
   readonly frameRate: number;
   readonly frameBurst: number;
   readonly helloTimeout: number;
+  /** Clock and timers of the heartbeat, the hello and close deadlines and the ingest flush. */
+  readonly time: Time;
   /** hostId → the connection that got welcome. */
   readonly #live = new Map<number, AgentConnection>();
   readonly #all = new Set<AgentConnection>();
@@ -60,10 +63,12 @@ export class Gateway implements ConnectionHost {
   readonly #log: FastifyBaseLogger;
   readonly #pingInterval: number;
   readonly #silentAfter: number;
-  #lastHeartbeat = Date.now();
-  #pingTimer: NodeJS.Timeout | null = null;
+  #lastHeartbeat: number;
+  #stopHeartbeat: (() => void) | null = null;
   #jobFrames: (hostId: number, frame: AgentJobFrame) => JobFrameVerdict = () => 'unknown';
   #closing = false;
+  /** Set while shutdown waits for the last connection to close. */
+  #drained: (() => void) | null = null;
 
   constructor(deps: {
     store: Store;
@@ -72,8 +77,12 @@ export class Gateway implements ConnectionHost {
     /** How the ingest queue batches: the `store` section's `flushInterval` (ms) and `flushRows`. */
     flush: { flushInterval: number; flushRows: number };
     log: FastifyBaseLogger;
+    /** Default the real clock and timers, not keeping the process alive. */
+    time?: Time | undefined;
   }) {
     const g = deps.config;
+    this.time = deps.time ?? systemTime;
+    this.#lastHeartbeat = this.time.now();
     this.#store = deps.store;
     this.#events = deps.events;
     this.#log = deps.log;
@@ -90,6 +99,7 @@ export class Gateway implements ConnectionHost {
       log: deps.log,
       flushInterval: deps.flush.flushInterval,
       flushRows: deps.flush.flushRows,
+      time: this.time,
     });
   }
 
@@ -107,8 +117,7 @@ export class Gateway implements ConnectionHost {
   }
 
   start(): void {
-    this.#pingTimer = setInterval(() => this.#heartbeat(), this.#pingInterval);
-    this.#pingTimer.unref();
+    this.#stopHeartbeat = every(this.time.timers, this.#pingInterval, () => this.#heartbeat());
   }
 
   accept(ws: WebSocket, host: Host): AgentConnection {
@@ -138,7 +147,7 @@ export class Gateway implements ConnectionHost {
     if (this.#store.writer.agentBooted(conn.hostId, hello.bootId)) {
       conn.log.info({ host: conn.hostName }, 'a new agent process; its snapshots are numbered afresh');
     }
-    const now = Date.now();
+    const now = this.time.now();
     const previousAgentVersion = this.#store.hosts.get(conn.hostId)?.agentVersion ?? null;
     this.#store.hosts.markOnline(conn.hostId, hello, now);
     this.#events.emit('host.online', {
@@ -198,9 +207,10 @@ export class Gateway implements ConnectionHost {
 
   closed(conn: AgentConnection, reason: OfflineReason): void {
     this.#all.delete(conn);
+    if (this.#all.size === 0) this.#drained?.();
     if (this.#live.get(conn.hostId) !== conn) return;
     this.#live.delete(conn.hostId);
-    const now = Date.now();
+    const now = this.time.now();
     try {
       // On shutdown the host stays "online" in the database, so the next start expects it back.
       if (reason !== 'shutdown' && this.#store.db.open) this.#store.hosts.markOffline(conn.hostId, now);
@@ -228,7 +238,7 @@ export class Gateway implements ConnectionHost {
   }
 
   #heartbeat(): void {
-    const now = Date.now();
+    const now = this.time.now();
     // A late heartbeat means this process stalled, not the agents: their pongs may be unread.
     const stalled = now - this.#lastHeartbeat > 2 * this.#pingInterval;
     this.#lastHeartbeat = now;
@@ -252,13 +262,20 @@ export class Gateway implements ConnectionHost {
   /** Stop accepting, commit and ack what is queued, then close every agent with 4006. */
   async shutdown(timeoutMs = 2_000): Promise<void> {
     this.#closing = true;
-    if (this.#pingTimer) clearInterval(this.#pingTimer);
+    this.#stopHeartbeat?.();
     this.ingestQueue.flush();
     this.ingestQueue.stop();
     const open = [...this.#all];
     for (const conn of open) conn.close(4006, 'collector shutting down', 'shutdown');
-    const deadline = Date.now() + timeoutMs;
-    while (this.#all.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (this.#all.size > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = this.time.timers.setTimeout(resolve, timeoutMs);
+        this.#drained = () => {
+          this.time.timers.clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
     for (const conn of this.#all) conn.terminate('shutdown');
   }
 }

@@ -1,8 +1,11 @@
 import { CloseCodes, Limits } from '@pantau/shared';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sampleSnapshot } from '../../../../test/fixtures/samples.ts';
 import { RawAgent, upgradeStatus } from '../../../../test/support/agent-client.ts';
+import { until } from '../../../../test/support/e2e.ts';
+import { FakeTime } from '../../../../test/support/fake-time.ts';
 import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts';
+import type { AgentConnection } from './connection.ts';
 import { heartbeatVerdict } from './gateway.ts';
 
 // Gateway defects found by attacking main (issue 11).
@@ -55,21 +58,32 @@ describe('failed upgrades from one address', () => {
 
 describe('a connection that goes silent', () => {
   it('is cut after gateway.silentAfter with nothing heard, reporting when it was last heard', async () => {
-    t = await startTestApp({ gateway: { pingInterval: 100, silentAfter: 1_000 } });
+    const time = new FakeTime();
+    t = await startTestApp({ gateway: { pingInterval: 100, silentAfter: 1_000 } }, undefined, { time });
+    const { gateway } = t.app.pantau;
+    const accepted = vi.spyOn(gateway, 'accept');
     const host = t.addHost('quiet-1');
     const offline: { reason: string; at: number; lastHeardAt?: number }[] = [];
     t.app.pantau.events.on('host.offline', (e) => offline.push(e));
     const agent = await RawAgent.connect(t.wsUrl, host.token);
     await agent.hello();
+    const conn = accepted.mock.results[0]!.value as AgentConnection;
     agent.send({ t: 'metrics', snapshot: sampleSnapshot(1) });
+    await until('the snapshot queued', () => gateway.ingestQueue.depth === 1);
+    time.advance(t.app.pantau.config.store.flushInterval);
     await agent.waitAck(1);
     // Pongs flow while the socket is read: no cut for twice silentAfter.
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    for (let i = 0; i < 20; i++) {
+      time.advance(100);
+      await until('the pong to this ping', () => conn.lastPongAt === time.now());
+    }
     expect(offline).toEqual([]);
-    const quietFrom = Date.now();
+    const quietFrom = time.now();
     agent.ws.pause();
-    const started = Date.now();
-    while (offline.length === 0 && Date.now() - started < 5_000) await new Promise((r) => setTimeout(r, 20));
+    // Nothing is read now, so no pong can arrive: the heartbeats alone decide.
+    const cut = vi.spyOn(conn, 'terminate');
+    while (cut.mock.calls.length === 0 && time.now() - quietFrom < 5_000) time.advance(100);
+    await until('host.offline', () => offline.length > 0);
     expect(offline).toMatchObject([{ reason: 'silent' }]);
     const [event] = offline;
     expect(event!.at - event!.lastHeardAt!).toBeGreaterThanOrEqual(1_000);

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { Time } from '../clock.ts';
 import type { EventBus } from '../events.ts';
 import type { IncomingSnapshot, SnapshotWriter } from '../store/writer.ts';
 import type { GatewayStats } from './stats.ts';
@@ -23,13 +24,14 @@ interface Pending extends IncomingSnapshot {
  */
 export class IngestQueue {
   #queue: Pending[] = [];
-  #timer: NodeJS.Timeout | null = null;
+  #timer: unknown = null;
   readonly #writer: SnapshotWriter;
   readonly #events: EventBus;
   readonly #stats: GatewayStats;
   readonly #log: FastifyBaseLogger;
   readonly #interval: number;
   readonly #rows: number;
+  readonly #time: Time;
 
   constructor(deps: {
     writer: SnapshotWriter;
@@ -38,6 +40,7 @@ export class IngestQueue {
     log: FastifyBaseLogger;
     flushInterval: number;
     flushRows: number;
+    time: Time;
   }) {
     this.#writer = deps.writer;
     this.#events = deps.events;
@@ -45,6 +48,7 @@ export class IngestQueue {
     this.#log = deps.log;
     this.#interval = deps.flushInterval;
     this.#rows = deps.flushRows;
+    this.#time = deps.time;
   }
 
   get depth(): number {
@@ -66,8 +70,8 @@ export class IngestQueue {
 
   #schedule(delay: number): void {
     if (this.#timer && delay > 0) return;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
+    if (this.#timer) this.#time.timers.clearTimeout(this.#timer);
+    this.#timer = this.#time.timers.setTimeout(() => {
       this.#timer = null;
       this.flush();
     }, delay);
@@ -76,7 +80,7 @@ export class IngestQueue {
   /** Commits everything queued now (synchronously). Returns false when the write failed. */
   flush(): boolean {
     if (this.#timer) {
-      clearTimeout(this.#timer);
+      this.#time.timers.clearTimeout(this.#timer);
       this.#timer = null;
     }
     if (this.#queue.length === 0) return true;
@@ -94,7 +98,7 @@ export class IngestQueue {
       this.#schedule(Math.max(this.#interval, 100));
       return false;
     }
-    const now = Date.now();
+    const now = this.#time.now();
     this.#stats.flushes++;
     this.#stats.flushSeconds += (performance.now() - started) / 1000;
     this.#stats.snapshotsStored += result.stored.length;
@@ -129,7 +133,7 @@ export class IngestQueue {
   }
 
   stop(): void {
-    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#timer) this.#time.timers.clearTimeout(this.#timer);
     this.#timer = null;
   }
 }

@@ -19,7 +19,7 @@ export async function gatewayPlugin(
   opts: { gateway: Gateway; store: Store; authFailuresPerMinute: number },
 ): Promise<void> {
   const { gateway, store } = opts;
-  const failures = new FailureLimiter(opts.authFailuresPerMinute);
+  const failures = new FailureLimiter(opts.authFailuresPerMinute, gateway.time.now);
   await app.register(websocket, {
     // The decoder enforces maxPayload with a clear error frame; ws drops anything far beyond it unread.
     options: { maxPayload: gateway.maxPayload * 4, perMessageDeflate: false },
@@ -37,7 +37,7 @@ export async function gatewayPlugin(
   app.server.on('upgrade', (_req, socket) => {
     if (!gateway.closing) return;
     socket.end();
-    setTimeout(() => socket.destroy(), 1_000).unref();
+    gateway.time.timers.setTimeout(() => socket.destroy(), 1_000);
   });
   app.decorateRequest('agentHost', null);
 

@@ -1,3 +1,5 @@
+import { type Clock, systemClock } from '../clock.ts';
+
 /** Token bucket: `rate` tokens per second, at most `burst` saved up. */
 export class TokenBucket {
   #tokens: number;
@@ -5,14 +7,14 @@ export class TokenBucket {
   readonly #rate: number;
   readonly #burst: number;
 
-  constructor(rate: number, burst: number, now = Date.now()) {
+  constructor(rate: number, burst: number, now: number) {
     this.#rate = rate;
     this.#burst = burst;
     this.#tokens = burst;
     this.#at = now;
   }
 
-  take(now = Date.now()): boolean {
+  take(now: number): boolean {
     this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#at) / 1000) * this.#rate);
     this.#at = now;
     if (this.#tokens < 1) return false;
@@ -28,24 +30,26 @@ export class TokenBucket {
 export class FailureLimiter {
   readonly #hits = new Map<string, number[]>();
   readonly #perMinute: number;
+  readonly #clock: Clock;
 
-  constructor(perMinute: number) {
+  constructor(perMinute: number, clock: Clock = systemClock) {
     this.#perMinute = perMinute;
+    this.#clock = clock;
   }
 
-  blocked(key: string, now = Date.now()): boolean {
+  blocked(key: string, now = this.#clock()): boolean {
     return this.#recent(key, now).length >= this.#perMinute;
   }
 
   /** Whole seconds until `key` is no longer blocked (0 when it is not). */
-  retryAfter(key: string, now = Date.now()): number {
+  retryAfter(key: string, now = this.#clock()): number {
     const hits = this.#recent(key, now);
     if (hits.length < this.#perMinute) return 0;
     const freed = hits[hits.length - this.#perMinute]! + 60_000;
     return Math.max(1, Math.ceil((freed - now) / 1000));
   }
 
-  fail(key: string, now = Date.now()): void {
+  fail(key: string, now = this.#clock()): void {
     const hits = this.#recent(key, now);
     hits.push(now);
     this.#hits.set(key, hits);

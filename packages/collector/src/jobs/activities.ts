@@ -7,6 +7,7 @@ import {
   resolveParams,
 } from '@pantau/shared';
 import { type Actor, demand } from '../access/actor.ts';
+import { systemClock } from '../clock.ts';
 import type { AuditLog } from '../store/audit.ts';
 import type { ActivityInput, ActivityRepo } from './activity-repo.ts';
 import type { Activity } from './types.ts';
@@ -100,7 +101,7 @@ export class Activities {
     return found;
   }
 
-  create(actor: Actor, given: ActivityInput, now = Date.now()): Activity {
+  create(actor: Actor, given: ActivityInput, now = systemClock()): Activity {
     demand(actor, 'activities.manage');
     if (BUILTIN_IDS.has(given.name) || this.#repo.get(given.name)) {
       throw new PantauError('CONFLICT', `an activity named ${given.name} exists already`);
@@ -115,7 +116,7 @@ export class Activities {
     return created;
   }
 
-  update(actor: Actor, id: string, given: ActivityInput, now = Date.now()): Activity {
+  update(actor: Actor, id: string, given: ActivityInput, now = systemClock()): Activity {
     demand(actor, 'activities.manage');
     this.#custom(id);
     if (given.name !== id) invalid(`body.name cannot change (${id}); create a new activity instead`);
@@ -129,7 +130,7 @@ export class Activities {
     return updated;
   }
 
-  remove(actor: Actor, id: string, now = Date.now()): void {
+  remove(actor: Actor, id: string, now = systemClock()): void {
     demand(actor, 'activities.manage');
     this.#custom(id);
     this.#repo.delete(id);

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { can } from '../access/roles.ts';
 import type { User, UserRepo } from '../access/user-repo.ts';
+import type { Clock } from '../clock.ts';
 import type { EventBus } from '../events.ts';
 import type { ChannelName } from '../notify/channels/types.ts';
 import type { OutboxMessageInput } from '../notify/enqueue.ts';
@@ -11,6 +12,7 @@ import type { JobRepo } from './job-repo.ts';
 import type { Job } from './types.ts';
 
 export interface ApprovalRequestsDeps {
+  now: Clock;
   db: Database;
   events: EventBus;
   jobs: JobRepo;
@@ -51,7 +53,7 @@ export function approvalRequests(d: ApprovalRequestsDeps): () => void {
             recipientId: recipient.id,
             eventType: 'job.approval',
           } as OutboxMessageInput,
-          Date.now(),
+          d.now(),
         );
       }
     })();

@@ -1,9 +1,9 @@
 import { type CollectorFrame, outputParts } from '@pantau/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Actor } from '../access/actor.ts';
+import { type Clock, systemClock, type Timers, unrefTimers } from '../clock.ts';
 import type { EventBus } from '../events.ts';
 import type { AgentJobFrame, JobFrameVerdict } from '../gateway/gateway.ts';
-import type { Timers } from '../notify/outbox.ts';
 import type { AuditLog } from '../store/audit.ts';
 import type { HostRepo } from '../store/hosts.ts';
 import type { JobHead, JobRepo, RunPatch } from './job-repo.ts';
@@ -32,21 +32,11 @@ export interface DispatcherDeps {
   log: FastifyBaseLogger;
   outputCap: number;
   lostGrace: number;
-  /** Clock, epoch ms. Default Date.now. */
-  now?: () => number;
+  /** Clock, epoch ms. Default the system clock. */
+  now?: Clock;
   /** Timer functions. Default the global ones, unref'd (a pending run never keeps the process up). */
   timers?: Timers;
 }
-
-/** The global timers, not keeping the process alive. */
-export const unrefTimers: Timers = {
-  setTimeout(callback, ms) {
-    const timer = setTimeout(callback, ms);
-    timer.unref();
-    return timer;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 /** `10` or `"10%"` of `total`, at least 1; null when not given. */
 export function amountOf(amount: Amount | null, total: number): number | null {
@@ -71,7 +61,7 @@ interface QueuedFrame {
  */
 export class Dispatcher {
   readonly #d: DispatcherDeps;
-  readonly #now: () => number;
+  readonly #now: Clock;
   readonly #timers: Timers;
   readonly #timeouts = new Map<string, unknown>();
   readonly #lost = new Map<string, unknown>();
@@ -84,7 +74,7 @@ export class Dispatcher {
 
   constructor(deps: DispatcherDeps) {
     this.#d = deps;
-    this.#now = deps.now ?? Date.now;
+    this.#now = deps.now ?? systemClock;
     this.#timers = deps.timers ?? unrefTimers;
   }
 

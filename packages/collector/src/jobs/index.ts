@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { Time } from '../clock.ts';
 import type { EventBus } from '../events.ts';
 import type { Gateway } from '../gateway/gateway.ts';
-import type { Timers } from '../notify/outbox.ts';
 import type { Store } from '../store/index.ts';
 import { Activities } from './activities.ts';
 import { ActivityRepo } from './activity-repo.ts';
@@ -29,7 +29,7 @@ export function buildJobs(deps: {
   events: EventBus;
   log: FastifyBaseLogger;
   /** Clock and timers for deadlines and timeouts; default the real ones (tests pass fake time). */
-  time?: { now: () => number; timers: Timers } | undefined;
+  time?: Time | undefined;
 }): Jobs {
   const { config, store, gateway, events, log } = deps;
   const time = deps.time ?? {};

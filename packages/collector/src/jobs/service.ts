@@ -1,10 +1,10 @@
 import { builtinAction, PantauError } from '@pantau/shared';
 import { type Actor, demand, personOf, SYSTEM_ACTOR } from '../access/actor.ts';
-import type { Timers } from '../notify/outbox.ts';
+import { type Clock, systemClock, type Timers, unrefTimers } from '../clock.ts';
 import type { AuditLog } from '../store/audit.ts';
 import type { HostRepo } from '../store/hosts.ts';
 import type { Activities } from './activities.ts';
-import { type Dispatcher, unrefTimers } from './dispatcher.ts';
+import type { Dispatcher } from './dispatcher.ts';
 import { outputTail, type ReportRow, reportRow } from './export.ts';
 import type { JobFilter, JobRepo } from './job-repo.ts';
 import {
@@ -34,8 +34,8 @@ export interface JobServiceDeps {
   audit: AuditLog;
   isOnline(hostId: number): boolean;
   settings: JobsSettings;
-  /** Clock, epoch ms. Default Date.now. */
-  now?: () => number;
+  /** Clock, epoch ms. Default the system clock. */
+  now?: Clock;
   /** Timer functions (confirmation and approval deadlines). Default the global ones, unref'd. */
   timers?: Timers;
 }
@@ -48,14 +48,14 @@ export interface JobServiceDeps {
  */
 export class JobService {
   readonly #d: JobServiceDeps;
-  readonly #now: () => number;
+  readonly #now: Clock;
   readonly #timers: Timers;
   readonly #decide = new Map<number, unknown>();
   readonly #planDeps: PlanDeps;
 
   constructor(deps: JobServiceDeps) {
     this.#d = deps;
-    this.#now = deps.now ?? Date.now;
+    this.#now = deps.now ?? systemClock;
     this.#timers = deps.timers ?? unrefTimers;
     this.#planDeps = {
       activities: deps.activities,

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { every, type Timers, unrefTimers } from '../clock.ts';
 import type { EventBus } from '../events.ts';
 import type { IncidentManager } from '../monitor/incidents.ts';
 import type { Store } from '../store/index.ts';
@@ -14,6 +15,8 @@ export interface StreamHubOptions {
   incidentPollMs?: number;
   /** A comment line keeps proxies from closing quiet streams, ms (default 15000). */
   keepAliveMs?: number;
+  /** Default the global timers, not keeping the process alive. */
+  timers?: Timers;
 }
 
 /**
@@ -31,7 +34,7 @@ export class StreamHub {
   readonly #clients = new Map<ServerResponse, number | null>();
   readonly #incidents: IncidentManager;
   #counts = '{}';
-  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #stops: (() => void)[] = [];
   readonly #off: (() => void)[] = [];
   readonly #store: Store;
   readonly #events: EventBus;
@@ -42,14 +45,12 @@ export class StreamHub {
     this.#events = events;
     this.#incidents = options.incidents;
     this.#counts = JSON.stringify(this.#incidentCounts());
-    const every = (ms: number, fn: () => void) => {
-      const timer = setInterval(fn, ms);
-      timer.unref();
-      this.#timers.push(timer);
-    };
-    every(options.flushMs ?? 250, () => this.#flush());
-    every(options.incidentPollMs ?? 1000, () => this.#pollIncidents());
-    every(options.keepAliveMs ?? 15_000, () => this.#broadcast(': keep-alive\n\n'));
+    const timers = options.timers ?? unrefTimers;
+    this.#stops.push(
+      every(timers, options.flushMs ?? 250, () => this.#flush()),
+      every(timers, options.incidentPollMs ?? 1000, () => this.#pollIncidents()),
+      every(timers, options.keepAliveMs ?? 15_000, () => this.#broadcast(': keep-alive\n\n')),
+    );
   }
 
   /**
@@ -130,7 +131,7 @@ export class StreamHub {
   /** Stops the timers and ends every stream (the app is closing). */
   close(): void {
     for (const off of this.#off.splice(0)) off();
-    for (const timer of this.#timers) clearInterval(timer);
+    for (const stop of this.#stops.splice(0)) stop();
     for (const res of this.#clients.keys()) res.end();
     this.#clients.clear();
   }

@@ -1,6 +1,7 @@
 import { PantauError } from '@pantau/shared';
 import type { Database } from 'better-sqlite3';
 import { type Actor, demand } from '../access/actor.ts';
+import { systemClock } from '../clock.ts';
 import type { AuditLog } from '../store/audit.ts';
 import type { Incident, IncidentManager } from './incidents.ts';
 
@@ -15,7 +16,7 @@ export class IncidentCommands {
     this.#db = deps.db;
     this.#incidents = deps.incidents;
     this.#audit = deps.audit;
-    this.#now = deps.now ?? Date.now;
+    this.#now = deps.now ?? systemClock;
   }
 
   get(actor: Actor, id: number): Incident {

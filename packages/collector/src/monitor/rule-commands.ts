@@ -1,6 +1,7 @@
 import { PantauError } from '@pantau/shared';
 import type { Database } from 'better-sqlite3';
 import { type Actor, demand } from '../access/actor.ts';
+import { type Clock, systemClock } from '../clock.ts';
 import type { AuditLog } from '../store/audit.ts';
 import type { MonitorConfig } from './config.ts';
 import type { RuleCatalog, RuleView } from './rule-catalog.ts';
@@ -8,6 +9,8 @@ import type { RuleRepo } from './rule-repo.ts';
 import { resolveThresholdRule, type ThresholdRuleInput } from './rules.ts';
 
 export interface RuleCommandDeps {
+  /** Default the system clock. */
+  now?: Clock;
   db: Database;
   store: RuleRepo;
   catalog: RuleCatalog;
@@ -37,7 +40,7 @@ export class RuleCommands {
     if (taken) throw new PantauError('CONFLICT', `rule ${input.id} is ${taken} and cannot be changed here`);
     // Resolving first turns a bad duration or an impossible limit into a 400 before anything is written.
     resolveThresholdRule(input, this.#d.config.policy);
-    const now = Date.now();
+    const now = (this.#d.now ?? systemClock)();
     const created = this.#d.db.transaction(() => {
       const existed = this.#d.store.get(input.id) !== undefined;
       this.#d.store.save(input, actor.id, now);

@@ -1,5 +1,6 @@
 import type { Snapshot } from '@pantau/shared';
 import type { Database } from 'better-sqlite3';
+import { type Clock, every, systemClock, type Timers, unrefTimers } from '../clock.ts';
 import { reports } from './change-rules.ts';
 import { Changes } from './changes.ts';
 import { CheckStreaks } from './checks.ts';
@@ -23,7 +24,9 @@ export interface MonitorOptions {
   notify(notice: Notice): number;
   /** The host's ephemeral port range as its agent sent it (new ports in it are not news). */
   ephemeralPorts?(hostId: number): { low: number; high: number } | undefined;
-  now?: () => number;
+  now?: Clock;
+  /** Timers of the deadline check. Default the global ones, not keeping the process alive. */
+  timers?: Timers;
   /** How often deadlines (grace, silence, reminders) are checked, ms. Default 250. */
   tickMs?: number;
   onError?: (err: unknown) => void;
@@ -45,11 +48,11 @@ export class Monitor {
   readonly #containers: ContainerWatch;
   readonly #intervals = new Map<number, number>();
   #rules: readonly ThresholdRule[];
-  #timer: NodeJS.Timeout | undefined;
+  #stopTicks: (() => void) | undefined;
 
   constructor(options: MonitorOptions) {
     this.#o = options;
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? systemClock;
     const { config } = options;
     this.#liveness = new HostLiveness({ graceMs: config.graceMs, silentIntervals: config.silentIntervals });
     this.#checks = new CheckStreaks(config.checkFailures);
@@ -102,13 +105,12 @@ export class Monitor {
       const host = this.#o.host(hostId);
       if (host) this.#liveness.expect(host, now, this.#intervals.get(hostId) ?? 5_000, { down: true });
     }
-    this.#timer = setInterval(() => this.tick(), this.#o.tickMs ?? 250);
-    this.#timer.unref();
+    this.#stopTicks = every(this.#o.timers ?? unrefTimers, this.#o.tickMs ?? 250, () => this.tick());
   }
 
   stop(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+    this.#stopTicks?.();
+    this.#stopTicks = undefined;
   }
 
   tick(now = this.#now()): void {

@@ -1,6 +1,7 @@
 import { PantauError } from '@pantau/shared';
 import type { Database } from 'better-sqlite3';
 import { type Actor, demand } from '../access/actor.ts';
+import { systemClock } from '../clock.ts';
 import type { AuditLog } from '../store/audit.ts';
 import type { HostRepo } from '../store/hosts.ts';
 import type { IncidentManager } from './incidents.ts';
@@ -45,7 +46,7 @@ export class SilenceCommands {
 
   constructor(deps: SilenceCommandDeps) {
     this.#d = deps;
-    this.#now = deps.now ?? Date.now;
+    this.#now = deps.now ?? systemClock;
   }
 
   list(actor: Actor): Silence[] {

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { systemClock } from '../clock.ts';
 import type { ChannelName, PayloadByChannel } from './channels/types.ts';
 import type { OutboxMessageInput } from './enqueue.ts';
 import {
@@ -17,7 +18,7 @@ export interface NotifyAllOptions {
   render?: RenderOptions;
   /** Only these channels (e.g. the configured ones). Default all. */
   channels?: readonly ChannelName[];
-  /** Enqueue time, epoch ms. Default Date.now(). */
+  /** Enqueue time, epoch ms. Default the system clock. */
   now?: number;
 }
 
@@ -44,7 +45,7 @@ export class Fanout {
    */
   notifyAll(event: NotifyEvent, options: NotifyAllOptions = {}): number[] {
     const render = options.render ?? {};
-    const now = options.now ?? Date.now();
+    const now = options.now ?? systemClock();
     // Rendered once per time zone: each person reads times in their own zone, sinks in the default one.
     const rendered = new Map<string, RenderCache>();
     const incidentId = event.type === 'text' ? null : event.incidentId;

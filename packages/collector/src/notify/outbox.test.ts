@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeTelegramServer } from '../../../../test/fakes/telegram-server.ts';
 import { type Db, tempNotifyDb } from '../../../../test/fakes/temp-db.ts';
+import { until } from '../../../../test/support/e2e.ts';
+import { FakeTime } from '../../../../test/support/fake-time.ts';
 import { TelegramChannel, type TelegramChannelOptions } from './channels/telegram.ts';
 import { Outbox, type OutboxOptions } from './outbox.ts';
 
@@ -41,6 +43,17 @@ function send(o: Outbox, chatId: string, text: string): number {
   return o.enqueue({ channel: 'telegram', payload: { chatId, html: text } });
 }
 
+/**
+ * Moves fake time on by `stepMs` at each poll until `done`: the outbox's timers fire when the
+ * test says, its sends still run on real sockets to the fake.
+ */
+function pump(time: FakeTime, what: string, done: () => unknown, stepMs = 50): Promise<unknown> {
+  return until(what, () => {
+    time.advance(stepMs);
+    return done();
+  });
+}
+
 const texts = (chatId: string) => fake.sent(chatId).map((c) => c.body.text);
 
 function attemptCount(db: Db): number {
@@ -77,15 +90,17 @@ describe('Outbox with Telegram', () => {
   });
 
   it('hands long 429 waits back to the outbox, which holds the channel for retry_after', async () => {
-    const o = outbox(store.db, { telegram: { maxInlineWaitMs: 0 } });
+    const time = new FakeTime();
+    const o = outbox(store.db, { telegram: { maxInlineWaitMs: 0 }, now: time.now, timers: time.timers });
     fake.fail({ status: 429, retryAfter: 1, times: 1 });
     o.start();
     const id = send(o, '2001', 'first');
-    const failed = await fake.waitFor(() => o.attempts(id).length === 1 && fake.callsOf('sendMessage')[0]);
-    send(o, '2002', 'other chat');
-    await fake.waitFor(() => fake.sent().length === 2 && o.depth() === 0, 5_000, 'both messages');
+    await pump(time, 'the 429', () => o.attempts(id).length === 1);
+    const failedAt = o.attempts(id)[0]!.at;
+    const other = send(o, '2002', 'other chat');
+    await pump(time, 'both messages', () => fake.sent().length === 2 && o.depth() === 0);
     // The whole channel waited: even the other chat went out only after retry_after.
-    for (const call of fake.sent()) expect(call.at - failed.at).toBeGreaterThanOrEqual(990);
+    for (const m of [id, other]) expect(o.attempts(m).at(-1)!.at - failedAt).toBeGreaterThanOrEqual(1000);
     expect(o.attempts(id).map((a) => [a.outcome, a.retryAfterMs])).toEqual([
       ['wait', 1000],
       ['sent', null],
@@ -93,13 +108,14 @@ describe('Outbox with Telegram', () => {
   });
 
   it('paces Telegram: at most 1 message/s per chat and 25/s overall', async () => {
-    const o = outbox(store.db, { rateLimits: undefined });
+    const time = new FakeTime();
+    const o = outbox(store.db, { rateLimits: undefined, now: time.now, timers: time.timers });
     const sameChatIds: number[] = [];
     const ids: number[] = [];
     for (let i = 1; i <= 3; i++) sameChatIds.push(send(o, '3000', `same chat ${i}`));
     for (let chat = 1; chat <= 27; chat++) ids.push(send(o, String(3000 + chat), `chat ${chat}`));
     o.start();
-    await fake.waitFor(() => fake.sent().length === 30, 8_000, '30 messages');
+    await pump(time, '30 messages', () => fake.sent().length === 30, 100);
     expect(fake.sent('3000')).toHaveLength(3);
     // An attempt is recorded once its answer is in, a moment after the fake has the message.
     await fake.waitFor(
@@ -108,15 +124,14 @@ describe('Outbox with Telegram', () => {
       '30 recorded attempts',
     );
 
-    // The pacing is judged on when each send started (the outbox's attempt records): arrival
-    // times at the fake also carry this busy machine's event-loop delays.
+    // The pacing is judged on when each send started by the outbox's clock (its attempt records),
+    // which is fake: this machine's load cannot move it.
     const startOf = (id: number) => o.attempts(id)[0]!.at;
     const sameChat = sameChatIds.map(startOf);
     for (let i = 1; i < sameChat.length; i++)
       expect(sameChat[i]! - sameChat[i - 1]!).toBeGreaterThanOrEqual(1000);
     const all = [...sameChatIds, ...ids].map(startOf).sort((a, b) => a - b);
-    // Any 26 consecutive starts span about a second: 25/s is well under Telegram's 30/s, so a few
-    // ms between the limiter's clock reading and the recorded start do not matter.
+    // Any 26 consecutive starts span about a second: 25/s is well under Telegram's 30/s.
     for (let i = 0; i + 25 < all.length; i++) expect(all[i + 25]! - all[i]!).toBeGreaterThanOrEqual(990);
   });
 
@@ -141,8 +156,8 @@ describe('Outbox with Telegram', () => {
     expect(second.depth()).toBe(2);
     second.start();
     send(second, '4001', 'A3');
-    await fake.waitFor(() => texts('4001').length === 3, 5_000, 'A1..A3');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Nothing pending is nothing in flight: no duplicate can still be on its way.
+    await fake.waitFor(() => texts('4001').length === 3 && second.depth() === 0, 5_000, 'A1..A3');
     expect(texts('4001')).toEqual(['A1', 'A2', 'A3']);
     expect(texts('4002')).toEqual(['B1']);
     expect(second.depth()).toBe(0);
@@ -175,14 +190,22 @@ describe('Outbox with Telegram', () => {
   });
 
   it('stop() aborts a send stuck in a long wait after stopTimeoutMs and keeps it pending', async () => {
-    const o = outbox(store.db, { stopTimeoutMs: 100 });
+    const time = new FakeTime();
+    const o = outbox(store.db, { stopTimeoutMs: 100, now: time.now, timers: time.timers });
     fake.fail({ status: 429, retryAfter: 3, times: 1 });
     o.start();
     const id = send(o, '6001', 'later');
-    await fake.waitFor(() => fake.callsOf('sendMessage').length === 1, 2_000, 'the first request');
-    const began = Date.now();
-    await o.stop();
-    expect(Date.now() - began).toBeLessThan(1_000);
+    await pump(time, 'the first request', () => fake.callsOf('sendMessage').length === 1, 0);
+    let stopped = false;
+    const stopping = o.stop().then(() => {
+      stopped = true;
+    });
+    // The send waits out retry_after (3 s) inside the channel; stop() gives up on it at 100 ms.
+    time.advance(99);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    time.advance(1);
+    await stopping;
     expect(o.message(id)?.status).toBe('pending');
     expect(o.attempts(id).map((a) => a.outcome)).toEqual(['wait', 'retry']);
   });

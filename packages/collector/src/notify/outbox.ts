@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { type Clock, systemClock, systemTimers, type Timers } from '../clock.ts';
 import type {
   Channel,
   ChannelName,
@@ -13,11 +14,6 @@ import { Fanout, type NotifyAllOptions } from './fanout.ts';
 import type { NotifyEvent } from './message.ts';
 import { type HeadRow, OutboxRepo } from './outbox-repo.ts';
 import { DEFAULT_RATE_LIMITS, type RateLimit, RateLimiter } from './rate-limit.ts';
-
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
 
 /** The subset of a pino logger the outbox uses. */
 export interface NotifyLogger {
@@ -40,8 +36,8 @@ export interface OutboxOptions {
   db: Database;
   /** Configured channels; a message for a missing channel is dead-lettered. */
   channels: Channels;
-  /** Clock, epoch ms. Default Date.now. */
-  now?: () => number;
+  /** Clock, epoch ms. Default the system clock. */
+  now?: Clock;
   /** Timer functions. Default the global setTimeout/clearTimeout. */
   timers?: Timers;
   /** How often the dispatcher looks for messages enqueued without waking it (ms). Default 1000. */
@@ -101,7 +97,7 @@ const NO_LOGGER: NotifyLogger = { info() {}, warn() {}, error() {} };
 export class Outbox {
   readonly db: Database;
   readonly #channels: Channels;
-  readonly #now: () => number;
+  readonly #now: Clock;
   readonly #timers: Timers;
   readonly #pollMs: number;
   readonly #concurrency: number;
@@ -126,11 +122,8 @@ export class Outbox {
   constructor(options: OutboxOptions) {
     this.db = options.db;
     this.#channels = options.channels;
-    this.#now = options.now ?? Date.now;
-    this.#timers = options.timers ?? {
-      setTimeout: (callback, ms) => setTimeout(callback, ms),
-      clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-    };
+    this.#now = options.now ?? systemClock;
+    this.#timers = options.timers ?? systemTimers;
     this.#pollMs = options.pollIntervalMs ?? 1_000;
     this.#concurrency = options.concurrency ?? 8;
     this.#backoff = { initialMs: 1_000, factor: 2, maxMs: 300_000, ...options.backoff };

@@ -1,6 +1,7 @@
 import { PantauError } from '@pantau/shared';
 import type { Database } from 'better-sqlite3';
 import type { Actor } from '../access/actor.ts';
+import { systemClock } from '../clock.ts';
 import type { AuditLog } from '../store/audit.ts';
 import type { NotifyEvent, Severity } from './message.ts';
 import { PreferenceRepo } from './preference-repo.ts';
@@ -81,7 +82,7 @@ export class NotifyPreferences {
     return this.#repo.get(this.#self(actor)) ?? this.#defaults;
   }
 
-  set(actor: Actor, change: Partial<Preferences>, now = Date.now()): Preferences {
+  set(actor: Actor, change: Partial<Preferences>, now = systemClock()): Preferences {
     const userId = this.#self(actor);
     const next = { ...this.get(actor), ...change };
     try {

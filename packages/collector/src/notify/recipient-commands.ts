@@ -1,6 +1,7 @@
 import { checkName, PantauError } from '@pantau/shared';
 import type { Database } from 'better-sqlite3';
 import { type Actor, demand } from '../access/actor.ts';
+import { type Clock, systemClock } from '../clock.ts';
 import type { AuditLog } from '../store/audit.ts';
 import type { ChannelName, Channels } from './channels/types.ts';
 import { messageFor } from './fanout.ts';
@@ -9,6 +10,8 @@ import type { Outbox } from './outbox.ts';
 import { CHANNEL_SETTING, type Recipient, type RecipientRepo, validateRecipient } from './recipients.ts';
 
 export interface RecipientCommandDeps {
+  /** Default the system clock. */
+  now?: Clock;
   db: Database;
   recipients: RecipientRepo;
   audit: AuditLog;
@@ -124,7 +127,7 @@ export class RecipientCommands {
     }
     const event = {
       type: 'text' as const,
-      at: Date.now(),
+      at: (this.#d.now ?? systemClock)(),
       title: 'Pantau test message',
       text: `This is a test from the Pantau collector to ${r.name}. Notifications reach you here.`,
     };

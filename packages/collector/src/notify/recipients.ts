@@ -1,6 +1,7 @@
 import { nameProblem, PantauError } from '@pantau/shared';
 import type { Database, Statement } from 'better-sqlite3';
 import Type from 'typebox';
+import { systemClock } from '../clock.ts';
 import { CHANNEL_NAMES, type ChannelName } from './channels/types.ts';
 
 /** Where a recipient came from: config (replaced at each start), the API, the Telegram bot, or a user's identity. */
@@ -157,7 +158,7 @@ export class RecipientRepo {
   }
 
   /** Adds a recipient, or updates the one with the same channel and address. */
-  upsert(input: RecipientInput, now: number = Date.now()): Recipient {
+  upsert(input: RecipientInput, now: number = systemClock()): Recipient {
     validateRecipient(input);
     const source = input.source ?? 'api';
     return toRecipient(
@@ -221,7 +222,7 @@ export class RecipientRepo {
    * entry says otherwise) and removes config recipients that are no longer listed. Recipients from
    * the API, the bot or users are left alone.
    */
-  syncConfig(entries: readonly Omit<RecipientInput, 'source'>[], now: number = Date.now()): Recipient[] {
+  syncConfig(entries: readonly Omit<RecipientInput, 'source'>[], now: number = systemClock()): Recipient[] {
     return this.#db.transaction(() => {
       const kept = entries.map((e) => this.upsert({ ...e, source: 'config' }, now));
       const keep = new Set(kept.map((r) => r.id));

@@ -1,10 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { systemClock, systemTimers, type Time } from '../clock.ts';
 import type { EventBus } from '../events.ts';
 import type { Store } from '../store/index.ts';
 import type { MetricsConfig } from './config.ts';
 import { RemoteHttp } from './http.ts';
 import { RemoteQueueRepo } from './queue-repo.ts';
-import { EndpointSender, realTimers, type Timers } from './sender.ts';
+import { EndpointSender } from './sender.ts';
 import { RemoteQueueSink } from './sink.ts';
 
 const TRIM_EVERY = 5_000;
@@ -15,7 +16,7 @@ export class RemoteWrite {
   readonly senders: EndpointSender[];
   readonly #http: RemoteHttp[];
   readonly #maxBytes: number;
-  readonly #timers: Timers;
+  readonly #time: Time;
   #trimTimer: unknown = null;
   #unsubscribe: (() => void) | null = null;
   readonly #events: EventBus;
@@ -25,10 +26,11 @@ export class RemoteWrite {
     store: Store;
     events: EventBus;
     log: FastifyBaseLogger;
-    timers?: Timers;
+    /** Clock and timers of the senders and the trim; default the real ones, which keep the process up. */
+    time?: Time | undefined;
   }) {
     const { metrics } = deps;
-    this.#timers = deps.timers ?? realTimers;
+    this.#time = deps.time ?? { now: systemClock, timers: systemTimers };
     this.#events = deps.events;
     this.#maxBytes = metrics.queue.maxBytes;
     this.queue = new RemoteQueueRepo(deps.store.db);
@@ -41,7 +43,7 @@ export class RemoteWrite {
           queue: this.queue,
           http: this.#http[i]!,
           log: deps.log.child({ module: 'remote-write' }),
-          timers: this.#timers,
+          time: this.#time,
           batch: metrics.queue.batch,
           maxAge: metrics.queue.maxAge,
           retryMax: metrics.queue.retryMax,
@@ -57,9 +59,9 @@ export class RemoteWrite {
     });
     const trim = () => {
       this.trim();
-      this.#trimTimer = this.#timers.setTimeout(trim, TRIM_EVERY);
+      this.#trimTimer = this.#time.timers.setTimeout(trim, TRIM_EVERY);
     };
-    this.#trimTimer = this.#timers.setTimeout(trim, TRIM_EVERY);
+    this.#trimTimer = this.#time.timers.setTimeout(trim, TRIM_EVERY);
   }
 
   /** Holds the queue to metrics.queue.maxBytes, counting what each endpoint lost. */
@@ -71,7 +73,7 @@ export class RemoteWrite {
 
   async stop(): Promise<void> {
     this.#unsubscribe?.();
-    if (this.#trimTimer !== null) this.#timers.clearTimeout(this.#trimTimer);
+    if (this.#trimTimer !== null) this.#time.timers.clearTimeout(this.#trimTimer);
     await Promise.all(this.senders.map((s) => s.stop()));
     await Promise.all(this.#http.map((h) => h.close()));
   }

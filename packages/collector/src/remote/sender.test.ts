@@ -6,11 +6,12 @@ import pino from 'pino';
 import { uncompress } from 'snappyjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { until } from '../../../../test/support/e2e.ts';
+import type { Timers } from '../clock.ts';
 import { Store } from '../store/index.ts';
 import type { RemoteWriteEndpoint } from './config.ts';
 import { RemoteHttp } from './http.ts';
 import { RemoteQueueRepo } from './queue-repo.ts';
-import { EndpointSender, nameMatcher, type Timers } from './sender.ts';
+import { EndpointSender, nameMatcher } from './sender.ts';
 
 /** Timers the test fires by hand; `now` moves only when told. */
 class FakeTimers implements Timers {
@@ -91,7 +92,7 @@ function sender(timers: FakeTimers, overrides: Partial<RemoteWriteEndpoint> = {}
     queue,
     http: new RemoteHttp(endpoint),
     log: pino({ level: 'silent' }),
-    timers,
+    time: { now: timers.now, timers },
     batch: 100,
     maxAge: HOUR,
     retryMax,

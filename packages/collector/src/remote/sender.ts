@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { Time } from '../clock.ts';
 import type { RemoteWriteEndpoint } from './config.ts';
 import { type EncodedSeries, encodeLabels, encodeWriteRequest } from './encode.ts';
 import type { RemoteHttp } from './http.ts';
@@ -13,18 +14,6 @@ export interface EndpointStats {
   failures: Record<FailureKind, number>;
   dropped: Record<DropReason, number>;
 }
-
-export interface Timers {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realTimers: Timers = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
 
 const FIRST_RETRY = 500;
 const MAX_RETRY_AFTER = 5 * 60_000;
@@ -70,7 +59,7 @@ export class EndpointSender {
   readonly #queue: RemoteQueueRepo;
   readonly #http: RemoteHttp;
   readonly #log: FastifyBaseLogger;
-  readonly #timers: Timers;
+  readonly #time: Time;
   readonly #batch: number;
   readonly #maxAge: number;
   readonly #retryMax: number;
@@ -89,7 +78,7 @@ export class EndpointSender {
     queue: RemoteQueueRepo;
     http: RemoteHttp;
     log: FastifyBaseLogger;
-    timers: Timers;
+    time: Time;
     batch: number;
     maxAge: number;
     retryMax: number;
@@ -98,7 +87,7 @@ export class EndpointSender {
     this.#queue = deps.queue;
     this.#http = deps.http;
     this.#log = deps.log.child({ endpoint: deps.endpoint.name });
-    this.#timers = deps.timers;
+    this.#time = deps.time;
     this.#batch = deps.batch;
     this.#maxAge = deps.maxAge;
     this.#retryMax = deps.retryMax;
@@ -113,7 +102,7 @@ export class EndpointSender {
   /** Rows not yet delivered, and how far behind the oldest of them is (ms, 0 when none). */
   lag(): { rows: number; ms: number } {
     const d = this.#queue.depth(this.#cursor);
-    return { rows: d.rows, ms: d.oldest === null ? 0 : Math.max(0, this.#timers.now() - d.oldest) };
+    return { rows: d.rows, ms: d.oldest === null ? 0 : Math.max(0, this.#time.now() - d.oldest) };
   }
 
   /** Counts samples a queue bound took from this endpoint and moves past them. */
@@ -229,7 +218,7 @@ export class EndpointSender {
   #build(rows: QueuedRow[]): { series: EncodedSeries[]; samples: number; tooOld: number } {
     // Grouped by host (the row's label text), then by name and own labels: short keys per sample.
     const byHost = new Map<string, Map<string, EncodedSeries>>();
-    const oldest = this.#timers.now() - this.#maxAge;
+    const oldest = this.#time.now() - this.#maxAge;
     let samples = 0;
     let tooOld = 0;
     for (const row of rows) {
@@ -296,11 +285,11 @@ export class EndpointSender {
   #sleep(ms: number, wakeable: boolean): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
-        this.#timers.clearTimeout(handle);
+        this.#time.timers.clearTimeout(handle);
         this.#wake = null;
         resolve();
       };
-      const handle = this.#timers.setTimeout(done, ms);
+      const handle = this.#time.timers.setTimeout(done, ms);
       this.#wake = wakeable ? done : () => this.#stopped && done();
     });
   }

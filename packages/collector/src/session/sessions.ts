@@ -4,6 +4,7 @@ import type { Database } from 'better-sqlite3';
 import { userActor } from '../access/actor.ts';
 import type { Authentication } from '../access/authenticate.ts';
 import type { Users } from '../access/users.ts';
+import { systemClock } from '../clock.ts';
 import type { EventBus } from '../events.ts';
 import { FailureLimiter } from '../gateway/rate-limit.ts';
 import { hashToken } from '../security/tokens.ts';
@@ -54,9 +55,9 @@ export class Sessions {
   constructor(o: SessionOptions) {
     this.#o = o;
     this.#repo = new SessionRepo(o.db);
-    this.#byAddress = new FailureLimiter(o.loginFailuresPerMinute);
-    this.#byName = new FailureLimiter(o.loginFailuresPerMinute);
-    this.#now = o.now ?? Date.now;
+    this.#byAddress = new FailureLimiter(o.loginFailuresPerMinute, o.now);
+    this.#byName = new FailureLimiter(o.loginFailuresPerMinute, o.now);
+    this.#now = o.now ?? systemClock;
     this.#off = o.events.on('user.changed', (e) => {
       if (!ENDS_SESSIONS.has(e.change)) return;
       const ended = this.#repo.endForUser(e.userId, `user ${e.change}`, this.#now());

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { systemClock } from '../clock.ts';
 
 /** Where a request came from, for the audit log (an Actor carries one). */
 export type Surface = 'api' | 'telegram' | 'web' | 'cli' | 'system';
@@ -80,7 +81,7 @@ export class AuditLog {
     action: string,
     target: string | null,
     details?: Record<string, unknown>,
-    now = Date.now(),
+    now = systemClock(),
   ): void {
     this.#sql.insert.run(
       now,

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { systemClock } from '../clock.ts';
 import { MetricCatalog, type MetricName } from './metric-catalog.ts';
 
 export type Tier = 'raw' | '1m' | '1h';
@@ -107,7 +108,7 @@ export class HistoryReader {
     return stmt;
   }
 
-  read(q: HistoryQuery, retention: Retention, now = Date.now()): HistorySeries {
+  read(q: HistoryQuery, retention: Retention, now = systemClock()): HistorySeries {
     const tier = pickTier(q.from, q.to, q.maxPoints, retention, now);
     const step = Math.max(TIER_MS[tier], Math.ceil((q.to - q.from) / q.maxPoints));
     const def = MetricCatalog[q.metric];

@@ -1,5 +1,6 @@
 import type { ActionSpec, HelloFrame, SystemInfo } from '@pantau/shared';
 import type { Database, Statement } from 'better-sqlite3';
+import { systemClock } from '../clock.ts';
 import { hashToken, newToken } from '../security/tokens.ts';
 
 export type HostStatus = 'new' | 'online' | 'offline';
@@ -108,7 +109,7 @@ export class HostRepo {
   }
 
   /** Adds a host and returns it with its agent token (the only time the token is visible). */
-  add(name: string, labels: Record<string, string>, now = Date.now()): { host: Host; token: string } {
+  add(name: string, labels: Record<string, string>, now = systemClock()): { host: Host; token: string } {
     const token = newToken('agent');
     const info = this.#sql.insert.run(name, JSON.stringify(labels), hashToken(token), now, now);
     return { host: this.get(Number(info.lastInsertRowid))!, token };
@@ -161,13 +162,13 @@ export class HostRepo {
   }
 
   /** Replaces the token; the old one stops working at once. */
-  rotateToken(id: number, now = Date.now()): string {
+  rotateToken(id: number, now = systemClock()): string {
     const token = newToken('agent');
     this.#sql.setToken.run(hashToken(token), now, id);
     return token;
   }
 
-  revokeToken(id: number, now = Date.now()): void {
+  revokeToken(id: number, now = systemClock()): void {
     this.#sql.setToken.run(null, now, id);
   }
 
@@ -175,7 +176,7 @@ export class HostRepo {
     this.#sql.setLabels.run(JSON.stringify(labels), id);
   }
 
-  markOnline(id: number, hello: HelloFrame, now = Date.now()): void {
+  markOnline(id: number, hello: HelloFrame, now = systemClock()): void {
     this.#sql.online.run(
       now,
       now,
@@ -187,12 +188,12 @@ export class HostRepo {
     );
   }
 
-  markOffline(id: number, now = Date.now()): void {
+  markOffline(id: number, now = systemClock()): void {
     this.#sql.offline.run(now, id);
   }
 
   /** At start: nobody is connected yet, whatever the file says. */
-  markAllOffline(now = Date.now()): number {
+  markAllOffline(now = systemClock()): number {
     return this.#sql.allOffline.run(now).changes;
   }
 

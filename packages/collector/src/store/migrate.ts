@@ -1,5 +1,6 @@
 import { PantauError } from '@pantau/shared';
 import type { Database } from 'better-sqlite3';
+import { systemClock } from '../clock.ts';
 import type { Migration } from './migrations/index.ts';
 
 export interface MigrationResult {
@@ -12,7 +13,7 @@ export interface MigrationResult {
  * schema_migrations. Works on a new or an existing database; ids already applied are skipped,
  * so migrations from other modules (e.g. 100–199) slot in without renumbering.
  */
-export function migrate(db: Database, list: readonly Migration[], now = Date.now): MigrationResult {
+export function migrate(db: Database, list: readonly Migration[], now = systemClock): MigrationResult {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL,

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { systemClock } from '../clock.ts';
 import type { Retention } from './history.ts';
 
 export interface RetentionRun {
@@ -48,7 +49,7 @@ export class RetentionJob {
   }
 
   /** One full pass; concurrent calls share the pass in progress. */
-  run(now = Date.now()): Promise<RetentionRun> {
+  run(now = systemClock()): Promise<RetentionRun> {
     this.#running ??= this.#pass(now).finally(() => {
       this.#running = null;
     });

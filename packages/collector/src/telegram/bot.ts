@@ -3,6 +3,7 @@ import { commands } from '@grammyjs/commands';
 import { sequentialize } from '@grammyjs/runner';
 import { Bot, type BotConfig } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
+import type { Time } from '../clock.ts';
 import type { RateLimiter } from '../notify/rate-limit.ts';
 import type { BotContext, BotDeps } from './context.ts';
 import { bestEffortCosmetics } from './cosmetic.ts';
@@ -28,6 +29,8 @@ export interface BotOptions {
   botInfo?: UserFromGetMe;
   /** The outbox's limiter: replies and pushes share the per-chat pacing. */
   limiter: RateLimiter;
+  /** Clock and timers of the reply pacing and the job messages' edits. */
+  time: Time;
 }
 
 /**
@@ -40,7 +43,7 @@ export function buildBot(options: BotOptions, deps: BotDeps): { bot: Bot<BotCont
     ...(options.botInfo === undefined ? {} : { botInfo: options.botInfo }),
   };
   const bot = new Bot<BotContext>(options.token, config);
-  bot.api.config.use(pacing(options.limiter));
+  bot.api.config.use(pacing(options.limiter, options.time));
   bot.api.config.use(autoRetry({ maxDelaySeconds: 5, maxRetryAttempts: 3, rethrowHttpErrors: true }));
   // Outermost, so it sees what is left after the retries.
   bot.api.config.use(bestEffortCosmetics(deps.log));
@@ -57,7 +60,13 @@ export function buildBot(options: BotOptions, deps: BotDeps): { bot: Bot<BotCont
   bot.use(hostFeature(deps));
   bot.use(chartFeature(deps));
   bot.use(incidentFeature(deps));
-  const watch = new JobWatch({ api: bot.api, jobs: deps.jobs.service, events: deps.events, log: deps.log });
+  const watch = new JobWatch({
+    api: bot.api,
+    jobs: deps.jobs.service,
+    events: deps.events,
+    log: deps.log,
+    time: options.time,
+  });
   bot.use(activitiesFeature(deps));
   bot.use(jobsFeature(deps, watch));
   bot.use(fallbackFeature(deps.log));

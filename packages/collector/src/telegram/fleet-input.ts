@@ -1,3 +1,4 @@
+import { systemClock } from '../clock.ts';
 import type { BotDeps } from './context.ts';
 import type { FleetInput } from './views/fleet.ts';
 
@@ -11,7 +12,7 @@ export function fleetInput(deps: BotDeps, timeZone: string): FleetInput {
       deps.alerting.monitor.incidents.list({ status: 'active', limit: 500 }).map((i) => i.hostId),
     ),
     latest: (id) => store.writer.latest(id),
-    now: (deps.now ?? Date.now)(),
+    now: (deps.now ?? systemClock)(),
     timeZone,
   };
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { UserFromGetMe } from 'grammy/types';
 import type { Access } from '../access/index.ts';
 import type { Alerting } from '../alerting.ts';
+import type { Time } from '../clock.ts';
 import type { CollectorConfig } from '../config/index.ts';
 import type { EventBus } from '../events.ts';
 import type { Jobs } from '../jobs/index.ts';
@@ -25,6 +26,7 @@ export interface TelegramSetup {
   /** Skips getMe (tests, benchmarks). */
   botInfo?: UserFromGetMe;
   principals?: Principals;
+  time: Time;
 }
 
 /** Builds the bot from config and registers the webhook route in webhook mode; undefined when the bot is off. */
@@ -43,6 +45,7 @@ export async function setupTelegram(
       ...(t.apiRoot === null ? {} : { apiRoot: t.apiRoot }),
       ...(setup.botInfo === undefined ? {} : { botInfo: setup.botInfo }),
       limiter: setup.alerting.limiter,
+      time: setup.time,
     },
     {
       store: setup.store,
@@ -56,6 +59,7 @@ export async function setupTelegram(
       userRate: t.userRate,
       rejectCooldown: config.access.rejectCooldown,
       log,
+      now: setup.time.now,
     },
   );
   let stopNotices: (() => void) | undefined;
@@ -63,6 +67,7 @@ export async function setupTelegram(
     bot,
     mode: t.mode,
     log,
+    timers: setup.time.timers,
     onStarted: async () => {
       stopNotices ??= peopleNotices({
         api: bot.api,

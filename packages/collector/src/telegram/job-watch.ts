@@ -1,5 +1,6 @@
 import { type Api, InlineKeyboard, InputFile } from 'grammy';
 import type { Actor } from '../access/actor.ts';
+import { systemTime, type Time, type Timers } from '../clock.ts';
 import type { EventBus } from '../events.ts';
 import type { JobService } from '../jobs/service.ts';
 import { isJobFinal } from '../jobs/types.ts';
@@ -21,7 +22,7 @@ interface Watched {
   tail: string;
   /** Per host: whether the last chunk ended a line (so the next one gets its host prefix). */
   lineOpen: Map<number, boolean>;
-  timer: NodeJS.Timeout | undefined;
+  timer: unknown;
   /** An edit is on its way; changes meanwhile wait for it (`dirty`). */
   busy: boolean;
   dirty: boolean;
@@ -33,7 +34,8 @@ export interface JobWatchOptions {
   jobs: JobService;
   events: EventBus;
   log: BotLogger;
-  now?: () => number;
+  /** Default the real clock and timers, not keeping the process alive. */
+  time?: Time;
 }
 
 /**
@@ -104,12 +106,16 @@ export class JobWatch {
 
   stop(): void {
     for (const off of this.#off) off();
-    for (const w of this.#watched.values()) clearTimeout(w.timer);
+    for (const w of this.#watched.values()) this.#timers.clearTimeout(w.timer);
     this.#watched.clear();
   }
 
+  get #timers(): Timers {
+    return (this.#o.time ?? systemTime).timers;
+  }
+
   #now(): number {
-    return (this.#o.now ?? Date.now)();
+    return (this.#o.time ?? systemTime).now();
   }
 
   /** Schedules an edit no sooner than the chat's edit interval allows. */
@@ -121,7 +127,7 @@ export class JobWatch {
       return;
     }
     const wait = Math.max(0, (this.#lastEdit.get(w.chatId) ?? 0) + EDIT_INTERVAL_MS - this.#now());
-    w.timer = setTimeout(() => {
+    w.timer = this.#timers.setTimeout(() => {
       w.timer = undefined;
       w.busy = true;
       void this.#flush(w)

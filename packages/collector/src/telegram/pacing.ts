@@ -1,4 +1,5 @@
 import type { Transformer } from 'grammy';
+import { sleep, type Time } from '../clock.ts';
 import type { RateLimiter } from '../notify/rate-limit.ts';
 
 /** Methods that put a message into a chat and so count against Telegram's per-chat limit. */
@@ -9,7 +10,8 @@ const PACED = new Set(['sendMessage', 'sendPhoto', 'sendDocument', 'editMessageT
  * to one chat together stay near Telegram's one message a second. Replies to one chat go out in
  * order, one at a time.
  */
-export function pacing(limiter: RateLimiter, now: () => number = Date.now): Transformer {
+export function pacing(limiter: RateLimiter, time: Time): Transformer {
+  const { now, timers } = time;
   const queues = new Map<string, Promise<unknown>>();
   return (prev, method, payload, signal) => {
     const chatId = (payload as { chat_id?: unknown }).chat_id;
@@ -19,7 +21,7 @@ export function pacing(limiter: RateLimiter, now: () => number = Date.now): Tran
       for (;;) {
         const at = limiter.nextAllowed('telegram', key, now());
         if (at <= now()) break;
-        await new Promise((resolve) => setTimeout(resolve, at - now()));
+        await sleep(timers, at - now());
       }
       limiter.started('telegram', now());
       // Counted from the start too, so the outbox does not send into this chat while the reply is on the wire.

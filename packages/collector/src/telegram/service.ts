@@ -1,6 +1,7 @@
 import { type RunnerHandle, run } from '@grammyjs/runner';
 import { type Bot, GrammyError } from 'grammy';
 import type { Update } from 'grammy/types';
+import { type Timers, unrefTimers } from '../clock.ts';
 import type { BotContext, BotLogger } from './context.ts';
 import { guestMenu } from './menus.ts';
 
@@ -17,6 +18,8 @@ export interface BotServiceOptions {
   retryMs?: number;
   /** Runs once the bot knows itself (e.g. refreshing each user's command menu). */
   onStarted?: () => Promise<void>;
+  /** Timers of the start retry. Default the global ones, not keeping the process alive. */
+  timers?: Timers;
 }
 
 /** What the bot is doing, for logs and health. */
@@ -32,13 +35,15 @@ export class BotService {
   readonly #o: BotServiceOptions;
   #runner: RunnerHandle | undefined;
   #state: BotState = 'stopped';
-  #retry: NodeJS.Timeout | undefined;
+  #retry: unknown;
+  readonly #timers: Timers;
   #stopping = false;
   readonly #inFlight = new Set<Promise<void>>();
 
   constructor(options: BotServiceOptions) {
     this.bot = options.bot;
     this.#o = options;
+    this.#timers = options.timers ?? unrefTimers;
   }
 
   get state(): BotState {
@@ -77,8 +82,7 @@ export class BotService {
         { err },
         `telegram: bot could not start; trying again in ${(this.#o.retryMs ?? 30_000) / 1000} s`,
       );
-      this.#retry = setTimeout(() => void this.#begin(), this.#o.retryMs ?? 30_000);
-      this.#retry.unref();
+      this.#retry = this.#timers.setTimeout(() => void this.#begin(), this.#o.retryMs ?? 30_000);
     }
   }
 
@@ -121,7 +125,7 @@ export class BotService {
 
   async stop(): Promise<void> {
     this.#stopping = true;
-    if (this.#retry !== undefined) clearTimeout(this.#retry);
+    if (this.#retry !== undefined) this.#timers.clearTimeout(this.#retry);
     const runner = this.#runner;
     this.#runner = undefined;
     if (runner?.isRunning()) await runner.stop();

@@ -131,7 +131,7 @@ export async function dataRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
     },
     async (req) => {
       const host = mustHost(req.params.id);
-      const to = req.query.to ?? Date.now();
+      const to = req.query.to ?? ctx.time.now();
       const from = req.query.from ?? to - 3_600_000;
       if (from >= to) throw new PantauError('VALIDATION_FAILED', 'querystring.from must be before to');
       const series = await store.metricHistory.read({
@@ -186,7 +186,7 @@ export async function dataRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
     },
     async (req) => {
       const host = mustHost(req.params.id);
-      const to = req.query.to ?? Date.now();
+      const to = req.query.to ?? ctx.time.now();
       const from = req.query.from ?? to - 86_400_000;
       return store.history.checkChanges(host.id, from, to);
     },
@@ -214,7 +214,7 @@ export async function dataRoutes(app: TypedApp, ctx: ApiContext): Promise<void> 
     },
     async (req) => {
       const host = mustHost(req.params.id);
-      const to = req.query.to ?? Date.now();
+      const to = req.query.to ?? ctx.time.now();
       const from = req.query.from ?? to - 3_600_000;
       return store.containers.series(host.id, req.query.name, from, to, req.query.maxPoints ?? 500);
     },

@@ -24,9 +24,9 @@ export const EnrollmentView = Type.Object({
 /** Enrollment: an admin makes a short-lived code; an agent exchanges it once for its host token. */
 export async function enrollmentRoutes(app: TypedApp, ctx: ApiContext): Promise<void> {
   const { enrollment } = ctx.fleet;
-  const failures = new FailureLimiter(ctx.config.enrollment.failuresPerMinute);
+  const failures = new FailureLimiter(ctx.config.enrollment.failuresPerMinute, ctx.time.now);
   const tags = ['enrollment'];
-  const view = (e: EnrollmentCode, now = Date.now()) => ({
+  const view = (e: EnrollmentCode, now = ctx.time.now()) => ({
     ...e,
     status:
       e.usedAt !== null

@@ -114,7 +114,7 @@ export async function incidentRoutes(app: TypedApp, ctx: ApiContext): Promise<vo
       suppressed: i.suppressed,
       nextNotifyAt: i.nextNotifyAt,
       flappingSince: i.flappingSince,
-      silencedUntil: i.status === 'resolved' ? null : incidents.silencedUntil(i, Date.now()),
+      silencedUntil: i.status === 'resolved' ? null : incidents.silencedUntil(i, ctx.time.now()),
     };
   };
 

@@ -1,5 +1,6 @@
 import { PantauError } from '@pantau/shared';
 import Type from 'typebox';
+import { every } from '../../clock.ts';
 import { runView } from '../../jobs/dispatcher.ts';
 import { isJobFinal, type JobEventType } from '../../jobs/types.ts';
 import { actorOf } from '../actor.ts';
@@ -69,7 +70,7 @@ export async function jobEventRoutes(app: TypedApp, ctx: ApiContext): Promise<vo
         if (closed) return;
         closed = true;
         open.delete(close);
-        clearInterval(keepalive);
+        stopKeepalive();
         for (const off of offs) off();
         raw.end();
       };
@@ -83,8 +84,7 @@ export async function jobEventRoutes(app: TypedApp, ctx: ApiContext): Promise<vo
         raw.write(`event: end\ndata: ${JSON.stringify({ state })}\n\n`);
         close();
       };
-      const keepalive = setInterval(() => raw.write(': keepalive\n\n'), KEEPALIVE_MS);
-      keepalive.unref();
+      const stopKeepalive = every(ctx.time.timers, KEEPALIVE_MS, () => raw.write(': keepalive\n\n'));
       req.raw.on('close', close);
       open.add(close);
 

@@ -34,7 +34,7 @@ export async function jobReportRoutes(app: TypedApp, ctx: ApiContext): Promise<v
       },
     },
     async (req, reply) => {
-      const to = req.query.to ?? Date.now();
+      const to = req.query.to ?? ctx.time.now();
       const rows = jobs.reportRange(actorOf(req), req.query.from, to);
       return send(reply, rows, req.query.format ?? 'json', `pantau-jobs-${req.query.from}-${to}`);
     },

@@ -82,7 +82,7 @@ export async function silenceRoutes(app: TypedApp, ctx: ApiContext): Promise<voi
   const commands = ctx.alerting.commands.silences;
   const tags = ['silences'];
 
-  const view = (s: Silence, now = Date.now()) => ({
+  const view = (s: Silence, now = ctx.time.now()) => ({
     id: s.id,
     kind: s.kind,
     hostId: s.hostId,
@@ -113,7 +113,7 @@ export async function silenceRoutes(app: TypedApp, ctx: ApiContext): Promise<voi
       },
     },
     async (req) => {
-      const now = Date.now();
+      const now = ctx.time.now();
       const kind = req.query.kind;
       const items = commands.list(actorOf(req)).filter((s) => kind === undefined || s.kind === kind);
       return { items: items.map((s) => view(s, now)) };

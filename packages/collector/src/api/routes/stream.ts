@@ -7,6 +7,7 @@ export async function streamRoutes(app: TypedApp, ctx: ApiContext): Promise<void
     store: ctx.store,
     events: ctx.events,
     incidents: ctx.alerting.monitor.incidents,
+    timers: ctx.time.timers,
   });
   // Open streams would keep app.close() waiting, so they end before the server closes.
   app.addHook('preClose', async () => hub.close());

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeSmtpServer } from '../../../../../test/fakes/smtp-server.ts';
 import { tempNotifyDb } from '../../../../../test/fakes/temp-db.ts';
+import { until } from '../../../../../test/support/e2e.ts';
+import { FakeTime } from '../../../../../test/support/fake-time.ts';
 import { renderEmail } from '../message.ts';
 import { Outbox } from '../outbox.ts';
 import { EmailChannel, type EmailChannelOptions } from './email.ts';
@@ -98,15 +100,22 @@ describe('EmailChannel', () => {
 
   it('through the outbox: a temporary SMTP failure delays the message, then it is delivered once', async () => {
     smtp.refuse({ code: 421, message: 'Service not available, try later', times: 2 });
-    outbox = new Outbox({
+    const time = new FakeTime();
+    const o = new Outbox({
       db: store.db,
       channels: { email: channel() },
       backoff: { initialMs: 50, maxMs: 200 },
+      now: time.now,
+      timers: time.timers,
     });
-    outbox.start();
-    const id = outbox.enqueue({ channel: 'email', payload: { to: 'ops@example.com', ...hostileIncident } });
-    await smtp.waitFor(() => smtp.mails.length === 1, 5_000, 'the mail');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    outbox = o;
+    o.start();
+    const id = o.enqueue({ channel: 'email', payload: { to: 'ops@example.com', ...hostileIncident } });
+    // The backoff runs on fake time, moved on at each poll; nothing pending means no second send is on its way.
+    await until('the mail, and nothing left pending', () => {
+      time.advance(50);
+      return smtp.mails.length === 1 && o.depth() === 0;
+    });
     expect(smtp.mails).toHaveLength(1);
     expect(smtp.refused).toHaveLength(2);
     await outbox.stop();

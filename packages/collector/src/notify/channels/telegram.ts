@@ -1,5 +1,6 @@
 import { autoRetry } from '@grammyjs/auto-retry';
 import { Api, GrammyError, type Transformer } from 'grammy';
+import { systemClock } from '../../clock.ts';
 import type { Channel, InnerTry, SendContext, SendResult, TelegramPayload } from './types.ts';
 import { describeError } from './types.ts';
 
@@ -14,7 +15,7 @@ export interface TelegramChannelOptions {
   maxInlineRetries?: number;
   /** Timeout of one Bot API request (ms, rounded up to whole seconds). Default 15000. */
   timeoutMs?: number;
-  /** Clock for the recorded attempt times (epoch ms). Default Date.now. */
+  /** Clock for the recorded attempt times (epoch ms). Default the system clock. */
   now?: () => number;
 }
 
@@ -31,7 +32,7 @@ export class TelegramChannel implements Channel<'telegram'> {
   readonly #now: () => number;
 
   constructor(options: TelegramChannelOptions) {
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? systemClock;
     this.api = new Api(options.token, {
       apiRoot: options.apiRoot ?? 'https://api.telegram.org',
       timeoutSeconds: Math.ceil((options.timeoutMs ?? 15_000) / 1000),

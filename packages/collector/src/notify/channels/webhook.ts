@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { request } from 'undici';
+import { systemClock } from '../../clock.ts';
 import type { Channel, SendContext, SendResult, WebhookPayload } from './types.ts';
 import { describeError } from './types.ts';
 
@@ -8,7 +9,7 @@ export interface WebhookChannelOptions {
   timeoutMs?: number;
   /** User-Agent header. Default "pantau-collector". */
   userAgent?: string;
-  /** Clock for the timestamp header (epoch ms). Default Date.now. */
+  /** Clock for the timestamp header (epoch ms). Default the system clock. */
   now?: () => number;
 }
 
@@ -31,7 +32,7 @@ export class WebhookChannel implements Channel<'webhook'> {
   constructor(options: WebhookChannelOptions = {}) {
     this.#timeout = options.timeoutMs ?? 10_000;
     this.#userAgent = options.userAgent ?? 'pantau-collector';
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? systemClock;
   }
 
   async send(payload: WebhookPayload, context: SendContext): Promise<SendResult> {
@@ -52,7 +53,7 @@ export class WebhookChannel implements Channel<'webhook'> {
         signal: context.signal,
       });
       const text = (await response.body.text()).slice(0, 200);
-      return classifyHttpStatus(response.statusCode, response.headers['retry-after'], text);
+      return classifyHttpStatus(response.statusCode, response.headers['retry-after'], text, this.#now());
     } catch (error) {
       return { outcome: 'retry', error: describeError(error) };
     }
@@ -63,21 +64,27 @@ export function classifyHttpStatus(
   status: number,
   retryAfter: string | string[] | undefined,
   text: string,
+  now: number,
 ): SendResult {
   if (status >= 200 && status < 300) return { outcome: 'sent' };
   const error = `HTTP ${status}${text === '' ? '' : `: ${text}`}`;
   if (status === 429) {
-    return { outcome: 'wait', error, retryAfterMs: retryAfterMs(retryAfter) ?? 1_000, scope: 'recipient' };
+    return {
+      outcome: 'wait',
+      error,
+      retryAfterMs: retryAfterMs(retryAfter, now) ?? 1_000,
+      scope: 'recipient',
+    };
   }
   if (status >= 500 || status === 408) return { outcome: 'retry', error };
   return { outcome: 'permanent', error };
 }
 
 /** Retry-After as seconds or an HTTP date. */
-function retryAfterMs(value: string | string[] | undefined): number | undefined {
+function retryAfterMs(value: string | string[] | undefined, now: number): number | undefined {
   const text = Array.isArray(value) ? value[0] : value;
   if (text === undefined) return undefined;
   if (/^\d+$/.test(text.trim())) return Number(text) * 1000;
   const date = Date.parse(text);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

@@ -9,6 +9,7 @@ import {
   isChartRange,
   renderMetricChart,
 } from '../../charts/metric-chart.ts';
+import { systemClock } from '../../clock.ts';
 import type { BotContext, BotDeps } from '../context.ts';
 import { lookupHost } from '../host-arg.ts';
 import { escapeHtml, text } from '../html.ts';
@@ -29,7 +30,7 @@ export function chartFeature(deps: BotDeps): Composer<BotContext> {
       chart,
       host,
       range,
-      now: (deps.now ?? Date.now)(),
+      now: (deps.now ?? systemClock)(),
       timeZone: ctx.timeZone,
     });
     const keyboard = new InlineKeyboard();

@@ -1,4 +1,5 @@
 import { Composer } from 'grammy';
+import { systemClock } from '../../clock.ts';
 import type { BotContext, BotDeps } from '../context.ts';
 import { fleetInput } from '../fleet-input.ts';
 import { allowed, answer, InlineKeyboard, replace } from '../reply.ts';
@@ -57,7 +58,7 @@ export function fleetFeature(deps: BotDeps): Composer<BotContext> {
       }
       return name;
     };
-    const now = (deps.now ?? Date.now)();
+    const now = (deps.now ?? systemClock)();
     const manager = deps.alerting.monitor.incidents;
     await answer(
       ctx,

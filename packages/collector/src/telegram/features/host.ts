@@ -1,4 +1,5 @@
 import { Composer } from 'grammy';
+import { systemClock } from '../../clock.ts';
 import type { BotContext, BotDeps } from '../context.ts';
 import { fleetInput } from '../fleet-input.ts';
 import { lookupHost } from '../host-arg.ts';
@@ -16,7 +17,7 @@ const COMMANDS: Record<string, HostView> = Object.fromEntries(HOST_VIEWS.map((v)
  */
 export function hostFeature(deps: BotDeps): Composer<BotContext> {
   const composer = new Composer<BotContext>();
-  const now = () => (deps.now ?? Date.now)();
+  const now = () => (deps.now ?? systemClock)();
 
   const show = async (ctx: BotContext, view: HostView, hostId: number, edit: boolean) => {
     const host = deps.store.hosts.get(hostId);

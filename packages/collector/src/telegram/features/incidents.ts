@@ -1,6 +1,7 @@
 import { PantauError, parseDuration } from '@pantau/shared';
 import { Composer } from 'grammy';
 import { hostRef } from '../../alerting.ts';
+import { systemClock } from '../../clock.ts';
 import type { Incident } from '../../monitor/incidents.ts';
 import { toNotifyEvent } from '../../monitor/notices.ts';
 import { renderTelegram } from '../../notify/message.ts';
@@ -21,7 +22,7 @@ const MAX_SILENCE_MS = 7 * 86_400_000;
 export function incidentFeature(deps: BotDeps): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   const { incidents, silences } = deps.alerting.commands;
-  const now = () => (deps.now ?? Date.now)();
+  const now = () => (deps.now ?? systemClock)();
 
   /** The alert as it reads after the acknowledgement, naming who did it. */
   const acknowledgedHtml = (incident: Incident, by: string, timeZone: string) => {

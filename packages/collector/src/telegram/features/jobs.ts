@@ -3,6 +3,7 @@ import type { JobParams } from '@pantau/shared';
 import { PantauError } from '@pantau/shared';
 import { Composer } from 'grammy';
 import { can } from '../../access/roles.ts';
+import { systemClock } from '../../clock.ts';
 import type { Targets } from '../../jobs/types.ts';
 import type { BotContext, BotDeps } from '../context.ts';
 import { escapeHtml, text } from '../html.ts';
@@ -52,7 +53,7 @@ function parseParams(words: readonly string[]): JobParams | string {
 export function jobsFeature(deps: BotDeps, watch: JobWatch): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   const intents = new Map<string, Intent>();
-  const now = () => (deps.now ?? Date.now)();
+  const now = () => (deps.now ?? systemClock)();
   const jobs = () => deps.jobs.service;
 
   const fail = async (ctx: BotContext, error: unknown) => {

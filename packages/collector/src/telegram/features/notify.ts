@@ -1,5 +1,6 @@
 import { PantauError, parseDuration } from '@pantau/shared';
 import { Composer } from 'grammy';
+import { systemClock } from '../../clock.ts';
 import type { Severity } from '../../notify/message.ts';
 import { inQuietHours, type Preferences } from '../../notify/preferences.ts';
 import type { BotContext, BotDeps } from '../context.ts';
@@ -24,7 +25,7 @@ const hhmm = (m: number) =>
 /** /notify: each user's own minimum severity, quiet hours and mute; the fan-out honours them. */
 export function notifyFeature(deps: BotDeps): Composer<BotContext> {
   const composer = new Composer<BotContext>();
-  const now = () => (deps.now ?? Date.now)();
+  const now = () => (deps.now ?? systemClock)();
 
   const describe = (p: Preferences) => {
     const t = now();

@@ -1,6 +1,7 @@
 import { type Conversation, conversations, createConversation } from '@grammyjs/conversations';
 import { PantauError } from '@pantau/shared';
 import { Composer, type Context } from 'grammy';
+import { systemClock } from '../../clock.ts';
 import type { BotContext, BotDeps } from '../context.ts';
 import { notApproved } from '../format.ts';
 import { escapeHtml } from '../html.ts';
@@ -99,7 +100,7 @@ export function registerFeature(deps: BotDeps): Composer<BotContext> {
     }
     const principal = ctx.principal;
     if (principal.status === 'rejected') {
-      const wait = (principal.user.rejectedAt ?? 0) + deps.rejectCooldown - (deps.now ?? Date.now)();
+      const wait = (principal.user.rejectedAt ?? 0) + deps.rejectCooldown - (deps.now ?? systemClock)();
       // Inside the cooldown the application would be refused: say so before asking anything.
       if (wait > 0) return answer(ctx, notApproved(wait));
     }
