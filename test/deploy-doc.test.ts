@@ -11,22 +11,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FakeTelegramServer } from './fakes/telegram-server.ts';
 import { freePort } from './support/collector-process.ts';
+import { shellBlocks } from './support/markdown.ts';
 import { httpsCall, makePki } from './support/tls.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const PASSWORD = 'the first admin password';
-
-/** The ```sh blocks of one section of a Markdown file, in order. */
-function shellBlocks(markdown: string, heading: string): string[] {
-  const start = markdown.indexOf(`\n${heading}\n`);
-  if (start === -1) throw new Error(`no section "${heading}"`);
-  const next = markdown.slice(start + heading.length + 2).search(/\n#{2,3} /);
-  const section = markdown.slice(start, next === -1 ? undefined : start + heading.length + 2 + next);
-  // A block may be indented (inside a list item); its lines lose that indentation.
-  return [...section.matchAll(/\n( *)```sh\n([\s\S]*?)\n\1```\n/g)].map((m) =>
-    m[2]!.replace(new RegExp(`^${m[1]}`, 'gm'), ''),
-  );
-}
 
 function why(): string | null {
   if (process.getuid?.() !== 0) return 'needs root (mount namespace, useradd, runuser)';
