@@ -105,6 +105,23 @@ function shown(call: TelegramCall): string {
   return [call.method === 'sendPhoto' ? `(a PNG chart) ${plain}` : plain.trimEnd(), ...rows].join('\n');
 }
 
+/** The first edit of a message in `who`'s chat whose text holds `part`. */
+function edited(who: Who, messageId: number, part: string): Promise<TelegramCall> {
+  return fake.waitFor(
+    () =>
+      fake
+        .callsOf('editMessageText', { ok: true })
+        .find(
+          (c) =>
+            String(c.body.chat_id) === String(who.id) &&
+            c.body.message_id === messageId &&
+            String(c.body.text).includes(part),
+        ),
+    20_000,
+    `an edit with ${part}`,
+  );
+}
+
 async function say(who: Who, text: string): Promise<string> {
   const before = fake.delivered(who.id).length;
   fake.pushMessage(who, text);
@@ -168,17 +185,9 @@ const go = (
   }
 ).inline_keyboard[0]![0]!.callback_data;
 fake.pushCallbackQuery(people.ola, go, messageId);
-const edit = (part: string) =>
-  fake.waitFor(
-    () =>
-      fake
-        .callsOf('editMessageText', { ok: true })
-        .find((c) => c.body.message_id === messageId && String(c.body.text).includes(part)),
-    20_000,
-    `the live message with ${part}`,
-  );
-example('run live', shown(await edit('web-1 | dumping')));
-example('run ended', shown(await edit('succeeded')));
+
+example('run live', shown(await edited(people.ola, messageId, 'web-1 | dumping')));
+example('run ended', shown(await edited(people.ola, messageId, 'succeeded')));
 const summary = await fake.waitFor(
   () => fake.delivered(people.ola.id).find((c) => String(c.body.text).includes('db-backup succeeded')),
   10_000,
@@ -192,6 +201,63 @@ const document = await fake.waitFor(
 const file = document.body.document as { filename: string; data: Buffer };
 example('run summary', shown(summary));
 example('run output', `${file.filename}\n${file.data.toString().trimEnd()}`);
+
+// Registration: Nora's dialogue, the notice every admin with Telegram gets (Adam), his decision.
+const adam = { id: 3100, first_name: 'Adam' };
+const nora = { id: 3105, first_name: 'Nora' };
+access.repos.users.insert({
+  name: 'Adam',
+  email: null,
+  role: 'admin',
+  status: 'active',
+  telegramId: adam.id,
+  telegramChatId: adam.id,
+  approvedBy: 'config',
+  now,
+});
+const adamBefore = fake.delivered(adam.id).length;
+const dialogue: string[] = [];
+for (const text of ['/start', 'Nora Newcomer', 'nora@', 'nora@example.com'])
+  dialogue.push(await say(nora, text));
+example('registration', dialogue.join('\n'));
+const notice = await fake.waitFor(
+  () =>
+    fake
+      .delivered(adam.id)
+      .slice(adamBefore)
+      .find((c) => String(c.body.text).includes('New registration')),
+  10_000,
+  'the registration notice',
+);
+example('registration notice', shown(notice));
+const noticeId = (notice.response as { result: { message_id: number } }).result.message_id;
+fake.pushCallbackQuery(adam, `ua:${access.repos.users.byTelegram(nora.id)!.id}:o`, noticeId);
+example('registration decided', shown(await edited(adam, noticeId, 'Approved')));
+const welcome = await fake.waitFor(
+  () => fake.delivered(nora.id).find((c) => String(c.body.text).includes('Welcome:')),
+  10_000,
+  'the welcome',
+);
+example('registration welcome', shown(welcome));
+
+// An alert to Nora, now an operator and a recipient, and what her Acknowledge and Silence 1 h make of it.
+const noraBefore = fake.delivered(nora.id).length;
+const incident = openProblem(t.app, hosts['web-1']!, { name: 'api' });
+const alert = await fake.waitFor(
+  () =>
+    fake
+      .delivered(nora.id)
+      .slice(noraBefore)
+      .find((c) => String(c.body.text).includes(`#${incident.id}`)),
+  15_000,
+  'the alert',
+);
+example('alert', shown(alert));
+const alertId = (alert.response as { result: { message_id: number } }).result.message_id;
+fake.pushCallbackQuery(nora, `ack:${incident.id}`, alertId);
+example('alert acknowledged', shown(await edited(nora, alertId, 'Acknowledged by')));
+fake.pushCallbackQuery(nora, `sil:${incident.id}:1h`, alertId);
+example('alert silenced', shown(await edited(nora, alertId, 'Silenced until')));
 
 for (const agent of agents) await agent.stop();
 await t.close();
