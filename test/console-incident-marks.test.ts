@@ -95,7 +95,8 @@ run('incident card marks in Chromium', { timeout: 90_000 }, () => {
     const card = page.getByTestId('incident').filter({ hasText: `web-1` }).first();
     await card.getByRole('button', { name: 'acknowledge' }).click();
     const marks = card.getByTestId('incident-marks');
-    await expect.poll(() => marks.textContent(), { timeout: 10_000 }).toContain('acknowledged by');
+    // The person's name, as everywhere a person reads (the id stays in the API's acknowledgedBy).
+    await expect.poll(() => marks.textContent(), { timeout: 10_000 }).toContain('acknowledged by root');
     const text = (await marks.textContent()) ?? '';
     expect(text).toContain('flapping');
     expect(text).toMatch(/silenced until \S+/);

@@ -1,32 +1,24 @@
 // docs/deploy.md's systemd procedure, run as written: every ```sh block of "With systemd", in
-// order, in one bash (set -e), as root in a private mount namespace whose /etc, /opt, /usr/local
-// and /var/lib are throw-away overlays. sudo, systemctl and journalctl are stand-ins (there is no
-// systemd here): `sudo -u` switches user, `systemctl enable --now` starts the unit's ExecStart as
-// its User with its Environment plus what the page says the test adds, `journalctl` prints what
-// the service wrote. Then the collector it left running is checked from outside over HTTPS.
+// order, then the backup and restore blocks and the arm64 agent's build, in one bash (set -e), as
+// root in a private mount namespace whose /etc, /opt, /usr/local and /var/lib are throw-away
+// overlays. sudo, systemctl and journalctl are stand-ins (there is no systemd here): `sudo -u`
+// switches user, `systemctl enable --now` starts the unit's ExecStart as its User with its
+// Environment plus what the page says the test adds, `journalctl` prints what the service wrote.
+// Then the collector it left running is checked from outside over HTTPS.
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { elfArch } from '../packages/agent/scripts/build.ts';
 import { FakeTelegramServer } from './fakes/telegram-server.ts';
 import { freePort } from './support/collector-process.ts';
+import { shellBlocks } from './support/markdown.ts';
 import { httpsCall, makePki } from './support/tls.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const PASSWORD = 'the first admin password';
-
-/** The ```sh blocks of one section of a Markdown file, in order. */
-function shellBlocks(markdown: string, heading: string): string[] {
-  const start = markdown.indexOf(`\n${heading}\n`);
-  if (start === -1) throw new Error(`no section "${heading}"`);
-  const next = markdown.slice(start + heading.length + 2).search(/\n#{2,3} /);
-  const section = markdown.slice(start, next === -1 ? undefined : start + heading.length + 2 + next);
-  // A block may be indented (inside a list item); its lines lose that indentation.
-  return [...section.matchAll(/\n( *)```sh\n([\s\S]*?)\n\1```\n/g)].map((m) =>
-    m[2]!.replace(new RegExp(`^${m[1]}`, 'gm'), ''),
-  );
-}
 
 function why(): string | null {
   if (process.getuid?.() !== 0) return 'needs root (mount namespace, useradd, runuser)';
@@ -99,8 +91,13 @@ describe.skipIf(skip !== null)(
 
     it('installs, configures and starts the collector; the first admin signs in over TLS', async () => {
       const doc = readFileSync(join(ROOT, 'docs/deploy.md'), 'utf8');
-      // The procedure, then an online backup, then a restore of it (stop, copy, start).
-      const blocks = [...shellBlocks(doc, '### With systemd'), ...shellBlocks(doc, '## Backup and restore')];
+      // The procedure, then an online backup, then a restore of it (stop, copy, start), then the
+      // agent built for arm64 too.
+      const blocks = [
+        ...shellBlocks(doc, '### With systemd'),
+        ...shellBlocks(doc, '## Backup and restore'),
+        ...shellBlocks(doc, '### The one-liner'),
+      ];
       expect(blocks.length).toBeGreaterThan(5);
       writeFileSync(join(h, 'deploy.sh'), `set -e -o pipefail\n${blocks.join('\n')}\n`);
       mkdirSync(join(h, 'bin'));
@@ -170,6 +167,12 @@ exec bash -x ${h}/deploy.sh <${h}/stdin >${h}/deploy.log 2>&1
       expect(log.match(/first start: console user admin/g)).toHaveLength(1);
       expect(run.out).toMatch(/^backed up \d+ pages to \/var\/backups\/pantau\/pantau-\d{4}-\d\d-\d\d\.db$/m);
       expect(log).not.toMatch(/EACCES|ENOENT/);
+      // Both architectures built in /opt/pantau, and served at once by the running collector.
+      expect(run.out).toMatch(/^packages\/agent\/dist\/pantau-agent-linux-arm64$/m);
+      const arm64 = join(h, 'overlay/opt/upper/pantau/packages/agent/dist/pantau-agent-linux-arm64');
+      expect(elfArch(arm64)).toBe('arm64');
+      const sum = createHash('sha256').update(readFileSync(arm64)).digest('hex');
+      expect((await httpsCall(`${base}/install/agent.sh`, ca)).body).toContain(`SHA256_ARM64='${sum}'`);
     }, 1_200_000);
   },
 );

@@ -25,6 +25,9 @@ describe('FakeTelegramServer', () => {
       reply_markup: { inline_keyboard: [[{ text: 'Ack', callback_data: 'ack:1' }]] },
     });
     expect(sent.message_id).toBe(1);
+    // As Telegram: HTML becomes entities, the message's text is plain (a bot reading it back sees that).
+    expect(sent.text).toBe('hi');
+    expect(fake.message(42, 1)).toMatchObject({ text: 'hi' });
     await api.editMessageText(42, sent.message_id, 'edited');
     expect(fake.message(42, 1)).toMatchObject({ text: 'edited' });
     await expect(api.editMessageText(42, 99, 'x')).rejects.toThrow(/message to edit not found/);

@@ -324,15 +324,19 @@ export class FakeTelegramServer {
           chat: chatFor(chatId),
           from: this.botInfo,
           ...(method === 'sendMessage'
-            ? { text: body.text }
+            ? { text: asSent(body.text, body.parse_mode) }
             : method === 'sendPhoto'
               ? {
                   photo: [{ file_id: `photo-${at}`, file_unique_id: `u${at}`, width: 800, height: 400 }],
-                  ...(typeof body.caption === 'string' ? { caption: body.caption } : {}),
+                  ...(typeof body.caption === 'string'
+                    ? { caption: asSent(body.caption, body.parse_mode) }
+                    : {}),
                 }
               : {
                   document: { file_id: `doc-${at}`, file_unique_id: `d${at}` },
-                  ...(typeof body.caption === 'string' ? { caption: body.caption } : {}),
+                  ...(typeof body.caption === 'string'
+                    ? { caption: asSent(body.caption, body.parse_mode) }
+                    : {}),
                 }),
           ...(body.reply_markup === undefined ? {} : { reply_markup: parseJson(body.reply_markup) }),
         } as Message;
@@ -343,14 +347,15 @@ export class FakeTelegramServer {
         const key = `${chatId}:${body.message_id}`;
         const message = this.#messages.get(key) as (Message & { text?: string }) | undefined;
         if (message === undefined) return error(400, 'Bad Request: message to edit not found');
-        if (message.text === body.text && body.reply_markup === undefined) {
+        const text = asSent(body.text, body.parse_mode);
+        if (message.text === text && body.reply_markup === undefined) {
           return error(400, 'Bad Request: message is not modified');
         }
         // Like Telegram, an edit without reply_markup removes the buttons.
         const { reply_markup: _dropped, ...kept } = message as Message & { reply_markup?: unknown };
         const edited = {
           ...kept,
-          text: body.text,
+          text,
           edit_date: Math.floor(at / 1000),
           ...(body.reply_markup === undefined ? {} : { reply_markup: parseJson(body.reply_markup) }),
         } as Message;
@@ -478,6 +483,22 @@ function toUser(from: PushedUser): User {
 
 function privateChat(user: User): Chat.PrivateChat {
   return { id: user.id, type: 'private', first_name: user.first_name };
+}
+
+/**
+ * A message's text as Telegram stores and returns it: with parse_mode HTML the tags become
+ * entities (not kept here) and the text is plain, so a bot that edits by reading it back sees
+ * what it would see from Telegram.
+ */
+function asSent(text: unknown, parseMode: unknown): unknown {
+  if (parseMode !== 'HTML' || typeof text !== 'string') return text;
+  return text
+    .replace(/<[^>]+>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 }
 
 function chatFor(chatId: string): Chat {

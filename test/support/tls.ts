@@ -22,10 +22,10 @@ export interface TestPki {
 const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
 
 /**
- * A test CA made now with openssl, and a server certificate it signs for localhost and
+ * A test CA made now with openssl, and a server certificate it signs for `dns` (localhost) and
  * 127.0.0.1. Files are named with `name` inside `dir`.
  */
-export function makePki(dir: string, name: string): TestPki {
+export function makePki(dir: string, name: string, dns = 'localhost'): TestPki {
   const f = (suffix: string) => join(dir, `${name}-${suffix}`);
   const run = (args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
   run([
@@ -41,8 +41,8 @@ export function makePki(dir: string, name: string): TestPki {
     '-subj',
     `/CN=Pantau test CA ${name}`,
   ]);
-  run(['req', ...EC, '-keyout', f('key.pem'), '-out', f('csr.pem'), '-subj', '/CN=localhost']);
-  writeFileSync(f('ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  run(['req', ...EC, '-keyout', f('key.pem'), '-out', f('csr.pem'), '-subj', `/CN=${dns}`]);
+  writeFileSync(f('ext.cnf'), `subjectAltName=DNS:${dns},IP:127.0.0.1\n`);
   run([
     ...['x509', '-req', '-in', f('csr.pem'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial'],
     ...['-out', f('cert.pem'), '-days', '1', '-extfile', f('ext.cnf')],

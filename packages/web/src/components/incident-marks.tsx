@@ -16,7 +16,9 @@ export function IncidentMarks({ incident: i }: { incident: IncidentBody }) {
       {i.silencedUntil !== null && (
         <span class="badge mark-silenced">silenced until {time(i.silencedUntil)}</span>
       )}
-      {acknowledged && <span class="badge inc-acknowledged">acknowledged by {i.acknowledgedBy}</span>}
+      {acknowledged && (
+        <span class="badge inc-acknowledged">acknowledged by {i.acknowledgedByName ?? i.acknowledgedBy}</span>
+      )}
     </span>
   );
 }
