@@ -211,6 +211,7 @@ export async function buildApp(
     events,
     log: app.log,
     time: options.jobsTime ?? time,
+    nameOf: (actor) => access.names.nameOf(actor),
   });
   const stopApprovalRequests = approvalRequests({
     db: store.db,

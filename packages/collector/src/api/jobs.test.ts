@@ -379,6 +379,21 @@ describe('cancel', () => {
     expect((await call('operator', 'POST', `/jobs/${id}/cancel`)).status).toBe(409);
   });
 
+  it('names who cancelled on the hosts it never started, as people read it', async () => {
+    const id = (
+      await call('operator', 'POST', '/jobs', { activity: 'uptime', targets: { hosts: ['web-*'] }, batch: 1 })
+    ).body.id;
+    const s = await started(web1.agent, id);
+    expect((await call('operator', 'POST', `/jobs/${id}/cancel`)).status).toBe(200);
+    end(web1.agent, s.jobId, 143, { cancelled: true });
+    const job = await jobState(id, 'cancelled');
+    expect(job.runs[1]).toMatchObject({
+      host: 'web-2',
+      state: 'cancelled',
+      error: 'job cancelled by token operator test before this host started',
+    });
+  });
+
   it("refuses an operator cancelling someone else's job, audits it and changes nothing", async () => {
     const id = (await call('admin', 'POST', '/jobs', { activity: 'uptime', targets: { hosts: ['web-2'] } }))
       .body.id;

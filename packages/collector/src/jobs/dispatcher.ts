@@ -32,6 +32,8 @@ export interface DispatcherDeps {
   log: FastifyBaseLogger;
   outputCap: number;
   lostGrace: number;
+  /** An actor id as people read it (access/'s names), for run errors; default the id itself. */
+  nameOf?: ((actor: string) => string) | undefined;
   /** Clock, epoch ms. Default the system clock. */
   now?: Clock;
   /** Timer functions. Default the global ones, unref'd (a pending run never keeps the process up). */
@@ -134,7 +136,7 @@ export class Dispatcher {
       if (queued > 0 && (job.cancelledBy !== null || (stopAt !== null && failures >= stopAt))) {
         const why =
           job.cancelledBy !== null
-            ? `job cancelled by ${job.cancelledBy} before this host started`
+            ? `job cancelled by ${this.#d.nameOf?.(job.cancelledBy) ?? job.cancelledBy} before this host started`
             : `not started: ${failures} host(s) failed (stopAfterFailures ${job.stopAfterFailures})`;
         this.#d.repo.transaction(() => {
           for (const run of this.#d.repo.nextQueued(jobId, queued))

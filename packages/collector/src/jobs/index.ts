@@ -30,6 +30,8 @@ export function buildJobs(deps: {
   log: FastifyBaseLogger;
   /** Clock and timers for deadlines and timeouts; default the real ones (tests pass fake time). */
   time?: Time | undefined;
+  /** An actor id as people read it, for the errors stored on runs. */
+  nameOf?: ((actor: string) => string) | undefined;
 }): Jobs {
   const { config, store, gateway, events, log } = deps;
   const time = deps.time ?? {};
@@ -49,6 +51,7 @@ export function buildJobs(deps: {
     log: log.child({ part: 'jobs' }),
     outputCap: config.outputCap,
     lostGrace: config.lostGrace,
+    nameOf: deps.nameOf,
     ...time,
   });
   const service = new JobService({
