@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Snapshot, validate } from '@pantau/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeFlags } from '../packages/agent/src/install.ts';
 import { agentBuild } from './support/agent-build.ts';
 import { AgentProcess, testConfig } from './support/agent-process.ts';
 import { Api, until } from './support/e2e.ts';
@@ -45,6 +46,8 @@ afterAll(() => {
 
 const forms: Array<[string, () => string[]]> = [
   ['the bundle under Node', () => [process.execPath, built.bundle]],
+  // What the systemd unit runs: the bundle under the service's memory flags.
+  ["the bundle under the unit's flags", () => [process.execPath, ...nodeFlags(false), built.bundle]],
   ['the single executable', () => [built.executable]],
   ["an installed package's bin", () => [process.execPath, built.installedBin]],
 ];
@@ -154,6 +157,11 @@ describe('shipped agent', () => {
         });
         expect(host.agentVersion).toMatch(/^\d+\.\d+\.\d+$/);
         expect(Object.keys(host.latest?.metrics ?? {})).toContain('cpu.user');
+        // The executable carries the service's memory flags; the other forms get them from the command line.
+        const started = agent.logs.find((l) => l.msg === 'agent started') as { nodeFlags?: string[] };
+        expect(started.nodeFlags).toEqual(
+          program()[0] === built.executable ? nodeFlags(false) : program().slice(1, -1),
+        );
       } finally {
         expect(await agent.stop()).toBe(0);
       }

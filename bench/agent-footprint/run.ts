@@ -13,7 +13,7 @@
 // rotates from run to run (alternated runs), waits out the warm-up and measures the window.
 // A form may name a prebuilt program, `--from bundle,bundle=OLD/pantau-agent.cjs`, to compare two
 // builds in one window, and add Node flags of its own after `+`, `--from bundle,bundle+--jitless`,
-// to compare flags in one window. --from installed runs the compiled JavaScript laid out as npm installs it, with the Node flags
+// to compare flags in one window, and environment variables, `bundle+MALLOC_ARENA_MAX=1`. --from installed runs the compiled JavaScript laid out as npm installs it, with the Node flags
 // of the shipped systemd unit; checkout the TypeScript sources of this checkout (what
 // `pnpm start` does); bundle the single-file bundle with the unit's flags; executable the
 // single executable (its flags are built in). --config production (the default) is what a real
@@ -23,7 +23,8 @@
 // change before shipping it. --program FILE (with a single --from) runs a prebuilt bundle,
 // executable or installed bin instead of building one, to compare two builds in one window.
 // Measured from /proc (measure.ts): CPU time of every thread over the window, VmHWM at the end, PSS and
-// RssAnon at the end; the 1-minute load average at the start and end of each window.
+// RssAnon at the end, and where the agent's resident memory is by kind of mapping (smaps); the
+// 1-minute load average at the start and end of each window.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
@@ -38,7 +39,17 @@ import { nodeFlags } from '../../packages/agent/src/install.ts';
 import { FakeCollector } from '../../test/support/fake-collector.ts';
 import { makePki } from '../../test/support/tls.ts';
 import { installedLayout } from './layout.ts';
-import { cpuOf, load1, type Memory, median, memoryOf, tree } from './measure.ts';
+import {
+  type Breakdown,
+  cpuOf,
+  KINDS,
+  load1,
+  type Memory,
+  median,
+  memoryOf,
+  residentByKind,
+  tree,
+} from './measure.ts';
 import { missingPeers, PEERS, type Peer, type PeerName, peerVersion, startPeer } from './peers.ts';
 
 const { values } = parseArgs({
@@ -64,8 +75,24 @@ const FORMS = values.from
   .filter(Boolean)
   .map((f) => (values.program && !f.includes('=') ? f.replace(/^\w+/, `$&=${values.program}`) : f));
 const formOf = (spec: string) => spec.split(/[=+]/)[0] as string;
-const programOf = (spec: string) => /=([^+]*)/.exec(spec)?.[1];
-const flagsOf = (spec: string) => [...EXTRA_FLAGS, ...spec.split('+').slice(1)];
+const programOf = (spec: string) => /=([^+]*)/.exec(spec.split('+')[0] as string)?.[1];
+/** After `+`: NAME=VALUE sets an environment variable for that agent only, anything else is a Node flag. */
+const isEnv = (part: string) => /^[A-Z_][A-Z0-9_]*=/.test(part);
+const flagsOf = (spec: string) => [
+  ...EXTRA_FLAGS,
+  ...spec
+    .split('+')
+    .slice(1)
+    .filter((p) => !isEnv(p)),
+];
+const envOf = (spec: string) =>
+  Object.fromEntries(
+    spec
+      .split('+')
+      .slice(1)
+      .filter(isEnv)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
 const PEER_NAMES = values.peers.split(',').filter(Boolean) as PeerName[];
 for (const spec of FORMS)
   if (!['installed', 'checkout', 'bundle', 'executable'].includes(formOf(spec)))
@@ -172,8 +199,8 @@ async function startAgent(spec: string, command: string[], dir: string): Promise
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PANTAU_')));
   const env =
     form === 'executable' && flagsOf(spec).length > 0
-      ? { ...clean, ...EXTRA_ENV, NODE_OPTIONS: flagsOf(spec).join(' ') }
-      : { ...clean, ...EXTRA_ENV };
+      ? { ...clean, ...EXTRA_ENV, ...envOf(spec), NODE_OPTIONS: flagsOf(spec).join(' ') }
+      : { ...clean, ...EXTRA_ENV, ...envOf(spec) };
   const child = spawn(command[0] as string, [...command.slice(1), 'run', '--config', config], {
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -195,6 +222,8 @@ interface Row extends Memory {
   cpu: number;
   /** Snapshots stored, scrapes or zabbix rounds answered in the window. */
   answered: number;
+  /** Pantau's resident memory at the end by kind of mapping. */
+  kinds?: Breakdown;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -241,6 +270,7 @@ async function oneRun(run: number, commands: Map<string, string[]>) {
         cpu: seconds / minutes,
         ...memoryOf(pids[i] as number[]),
         answered: s.answered() - (answered0[i] as number),
+        ...(s.name.startsWith('pantau ') ? { kinds: residentByKind(s.child.pid as number) } : {}),
       };
     });
     const load = [loadStart, load1()] as const;
@@ -289,4 +319,13 @@ console.log('|---|--:|--:|--:|--:|');
 for (const name of [...FORMS.map((f) => `pantau ${f}`), ...PEER_NAMES])
   console.log(
     `| ${name} | ${cell(name, 'cpu', 3)} | ${cell(name, 'peakRss', 1)} | ${cell(name, 'pss', 1)} | ${cell(name, 'anon', 1)} |`,
+  );
+// Where each Pantau form's resident memory is at the end of the window (floor.ts: the same for
+// Node alone).
+console.log('');
+console.log(`| agent: resident MB at the end, medians | ${KINDS.join(' | ')} |`);
+console.log(`|---|${KINDS.map(() => '--:').join('|')}|`);
+for (const spec of FORMS)
+  console.log(
+    `| pantau ${spec} | ${KINDS.map((k) => median(runs.map((r) => rowOf(r, `pantau ${spec}`).kinds?.[k] ?? 0)).toFixed(1)).join(' | ')} |`,
   );

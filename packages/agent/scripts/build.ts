@@ -30,6 +30,7 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { brotliCompressSync, createGzip } from 'node:zlib';
 import { build, type Plugin, transform } from 'esbuild';
+import { nodeFlags } from '../src/install.ts';
 
 const PACKAGE = resolve(import.meta.dirname, '..');
 /** Node's documented fuse that marks a binary as carrying a SEA blob. */
@@ -170,8 +171,8 @@ export async function buildExecutable(
       main: bundle,
       output: blob,
       disableExperimentalSEAWarning: true,
-      // The service's Node flags (see install.ts nodeFlags): no optimizing compiler, small young generation.
-      execArgv: ['--lite-mode', '--max-semi-space-size=1'],
+      // The service's Node flags (no optimizing compiler, small young generation, no startup snapshot).
+      execArgv: nodeFlags(false),
     }),
   );
   execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio: 'ignore' });

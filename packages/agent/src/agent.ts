@@ -115,6 +115,8 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   log.info(
     {
       version: AGENT_VERSION,
+      // The flags the service or the single executable gave Node (memory options).
+      nodeFlags: process.execArgv,
       urls: config.collector.urls,
       intervalMs,
       outboxMax: outbox.max,

@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -72,5 +73,22 @@ describe('agent footprint', () => {
     });
     const urls = modulesLoadedBy(join(import.meta.dirname, 'cli.ts'));
     expect(urls.filter((url) => /\/(pino|pino-pretty|thread-stream|sonic-boom)\//.test(url))).toEqual([]);
+  });
+
+  it("calls none of ICU's collation or locale formatting (the first call maps ~3 MB of its data)", () => {
+    const sources = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory()
+          ? sources(join(dir, e.name))
+          : e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')
+            ? [join(dir, e.name)]
+            : [],
+      );
+    const calls = sources(import.meta.dirname).flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/\.localeCompare\(|\bIntl\.|\.toLocale\w*String\(/g)].map(
+        (m) => `${file}: ${m[0]}`,
+      ),
+    );
+    expect(calls).toEqual([]);
   });
 });

@@ -83,6 +83,31 @@ describe('ports', () => {
     ]);
   });
 
+  it('orders one port by protocol, then address, in code-unit order', () => {
+    const listener = (proto: 'tcp' | 'udp' | 'tcp6', address: string, inode: number) => ({
+      proto,
+      address,
+      port: 53,
+      inode,
+    });
+    const ports = toPorts(
+      [
+        listener('udp', '0.0.0.0', 1),
+        listener('tcp6', '::', 2),
+        listener('tcp', '::', 3),
+        listener('tcp', '0.0.0.0', 4),
+      ],
+      new Map(),
+    );
+    // ICU's collation (localeCompare) would put '::' before '0.0.0.0'.
+    expect(ports.map((p) => `${p.proto} ${p.address}`)).toEqual([
+      'tcp 0.0.0.0',
+      'tcp ::',
+      'tcp6 ::',
+      'udp 0.0.0.0',
+    ]);
+  });
+
   it('finds a port this process listens on, with its pid', async () => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -187,6 +187,12 @@ export class SocketOwners {
   }
 }
 
+/**
+ * Plain code-unit order, the same on every host. Not localeCompare: its first call maps ICU's
+ * collation data, ~3 MB of peak RSS for an agent that compares ASCII (docs/benchmarks.md).
+ */
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** Merges listeners into ports: one entry per protocol, address and port (SO_REUSEPORT opens several). */
 export function toPorts(
   listeners: Listener[],
@@ -206,7 +212,7 @@ export function toPorts(
       ...(owner ? { pid: owner.pid, process: owner.process } : {}),
     });
   }
-  out.sort((a, b) => a.port - b.port || a.proto.localeCompare(b.proto) || a.address.localeCompare(b.address));
+  out.sort((a, b) => a.port - b.port || byCodeUnits(a.proto, b.proto) || byCodeUnits(a.address, b.address));
   return out.slice(0, Limits.items * 8);
 }
 
