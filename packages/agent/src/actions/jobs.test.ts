@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { JobEndFrame, JobOutputFrame, JobRejectedFrame, JobStartFrame } from '@pantau/shared';
 import { Limits, outputParts } from '@pantau/shared';
 import { describe, expect, it, vi } from 'vitest';
+import { monotonicMs } from '../clock.ts';
 import type { ActionsConfig, CustomActionConfig } from '../config/types.ts';
 import { silentLog } from '../log.ts';
 import { JobManager } from './jobs.ts';
@@ -169,11 +170,17 @@ describe('JobManager with real child processes', () => {
     const { jobs, ended, output } = manager({ killGraceMs: 10_000 }, [
       custom('tree', ['bash', '-c', 'sleep 100 & echo $!; sleep 100 & echo $!; wait']),
     ]);
+    const started = monotonicMs();
     jobs.start(start('t', 'tree', {}, 500));
     const end = await ended('t');
+    const observed = monotonicMs() - started;
     const pids = output('t').trim().split('\n').map(Number);
     expect(end).toMatchObject({ timedOut: true, signal: 'SIGTERM' });
-    expect(end.durationMs).toBeLessThan(5_000);
+    // Ended by the timeout's SIGTERM, not by a SIGKILL after the grace: the run lasted from the
+    // 500 ms timeout to no longer than the test itself saw, and that was shorter than the grace.
+    expect(end.durationMs).toBeGreaterThanOrEqual(499);
+    expect(end.durationMs).toBeLessThanOrEqual(Math.ceil(observed));
+    expect(observed).toBeLessThan(500 + 10_000);
     for (const pid of pids) expect(gone(pid)).toBe(true);
   });
 
@@ -200,13 +207,19 @@ describe('JobManager with real child processes', () => {
 
   it('cancels a running job', async () => {
     const { jobs, ended, output } = manager({}, [custom('long', ['bash', '-c', 'echo up; exec sleep 30'])]);
+    const started = monotonicMs();
     jobs.start(start('c', 'long'));
     // Cancelled once it is really running, not between spawn and exec.
     await vi.waitFor(() => expect(output('c')).toBe('up\n'), { timeout: 5_000 });
     jobs.cancel({ t: 'job.cancel', jobId: 'c' });
     const end = await ended('c');
+    const observed = monotonicMs() - started;
     expect(end).toMatchObject({ cancelled: true, timedOut: false, signal: 'SIGTERM', exitCode: null });
-    expect(end.durationMs).toBeLessThan(5_000);
+    // The run ended by the cancel: measured, no longer than the test saw, and short of the 30 s
+    // sleep it would otherwise have run.
+    expect(end.durationMs).toBeGreaterThan(0);
+    expect(end.durationMs).toBeLessThanOrEqual(Math.ceil(observed));
+    expect(end.durationMs).toBeLessThan(30_000);
   });
 
   it('reports a program that cannot start', async () => {
