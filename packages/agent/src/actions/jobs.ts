@@ -5,6 +5,7 @@ import type {
   JobRejectedFrame,
   JobStartFrame,
 } from '@pantau/shared/lite';
+import { type Timers, unrefTimers } from '../clock.ts';
 import type { ActionsConfig } from '../config/types.ts';
 import type { Log as Logger } from '../log.ts';
 import { type ActionContext, type ActionDefinition, BUILTIN_ACTIONS } from './builtin.ts';
@@ -41,6 +42,8 @@ export class JobManager {
   readonly #log: Logger;
   readonly #running = new Map<string, RunHandle>();
   readonly #pacer: OutputPacer;
+  /** The pacer's and the runs' timers (timeouts, kill grace). */
+  readonly #timers: Timers;
   readonly #context: ActionContext;
 
   /** `pacing` tunes how output frames go (the connection says when it is congested). */
@@ -56,6 +59,7 @@ export class JobManager {
     this.#allowed = allowedActions(config);
     this.#send = send;
     this.#log = log;
+    this.#timers = pacing.timers ?? unrefTimers;
     this.#pacer = new OutputPacer({ ...pacing, send });
   }
 
@@ -125,6 +129,7 @@ export class JobManager {
         killGraceMs: this.#config.killGraceMs,
         outputCapBytes: this.#config.outputCapBytes,
         onOutput,
+        timers: this.#timers,
       });
     }
     this.#pacer.open(jobId, handle);
