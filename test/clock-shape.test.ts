@@ -1,5 +1,5 @@
 // Source-level rule of the code's shape (docs/architecture.md, "Where time lives"): the collector
-// reads the wall clock and arms timers only through src/clock.ts. Every other module takes a
+// and the agent read the wall clock and arm timers only through their src/clock.ts. Every other module takes a
 // Clock or Timers from the composition root, so a test of timed behaviour can pass fake time.
 
 import { readdirSync, readFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..');
 const COLLECTOR_SRC = join(ROOT, 'packages', 'collector', 'src');
+const AGENT_SRC = join(ROOT, 'packages', 'agent', 'src');
 
 /**
  * Files that may use the global clock and timers. An entry whose file no longer does fails the
@@ -20,11 +21,24 @@ const TIME_ALLOWED = new Set([
   'packages/collector/src/main.ts',
 ]);
 
+/**
+ * The agent's files that may use the global clock and timers, shrinking like TIME_ALLOWED. The
+ * agent's parts take an `AgentTime` or `Timers` from `startAgent`, the composition root.
+ */
+const AGENT_TIME_ALLOWED = new Set([
+  // The agent's clock module: the real clocks and timers every other module is given.
+  'packages/agent/src/clock.ts',
+  // The process's entry (`main()`): the parent-process watch and `once`'s measuring window,
+  // outside any running agent.
+  'packages/agent/src/cli.ts',
+]);
+
 /** The global clock or a global timer; `timers.setTimeout(…)` on an injected object is fine. */
 const TIME_PATTERNS: readonly RegExp[] = [
   /\bDate\.now\b/,
   /\bnew Date\(\s*\)/,
-  /(?<![\w$#.])(?:setTimeout|setInterval)\s*\(/,
+  // Not a method of that name being declared (`setInterval(ms: number): void {`).
+  /(?<![\w$#.])(?:setTimeout|setInterval)\s*\((?![^)]*\)\s*:)/,
 ];
 
 /** Comments may name the global clock (saying what a default is); only code counts. */
@@ -55,6 +69,7 @@ describe('time placement', () => {
     expect(usesGlobalTime('this.#timer = setInterval(() => this.tick(), 250);')).toBe(true);
     expect(usesGlobalTime('this.#timers.setTimeout(() => this.#tick(), 0);')).toBe(false);
     expect(usesGlobalTime('socket.setTimeout(5_000, onIdle);')).toBe(false);
+    expect(usesGlobalTime('  setInterval(ms: number): void {')).toBe(false);
     expect(usesGlobalTime('new Date(expiresAt).toISOString()')).toBe(false);
     expect(usesGlobalTime('/** Clock, epoch ms. Default Date.now. */')).toBe(false);
     expect(usesGlobalTime('  // setTimeout here would escape fake time\nconst x = 1;')).toBe(false);
@@ -68,8 +83,16 @@ describe('time placement', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('lists only files that still use them, so the allowlist shrinks', () => {
-    const stale = [...TIME_ALLOWED].filter((file) => {
+  it('finds the global clock and timers in the agent only in its clock.ts and the allowlist', () => {
+    const offenders = sources(AGENT_SRC)
+      .map((file) => relative(ROOT, file))
+      .filter((file) => !AGENT_TIME_ALLOWED.has(file))
+      .filter((file) => usesGlobalTime(readFileSync(join(ROOT, file), 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+
+  it('lists only files that still use them, so the allowlists shrink', () => {
+    const stale = [...TIME_ALLOWED, ...AGENT_TIME_ALLOWED].filter((file) => {
       try {
         return !usesGlobalTime(readFileSync(join(ROOT, file), 'utf8'));
       } catch {

@@ -7,16 +7,6 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..');
 
-/**
- * Files outside store/ and `*-repo.ts` that still hold SQL. Each entry is a debt: move its
- * statements into a repository and delete the line. An entry whose file no longer holds SQL fails
- * the test, so the list only shrinks.
- */
-const SQL_ALLOWED = new Set([
-  // Being changed elsewhere today; its SQL moves to RecipientRepo once those changes have landed.
-  'packages/collector/src/notify/recipients.ts', // RecipientRepo: becomes notify/recipient-repo.ts
-]);
-
 /** A statement prepared or run on a database, or SQL text in a string. */
 const SQL_PATTERNS: readonly RegExp[] = [
   /\.prepare\s*[<(]/,
@@ -56,23 +46,12 @@ describe('SQL placement', () => {
     expect(holdsSql("'select a host, then an activity'")).toBe(false);
   });
 
-  it('finds SQL only in store/ and *-repo.ts files (and the allowlist)', () => {
+  it('finds SQL only in store/ and *-repo.ts files, with no exceptions', () => {
     const offenders = packageSources
       .map((file) => relative(ROOT, file))
-      .filter((file) => !mayHoldSql(file) && !SQL_ALLOWED.has(file))
+      .filter((file) => !mayHoldSql(file))
       .filter((file) => holdsSql(readFileSync(join(ROOT, file), 'utf8')));
     expect(offenders).toEqual([]);
-  });
-
-  it('lists only files that still hold SQL, so the allowlist shrinks as they move', () => {
-    const stale = [...SQL_ALLOWED].filter((file) => {
-      try {
-        return !holdsSql(readFileSync(join(ROOT, file), 'utf8'));
-      } catch {
-        return true;
-      }
-    });
-    expect(stale).toEqual([]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { checkSnapshot, explainSnapshot, PROTOCOL_VERSION, type Snapshot } from '@pantau/shared/lite';
 import { JobManager } from './actions/jobs.ts';
+import type { AgentTime } from './clock.ts';
 import type { AgentConfig } from './config/types.ts';
 import type { Log as Logger } from './log.ts';
 import { Scheduler } from './scheduler.ts';
@@ -43,10 +44,13 @@ export function heldJobs(running: readonly string[], waiting: readonly string[])
   return [...new Set([...running, ...waiting])].slice(0, 64);
 }
 
-/** Wires sampler, outbox, connection and jobs together and starts them. */
-export async function startAgent(config: AgentConfig, log: Logger): Promise<RunningAgent> {
+/**
+ * Wires sampler, outbox, connection and jobs together and starts them. `time` is every part's
+ * clock and timers (tests pass fake time); without it each part takes the real ones.
+ */
+export async function startAgent(config: AgentConfig, log: Logger, time?: AgentTime): Promise<RunningAgent> {
   const outbox = new Outbox(config.outboxMax);
-  const sampler = new Sampler(config, log);
+  const sampler = new Sampler(config, log, time);
   let system = await sampler.system();
   let intervalMs = config.intervalMs;
   // The outbox lives in memory, so a new process is a new numbering; this tells the collector.
@@ -58,17 +62,23 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     maxBytes: config.actions.offlineCapBytes,
     maxFrames: config.actions.offlineFrames,
   });
-  const status = config.statusFile === undefined ? undefined : new StatusFile(config.statusFile);
+  const status =
+    config.statusFile === undefined ? undefined : new StatusFile(config.statusFile, time?.now, time?.timers);
   const jobs = new JobManager(config.actions, (frame) => connection?.send(frame), log, {
     congested: () => connection?.congested() ?? false,
+    ...(time === undefined ? {} : { now: time.monotonic, timers: time.timers }),
   });
 
-  const scheduler = new Scheduler(intervalMs, async () => {
-    const body = await sampler.take(Math.min(1_000, intervalMs / 2));
-    if (body.system) system = body.system;
-    outbox.push((seq, dropped) => renderSnapshot(seq, dropped, body, log));
-    connection?.flush();
-  });
+  const scheduler = new Scheduler(
+    intervalMs,
+    async () => {
+      const body = await sampler.take(Math.min(1_000, intervalMs / 2));
+      if (body.system) system = body.system;
+      outbox.push((seq, dropped) => renderSnapshot(seq, dropped, body, log));
+      connection?.flush();
+    },
+    time,
+  );
 
   sampler.onUrgent(() => scheduler.fireNow());
 
@@ -105,6 +115,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       state: (connected, url) => status?.set(connected, url),
     },
     log,
+    time,
   );
 
   status?.start();

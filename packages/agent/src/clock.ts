@@ -27,3 +27,39 @@ export const systemTimers: Timers = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
+
+/** Milliseconds since the epoch: the timestamps the collector and people read. */
+export type WallClock = () => number;
+
+export const wallClock: WallClock = () => Date.now();
+
+/**
+ * The time a module with timed behaviour is given: the wall clock for timestamps, the monotonic
+ * clock for intervals and deadlines, and the timers. Tests pass one fake time for all three.
+ */
+export interface AgentTime {
+  now: WallClock;
+  monotonic: () => number;
+  timers: Timers;
+}
+
+/** The real clocks and the global timers (a pending timer keeps the process alive). */
+export const systemTime: AgentTime = { now: wallClock, monotonic: monotonicMs, timers: systemTimers };
+
+/** Calls `tick` every `ms` on the given timers until the returned stop is called. */
+export function every(timers: Timers, ms: number, tick: () => void): () => void {
+  let handle: unknown;
+  let stopped = false;
+  const arm = () => {
+    handle = timers.setTimeout(() => {
+      if (stopped) return;
+      arm();
+      tick();
+    }, ms);
+  };
+  arm();
+  return () => {
+    stopped = true;
+    timers.clearTimeout(handle);
+  };
+}

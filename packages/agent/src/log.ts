@@ -1,4 +1,5 @@
 import { fstatSync, writeSync } from 'node:fs';
+import { wallClock } from './clock.ts';
 import type { LogLevel } from './config/types.ts';
 
 /** What the agent logs through: pino's call shape, `(fields, message)` or `(message)`. */
@@ -35,7 +36,7 @@ export function jsonLog(level: LogLevel, write: (line: string) => void = toStder
       if (n < threshold) return;
       const extra =
         typeof fields === 'string' ? { msg: fields } : { ...fields, ...(msg === undefined ? {} : { msg }) };
-      write(`${line({ level: n, time: Date.now(), ...base, ...extra })}\n`);
+      write(`${line({ level: n, time: wallClock(), ...base, ...extra })}\n`);
     };
   return { debug: at(LEVELS.debug), info: at(LEVELS.info), warn: at(LEVELS.warn), error: at(LEVELS.error) };
 }

@@ -1,4 +1,4 @@
-import { monotonicMs } from './clock.ts';
+import { type AgentTime, systemTime } from './clock.ts';
 
 /**
  * Calls `tick` every `intervalMs` on a fixed grid (no drift from the time each tick takes).
@@ -7,15 +7,21 @@ import { monotonicMs } from './clock.ts';
 export class Scheduler {
   #intervalMs: number;
   readonly #tick: () => Promise<void>;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #time: Pick<AgentTime, 'monotonic' | 'timers'>;
+  #timer: unknown;
   #next = 0;
   #stopped = true;
   #current: Promise<void> | undefined;
   #again = false;
 
-  constructor(intervalMs: number, tick: () => Promise<void>) {
+  constructor(
+    intervalMs: number,
+    tick: () => Promise<void>,
+    time: Pick<AgentTime, 'monotonic' | 'timers'> = systemTime,
+  ) {
     this.#intervalMs = intervalMs;
     this.#tick = tick;
+    this.#time = time;
   }
 
   get intervalMs(): number {
@@ -25,7 +31,7 @@ export class Scheduler {
   /** The first tick comes one interval from now, so rates have a full window. */
   start(): void {
     this.#stopped = false;
-    this.#next = monotonicMs() + this.#intervalMs;
+    this.#next = this.#time.monotonic() + this.#intervalMs;
     this.#arm();
   }
 
@@ -33,8 +39,8 @@ export class Scheduler {
     if (ms === this.#intervalMs) return;
     this.#intervalMs = ms;
     if (this.#stopped) return;
-    clearTimeout(this.#timer);
-    this.#next = monotonicMs() + ms;
+    this.#time.timers.clearTimeout(this.#timer);
+    this.#next = this.#time.monotonic() + ms;
     this.#arm();
   }
 
@@ -59,12 +65,15 @@ export class Scheduler {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    clearTimeout(this.#timer);
+    this.#time.timers.clearTimeout(this.#timer);
     await this.#current;
   }
 
   #arm(): void {
-    this.#timer = setTimeout(() => void this.#fire(), Math.max(0, this.#next - monotonicMs()));
+    this.#timer = this.#time.timers.setTimeout(
+      () => void this.#fire(),
+      Math.max(0, this.#next - this.#time.monotonic()),
+    );
   }
 
   async #fire(): Promise<void> {
@@ -74,7 +83,7 @@ export class Scheduler {
     this.#current = undefined;
     if (this.#stopped) return;
     this.#runAgain();
-    const now = monotonicMs();
+    const now = this.#time.monotonic();
     this.#next += this.#intervalMs;
     if (this.#next <= now) this.#next += Math.ceil((now - this.#next) / this.#intervalMs) * this.#intervalMs;
     this.#arm();

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { type AddressInfo, createServer } from 'node:net';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { Snapshot, validate } from '@pantau/shared';
 import { describe, expect, it } from 'vitest';
 import { FakeTime } from '../../../test/support/fake-time.ts';
@@ -45,6 +45,39 @@ describe('Sampler', () => {
 });
 
 describe('Sampler checks', () => {
+  it("sends what is ready when take()'s wait ends, and a slower check in a later snapshot (fake time)", async () => {
+    const sockets: Socket[] = [];
+    const server = createServer((socket) => sockets.push(socket)).listen(0, '127.0.0.1'); // never answers
+    await once(server, 'listening');
+    const port = (server.address() as AddressInfo).port;
+    const config = {
+      ...loadConfig({
+        env: {},
+        requireCollector: false,
+        text: `checks: [{ name: api, type: http, url: "http://127.0.0.1:${port}/", timeout: 10s }]`,
+      }),
+      dockerSocket: '/nonexistent/docker.sock',
+    };
+    const time = new FakeTime();
+    const sampler = new Sampler(config, silent, { timers: time.timers });
+    try {
+      const first = sampler.take(1_000);
+      await once(server, 'connection');
+      time.advance(1_000);
+      const body = await first;
+      expect(body.checks).toBeUndefined();
+      expect(body.cpu).toBeDefined();
+      time.advance(9_000); // the check's own deadline
+      await new Promise((resolve) => setImmediate(resolve));
+      expect((await sampler.take(0)).checks).toEqual([
+        expect.objectContaining({ name: 'api', ok: false, error: 'no answer within 10000 ms' }),
+      ]);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    }
+  });
+
   it('confirms a fresh failure after checkRetry and asks for an immediate snapshot each time', async () => {
     const server = createServer().listen(0, '127.0.0.1');
     await once(server, 'listening');

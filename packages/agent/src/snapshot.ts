@@ -8,7 +8,14 @@ import type {
   Swap,
   SystemInfo,
 } from '@pantau/shared/lite';
-import { monotonicMs, systemTimers, type Timers } from './clock.ts';
+import {
+  type AgentTime,
+  monotonicMs,
+  systemTimers,
+  type Timers,
+  type WallClock,
+  wallClock,
+} from './clock.ts';
 import { runChecks } from './collectors/checks.ts';
 import { ContainerCollector } from './collectors/containers.ts';
 import { CpuCollector } from './collectors/cpu.ts';
@@ -58,29 +65,40 @@ export class Sampler {
   #onUrgent: () => void = () => {};
   #checkTimer: unknown;
   readonly #timers: Timers;
+  readonly #now: WallClock;
+  readonly #monotonic: () => number;
   #nextCheckMs = 0;
   #checksUrgent = false;
   /** A container event asked for a report: list and inspect, no stats round. */
   #containerEvent = false;
   /** An event-driven container report waits for the round in flight. */
   #containersQueued = false;
+  /** The next event-driven round after Docker was slow to answer. */
+  #containerRetry: unknown;
+  #followingContainers = false;
   readonly #inflight = new Map<HeavyName, Promise<boolean>>();
 
-  /** `timers`: of the service checks' own schedule; default the global ones. */
-  constructor(config: AgentConfig, log: Logger, options: { timers?: Timers } = {}) {
+  /**
+   * `timers`: of the service checks' own schedule, their deadlines, the wait in take() and
+   * Docker's retries; `now`: the snapshots' wall clock; `monotonic`: the heavy collectors'
+   * cadences. Default the real ones.
+   */
+  constructor(config: AgentConfig, log: Logger, options: Partial<AgentTime> = {}) {
     this.#config = config;
     this.#timers = options.timers ?? systemTimers;
+    this.#now = options.now ?? wallClock;
+    this.#monotonic = options.monotonic ?? monotonicMs;
     setRoots({ proc: config.procRoot, sys: config.sysRoot });
     this.#errors = new ErrorTracker(log);
     this.#cpu = this.#guard('cpu', () => new CpuCollector());
     this.#net = this.#guard('net', () => new NetworkCollector());
     this.#diskIo = this.#guard('diskIo', () => new DiskIoCollector());
-    this.#containers = new ContainerCollector(config.dockerSocket);
+    this.#containers = new ContainerCollector(config.dockerSocket, { now: this.#now, timers: this.#timers });
     this.#heavy = {
       processes: async () => ({ processes: this.#processes.collect() }),
       ports: async () => ({ ports: this.#ports.collect() }),
       disks: async () => {
-        const { disks, error } = await collectDisks();
+        const { disks, error } = await collectDisks(this.#timers);
         if (error) throw new Error(error);
         return { disks };
       },
@@ -91,7 +109,7 @@ export class Sampler {
       },
       checks: async () => {
         if (config.checks.length === 0) return {};
-        const checks = await runChecks(config.checks);
+        const checks = await runChecks(config.checks, this.#timers);
         this.#afterChecks(checks);
         return { checks };
       },
@@ -140,11 +158,14 @@ export class Sampler {
 
   /** Follows Docker's container events: a state change rides in a snapshot at once, not at the cadence. */
   followContainers(): void {
+    this.#followingContainers = true;
     this.#containers.follow(() => void this.#containersNow());
   }
 
   unfollowContainers(): void {
+    this.#followingContainers = false;
     this.#containers.unfollow();
+    this.#timers.clearTimeout(this.#containerRetry);
   }
 
   async #containersNow(): Promise<void> {
@@ -158,7 +179,9 @@ export class Sampler {
     this.#containerEvent = false;
     this.#onUrgent();
     // Docker slow to answer (a busy host): the news must not wait for the next cadence.
-    if (failed) setTimeout(() => void this.#containersNow(), 1_000).unref();
+    // Not after unfollowContainers(): a stopping agent schedules nothing more.
+    if (failed && this.#followingContainers)
+      this.#containerRetry = this.#timers.setTimeout(() => void this.#containersNow(), 1_000);
   }
 
   /** Makes a heavy collector run at the next snapshot (system info after each connect). */
@@ -172,8 +195,8 @@ export class Sampler {
    */
   async take(waitMs: number): Promise<SnapshotBody> {
     // The tick's time: the process and port scans below run synchronously and may take a while.
-    const ts = Date.now();
-    const now = monotonicMs();
+    const ts = this.#now();
+    const now = this.#monotonic();
     const started: Promise<boolean>[] = [];
     for (const name of Object.keys(this.#heavy) as HeavyName[]) {
       if (name === 'checks' && this.#checkTimer !== undefined) continue; // on their own timer
@@ -183,14 +206,14 @@ export class Sampler {
     }
     const core = this.#core();
     if (started.length > 0) {
-      let timer: NodeJS.Timeout | undefined;
+      let timer: unknown;
       await Promise.race([
         Promise.all(started),
         new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, waitMs);
+          timer = this.#timers.setTimeout(resolve, waitMs);
         }),
       ]);
-      clearTimeout(timer);
+      this.#timers.clearTimeout(timer);
     }
     const body: SnapshotBody = { ts, ...core, ...this.#pending };
     this.#pending = {};

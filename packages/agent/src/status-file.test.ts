@@ -1,8 +1,15 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readStatus, STATUS_STALE_MS, StatusFile } from './status-file.ts';
+import { FakeTime } from '../../../test/support/fake-time.ts';
+import {
+  type AgentStatus,
+  readStatus,
+  STATUS_REFRESH_MS,
+  STATUS_STALE_MS,
+  StatusFile,
+} from './status-file.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pantau-status-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,6 +43,25 @@ describe('status file', () => {
       ok: false,
       line: `status is ${STATUS_STALE_MS / 1000 + 1} s old; the agent is not running or is stuck`,
     });
+  });
+
+  it('rewrites the file every refresh interval while nothing changes, and stops when stopped (fake time)', () => {
+    const time = new FakeTime(1_000_000);
+    const path = join(dir, 'refresh.status');
+    const file = new StatusFile(path, time.now, time.timers);
+    const written = () => (JSON.parse(readFileSync(path, 'utf8')) as AgentStatus).at;
+    file.start();
+    expect(written()).toBe(1_000_000);
+    time.advance(STATUS_REFRESH_MS - 1);
+    expect(written()).toBe(1_000_000);
+    time.advance(1);
+    expect(written()).toBe(1_000_000 + STATUS_REFRESH_MS);
+    time.advance(STATUS_REFRESH_MS);
+    expect(written()).toBe(1_000_000 + 2 * STATUS_REFRESH_MS);
+    // A refreshed file never goes stale while the agent runs.
+    expect(readStatus(path, time.now()).line).not.toMatch(/old/);
+    file.stop();
+    expect(time.pending).toBe(0);
   });
 
   it('fails with the reason when there is no file or it is not JSON', () => {

@@ -1,4 +1,5 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { every, type Timers, unrefTimers, type WallClock, wallClock } from './clock.ts';
 
 /** What `run` writes to its status file and `pantau-agent status` reads. */
 export interface AgentStatus {
@@ -25,18 +26,20 @@ export class StatusFile {
   readonly #path: string;
   readonly #now: () => number;
   #status: AgentStatus;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #timers: Timers;
+  #stopRefresh: (() => void) | undefined;
 
-  constructor(path: string, now: () => number = Date.now) {
+  /** `now`: the wall clock the file's times are read from; `timers`: of the refresh. */
+  constructor(path: string, now: WallClock = wallClock, timers: Timers = unrefTimers) {
     this.#path = path;
     this.#now = now;
+    this.#timers = timers;
     this.#status = { connected: false, since: now(), at: now() };
   }
 
   start(): void {
     this.#write();
-    this.#timer = setInterval(() => this.#write(), STATUS_REFRESH_MS);
-    this.#timer.unref();
+    this.#stopRefresh = every(this.#timers, STATUS_REFRESH_MS, () => this.#write());
   }
 
   set(connected: boolean, url: string): void {
@@ -47,7 +50,7 @@ export class StatusFile {
   }
 
   stop(): void {
-    clearInterval(this.#timer);
+    this.#stopRefresh?.();
     this.set(false, this.#status.url ?? '');
   }
 
@@ -63,7 +66,7 @@ export class StatusFile {
 }
 
 /** The verdict of `pantau-agent status`: a line to print and whether the agent is healthy. */
-export function readStatus(path: string, now: number = Date.now()): { ok: boolean; line: string } {
+export function readStatus(path: string, now: number = wallClock()): { ok: boolean; line: string } {
   let status: AgentStatus;
   try {
     status = JSON.parse(readFileSync(path, 'utf8')) as AgentStatus;

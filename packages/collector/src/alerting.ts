@@ -17,7 +17,7 @@ import { Outbox } from './notify/outbox.ts';
 import { collectorTimeZone } from './notify/preferences.ts';
 import { DEFAULT_RATE_LIMITS, RateLimiter } from './notify/rate-limit.ts';
 import { RecipientCommands } from './notify/recipient-commands.ts';
-import { RecipientRepo } from './notify/recipients.ts';
+import { RecipientRepo } from './notify/recipient-repo.ts';
 import type { Host } from './store/hosts.ts';
 import type { Store } from './store/index.ts';
 

@@ -22,7 +22,7 @@ import { gatewayPlugin } from './gateway/plugin.ts';
 import { approvalRequests } from './jobs/approval-requests.ts';
 import { buildJobs, type Jobs } from './jobs/index.ts';
 import type { ChannelName } from './notify/channels/types.ts';
-import { RecipientRepo } from './notify/recipients.ts';
+import { RecipientRepo } from './notify/recipient-repo.ts';
 import { RemoteHttp } from './remote/http.ts';
 import { RemoteWrite } from './remote/index.ts';
 import { PrometheusHistory } from './remote/prom-history.ts';

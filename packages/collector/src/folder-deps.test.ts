@@ -69,6 +69,11 @@ describe('collector folder dependencies', async () => {
     expect([...(edges.get('web>api') ?? [])]).toEqual([]);
   });
 
+  it("keeps the console's sign-in off the agents' channel: the failure limiter is security/'s", () => {
+    expect([...(edges.get('session>gateway') ?? [])]).toEqual([]);
+    expect(edges.get('session>security')?.size).toBeGreaterThan(0);
+  });
+
   it('has no cycle of folders: none import each other, directly or round a longer loop', () => {
     const cycles = folderCycles(edges).map((loop) =>
       loop

@@ -2,13 +2,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { JobEndFrame, JobOutputFrame, JobRejectedFrame, JobStartFrame } from '@pantau/shared';
 import { Limits, outputParts } from '@pantau/shared';
 import { describe, expect, it, vi } from 'vitest';
+import { FakeTime } from '../../../../test/support/fake-time.ts';
+import { monotonicMs } from '../clock.ts';
 import type { ActionsConfig, CustomActionConfig } from '../config/types.ts';
 import { silentLog } from '../log.ts';
 import { JobManager } from './jobs.ts';
 
 type Sent = JobOutputFrame | JobEndFrame | JobRejectedFrame;
 
-function manager(overrides: Partial<ActionsConfig> = {}, custom: CustomActionConfig[] = []) {
+function manager(
+  overrides: Partial<ActionsConfig> = {},
+  custom: CustomActionConfig[] = [],
+  pacing: ConstructorParameters<typeof JobManager>[3] = {},
+) {
   const sent: Sent[] = [];
   const config: ActionsConfig = {
     allow: ['ping', 'uptime', 'disk-usage', 'service-status', ...custom.map((c) => c.name)],
@@ -22,7 +28,7 @@ function manager(overrides: Partial<ActionsConfig> = {}, custom: CustomActionCon
     offlineFrames: 1_000,
     ...overrides,
   };
-  const jobs = new JobManager(config, (f) => sent.push(f), silentLog);
+  const jobs = new JobManager(config, (f) => sent.push(f), silentLog, pacing);
   const ended = (jobId: string) =>
     new Promise<JobEndFrame>((resolve) => {
       const poll = setInterval(() => {
@@ -148,32 +154,60 @@ describe('JobManager with real child processes', () => {
     expect((await ended('j3')).exitCode).toBe(0);
   });
 
-  it('kills the whole process tree on timeout', async () => {
-    const { jobs, ended, output } = manager({ killGraceMs: 500 }, [
-      // Two grandchildren in the background plus a wait: killing only bash would leave them running.
-      // All of them ignore SIGTERM (the trap is inherited), so only the SIGKILL after the grace ends them.
-      custom('tree', ['bash', '-c', 'trap "" TERM; sleep 100 & echo $!; sleep 100 & echo $!; wait']),
-    ]);
+  it('kills the whole process tree on timeout, SIGKILL after the grace (fake time, real processes)', async () => {
+    // Two grandchildren in the background plus a wait: killing only bash would leave them running.
+    // All of them ignore SIGTERM (the trap is inherited), so only the SIGKILL after the grace ends them.
+    const time = new FakeTime(0);
+    const { jobs, sent, output } = manager(
+      { killGraceMs: 500 },
+      [custom('tree', ['bash', '-c', 'trap "" TERM; sleep 100 & echo $!; sleep 100 & echo $!; wait'])],
+      { timers: time.timers, now: time.now, flushMs: 1 },
+    );
     jobs.start(start('t', 'tree', {}, 700));
-    const end = await ended('t');
+    // Output is paced on fake time: move it a millisecond per look until both pids are out.
+    await vi.waitFor(
+      () => {
+        time.advance(1);
+        expect(output('t').trim().split('\n')).toHaveLength(2);
+      },
+      { timeout: 10_000 },
+    );
+    expect(time.now()).toBeLessThan(700);
     const pids = output('t').trim().split('\n').map(Number);
-    expect(pids).toHaveLength(2);
-    expect(end.timedOut).toBe(true);
-    expect(end.cancelled).toBe(false);
-    expect(end.signal).toBe('SIGKILL');
-    expect(end.durationMs).toBeGreaterThanOrEqual(1_100);
-    for (const pid of pids) expect(gone(pid)).toBe(true);
+    time.advance(700 - time.now()); // the timeout: SIGTERM, which the tree ignores
+    time.advance(499);
+    for (const pid of pids) expect(gone(pid)).toBe(false);
+    time.advance(1); // the grace is over: SIGKILL
+    await vi.waitFor(() => expect(pids.filter(gone)).toEqual(pids), { timeout: 10_000 });
+    const end = await vi.waitFor(
+      () => {
+        time.advance(1);
+        const frame = sent.find((f): f is JobEndFrame => f.t === 'job.end' && f.jobId === 't');
+        expect(frame).toBeDefined();
+        return frame as JobEndFrame;
+      },
+      { timeout: 10_000 },
+    );
+    expect(end).toMatchObject({ timedOut: true, cancelled: false, signal: 'SIGKILL' });
+    // Measured on the same fake clock: at least the timeout and the grace.
+    expect(end.durationMs).toBeGreaterThanOrEqual(1_200);
   });
 
   it('ends a tree that honours SIGTERM without waiting for the grace period', async () => {
     const { jobs, ended, output } = manager({ killGraceMs: 10_000 }, [
       custom('tree', ['bash', '-c', 'sleep 100 & echo $!; sleep 100 & echo $!; wait']),
     ]);
+    const started = monotonicMs();
     jobs.start(start('t', 'tree', {}, 500));
     const end = await ended('t');
+    const observed = monotonicMs() - started;
     const pids = output('t').trim().split('\n').map(Number);
     expect(end).toMatchObject({ timedOut: true, signal: 'SIGTERM' });
-    expect(end.durationMs).toBeLessThan(5_000);
+    // Ended by the timeout's SIGTERM, not by a SIGKILL after the grace: the run lasted from the
+    // 500 ms timeout to no longer than the test itself saw, and that was shorter than the grace.
+    expect(end.durationMs).toBeGreaterThanOrEqual(499);
+    expect(end.durationMs).toBeLessThanOrEqual(Math.ceil(observed));
+    expect(observed).toBeLessThan(500 + 10_000);
     for (const pid of pids) expect(gone(pid)).toBe(true);
   });
 
@@ -200,13 +234,19 @@ describe('JobManager with real child processes', () => {
 
   it('cancels a running job', async () => {
     const { jobs, ended, output } = manager({}, [custom('long', ['bash', '-c', 'echo up; exec sleep 30'])]);
+    const started = monotonicMs();
     jobs.start(start('c', 'long'));
     // Cancelled once it is really running, not between spawn and exec.
     await vi.waitFor(() => expect(output('c')).toBe('up\n'), { timeout: 5_000 });
     jobs.cancel({ t: 'job.cancel', jobId: 'c' });
     const end = await ended('c');
+    const observed = monotonicMs() - started;
     expect(end).toMatchObject({ cancelled: true, timedOut: false, signal: 'SIGTERM', exitCode: null });
-    expect(end.durationMs).toBeLessThan(5_000);
+    // The run ended by the cancel: measured, no longer than the test saw, and short of the 30 s
+    // sleep it would otherwise have run.
+    expect(end.durationMs).toBeGreaterThan(0);
+    expect(end.durationMs).toBeLessThanOrEqual(Math.ceil(observed));
+    expect(end.durationMs).toBeLessThan(30_000);
   });
 
   it('reports a program that cannot start', async () => {

@@ -5,6 +5,7 @@ import type {
   JobRejectedFrame,
   JobStartFrame,
 } from '@pantau/shared/lite';
+import { monotonicMs, type Timers, unrefTimers } from '../clock.ts';
 import type { ActionsConfig } from '../config/types.ts';
 import type { Log as Logger } from '../log.ts';
 import { type ActionContext, type ActionDefinition, BUILTIN_ACTIONS } from './builtin.ts';
@@ -41,6 +42,9 @@ export class JobManager {
   readonly #log: Logger;
   readonly #running = new Map<string, RunHandle>();
   readonly #pacer: OutputPacer;
+  /** The pacer's and the runs' timers (timeouts, kill grace) and monotonic clock (durations). */
+  readonly #timers: Timers;
+  readonly #monotonic: () => number;
   readonly #context: ActionContext;
 
   /** `pacing` tunes how output frames go (the connection says when it is congested). */
@@ -56,6 +60,8 @@ export class JobManager {
     this.#allowed = allowedActions(config);
     this.#send = send;
     this.#log = log;
+    this.#timers = pacing.timers ?? unrefTimers;
+    this.#monotonic = pacing.now ?? monotonicMs;
     this.#pacer = new OutputPacer({ ...pacing, send });
   }
 
@@ -125,6 +131,8 @@ export class JobManager {
         killGraceMs: this.#config.killGraceMs,
         outputCapBytes: this.#config.outputCapBytes,
         onOutput,
+        timers: this.#timers,
+        monotonic: this.#monotonic,
       });
     }
     this.#pacer.open(jobId, handle);

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
-import { monotonicMs } from '../clock.ts';
+import { monotonicMs, type Timers } from '../clock.ts';
 
 export interface RunOptions {
   argv: readonly string[];
@@ -12,6 +12,13 @@ export interface RunOptions {
   outputCapBytes: number;
   /** Each piece of output as it is read, in the order the streams delivered it. */
   onOutput(stream: 'stdout' | 'stderr', data: string): void;
+  /**
+   * The timeout and kill-grace timers. They should not keep the process up: the child does while
+   * it runs, and a SIGKILL still due after it ended must not hold the agent's exit.
+   */
+  timers: Timers;
+  /** Monotonic clock, ms; default the real one. */
+  monotonic?: () => number;
 }
 
 export interface RunResult {
@@ -52,14 +59,15 @@ export function jobEnv(extra: Readonly<Record<string, string>> = {}): Record<str
  * UTF-8, capped (what is past the cap is counted and discarded) and handed out as it is read.
  */
 export function runCommand(options: RunOptions): RunHandle {
-  const started = monotonicMs();
+  const { timers, monotonic = monotonicMs } = options;
+  const started = monotonic();
   const [command, ...args] = options.argv;
   let truncated = false;
   let timedOut = false;
   let cancelled = false;
   let kept = 0;
   let spawnError: string | undefined;
-  let killTimer: NodeJS.Timeout | undefined;
+  let killArmed = false;
 
   let child: ChildProcess;
   try {
@@ -119,10 +127,12 @@ export function runCommand(options: RunOptions): RunHandle {
   };
   const stop = () => {
     killGroup('SIGTERM');
-    killTimer ??= setTimeout(() => killGroup('SIGKILL'), options.killGraceMs);
+    if (killArmed) return;
+    killArmed = true;
+    timers.setTimeout(() => killGroup('SIGKILL'), options.killGraceMs);
   };
 
-  const timeout = setTimeout(() => {
+  const timeout = timers.setTimeout(() => {
     timedOut = true;
     stop();
   }, options.timeoutMs);
@@ -132,13 +142,12 @@ export function runCommand(options: RunOptions): RunHandle {
     const finish = (exitCode: number | null, signal: string | null) => {
       if (finished) return;
       finished = true;
-      clearTimeout(timeout);
-      // A member that ignored SIGTERM still gets its SIGKILL; then nothing more is sent.
-      killTimer?.unref();
+      timers.clearTimeout(timeout);
+      // A member that ignored SIGTERM still gets its SIGKILL (its timer stays armed); then nothing more is sent.
       resolve({
         exitCode,
         signal,
-        durationMs: Math.round(monotonicMs() - started),
+        durationMs: Math.round(monotonic() - started),
         truncated,
         droppedBytes,
         timedOut,

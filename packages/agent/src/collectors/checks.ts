@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import type { CheckResult } from '@pantau/shared/lite';
 import { Limits } from '@pantau/shared/lite';
-import { monotonicMs } from '../clock.ts';
+import { monotonicMs, systemTimers, type Timers } from '../clock.ts';
 import type { CheckConfig } from '../config/types.ts';
 import { httpGet } from './http-get.ts';
 import { round2 } from './procfs.ts';
@@ -41,7 +41,10 @@ export function tcpCheck(check: Extract<CheckConfig, { type: 'tcp' }>): Promise<
 }
 
 /** GETs the URL; ok when the status is the expected one and, if asked, the body matches. */
-export async function httpCheck(check: Extract<CheckConfig, { type: 'http' }>): Promise<CheckResult> {
+export async function httpCheck(
+  check: Extract<CheckConfig, { type: 'http' }>,
+  timers: Timers = systemTimers,
+): Promise<CheckResult> {
   const start = monotonicMs();
   const result = (status: number | undefined, error?: string): CheckResult => ({
     name: check.name,
@@ -59,6 +62,7 @@ export async function httpCheck(check: Extract<CheckConfig, { type: 'http' }>): 
       timeoutMs: check.timeoutMs,
       insecure: check.insecure,
       bodyLimit: check.bodyMatch ? BODY_LIMIT : 0,
+      timers,
     });
   } catch (err) {
     return result(undefined, (err as Error).message);
@@ -74,6 +78,9 @@ export async function httpCheck(check: Extract<CheckConfig, { type: 'http' }>): 
 }
 
 /** Runs every configured check at once; each has its own timeout and never throws. */
-export function runChecks(checks: readonly CheckConfig[]): Promise<CheckResult[]> {
-  return Promise.all(checks.map((c) => (c.type === 'tcp' ? tcpCheck(c) : httpCheck(c))));
+export function runChecks(
+  checks: readonly CheckConfig[],
+  timers: Timers = systemTimers,
+): Promise<CheckResult[]> {
+  return Promise.all(checks.map((c) => (c.type === 'tcp' ? tcpCheck(c) : httpCheck(c, timers))));
 }

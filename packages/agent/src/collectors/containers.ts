@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Container } from '@pantau/shared/lite';
 import { Limits } from '@pantau/shared/lite';
+import { type AgentTime, systemTime } from '../clock.ts';
 import { type DockerEvent, dockerRequest, followEvents } from './docker-api.ts';
 import { round2 } from './procfs.ts';
 
@@ -159,13 +160,16 @@ export class ContainerCollector {
   /** Exits after a requested stop, reported as the previous state until this time (ms). */
   readonly #held = new Map<string, number>();
   #events: { stop(): void } | undefined;
-  #retry: NodeJS.Timeout | undefined;
-  #release: NodeJS.Timeout | undefined;
+  readonly #time: Pick<AgentTime, 'now' | 'timers'>;
+  #retry: unknown;
+  #release: unknown;
   #following = false;
   #everFollowed = false;
 
-  constructor(socketPath: string) {
+  /** `time`: the clock of held exits and the timers of reconnects and releases. */
+  constructor(socketPath: string, time: Pick<AgentTime, 'now' | 'timers'> = systemTime) {
     this.#socket = socketPath;
+    this.#time = time;
   }
 
   /**
@@ -180,7 +184,7 @@ export class ContainerCollector {
       if (!this.#following) return;
       const again = () => {
         this.#events = undefined;
-        if (this.#following) this.#retry = setTimeout(connect, retryMs);
+        if (this.#following) this.#retry = this.#time.timers.setTimeout(connect, retryMs);
       };
       if (!existsSync(this.#socket)) return again();
       const reconnected = this.#events === undefined && this.#everFollowed;
@@ -191,8 +195,8 @@ export class ContainerCollector {
           if (this.observe(event)) onChange();
           const due = this.nextRelease();
           if (due !== undefined) {
-            clearTimeout(this.#release);
-            this.#release = setTimeout(onChange, Math.max(0, due - Date.now()) + 10);
+            this.#time.timers.clearTimeout(this.#release);
+            this.#release = this.#time.timers.setTimeout(onChange, Math.max(0, due - this.#time.now()) + 10);
           }
         },
         again,
@@ -206,8 +210,8 @@ export class ContainerCollector {
 
   unfollow(): void {
     this.#following = false;
-    clearTimeout(this.#retry);
-    clearTimeout(this.#release);
+    this.#time.timers.clearTimeout(this.#retry);
+    this.#time.timers.clearTimeout(this.#release);
     this.#events?.stop();
     this.#events = undefined;
   }
@@ -217,7 +221,7 @@ export class ContainerCollector {
    * follows a stop or kill through the API is held for REMOVAL_HOLD_MS: `docker rm -f` and
    * `compose down` remove right after stopping, and a removal on purpose must page nobody.
    */
-  observe(event: DockerEvent, now = Date.now()): boolean {
+  observe(event: DockerEvent, now = this.#time.now()): boolean {
     const id = event.id ?? event.Actor?.ID;
     if ((event.Type !== undefined && event.Type !== 'container') || !id) return false;
     const verb = (event.Action ?? '').split(':')[0] ?? '';
@@ -256,7 +260,7 @@ export class ContainerCollector {
    * figures instead: a stats round takes longer than the news should wait), and once each
    * container that disappeared since the last report, as state `removed`.
    */
-  async collect(options: { stats?: boolean } = {}, now = Date.now()): Promise<Container[] | undefined> {
+  async collect(options: { stats?: boolean } = {}, now = this.#time.now()): Promise<Container[] | undefined> {
     if (!existsSync(this.#socket)) return undefined;
     for (const [id, until] of this.#held) if (until <= now) this.#held.delete(id);
     const withStats = options.stats ?? true;

@@ -1,6 +1,7 @@
 import { type StatsFs, statfs as statfsCallback } from 'node:fs';
 import type { Disk } from '@pantau/shared/lite';
 import { Limits } from '@pantau/shared/lite';
+import { systemTimers, type Timers } from '../clock.ts';
 import { fields, PROC, readProc, round2 } from './procfs.ts';
 
 export interface Mount {
@@ -103,20 +104,22 @@ function statfs(path: string): Promise<StatsFs> {
 /** A hung network mount must not hold the snapshot up: each statfs gets this long. */
 const STATFS_TIMEOUT_MS = 2_000;
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string, timers: Timers): Promise<T> {
+  let timer: unknown;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    timer = timers.setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, timeout]).finally(() => timers.clearTimeout(timer));
 }
 
 /** Per-mount usage; mounts that vanish or time out are left out, and the first failure is reported. */
-export async function collectDisks(): Promise<{ disks: Disk[]; error?: string }> {
+export async function collectDisks(
+  timers: Timers = systemTimers,
+): Promise<{ disks: Disk[]; error?: string }> {
   const mounts = parseMounts(readProc(`${PROC}/self/mounts`));
   const results = await Promise.allSettled(
     mounts.map(async (m) =>
-      diskFromStats(m, await withTimeout(statfs(m.mount), STATFS_TIMEOUT_MS, `statfs ${m.mount}`)),
+      diskFromStats(m, await withTimeout(statfs(m.mount), STATFS_TIMEOUT_MS, `statfs ${m.mount}`, timers)),
     ),
   );
   const disks: Disk[] = [];

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -6,6 +7,7 @@ import { createServer as createNetServer, type Server as NetServer } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FakeTime } from '../../../../test/support/fake-time.ts';
 import { dechunk, httpGet } from './http-get.ts';
 
 const servers: Array<Server | NetServer> = [];
@@ -53,10 +55,17 @@ describe('httpGet over the agent socket code', () => {
     await expect(httpGet(new URL(`http://127.0.0.1:${garbage}/`), options)).rejects.toThrow(
       /not an HTTP\/1\.1 response/,
     );
-    const silent = await listen(createNetServer(() => undefined));
-    await expect(
-      httpGet(new URL(`http://127.0.0.1:${silent}/`), { ...options, timeoutMs: 200 }),
-    ).rejects.toThrow(/no answer within 200 ms/);
+    const silentServer = createNetServer(() => undefined);
+    const silent = await listen(silentServer);
+    const time = new FakeTime(0);
+    const waiting = httpGet(new URL(`http://127.0.0.1:${silent}/`), {
+      ...options,
+      timeoutMs: 200,
+      timers: time.timers,
+    });
+    await once(silentServer, 'connection');
+    time.advance(200);
+    await expect(waiting).rejects.toThrow(/no answer within 200 ms/);
     const closing = await listen(createNetServer((s) => s.end()));
     await expect(httpGet(new URL(`http://127.0.0.1:${closing}/`), options)).rejects.toThrow(
       /closed the connection/,

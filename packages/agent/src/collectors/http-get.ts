@@ -1,4 +1,5 @@
 import { connect as netConnect, type Socket } from 'node:net';
+import { systemTimers, type Timers } from '../clock.ts';
 
 /**
  * One HTTP/1.1 GET over the agent's own socket code. node:http costs an agent about 12 MB of
@@ -11,6 +12,8 @@ export interface GetOptions {
   insecure: boolean;
   /** Read the body up to this many bytes; 0 stops after the status line and headers. */
   bodyLimit: number;
+  /** The deadline's timers; default the global ones. */
+  timers?: Timers;
 }
 
 export interface GetResult {
@@ -22,6 +25,7 @@ const MAX_HEAD = 64 * 1024;
 
 export async function httpGet(url: URL, options: GetOptions): Promise<GetResult> {
   const secure = url.protocol === 'https:';
+  const timers = options.timers ?? systemTimers;
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = Number(url.port) || (secure ? 443 : 80);
   let socket: Socket;
@@ -48,12 +52,12 @@ export async function httpGet(url: URL, options: GetOptions): Promise<GetResult>
     const finish = (err: Error | null, result?: GetResult) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      timers.clearTimeout(timer);
       socket.destroy();
       if (err) reject(err);
       else resolve(result as GetResult);
     };
-    const timer = setTimeout(
+    const timer = timers.setTimeout(
       () => finish(new Error(`no answer within ${options.timeoutMs} ms`)),
       options.timeoutMs,
     );

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import type { Process, Processes } from '@pantau/shared/lite';
 import { Limits } from '@pantau/shared/lite';
-import { monotonicMs } from '../clock.ts';
+import { monotonicMs, wallClock } from '../clock.ts';
 import { CLOCK_TICKS, HeldFiles, num, PROC, readProc, round2 } from './procfs.ts';
 import { displayName, readArgv } from './program.ts';
 
@@ -152,13 +152,13 @@ export class ProcessCollector {
     } catch {
       return '';
     }
-    if (Date.now() - this.#usersAt > 300_000) {
+    if (wallClock() - this.#usersAt > 300_000) {
       try {
         this.#users = parsePasswd(readFileSync('/etc/passwd', 'utf8'));
       } catch {
         this.#users = new Map();
       }
-      this.#usersAt = Date.now();
+      this.#usersAt = wallClock();
     }
     return (this.#users.get(uid) ?? String(uid)).slice(0, Limits.name);
   }

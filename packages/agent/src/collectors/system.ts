@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { SystemInfo } from '@pantau/shared/lite';
 import { Limits } from '@pantau/shared/lite';
+import { wallClock } from '../clock.ts';
 import { AGENT_VERSION } from '../version.ts';
 import { parseProcStat } from './cpu.ts';
 import { PROC, readProc, SYS } from './procfs.ts';
@@ -94,7 +95,7 @@ export async function collectSystem(): Promise<SystemInfo> {
     cores: Math.max(1, cpus.length),
     memory: os.totalmem(),
     agentVersion: AGENT_VERSION,
-    bootTime: Math.round(bootSeconds > 0 ? bootSeconds * 1000 : Date.now() - os.uptime() * 1000),
+    bootTime: Math.round(bootSeconds > 0 ? bootSeconds * 1000 : wallClock() - os.uptime() * 1000),
   };
   if (virtualization) info.virtualization = virtualization.slice(0, Limits.name);
   // The collector ignores new listening ports in this range (clients' ports, not services).

@@ -12,7 +12,7 @@ import {
   Limits,
   type WelcomeFrame,
 } from '@pantau/shared/lite';
-import { monotonicMs } from '../clock.ts';
+import { type AgentTime, every, systemTime } from '../clock.ts';
 import type { CollectorConfig } from '../config/types.ts';
 import type { Log as Logger } from '../log.ts';
 import { Backoff } from './backoff.ts';
@@ -61,6 +61,7 @@ export class Connection {
   readonly #handlers: ConnectionHandlers;
   readonly #log: Logger;
   readonly #backoff: Backoff;
+  readonly #time: AgentTime;
   #ws: WebSocket | undefined;
   #ready = false;
   #everWelcomed = false;
@@ -76,7 +77,10 @@ export class Connection {
     jobBacklog: JobBacklog,
     handlers: ConnectionHandlers,
     log: Logger,
+    /** Reconnect waits, the hello deadline, pings and silence; default the real clocks and timers. */
+    time: AgentTime = systemTime,
   ) {
+    this.#time = time;
     this.#config = config;
     this.#token = token;
     this.#outbox = outbox;
@@ -102,9 +106,9 @@ export class Connection {
     if (ws && ws.readyState !== WebSocket.CLOSED) {
       const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
       ws.close(1000, 'agent stopping');
-      const timer = setTimeout(() => ws.terminate(), 1_000);
+      const timer = this.#time.timers.setTimeout(() => ws.terminate(), 1_000);
       await closed;
-      clearTimeout(timer);
+      this.#time.timers.clearTimeout(timer);
     }
     await this.#loop;
   }
@@ -206,9 +210,10 @@ export class Connection {
 
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
+      const timers = this.#time.timers;
+      const timer = timers.setTimeout(done, ms);
       function done() {
-        clearTimeout(timer);
+        timers.clearTimeout(timer);
         resolve();
       }
       this.#wake = done;
@@ -216,9 +221,9 @@ export class Connection {
   }
 
   #session(url: string): Promise<SessionEnd> {
-    const started = monotonicMs();
+    const started = this.#time.monotonic();
     let welcomed = false;
-    let lastHeard = monotonicMs();
+    let lastHeard = this.#time.monotonic();
     let code = 0;
     let reason = '';
     let refusing = false;
@@ -227,6 +232,7 @@ export class Connection {
       handshakeTimeout: this.#config.helloTimeoutMs,
       maxPayload: Limits.frameBytes,
       ...(this.#config.ca === undefined ? {} : { ca: this.#config.ca }),
+      timers: this.#time.timers,
     });
     this.#ws = ws;
     this.#ready = false;
@@ -240,26 +246,26 @@ export class Connection {
       }
     };
 
-    let helloTimer: NodeJS.Timeout | undefined;
-    let pingTimer: NodeJS.Timeout | undefined;
+    let helloTimer: unknown;
+    let stopPings: (() => void) | undefined;
 
     ws.on('upgrade', () => {
-      lastHeard = monotonicMs();
+      lastHeard = this.#time.monotonic();
     });
     ws.on('open', () => {
       this.#log.debug({ url }, 'connected; sending hello');
       ws.send(encodeFrame(this.#handlers.hello()));
-      helloTimer = setTimeout(() => {
+      helloTimer = this.#time.timers.setTimeout(() => {
         this.#log.warn(
           { url, timeoutMs: this.#config.helloTimeoutMs },
           'no welcome from the collector in time',
         );
         ws.terminate();
       }, this.#config.helloTimeoutMs);
-      pingTimer = setInterval(() => {
-        if (monotonicMs() - lastHeard > 3 * this.#config.pingIntervalMs) {
+      stopPings = every(this.#time.timers, this.#config.pingIntervalMs, () => {
+        if (this.#time.monotonic() - lastHeard > 3 * this.#config.pingIntervalMs) {
           this.#log.warn(
-            { url, silentMs: Math.round(monotonicMs() - lastHeard) },
+            { url, silentMs: Math.round(this.#time.monotonic() - lastHeard) },
             'collector silent for 3 ping intervals; dropping the socket',
           );
           ws.terminate();
@@ -267,16 +273,16 @@ export class Connection {
         }
         ws.ping();
         this.flush(); // picks up a backlog held back by a full send buffer
-      }, this.#config.pingIntervalMs);
+      });
     });
     ws.on('pong', () => {
-      lastHeard = monotonicMs();
+      lastHeard = this.#time.monotonic();
     });
     ws.on('ping', () => {
-      lastHeard = monotonicMs();
+      lastHeard = this.#time.monotonic();
     });
     ws.on('message', (data, isBinary) => {
-      lastHeard = monotonicMs();
+      lastHeard = this.#time.monotonic();
       if (isBinary) {
         protocolError(
           'INVALID_FRAME',
@@ -307,7 +313,7 @@ export class Connection {
       }
       if (frame.t === 'welcome') {
         welcomed = true;
-        clearTimeout(helloTimer);
+        this.#time.timers.clearTimeout(helloTimer);
       }
       this.#dispatch(frame, url);
     });
@@ -323,14 +329,14 @@ export class Connection {
 
     return new Promise((resolve) => {
       ws.on('close', (closeCode, closeReason) => {
-        clearTimeout(helloTimer);
-        clearInterval(pingTimer);
+        this.#time.timers.clearTimeout(helloTimer);
+        stopPings?.();
         this.#ready = false;
         if (welcomed) this.#handlers.state?.(false, url);
         if (this.#ws === ws) this.#ws = undefined;
         if (code === 0 && closeCode !== 1006) code = closeCode;
         reason = closeReason.toString() || reason;
-        const lastedMs = Math.round(monotonicMs() - started);
+        const lastedMs = Math.round(this.#time.monotonic() - started);
         if (welcomed) this.#log.warn({ url, code: closeCode, reason }, 'disconnected from the collector');
         else this.#log.warn({ url, code, reason }, 'could not connect to the collector');
         resolve({ welcomed, code, reason, lastedMs });

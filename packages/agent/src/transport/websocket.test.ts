@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type WebSocket as ServerSocket, WebSocketServer } from 'ws';
+import { FakeTime } from '../../../../test/support/fake-time.ts';
 import { WebSocket } from './websocket.ts';
 
 const cleanups: Array<() => unknown> = [];
@@ -164,9 +165,17 @@ describe('WebSocket client', () => {
     const silent = createNetServer((socket) => sockets.push(socket)); // accepts, never answers
     silent.listen(0, '127.0.0.1');
     await once(silent, 'listening');
+    const time = new FakeTime(0);
     const c = client(`ws://127.0.0.1:${(silent.address() as { port: number }).port}/`, {
       handshakeTimeout: 200,
+      timers: time.timers,
     });
+    let closed = false;
+    void c.closed.then(() => (closed = true));
+    await once(silent, 'connection');
+    time.advance(199);
+    expect(closed).toBe(false);
+    time.advance(1);
     expect((await c.closed)[0]).toBe(1006);
     expect(c.errors[0]?.message).toMatch(/handshake has timed out/);
 

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { connect as netConnect, type Socket } from 'node:net';
+import { systemTimers, type Timers } from '../clock.ts';
 
 /**
  * A WebSocket client (RFC 6455) over node:net, or node:tls for wss://, with the part of the
@@ -18,6 +19,8 @@ export interface WebSocketOptions {
   maxPayload?: number;
   /** PEM CA certificates trusted for wss:// instead of the system's. */
   ca?: string;
+  /** The handshake and closing deadlines' timers; default the global ones. */
+  timers?: Timers;
 }
 
 interface Events {
@@ -59,7 +62,8 @@ export class WebSocket extends EventEmitter<Events> {
   #closeSent = false;
   #closeCode = 1006;
   #closeReason: Buffer = Buffer.alloc(0);
-  #timer: NodeJS.Timeout | undefined;
+  readonly #timers: Timers;
+  #timer: unknown;
   #mask = Buffer.alloc(4);
 
   constructor(url: string, options: WebSocketOptions = {}) {
@@ -69,6 +73,7 @@ export class WebSocket extends EventEmitter<Events> {
       throw new SyntaxError(`the URL's protocol must be ws: or wss:, not ${parsed.protocol}`);
     this.url = url;
     this.#maxPayload = options.maxPayload ?? 100 * 1024 * 1024;
+    this.#timers = options.timers ?? systemTimers;
     const secure = parsed.protocol === 'wss:';
     const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
     const port = Number(parsed.port) || (secure ? 443 : 80);
@@ -84,7 +89,7 @@ export class WebSocket extends EventEmitter<Events> {
       '',
     ].join('\r\n');
     if (options.handshakeTimeout)
-      this.#timer = setTimeout(
+      this.#timer = this.#timers.setTimeout(
         () => this.#fail(new Error('Opening handshake has timed out')),
         options.handshakeTimeout,
       );
@@ -162,7 +167,7 @@ export class WebSocket extends EventEmitter<Events> {
 
   #finish(): void {
     if (this.readyState === WebSocket.CLOSED) return;
-    clearTimeout(this.#timer);
+    this.#timers.clearTimeout(this.#timer);
     this.readyState = WebSocket.CLOSED;
     this.emit('close', this.#closeCode, this.#closeReason);
   }
@@ -209,7 +214,7 @@ export class WebSocket extends EventEmitter<Events> {
       return false;
     }
     this.#upgraded = true;
-    clearTimeout(this.#timer);
+    this.#timers.clearTimeout(this.#timer);
     this.readyState = WebSocket.OPEN;
     this.emit('upgrade');
     this.emit('open');
@@ -325,8 +330,8 @@ export class WebSocket extends EventEmitter<Events> {
     text.copy(payload, 2);
     this.#frame(Op.Close, payload);
     this.readyState = WebSocket.CLOSING;
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#socket?.destroy(), CLOSE_TIMEOUT_MS);
+    this.#timers.clearTimeout(this.#timer);
+    this.#timer = this.#timers.setTimeout(() => this.#socket?.destroy(), CLOSE_TIMEOUT_MS);
   }
 
   /** Writes one final, masked frame (clients must mask). */

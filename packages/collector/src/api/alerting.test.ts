@@ -9,7 +9,7 @@ import type { CollectorConfig } from '../config/types.ts';
 import { toNotifyEvent } from '../monitor/notices.ts';
 import { SIGNATURE_HEADER } from '../notify/channels/webhook.ts';
 import { renderEmail } from '../notify/message.ts';
-import { RecipientRepo } from '../notify/recipients.ts';
+import { RecipientRepo } from '../notify/recipient-repo.ts';
 
 let t: TestApp;
 let admin: Record<string, string>;

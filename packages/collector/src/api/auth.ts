@@ -3,7 +3,7 @@ import type { Actor } from '../access/actor.ts';
 import type { Authentication, TokenAuthenticator } from '../access/authenticate.ts';
 import { can, isPermission, needsRole, type Permission, type Role, roleFor } from '../access/roles.ts';
 import { errorBody } from '../error-body.ts';
-import { FailureLimiter } from '../gateway/rate-limit.ts';
+import { FailureLimiter } from '../security/failure-limiter.ts';
 import { bearerToken } from '../security/tokens.ts';
 import { sessionCookie } from '../session/cookie.ts';
 import { bindCsrfSecret, csrfPasses } from '../session/csrf.ts';

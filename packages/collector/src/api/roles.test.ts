@@ -9,7 +9,7 @@ import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts
 import { type Actor, SYSTEM_ACTOR } from '../access/actor.ts';
 import { type Permission, type Role, roleFor } from '../access/roles.ts';
 import type { UserStatus } from '../access/user-repo.ts';
-import { RecipientRepo } from '../notify/recipients.ts';
+import { RecipientRepo } from '../notify/recipient-repo.ts';
 
 let t: TestApp;
 const tokens = {} as Record<Role, string>;

@@ -1,11 +1,11 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from '../error-body.ts';
+import { FailureLimiter } from '../security/failure-limiter.ts';
 import { bearerToken, hashToken } from '../security/tokens.ts';
 import type { Host } from '../store/hosts.ts';
 import type { Store } from '../store/index.ts';
 import type { Gateway } from './gateway.ts';
-import { FailureLimiter } from './rate-limit.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

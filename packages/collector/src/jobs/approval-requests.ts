@@ -7,7 +7,8 @@ import type { ChannelName } from '../notify/channels/types.ts';
 import type { OutboxMessageInput } from '../notify/enqueue.ts';
 import { escapeHtml, formatTime } from '../notify/message.ts';
 import { OutboxRepo } from '../notify/outbox-repo.ts';
-import type { Recipient, RecipientRepo } from '../notify/recipients.ts';
+import type { RecipientRepo } from '../notify/recipient-repo.ts';
+import type { Recipient } from '../notify/recipients.ts';
 import type { JobRepo } from './job-repo.ts';
 import type { Job } from './types.ts';
 

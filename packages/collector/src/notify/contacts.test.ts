@@ -12,7 +12,7 @@ import { migration as initial } from '../store/migrations/001-initial.ts';
 import { migration as notify } from '../store/migrations/100-notify.ts';
 import { migration as incidents } from '../store/migrations/200-incidents.ts';
 import { migrations } from '../store/migrations/index.ts';
-import { RecipientRepo } from './recipients.ts';
+import { RecipientRepo } from './recipient-repo.ts';
 
 let dir: string;
 let db: InstanceType<typeof Database>;

@@ -12,7 +12,7 @@ import { WebhookChannel } from './channels/webhook.ts';
 import { Fanout } from './fanout.ts';
 import type { NotifyEvent, WebhookBody } from './message.ts';
 import { Outbox } from './outbox.ts';
-import { RecipientRepo } from './recipients.ts';
+import { RecipientRepo } from './recipient-repo.ts';
 
 const SECRET = 'fan-out-webhook-secret-0123';
 

@@ -12,7 +12,8 @@ import {
 import { OutboxRepo } from './outbox-repo.ts';
 import { PreferenceRepo } from './preference-repo.ts';
 import { wants } from './preferences.ts';
-import { type Recipient, RecipientRepo } from './recipients.ts';
+import { RecipientRepo } from './recipient-repo.ts';
+import type { Recipient } from './recipients.ts';
 
 export interface NotifyAllOptions {
   render?: RenderOptions;

@@ -7,7 +7,8 @@ import type { ChannelName, Channels } from './channels/types.ts';
 import { messageFor } from './fanout.ts';
 import type { RenderOptions } from './message.ts';
 import type { Outbox } from './outbox.ts';
-import { CHANNEL_SETTING, type Recipient, type RecipientRepo, validateRecipient } from './recipients.ts';
+import type { RecipientRepo } from './recipient-repo.ts';
+import { CHANNEL_SETTING, type Recipient, validateRecipient } from './recipients.ts';
 
 export interface RecipientCommandDeps {
   /** Default the system clock. */

@@ -6,7 +6,7 @@ import type { Authentication } from '../access/authenticate.ts';
 import type { Users } from '../access/users.ts';
 import { systemClock } from '../clock.ts';
 import type { EventBus } from '../events.ts';
-import { FailureLimiter } from '../gateway/rate-limit.ts';
+import { FailureLimiter } from '../security/failure-limiter.ts';
 import { hashToken } from '../security/tokens.ts';
 import type { AuditLog } from '../store/audit.ts';
 import { SessionRepo, type WebSession } from './session-repo.ts';

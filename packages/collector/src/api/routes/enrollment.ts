@@ -3,7 +3,7 @@ import Type from 'typebox';
 import { errorBody } from '../../error-body.ts';
 import type { EnrollmentCode } from '../../fleet/enrollment-repo.ts';
 import { agentUrl } from '../../fleet/install-command.ts';
-import { FailureLimiter } from '../../gateway/rate-limit.ts';
+import { FailureLimiter } from '../../security/failure-limiter.ts';
 import { actorOf } from '../actor.ts';
 import type { ApiContext, TypedApp } from '../context.ts';
 import { HostName, Labels, Nullable, PageQuery, page, withErrors } from '../schemas.ts';

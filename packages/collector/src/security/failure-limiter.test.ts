@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FailureLimiter } from './rate-limit.ts';
+import { FailureLimiter } from './failure-limiter.ts';
 
 describe('FailureLimiter', () => {
   it('blocks a key after its failures in a minute, says when it lifts, and leaves other keys alone', () => {
