@@ -61,6 +61,7 @@ export class Gateway implements ConnectionHost {
     this.#silentAfter = g.silentAfter;
     this.ingestQueue = new IngestQueue({
       writer: deps.store.writer,
+      thread: deps.store.writerThread,
       events: deps.events,
       stats: this.stats,
       log: deps.log,
