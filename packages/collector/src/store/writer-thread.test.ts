@@ -126,6 +126,25 @@ describe('writer thread', () => {
     expect(count('SELECT sum(n) FROM metrics_1h')).toBe(6);
   });
 
+  it("a renumbering while a batch is in flight (token rotation) survives that batch's commit", async () => {
+    store.writer.write(batch(1, 3));
+    // Hold the write lock so the thread commits only after the renumbering.
+    store.db.exec('BEGIN IMMEDIATE');
+    const plan = store.writer.plan(batch(4, 6));
+    const answer = commit(store.writerThread, plan.rows);
+    store.writer.restartNumbering(hostId, null);
+    store.db.exec('COMMIT');
+    expect(await answer).toBeNull();
+    store.writer.committed(plan);
+    expect(count('SELECT count(*) FROM metrics_raw')).toBe(6);
+    // The new token's holder counts from 1; after a restart its seq 1 must not be a duplicate.
+    expect(store.writer.lastSeq(hostId)).toBe(0);
+    expect(count('SELECT last_seq FROM hosts')).toBe(0);
+    const fresh = { ...batch(1, 1)[0]!, receivedAt: Date.UTC(2026, 11, 7, 12, 1, 0) };
+    fresh.snapshot = { ...fresh.snapshot, ts: fresh.receivedAt };
+    expect(store.writer.write([fresh]).stored).toHaveLength(1);
+  });
+
   it('close() waits for the batch in flight and releases the database', () => {
     const plan = store.writer.plan(batch(1, 2));
     let answer: Error | null | undefined;

@@ -59,7 +59,7 @@ const DISK_HISTORY_EVERY = 5 * MINUTE;
  */
 export class SnapshotWriter {
   readonly #db: Database;
-  readonly #s: Record<'renumber' | 'lastSeq' | 'bootId' | 'lastRaw' | 'states', Statement>;
+  readonly #s: Record<'renumber' | 'resetSeq' | 'lastSeq' | 'bootId' | 'lastRaw' | 'states', Statement>;
   readonly #rows: RowWriter;
   readonly #lastSeq = new Map<number, number>();
   /** When the last stored snapshot of each host arrived (collector clock). */
@@ -71,6 +71,9 @@ export class SnapshotWriter {
   readonly #metricRows: boolean;
   #sink: SnapshotSink | null;
   readonly #containers: ContainerHistory;
+  /** The plan awaiting committed() or abandon(), and the hosts renumbered meanwhile. */
+  #planned: WritePlan | null = null;
+  readonly #renumberedInFlight = new Set<number>();
 
   constructor(db: Database, options: WriterOptions = {}) {
     this.#db = db;
@@ -83,6 +86,7 @@ export class SnapshotWriter {
       lastSeq: db.prepare('SELECT last_seq FROM hosts WHERE id = ?'),
       bootId: db.prepare('SELECT boot_id FROM hosts WHERE id = ?'),
       renumber: db.prepare('UPDATE hosts SET last_seq = 0, boot_id = ? WHERE id = ?'),
+      resetSeq: db.prepare('UPDATE hosts SET last_seq = 0 WHERE id = ?'),
       lastRaw: db.prepare(
         `SELECT ts, ${cols.join(', ')} FROM metrics_raw WHERE host = ? ORDER BY ts DESC LIMIT 1`,
       ),
@@ -107,6 +111,21 @@ export class SnapshotWriter {
   restartNumbering(hostId: number, bootId: string | null): void {
     this.#s.renumber.run(bootId, hostId);
     this.#lastSeq.set(hostId, 0);
+    if (this.#planned?.hosts.includes(hostId)) this.#renumberedInFlight.add(hostId);
+  }
+
+  /**
+   * A batch planned before a renumbering commits after it (on the writer thread) and raises the
+   * stored seq again: put it back to 0, or the new numbering's first seqs would count as
+   * duplicates after a restart.
+   */
+  #renumberAgain(): void {
+    for (const hostId of this.#renumberedInFlight) {
+      this.#s.resetSeq.run(hostId);
+      this.#lastSeq.set(hostId, 0);
+    }
+    this.#renumberedInFlight.clear();
+    this.#planned = null;
   }
 
   /**
@@ -178,11 +197,14 @@ export class SnapshotWriter {
       throw err;
     }
     for (const [hostId, t] of touched) rows.touch.push(hostId, t.seq, t.seen);
-    return { stored, duplicates, refused, hosts: [...touched.keys()], rows };
+    const plan = { stored, duplicates, refused, hosts: [...touched.keys()], rows };
+    this.#planned = plan;
+    return plan;
   }
 
   /** The plan's rows are committed: remember what they stored. */
   committed(plan: WritePlan): WriteResult {
+    this.#renumberAgain();
     for (const item of plan.stored) {
       this.#remember(item.hostId, item.snapshot);
       this.#storedAt.set(item.hostId, item.receivedAt);
@@ -198,6 +220,7 @@ export class SnapshotWriter {
    */
   abandon(plan: WritePlan): void {
     this.#forgetSeqs(plan.hosts);
+    this.#renumberAgain();
   }
 
   #forgetSeqs(hosts: Iterable<number>): void {
