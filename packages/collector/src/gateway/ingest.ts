@@ -64,6 +64,9 @@ export class IngestQueue {
 
   push(from: AckTarget, snapshots: IncomingSnapshot['snapshot'][], receivedAt: number): void {
     for (const snapshot of snapshots) this.#queue.push({ hostId: from.hostId, snapshot, receivedAt, from });
+    // The batch in flight schedules the next flush when it is answered (a timer per snapshot
+    // meanwhile, with flushRows waiting, was thousands of empty timers a second under backlog).
+    if (this.#inFlight) return;
     if (this.#queue.length >= this.#rows) {
       this.#schedule(0);
     } else {
