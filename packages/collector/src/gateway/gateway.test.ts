@@ -2,6 +2,7 @@ import { CloseCodes, Limits } from '@pantau/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fullSnapshot, sampleHello, sampleSnapshot } from '../../../../test/fixtures/samples.ts';
 import { RawAgent, upgradeStatus } from '../../../../test/support/agent-client.ts';
+import { until } from '../../../../test/support/e2e.ts';
 import { FakeTime } from '../../../../test/support/fake-time.ts';
 import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts';
 import { CLI_ACTOR } from '../access/actor.ts';
@@ -86,6 +87,31 @@ describe('agent gateway: the valid flow', () => {
     const after = await RawAgent.connect(t.wsUrl, host.token);
     expect((await after.hello()).lastSeq).toBe(4);
     after.close();
+  });
+
+  it('a writer thread that dies with a batch in flight: nothing acked before the commit, every snapshot stored once', async () => {
+    const { store, gateway } = t.app.pantau;
+    const agent = await RawAgent.connect(t.wsUrl, host.token);
+    await agent.hello();
+    agent.send({ t: 'metrics', snapshot: sampleSnapshot(1) });
+    await agent.waitAck(1);
+    // Hold the write lock, so the next batch stays in flight on the thread.
+    store.db.exec('BEGIN IMMEDIATE');
+    agent.send({ t: 'metrics.batch', snapshots: [2, 3, 4].map((s) => sampleSnapshot(s)) });
+    await until('a batch in flight', () => store.writerThread.busy, 5_000);
+    const dying = store.writerThread.terminate();
+    store.db.exec('COMMIT');
+    await dying;
+    expect(agent.highestAck).toBe(1);
+    // Retried on a new thread.
+    await agent.waitAck(4);
+    agent.send({ t: 'metrics', snapshot: sampleSnapshot(5) });
+    await agent.waitAck(5);
+    expect(gateway.stats.flushErrors).toBe(1);
+    expect(rawCount(host.id)).toBe(5);
+    expect(store.db.prepare('SELECT sum(n) FROM metrics_1m WHERE host = ?').pluck().get(host.id)).toBe(5);
+    expect(store.hosts.get(host.id)?.lastSeq).toBe(5);
+    agent.close();
   });
 
   it('emits host.offline when the socket closes', async () => {

@@ -94,6 +94,7 @@ export class Gateway implements ConnectionHost {
     this.#silentAfter = g.silentAfter;
     this.ingestQueue = new IngestQueue({
       writer: deps.store.writer,
+      thread: deps.store.writerThread,
       events: deps.events,
       stats: this.stats,
       log: deps.log,
@@ -291,8 +292,9 @@ export function heartbeatVerdict(
   if (now - conn.lastHeardAt > o.silentAfter) return 'silent';
   if (conn.state === 'ready' && now - conn.lastFrameAt > 3 * conn.intervalMs + o.pingInterval)
     return 'no-frames';
-  // A frame within the interval proves life, so an agent sending that often is never pinged
-  // (counting only half an interval pinged half of all 1 Hz agents every second).
-  if (now - conn.lastFrameAt >= o.pingInterval) return 'ping';
+  // A frame proves life, so an agent sending at least every ping interval is not pinged, even
+  // when a frame comes late (on a busy machine, a whole interval pinged thousands of 1 Hz agents
+  // a second); an agent sending less often is pinged after two intervals without one.
+  if (now - conn.lastFrameAt >= o.pingInterval + Math.min(conn.intervalMs, o.pingInterval)) return 'ping';
   return 'none';
 }

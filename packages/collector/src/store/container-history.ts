@@ -13,9 +13,8 @@ export interface ContainerSeries {
 /** A row per running container at most this often, ms: the agent reports every 15 s by default. */
 const EVERY_MS = 10_000;
 
-/** Writes and reads container_history. */
+/** Decides which container_history rows are due (the writer writes them) and reads them. */
 export class ContainerHistory {
-  readonly #insert: Statement<[number, string, number, number, number]>;
   readonly #read: Statement<
     { host: number; name: string; from: number; to: number; step: number },
     { b: number; cpu: number; memory: number }
@@ -23,9 +22,6 @@ export class ContainerHistory {
   readonly #writtenAt = new Map<string, number>();
 
   constructor(db: Database) {
-    this.#insert = db.prepare(
-      'INSERT OR REPLACE INTO container_history (host, name, ts, cpu, memory) VALUES (?, ?, ?, ?, ?)',
-    );
     this.#read = db.prepare(
       `SELECT CAST((ts - @from) / @step AS INTEGER) AS b, avg(cpu) AS cpu, avg(memory) AS memory
        FROM container_history WHERE host = @host AND name = @name AND ts >= @from AND ts < @to
@@ -33,14 +29,14 @@ export class ContainerHistory {
     );
   }
 
-  /** Called inside the writer's transaction for a snapshot that lists containers. */
-  record(hostId: number, ts: number, containers: readonly Container[]): void {
+  /** Adds the rows due for a snapshot that lists containers (host, name, ts, cpu, memory each) to `out`. */
+  due(hostId: number, ts: number, containers: readonly Container[], out: (number | string)[]): void {
     for (const c of containers) {
       if (c.state !== 'running') continue;
       const key = `${hostId}\0${c.name}`;
       if (ts - (this.#writtenAt.get(key) ?? 0) < EVERY_MS) continue;
       this.#writtenAt.set(key, ts);
-      this.#insert.run(hostId, c.name, ts, c.cpu, c.memory);
+      out.push(hostId, c.name, ts, c.cpu, c.memory);
     }
   }
 

@@ -7,6 +7,7 @@ import { type MigrationResult, migrate } from './migrate.ts';
 import { migrations as coreMigrations, type Migration } from './migrations/index.ts';
 import { RetentionJob } from './retention.ts';
 import { SnapshotWriter } from './writer.ts';
+import { WriterThread } from './writer-thread.ts';
 
 export interface StoreOptions {
   dataDir: string;
@@ -25,6 +26,8 @@ export class Store {
   readonly db: Database;
   readonly hosts: HostRepo;
   readonly writer: SnapshotWriter;
+  /** Commits the ingest queue's batches off the main thread (started on first use). */
+  readonly writerThread: WriterThread;
   readonly history: HistoryReader;
   /** Metric series for charts and the history API: SQLite's tiers or the time-series database. */
   readonly metricHistory: MetricHistory;
@@ -44,6 +47,7 @@ export class Store {
       metricRows: options.metricRows ?? true,
       containers: this.containers,
     });
+    this.writerThread = new WriterThread({ dataDir: options.dataDir, busyTimeout: options.busyTimeout });
     this.history = new HistoryReader(this.db);
     this.audit = new AuditLog(this.db);
     this.retentionConfig = options.retention;
@@ -53,6 +57,7 @@ export class Store {
   }
 
   close(): void {
+    this.writerThread.close();
     if (this.db.open) {
       // Fold the WAL back into the main file so a copied data dir is self-contained.
       this.db.pragma('wal_checkpoint(TRUNCATE)');

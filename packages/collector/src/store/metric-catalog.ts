@@ -72,7 +72,13 @@ export const metricNames = Object.keys(MetricCatalog) as MetricName[];
 export const metricDefs: MetricDef[] = Object.values(MetricCatalog);
 
 /** The stored integers for one snapshot, in catalog order, written into `out` from `offset`. */
-export function encodeCore(s: Snapshot, out: number[] = [], offset = 0): number[] {
+export function encodeCore(s: Snapshot): number[];
+export function encodeCore(s: Snapshot, out: Float64Array, offset: number): Float64Array;
+export function encodeCore(
+  s: Snapshot,
+  out: number[] | Float64Array = [],
+  offset = 0,
+): number[] | Float64Array {
   for (let i = 0; i < metricDefs.length; i++) {
     const d = metricDefs[i]!;
     out[offset + i] = Math.round(d.read(s) * d.scale);

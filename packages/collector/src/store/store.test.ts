@@ -42,6 +42,13 @@ describe('migrations', () => {
     expect(store.db.pragma('synchronous', { simple: true })).toBe(1);
   });
 
+  it('finds the newest incident of a key (asked before each new incident opens) by index, not by a scan', () => {
+    const plan = store.db
+      .prepare('EXPLAIN QUERY PLAN SELECT * FROM incidents WHERE key = ? ORDER BY id DESC LIMIT 1')
+      .all('host:1') as { detail: string }[];
+    expect(plan.map((p) => p.detail)).toEqual(['SEARCH incidents USING INDEX incidents_key (key=?)']);
+  });
+
   it('runs on an existing database with data: only new migrations apply, data is kept', () => {
     const { host } = store.hosts.add('web-1', {});
     store.writer.write([{ hostId: host.id, snapshot: sampleSnapshot(1), receivedAt: Date.now() }]);

@@ -3,6 +3,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { ContainerHistory } from './container-history.ts';
 import { AREAS, type Area, type LatestState } from './latest.ts';
 import { encodeCore, metricDefs, metricNames } from './metric-catalog.ts';
+import { emptyRowBatch, METRIC_ROW, type RowBatch, RowWriter } from './row-batch.ts';
 
 export interface IncomingSnapshot {
   hostId: number;
@@ -20,6 +21,13 @@ export interface WriteResult {
   committed: Map<number, number>;
   /** Snapshots whose seq jumped further than the agent could have counted; not stored. */
   refused: { item: IncomingSnapshot; reason: string }[];
+}
+
+/** A batch decided but not yet committed (see SnapshotWriter.plan). */
+export interface WritePlan extends Omit<WriteResult, 'committed'> {
+  /** Every host the batch touched. */
+  hosts: number[];
+  rows: RowBatch;
 }
 
 /** Receives every stored snapshot inside the ingest transaction, so it commits (or not) with it. */
@@ -41,7 +49,6 @@ const MIN_INTERVAL_MS = 1_000;
 const SEQ_SLACK = 60;
 
 const MINUTE = 60_000;
-const HOUR = 3_600_000;
 /** Net and per-core state change every snapshot; persisting them this often is plenty. */
 const STATE_EVERY = 60_000;
 const DISK_HISTORY_EVERY = 5 * MINUTE;
@@ -52,7 +59,8 @@ const DISK_HISTORY_EVERY = 5 * MINUTE;
  */
 export class SnapshotWriter {
   readonly #db: Database;
-  readonly #s: Record<string, Statement>;
+  readonly #s: Record<'renumber' | 'resetSeq' | 'lastSeq' | 'bootId' | 'lastRaw' | 'states', Statement>;
+  readonly #rows: RowWriter;
   readonly #lastSeq = new Map<number, number>();
   /** When the last stored snapshot of each host arrived (collector clock). */
   readonly #storedAt = new Map<number, number>();
@@ -63,44 +71,22 @@ export class SnapshotWriter {
   readonly #metricRows: boolean;
   #sink: SnapshotSink | null;
   readonly #containers: ContainerHistory;
-  /** host, ts, then one value per metric. */
-  readonly #rawArgs: number[] = new Array(2 + metricDefs.length).fill(0);
-  /** host, bucket, then sum and max per metric (one snapshot: both the value). */
-  readonly #rollupArgs: number[] = new Array(2 + 2 * metricDefs.length).fill(0);
+  /** The plan awaiting committed() or abandon(), and the hosts renumbered meanwhile. */
+  #planned: WritePlan | null = null;
+  readonly #renumberedInFlight = new Set<number>();
 
   constructor(db: Database, options: WriterOptions = {}) {
     this.#db = db;
     this.#metricRows = options.metricRows ?? true;
     this.#sink = options.sink ?? null;
     this.#containers = options.containers ?? new ContainerHistory(db);
+    this.#rows = new RowWriter(db);
     const cols = metricDefs.map((d) => d.column);
-    const rollup = (table: string) =>
-      db.prepare(
-        `INSERT INTO ${table} (host, ts, n, ${cols.map((c) => `${c}_sum, ${c}_max`).join(', ')})
-         VALUES (?, ?, 1, ${cols.map(() => '?, ?').join(', ')})
-         ON CONFLICT (host, ts) DO UPDATE SET n = n + 1, ${cols
-           .map((c) => `${c}_sum = ${c}_sum + excluded.${c}_sum, ${c}_max = max(${c}_max, excluded.${c}_max)`)
-           .join(', ')}`,
-      );
     this.#s = {
-      raw: db.prepare(
-        `INSERT OR IGNORE INTO metrics_raw (host, ts, ${cols.join(', ')}) VALUES (?, ?, ${cols.map(() => '?').join(', ')})`,
-      ),
-      m1: rollup('metrics_1m'),
-      h1: rollup('metrics_1h'),
-      state: db.prepare(
-        'INSERT INTO host_state (host, kind, ts, data) VALUES (?, ?, ?, ?) ON CONFLICT (host, kind) DO UPDATE SET ts = excluded.ts, data = excluded.data',
-      ),
-      disk: db.prepare(
-        'INSERT OR REPLACE INTO disk_history (host, mount, ts, size, used) VALUES (?, ?, ?, ?, ?)',
-      ),
-      check: db.prepare(
-        'INSERT OR REPLACE INTO check_history (host, name, ts, ok, latency_ms, error) VALUES (?, ?, ?, ?, ?, ?)',
-      ),
-      touch: db.prepare('UPDATE hosts SET last_seq = max(last_seq, ?), last_seen = ? WHERE id = ?'),
       lastSeq: db.prepare('SELECT last_seq FROM hosts WHERE id = ?'),
       bootId: db.prepare('SELECT boot_id FROM hosts WHERE id = ?'),
       renumber: db.prepare('UPDATE hosts SET last_seq = 0, boot_id = ? WHERE id = ?'),
+      resetSeq: db.prepare('UPDATE hosts SET last_seq = 0 WHERE id = ?'),
       lastRaw: db.prepare(
         `SELECT ts, ${cols.join(', ')} FROM metrics_raw WHERE host = ? ORDER BY ts DESC LIMIT 1`,
       ),
@@ -112,7 +98,7 @@ export class SnapshotWriter {
   lastSeq(hostId: number): number {
     let seq = this.#lastSeq.get(hostId);
     if (seq === undefined) {
-      seq = (this.#s.lastSeq!.get(hostId) as { last_seq: number } | undefined)?.last_seq ?? 0;
+      seq = (this.#s.lastSeq.get(hostId) as { last_seq: number } | undefined)?.last_seq ?? 0;
       this.#lastSeq.set(hostId, seq);
     }
     return seq;
@@ -123,8 +109,23 @@ export class SnapshotWriter {
    * on from it. For a token rotation (`bootId` null) and for a new agent process.
    */
   restartNumbering(hostId: number, bootId: string | null): void {
-    this.#s.renumber!.run(bootId, hostId);
+    this.#s.renumber.run(bootId, hostId);
     this.#lastSeq.set(hostId, 0);
+    if (this.#planned?.hosts.includes(hostId)) this.#renumberedInFlight.add(hostId);
+  }
+
+  /**
+   * A batch planned before a renumbering commits after it (on the writer thread) and raises the
+   * stored seq again: put it back to 0, or the new numbering's first seqs would count as
+   * duplicates after a restart.
+   */
+  #renumberAgain(): void {
+    for (const hostId of this.#renumberedInFlight) {
+      this.#s.resetSeq.run(hostId);
+      this.#lastSeq.set(hostId, 0);
+    }
+    this.#renumberedInFlight.clear();
+    this.#planned = null;
   }
 
   /**
@@ -133,7 +134,7 @@ export class SnapshotWriter {
    */
   agentBooted(hostId: number, bootId: string | undefined): boolean {
     if (bootId === undefined) return false;
-    const row = this.#s.bootId!.get(hostId) as { boot_id: string | null } | undefined;
+    const row = this.#s.bootId.get(hostId) as { boot_id: string | null } | undefined;
     if (row === undefined || row.boot_id === bootId) return false;
     this.restartNumbering(hostId, bootId);
     return true;
@@ -154,54 +155,97 @@ export class SnapshotWriter {
     return Math.floor(Math.max(0, receivedAt - since) / MIN_INTERVAL_MS) + SEQ_SLACK;
   }
 
-  write(batch: readonly IncomingSnapshot[]): WriteResult {
-    const before = new Map<number, number>();
+  /**
+   * Decides what a batch stores (dedup by (host, seq), forged seqs refused) and builds its rows,
+   * without writing them. The hosts' seqs move on at once, so the caller must follow with
+   * committed() once the rows are committed or abandon() if they are not, before planning again.
+   */
+  plan(batch: readonly IncomingSnapshot[]): WritePlan {
     const stored: IncomingSnapshot[] = [];
     const refused: WriteResult['refused'] = [];
     const touched = new Map<number, { seq: number; seen: number }>();
+    const rows = emptyRowBatch(this.#metricRows ? batch.length : 0);
     let duplicates = 0;
     try {
-      this.#db.transaction(() => {
-        for (const item of batch) {
-          const { hostId, snapshot: s } = item;
-          const last = this.lastSeq(hostId);
-          if (!before.has(hostId)) before.set(hostId, last);
-          const t = touched.get(hostId);
-          touched.set(hostId, {
-            seq: Math.max(last, t?.seq ?? 0),
-            seen: Math.max(item.receivedAt, t?.seen ?? 0),
-          });
-          if (s.seq <= last) {
-            duplicates++;
-            continue;
-          }
-          const most = last === 0 ? Number.POSITIVE_INFINITY : this.#plausibleJump(hostId, item.receivedAt);
-          if (s.seq - last > most) {
-            refused.push({
-              item,
-              reason: `snapshot seq ${s.seq} jumps ${s.seq - last} past the last stored (${last}); at most ${most} snapshots can have been taken since`,
-            });
-            continue;
-          }
-          this.#lastSeq.set(hostId, s.seq);
-          touched.get(hostId)!.seq = s.seq;
-          this.#writeOne(hostId, s);
-          stored.push(item);
+      for (const item of batch) {
+        const { hostId, snapshot: s } = item;
+        const last = this.lastSeq(hostId);
+        const t = touched.get(hostId);
+        touched.set(hostId, {
+          seq: Math.max(last, t?.seq ?? 0),
+          seen: Math.max(item.receivedAt, t?.seen ?? 0),
+        });
+        if (s.seq <= last) {
+          duplicates++;
+          continue;
         }
-        for (const [hostId, t] of touched) this.#s.touch!.run(t.seq, t.seen, hostId);
-      })();
+        const most = last === 0 ? Number.POSITIVE_INFINITY : this.#plausibleJump(hostId, item.receivedAt);
+        if (s.seq - last > most) {
+          refused.push({
+            item,
+            reason: `snapshot seq ${s.seq} jumps ${s.seq - last} past the last stored (${last}); at most ${most} snapshots can have been taken since`,
+          });
+          continue;
+        }
+        this.#lastSeq.set(hostId, s.seq);
+        touched.get(hostId)!.seq = s.seq;
+        this.#rowsOf(hostId, s, rows);
+        stored.push(item);
+      }
     } catch (err) {
-      // The transaction rolled back: forget what it would have committed.
-      for (const [hostId, seq] of before) this.#lastSeq.set(hostId, seq);
+      this.#forgetSeqs(touched.keys());
       throw err;
     }
-    for (const item of stored) {
+    for (const [hostId, t] of touched) rows.touch.push(hostId, t.seq, t.seen);
+    const plan = { stored, duplicates, refused, hosts: [...touched.keys()], rows };
+    this.#planned = plan;
+    return plan;
+  }
+
+  /** The plan's rows are committed: remember what they stored. */
+  committed(plan: WritePlan): WriteResult {
+    this.#renumberAgain();
+    for (const item of plan.stored) {
       this.#remember(item.hostId, item.snapshot);
       this.#storedAt.set(item.hostId, item.receivedAt);
     }
     const committed = new Map<number, number>();
-    for (const hostId of touched.keys()) committed.set(hostId, this.#lastSeq.get(hostId)!);
-    return { stored, duplicates, committed, refused };
+    for (const hostId of plan.hosts) committed.set(hostId, this.lastSeq(hostId));
+    return { stored: plan.stored, duplicates: plan.duplicates, committed, refused: plan.refused };
+  }
+
+  /**
+   * The plan's rows were not committed (or it is not known: a writer thread that died). The
+   * hosts' seqs are read again from the database, where they moved only with their rows.
+   */
+  abandon(plan: WritePlan): void {
+    this.#forgetSeqs(plan.hosts);
+    this.#renumberAgain();
+  }
+
+  #forgetSeqs(hosts: Iterable<number>): void {
+    for (const hostId of hosts) this.#lastSeq.delete(hostId);
+  }
+
+  /** Whether another connection may commit the rows: not with a sink, which joins the transaction. */
+  get threadable(): boolean {
+    return this.#sink === null;
+  }
+
+  /** Writes a batch in one transaction on this connection (with the sink's part, if any). */
+  write(batch: readonly IncomingSnapshot[]): WriteResult {
+    const plan = this.plan(batch);
+    try {
+      this.#db.transaction(() => {
+        this.#rows.apply(plan.rows);
+        if (this.#sink) for (const item of plan.stored) this.#sink.append(item.hostId, item.snapshot);
+      })();
+    } catch (err) {
+      // The transaction rolled back: forget what it would have committed.
+      this.abandon(plan);
+      throw err;
+    }
+    return this.committed(plan);
   }
 
   /** Sets the sink (built after the store, as it needs the store's tables). */
@@ -209,53 +253,43 @@ export class SnapshotWriter {
     this.#sink = sink;
   }
 
-  #writeOne(hostId: number, s: Snapshot): void {
+  #rowsOf(hostId: number, s: Snapshot, rows: RowBatch): void {
     if (this.#metricRows) {
-      // Parameters go in reused arrays: at 10,000 snapshots/s, fresh ones per row kept GC busy.
-      const raw = this.#rawArgs;
-      const roll = this.#rollupArgs;
-      raw[0] = roll[0] = hostId;
-      raw[1] = s.ts;
-      encodeCore(s, raw, 2);
-      for (let i = 2; i < raw.length; i++) roll[2 * i - 2] = roll[2 * i - 1] = raw[i]!;
-      this.#s.raw!.run(raw);
-      roll[1] = s.ts - (s.ts % MINUTE);
-      this.#s.m1!.run(roll);
-      roll[1] = s.ts - (s.ts % HOUR);
-      this.#s.h1!.run(roll);
+      const at = rows.metricCount++ * METRIC_ROW;
+      rows.metrics[at] = hostId;
+      rows.metrics[at + 1] = s.ts;
+      encodeCore(s, rows.metrics, at + 2);
     }
-    this.#sink?.append(hostId, s);
-
     const due = s.ts - (this.#stateWrittenAt.get(hostId) ?? 0) >= STATE_EVERY;
     if (due) {
       this.#stateWrittenAt.set(hostId, s.ts);
-      this.#s.state!.run(hostId, 'net', s.ts, JSON.stringify(s.net));
-      this.#s.state!.run(hostId, 'core', s.ts, JSON.stringify({ uptime: s.uptime, cores: s.cpu.cores }));
+      rows.states.push(hostId, 'net', s.ts, JSON.stringify(s.net));
+      rows.states.push(hostId, 'core', s.ts, JSON.stringify({ uptime: s.uptime, cores: s.cpu.cores }));
     }
     for (const area of AREAS) {
       if (area === 'net' || s[area] === undefined) continue;
-      this.#s.state!.run(hostId, area, s.ts, JSON.stringify(s[area]));
+      rows.states.push(hostId, area, s.ts, JSON.stringify(s[area]));
     }
-    if (s.disks) this.#diskHistory(hostId, s.ts, s.disks);
-    if (s.checks) this.#checkHistory(hostId, s.ts, s.checks);
-    if (s.containers) this.#containers.record(hostId, s.ts, s.containers);
+    if (s.disks) this.#diskHistory(hostId, s.ts, s.disks, rows);
+    if (s.checks) this.#checkHistory(hostId, s.ts, s.checks, rows);
+    if (s.containers) this.#containers.due(hostId, s.ts, s.containers, rows.containers);
   }
 
-  #diskHistory(hostId: number, ts: number, disks: Disk[]): void {
+  #diskHistory(hostId: number, ts: number, disks: Disk[], rows: RowBatch): void {
     for (const d of disks) {
       const key = `${hostId}\0${d.mount}`;
       if (ts - (this.#diskWrittenAt.get(key) ?? 0) < DISK_HISTORY_EVERY) continue;
       this.#diskWrittenAt.set(key, ts);
-      this.#s.disk!.run(hostId, d.mount, ts, d.size, d.used);
+      rows.disks.push(hostId, d.mount, ts, d.size, d.used);
     }
   }
 
-  #checkHistory(hostId: number, ts: number, checks: CheckResult[]): void {
+  #checkHistory(hostId: number, ts: number, checks: CheckResult[], rows: RowBatch): void {
     for (const c of checks) {
       const key = `${hostId}\0${c.name}`;
       if (this.#checkOk.get(key) === c.ok) continue;
       this.#checkOk.set(key, c.ok);
-      this.#s.check!.run(hostId, c.name, ts, c.ok ? 1 : 0, c.latencyMs, c.error ?? null);
+      rows.checks.push(hostId, c.name, ts, c.ok ? 1 : 0, c.latencyMs, c.error ?? null);
     }
   }
 
@@ -281,8 +315,8 @@ export class SnapshotWriter {
   latest(hostId: number): LatestState | undefined {
     const cached = this.#latest.get(hostId);
     if (cached) return cached;
-    const row = this.#s.lastRaw!.get(hostId) as Record<string, number> | undefined;
-    const states = this.#s.states!.all(hostId) as { kind: string; ts: number; data: string }[];
+    const row = this.#s.lastRaw.get(hostId) as Record<string, number> | undefined;
+    const states = this.#s.states.all(hostId) as { kind: string; ts: number; data: string }[];
     if (!row && states.length === 0) return undefined;
     const metrics: Record<string, number> = {};
     if (row) {

@@ -12,6 +12,7 @@ import { migration as incidents } from './200-incidents.ts';
 import { migration as numericHostIds } from './201-numeric-host-ids.ts';
 import { migration as incidentFlapping } from './210-incident-flapping.ts';
 import { migration as silenceHostPatterns } from './215-silence-host-patterns.ts';
+import { migration as incidentKeyIndex } from './216-incident-key-index.ts';
 import { migration as jobs } from './400-jobs.ts';
 import { migration as jobPersons } from './401-job-persons.ts';
 import { migration as telegram } from './500-telegram.ts';
@@ -40,6 +41,7 @@ export const migrations: Migration[] = [
   numericHostIds,
   incidentFlapping,
   silenceHostPatterns,
+  incidentKeyIndex,
   jobs,
   jobPersons,
   telegram,
