@@ -9,8 +9,9 @@ import { Snapshot, validate } from '@pantau/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentBuild } from './support/agent-build.ts';
 import { AgentProcess, testConfig } from './support/agent-process.ts';
-import { Api, until } from './support/e2e.ts';
+import { Api } from './support/e2e.ts';
 import { startTestApp, type TestApp } from './support/test-app.ts';
+import { until } from './support/until.ts';
 
 const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PANTAU_')));
 

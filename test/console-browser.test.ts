@@ -20,7 +20,8 @@ import {
   watchPage,
 } from './support/browser.ts';
 import { type CollectorProcess, startCollectorProcess } from './support/collector-process.ts';
-import { Api, startAgent, until } from './support/e2e.ts';
+import { Api, startAgent } from './support/e2e.ts';
+import { until } from './support/until.ts';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const HOSTILE_LABEL = '<script>alert(2)</script>';
@@ -550,11 +551,17 @@ run('web console in Chromium', () => {
     const { port, dataDir, adminToken } = collector;
     // A collector that does not exit is a failure to report, not a test timeout to wait out.
     const gone = collector;
-    const stopped = await Promise.race([gone.stop(), new Promise<null>((r) => setTimeout(r, 8000, null))]);
-    if (!stopped) {
+    const stopped = gone.stop();
+    const exited = () => gone.child.exitCode !== null || gone.child.signalCode !== null;
+    await until(
+      () => `the collector to exit on SIGTERM:\n${gone.output().slice(-3000)}`,
+      exited,
+      8_000,
+    ).catch((err: unknown) => {
       gone.child.kill('SIGKILL');
-      throw new Error(`the collector did not exit within 8 s of SIGTERM:\n${gone.output().slice(-3000)}`);
-    }
+      throw err;
+    });
+    await stopped;
     await page.getByTestId('offline-banner').waitFor({ timeout: 10_000 });
     await screenshot(page, 'collector-away');
     collector = await startCollectorProcess({ port, dataDir, adminToken });

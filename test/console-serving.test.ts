@@ -2,8 +2,8 @@ import { type ClientRequest, get as httpGet, type IncomingMessage } from 'node:h
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleSnapshot } from './fixtures/samples.ts';
 import { RawAgent } from './support/agent-client.ts';
-import { until } from './support/e2e.ts';
 import { startTestApp, type TestApp } from './support/test-app.ts';
+import { until } from './support/until.ts';
 
 /**
  * Opens the console stream on its own socket (node:http, no pooling: a cancelled fetch body can

@@ -5,7 +5,8 @@ import { type Demo, startDemo } from '../scripts/demo/demo.ts';
 import { NGINX } from '../scripts/demo/nginx.ts';
 import { FakeTelegramServer } from './fakes/telegram-server.ts';
 import { freePort } from './support/collector-process.ts';
-import { Api, until } from './support/e2e.ts';
+import { Api } from './support/e2e.ts';
+import { until } from './support/until.ts';
 
 const CHAT = '4242';
 let telegram: FakeTelegramServer;

@@ -6,7 +6,8 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentProcess } from './support/agent-process.ts';
 import { type CollectorProcess, freePort, startCollectorProcess } from './support/collector-process.ts';
-import { Api, startAgent, until } from './support/e2e.ts';
+import { Api, startAgent } from './support/e2e.ts';
+import { until } from './support/until.ts';
 
 interface Area<T> {
   hostId: number;
@@ -289,9 +290,9 @@ describe('e2e: one collector, real agents', () => {
 describe('e2e: collector killed with SIGKILL while the agent runs', () => {
   afterEach(runCleanup);
 
-  // Two collector starts and a replay: 12 s on a quiet machine, longer while images build beside it.
+  // Two collector starts and a replay: 15 s on a quiet machine, several times that on a busy one.
   it('restarted on the same data dir and port, it holds every sequence number exactly once', {
-    timeout: 60_000,
+    timeout: 120_000,
   }, async () => {
     const port = await freePort();
     const first = trackCollector(await startCollectorProcess({ port }), false);
@@ -304,12 +305,16 @@ describe('e2e: collector killed with SIGKILL while the agent runs', () => {
 
     // Frozen first, so snapshots sent in that time are in its socket, neither committed nor
     // acked, when it dies: the agent must resend exactly those.
+    // The agent gives up on the silent socket after three 1 s ping intervals, three snapshots later.
     first.child.kill('SIGSTOP');
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await agent.waitForLog('collector silent for 3 ping intervals', 15_000);
     await first.stop('SIGKILL');
     await agent.waitForLog('disconnected from the collector', 5_000);
-    // Down for a while: the agent keeps sampling into its outbox.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // Down for a while: the agent keeps sampling into its outbox while its reconnects fail.
+    await until(
+      'two failed reconnects',
+      () => agent.logged('could not connect to the collector').length >= 2,
+    );
 
     const second = trackCollector(
       await startCollectorProcess({ port, dataDir: first.dataDir, adminToken: first.adminToken }),

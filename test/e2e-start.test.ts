@@ -5,7 +5,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Api, until } from './support/e2e.ts';
+import { Api } from './support/e2e.ts';
+import { until } from './support/until.ts';
 
 const START = join(import.meta.dirname, '..', 'scripts', 'start.ts');
 

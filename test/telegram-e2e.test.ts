@@ -4,7 +4,8 @@ import { formatBytes } from '../packages/collector/src/charts/units.ts';
 import { FakeTelegramServer, type TelegramCall } from './fakes/telegram-server.ts';
 import type { AgentProcess } from './support/agent-process.ts';
 import { type CollectorProcess, collectorCli, startCollectorProcess } from './support/collector-process.ts';
-import { Api, startAgent, until } from './support/e2e.ts';
+import { Api, startAgent } from './support/e2e.ts';
+import { until } from './support/until.ts';
 
 /**
  * The bot end to end: a collector process polling the fake Bot API, a real agent reporting this
@@ -277,12 +278,34 @@ describe('Telegram bot end to end', () => {
     // receiving ones queued before it, paced at one message a second).
     const incidentId = Number(data.split(':')[1]);
     const ackedAt = Date.now();
-    await new Promise((resolve) => setTimeout(resolve, 4_500));
-    const { items } = await api.get<{
-      items: { eventType: string | null; incidentId: number | null; createdAt: number }[];
-    }>('/notifications?limit=500');
+    type Notification = { eventType: string | null; incidentId: number | null; createdAt: number };
+    const notifications = async () =>
+      (await api.get<{ items: Notification[] }>('/notifications?limit=500')).items;
+    // A second host that goes down after the ack and stays down proves a reminder was due meanwhile:
+    // its reminders come on the same 2 s repeat, and its second one is a full repeat after the ack.
+    const control = await api.addHost(`${HOST}-control`);
+    const controlAgent = startAgent(collector.wsUrl, control.token);
+    await until('the control host to report', async () => (await api.host(control.id)).latest !== null);
+    await controlAgent.stop();
+    const controlIncident = await until(
+      'the control host to be down',
+      async () => {
+        const { items } = await api.get<{ items: { id: number; hostId: number }[] }>(
+          `/incidents?status=active&hostId=${control.id}`,
+        );
+        return items.find((i) => i.hostId === control.id);
+      },
+      30_000,
+    );
+    await until('two reminders of the open incident', async () => {
+      const items = await notifications();
+      return (
+        items.filter((m) => m.incidentId === controlIncident.id && m.eventType === 'reminder').length >= 2
+      );
+    });
+    const items = await notifications();
     const reminders = items.filter((m) => m.incidentId === incidentId && m.eventType === 'reminder');
     expect(reminders.length).toBeGreaterThan(0);
     expect(reminders.filter((m) => m.createdAt > ackedAt)).toEqual([]);
-  }, 70_000);
+  }, 100_000);
 });
