@@ -108,34 +108,54 @@ async function press(who: { id: number }, data: string, messageId: number): Prom
 const messageId = (call: TelegramCall) =>
   (call.response as { result: { message_id: number } }).result.message_id;
 
-describe('Telegram bot end to end', () => {
-  it('the claim code from the CLI makes the first admin', async () => {
-    const line = (await collectorCli(collector.dataDir, ['telegram', 'claim'])).trim();
-    expect(line).toMatch(/^\/start claim_[A-Za-z0-9_-]+$/);
-    const reply = await ask(line, '✅', 'sendMessage', ADMIN);
-    expect(String(reply.body.text)).toContain('You are now an admin of this Pantau, as <b>Adam</b>');
-    // This machine's agent reports every port other tests open: keep those info notices out of the chat.
-    const notify = await ask('/notify min warning', '<b>Your notifications', 'sendMessage', ADMIN);
-    expect(String(notify.body.text)).toContain('Minimum severity: warning');
-  });
+/** The first admin, made with a claim code from the CLI; once per file, by whichever test needs it first. */
+async function makeAdmin(): Promise<void> {
+  const line = (await collectorCli(collector.dataDir, ['telegram', 'claim'])).trim();
+  expect(line).toMatch(/^\/start claim_[A-Za-z0-9_-]+$/);
+  const reply = await ask(line, '✅', 'sendMessage', ADMIN);
+  expect(String(reply.body.text)).toContain('You are now an admin of this Pantau, as <b>Adam</b>');
+  // This machine's agent reports every port other tests open: keep those info notices out of the chat.
+  const notify = await ask('/notify min warning', '<b>Your notifications', 'sendMessage', ADMIN);
+  expect(String(notify.body.text)).toContain('Minimum severity: warning');
+}
 
-  it('a second user registers and the admin approves them as viewer with a button', async () => {
-    await ask('/start', 'Welcome to Pantau');
-    await ask('Vera Viewer', 'Thanks, Vera Viewer');
-    const adminBefore = telegram.delivered(ADMIN.id).length;
-    await ask('vera@example.com', 'Thank you. Your registration is waiting');
-    const request = await messageTo(ADMIN, adminBefore, 'New registration');
-    const approve = (
-      request.body.reply_markup as { inline_keyboard: { text: string; callback_data: string }[][] }
-    ).inline_keyboard[0]![0]!;
-    expect(approve.text).toBe('Approve as viewer');
-    const before = telegram.delivered(VIEWER.id).length;
-    await press(ADMIN, approve.callback_data, messageId(request));
-    await messageTo(VIEWER, before, 'you are a viewer now');
-    await ask('/notify min warning', '<b>Your notifications');
-  });
+/** A second user who registers and whom the admin approves as viewer with a button; once per file. */
+async function makeViewer(): Promise<void> {
+  await adminReady();
+  await ask('/start', 'Welcome to Pantau');
+  await ask('Vera Viewer', 'Thanks, Vera Viewer');
+  const adminBefore = telegram.delivered(ADMIN.id).length;
+  await ask('vera@example.com', 'Thank you. Your registration is waiting');
+  const request = await messageTo(ADMIN, adminBefore, 'New registration');
+  const approve = (
+    request.body.reply_markup as { inline_keyboard: { text: string; callback_data: string }[][] }
+  ).inline_keyboard[0]![0]!;
+  expect(approve.text).toBe('Approve as viewer');
+  const before = telegram.delivered(VIEWER.id).length;
+  await press(ADMIN, approve.callback_data, messageId(request));
+  await messageTo(VIEWER, before, 'you are a viewer now');
+  await ask('/notify min warning', '<b>Your notifications');
+}
+
+let admin: Promise<void> | undefined;
+let viewer: Promise<void> | undefined;
+const adminReady = () => {
+  admin ??= makeAdmin();
+  return admin;
+};
+const viewerReady = () => {
+  viewer ??= makeViewer();
+  return viewer;
+};
+
+describe('Telegram bot end to end', () => {
+  // Each test makes the people it needs unless an earlier one did, so it also passes alone.
+  it('the claim code from the CLI makes the first admin', () => adminReady());
+
+  it('a second user registers and the admin approves them as viewer with a button', () => viewerReady());
 
   it('answers /ram, /system and /cpu with the real agent’s numbers', async () => {
+    await viewerReady();
     const latest = await api.get<{ metrics: Record<string, number>; cpuCores: number[] | null }>(
       `/hosts/${hostId}/latest`,
     );
@@ -154,6 +174,7 @@ describe('Telegram bot end to end', () => {
   });
 
   it('/chart cpu returns a PNG chart of the agent’s host: 800 × 400 with its title drawn', async () => {
+    await viewerReady();
     const reply = await ask(`/chart cpu ${HOST} 1h`, 'CPU', 'sendPhoto');
     const image = PNG.sync.read((reply.body.photo as { data: Buffer }).data);
     expect([image.width, image.height]).toEqual([800, 400]);
@@ -172,12 +193,14 @@ describe('Telegram bot end to end', () => {
   });
 
   it('/status counts the host as up', async () => {
+    await viewerReady();
     const status = String((await ask('/status', '<b>Fleet')).body.text);
     expect(status).toContain('Fleet · 1 hosts');
     expect(status).toContain('🟢 1 up');
   });
 
   it('/run uptime: a viewer is refused; the admin confirms the preview, the message goes live, then a summary and the output', async () => {
+    await viewerReady();
     const refused = await ask(`/run uptime ${HOST}`, 'Not allowed');
     expect(String(refused.body.text)).toBe('Not allowed: this needs the operator role; you are viewer.');
     const preview = await ask(`/run uptime ${HOST}`, '<b>▶️ Run uptime on 1 host', 'sendMessage', ADMIN);
@@ -219,6 +242,7 @@ describe('Telegram bot end to end', () => {
   }, 60_000);
 
   it('a slow job’s message goes live (running, then its first line), at most one edit per 1.5 s; a dangerous one waits for Confirm', async () => {
+    await viewerReady();
     const preview = await ask(`/run slow ${HOST}`, '<b>▶️ Run slow on 1 host', 'sendMessage', ADMIN);
     const go = (preview.body.reply_markup as { inline_keyboard: { callback_data: string }[][] })
       .inline_keyboard[0]![0]!;
@@ -256,6 +280,7 @@ describe('Telegram bot end to end', () => {
   }, 60_000);
 
   it('the viewer gets the next alert; the admin’s Acknowledge stops the reminders and edits the alert', async () => {
+    await viewerReady();
     const before = {
       viewer: telegram.delivered(VIEWER.id).length,
       admin: telegram.delivered(ADMIN.id).length,
