@@ -133,5 +133,7 @@ describe('agent streaming (real agent process, fake collector)', () => {
     // `dropped` counts every drop since the start; all of them happened before the reconnect.
     expect(collector.stored.at(-1)?.dropped).toBe(firstSeq - 1);
     expectContiguous(collector.arrivals, firstSeq);
+    // Said once for the whole overflow, not once per dropped snapshot.
+    expect(agent.logged('outbox full')).toHaveLength(1);
   });
 });
