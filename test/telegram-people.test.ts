@@ -220,8 +220,11 @@ describe('Telegram bot: people', () => {
       text: 'Not allowed: this needs the admin role; you are viewer.',
     });
     expect(users().get(id)!.status).toBe('pending');
+    const beforeWelcome = fake.delivered(OPERATOR.id).length;
     await press(ADMIN, `ua:${id}:o`, messageId(request));
     await fake.waitFor(() => users().get(id)!.status === 'active');
+    // The welcome first, or it could arrive as the "answer" to /help below.
+    await nextTo(OPERATOR, beforeWelcome, (c) => text(c).startsWith('✅ Welcome'));
     await fake.waitFor(() => menuOf(OPERATOR)?.includes('ack'));
     expect(menuOf(OPERATOR)).toEqual(OPERATOR_MENU);
     // /help lists the same commands as the menu, with the same descriptions.
