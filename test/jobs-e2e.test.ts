@@ -418,7 +418,8 @@ describe('jobs end to end', { timeout: 120_000 }, () => {
     await until('the job tree running', () => sleepers().length >= 2 || undefined, 5_000);
     const done = await f.operator.ended(job.id);
     expect(done.runs[0]).toMatchObject({ state: 'timed_out' });
-    expect(done.runs[0]!.durationMs).toBeLessThan(5_000);
+    // Killed at its 1 s timeout, not after the 37 s sleep; wide for a busy machine.
+    expect(done.runs[0]!.durationMs).toBeLessThan(15_000);
     await until('every sleeper gone', () => sleepers().length === 0 || undefined, 10_000);
   });
 
