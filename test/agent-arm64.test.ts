@@ -12,8 +12,9 @@ import type { Snapshot } from '@pantau/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBundle, buildExecutable, elfArch, nodeTarget } from '../packages/agent/scripts/build.ts';
 import { AgentProcess, testConfig } from './support/agent-process.ts';
-import { Api, until } from './support/e2e.ts';
+import { Api } from './support/e2e.ts';
 import { startTestApp, type TestApp } from './support/test-app.ts';
+import { until } from './support/until.ts';
 
 const NODE_ARM64 = process.env.PANTAU_TEST_NODE_ARM64 ?? '';
 const SYSROOT = process.env.PANTAU_TEST_ARM64_SYSROOT ?? '';

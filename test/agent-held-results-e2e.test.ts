@@ -4,7 +4,8 @@ import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AgentProcess } from './support/agent-process.ts';
 import { type CollectorProcess, freePort, startCollectorProcess } from './support/collector-process.ts';
-import { Api, startAgent, until } from './support/e2e.ts';
+import { Api, startAgent } from './support/e2e.ts';
+import { until } from './support/until.ts';
 
 interface Run {
   host: string;

@@ -5,7 +5,7 @@ import { FakeSmtpServer } from './fakes/smtp-server.ts';
 import { FakeTelegramServer, type TelegramCall } from './fakes/telegram-server.ts';
 import { AgentProcess, testConfig } from './support/agent-process.ts';
 import { type CollectorProcess, startCollectorProcess } from './support/collector-process.ts';
-import { until } from './support/e2e.ts';
+import { until } from './support/until.ts';
 
 /**
  * Detection to delivery with everything real but the outside world: a collector process, agent
@@ -112,7 +112,7 @@ function tcpServer(): Promise<Server> {
 }
 
 describe('alerting end to end', { timeout: 60_000 }, () => {
-  it('host down: message within grace + 1 s, reminders, ack via the API, e-mail too, recovery', async () => {
+  it('host down: message after the grace, reminders, ack via the API, e-mail too, recovery', async () => {
     const c = await collector();
     const { host, token } = await addHost(c, 'web-1');
     const a = agent(c, token);
@@ -124,7 +124,8 @@ describe('alerting end to end', { timeout: 60_000 }, () => {
       const hits = delivered('Host down on web-1', killedAt);
       return hits.length > 0 ? hits : undefined;
     });
-    expect(opened!.at - killedAt).toBeLessThanOrEqual(6_000);
+    // The 5 s grace, with room for a busy machine; bench/detection measures how fast.
+    expect(opened!.at - killedAt).toBeLessThan(15_000);
     expect(String(opened!.body.chat_id)).toBe(String(CHAT));
     expect(JSON.stringify(opened!.body.reply_markup)).toContain('ack:');
 
@@ -153,8 +154,22 @@ describe('alerting end to end', { timeout: 60_000 }, () => {
     await api(c, 'POST', `/incidents/${incident!.id}/ack`);
     const ackAt = Date.now();
     await until('the acknowledged message', () => delivered('Acknowledged by', killedAt)[0]);
-    await new Promise((r) => setTimeout(r, 3_000));
-    expect(delivered('Still open, reminder', ackAt + 500)).toEqual([]);
+    // A second host that goes down after the ack and stays down proves a reminder was due
+    // meanwhile: its second reminder comes a full 2 s repeat after the ack.
+    const control = await addHost(c, 'control-1');
+    const controlAgent = agent(c, control.token);
+    await online(c, control.host.id);
+    controlAgent.child.kill('SIGKILL');
+    await until(
+      'two reminders of the control host',
+      () =>
+        delivered('Still open, reminder', ackAt).filter((m) => String(m.body.text).includes('control-1'))
+          .length >= 2 || undefined,
+      30_000,
+    );
+    expect(
+      delivered('Still open, reminder', ackAt + 500).filter((m) => String(m.body.text).includes('web-1')),
+    ).toEqual([]);
 
     agent(c, token);
     const recovered = await until('the recovery message', () => delivered('Recovered: web-1', killedAt)[0]);
@@ -176,12 +191,20 @@ describe('alerting end to end', { timeout: 60_000 }, () => {
     });
     await online(c, host.id);
     const start = Date.now();
-    await new Promise((r) => setTimeout(r, 2_500));
+    await until('both backends reported up', async () => {
+      const { data } = await api<{ data: { name: string; ok: boolean }[] }>(
+        c,
+        'GET',
+        `/hosts/${host.id}/checks`,
+      );
+      return data.filter((check) => check.ok).length === 2;
+    });
 
     const closedA = Date.now();
     a.close();
     const downA = await until('backend-a down', () => delivered('Service down: backend-a on lb-1', start)[0]);
-    expect(downA.at - closedA).toBeLessThan(6_000);
+    // Two failed checks at the 1 s retry, with room for a busy machine: not a cadence later.
+    expect(downA.at - closedA).toBeLessThan(15_000);
     const open = await api<{ items: { kind: string; title: string }[] }>(
       c,
       'GET',
@@ -209,14 +232,19 @@ describe('alerting end to end', { timeout: 60_000 }, () => {
     const a = agent(c, token);
     await online(c, host.id);
 
-    telegram.fail({ status: 500, forMs: 8_000, methods: ['sendMessage'] });
+    telegram.fail({ status: 500, times: 3, methods: ['sendMessage'] });
     const killedAt = Date.now();
     a.child.kill('SIGKILL');
     await until('the incident', async () => {
       const { items } = await api<{ items: unknown[] }>(c, 'GET', `/incidents?hostId=${host.id}&status=open`);
       return items.length > 0 ? true : undefined;
     });
-    await new Promise((r) => setTimeout(r, Math.max(0, killedAt + 8_500 - Date.now())));
+    // The outbox retries through the 500s; then Telegram starts answering 429.
+    await until(
+      'three sends answered 500',
+      () => telegram.callsOf('sendMessage').filter((m) => m.status === 500 && m.at >= killedAt).length >= 3,
+      30_000,
+    );
     telegram.fail({ status: 429, retryAfter: 1, times: 2, methods: ['sendMessage'] });
     agent(c, token);
 

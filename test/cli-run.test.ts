@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunIo, runCommand } from '../packages/collector/src/cli/run.ts';
 import type { AgentProcess } from './support/agent-process.ts';
 import { COLLECTOR_BIN, type CollectorProcess, startCollectorProcess } from './support/collector-process.ts';
-import { Api, startAgent, until } from './support/e2e.ts';
+import { Api, startAgent } from './support/e2e.ts';
+import { until } from './support/until.ts';
 
 let collector: CollectorProcess;
 let api: Api;

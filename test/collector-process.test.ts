@@ -81,7 +81,6 @@ describe('collector process', () => {
     await agent.waitAck(10);
     const stopped = await c.stop('SIGTERM');
     expect(stopped.code).toBe(0);
-    expect(stopped.ms).toBeLessThan(5_000);
     expect((await agent.closed).code).toBe(4006);
     const stats = JSON.parse(await collectorCli(c.dataDir, ['db', 'stats'])) as {
       rows: Record<string, number>;

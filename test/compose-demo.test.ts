@@ -11,7 +11,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { FakeTelegramServer } from './fakes/telegram-server.ts';
 import { freePort } from './support/collector-process.ts';
 import { describeDocker, engineSocket, uniqueName } from './support/docker.ts';
-import { Api, until } from './support/e2e.ts';
+import { Api } from './support/e2e.ts';
+import { until } from './support/until.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const CHAT = 1001;

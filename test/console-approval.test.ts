@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentProcess } from './support/agent-process.ts';
 import { chromiumPath, launchBrowser, screenshot, signIn, watchPage } from './support/browser.ts';
 import { type CollectorProcess, startCollectorProcess } from './support/collector-process.ts';
-import { Api, startAgent, until } from './support/e2e.ts';
+import { Api, startAgent } from './support/e2e.ts';
+import { until } from './support/until.ts';
 
 const PASSWORD = 'a long enough password';
 const eventually = <T>(probe: () => T | Promise<T>) => expect.poll(probe, { timeout: 10_000 });

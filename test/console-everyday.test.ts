@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentProcess } from './support/agent-process.ts';
 import { chromiumPath, launchBrowser, screenshot, seriousA11yViolations, signIn } from './support/browser.ts';
 import { type CollectorProcess, startCollectorProcess } from './support/collector-process.ts';
-import { Api, startAgent, until } from './support/e2e.ts';
+import { Api, startAgent } from './support/e2e.ts';
+import { until } from './support/until.ts';
 
 const PASSWORD = 'a long enough password';
 const eventually = <T>(probe: () => T | Promise<T>) => expect.poll(probe, { timeout: 10_000 });
@@ -92,9 +93,16 @@ run('web console in everyday use (Chromium)', () => {
     await page.getByRole('button', { name: '15m', exact: true }).click();
   });
 
+  /** web-2's agent stopped (offline, and a host-down incident); once, by whichever test needs it first. */
+  let web2Stopped: Promise<unknown> | undefined;
+  const web2Down = () => {
+    web2Stopped ??= agents['web-2']!.stop();
+    return web2Stopped;
+  };
+
   it('keeps counting an offline host’s last-seen age and greys its stale figures', async () => {
     await page.goto(collector.url);
-    await agents['web-2']!.stop();
+    await web2Down();
     const row = page.locator('[data-testid="host-row"][data-host="web-2"]');
     await row.locator('.status-offline').waitFor({ timeout: 20_000 });
     const seen = row.locator('.seen');
@@ -290,6 +298,15 @@ run('web console in everyday use (Chromium)', () => {
   });
 
   it('shows an incident card opened at the same time as its timeline', async () => {
+    await web2Down();
+    await until(
+      'the host-down incident of web-2',
+      async () => {
+        const { items } = await api.get<{ items: unknown[] }>(`/incidents?hostId=${hosts['web-2']}`);
+        return items.length > 0;
+      },
+      30_000,
+    );
     await page.goto(`${collector.url}/incidents?status=all`);
     const card = page.locator('[data-testid="incident"]').filter({ hasText: 'web-2' }).first();
     await card.waitFor({ timeout: 20_000 });

@@ -2,8 +2,8 @@ import { type ClientRequest, get as httpGet, type IncomingMessage } from 'node:h
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleSnapshot } from './fixtures/samples.ts';
 import { RawAgent } from './support/agent-client.ts';
-import { until } from './support/e2e.ts';
 import { startTestApp, type TestApp } from './support/test-app.ts';
+import { until } from './support/until.ts';
 
 /**
  * Opens the console stream on its own socket (node:http, no pooling: a cancelled fetch body can
@@ -123,7 +123,6 @@ describe('console serving', () => {
 
     const agent = await RawAgent.connect(t.wsUrl, a.token);
     await agent.hello();
-    const started = Date.now();
     // Five snapshots in quick succession land in one or two batches, not five.
     for (let seq = 1; seq <= 5; seq++) {
       agent.send({
@@ -138,7 +137,6 @@ describe('console serving', () => {
         (e) => e.event === 'hosts' && (e.data as Batch).hosts.some((h) => h.id === a.id && h.cpu === 15),
       ),
     );
-    expect(Date.now() - started).toBeLessThan(1500);
     const mentions = sse.events.filter(
       (e) => e.event === 'hosts' && (e.data as Batch).hosts.some((h) => h.id === a.id),
     );
@@ -193,9 +191,8 @@ describe('console serving', () => {
     const other = await startTestApp();
     const sse = openStream(other.url, other.adminToken);
     await until('hello', () => sse.events.find((e) => e.event === 'hello'));
-    const started = Date.now();
+    // A stream left open would hold close() until the test times out.
     await other.close();
     await sse.done;
-    expect(Date.now() - started).toBeLessThan(3000);
   });
 });

@@ -14,7 +14,7 @@ import {
   removeContainers,
   uniqueName,
 } from './support/docker.ts';
-import { until } from './support/e2e.ts';
+import { until } from './support/until.ts';
 
 type Sent = JobOutputFrame | JobEndFrame | JobRejectedFrame;
 

@@ -15,7 +15,7 @@ import {
   removeContainers,
   uniqueName,
 } from './support/docker.ts';
-import { until } from './support/e2e.ts';
+import { until } from './support/until.ts';
 
 const CHAT = 1001;
 

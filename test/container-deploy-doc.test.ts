@@ -10,8 +10,9 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDocker, docker, engineSocket } from './support/docker.ts';
-import { Api, until } from './support/e2e.ts';
+import { Api } from './support/e2e.ts';
 import { section, shellBlocks } from './support/markdown.ts';
+import { until } from './support/until.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const doc = readFileSync(join(ROOT, 'docs/deploy.md'), 'utf8');

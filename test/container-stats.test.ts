@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ContainerCollector } from '../packages/agent/src/collectors/containers.ts';
 import { describeDocker, docker, engineSocket, removeContainers, uniqueName } from './support/docker.ts';
-import { until } from './support/e2e.ts';
+import { until } from './support/until.ts';
 
 const UNITS: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
 

@@ -5,7 +5,8 @@ import { type Demo, startDemo } from '../scripts/demo/demo.ts';
 import { NGINX } from '../scripts/demo/nginx.ts';
 import { FakeTelegramServer } from './fakes/telegram-server.ts';
 import { freePort } from './support/collector-process.ts';
-import { Api, until } from './support/e2e.ts';
+import { Api } from './support/e2e.ts';
+import { until } from './support/until.ts';
 
 const CHAT = '4242';
 let telegram: FakeTelegramServer;
@@ -78,7 +79,8 @@ describe.skipIf(!NGINX)("seed 1's load-balanced scenario", () => {
       20_000,
     );
     expect(String(down.body.text)).toMatch(/Service down: backend :\d+ on demo-host/);
-    expect(down.at - stoppedAt).toBeLessThan(10_000);
+    // Checks every few seconds and two failures, not a snapshot cadence; wide for a busy machine.
+    expect(down.at - stoppedAt).toBeLessThan(15_000);
     const reminder = await until(
       'the first reminder',
       () => messages('reminder', stoppedAt).find((m) => String(m.body.text).includes(`backend :${ports.a}`)),
@@ -86,7 +88,8 @@ describe.skipIf(!NGINX)("seed 1's load-balanced scenario", () => {
     );
     // Reminders every 10 s (the seed's repeat), give or take the outbox's poll and CPU contention.
     expect(reminder.at - down.at).toBeGreaterThanOrEqual(9_000);
-    expect(reminder.at - down.at).toBeLessThan(14_000);
+    // The first reminder, not the second (at 20 s).
+    expect(reminder.at - down.at).toBeLessThan(19_000);
     expect(await activeServiceDown()).toEqual([`backend :${ports.a} on demo-host is down`]);
   }, 60_000);
 

@@ -6,7 +6,8 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentProcess } from './support/agent-process.ts';
 import { type CollectorProcess, freePort, startCollectorProcess } from './support/collector-process.ts';
-import { Api, startAgent, until } from './support/e2e.ts';
+import { Api, startAgent } from './support/e2e.ts';
+import { until } from './support/until.ts';
 
 interface Area<T> {
   hostId: number;
@@ -205,7 +206,6 @@ describe('e2e: one collector, real agents', () => {
     });
     expect(ok.latencyMs).toBeGreaterThanOrEqual(0);
 
-    const closedAt = Date.now();
     await new Promise<void>((resolve) => {
       for (const s of serviceSockets) s.destroy();
       service.close(() => resolve());
@@ -216,15 +216,15 @@ describe('e2e: one collector, real agents', () => {
         const c = await api.get<Area<Check[]>>(`/hosts/${hostId}/checks`);
         return c.data?.find((x) => x.name === 'svc' && !x.ok);
       },
-      5_000,
+      // Seconds, not a snapshot cadence: the 1 s check retry; wide for a busy machine.
+      15_000,
     );
     expect(failed.error).toMatch(/ECONNREFUSED|refused/i);
-    expect(Date.now() - closedAt).toBeLessThan(5_000);
     const history = await api.get<{ name: string; ok: boolean }[]>(`/hosts/${hostId}/checks/history`);
     expect(history.filter((h) => h.name === 'svc').map((h) => h.ok)).toEqual([true, false]);
   });
 
-  it('a revoked token: the connection closes within 1 s and the agent cannot come back', async () => {
+  it('a revoked token: the collector closes the connection at once and the agent cannot come back', async () => {
     const added = await api.addHost('e2e-revoked');
     const a = trackAgent(
       startAgent(collector.wsUrl, added.token, {
@@ -238,13 +238,12 @@ describe('e2e: one collector, real agents', () => {
     );
     await until('the host online', async () => (await api.host(added.id)).status === 'online');
 
-    const revokedAt = Date.now();
     const res = await api.call('DELETE', `/hosts/${added.id}/token`);
     expect(res.status).toBe(204);
-    await until('the host offline', async () => (await api.host(added.id)).status === 'offline', 1_000);
-    expect(Date.now() - revokedAt).toBeLessThan(1_000);
-    const closed = await a.waitForLog('disconnected from the collector', 2_000);
+    // Closed by the collector with 4001 (not dropped later by a heartbeat timeout): at once.
+    const closed = await a.waitForLog('disconnected from the collector');
     expect(closed.code).toBe(4001);
+    await until('the host offline', async () => (await api.host(added.id)).status === 'offline');
 
     // It tries again (fatalDelay 300 ms) and is refused at the upgrade every time.
     await until(
@@ -289,9 +288,9 @@ describe('e2e: one collector, real agents', () => {
 describe('e2e: collector killed with SIGKILL while the agent runs', () => {
   afterEach(runCleanup);
 
-  // Two collector starts and a replay: 12 s on a quiet machine, longer while images build beside it.
+  // Two collector starts and a replay: 15 s on a quiet machine, several times that on a busy one.
   it('restarted on the same data dir and port, it holds every sequence number exactly once', {
-    timeout: 60_000,
+    timeout: 120_000,
   }, async () => {
     const port = await freePort();
     const first = trackCollector(await startCollectorProcess({ port }), false);
@@ -304,12 +303,16 @@ describe('e2e: collector killed with SIGKILL while the agent runs', () => {
 
     // Frozen first, so snapshots sent in that time are in its socket, neither committed nor
     // acked, when it dies: the agent must resend exactly those.
+    // The agent gives up on the silent socket after three 1 s ping intervals, three snapshots later.
     first.child.kill('SIGSTOP');
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await agent.waitForLog('collector silent for 3 ping intervals', 15_000);
     await first.stop('SIGKILL');
     await agent.waitForLog('disconnected from the collector', 5_000);
-    // Down for a while: the agent keeps sampling into its outbox.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // Down for a while: the agent keeps sampling into its outbox while its reconnects fail.
+    await until(
+      'two failed reconnects',
+      () => agent.logged('could not connect to the collector').length >= 2,
+    );
 
     const second = trackCollector(
       await startCollectorProcess({ port, dataDir: first.dataDir, adminToken: first.adminToken }),

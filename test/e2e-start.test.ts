@@ -5,7 +5,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Api, until } from './support/e2e.ts';
+import { Api } from './support/e2e.ts';
+import { until } from './support/until.ts';
 
 const START = join(import.meta.dirname, '..', 'scripts', 'start.ts');
 
@@ -153,7 +154,8 @@ describe('e2e: pnpm start', () => {
     const sent = Date.now();
     s.child.kill('SIGINT');
     expect(await s.exited).toEqual({ code: 0, signal: null });
-    expect(Date.now() - sent).toBeLessThan(5_000);
+    // start kills a stuck agent after 3 s; far below the test's own timeout.
+    expect(Date.now() - sent).toBeLessThan(15_000);
     expect(alive(pid)).toBe(false);
     const wal = join(cwd, 'data', 'pantau.db-wal');
     expect(existsSync(wal) ? statSync(wal).size : 0).toBe(0);

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentProcess, testConfig } from './support/agent-process.ts';
 import { type CollectorProcess, startCollectorProcess } from './support/collector-process.ts';
-import { Api, until } from './support/e2e.ts';
+import { Api } from './support/e2e.ts';
+import { until } from './support/until.ts';
 
 /**
  * Host-down across collector restarts, with real collector processes on one SQLite file and a

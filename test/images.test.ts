@@ -15,7 +15,8 @@ import {
   removeContainers,
   uniqueName,
 } from './support/docker.ts';
-import { Api, until } from './support/e2e.ts';
+import { Api } from './support/e2e.ts';
+import { until } from './support/until.ts';
 
 describeDocker('container images on a Docker engine', () => {
   const network = uniqueName('pantau-img-net');

@@ -19,8 +19,9 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentBuild } from './support/agent-build.ts';
 import { AgentProcess } from './support/agent-process.ts';
-import { Api, until } from './support/e2e.ts';
+import { Api } from './support/e2e.ts';
 import { startTestApp, type TestApp } from './support/test-app.ts';
+import { until } from './support/until.ts';
 
 const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PANTAU_')));
 const dir = mkdtempSync(join(tmpdir(), 'pantau-agent-sh-'));

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentProcess, testConfig } from './support/agent-process.ts';
-import { until } from './support/e2e.ts';
 import { startTestApp, type TestApp } from './support/test-app.ts';
+import { until } from './support/until.ts';
 
 /**
  * Busy job output end to end: a real agent process, a collector with its default frame-rate

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleSnapshot } from './fixtures/samples.ts';
 import { RawAgent } from './support/agent-client.ts';
-import { until } from './support/e2e.ts';
 import { startTestApp, type TestApp } from './support/test-app.ts';
 import { hasTsdb, startTsdb, type Tsdb } from './support/tsdb.ts';
+import { until } from './support/until.ts';
 
 const skip = !hasTsdb('victoria-metrics') && process.env.CI !== 'true';
 

@@ -7,10 +7,10 @@ import { HOST_SERIES } from '../packages/collector/src/remote/series.ts';
 import { MetricCatalog, metricNames } from '../packages/collector/src/store/metric-catalog.ts';
 import { sampleSnapshot } from './fixtures/samples.ts';
 import { RawAgent } from './support/agent-client.ts';
-import { until } from './support/e2e.ts';
 import { startTestApp, type TestApp } from './support/test-app.ts';
 import { hasOpenssl, makePki } from './support/tls.ts';
 import { hasTsdb, startTsdb, type Tsdb } from './support/tsdb.ts';
+import { until } from './support/until.ts';
 
 // In CI both engines must be there (.ci/run installs them); elsewhere a missing one skips.
 const need = (kind: Tsdb['kind']) => !hasTsdb(kind) && process.env.CI !== 'true';

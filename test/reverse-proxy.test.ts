@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NGINX, type Nginx, startNginx } from '../scripts/demo/nginx.ts';
 import { AgentProcess, testConfig } from './support/agent-process.ts';
 import { freePort } from './support/collector-process.ts';
-import { Api, until } from './support/e2e.ts';
+import { Api } from './support/e2e.ts';
 import { startTestApp, type TestApp } from './support/test-app.ts';
+import { until } from './support/until.ts';
 
 // Three loopback addresses: the proxy connects from .2 (trusted), clients come from .3.
 const PROXY_FROM = '127.0.0.2';

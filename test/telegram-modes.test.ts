@@ -94,7 +94,7 @@ describe('Telegram bot modes', () => {
       message: expect.stringContaining('update_id'),
     });
     // Only the two genuine updates were answered.
-    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    await fake.settled(() => app.pantau.bot?.handling ?? 0);
     expect(fake.delivered(USER.id)).toHaveLength(2);
   });
 
@@ -122,7 +122,13 @@ describe('Telegram bot modes', () => {
     const { app } = await collector(fake, { mode: 'off' });
     expect(app.pantau.bot).toBeUndefined();
     expect(app.pantau.alerting.channels.telegram).toBeDefined();
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    app.pantau.alerting.outbox.enqueue({
+      channel: 'telegram',
+      payload: { chatId: String(USER.id), html: 'pushed' },
+    });
+    const pushed = await fake.waitFor(() => fake.delivered(USER.id)[0], 5_000, 'the push');
+    expect(pushed.body.text).toBe('pushed');
+    // Started with the app, a poller would have asked for updates before the push went out.
     expect(fake.callsOf('getUpdates')).toHaveLength(0);
   });
 

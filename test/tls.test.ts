@@ -10,8 +10,8 @@ import { loadConfig } from '../packages/collector/src/config/index.ts';
 import { agentBuild } from './support/agent-build.ts';
 import { AGENT_BIN, AgentProcess, testConfig } from './support/agent-process.ts';
 import { type CollectorProcess, startCollectorProcess } from './support/collector-process.ts';
-import { until } from './support/e2e.ts';
 import { hasOpenssl, httpsCall, makePki, type TestPki } from './support/tls.ts';
+import { until } from './support/until.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pantau-tls-'));
 let pki: TestPki;

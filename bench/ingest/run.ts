@@ -15,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Store } from '../../packages/collector/src/store/index.ts';
 import { startCollectorProcess } from '../../test/support/collector-process.ts';
-import { until } from '../../test/support/e2e.ts';
 import { startTsdb, type Tsdb } from '../../test/support/tsdb.ts';
+import { until } from '../../test/support/until.ts';
 
 const { values } = parseArgs({
   options: {

@@ -4,15 +4,11 @@
 // Each link is a namespace with a real agent; its trials run one after another, the links in
 // parallel. Every trial cuts at a random moment in the 5 s snapshot cycle. Prints median and p95.
 import { parseArgs } from 'node:util';
-import {
-  NetAgent,
-  NetCollector,
-  percentile,
-  silentLossTrial,
-  sleep,
-  until,
-} from '../../test/netns/support/fleet.ts';
+import { NetAgent, NetCollector, percentile, silentLossTrial } from '../../test/netns/support/fleet.ts';
 import { Link, netnsUnavailable } from '../../test/netns/support/netns.ts';
+import { until } from '../../test/support/until.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const { values } = parseArgs({
   options: { trials: { type: 'string', default: '20' }, links: { type: 'string', default: '4' } },
@@ -40,7 +36,8 @@ async function runLink(link: Link, index: number, count: number): Promise<void> 
     const agent = new NetAgent(link, [collector.wsUrl], token);
     agents.push(agent);
     await until(`${name} online`, async () => (await collector.host(id)).status === 'online', 30_000);
-    results.push(await silentLossTrial(collector, link, id));
+    // A random moment in the 5 s snapshot cycle.
+    results.push(await silentLossTrial(collector, link, id, () => sleep(Math.random() * 5_000)));
     process.stderr.write(
       `silent host loss: ${results.length}/${trials} (${(results.at(-1)! / 1000).toFixed(2)} s)\n`,
     );

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
-import { waitUntil } from './wait.ts';
+import { until } from '../support/until.ts';
 
 /** A message as the fake received it, with the parts a test looks at decoded. */
 export interface CapturedMail {
@@ -116,7 +116,7 @@ export class FakeSmtpServer {
 
   /** Waits until `find` returns a value (not undefined/false) and resolves with it. */
   waitFor<T>(find: (fake: this) => T | undefined | false, timeoutMs = 5_000, what?: string): Promise<T> {
-    return waitUntil(() => find(this), { timeoutMs, what: what ?? 'the fake SMTP server' });
+    return until(what ?? 'the fake SMTP server', () => find(this), timeoutMs);
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Api, Bot, InputFile } from 'grammy';
 import type { Update } from 'grammy/types';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { until } from '../support/until.ts';
 import { FakeTelegramServer } from './telegram-server.ts';
 
 let fake: FakeTelegramServer;
@@ -54,11 +55,11 @@ describe('FakeTelegramServer', () => {
   });
 
   it('long-polls getUpdates until the test pushes an update, and confirms by offset', async () => {
-    const began = Date.now();
     const poll = api.getUpdates({ offset: 0, timeout: 10 });
-    setTimeout(() => fake.pushMessage({ id: 5, first_name: 'Ann' }, '/status'), 100);
+    await until('the poll to wait', () => fake.waitingPolls === 1);
+    fake.pushMessage({ id: 5, first_name: 'Ann' }, '/status');
+    // A poll that ran out its 10 s would answer with nothing.
     const updates = await poll;
-    expect(Date.now() - began).toBeLessThan(2_000);
     expect(updates).toHaveLength(1);
     expect(updates[0]!.message).toMatchObject({ text: '/status', chat: { id: 5, type: 'private' } });
     expect(await api.getUpdates({ offset: updates[0]!.update_id + 1, timeout: 0 })).toEqual([]);
@@ -91,8 +92,7 @@ describe('FakeTelegramServer', () => {
     await api.sendMessage(1, 'b');
     fake.fail({ status: 500, forMs: 150 });
     await expect(api.getMe()).rejects.toMatchObject({ error_code: 500 });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    await api.getMe();
+    await until('the failure window to end', () => api.getMe().then(() => true));
     fake.block(3);
     await expect(api.sendMessage(3, 'x')).rejects.toMatchObject({ error_code: 403 });
     await api.sendMessage(4, 'y');
@@ -100,7 +100,7 @@ describe('FakeTelegramServer', () => {
 
   it('answers 409 to a second getUpdates while one waits, and to any while a webhook is set', async () => {
     const first = api.getUpdates({ offset: 0, timeout: 2 });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await until('the first poll to wait', () => fake.waitingPolls === 1);
     await expect(api.getUpdates({ offset: 0, timeout: 0 })).rejects.toMatchObject({ error_code: 409 });
     fake.pushMessage({ id: 1 }, 'hi');
     expect(await first).toHaveLength(1);

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BotCommand, Chat, Message, Update, User } from 'grammy/types';
-import { waitUntil } from './wait.ts';
+import { until } from '../support/until.ts';
 
 /** One request the fake received, successful or not. */
 export interface TelegramCall {
@@ -89,6 +89,8 @@ export class FakeTelegramServer {
   readonly #updates: Update[] = [];
   #nextUpdateId = 1;
   readonly #pollers = new Set<() => void>();
+  /** Update ids the bot has taken for sure: polled past (offset) or POSTed and answered. */
+  readonly #taken = new Set<number>();
 
   private constructor(options: FakeTelegramOptions) {
     this.token = options.token ?? '123456:TEST-TOKEN';
@@ -157,9 +159,27 @@ export class FakeTelegramServer {
     return this.#messages.get(`${chatId}:${messageId}`);
   }
 
+  /**
+   * Waits until the bot has taken every update pushed so far and `handling()` (the bot's count of
+   * updates in hand) is 0: then anything it was going to send about them has been sent.
+   */
+  async settled(handling: () => number, timeoutMs = 10_000): Promise<void> {
+    const pushed = this.#nextUpdateId - 1;
+    await until(
+      `the bot to take and handle updates up to ${pushed}`,
+      () => (pushed === 0 || this.#taken.has(pushed)) && handling() === 0,
+      timeoutMs,
+    );
+  }
+
+  /** How many getUpdates requests are waiting right now. */
+  get waitingPolls(): number {
+    return this.#polling;
+  }
+
   /** Waits until `find` returns a value (not undefined/false) and resolves with it. */
   waitFor<T>(find: (fake: this) => T | undefined | false, timeoutMs = 5_000, what?: string): Promise<T> {
-    return waitUntil(() => find(this), { timeoutMs, what: what ?? 'the fake Telegram server' });
+    return until(what ?? 'the fake Telegram server', () => find(this), timeoutMs);
   }
 
   /**
@@ -200,6 +220,7 @@ export class FakeTelegramServer {
       status = 0;
     }
     this.deliveries.push({ update, status });
+    this.#taken.add(update.update_id);
     return status;
   }
 
@@ -407,7 +428,7 @@ export class FakeTelegramServer {
           );
         }
         // A client that just aborted its poll (grammY's stop) is gone before its socket close arrives here.
-        for (let i = 0; i < 20 && this.#polling > 0; i++) await new Promise((r) => setTimeout(r, 10));
+        await until('the previous poll to end', () => this.#polling === 0, 200, 10).catch(() => undefined);
         if (this.#polling > 0) {
           return error(
             409,
@@ -431,7 +452,9 @@ export class FakeTelegramServer {
     const offset = Number(body.offset ?? 0);
     const limit = Math.min(100, Number(body.limit ?? 100));
     const timeoutMs = Number(body.timeout ?? 0) * 1000;
-    while (this.#updates.length > 0 && this.#updates[0]!.update_id < offset) this.#updates.shift();
+    while (this.#updates.length > 0 && this.#updates[0]!.update_id < offset) {
+      this.#taken.add(this.#updates.shift()!.update_id);
+    }
     if (this.#updates.length === 0 && timeoutMs > 0) {
       await new Promise<void>((resolve) => {
         const done = () => {

@@ -334,6 +334,12 @@ const frameCase = fc.oneof(
 );
 
 /** Sets one leaf (chosen by `pick`) of a frame to `value`. */
+/** Closes a socket once the collector has read everything sent before: its pong follows them. */
+function closeWhenRead(ws: WebSocket): void {
+  ws.once('pong', () => ws.close(1000));
+  ws.ping();
+}
+
 function mutate(frame: Record<string, unknown>, pick: number, value: unknown): unknown {
   const paths: string[][] = [];
   const walk = (node: unknown, at: string[]) => {
@@ -379,15 +385,15 @@ async function hostileSocket(
       if (frame.t === 'welcome' && !welcomed) {
         welcomed = true;
         act(ws);
-        // A valid frame does not close the socket: end it ourselves after a moment.
-        setTimeout(() => ws.close(1000), 300);
+        // A valid frame does not close the socket: end it ourselves once the collector has read it.
+        closeWhenRead(ws);
       }
     });
     ws.on('open', () => {
       if (hello) ws.send(JSON.stringify(sampleHello(helloOverrides)));
       else {
         act(ws);
-        setTimeout(() => ws.close(1000), 300);
+        closeWhenRead(ws);
       }
     });
     ws.on('close', (code) => {
@@ -484,12 +490,14 @@ describe('hostile input, seeded and time-bounded', () => {
       for (const a of agents) await a.hello();
       let sent = 0;
       let streaming = true;
+      // Sent faster than one a second: a millisecond apart keeps every timestamp distinct.
+      const t0 = Date.now();
       const stream = (async () => {
         while (streaming) {
           sent++;
-          for (const a of agents)
-            a.send({ t: 'metrics', snapshot: sampleSnapshot(sent, { ts: Date.now() }) });
-          await new Promise((resolve) => setTimeout(resolve, 100));
+          for (const a of agents) a.send({ t: 'metrics', snapshot: sampleSnapshot(sent, { ts: t0 + sent }) });
+          // At the collector's pace: the next snapshot once this one is committed.
+          await Promise.all(agents.map((a) => a.waitAck(sent, 10_000)));
         }
       })();
 

@@ -4,10 +4,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/collector-process.ts';
-import { NetAgent, NetCollector, sleep, until } from './support/fleet.ts';
+import { until } from '../support/until.ts';
+import { NetAgent, NetCollector } from './support/fleet.ts';
 import { Link, netnsUnavailable } from './support/netns.ts';
 
 const unavailable = netnsUnavailable();
+/** A random spell of the flapping link, 0.3–2.8 s: the world outside, not a wait for anything. */
+const spell = () => new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 2_500));
 if (unavailable) console.warn(`network fault suite skipped: ${unavailable}`);
 
 describe.skipIf(unavailable !== null)('network faults: collector restart while links flap', () => {
@@ -46,25 +49,33 @@ describe.skipIf(unavailable !== null)('network faults: collector restart while l
       await until(`host ${id} online`, async () => (await first.host(id)).status === 'online', 30_000);
     const started = Date.now();
 
+    // The flapping outside world: each link down and up for random spells of 0.3–2.8 s.
     let flapping = true;
-    const flaps = hosts.map(async ({ link }) => {
+    const flapped = hosts.map(() => 0);
+    const flaps = hosts.map(async ({ link }, i) => {
       while (flapping) {
         link.cut();
-        await sleep(300 + Math.random() * 2_500);
+        await spell();
         link.restore();
-        await sleep(300 + Math.random() * 2_500);
+        await spell();
+        flapped[i]!++;
       }
     });
-    await sleep(8_000);
+    /** Resolves once every link has gone down and up `n` more times. */
+    const moreFlaps = (n: number, what: string) => {
+      const target = flapped.map((f) => f + n);
+      return until(what, () => flapped.every((f, i) => f >= target[i]!), 60_000);
+    };
+    await moreFlaps(3, 'three flaps of every link');
     await first.proc.stop('SIGKILL');
-    await sleep(2_000);
+    await moreFlaps(1, 'a flap of every link while the collector is down');
     const second = await NetCollector.start(hub.hostAddr, {
       port,
       dataDir: first.proc.dataDir,
       adminToken: first.proc.adminToken,
     });
     collector = second;
-    await sleep(8_000);
+    await moreFlaps(3, 'three flaps of every link with the collector back');
     flapping = false;
     await Promise.all(flaps);
     for (const { link } of hosts) link.restore();

@@ -8,6 +8,7 @@ import {
 } from '@pantau/shared';
 import WebSocket from 'ws';
 import { sampleHello } from '../fixtures/samples.ts';
+import { until } from './until.ts';
 
 export interface Closed {
   code: number;
@@ -23,7 +24,6 @@ export class RawAgent {
   readonly frames: CollectorFrame[] = [];
   readonly closed: Promise<Closed>;
   highestAck = 0;
-  #waiters: (() => void)[] = [];
 
   private constructor(ws: WebSocket) {
     this.ws = ws;
@@ -35,10 +35,6 @@ export class RawAgent {
       if (!result.ok) throw new Error(`collector sent an invalid frame: ${result.error.message}`);
       if (result.frame.t === 'ack') this.highestAck = Math.max(this.highestAck, result.frame.seq);
       this.frames.push(result.frame);
-      for (const wake of this.#waiters.splice(0)) wake();
-    });
-    ws.on('close', () => {
-      for (const wake of this.#waiters.splice(0)) wake();
     });
   }
 
@@ -94,20 +90,17 @@ export class RawAgent {
     return this.until(() => this.highestAck >= seq, timeoutMs, `ack ≥ ${seq} (have ${this.highestAck})`);
   }
 
+  /** The shared `until`, naming a closed socket as the reason when the wait fails. */
   async until(test: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!test()) {
-      if (this.ws.readyState === WebSocket.CLOSED) throw new Error(`socket closed while waiting for ${what}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    await until(
+      what,
+      () => {
+        if (test()) return true;
+        if (this.ws.readyState === WebSocket.CLOSED) throw new Error('the socket is closed');
+        return false;
+      },
+      timeoutMs,
+    );
   }
 
   close(): void {

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { until } from './until.ts';
 
 export const AGENT_BIN = join(import.meta.dirname, '..', '..', 'packages', 'agent', 'bin', 'pantau-agent.js');
 
@@ -65,15 +66,12 @@ export class AgentProcess {
     return this.logs.filter((l) => l.msg.includes(text));
   }
 
-  async waitForLog(text: string, timeoutMs = 15_000): Promise<LogLine> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const hit = this.logged(text)[0];
-      if (hit) return hit;
-      if (Date.now() > deadline)
-        throw new Error(`agent did not log "${text}" within ${timeoutMs} ms:\n${this.stderr.slice(-3000)}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+  waitForLog(text: string, timeoutMs = 15_000): Promise<LogLine> {
+    return until(
+      () => `the agent to log "${text}"; its stderr:\n${this.stderr.slice(-3000)}`,
+      () => this.logged(text)[0],
+      timeoutMs,
+    );
   }
 
   /** SIGTERM, wait for the exit, remove the temp dir. Returns the exit code. */

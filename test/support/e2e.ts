@@ -62,30 +62,6 @@ export interface HostDetail {
   system: { arch: string; cores: number } | null;
 }
 
-/** Polls `probe` every 50 ms until it returns something truthy; fails with `what` after `timeoutMs`. */
-export async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${lastError}` : ''}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /**
  * A real `pantau-agent run` against `wsUrl` with its token in a file (0600, via PANTAU_TOKEN_FILE),
  * 1 s interval and every heavy collector on a 1–2 s cadence. `stop()` also removes the token file.

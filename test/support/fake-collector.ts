@@ -13,6 +13,7 @@ import {
   type Snapshot,
 } from '@pantau/shared';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { until } from './until.ts';
 
 export interface FakeCollectorOptions {
   /** Bearer token the upgrade must carry; anything else gets HTTP 401. */
@@ -113,13 +114,9 @@ export class FakeCollector extends EventEmitter {
     this.#socket?.close(code, reason);
   }
 
-  /** Resolves when `predicate` holds, checked after every event and every 50 ms. */
+  /** Resolves when `predicate` holds. */
   async waitFor(what: string, predicate: () => boolean, timeoutMs = 15_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!predicate()) {
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await until(what, predicate, timeoutMs);
   }
 
   /** Frames of one kind, in arrival order. */

@@ -5,7 +5,7 @@ import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { until } from './e2e.ts';
+import { until } from './until.ts';
 
 /** A time-series database run for real: Debian's `victoria-metrics` or `prometheus`. */
 export interface Tsdb {

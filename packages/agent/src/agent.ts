@@ -69,12 +69,18 @@ export async function startAgent(config: AgentConfig, log: Logger, time?: AgentT
     ...(time === undefined ? {} : { now: time.monotonic, timers: time.timers }),
   });
 
+  // Said once per overflow, not per dropped snapshot: an hour-long outage would flood the log.
+  let dropping = false;
   const scheduler = new Scheduler(
     intervalMs,
     async () => {
       const body = await sampler.take(Math.min(1_000, intervalMs / 2));
       if (body.system) system = body.system;
+      const droppedBefore = outbox.dropped;
       outbox.push((seq, dropped) => renderSnapshot(seq, dropped, body, log));
+      const dropped = outbox.dropped > droppedBefore;
+      if (dropped && !dropping) log.warn({ max: outbox.max }, 'outbox full: dropping the oldest snapshots');
+      dropping = dropped;
       connection?.flush();
     },
     time,

@@ -1,7 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { until } from '../../../test/support/e2e.ts';
+import { until } from '../../../test/support/until.ts';
 import { CpuCollector } from './collectors/cpu.ts';
 import { collectDisks } from './collectors/disks.ts';
 import { collectLoad } from './collectors/load.ts';

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AGENT_BIN } from '../../support/agent-process.ts';
 import { type CollectorProcess, startCollectorProcess } from '../../support/collector-process.ts';
+import { until } from '../../support/until.ts';
 import type { Link } from './netns.ts';
 
 export interface Incident {
@@ -64,7 +65,7 @@ export class NetCollector {
     return { id: host.id, token };
   }
 
-  async host(id: number): Promise<{ status: string; lastSeq: number }> {
+  async host(id: number): Promise<{ status: string; lastSeq: number; latest: { ts: number } | null }> {
     return this.api('GET', `/hosts/${id}`);
   }
 
@@ -107,29 +108,29 @@ export class NetAgent {
   }
 }
 
-export async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-  timeoutMs: number,
-  everyMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
+/** Resolves once the collector has stored a snapshot of the host newer than the one it has now. */
+export async function nextSnapshot(collector: NetCollector, hostId: number): Promise<void> {
+  const seq = (await collector.host(hostId)).lastSeq;
+  await until(
+    `a new snapshot of host ${hostId}`,
+    async () => (await collector.host(hostId)).lastSeq > seq,
+    30_000,
+    50,
+  );
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
- * One silent-host-loss trial: waits a random moment in the 5 s snapshot cycle, cuts the link and
- * returns the ms until the host-down incident is open (polled every 100 ms); then restores it.
+ * One silent-host-loss trial: waits for `moment` (where in the snapshot cycle to cut), cuts the
+ * link and returns the ms until the host-down incident is open (polled every 100 ms); then
+ * restores it.
  */
-export async function silentLossTrial(collector: NetCollector, link: Link, hostId: number): Promise<number> {
-  await sleep(Math.random() * 5_000);
+export async function silentLossTrial(
+  collector: NetCollector,
+  link: Link,
+  hostId: number,
+  moment: () => Promise<unknown>,
+): Promise<number> {
+  await moment();
   const before = new Set((await collector.incidents(hostId)).map((i) => i.id));
   const cutAt = Date.now();
   link.cut();

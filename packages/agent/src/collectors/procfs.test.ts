@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { until } from '../../../../test/support/e2e.ts';
+import { until } from '../../../../test/support/until.ts';
 import { HeldFiles, parseOpenFileLimit } from './procfs.ts';
 
 const state = (stat: string) => stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);

@@ -2,9 +2,9 @@ import type { ActionSpec, CollectorFrame, JobStartFrame } from '@pantau/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleSnapshot } from '../../../../test/fixtures/samples.ts';
 import { RawAgent } from '../../../../test/support/agent-client.ts';
-import { until } from '../../../../test/support/e2e.ts';
 import { FakeTime } from '../../../../test/support/fake-time.ts';
 import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts';
+import { until } from '../../../../test/support/until.ts';
 import { systemTime } from '../clock.ts';
 
 /**

@@ -2,9 +2,9 @@ import { CloseCodes, Limits } from '@pantau/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fullSnapshot, sampleHello, sampleSnapshot } from '../../../../test/fixtures/samples.ts';
 import { RawAgent, upgradeStatus } from '../../../../test/support/agent-client.ts';
-import { until } from '../../../../test/support/e2e.ts';
 import { FakeTime } from '../../../../test/support/fake-time.ts';
 import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts';
+import { until } from '../../../../test/support/until.ts';
 import { CLI_ACTOR } from '../access/actor.ts';
 
 let t: TestApp;

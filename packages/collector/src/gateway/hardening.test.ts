@@ -2,9 +2,9 @@ import { CloseCodes, Limits } from '@pantau/shared';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sampleSnapshot } from '../../../../test/fixtures/samples.ts';
 import { RawAgent, upgradeStatus } from '../../../../test/support/agent-client.ts';
-import { until } from '../../../../test/support/e2e.ts';
 import { FakeTime } from '../../../../test/support/fake-time.ts';
 import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts';
+import { until } from '../../../../test/support/until.ts';
 import type { AgentConnection } from './connection.ts';
 import { heartbeatVerdict } from './gateway.ts';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sampleSnapshot } from '../../../../test/fixtures/samples.ts';
-import { until } from '../../../../test/support/e2e.ts';
+import { until } from '../../../../test/support/until.ts';
 import { systemClock, type Timers, unrefTimers } from '../clock.ts';
 import { EventBus } from '../events.ts';
 import { Store } from '../store/index.ts';

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeSmtpServer } from '../../../../test/fakes/smtp-server.ts';
 import { FakeTelegramServer } from '../../../../test/fakes/telegram-server.ts';
 import { tempNotifyDb } from '../../../../test/fakes/temp-db.ts';
-import { waitUntil } from '../../../../test/fakes/wait.ts';
+import { until } from '../../../../test/support/until.ts';
 import { EmailChannel } from './channels/email.ts';
 import { TelegramChannel } from './channels/telegram.ts';
 import { WebhookChannel } from './channels/webhook.ts';
@@ -96,9 +96,10 @@ describe('notifyAll', () => {
     const ids = outbox.notifyAll(event, { render: { consoleUrl: 'https://pantau.example.com' } });
     expect(ids).toHaveLength(4);
 
-    await waitUntil(() => telegram.sent().length === 2 && smtp.mails.length === 1 && hooks.length === 1, {
-      what: 'every channel to deliver',
-    });
+    await until(
+      'every channel to deliver',
+      () => telegram.sent().length === 2 && smtp.mails.length === 1 && hooks.length === 1,
+    );
     await outbox.stop();
 
     expect(

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeTelegramServer } from '../../../../test/fakes/telegram-server.ts';
 import { type Db, tempNotifyDb } from '../../../../test/fakes/temp-db.ts';
-import { until } from '../../../../test/support/e2e.ts';
 import { FakeTime } from '../../../../test/support/fake-time.ts';
+import { until } from '../../../../test/support/until.ts';
 import { TelegramChannel, type TelegramChannelOptions } from './channels/telegram.ts';
 import { Outbox, type OutboxOptions } from './outbox.ts';
 

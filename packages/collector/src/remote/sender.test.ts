@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { uncompress } from 'snappyjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { until } from '../../../../test/support/e2e.ts';
+import { until } from '../../../../test/support/until.ts';
 import type { Timers } from '../clock.ts';
 import { Store } from '../store/index.ts';
 import type { RemoteWriteEndpoint } from './config.ts';

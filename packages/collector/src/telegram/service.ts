@@ -50,6 +50,14 @@ export class BotService {
     return this.#state;
   }
 
+  /**
+   * Updates received and not yet fully handled, replies included: 0 once the bot is idle. Lets a
+   * test tell "the bot chose not to answer" from "the bot has not got to it yet".
+   */
+  get handling(): number {
+    return (this.#runner?.size() ?? 0) + this.#inFlight.size;
+  }
+
   /** Starts in the background: Telegram being unreachable must not stop the collector from starting. */
   start(): void {
     this.#stopping = false;

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeSmtpServer } from '../../../../../test/fakes/smtp-server.ts';
 import { tempNotifyDb } from '../../../../../test/fakes/temp-db.ts';
-import { until } from '../../../../../test/support/e2e.ts';
 import { FakeTime } from '../../../../../test/support/fake-time.ts';
+import { until } from '../../../../../test/support/until.ts';
 import { renderEmail } from '../message.ts';
 import { Outbox } from '../outbox.ts';
 import { EmailChannel, type EmailChannelOptions } from './email.ts';

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempNotifyDb } from '../../../../../test/fakes/temp-db.ts';
-import { waitUntil } from '../../../../../test/fakes/wait.ts';
+import { until } from '../../../../../test/support/until.ts';
 import { Outbox } from '../outbox.ts';
 import { WebhookChannel } from './webhook.ts';
 
@@ -108,7 +108,7 @@ describe('WebhookChannel', () => {
     });
     outbox.start();
     const id = outbox.enqueue({ channel: 'webhook', payload: { url, secret: SECRET, body: '{"n":1}' } });
-    await waitUntil(() => outbox.message(id)?.status === 'sent', { what: 'the webhook delivered' });
+    await until('the webhook delivered', () => outbox.message(id)?.status === 'sent');
     await outbox.stop();
     expect(received).toHaveLength(3);
     expect(received.every((r) => r.verified && r.raw.toString() === '{"n":1}')).toBe(true);
