@@ -29,6 +29,7 @@ describe('accuracy against /proc and statfs read independently over the same win
     try {
       const before = cpuLine();
       const collector = new CpuCollector();
+      // CPU % is a rate: measured over a window, as /proc is read over the same one.
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       const cpu = collector.collect();
       const after = cpuLine();

@@ -3,6 +3,7 @@ import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { Snapshot, validate } from '@pantau/shared';
 import { describe, expect, it } from 'vitest';
 import { FakeTime } from '../../../test/support/fake-time.ts';
+import { until } from '../../../test/support/until.ts';
 import { renderSnapshot } from './agent.ts';
 import { loadConfig } from './config/load.ts';
 import { ErrorTracker } from './errors.ts';
@@ -91,7 +92,7 @@ describe('Sampler checks', () => {
     const time = new FakeTime();
     const sampler = new Sampler(config, silent, { timers: time.timers });
     const pump = (done: () => boolean | Promise<boolean>) =>
-      until(() => {
+      until('the checks to report', () => {
         time.advance(20);
         return done();
       });
@@ -114,7 +115,7 @@ describe('Sampler checks', () => {
       await pump(() => urgent.length >= 2);
       expect(urgent[1]! - urgent[0]!).toBeGreaterThanOrEqual(150);
       expect(urgent[1]! - urgent[0]!).toBeLessThan(1_500);
-      await until(() => carried.length >= 2);
+      await until('two snapshots carrying check results', () => carried.length >= 2);
       expect(carried.slice(0, 2)).toEqual([[false], [false]]);
     } finally {
       sampler.stopChecks();
@@ -122,14 +123,6 @@ describe('Sampler checks', () => {
     }
   });
 });
-
-async function until(fn: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('ErrorTracker', () => {
   it('reports a failure once, a changed failure again, and recovery with an empty message', () => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type WebSocket as ServerSocket, WebSocketServer } from 'ws';
 import { FakeTime } from '../../../../test/support/fake-time.ts';
+import { until } from '../../../../test/support/until.ts';
 import { WebSocket } from './websocket.ts';
 
 const cleanups: Array<() => unknown> = [];
@@ -40,11 +41,6 @@ function client(url: string, options: ConstructorParameters<typeof WebSocket>[1]
   return { ws, errors, messages, closed };
 }
 
-const until = async (what: () => boolean) => {
-  for (let i = 0; i < 200 && !what(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(what()).toBe(true);
-};
-
 describe('WebSocket client', () => {
   it('upgrades with the given headers and exchanges messages of every length encoding', async () => {
     const s = await server();
@@ -64,12 +60,12 @@ describe('WebSocket client', () => {
       c.ws.send(text);
       peer.send(text);
     }
-    await until(() => received.length === 6 && c.messages.length === 6);
+    await until('six messages each way', () => received.length === 6 && c.messages.length === 6);
     expect(received).toEqual(sent);
     expect(c.messages.map((m) => m.data.toString('utf8'))).toEqual(sent);
     expect(c.messages.every((m) => !m.binary)).toBe(true);
     peer.send(Buffer.from([1, 2, 3]));
-    await until(() => c.messages.length === 7);
+    await until('the seventh message', () => c.messages.length === 7);
     expect(c.messages[6]).toEqual({ data: Buffer.from([1, 2, 3]), binary: true });
   });
 
@@ -85,7 +81,7 @@ describe('WebSocket client', () => {
     peer.send('lo', { fin: true });
     const [payload] = await pongs;
     expect(String(payload)).toBe('p');
-    await until(() => c.messages.length === 1);
+    await until('the first message', () => c.messages.length === 1);
     expect(String(c.messages[0]?.data)).toBe('hello');
   });
 

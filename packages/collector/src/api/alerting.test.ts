@@ -3,6 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clearProblem, openProblem } from '../../../../test/support/incidents.ts';
 import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts';
+import { until } from '../../../../test/support/until.ts';
 import { CLI_ACTOR } from '../access/actor.ts';
 import type { DeepPartial } from '../config/index.ts';
 import type { CollectorConfig } from '../config/types.ts';
@@ -71,16 +72,6 @@ const call = (
   t.app.inject({ method, url: `/api/v1${url}`, headers, ...(body === undefined ? {} : { payload: body }) });
 
 const auditActions = () => t.app.pantau.store.audit.list(Number.MAX_SAFE_INTEGER, 500).map((e) => e.action);
-
-async function waitFor<T>(read: () => T | undefined, ms = 5_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('incidents', () => {
   it('lists newest first with host names, filters by status, host and kind, and pages with before/next', async () => {
@@ -597,12 +588,14 @@ describe('recipients and notifications', () => {
     expect(res.statusCode).toBe(202);
     const { messageId } = res.json();
 
-    const delivery = await waitFor(() => received.find((x) => x.body.includes('Pantau test message')));
+    const delivery = await until('the test message at the webhook', () =>
+      received.find((x) => x.body.includes('Pantau test message')),
+    );
     expect(JSON.parse(delivery.body)).toMatchObject({ type: 'text', title: 'Pantau test message' });
     const signature = createHmac('sha256', secret).update(delivery.body).digest('hex');
     expect(delivery.headers[SIGNATURE_HEADER]).toBe(`sha256=${signature}`);
 
-    const sent = await waitFor(() => {
+    const sent = await until('the test message marked sent', () => {
       const m = t.app.pantau.alerting.outbox.message(messageId);
       return m?.status === 'sent' ? m : undefined;
     });
@@ -682,7 +675,7 @@ describe('/metrics', () => {
       channel: 'webhook',
       payload: { url: 'http://127.0.0.1:9/none', secret: null, body: '{}' },
     });
-    await waitFor(() => t.app.pantau.alerting.outbox.oldestAgeMs() > 0 || undefined);
+    await until('a pending message with an age', () => t.app.pantau.alerting.outbox.oldestAgeMs() > 0);
     const text = (await t.app.inject({ url: '/metrics', headers: viewer })).body;
     const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
     expect(text).toMatch(/^# TYPE pantau_notify_outbox_depth gauge$/m);

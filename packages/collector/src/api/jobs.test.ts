@@ -109,15 +109,18 @@ function end(agent: RawAgent, jobId: string, exitCode = 0, extra: { cancelled?: 
   });
 }
 
+/** The job once it is in `state`; a timeout names the state it was left in. */
 async function jobState(id: number, state: string, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = (await call('viewer', 'GET', `/jobs/${id}`)).body;
-    if (job.state === state) return job;
-    if (Date.now() > deadline)
-      throw new Error(`job ${id} is ${job.state}, expected ${state}: ${JSON.stringify(job)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  let last: unknown;
+  return until(
+    () => `job ${id} ${state}; it is ${JSON.stringify(last)}`,
+    async () => {
+      const job = (await call('viewer', 'GET', `/jobs/${id}`)).body;
+      last = job;
+      return job.state === state ? job : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 describe('preview', () => {

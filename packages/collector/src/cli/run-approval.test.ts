@@ -2,6 +2,7 @@ import { builtinAction, type JobStartFrame } from '@pantau/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawAgent } from '../../../../test/support/agent-client.ts';
 import { startTestApp, type TestApp } from '../../../../test/support/test-app.ts';
+import { until } from '../../../../test/support/until.ts';
 import { type RunIo, runCommand } from './run.ts';
 
 // A collector in four-eyes mode on port 0 and one protocol-speaking agent that allows reboot.
@@ -38,11 +39,11 @@ describe('run with four-eyes approval', () => {
       PANTAU_URL: t.url,
       PANTAU_TOKEN: mine,
     });
-    const deadline = Date.now() + 5_000;
-    while (!lines.includes('waiting for another admin to approve the job')) {
-      if (Date.now() > deadline) throw new Error(`no waiting message:\n${lines.join('\n')}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until(
+      () => `the waiting message; the CLI said:\n${lines.join('\n')}`,
+      () => lines.includes('waiting for another admin to approve the job'),
+      5_000,
+    );
     const jobId = /^job (\d+): awaiting_approval$/.exec(lines.find((l) => l.startsWith('job ')) ?? '')?.[1];
     expect(jobId).toBeDefined();
     expect(agent.frames.some((f) => f.t === 'job.start')).toBe(false);
