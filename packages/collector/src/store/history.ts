@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { systemClock } from '../clock.ts';
-import { MetricCatalog, type MetricName } from './metric-catalog.ts';
+import { MetricCatalog, type MetricName, metricNames } from './metric-catalog.ts';
 
 export type Tier = 'raw' | '1m' | '1h';
 
@@ -71,14 +71,42 @@ export function sqliteHistory(reader: HistoryReader, retention: Retention): Metr
   return { read: async (q, now) => reader.read(q, retention, now) };
 }
 
+interface BucketParams {
+  host: number;
+  from: number;
+  to: number;
+  step: number;
+}
+
+/** Rows [bucket, avg, max] of one metric in one tier. */
+type BucketStatement = Statement<BucketParams, [number, number, number]>;
+
+function bucketStatement(db: Database, tier: Tier, metric: MetricName): BucketStatement {
+  const col = MetricCatalog[metric].column;
+  const select =
+    tier === 'raw' ? `avg(${col}), max(${col})` : `sum(${col}_sum) * 1.0 / sum(n), max(${col}_max)`;
+  return db
+    .prepare<BucketParams, [number, number, number]>(
+      `SELECT CAST((ts - @from) / @step AS INTEGER) AS b, ${select} FROM ${TABLE[tier]}
+       WHERE host = @host AND ts >= @from AND ts < @to GROUP BY b ORDER BY b`,
+    )
+    .raw(true);
+}
+
 /** Reads one metric for one host over a range, downsampled in SQL to at most maxPoints buckets. */
 export class HistoryReader {
-  readonly #stmts = new Map<string, Statement>();
-  readonly #db: Database;
+  /** One downsampling statement per tier and metric, prepared once. */
+  readonly #buckets: Record<Tier, Record<MetricName, BucketStatement>>;
   readonly #checks: Statement<[number, number, number], Omit<CheckChange, 'ok'> & { ok: 0 | 1 }>;
 
   constructor(db: Database) {
-    this.#db = db;
+    // Every name of the catalog, so each tier's record is whole.
+    const tier = (t: Tier) =>
+      Object.fromEntries(metricNames.map((m) => [m, bucketStatement(db, t, m)])) as Record<
+        MetricName,
+        BucketStatement
+      >;
+    this.#buckets = { raw: tier('raw'), '1m': tier('1m'), '1h': tier('1h') };
     this.#checks = db.prepare(
       `SELECT name, ts, ok, latency_ms AS latencyMs, error FROM check_history
        WHERE host = ? AND ts >= ? AND ts < ? ORDER BY ts LIMIT 10000`,
@@ -90,33 +118,11 @@ export class HistoryReader {
     return this.#checks.all(hostId, from, to).map((r) => ({ ...r, ok: r.ok === 1 }));
   }
 
-  #statement(tier: Tier, metric: MetricName): Statement {
-    const key = `${tier}:${metric}`;
-    let stmt = this.#stmts.get(key);
-    if (!stmt) {
-      const col = MetricCatalog[metric].column;
-      const select =
-        tier === 'raw' ? `avg(${col}), max(${col})` : `sum(${col}_sum) * 1.0 / sum(n), max(${col}_max)`;
-      stmt = this.#db
-        .prepare(
-          `SELECT CAST((ts - @from) / @step AS INTEGER) AS b, ${select} FROM ${TABLE[tier]}
-           WHERE host = @host AND ts >= @from AND ts < @to GROUP BY b ORDER BY b`,
-        )
-        .raw(true);
-      this.#stmts.set(key, stmt);
-    }
-    return stmt;
-  }
-
   read(q: HistoryQuery, retention: Retention, now = systemClock()): HistorySeries {
     const tier = pickTier(q.from, q.to, q.maxPoints, retention, now);
     const step = Math.max(TIER_MS[tier], Math.ceil((q.to - q.from) / q.maxPoints));
     const def = MetricCatalog[q.metric];
-    const rows = this.#statement(tier, q.metric).all({ host: q.hostId, from: q.from, to: q.to, step }) as [
-      number,
-      number,
-      number,
-    ][];
+    const rows = this.#buckets[tier][q.metric].all({ host: q.hostId, from: q.from, to: q.to, step });
     const series: HistorySeries = { metric: q.metric, unit: def.unit, tier, step, ts: [], avg: [], max: [] };
     for (const [b, avg, max] of rows) {
       series.ts.push(q.from + b * step);

@@ -2,6 +2,13 @@ import type { Database, Statement } from 'better-sqlite3';
 import { systemClock } from '../clock.ts';
 import type { Retention } from './history.ts';
 
+/** The metric tiers, deleted in chunks bounded by their n-th expired row. */
+type TierTable = 'metrics_raw' | 'metrics_1m' | 'metrics_1h';
+/** Every table the pass trims by age. */
+type Table = TierTable | 'disk_history' | 'check_history' | 'container_history';
+
+const isTier = (table: Table): table is TierTable => table.startsWith('metrics_');
+
 export interface RetentionRun {
   deleted: Record<string, number>;
   chunks: number;
@@ -15,7 +22,10 @@ export class RetentionJob {
   readonly #db: Database;
   readonly #retention: Retention;
   readonly #chunkRows: number;
-  readonly #s: Record<string, Statement>;
+  readonly #hosts: Statement<[], number>;
+  /** The ts of a host's n-th expired row in a metric tier: the bound of one chunk. */
+  readonly #bound: Record<TierTable, Statement<[host: number, before: number, offset: number], number>>;
+  readonly #delete: Record<Table, Statement<[host: number, before: number]>>;
   #running: Promise<RetentionRun> | null = null;
   readonly #tasks: [string, (now: number) => number][] = [];
 
@@ -23,16 +33,28 @@ export class RetentionJob {
     this.#db = db;
     this.#retention = retention;
     this.#chunkRows = chunkRows;
-    this.#s = { hosts: db.prepare('SELECT id FROM hosts') };
-    for (const table of ['metrics_raw', 'metrics_1m', 'metrics_1h']) {
-      this.#s[`${table}:bound`] = db
-        .prepare(`SELECT ts FROM ${table} WHERE host = ? AND ts < ? ORDER BY ts LIMIT 1 OFFSET ?`)
+    this.#hosts = db.prepare<[], number>('SELECT id FROM hosts').pluck();
+    const bound = (table: TierTable) =>
+      db
+        .prepare<[number, number, number], number>(
+          `SELECT ts FROM ${table} WHERE host = ? AND ts < ? ORDER BY ts LIMIT 1 OFFSET ?`,
+        )
         .pluck();
-      this.#s[`${table}:delete`] = db.prepare(`DELETE FROM ${table} WHERE host = ? AND ts < ?`);
-    }
-    for (const table of ['disk_history', 'check_history', 'container_history']) {
-      this.#s[`${table}:delete`] = db.prepare(`DELETE FROM ${table} WHERE host = ? AND ts < ?`);
-    }
+    this.#bound = {
+      metrics_raw: bound('metrics_raw'),
+      metrics_1m: bound('metrics_1m'),
+      metrics_1h: bound('metrics_1h'),
+    };
+    const remove = (table: Table) =>
+      db.prepare<[number, number]>(`DELETE FROM ${table} WHERE host = ? AND ts < ?`);
+    this.#delete = {
+      metrics_raw: remove('metrics_raw'),
+      metrics_1m: remove('metrics_1m'),
+      metrics_1h: remove('metrics_1h'),
+      disk_history: remove('disk_history'),
+      check_history: remove('check_history'),
+      container_history: remove('container_history'),
+    };
   }
 
   /**
@@ -57,7 +79,7 @@ export class RetentionJob {
   }
 
   async #pass(now: number): Promise<RetentionRun> {
-    const cutoffs: [string, number][] = [
+    const cutoffs: [Table, number][] = [
       ['metrics_raw', now - this.#retention.raw],
       ['metrics_1m', now - this.#retention.minute],
       ['metrics_1h', now - this.#retention.hour],
@@ -66,7 +88,7 @@ export class RetentionJob {
       ['container_history', now - this.#retention.minute],
     ];
     const result: RetentionRun = { deleted: {}, chunks: 0 };
-    const hosts = this.#s.hosts!.pluck().all() as number[];
+    const hosts = this.#hosts.all();
     for (const [table, cutoff] of cutoffs) {
       result.deleted[table] = 0;
       for (const host of hosts) {
@@ -92,14 +114,13 @@ export class RetentionJob {
     return result;
   }
 
-  #chunk(table: string, host: number, cutoff: number): number {
-    const bound = this.#s[`${table}:bound`];
+  #chunk(table: Table, host: number, cutoff: number): number {
     let upTo = cutoff;
-    if (bound) {
+    if (isTier(table)) {
       // Delete below the chunkRows-th expired row, so one statement never removes more than that.
-      const nth = bound.get(host, cutoff, this.#chunkRows) as number | undefined;
+      const nth = this.#bound[table].get(host, cutoff, this.#chunkRows);
       if (nth !== undefined) upTo = nth;
     }
-    return this.#db.transaction(() => this.#s[`${table}:delete`]!.run(host, upTo).changes)();
+    return this.#db.transaction(() => this.#delete[table].run(host, upTo).changes)();
   }
 }
