@@ -62,6 +62,34 @@ const consoleLine =
     : `console login admin; set a new password with ${collectorCmd} users passwd admin`;
 
 let agent: ChildProcess | null = null;
+// Ctrl-C stops both from here on: armed before the agent starts and the banner says so, so a
+// signal sent the moment the banner appears finds its handler.
+let stopping = false;
+async function stop(signal: NodeJS.Signals) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`pantau: ${signal}, stopping`);
+  const force = setTimeout(() => {
+    agent?.kill('SIGKILL');
+    process.exit(1);
+  }, 5_000);
+  force.unref();
+  const child = agent;
+  if (child) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    // An agent that does not stop in 3 s is killed: none is left behind, and the collector
+    // still gets its time to close cleanly.
+    const slow = setTimeout(() => child.kill('SIGKILL'), 3_000);
+    await exited;
+    clearTimeout(slow);
+  }
+  await running.close();
+  process.exit(0);
+}
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+process.on('SIGHUP', stop);
 const agentConfig = process.env.PANTAU_AGENT_CONFIG;
 const agentReady =
   existsSync(agentBin) &&
@@ -117,32 +145,6 @@ pantau is running
 Ctrl-C stops everything.
 `);
 
-let stopping = false;
-async function stop(signal: NodeJS.Signals) {
-  if (stopping) return;
-  stopping = true;
-  console.log(`pantau: ${signal}, stopping`);
-  const force = setTimeout(() => {
-    agent?.kill('SIGKILL');
-    process.exit(1);
-  }, 5_000);
-  force.unref();
-  const child = agent;
-  if (child) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    // An agent that does not stop in 3 s is killed: none is left behind, and the collector
-    // still gets its time to close cleanly.
-    const slow = setTimeout(() => child.kill('SIGKILL'), 3_000);
-    await exited;
-    clearTimeout(slow);
-  }
-  await running.close();
-  process.exit(0);
-}
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
-process.on('SIGHUP', stop);
 // Killed parent (pnpm, a terminal, a supervisor): stop rather than run on as an orphan.
 const parent = process.ppid;
 setInterval(() => {
