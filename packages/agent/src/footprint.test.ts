@@ -56,7 +56,6 @@ describe('agent footprint', () => {
       const { createLogger } = await import(${JSON.stringify(join(import.meta.dirname, 'log.ts'))});
       const log = await createLogger('info');
       const sampler = new Sampler(loadConfig({ env: {}, requireCollector: false }), log);
-      await new Promise((r) => setTimeout(r, 100));
       const body = await sampler.take(60_000);
       log.info({ disks: body.disks.length }, 'sampled');
       const loaded = process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13));
