@@ -7,6 +7,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sampleNewJob } from '../../../../test/fixtures/samples.ts';
+import { FakeTime } from '../../../../test/support/fake-time.ts';
 import { EventBus } from '../events.ts';
 import { DB_FILE } from '../store/db.ts';
 import { Store } from '../store/index.ts';
@@ -21,6 +22,7 @@ let repo: JobRepo;
 let events: EventBus;
 let sent: { hostId: number; frame: CollectorFrame }[];
 let dispatcher: Dispatcher;
+let time: FakeTime;
 /** A second connection to the same file: it sees only what is committed. */
 let reader: Database.Database;
 
@@ -34,6 +36,7 @@ beforeEach(() => {
   repo = new JobRepo(store.db);
   events = new EventBus();
   sent = [];
+  time = new FakeTime();
   dispatcher = new Dispatcher({
     repo,
     hosts: store.hosts,
@@ -49,6 +52,8 @@ beforeEach(() => {
     log: pino({ level: 'silent' }) as unknown as FastifyBaseLogger,
     outputCap: 1024,
     lostGrace: 60_000,
+    now: time.now,
+    timers: time.timers,
   });
   reader = new Database(join(dir, DB_FILE), { readonly: true });
 });
@@ -168,6 +173,31 @@ describe('job frames', () => {
     dispatcher.cancelRun(before, 'token:1');
     expect(sent.filter((s) => s.frame.t === 'job.cancel')).toEqual([]);
     expect(committedRun(jobId, hostId).state).toBe('succeeded');
+    expect(repo.get(jobId)?.state).toBe('succeeded');
+  });
+
+  it('keeps the frames while the database stays locked, and stores them once it is free', async () => {
+    const { jobId, hostIds } = runningJob(1);
+    const [hostId] = hostIds as [number];
+    store.db.pragma('busy_timeout = 20');
+    // Another writer (the metric thread, a backup, the CLI) holds the write lock.
+    const other = new Database(join(dir, DB_FILE));
+    other.exec('BEGIN IMMEDIATE');
+    const told: string[] = [];
+    events.on('job.run', (e) => told.push(e.run.state));
+    expect(dispatcher.onFrame(hostId, end(jobId, hostId))).toBe('ok');
+    await tick();
+    expect({ run: committedRun(jobId, hostId).state, told }).toEqual({ run: 'running', told: [] });
+    // Still locked at the first retry: kept again.
+    time.advance(250);
+    expect(committedRun(jobId, hostId).state).toBe('running');
+    other.exec('COMMIT');
+    other.close();
+    time.advance(250);
+    expect({ run: committedRun(jobId, hostId).state, told }).toEqual({
+      run: 'succeeded',
+      told: ['succeeded'],
+    });
     expect(repo.get(jobId)?.state).toBe('succeeded');
   });
 });

@@ -22,6 +22,12 @@ import {
 export const REPORT_MARGIN_MS = 5_000;
 /** After a restart, queued runs wait this long for their agents to reconnect before being started. */
 const RECONNECT_WINDOW_MS = 10_000;
+/** Job frames that met a locked database are stored again after this long, ms. */
+const LOCKED_RETRY_MS = 250;
+
+/** SQLITE_BUSY and its extended codes: the file was locked, nothing is wrong with the frames. */
+const isLocked = (err: unknown) =>
+  String((err as { code?: unknown } | null)?.code ?? '').startsWith('SQLITE_BUSY');
 
 export interface DispatcherDeps {
   repo: JobRepo;
@@ -71,6 +77,8 @@ export class Dispatcher {
   /** Agents' job frames accepted since the last flush: a burst is stored in one transaction. */
   #queue: QueuedFrame[] = [];
   #flushAt: NodeJS.Immediate | null = null;
+  /** A flush retried after the database was locked. */
+  #retryAt: unknown;
   /** While a batch is written: bus events and pumps wait for its commit. */
   #batch: { emits: (() => void)[]; pumps: Set<number> } | null = null;
 
@@ -238,27 +246,51 @@ export class Dispatcher {
    * nothing is reported before it is committed. Called before anything that reads runs' states.
    */
   flush(): void {
+    // Inside a batch the scheduled flush stays armed: it runs once the batch has committed.
+    if (this.#batch) return;
     if (this.#flushAt) clearImmediate(this.#flushAt);
     this.#flushAt = null;
-    if (this.#queue.length === 0 || this.#batch) return;
+    if (this.#queue.length === 0) return;
     const frames = this.#queue;
     this.#queue = [];
-    if (!this.#write(frames)) {
-      // One bad frame must not cost its burst: store them one by one, dropping only what fails.
-      for (const f of frames) this.#write([f]);
+    const err = this.#write(frames);
+    if (err === null) return;
+    if (isLocked(err)) {
+      this.#retry(frames);
+      return;
+    }
+    // One bad frame must not cost its burst: store them one by one, dropping only what fails.
+    for (const [i, f] of frames.entries()) {
+      const one = this.#write([f]);
+      if (one !== null && isLocked(one)) {
+        this.#retry(frames.slice(i));
+        return;
+      }
     }
   }
 
-  #write(frames: readonly QueuedFrame[]): boolean {
+  /** The database stayed locked past busy_timeout: the frames wait at the front for another try. */
+  #retry(frames: QueuedFrame[]): void {
+    this.#queue = [...frames, ...this.#queue];
+    this.#d.log.warn({ frames: frames.length, retryMs: LOCKED_RETRY_MS }, 'database locked; job frames kept');
+    if (this.#retryAt !== undefined) return;
+    this.#retryAt = this.#timers.setTimeout(() => {
+      this.#retryAt = undefined;
+      this.flush();
+    }, LOCKED_RETRY_MS);
+  }
+
+  /** Stores frames in one transaction; the error when it was rolled back. */
+  #write(frames: readonly QueuedFrame[]): unknown {
     try {
       this.atomically(() => {
         for (const f of frames) this.#apply(f);
       });
     } catch (err) {
-      this.#d.log.error({ err, frames: frames.length }, 'storing job frames failed');
-      return false;
+      if (!isLocked(err)) this.#d.log.error({ err, frames: frames.length }, 'storing job frames failed');
+      return err;
     }
-    return true;
+    return null;
   }
 
   /** Emits now, or after the batch being written is committed. */
@@ -482,6 +514,8 @@ export class Dispatcher {
     this.flush();
     for (const t of [...this.#timeouts.values(), ...this.#lost.values(), ...this.#later])
       this.#timers.clearTimeout(t);
+    if (this.#retryAt !== undefined) this.#timers.clearTimeout(this.#retryAt);
+    this.#retryAt = undefined;
     this.#timeouts.clear();
     this.#lost.clear();
     this.#later.clear();

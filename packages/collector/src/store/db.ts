@@ -26,7 +26,29 @@ export function openDatabase(dataDir: string, busyTimeoutMs: number): Database.D
   db.pragma(`busy_timeout = ${Math.round(busyTimeoutMs)}`);
   db.pragma('cache_size = -32000');
   db.pragma('temp_store = MEMORY');
+  beginImmediate(db);
   return db;
+}
+
+/**
+ * Two connections write this file: the main thread's and the metric writer thread's. A deferred
+ * transaction (SQLite's default) that reads and then writes fails at once with
+ * SQLITE_BUSY_SNAPSHOT when the other connection committed in between: busy_timeout does not
+ * apply, so a job's end frame or an acknowledgement could be lost to a metric commit. Every
+ * transaction of these connections therefore begins IMMEDIATE, waiting for the write lock first.
+ * Nested calls still become savepoints.
+ */
+function beginImmediate(db: Database.Database): void {
+  const transaction = db.transaction.bind(db);
+  db.transaction = ((fn) => {
+    const tx = transaction(fn);
+    return Object.assign((...args: Parameters<typeof tx>) => tx.immediate(...args), {
+      default: tx.immediate,
+      deferred: tx.deferred,
+      immediate: tx.immediate,
+      exclusive: tx.exclusive,
+    });
+  }) as typeof db.transaction;
 }
 
 /** Creates the file 0600 when missing (SQLite gives -wal and -shm the same mode) or narrows it. */
