@@ -227,9 +227,9 @@ export const REREAD_MS = 5 * 60_000;
 /**
  * How often at most a listener that a walk over every process has already missed makes another
  * walk: a kernel socket (nfsd, lockd) or one held by a process in another pid namespace has no
- * owner to find, and walking every fd link for it each REREAD_MS was a tenth to a third of the
- * agent's CPU on a host with one (docs/benchmarks.md). Its owner can still appear (an fd passed
- * on), so it is looked for again, rarely; a walk due for another listener leaves it out.
+ * owner to find, and walking every fd link for it each REREAD_MS was 2–9 % of the agent's CPU
+ * on a host with one (docs/benchmarks.md). Its owner can still appear (an fd passed on), so it
+ * is looked for again, rarely; a walk due for another listener leaves it out.
  */
 export const UNOWNED_REREAD_MS = 60 * 60_000;
 
