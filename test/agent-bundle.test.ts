@@ -75,6 +75,9 @@ describe('shipped agent', () => {
     // The executable runs with an empty PATH: no node to find.
     const r = spawnSync(built.executable, ['--version'], { env: { PATH: '' }, encoding: 'utf8' });
     expect(r.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    // And says nothing else: a SEA code cache (useCodeCache) is rejected under the unit's
+    // --no-node-snapshot, which Node reports on every start ("Code cache data rejected").
+    expect(r.stderr).toBe('');
   });
 
   it("an installed package's bin runs the bundle, so no ESM namespace loads Node's lazy parts", () => {

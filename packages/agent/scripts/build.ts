@@ -183,6 +183,9 @@ export async function buildExecutable(
     inject: (file: string, name: string, data: Buffer, options: { sentinelFuse: string }) => Promise<void>;
   };
   await inject(`${out}.tmp`, 'NODE_SEA_BLOB', readFileSync(blob), { sentinelFuse: SEA_FUSE });
+  // Copied, not renamed: a process running the file as postject wrote it has ~15 MB more of it
+  // resident (63 against 48 MB for --version, Linux 6.18) while those pages stay in the page
+  // cache; a copy, written in pieces like the download agent.sh unpacks, does not.
   copyFileSync(`${out}.tmp`, out);
   chmodSync(out, 0o755);
   for (const f of [`${out}.tmp`, blob, seaConfig]) rmSync(f, { force: true });

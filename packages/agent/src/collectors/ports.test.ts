@@ -4,7 +4,15 @@ import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PortCollector, parseNetSockets, pastListeners, REREAD_MS, toPorts } from './ports.ts';
+import {
+  PortCollector,
+  parseNetSockets,
+  pastListeners,
+  REREAD_MS,
+  SocketOwners,
+  toPorts,
+  UNOWNED_REREAD_MS,
+} from './ports.ts';
 import { readProc, readProcUntil } from './procfs.ts';
 
 const data = (name: string) => readFileSync(join(import.meta.dirname, '..', '..', 'test-data', name), 'utf8');
@@ -227,6 +235,69 @@ describe('port owners', () => {
       expect(collector.collect().find((p) => p.port === port)).toMatchObject({ port, pid: child.pid });
     } finally {
       child.kill();
+    }
+  });
+});
+
+/**
+ * A listening socket no process holds: its only reference is in flight in a unix socket's queue
+ * (sent with SCM_RIGHTS, never received), so /proc/net/tcp lists it and no /proc/PID/fd links to
+ * it, like a kernel socket (nfsd) or one held by a process in another pid namespace.
+ */
+const HOLDER = `
+import array, socket, sys
+listener = socket.socket()
+listener.bind(('127.0.0.1', 0))
+listener.listen()
+a, b = socket.socketpair()
+a.sendmsg([b'x'], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', [listener.fileno()]))])
+print(listener.getsockname()[1], flush=True)
+listener.close()
+sys.stdin.readline()
+b.recvmsg(1, socket.CMSG_SPACE(4))  # now this process holds it
+print('taken', flush=True)
+sys.stdin.read()
+`;
+
+/** The real search, counting the walks over every process's links. */
+class CountingOwners extends SocketOwners {
+  walks = 0;
+  override search(inodes: ReadonlySet<number>, pids: Iterable<number>, reread = false) {
+    if (reread) this.walks++;
+    return super.search(inodes, pids, reread);
+  }
+}
+
+describe('a listener without owner', () => {
+  it('makes a walk over every process only every UNOWNED_REREAD_MS once a walk missed it, and is found then', async () => {
+    const holder = spawn('python3', ['-c', HOLDER], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      const port = await new Promise<number>((resolve) =>
+        holder.stdout.once('data', (d) => resolve(Number(d))),
+      );
+      const tcp = readFileSync('/proc/net/tcp', 'utf8');
+      expect(parseNetSockets(tcp, 'tcp').some((l) => l.port === port)).toBe(true);
+      let now = 0;
+      const sockets = new CountingOwners();
+      const collector = new PortCollector(() => now, sockets);
+      // The first search reads every process's links: no owner.
+      expect(collector.collect().find((p) => p.port === port)).toEqual({
+        proto: 'tcp',
+        address: '127.0.0.1',
+        port,
+      });
+      now += REREAD_MS;
+      collector.collect();
+      expect(sockets.walks).toBe(0);
+      // An old process that owned no listener takes it over: found at that rare walk.
+      holder.stdin.write('take\n');
+      await new Promise((resolve) => holder.stdout.once('data', resolve));
+      now += UNOWNED_REREAD_MS - REREAD_MS - 1;
+      expect(collector.collect().find((p) => p.port === port)?.pid).toBeUndefined();
+      now += 1;
+      expect(collector.collect().find((p) => p.port === port)?.pid).toBe(holder.pid);
+    } finally {
+      holder.kill();
     }
   });
 });

@@ -225,6 +225,15 @@ export function toPorts(
 export const REREAD_MS = 5 * 60_000;
 
 /**
+ * How often at most a listener that a walk over every process has already missed makes another
+ * walk: a kernel socket (nfsd, lockd) or one held by a process in another pid namespace has no
+ * owner to find, and walking every fd link for it each REREAD_MS was 2–9 % of the agent's CPU
+ * on a host with one (docs/benchmarks.md). Its owner can still appear (an fd passed on), so it
+ * is looked for again, rarely; a walk due for another listener leaves it out.
+ */
+export const UNOWNED_REREAD_MS = 60 * 60_000;
+
+/**
  * Listening ports with their owners. The inode → owner map is kept between runs and only
  * extended. The first run reads every process's fd links once. After that a listener's owner is
  * looked for from the second run that sees it on (a short-lived listener, a test server or a
@@ -232,21 +241,25 @@ export const REREAD_MS = 5 * 60_000;
  * port), among the processes started since the last search and those that already own listeners,
  * reading only fd links not read before (SocketOwners): a new service is almost always a new
  * process, and a reload keeps its old master. A socket not found there is shown without owner
- * until the next walk over every process, at most every REREAD_MS.
+ * until the next walk over every process, at most every REREAD_MS; one such a walk missed too
+ * (the first search is one) only every UNOWNED_REREAD_MS.
  */
 export class PortCollector {
   #owners = new Map<number, Owner | null>();
-  readonly #sockets = new SocketOwners();
+  readonly #sockets: SocketOwners;
   readonly #now: () => number;
   /** The pids present at the last search. */
   #seen = new Set<number>();
   /** Listeners seen once, owner not looked for yet. */
   #new = new Set<number>();
+  /** Listeners without owner that a walk over every process missed, with when to look again. */
+  #unfindable = new Map<number, number>();
   #first = true;
   #rereadAt = 0;
 
-  constructor(now: () => number = monotonicMs) {
+  constructor(now: () => number = monotonicMs, sockets: SocketOwners = new SocketOwners()) {
     this.#now = now;
+    this.#sockets = sockets;
   }
 
   collect(): Port[] {
@@ -265,22 +278,30 @@ export class PortCollector {
       listeners.push(...parseNetSockets(text, proto));
     }
     const first = this.#first;
+    const time = this.#now();
     // The first search reads every link anyway: the next full reread is due REREAD_MS later.
-    if (first) this.#rereadAt = this.#now() + REREAD_MS;
-    const rereadDue = this.#now() >= this.#rereadAt;
+    if (first) this.#rereadAt = time + REREAD_MS;
+    const rereadDue = time >= this.#rereadAt;
     const next = new Map<number, Owner | null>();
     const seenOnce = new Set<number>();
     const lasting = new Set<number>();
+    /** Ownerless listeners a walk is due for. */
     const ownerless = new Set<number>();
+    const unfindable = new Map<number, number>();
     for (const { inode } of listeners) {
       if (inode <= 0) continue;
       const known = this.#owners.get(inode);
       if (known !== undefined) next.set(inode, known);
-      if (known === null && rereadDue) ownerless.add(inode);
+      const retryAt = known === null ? this.#unfindable.get(inode) : undefined;
+      if (retryAt !== undefined) {
+        unfindable.set(inode, retryAt);
+        if (time >= retryAt) ownerless.add(inode);
+      } else if (known === null && rereadDue) ownerless.add(inode);
       else if (known === undefined && (first || this.#new.has(inode))) lasting.add(inode);
       else if (known === undefined) seenOnce.add(inode);
     }
     this.#new = seenOnce;
+    this.#unfindable = unfindable;
     this.#first = false;
     if (lasting.size > 0 || ownerless.size > 0) {
       const now = pids();
@@ -292,12 +313,18 @@ export class PortCollector {
       const found = this.#sockets.search(lasting, likely);
       const missing = new Set([...lasting, ...ownerless].filter((inode) => !found.has(inode)));
       let reread = new Map<number, Owner>();
-      if (missing.size > 0 && rereadDue) {
+      const walk = rereadDue || [...missing].some((inode) => unfindable.has(inode));
+      if (missing.size > 0 && walk) {
         reread = this.#sockets.search(missing, new Set([...likely, ...now]), true);
-        this.#rereadAt = this.#now() + REREAD_MS;
+        this.#rereadAt = time + REREAD_MS;
       }
-      for (const inode of [...lasting, ...ownerless])
-        next.set(inode, found.get(inode) ?? reread.get(inode) ?? null);
+      for (const inode of [...lasting, ...ownerless]) {
+        const owner = found.get(inode) ?? reread.get(inode) ?? null;
+        next.set(inode, owner);
+        // Missed by a walk over every link (the first search is one): looked for again only rarely.
+        if (owner) this.#unfindable.delete(inode);
+        else if (first || (missing.size > 0 && walk)) this.#unfindable.set(inode, time + UNOWNED_REREAD_MS);
+      }
     }
     this.#owners = next;
     const owners = new Map<number, Owner>();
