@@ -17,6 +17,7 @@ import { agentBuild } from './support/agent-build.ts';
 import { COLLECTOR_BIN } from './support/collector-process.ts';
 import { codeBlocks, shellBlocks } from './support/markdown.ts';
 import { makePki } from './support/tls.ts';
+import { until } from './support/until.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const doc = readFileSync(join(ROOT, 'docs/deploy.md'), 'utf8');
@@ -75,11 +76,12 @@ install:
         })
         .join('\n');
       const api = `curl -fsS -H "Authorization: Bearer $(cat /etc/pantau/admin-token)" http://127.0.0.1:8080/api/v1`;
-      const online =
-        "const b=JSON.parse(require('fs').readFileSync(0,'utf8'));process.exit((b.items??b).some((x)=>x.name==='web-3'&&x.status==='online')?0:1)";
-      const script = `set -e -o pipefail
+      // Sets the namespace up, starts nginx and the collector, then holds the namespace until
+      // TERM; each later step runs inside it with nsenter.
+      const setup = `set -e -o pipefail
 pids=
 trap 'kill $pids 2>/dev/null; wait' EXIT
+trap 'exit 0' TERM
 ${overlays}
 ip link set lo up
 echo '127.0.0.1 pantau.example.com' >>/etc/hosts
@@ -96,7 +98,10 @@ PANTAU_CONFIG=${h}/collector.yaml ${process.execPath} ${COLLECTOR_BIN} start >${
 # The admin's machine trusts the private CA (as update-ca-certificates would arrange).
 cp /etc/ssl/certs/ca-certificates.crt ${h}/system-bundle.crt
 cat ${pki.ca} >>/etc/ssl/certs/ca-certificates.crt
-for i in $(seq 300); do curl -fsS -o /dev/null https://pantau.example.com/readyz && break; sleep 0.2; done
+echo 'namespace ready'
+wait
+`;
+      const enroll = `set -e -o pipefail
 bash -e -o pipefail ${h}/enroll.sh >${h}/enroll.json
 curl -fsS -X POST -H "Authorization: Bearer $(cat /etc/pantau/admin-token)" -H 'content-type: application/json' \\
   -d '{"name":"by-token"}' https://pantau.example.com/api/v1/hosts >${h}/host.json
@@ -105,35 +110,25 @@ cp ${h}/system-bundle.crt /etc/ssl/certs/ca-certificates.crt
 mkdir -p ${h}/host && cd ${h}/host
 install=$(${process.execPath} -p 'JSON.parse(require("fs").readFileSync("${h}/enroll.json", "utf8")).install')
 sh -c "$install --root ${h}/host/root" >${h}/install.log 2>&1
-# As installed: the laid-out files in place, the unit's ExecStart started as systemd would.
+# As installed: the laid-out files in place.
 cp -a ${h}/host/root/. /
-start=$(sed -n 's/^ExecStart=//p' /etc/systemd/system/pantau-agent.service)
-$start >${h}/agent.log 2>&1 & pids="$pids $!"
-for i in $(seq 300); do
-  ${api}/hosts | ${process.execPath} -e "${online}" && echo 'web-3 online' && break
-  sleep 0.2
-done
 `;
-      writeFileSync(join(h, 'ns.sh'), script);
+      writeFileSync(join(h, 'ns.sh'), setup);
       const env = {
         ...Object.fromEntries(
           Object.entries(process.env).filter(([k]) => !/^(PANTAU_|npm_|VITEST|NODE_OPTIONS$|PNPM_)/i.test(k)),
         ),
         PATH: `${h}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
       };
-      const run = await new Promise<{ code: number | null; out: string }>((resolve) => {
-        let out = '';
-        const child = spawn('unshare', ['-mn', '--propagation', 'private', 'bash', join(h, 'ns.sh')], {
-          env,
-        });
-        child.stdout.on('data', (d: Buffer) => {
+      let out = '';
+      const holder = spawn('unshare', ['-mn', '--propagation', 'private', 'bash', join(h, 'ns.sh')], { env });
+      const held = new Promise((resolve) => holder.on('close', resolve));
+      for (const stream of [holder.stdout, holder.stderr])
+        stream.on('data', (d: Buffer) => {
           out += d;
         });
-        child.stderr.on('data', (d: Buffer) => {
-          out += d;
-        });
-        child.on('close', (code) => resolve({ code, out }));
-      });
+      const inside = (argv: string[]) =>
+        spawnSync('nsenter', ['-t', String(holder.pid), '-m', '-n', ...argv], { env, encoding: 'utf8' });
       const file = (name: string) => {
         try {
           return readFileSync(join(h, name), 'utf8');
@@ -141,14 +136,50 @@ done
           return '';
         }
       };
-      const context = [
-        run.out,
-        file('collector.log').slice(-3000),
-        file('install.log'),
-        file('agent.log').slice(-2000),
-      ].join('\n---\n');
-      expect(run.code, context).toBe(0);
-      expect(run.out).toMatch(/nginx: configuration file \/etc\/nginx\/nginx\.conf test is successful/);
+      const context = () =>
+        [out, file('collector.log').slice(-3000), file('install.log'), file('agent.log').slice(-2000)].join(
+          '\n---\n',
+        );
+      let agentProcess: ReturnType<typeof spawn> | undefined;
+      try {
+        const setUp = await until('the namespace set up', () =>
+          holder.exitCode !== null ? 'exited' : out.includes('namespace ready') && 'ready',
+        );
+        expect(setUp, context()).toBe('ready');
+        expect(out).toMatch(/nginx: configuration file \/etc\/nginx\/nginx\.conf test is successful/);
+        await until(
+          () => `the collector ready through nginx\n${context()}`,
+          () => inside(['curl', '-fsS', '-o', '/dev/null', 'https://pantau.example.com/readyz']).status === 0,
+          60_000,
+          100,
+        );
+        const enrolled = inside(['bash', '-c', enroll]);
+        expect(enrolled.status, `${enrolled.stdout}${enrolled.stderr}\n${context()}`).toBe(0);
+        // The installed unit's ExecStart, started as systemd would.
+        const unit = readFileSync(join(h, 'host/root/etc/systemd/system/pantau-agent.service'), 'utf8');
+        const execStart = /^ExecStart=(.*)$/m.exec(unit)?.[1];
+        expect(execStart).toBeDefined();
+        agentProcess = spawn(
+          'nsenter',
+          ['-t', String(holder.pid), '-m', '-n', 'bash', '-c', `exec ${execStart} >${h}/agent.log 2>&1`],
+          { env },
+        );
+        await until(
+          () => `web-3 online\n${context()}`,
+          () => {
+            const hosts = inside(['bash', '-c', `${api}/hosts`]);
+            if (hosts.status !== 0) return false;
+            const body = JSON.parse(hosts.stdout) as { items: { name: string; status: string }[] };
+            return body.items.some((x) => x.name === 'web-3' && x.status === 'online');
+          },
+          60_000,
+          100,
+        );
+      } finally {
+        agentProcess?.kill();
+        holder.kill('SIGTERM');
+        await held;
+      }
 
       // The enrollment's answer as the page shows it, the CA carried as the TLS section shows.
       const enrolled = JSON.parse(file('enroll.json')) as { code: string; install: string };
@@ -170,7 +201,6 @@ done
       // Installed with the CA it carried, enrolled by its code, online through nginx.
       expect(readFileSync(join(h, 'host/root/etc/pantau/ca.pem'), 'utf8')).toBe(readFileSync(pki.ca, 'utf8'));
       expect(file('host/root/etc/pantau/agent.yaml')).toContain('wss://pantau.example.com/agent');
-      expect(run.out, context).toContain('web-3 online');
       // All of it through nginx: the admin's calls, agent.sh's download and enrollment. (The agent's
       // wss://pantau.example.com is port 443 here, where only nginx listens; its WebSocket is logged
       // when it closes.)
