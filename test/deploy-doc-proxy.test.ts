@@ -24,7 +24,7 @@ const doc = readFileSync(join(ROOT, 'docs/deploy.md'), 'utf8');
 
 function why(): string | null {
   if (process.getuid?.() !== 0) return 'needs root (network and mount namespaces)';
-  for (const tool of ['unshare', 'ip', 'nginx', 'curl', 'openssl', 'gzip']) {
+  for (const tool of ['unshare', 'nsenter', 'ip', 'nginx', 'curl', 'openssl', 'gzip']) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `needs ${tool}`;
   }
   const probe = spawnSync('unshare', ['-mn', '--propagation', 'private', 'true']);
