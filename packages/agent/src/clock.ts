@@ -1,3 +1,5 @@
+import { systemTimers, type Timers } from '@pantau/shared/lite';
+
 /**
  * Milliseconds on the monotonic clock, as performance.now() gives them: the global `performance`
  * loads Node's perf_hooks (~1.2 MB of the agent's memory budget) on first use; process.hrtime does not.
@@ -6,27 +8,7 @@ export function monotonicMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
 
-/** Timer functions; modules with timed behaviour take them, so tests can pass fake time. */
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-/** The global timers, not keeping the process alive. */
-export const unrefTimers: Timers = {
-  setTimeout(callback, ms) {
-    const timer = setTimeout(callback, ms);
-    timer.unref();
-    return timer;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
-/** The global timers; a pending one keeps the process alive. */
-export const systemTimers: Timers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+export { systemTimers, type Timers, unrefTimers } from '@pantau/shared/lite';
 
 /** Milliseconds since the epoch: the timestamps the collector and people read. */
 export type WallClock = () => number;

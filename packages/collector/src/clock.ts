@@ -1,13 +1,12 @@
 // The one place the collector reads the wall clock and arms timers. Modules with timed behaviour
 // take a `Time` (or its parts) from the composition root, so tests can pass fake time.
 
+import { type Timers, unrefTimers } from '@pantau/shared';
+
+export { systemTimers, type Timers, unrefTimers } from '@pantau/shared';
+
 /** Epoch milliseconds now. */
 export type Clock = () => number;
-
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
 
 /** A clock and the timers that go with it. */
 export interface Time {
@@ -16,22 +15,6 @@ export interface Time {
 }
 
 export const systemClock: Clock = () => Date.now();
-
-/** The global timers; a pending one keeps the process alive. */
-export const systemTimers: Timers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
-/** The global timers, not keeping the process alive (housekeeping that must not hold up an exit). */
-export const unrefTimers: Timers = {
-  setTimeout(callback, ms) {
-    const timer = setTimeout(callback, ms);
-    timer.unref();
-    return timer;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 export const systemTime: Time = { now: systemClock, timers: unrefTimers };
 

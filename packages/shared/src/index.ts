@@ -9,3 +9,4 @@ export * from './limits.ts';
 export * from './metrics.ts';
 export * from './names.ts';
 export * from './pattern.ts';
+export * from './timers.ts';

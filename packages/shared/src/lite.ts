@@ -22,6 +22,7 @@ export * from './freeze.ts';
 export * from './limits.ts';
 export type * from './metrics.ts';
 export * from './pattern.ts';
+export * from './timers.ts';
 export { type DecodeResult, encodeFrame, errorFrame, type FrameError, PROTOCOL_VERSION } from './wire.ts';
 
 type Data = string | Buffer | ArrayBuffer | Buffer[];
