@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { UserFromGetMe } from 'grammy/types';
-import { FakeTelegramServer, type TelegramCall } from '../test/fakes/telegram-server.ts';
+import { FakeTelegramServer, htmlText, type TelegramCall } from '../test/fakes/telegram-server.ts';
 import { fullSnapshot, sampleHello } from '../test/fixtures/samples.ts';
 import { startAgent } from '../test/support/e2e.ts';
 import { clearProblem, openProblem } from '../test/support/incidents.ts';
@@ -90,13 +90,7 @@ alerting.commands.silences.silence(ola, { incidentId: flapping.id, durationMs: 3
 /** The bot's answer as a reader sees it: tags dropped, entities back, buttons as [text]. */
 function shown(call: TelegramCall): string {
   const html = String(call.body.text ?? call.body.caption ?? '');
-  const plain = html
-    .replace(/<[^>]+>/g, '')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&');
+  const plain = htmlText(html);
   const raw = call.body.reply_markup;
   const markup = (typeof raw === 'string' ? JSON.parse(raw) : raw) as
     | { inline_keyboard?: { text: string }[][] }

@@ -514,8 +514,12 @@ function privateChat(user: User): Chat.PrivateChat {
  * what it would see from Telegram.
  */
 function asSent(text: unknown, parseMode: unknown): unknown {
-  if (parseMode !== 'HTML' || typeof text !== 'string') return text;
-  return text
+  return parseMode === 'HTML' && typeof text === 'string' ? htmlText(text) : text;
+}
+
+/** The text a reader sees of a message written in Telegram's HTML: tags dropped, entities back. */
+export function htmlText(html: string): string {
+  return html
     .replace(/<[^>]+>/g, '')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
